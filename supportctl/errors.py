@@ -1,0 +1,82 @@
+"""The one exception tree. Each subclass has an exit code that is never renumbered."""
+
+from __future__ import annotations
+
+
+class SupportctlError(Exception):
+    """Base of every error supportctl reports to the user as one line."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(SupportctlError):
+    """Bad option values or hostile input (newlines in an ID, non-UTF-8 text, ...)."""
+
+    exit_code = 2
+
+
+class NotASupportRepo(SupportctlError):
+    """No supportctl.yaml found walking up from the current directory."""
+
+    exit_code = 3
+
+
+class ConfigError(SupportctlError):
+    """supportctl.yaml is malformed or names something that does not exist."""
+
+    exit_code = 4
+
+
+class NotFound(SupportctlError):
+    """Unknown ticket ID, customer, article or other name."""
+
+    exit_code = 5
+
+
+class IllegalTransition(SupportctlError):
+    """The action is not allowed in the ticket's current state."""
+
+    exit_code = 6
+
+
+class DataError(SupportctlError):
+    """A ticket, worklog or KB file is malformed (bad YAML or schema)."""
+
+    exit_code = 7
+
+
+class GitError(SupportctlError):
+    """Git refused: dirty or conflicted files, missing identity, locked index, ..."""
+
+    exit_code = 8
+
+
+class ValidationFailed(SupportctlError):
+    """`validate` found problems, or `sla check` found compliance below the bar."""
+
+    exit_code = 9
+
+
+class SyncError(SupportctlError):
+    """`sync` could not fetch, integrate or push."""
+
+    exit_code = 10
+
+
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "SLA compliance below --min (`sla check`), or an unexpected internal error",
+    2: "usage error: bad option or hostile input",
+    3: "not inside a support repo",
+    4: "configuration error in supportctl.yaml",
+    5: "unknown ticket, customer, article or name",
+    6: "illegal status move or action",
+    7: "malformed ticket, worklog or KB file",
+    8: "git refused (dirty/conflicted files, no identity, lock held)",
+    9: "validation problems found",
+    10: "sync failed",
+}
