@@ -1,0 +1,512 @@
+"""Ticket lifecycle: every function is one user action and makes exactly one commit.
+
+Each action loads the ticket file at HEAD in round-trip mode, changes only what it
+must, and commits that file (plus a worklog file for `log`) with a readable subject
+and git trailers carrying the machine-readable facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from supportctl import yamlio
+from supportctl.durations import format_duration
+from supportctl.errors import GitError, IllegalTransition, NotFound, UsageError
+from supportctl.gitio import Identity
+from supportctl.model import (
+    CHANNELS,
+    EDITABLE_FIELDS,
+    LINK_KINDS,
+    PRIORITIES,
+    TICKET_KEYS,
+    TRACKED_FIELDS,
+    TYPES,
+    check_choice,
+    check_handle,
+    check_move,
+    check_tag,
+    check_text,
+    clean_line,
+    next_line,
+    ticket_path,
+    worklog_path,
+)
+from supportctl.store import SupportRepo
+
+SUBJECT_TEXT = 60
+TRAILER_TEXT = 200
+
+
+@dataclass
+class ActionResult:
+    ticket_id: str
+    action: str
+    commit: str
+    subject: str
+    ticket: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Change:
+    subject: str
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+    files: dict[str, bytes | None] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def short(text: str, limit: int = SUBJECT_TEXT) -> str:
+    """One line, at most `limit` characters: safe in a subject or a trailer value."""
+    one = " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", text).split())
+    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+
+
+def message(subject: str, trailers: Sequence[tuple[str, str]]) -> str:
+    lines = [short(subject, 120), ""]
+    lines += [f"{k}: {short(v, TRAILER_TEXT)}" for k, v in trailers]
+    return "\n".join(lines) + "\n"
+
+
+def author_handle(repo: SupportRepo, ident: Identity) -> str:
+    agent = repo.config.agent_for_email(ident.email)
+    return agent.handle if agent else (ident.name or ident.email)
+
+
+def _field_trailers(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, str]]:
+    """`From-X`/`To-X` per changed field; a new ticket (no `before`) gets only `To-X`."""
+    out = []
+    for name in TRACKED_FIELDS:
+        old, new = (before or {}).get(name), after.get(name)
+        if before is None and name == "title":
+            continue
+        if (old or None) != (new or None):
+            key = name.capitalize()
+            if before is not None:
+                out.append((f"From-{key}", str(old or "-")))
+            out.append((f"To-{key}", str(new or "-")))
+    return out
+
+
+def _snapshot(data: Any) -> dict[str, Any]:
+    return {k: (str(data.get(k)) if data.get(k) is not None else None) for k in TRACKED_FIELDS}
+
+
+def _prepare(repo: SupportRepo) -> None:
+    busy = repo.git.operation_in_progress()
+    if busy:
+        raise GitError(f"{busy} is in progress in {repo.root}; finish or abort it first")
+
+
+def _commit(
+    repo: SupportRepo,
+    ticket_id: str,
+    action: str,
+    ident: Identity,
+    head: str | None,
+    change: _Change,
+    data: Any,
+    before: dict[str, Any] | None,
+) -> ActionResult:
+    dirty = repo.git.dirty(list(change.files))
+    if dirty:
+        raise GitError(
+            f"{dirty[0]} has uncommitted changes; commit them or run `git checkout -- {dirty[0]}`"
+        )
+    trailers = [("Ticket", ticket_id), ("Action", action)]
+    trailers += _field_trailers(before, _snapshot(data))
+    trailers += change.trailers
+    subject = f"{ticket_id}: {change.subject}"
+    sha = repo.git.commit(change.files, message(subject, trailers), author=ident, expect_head=head)
+    return ActionResult(ticket_id, action, sha, subject, dict(yamlio.plain(data)), change.extra)
+
+
+def _act(
+    repo: SupportRepo,
+    raw_id: str,
+    action: str,
+    at: datetime | None,
+    fn: Callable[[Any, Identity], _Change],
+) -> ActionResult:
+    ticket_id = repo.ticket_id(raw_id)
+    _prepare(repo)
+    with repo.git.lock():
+        ident = repo.git.identity(at)
+        head = repo.git.head()
+        path, data = repo.load_ticket_file(ticket_id)
+        before = _snapshot(data)
+        change = fn(data, ident)
+        change.files = {path: yamlio.dump(data), **change.files}
+        return _commit(repo, ticket_id, action, ident, head, change, data, before)
+
+
+def _set(data: Any, key: str, value: Any) -> None:
+    """Set a key, inserting a missing one at its documented place in the key order."""
+    if key in data or key not in TICKET_KEYS:
+        data[key] = value
+        return
+    order = TICKET_KEYS.index(key)
+    pos = len(data)
+    for i, existing in enumerate(data):
+        if existing in TICKET_KEYS and TICKET_KEYS.index(existing) > order:
+            pos = i
+            break
+    data.insert(pos, key, value)
+
+
+def _list(data: Any, key: str) -> Any:
+    value = data.get(key)
+    if not isinstance(value, list):
+        value = CommentedSeq()
+        _set(data, key, value)
+    return value
+
+
+# -- new ------------------------------------------------------------------------------
+def new_ticket(
+    repo: SupportRepo,
+    *,
+    title: str,
+    customer: str,
+    type: str,
+    priority: str,
+    cls: str | None = None,
+    channel: str = "email",
+    reporter: str | None = None,
+    description: str = "",
+    tags: Sequence[str] = (),
+    assignee: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
+    title = clean_line(title, what="title")
+    repo.config.customer(customer)
+    type_ = check_choice(type, TYPES, "type")
+    priority = check_choice(priority, PRIORITIES, "priority")
+    channel = check_choice(channel, CHANNELS, "channel")
+    cls = clean_line(cls, what="class", limit=60) if cls else None
+    reporter = clean_line(reporter, what="reporter") if reporter else None
+    description = check_text(description, what="description")
+    tag_list = sorted({check_tag(t) for t in tags})
+    assignee = check_handle(assignee) if assignee else None
+    _prepare(repo)
+    with repo.git.lock():
+        ident = repo.git.identity(at)
+        head = repo.git.head()
+        number = repo.max_ticket_number() + 1
+        ticket_id = f"{repo.config.id_prefix}-{number}"
+        data = CommentedMap()
+        data["id"] = ticket_id
+        data["title"] = title
+        data["customer"] = customer
+        data["type"] = type_
+        data["priority"] = priority
+        if cls:
+            data["class"] = cls
+        data["channel"] = channel
+        if reporter:
+            data["reporter"] = reporter
+        data["status"] = "new"
+        data["line"] = repo.config.lines[0]
+        data["assignee"] = assignee
+        data["tags"] = CommentedSeq(tag_list)
+        data["tags"].fa.set_flow_style()
+        data["created"] = ident.when.isoformat()
+        data["description"] = yamlio.text_value(description)
+        data["comments"] = CommentedSeq()
+        path = ticket_path(ticket_id)
+        if (repo.root / path).exists():
+            raise GitError(f"{path} exists but is not committed; commit or remove it first")
+        change = _Change(
+            f"new {type_.replace('_', ' ')} for {customer} ({priority}): {short(title)}",
+            [("Channel", channel)],
+            {path: yamlio.dump(data)},
+        )
+        return _commit(repo, ticket_id, "new", ident, head, change, data, None)
+
+
+# -- lifecycle moves ------------------------------------------------------------------
+def _move(
+    repo: SupportRepo, raw_id: str, action: str, reason_key: str | None, reason: str | None,
+    at: datetime | None, field_name: str | None = None,
+) -> ActionResult:
+    if reason_key:
+        if not reason or not reason.strip():
+            raise UsageError(f"{action} needs --{reason_key.lower()}")
+    text = check_text(reason or "", what=(reason_key or "reason").lower())
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        tid = str(data.get("id"))
+        new_status = check_move(action, tid, str(data.get("status")))
+        old_status = data.get("status")
+        data["status"] = new_status
+        trailers = [(reason_key, text)] if reason_key and text else []
+        if field_name:
+            _set(data, field_name, yamlio.text_value(text))
+        if reason_key and not field_name:
+            _add_comment(data, ident, repo, f"{action.capitalize()}: {text}", "internal")
+        what = {
+            "start": f"start work ({old_status} → {new_status})",
+            "wait": f"wait for customer ({short(text, 40)})",
+            "resolve": "resolve",
+            "close": "close",
+            "reopen": f"reopen ({short(text, 40)})",
+        }[action]
+        return _Change(what, trailers)
+
+    return _act(repo, raw_id, action, at, fn)
+
+
+def start(repo: SupportRepo, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
+    return _move(repo, ticket_id, "start", None, None, at)
+
+
+def wait(repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None) -> ActionResult:
+    return _move(repo, ticket_id, "wait", "Reason", reason, at)
+
+
+def close(repo: SupportRepo, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
+    return _move(repo, ticket_id, "close", None, None, at)
+
+
+def reopen(repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None) -> ActionResult:
+    return _move(repo, ticket_id, "reopen", "Reason", reason, at)
+
+
+def resolve(
+    repo: SupportRepo, ticket_id: str, *, resolution: str, kb: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
+    if not resolution or not resolution.strip():
+        raise UsageError("resolve needs --resolution")
+    text = check_text(resolution, what="resolution")
+    slug = _check_slug(kb) if kb else None
+    if slug and not (repo.root / "data" / "kb" / f"{slug}.md").is_file():
+        raise NotFound(f"unknown KB article {slug!r}")
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        tid = str(data.get("id"))
+        data["status"] = check_move("resolve", tid, str(data.get("status")))
+        _set(data, "resolution", yamlio.text_value(text))
+        trailers = []
+        if slug:
+            _set(data, "kb", slug)
+            trailers.append(("Kb", slug))
+        return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers)
+
+    return _act(repo, ticket_id, "resolve", at, fn)
+
+
+def escalate(
+    repo: SupportRepo, ticket_id: str, *, reason: str, to: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
+    if not reason or not reason.strip():
+        raise UsageError("escalate needs --reason")
+    text = check_text(reason, what="reason")
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        tid = str(data.get("id"))
+        check_move("escalate", tid, str(data.get("status")))
+        old = str(data.get("line"))
+        new = next_line(repo.config.lines, old, to, tid)
+        data["line"] = new
+        _add_comment(data, ident, repo, f"Escalated {old} → {new}: {text}", "internal")
+        return _Change(f"escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
+
+    return _act(repo, ticket_id, "escalate", at, fn)
+
+
+# -- conversation and time --------------------------------------------------------------
+def _add_comment(data: Any, ident: Identity, repo: SupportRepo, text: str, visibility: str) -> None:
+    entry = CommentedMap()
+    entry["at"] = ident.when.isoformat()
+    entry["author"] = author_handle(repo, ident)
+    entry["visibility"] = visibility
+    entry["text"] = yamlio.text_value(text)
+    _list(data, "comments").append(entry)
+
+
+def comment(
+    repo: SupportRepo, ticket_id: str, text: str, *, internal: bool = False,
+    at: datetime | None = None,
+) -> ActionResult:
+    body = check_text(text, what="comment")
+    if not body.strip():
+        raise UsageError("comment text is empty")
+    visibility = "internal" if internal else "public"
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        _add_comment(data, ident, repo, body, visibility)
+        what = "internal note" if internal else "reply to customer"
+        return _Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
+
+    return _act(repo, ticket_id, "comment", at, fn)
+
+
+def log_time(
+    repo: SupportRepo, ticket_id: str, *, minutes: int, note: str = "", on: date | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
+    if minutes <= 0:
+        raise UsageError(f"time must be positive, got {minutes} minutes")
+    if minutes > 24 * 60:
+        raise UsageError(f"{minutes} minutes is more than a day; log each day separately")
+    note = clean_line(note, what="note", limit=500) if note.strip() else ""
+    tid = repo.ticket_id(ticket_id)
+    _prepare(repo)
+    with repo.git.lock():
+        ident = repo.git.identity(at)
+        head = repo.git.head()
+        view = repo.ticket(tid)
+        work_day = on or ident.when.date()
+        path = worklog_path(work_day.strftime("%Y-%m"), ident.email)
+        existing = repo.git.file_at("HEAD", path)
+        try:
+            entries = yamlio.load(existing) if existing else None
+        except yamlio.YamlProblem as exc:
+            raise GitError(f"{path}:{exc.line}: {exc.message}") from None
+        if entries is None:
+            entries = CommentedSeq()
+        entry = CommentedMap()
+        entry["ticket"] = tid
+        entry["minutes"] = minutes
+        entry["on"] = work_day.isoformat()
+        if note:
+            entry["note"] = note
+        entry["author"] = author_handle(repo, ident)
+        entry["at"] = ident.when.isoformat()
+        entries.append(entry)
+        change = _Change(
+            f"log {format_duration(minutes * 60)}" + (f" ({short(note, 40)})" if note else ""),
+            [("Minutes", str(minutes)), ("Worked-On", work_day.isoformat())],
+            {path: yamlio.dump(entries)},
+        )
+        data = view.data
+        return _commit(repo, tid, "log", ident, head, change, data, _snapshot(data))
+
+
+# -- attributes -------------------------------------------------------------------------
+def assign(repo: SupportRepo, ticket_id: str, assignee: str | None, *, at: datetime | None = None) -> ActionResult:
+    handle = check_handle(assignee) if assignee else None
+    if handle and repo.config.agents and handle not in repo.config.agents:
+        raise NotFound(f"unknown agent {handle!r} (known: {', '.join(sorted(repo.config.agents))})")
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        if (data.get("assignee") or None) == handle:
+            raise IllegalTransition(f"{data.get('id')} is already assigned to {handle or 'nobody'}")
+        _set(data, "assignee", handle)
+        return _Change(f"assign to {handle}" if handle else "unassign")
+
+    return _act(repo, ticket_id, "assign", at, fn)
+
+
+def link(
+    repo: SupportRepo, ticket_id: str, *, kind: str, other: str, at: datetime | None = None,
+) -> ActionResult:
+    if kind not in LINK_KINDS:
+        raise UsageError(f"unknown link kind {kind!r}")
+    tid = repo.ticket_id(ticket_id)
+    oid = repo.ticket_id(other)
+    if tid == oid:
+        raise UsageError(f"cannot link {tid} to itself")
+    repo.ticket(oid)  # must exist
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        links = data.get("links")
+        if not isinstance(links, dict):
+            links = CommentedMap()
+            _set(data, "links", links)
+        if kind == "related":
+            related = links.get("related")
+            if not isinstance(related, list):
+                related = CommentedSeq()
+                related.fa.set_flow_style()
+                links["related"] = related
+            if oid in related:
+                raise IllegalTransition(f"{tid} is already related to {oid}")
+            related.append(oid)
+        else:
+            if links.get(kind) == oid:
+                raise IllegalTransition(f"{tid} is already {kind.replace('_', ' ')} {oid}")
+            links[kind] = oid
+        return _Change(f"{kind.replace('_', ' ')} {oid}", [("Link", f"{kind} {oid}")])
+
+    return _act(repo, tid, "link", at, fn)
+
+
+def tag(
+    repo: SupportRepo, ticket_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
+    at: datetime | None = None,
+) -> ActionResult:
+    plus = [check_tag(t) for t in add]
+    minus = [check_tag(t) for t in remove]
+    if not plus and not minus:
+        raise UsageError("give tags to add, or --remove TAG")
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        tags = _list(data, "tags")
+        added = [t for t in dict.fromkeys(plus) if t not in tags]
+        removed = [t for t in dict.fromkeys(minus) if t in tags]
+        if not added and not removed:
+            raise IllegalTransition(f"{data.get('id')}: tags unchanged")
+        for t in removed:
+            tags.remove(t)
+        for t in added:
+            tags.append(t)
+        trailers = []
+        if added:
+            trailers.append(("Tags-Added", " ".join(added)))
+        if removed:
+            trailers.append(("Tags-Removed", " ".join(removed)))
+        words = " ".join([f"+{t}" for t in added] + [f"-{t}" for t in removed])
+        return _Change(f"tag {words}", trailers)
+
+    return _act(repo, ticket_id, "tag", at, fn)
+
+
+def edit(repo: SupportRepo, ticket_id: str, changes: dict[str, str], *, at: datetime | None = None) -> ActionResult:
+    clean: dict[str, str] = {}
+    for key, value in changes.items():
+        if key not in EDITABLE_FIELDS:
+            raise UsageError(f"cannot edit {key!r}: editable fields are {', '.join(EDITABLE_FIELDS)}")
+        if key == "title":
+            clean[key] = clean_line(value, what="title")
+        elif key == "priority":
+            clean[key] = check_choice(value, PRIORITIES, "priority")
+        elif key == "type":
+            clean[key] = check_choice(value, TYPES, "type")
+        elif key == "customer":
+            repo.config.customer(value)
+            clean[key] = value
+        else:
+            clean[key] = clean_line(value, what=key, limit=60)
+    if not clean:
+        raise UsageError("nothing to edit: give --title, --priority, --type, --customer or --class")
+
+    def fn(data: Any, ident: Identity) -> _Change:
+        parts = []
+        for key, value in clean.items():
+            old = data.get(key)
+            if old != value:
+                _set(data, key, value)
+                parts.append(f"{key} {short(str(old or '-'), 30)} → {short(value, 30)}")
+        if not parts:
+            raise IllegalTransition(f"{data.get('id')}: nothing changed")
+        return _Change("edit " + ", ".join(parts))
+
+    return _act(repo, ticket_id, "edit", at, fn)
+
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def _check_slug(slug: str) -> str:
+    s = slug.strip().lower()
+    if not _SLUG_RE.match(s):
+        raise UsageError(f"bad KB slug {slug!r}: lowercase letters, digits and - only")
+    return s

@@ -1,0 +1,70 @@
+"""The `supportctl` command line: one Typer app, sub-apps per noun, one error boundary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from supportctl import __version__
+from supportctl.errors import SupportctlError
+
+app = typer.Typer(
+    name="supportctl",
+    help="A command-line helpdesk whose tickets, worklogs and KB live in a git repository.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    repo: Optional[str] = None
+    debug: bool = False
+
+
+state = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"supportctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    repo: Annotated[
+        Optional[str],
+        typer.Option("--repo", envvar="SUPPORTCTL_REPO", help="Support repo to use instead of the current one."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """supportctl: tickets, SLA, reports and a knowledge base kept in git."""
+    state.repo = repo
+    state.debug = debug
+
+
+from supportctl.cli import tickets as _tickets  # noqa: E402,F401  (registers the ticket verbs)
+
+
+def main() -> None:
+    try:
+        app()
+    except SupportctlError as exc:
+        if state.debug:
+            raise
+        from supportctl.out import error
+
+        error(exc.message)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        os._exit(0)

@@ -1,0 +1,64 @@
+"""Helpers shared by the command modules: opening the repo, parsing times and text input."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from supportctl.errors import UsageError
+from supportctl.store import SupportRepo, open_repo
+
+
+def repo() -> SupportRepo:
+    from supportctl.cli import state
+
+    return open_repo(state.repo)
+
+
+def parse_when(text: str | None, what: str = "--at") -> datetime | None:
+    """ISO 8601 date-time; without an offset it is local time of this machine."""
+    if text is None or not text.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"bad {what} {text!r}: expected ISO 8601 like 2026-10-05T14:30+03:00") from None
+    if when.tzinfo is None:
+        when = when.astimezone()
+    return when
+
+
+def parse_now(text: str | None) -> datetime:
+    """`--now`, else SUPPORTCTL_NOW, else the wall clock (the only place it is read)."""
+    raw = text or os.environ.get("SUPPORTCTL_NOW")
+    when = parse_when(raw, "--now") if raw else None
+    return when or datetime.now().astimezone()
+
+
+def parse_day(text: str | None, what: str = "--on") -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"bad {what} {text!r}: expected a date like 2026-10-05") from None
+
+
+def read_text_input(text: str | None, file: str | None, what: str) -> str:
+    """Text from an option, a file or `-` (stdin); refuses non-UTF-8 and binary input."""
+    if text is not None and file is not None:
+        raise UsageError(f"give --{what} or --{what}-file, not both")
+    if file is None:
+        return text or ""
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read --{what}-file {file}: {exc.strerror}") from None
+    if b"\x00" in raw:
+        raise UsageError(f"--{what}-file {file} is binary")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--{what}-file {file} is not UTF-8 (byte {exc.start})") from None

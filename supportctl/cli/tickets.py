@@ -1,0 +1,394 @@
+"""Top-level ticket verbs: init, new, show, list, assign, comment, log, start, wait,
+escalate, resolve, close, reopen, link, tag, edit, validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from supportctl import actions, out
+from supportctl.cli import app
+from supportctl.cli.common import parse_day, parse_when, read_text_input, repo
+from supportctl.durations import format_duration, parse_duration
+from supportctl.errors import UsageError, ValidationFailed
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+AtOpt = Annotated[
+    Optional[str],
+    typer.Option("--at", help="When it happened (ISO 8601); back-dates the commit's author date."),
+]
+
+
+def _done(result: actions.ActionResult, as_json: bool) -> None:
+    if as_json:
+        out.emit_json({"id": result.ticket_id, "action": result.action, "commit": result.commit,
+                       "subject": result.subject, "ticket": result.ticket, **result.extra})
+    else:
+        out.emit(result.subject)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder to turn into a support repo.")] = Path("."),
+) -> None:
+    """Create a support repo (or complete one); harmless to run twice.
+
+    Example: supportctl init ~/support
+    """
+    from supportctl.initrepo import init_repo
+
+    result = init_repo(path.resolve())
+    if result.commit:
+        out.emit(f"Initialised support repo in {result.root} ({result.commit[:10]})")
+    else:
+        out.emit(f"{result.root} is already a support repo")
+
+
+@app.command()
+def new(
+    title: Annotated[str, typer.Argument(help="One-line summary of the request.")],
+    customer: Annotated[str, typer.Option("--customer", "-c", help="Customer key from supportctl.yaml.")],
+    type: Annotated[str, typer.Option("--type", "-t", help="incident | service_request | change_request | information_request")],
+    priority: Annotated[str, typer.Option("--priority", "-p", help="critical | high | normal | low")],
+    cls: Annotated[Optional[str], typer.Option("--class", help="Request class or category.")] = None,
+    channel: Annotated[str, typer.Option("--channel", help="email | phone | messenger | portal | monitoring")] = "email",
+    reporter: Annotated[Optional[str], typer.Option("--reporter", help="Who reported it.")] = None,
+    description: Annotated[Optional[str], typer.Option("--description", "-d", help="Description text.")] = None,
+    description_file: Annotated[
+        Optional[str], typer.Option("--description-file", help="Read the description from a file, or - for stdin.")
+    ] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Tag (repeatable).")] = None,
+    assignee: Annotated[Optional[str], typer.Option("--assignee", help="Agent handle.")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a ticket and print its ID.
+
+    Example: supportctl new "Checkout fails with 500" --customer acme --type incident --priority high
+    """
+    text = read_text_input(description, description_file, "description")
+    r = repo()
+    result = actions.new_ticket(
+        r, title=title, customer=customer, type=type, priority=priority, cls=cls, channel=channel,
+        reporter=reporter, description=text, tags=tag or [], assignee=assignee, at=parse_when(at),
+    )
+    from supportctl.cli.suggest import suggestions
+
+    hints = suggestions(r, result.ticket)
+    if as_json:
+        out.emit_json({"id": result.ticket_id, "commit": result.commit, "subject": result.subject,
+                       "ticket": result.ticket, "suggestions": hints})
+        return
+    out.emit(result.ticket_id)
+    if hints:
+        out.warn("KB articles that may answer it:")
+        for h in hints:
+            out.warn(f"  {h['slug']}: {h['title']}")
+
+
+@app.command("list")
+def list_(
+    status: Annotated[Optional[list[str]], typer.Option("--status", "-s", help="Filter by status (repeatable).")] = None,
+    customer: Annotated[Optional[list[str]], typer.Option("--customer", "-c", help="Filter by customer.")] = None,
+    assignee: Annotated[Optional[list[str]], typer.Option("--assignee", "-a", help="Filter by assignee.")] = None,
+    line: Annotated[Optional[list[str]], typer.Option("--line", "-l", help="Filter by support line.")] = None,
+    priority: Annotated[Optional[list[str]], typer.Option("--priority", "-p", help="Filter by priority.")] = None,
+    type: Annotated[Optional[list[str]], typer.Option("--type", "-t", help="Filter by type.")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only tickets with this tag.")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only new, in_progress and waiting tickets.")] = False,
+    sort: Annotated[str, typer.Option("--sort", help="id | created | priority | status | customer | title | line | assignee")] = "id",
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most N tickets (0 = all).")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """List tickets, filtered and sorted.
+
+    Example: supportctl list --status new --status in_progress --customer acme --sort priority
+    """
+    from supportctl.queries import Filters, list_tickets
+
+    filters = Filters(status or (), customer or (), assignee or (), line or (), priority or (),
+                      type or (), tag or (), open_only)
+    rows, problems = list_tickets(repo(), filters, sort, reverse)
+    for p in problems:
+        out.warn(f"skipped {p}")
+    if limit > 0:
+        rows = rows[:limit]
+    if as_json:
+        out.emit_json(rows)
+        return
+    from tabulate import tabulate
+
+    table = [[r["id"], r["status"], r["line"], r["priority"], r["type"], r["customer"],
+              r["assignee"] or "", _clip(str(r["title"]), 60)] for r in rows]
+    out.emit(tabulate(table, headers=["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER",
+                                      "ASSIGNEE", "TITLE"], tablefmt="plain") if table else "no tickets")
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@app.command()
+def show(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", help="Ticket ID, e.g. SUP-42.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one ticket with its comments, worklogs and links.
+
+    Example: supportctl show SUP-42
+    """
+    from supportctl.queries import ticket_record
+
+    r = repo()
+    record = ticket_record(r, r.ticket_id(ticket_id))
+    if as_json:
+        out.emit_json(record)
+        return
+    out.emit(_format_ticket(record))
+
+
+def _format_ticket(t: dict[str, Any]) -> str:
+    lines = [f"{t['id']}: {t.get('title')}", ""]
+    for key in ("customer", "type", "priority", "class", "channel", "reporter", "status", "line",
+                "assignee", "created", "kb"):
+        if t.get(key):
+            lines.append(f"  {key + ':':<10} {t[key]}")
+    if t.get("tags"):
+        lines.append(f"  {'tags:':<10} {', '.join(t['tags'])}")
+    links = t.get("links") or {}
+    for kind in ("duplicate_of", "parent"):
+        if links.get(kind):
+            lines.append(f"  {kind.replace('_', ' ') + ':':<10} {links[kind]}")
+    if links.get("related"):
+        lines.append(f"  {'related:':<10} {', '.join(links['related'])}")
+    if t.get("description"):
+        lines += ["", str(t["description"]).rstrip()]
+    for c in t.get("comments") or []:
+        mark = "internal note" if c.get("visibility") == "internal" else "reply"
+        lines += ["", f"--- {c.get('at')} {c.get('author')} ({mark})", str(c.get("text", "")).rstrip()]
+    if t.get("resolution"):
+        lines += ["", "Resolution:", str(t["resolution"]).rstrip()]
+    if t.get("worklogs"):
+        lines += ["", f"Time logged: {format_duration(t['minutes_logged'] * 60)}"]
+        for w in t["worklogs"]:
+            lines.append(f"  {w['on']}  {format_duration(w['minutes'] * 60):>6}  {w['author']}  {w['note']}")
+    return "\n".join(lines)
+
+
+@app.command()
+def assign(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    assignee: Annotated[Optional[str], typer.Argument(help="Agent handle; omit to unassign.")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assign a ticket to an agent (or unassign it).
+
+    Example: supportctl assign SUP-42 boris
+    """
+    _done(actions.assign(repo(), ticket_id, assignee, at=parse_when(at)), as_json)
+
+
+@app.command()
+def comment(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    text: Annotated[Optional[str], typer.Argument(help="Comment text (or use --file).")] = None,
+    internal: Annotated[bool, typer.Option("--internal", help="Internal note, not a reply to the customer.")] = False,
+    file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a file, or - for stdin.")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reply to the customer, or add an --internal note.
+
+    Example: supportctl comment SUP-42 "We are on it, next update in 1 hour"
+    """
+    if text is None and file is None:
+        raise UsageError("give the comment text, or --file")
+    body = read_text_input(text, file, "text") if file else (text or "")
+    _done(actions.comment(repo(), ticket_id, body, internal=internal, at=parse_when(at)), as_json)
+
+
+@app.command()
+def log(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    minutes: Annotated[Optional[int], typer.Option("--minutes", "-m", help="Minutes spent.")] = None,
+    time: Annotated[Optional[str], typer.Option("--time", help="Time spent like 1h30m.")] = None,
+    note: Annotated[str, typer.Option("--note", "-n", help="What was done.")] = "",
+    on: Annotated[Optional[str], typer.Option("--on", help="Day the work was done (default: today).")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Log time spent on a ticket (feeds hour packages and billing).
+
+    Example: supportctl log SUP-42 --time 1h30m --note "log analysis" --on 2026-10-05
+    """
+    if (minutes is None) == (time is None):
+        raise UsageError("give exactly one of --minutes N or --time 1h30m")
+    if time is not None:
+        if time.strip().startswith("-"):
+            raise UsageError(f"time must be positive, got {time}")
+        seconds = parse_duration(time, what="--time")
+        if seconds % 60:
+            raise UsageError(f"--time {time}: log whole minutes")
+        minutes = seconds // 60
+    assert minutes is not None
+    result = actions.log_time(repo(), ticket_id, minutes=minutes, note=note, on=parse_day(on),
+                              at=parse_when(at))
+    _done(result, as_json)
+
+
+@app.command()
+def start(ticket_id: Annotated[str, typer.Argument(metavar="ID")], at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """Start work on a ticket (status in_progress).
+
+    Example: supportctl start SUP-42
+    """
+    _done(actions.start(repo(), ticket_id, at=parse_when(at)), as_json)
+
+
+@app.command()
+def wait(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="What we wait for from the customer.")],
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Wait on the customer (pauses the resolution clock).
+
+    Example: supportctl wait SUP-42 --reason "asked for server logs"
+    """
+    _done(actions.wait(repo(), ticket_id, reason=reason, at=parse_when(at)), as_json)
+
+
+@app.command()
+def escalate(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it goes up a line.")],
+    to: Annotated[Optional[str], typer.Option("--to", help="Target line (default: the next one).")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Escalate to the next support line, or --to a later one.
+
+    Example: supportctl escalate SUP-42 --to L3 --reason "needs a code fix"
+    """
+    _done(actions.escalate(repo(), ticket_id, reason=reason, to=to, at=parse_when(at)), as_json)
+
+
+@app.command()
+def resolve(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    resolution: Annotated[str, typer.Option("--resolution", "-r", help="How it was solved.")],
+    kb: Annotated[Optional[str], typer.Option("--kb", help="Slug of the KB article that solved it.")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Resolve a ticket with a resolution text.
+
+    Example: supportctl resolve SUP-42 --resolution "Cleared the cache" --kb checkout-500
+    """
+    _done(actions.resolve(repo(), ticket_id, resolution=resolution, kb=kb, at=parse_when(at)), as_json)
+
+
+@app.command()
+def close(ticket_id: Annotated[str, typer.Argument(metavar="ID")], at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """Close a resolved ticket.
+
+    Example: supportctl close SUP-42
+    """
+    _done(actions.close(repo(), ticket_id, at=parse_when(at)), as_json)
+
+
+@app.command()
+def reopen(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it is open again.")],
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reopen a resolved or closed ticket (the resolution clock resumes).
+
+    Example: supportctl reopen SUP-42 --reason "fails again after restart"
+    """
+    _done(actions.reopen(repo(), ticket_id, reason=reason, at=parse_when(at)), as_json)
+
+
+@app.command()
+def link(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    duplicate_of: Annotated[Optional[str], typer.Option("--duplicate-of", help="This ticket repeats OTHER.")] = None,
+    related: Annotated[Optional[str], typer.Option("--related", help="Related ticket.")] = None,
+    parent: Annotated[Optional[str], typer.Option("--parent", help="Parent ticket.")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link two tickets: --duplicate-of, --related or --parent.
+
+    Example: supportctl link SUP-43 --duplicate-of SUP-42
+    """
+    given = [(k, v) for k, v in (("duplicate_of", duplicate_of), ("related", related), ("parent", parent)) if v]
+    if len(given) != 1:
+        raise UsageError("give exactly one of --duplicate-of, --related, --parent")
+    kind, other = given[0]
+    _done(actions.link(repo(), ticket_id, kind=kind, other=other, at=parse_when(at)), as_json)
+
+
+@app.command()
+def tag(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    tags: Annotated[Optional[list[str]], typer.Argument(help="Tags to add.")] = None,
+    remove: Annotated[Optional[list[str]], typer.Option("--remove", help="Tag to remove (repeatable).")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add tags to a ticket, or --remove them.
+
+    Example: supportctl tag SUP-42 payments urgent --remove triage
+    """
+    _done(actions.tag(repo(), ticket_id, add=tags or [], remove=remove or [], at=parse_when(at)), as_json)
+
+
+@app.command()
+def edit(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    title: Annotated[Optional[str], typer.Option("--title")] = None,
+    priority: Annotated[Optional[str], typer.Option("--priority")] = None,
+    type: Annotated[Optional[str], typer.Option("--type")] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer")] = None,
+    cls: Annotated[Optional[str], typer.Option("--class")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a ticket's title, priority, type, customer or class.
+
+    Example: supportctl edit SUP-42 --priority critical
+    """
+    changes = {k: v for k, v in (("title", title), ("priority", priority), ("type", type),
+                                 ("customer", customer), ("class", cls)) if v is not None}
+    _done(actions.edit(repo(), ticket_id, changes, at=parse_when(at)), as_json)
+
+
+@app.command()
+def validate(
+    as_json: JsonOpt = False,
+) -> None:
+    """Check every ticket, worklog and KB file against the schema and the config.
+
+    Prints `path:line: message` per problem and exits 9 when there is any.
+    Example: supportctl validate
+    """
+    from supportctl.validate import validate_repo
+
+    problems = validate_repo(repo())
+    if as_json:
+        out.emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
+    else:
+        for p in problems:
+            out.emit(str(p))
+    if problems:
+        raise ValidationFailed(f"{len(problems)} problem(s) found")
+    if not as_json:
+        out.warn("no problems found")

@@ -1,0 +1,338 @@
+"""The only module that talks to git (through GitPython).
+
+Everything else gets plain data from here: paths, blob ids, bytes, `Identity`,
+`RawCommit`. Commits are built in a private index so the user's own staged and
+unstaged changes are never swept into a supportctl commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import git
+from gitdb.base import IStream
+
+from supportctl.errors import GitError
+
+ZERO = "0" * 40
+LOCK_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+    when: datetime  # aware, in the author's offset
+
+
+@dataclass(frozen=True)
+class RawCommit:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_time: datetime
+    committer_time: datetime
+    subject: str
+    trailers: tuple[tuple[str, str], ...]
+    changes: tuple[tuple[str, str, str], ...]  # (path, old blob, new blob); ZERO when absent
+
+
+def parse_git_time(seconds: str, offset: str) -> datetime:
+    sign = -1 if offset.startswith("-") else 1
+    hours, minutes = int(offset[1:3]), int(offset[3:5])
+    tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    return datetime.fromtimestamp(int(seconds), tz)
+
+
+def git_time(when: datetime) -> str:
+    """Git's internal date format, which keeps the exact instant and offset."""
+    offset = when.utcoffset() or timedelta(0)
+    total = int(offset.total_seconds()) // 60
+    sign = "-" if total < 0 else "+"
+    return f"{int(when.timestamp())} {sign}{abs(total) // 60:02d}{abs(total) % 60:02d}"
+
+
+class Repo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        try:
+            self._repo = git.Repo(root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise GitError(f"{root}: not a git repository (run `supportctl init`)") from None
+        self.git_dir = Path(self._repo.git_dir)
+        self.state_dir = self.git_dir / "supportctl"
+
+    # -- plumbing -------------------------------------------------------------
+    def run(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
+        try:
+            if stdin is None:
+                out = self._repo.git.execute(
+                    ["git", *args], env=env, stdout_as_string=False, strip_newline_in_stdout=False
+                )
+            else:
+                with tempfile.TemporaryFile() as fh:
+                    fh.write(stdin)
+                    fh.seek(0)
+                    out = self._repo.git.execute(
+                        ["git", *args], env=env, istream=fh, stdout_as_string=False,
+                        strip_newline_in_stdout=False,
+                    )
+        except git.GitCommandError as exc:
+            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+            lines = [ln.strip() for ln in err.strip().splitlines() if ln.strip()]
+            detail = lines[-1].removeprefix("stderr: ").strip("'") if lines else str(exc)
+            raise GitError(f"git {args[0]} failed: {detail}") from None
+        assert isinstance(out, bytes)
+        return out.decode("utf-8", "replace")
+
+    @classmethod
+    def init(cls, path: Path) -> Repo:
+        path.mkdir(parents=True, exist_ok=True)
+        if not (path / ".git").exists():
+            try:
+                git.Repo.init(path)
+            except git.GitCommandError as exc:
+                raise GitError(f"git init failed: {exc}") from None
+        return cls(path)
+
+    def head(self) -> str | None:
+        try:
+            return self._repo.head.commit.hexsha if self._repo.head.is_valid() else None
+        except ValueError:
+            return None
+
+    def identity(self, at: datetime | None = None) -> Identity:
+        """The author identity git would use, refusing to guess one from the host name."""
+        try:
+            out = self.run("-c", "user.useConfigOnly=true", "var", "GIT_AUTHOR_IDENT").strip()
+        except GitError:
+            raise GitError(
+                "no git identity: run `git config user.name NAME` and `git config user.email EMAIL`"
+            ) from None
+        head, _, rest = out.rpartition(">")
+        name, _, email = head.partition("<")
+        seconds, offset = rest.split()
+        when = at or parse_git_time(seconds, offset)
+        return Identity(name.strip(), email.strip(), when)
+
+    # -- reading --------------------------------------------------------------
+    def ls_tree(self, prefix: str, rev: str = "HEAD") -> list[tuple[str, str]]:
+        """(path, blob) of every file under `prefix` at `rev`; empty before the first commit."""
+        if rev == "HEAD" and self.head() is None:
+            return []
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix)
+        result = []
+        for entry in out.split("\0"):
+            if entry:
+                meta, _, path = entry.partition("\t")
+                result.append((path, meta.split()[2]))
+        return result
+
+    def blob(self, sha: str) -> bytes:
+        return bytes(self._repo.git.get_object_data(sha)[3])
+
+    def file_at(self, rev: str, path: str) -> bytes | None:
+        try:
+            return bytes(self._repo.git.get_object_data(f"{rev}:{path}")[3])
+        except (ValueError, git.GitCommandError, OSError):
+            return None
+
+    def dirty(self, paths: Sequence[str]) -> list[str]:
+        """Paths among `paths` that differ from HEAD in the index or the work tree."""
+        if not paths:
+            return []
+        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
+        return [e[3:] for e in out.split("\0") if len(e) > 3 and e[2] == " "]
+
+    def operation_in_progress(self) -> str | None:
+        for name, what in (
+            ("MERGE_HEAD", "a merge"),
+            ("rebase-merge", "a rebase"),
+            ("rebase-apply", "a rebase"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick"),
+            ("REVERT_HEAD", "a revert"),
+        ):
+            if (self.git_dir / name).exists():
+                return what
+        return None
+
+    def log(self, rev: str = "HEAD", paths: Sequence[str] = ("data",)) -> Iterator[RawCommit]:
+        """Stream commits oldest first with trailers and raw changes, in one `git log` pass."""
+        if self.head() is None:
+            return
+        fmt = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
+        proc = self._repo.git.execute(
+            ["git", "log", "--reverse", "--topo-order", "--raw", "--no-renames", "-z", "--no-abbrev",
+             f"--format={fmt}", rev, "--", *paths],
+            as_process=True,
+        )
+        stream = io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="replace", newline="")
+        buf = ""
+        try:
+            while True:
+                chunk = stream.read(1 << 16)
+                if not chunk:
+                    break
+                buf += chunk
+                parts = buf.split("\x1e")
+                buf = parts.pop()
+                for part in parts:
+                    if part:
+                        yield _parse_record(part)
+            if buf:
+                yield _parse_record(buf)
+        finally:
+            proc.wait()
+
+    # -- writing --------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One supportctl writer at a time per clone; others wait for their turn."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / "lock", "w") as fh:
+            deadline = time.monotonic() + LOCK_TIMEOUT
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise GitError("another supportctl command holds the lock; try again") from None
+                    time.sleep(0.05)
+            try:
+                self.recover()
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def recover(self) -> str | None:
+        """Finish or drop an action that was interrupted between commit and work-tree update."""
+        journal = self.state_dir / "journal.json"
+        if not journal.exists():
+            return None
+        try:
+            data = json.loads(journal.read_text())
+        except (OSError, ValueError):
+            journal.unlink(missing_ok=True)
+            return None
+        if self.head() == data.get("new"):
+            self._checkout_files(data["files"])
+            journal.unlink()
+            return "finished an interrupted action"
+        journal.unlink()
+        return None
+
+    def commit(
+        self,
+        files: dict[str, bytes | None],
+        message: str,
+        *,
+        author: Identity,
+        expect_head: str | None,
+    ) -> str:
+        """Commit exactly `files` (None deletes) on top of HEAD; return the new commit id."""
+        if self.head() != expect_head:
+            raise GitError("HEAD moved while the action was prepared; run the command again")
+        blobs: dict[str, str | None] = {}
+        for path, content in files.items():
+            if content is None:
+                blobs[path] = None
+            else:
+                istream = self._repo.odb.store(IStream("blob", len(content), io.BytesIO(content)))
+                blobs[path] = istream.hexsha.decode() if isinstance(istream.hexsha, bytes) else istream.hexsha
+        index_file = self.state_dir / f"index.{os.getpid()}"
+        env = {"GIT_INDEX_FILE": str(index_file)}
+        try:
+            self.run("read-tree", *(["HEAD"] if expect_head else ["--empty"]), env=env)
+            args = ["update-index", "--add"]
+            for path, sha in blobs.items():
+                args += ["--force-remove", path] if sha is None else ["--cacheinfo", f"100644,{sha},{path}"]
+            self.run(*args, env=env)
+            tree = self.run("write-tree", env=env).strip()
+        finally:
+            index_file.unlink(missing_ok=True)
+        commit_env = {
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_AUTHOR_DATE": git_time(author.when),
+        }
+        parents = ["-p", expect_head] if expect_head else []
+        new = self.run("commit-tree", tree, *parents, "-F", "-", env=commit_env,
+                       stdin=message.encode()).strip()
+        journal = self.state_dir / "journal.json"
+        journal.write_text(json.dumps({"old": expect_head, "new": new, "files": blobs}))
+        subject = message.splitlines()[0]
+        self.run("update-ref", "-m", f"supportctl: {subject}", "HEAD", new, expect_head or ZERO)
+        self._checkout_files(blobs)
+        journal.unlink()
+        return new
+
+    def _checkout_files(self, blobs: dict[str, str | None]) -> None:
+        for path, sha in blobs.items():
+            target = self.root / path
+            if sha is None:
+                target.unlink(missing_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+            tmp.write_bytes(self.blob(sha))
+            os.replace(tmp, target)
+        self._update_index(blobs)
+
+    def _update_index(self, blobs: dict[str, str | None]) -> None:
+        # git's own index.lock may be held by an editor or another git command for a moment.
+        args = ["update-index", "--add", "--remove", "--", *blobs]
+        for attempt in range(100):
+            try:
+                self.run(*args)
+                return
+            except GitError as exc:
+                if "index.lock" not in exc.message or attempt == 99:
+                    raise
+                time.sleep(0.1)
+
+
+def _parse_record(part: str) -> RawCommit:
+    fields = part.split("\x1f")
+    sha, parents, an, ae, adate, cdate, subject, trailers_text = fields[:8]
+    raw = fields[8] if len(fields) > 8 else ""
+    trailers = []
+    for line in trailers_text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            trailers.append((key.strip(), value.strip()))
+    changes = []
+    tokens = raw.lstrip("\n").split("\0")
+    i = 0
+    while i + 1 < len(tokens):
+        meta = tokens[i].strip()
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        bits = meta.split()
+        changes.append((tokens[i + 1], bits[2], bits[3]))
+        i += 2
+    a_s, _, a_rest = adate.partition(" ")
+    c_s, _, c_rest = cdate.partition(" ")
+    return RawCommit(
+        sha=sha.strip(),
+        parents=tuple(parents.split()),
+        author_name=an,
+        author_email=ae,
+        author_time=parse_git_time(a_s, a_rest.split()[-1]),
+        committer_time=parse_git_time(c_s, c_rest.split()[-1]),
+        subject=subject,
+        trailers=tuple(trailers),
+        changes=tuple(changes),
+    )

@@ -1,0 +1,56 @@
+"""`supportctl init`: turn a folder into a support repo with one initial commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from supportctl.config import CONFIG_NAME
+from supportctl.errors import GitError
+from supportctl.gitio import Repo
+
+GITATTRIBUTES = """\
+# Ticket and worklog files are text; let git diff and merge them line by line.
+*.yaml text eol=lf diff
+*.md text eol=lf diff
+"""
+
+FOLDERS = ("data/tickets", "data/worklogs", "data/kb")
+
+
+@dataclass
+class InitResult:
+    root: Path
+    commit: str | None  # None when everything was already there
+
+
+def example_config() -> bytes:
+    return resources.files("supportctl.skeleton").joinpath(CONFIG_NAME).read_bytes()
+
+
+def init_repo(path: Path) -> InitResult:
+    """Create the layout; commit only what is missing. Running it twice is harmless."""
+    repo = Repo.init(path)
+    files: dict[str, bytes | None] = {}
+    if not (path / CONFIG_NAME).exists():
+        files[CONFIG_NAME] = example_config()
+    if not (path / ".gitattributes").exists():
+        files[".gitattributes"] = GITATTRIBUTES.encode()
+    for folder in FOLDERS:
+        keep = f"{folder}/.gitkeep"
+        if not (path / folder).is_dir() or not any((path / folder).iterdir()):
+            files[keep] = b""
+    if not files:
+        return InitResult(path, None)
+    busy = repo.operation_in_progress()
+    if busy:
+        raise GitError(f"{busy} is in progress in {path}; finish or abort it first")
+    dirty = repo.dirty(list(files))
+    if dirty:
+        raise GitError(f"{dirty[0]} has uncommitted changes; commit or remove it first")
+    with repo.lock():
+        ident = repo.identity()
+        msg = "Initialise support repo\n\nAction: init\n"
+        sha = repo.commit(files, msg, author=ident, expect_head=repo.head())
+    return InitResult(path, sha)

@@ -1,0 +1,654 @@
+"""Full-text search over KB articles and tickets: BM25F ranking, ru/uk/en stemming,
+one-typo tolerance and highlighted snippets.
+
+Pure: documents come in as plain dataclasses and nothing here reads files or git.
+Analysing a document is the expensive part, so `analyze_document` returns
+JSON-serialisable data that a caller may cache by file blob id and feed back
+through `SearchIndex.from_analyzed`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import threading
+import unicodedata
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "Document",
+    "Hit",
+    "SearchIndex",
+    "analyze",
+    "analyze_document",
+]
+
+
+@dataclass(frozen=True)
+class Document:
+    key: str  # article slug or ticket id
+    title: str
+    tags: tuple[str, ...]
+    body: str  # Markdown
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: str
+    score: float
+    snippet: str
+    # The query words (casefolded, ё→е) that matched, in query order; a word that
+    # matched only through typo tolerance is listed as the user typed it.
+    matched_terms: tuple[str, ...]
+
+
+# BM25F parameters. Field weights make a word in the title or a tag count for
+# several in the body, so articles *about* a topic beat ones that mention it.
+K1 = 1.2
+B = 0.75
+FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "tags": 2.5, "body": 1.0}
+FUZZY_PENALTY = 0.7
+FUZZY_MIN_LETTERS = 5
+SNIPPET_WIDTH = 160
+# A pasted log line can turn into hundreds of query words; past this many the
+# extra words only cost time (each may trigger a fuzzy lookup).
+MAX_QUERY_TERMS = 32
+
+_FIELDS = ("title", "tags", "body")
+# Bump when tokenising, normalising, stop words or stemmer choice change, so
+# cached analyses from an older build are recomputed instead of silently mixed in.
+_ANALYZER_VERSION = 1
+_STATE_FORMAT = 1
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Short lists on purpose: only function words that carry no meaning in a support
+# query. "не"/"not" go because nearly every problem report has them; "нет", "no"
+# and "ещё" stay, since "нет звука" or "no sound" are real queries.
+_STOP_EN = _word_set(
+    """a an and are as at be been but by can could did do does for from had has have
+    how i if in into is it its me my not of on or our so such than that the their them
+    then there these they this to too was we were what when where which who why will
+    with would you your"""
+)
+_STOP_RU = _word_set(
+    """а без бы был была были было быть в вам вас во вот все всё вы где да для до
+    его ее её ей если есть же за и из или им их к как ко кто ли мне мы на над не ни
+    но о об он она они оно от по под при про с со так там то тот тут у уже чем что
+    чтобы эта эти это этот я"""
+)
+_STOP_UK = _word_set(
+    """або але б би був була були було бути в вже від він вона вони воно все де для
+    до є з за зі і із й їх її мені ми на над не ні по під при про та так там те то
+    тут у хто це ці цей ця чи що щоб я як якщо"""
+)
+# Normalised like every token so "всё" in the list and "все" in text agree.
+_STOP = frozenset(w.replace("ё", "е") for w in _STOP_EN | _STOP_RU | _STOP_UK)
+
+# Letters and digits, optionally joined by apostrophes: Ukrainian п'ять / м’яч /
+# мʼяч and English don't stay one word. "_" is excluded so snake_case splits.
+_TOKEN = re.compile(r"[^\W_]+(?:['’ʼ‘][^\W_]+)*")
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'"})
+# Soft hyphens and zero-width characters arrive with text pasted from Word or web
+# pages and would split words in two.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[a-z\u00c0-\u024f]")
+_UKRAINIAN_MARK = re.compile("[іїєґ']")
+# Only used when snowballstemmer has no Ukrainian stemmer: mapping Ukrainian vowel
+# letters onto their Russian counterparts lets the Russian stemmer recognise the
+# common endings (-і, -ий, -ує), and dropping the apostrophe makes п'ять ~ пять.
+_UK_TO_RU = str.maketrans({"і": "и", "ї": "и", "є": "е", "'": None})
+
+_STEMMERS: dict[str, Any] = {}
+# Snowball stemmers keep per-call state on the object, so one instance must not
+# be used by two threads at once.
+_STEM_LOCK = threading.Lock()
+
+
+def _get_stemmer(language: str) -> Any:
+    # Creating a stemmer builds its tables, so each language is made once.
+    stemmer = _STEMMERS.get(language)
+    if stemmer is None:
+        import snowballstemmer  # type: ignore[import-untyped]
+
+        stemmer = snowballstemmer.stemmer(language)
+        _STEMMERS[language] = stemmer
+    return stemmer
+
+
+@lru_cache(maxsize=1)
+def _has_ukrainian() -> bool:
+    import snowballstemmer
+
+    return "ukrainian" in snowballstemmer.algorithms()
+
+
+@lru_cache(maxsize=1)
+def _analyzer_id() -> str:
+    uk = "ukrainian" if _has_ukrainian() else "russian-fallback"
+    return f"supportctl.kb/{_ANALYZER_VERSION};uk={uk}"
+
+
+def _normalize(token: str) -> str:
+    return token.casefold().replace("ё", "е").translate(_APOSTROPHES)
+
+
+# Real text repeats a small set of word forms endlessly; caching the stem of each
+# form makes re-analysis (and highlighting) cheap after the first sight.
+@lru_cache(maxsize=1 << 17)
+def _stem(word: str) -> str:
+    if any(c.isdigit() for c in word):
+        # Error codes, model numbers, versions: stemming "win10s" helps no one.
+        return word
+    if _CYRILLIC.search(word):
+        if _UKRAINIAN_MARK.search(word):
+            if _has_ukrainian():
+                language = "ukrainian"
+            else:
+                language = "russian"
+                word = word.translate(_UK_TO_RU)
+        else:
+            language = "russian"
+    elif _LATIN.search(word):
+        language = "english"
+    else:
+        return word
+    stemmer = _get_stemmer(language)
+    with _STEM_LOCK:
+        stem: str = stemmer.stemWord(word)
+    return stem or word
+
+
+def _prepare(text: str) -> str:
+    # NFC first: a decomposed "й" (и + combining breve) is not a word character
+    # and would cut the word in two.
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+
+
+@dataclass(frozen=True)
+class _Token:
+    surface: str  # normalised (casefolded, ё→е, one apostrophe) word
+    stem: str
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> Iterator[_Token]:
+    """Tokens of already `_prepare`d text, stop words dropped, with their offsets."""
+    for m in _TOKEN.finditer(text):
+        surface = _normalize(m.group())
+        if surface in _STOP:
+            continue
+        yield _Token(surface, _stem(surface), m.start(), m.end())
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of `text`: words casefolded, ё→е, stop words dropped, stemmed.
+
+    >>> analyze("Принтеры не печатают")
+    ['принтер', 'печата']
+    """
+    return [t.stem for t in _tokens(_prepare(text))]
+
+
+# --- Markdown to plain text -------------------------------------------------------
+
+_MD_LINE_RULES = [
+    (re.compile(r"^[ \t]*(```|~~~).*$", re.MULTILINE), ""),  # code fences; the code stays
+    (re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*\S+.*$", re.MULTILINE), ""),  # link definitions
+    (re.compile(r"^[ \t]*([-*_=][ \t]*){3,}$", re.MULTILINE), ""),  # rules, setext underlines
+    (re.compile(r"^[ \t|:-]*-{3,}[ \t|:-]*$", re.MULTILINE), ""),  # table separator rows
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*", re.MULTILINE), ""),  # headings
+    (re.compile(r"^[ \t]*(>[ \t]?)+", re.MULTILINE), ""),  # block quotes
+    (re.compile(r"^[ \t]*[-*+][ \t]+", re.MULTILINE), ""),  # bullets
+]
+_MD_INLINE_RULES = [
+    (re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # [text](url), images
+    (re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]"), r"\1"),  # [text][ref]
+    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # autolinks
+    (re.compile(r"[`*|]|~~"), " "),  # code, emphasis, table cells
+    # Underscores only at word edges: _emphasis_ goes, snake_case stays.
+    (re.compile(r"(?<![^\W_])_+|_+(?![^\W_])"), " "),
+]
+_SPACES = re.compile(r"\s+")
+# A space before punctuation is left over from removed markup ("`x`," -> " x ,").
+_SPACE_BEFORE_PUNCT = re.compile(r" (?=[.,;:!?)»])")
+
+
+def _plain_text(markdown: str) -> str:
+    text = _prepare(markdown)
+    for pattern, repl in _MD_LINE_RULES:
+        text = pattern.sub(repl, text)
+    for pattern, repl in _MD_INLINE_RULES:
+        text = pattern.sub(repl, text)
+    text = _SPACES.sub(" ", text).strip()
+    return _SPACE_BEFORE_PUNCT.sub("", text)
+
+
+# --- Per-document analysis (the cacheable part) -----------------------------------
+
+
+def _field_texts(doc: Document) -> dict[str, str]:
+    return {
+        "title": _prepare(doc.title),
+        # Tags are joined with a separator no word can span.
+        "tags": _prepare("\n".join(doc.tags)),
+        "body": _plain_text(doc.body),
+    }
+
+
+def analyze_document(doc: Document) -> dict[str, Any]:
+    """JSON-serialisable analysis of one document, for caching by content hash.
+
+    {"analyzer": str, "fields": {field: {"length": int, "terms": {stem: tf}}},
+     "words": {surface word: stem}} — "words" feeds typo tolerance.
+    """
+    fields: dict[str, Any] = {}
+    words: dict[str, str] = {}
+    for name, text in _field_texts(doc).items():
+        tokens = list(_tokens(text))
+        terms = Counter(t.stem for t in tokens)
+        fields[name] = {"length": len(tokens), "terms": dict(sorted(terms.items()))}
+        words.update((t.surface, t.stem) for t in tokens)
+    return {"analyzer": _analyzer_id(), "fields": fields, "words": dict(sorted(words.items()))}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _valid_analysis(analysis: object) -> bool:
+    if not isinstance(analysis, Mapping) or analysis.get("analyzer") != _analyzer_id():
+        return False
+    fields = analysis.get("fields")
+    words = analysis.get("words")
+    if not isinstance(fields, Mapping) or not isinstance(words, Mapping):
+        return False
+    for name in _FIELDS:
+        field = fields.get(name)
+        if not isinstance(field, Mapping) or not _is_int(field.get("length")):
+            return False
+        terms = field.get("terms")
+        if not isinstance(terms, Mapping):
+            return False
+        if not all(isinstance(k, str) and _is_int(v) for k, v in terms.items()):
+            return False
+    return all(isinstance(k, str) and isinstance(v, str) for k, v in words.items())
+
+
+def _copy_analysis(analysis: Mapping[str, Any]) -> dict[str, Any]:
+    # The index must not change if the caller later mutates what it passed in or
+    # got back, and the copy is cheap next to analysing again.
+    return {
+        "analyzer": analysis["analyzer"],
+        "fields": {
+            name: {
+                "length": analysis["fields"][name]["length"],
+                "terms": dict(analysis["fields"][name]["terms"]),
+            }
+            for name in _FIELDS
+        },
+        "words": dict(analysis["words"]),
+    }
+
+
+# --- Typo tolerance ---------------------------------------------------------------
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein (optimal string alignment) distance of a and b <= 1."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    if lb - la > 1:
+        return False
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la < lb:
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:
+        return True
+    return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class _FuzzyVocabulary:
+    """SymSpell-style index: every word filed under each of its one-letter deletions.
+
+    Two words are within one edit (insertion, deletion, substitution or adjacent
+    transposition) only if one is a deletion of the other or they share a
+    deletion, so a lookup is a few dict probes instead of a scan of the vocabulary.
+    """
+
+    # Shorter vocabulary words are too close to too many others to be a useful guess.
+    MIN_LENGTH = 4
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._words = frozenset(w for w in words if len(w) >= self.MIN_LENGTH)
+        self._by_delete: dict[str, list[str]] = {}
+        for word in sorted(self._words):
+            for d in _deletes(word):
+                self._by_delete.setdefault(d, []).append(word)
+
+    def near(self, query: str) -> set[str]:
+        found: set[str] = set()
+        probes = _deletes(query)
+        for probe in probes:
+            if probe in self._words:  # the query has one extra letter
+                found.add(probe)
+        probes.add(query)  # the query misses a letter (query is a deletion of a word)
+        for probe in probes:
+            found.update(self._by_delete.get(probe, ()))
+        # Sharing a deletion is necessary, not sufficient ("abc"/"bca" share "bc").
+        return {w for w in found if w != query and _within_one_edit(w, query)}
+
+
+# --- The index --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _QueryTerm:
+    word: str  # normalised surface form, reported in Hit.matched_terms
+    stem: str
+
+
+class SearchIndex:
+    """An in-memory BM25F index over a fixed set of documents."""
+
+    def __init__(self, docs: Iterable[Document]) -> None:
+        self._build([(doc, analyze_document(doc)) for doc in docs])
+
+    @classmethod
+    def from_analyzed(cls, docs: Iterable[tuple[Document, Mapping[str, Any]]]) -> SearchIndex:
+        """Build from cached `analyze_document` results.
+
+        An analysis made by a different analyser version (or damaged) is recomputed
+        rather than trusted, so a stale cache costs time, never wrong results.
+        """
+        index = cls.__new__(cls)
+        index._build(
+            [
+                (doc, _copy_analysis(a) if _valid_analysis(a) else analyze_document(doc))
+                for doc, a in docs
+            ]
+        )
+        return index
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-serialisable snapshot: the documents and their analyses."""
+        return {
+            "format": _STATE_FORMAT,
+            "analyzer": _analyzer_id(),
+            "documents": [
+                {
+                    "key": doc.key,
+                    "title": doc.title,
+                    "tags": list(doc.tags),
+                    "body": doc.body,
+                    "analysis": _copy_analysis(analysis),
+                }
+                for doc, analysis in zip(self._docs, self._analyses)
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> SearchIndex:
+        """Rebuild from `to_state()` output; ValueError if `state` is not such output."""
+        if not isinstance(state, Mapping):
+            raise TypeError("search index state must be a mapping")
+        entries = state.get("documents")
+        if state.get("format") != _STATE_FORMAT or not isinstance(entries, list):
+            raise ValueError("not a search index state of a supported format")
+        pairs: list[tuple[Document, Mapping[str, Any]]] = []
+        for entry in entries:
+            try:
+                doc = Document(
+                    key=_expect_str(entry["key"]),
+                    title=_expect_str(entry["title"]),
+                    tags=tuple(_expect_str(t) for t in _expect_list(entry["tags"])),
+                    body=_expect_str(entry["body"]),
+                )
+            except (KeyError, TypeError) as exc:
+                raise ValueError(f"malformed document in search index state: {exc}") from None
+            pairs.append((doc, entry.get("analysis") or {}))
+        return cls.from_analyzed(pairs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def _build(self, pairs: list[tuple[Document, dict[str, Any]]]) -> None:
+        self._docs = [doc for doc, _ in pairs]
+        self._analyses = [analysis for _, analysis in pairs]
+        keys = [doc.key for doc in self._docs]
+        if len(set(keys)) != len(keys):
+            dupes = sorted(k for k, n in Counter(keys).items() if n > 1)
+            raise ValueError(f"duplicate document keys: {', '.join(dupes)}")
+
+        n_docs = len(pairs)
+        avg_length = {
+            name: sum(a["fields"][name]["length"] for a in self._analyses) / n_docs
+            if n_docs
+            else 0.0
+            for name in _FIELDS
+        }
+        # BM25F: field-normalised, weighted frequencies are summed into one pseudo
+        # frequency per (term, doc), then saturated once. Everything except idf
+        # depends only on the document, so it is worked out here, not per query.
+        doc_ids: dict[str, array[int]] = {}
+        weights: dict[str, array[float]] = {}
+        stems_of: dict[str, set[str]] = {}
+        for doc_id, analysis in enumerate(self._analyses):
+            pseudo_tf: dict[str, float] = {}
+            for name in _FIELDS:
+                field = analysis["fields"][name]
+                avg = avg_length[name]
+                norm = (1.0 - B) + B * field["length"] / avg if avg else 1.0
+                factor = FIELD_WEIGHTS[name] / norm
+                for stem, tf in field["terms"].items():
+                    pseudo_tf[stem] = pseudo_tf.get(stem, 0.0) + tf * factor
+            for stem, tf in pseudo_tf.items():
+                if stem not in doc_ids:
+                    doc_ids[stem] = array("i")
+                    weights[stem] = array("d")
+                doc_ids[stem].append(doc_id)
+                weights[stem].append(tf / (K1 + tf))
+            for word, stem in analysis["words"].items():
+                stems_of.setdefault(word, set()).add(stem)
+        # Stems take part in typo matching too: "принтр" is one edit from the stem
+        # "принтер" though two from the only word form present, "принтеры".
+        for stem in doc_ids:
+            stems_of.setdefault(stem, set()).add(stem)
+
+        self._postings = {stem: (doc_ids[stem], weights[stem]) for stem in doc_ids}
+        self._idf = {
+            stem: math.log(1.0 + (n_docs - len(ids) + 0.5) / (len(ids) + 0.5))
+            for stem, ids in doc_ids.items()
+        }
+        self._stems_of = stems_of
+        self._fuzzy: _FuzzyVocabulary | None = None
+
+    def _near_stems(self, term: _QueryTerm) -> list[str]:
+        """Index stems one typo away from a query term missing from the index."""
+        letters = term.word.replace("'", "")
+        if len(letters) < FUZZY_MIN_LETTERS or not letters.isalpha():
+            return []
+        if self._fuzzy is None:
+            # Built on first need: most queries are spelled right and never pay for it.
+            self._fuzzy = _FuzzyVocabulary(self._stems_of)
+        near = self._fuzzy.near(term.word)
+        if len(term.stem) >= _FuzzyVocabulary.MIN_LENGTH:
+            near |= self._fuzzy.near(term.stem)
+        return sorted({s for w in near for s in self._stems_of[w] if s in self._postings})
+
+    def search(
+        self, query: str, limit: int = 10, highlight: tuple[str, str] = ("«", "»")
+    ) -> list[Hit]:
+        """Best `limit` documents for `query`, highest score first, ties by key."""
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+        terms: list[_QueryTerm] = []
+        seen: set[str] = set()
+        for token in _tokens(_prepare(query)):
+            if token.stem not in seen:
+                seen.add(token.stem)
+                terms.append(_QueryTerm(token.surface, token.stem))
+        terms = terms[:MAX_QUERY_TERMS]
+        if not terms or limit == 0:
+            return []
+
+        scores: dict[int, float] = {}
+        matched: dict[int, list[int]] = {}
+        matched_stems: dict[int, set[str]] = {}
+        for term_no, term in enumerate(terms):
+            if term.stem in self._postings:
+                expansions, penalty = [term.stem], 1.0
+            else:
+                expansions, penalty = self._near_stems(term), FUZZY_PENALTY
+            # A typo may be one edit from several words; a document scores for the
+            # best of them only, so a misspelling never outweighs a correct word.
+            best: dict[int, float] = {}
+            for stem in expansions:
+                ids, weights = self._postings[stem]
+                idf = self._idf[stem] * penalty
+                for doc_id, weight in zip(ids, weights):
+                    score = idf * weight
+                    if score > best.get(doc_id, 0.0):
+                        best[doc_id] = score
+                    matched_stems.setdefault(doc_id, set()).add(stem)
+            for doc_id, score in best.items():
+                scores[doc_id] = scores.get(doc_id, 0.0) + score
+                matched.setdefault(doc_id, []).append(term_no)
+
+        top = heapq.nsmallest(
+            limit, scores.items(), key=lambda item: (-item[1], self._docs[item[0]].key)
+        )
+        return [
+            Hit(
+                key=self._docs[doc_id].key,
+                score=score,
+                snippet=_snippet(self._docs[doc_id], matched_stems[doc_id], highlight),
+                matched_terms=tuple(terms[i].word for i in matched[doc_id]),
+            )
+            for doc_id, score in top
+        ]
+
+
+def _expect_str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _expect_list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+# --- Snippets ---------------------------------------------------------------------
+
+
+def _snippet(doc: Document, stems: set[str], highlight: tuple[str, str]) -> str:
+    body = _plain_text(doc.body)
+    if body:
+        # A title- or tag-only match gets the body's opening: it says more than the
+        # title, which the caller shows anyway.
+        return _window(body, [t for t in _tokens(body) if t.stem in stems], highlight)
+    title = _SPACES.sub(" ", _prepare(doc.title)).strip()
+    return _window(title, [t for t in _tokens(title) if t.stem in stems], highlight)
+
+
+def _best_group(matches: list[_Token]) -> tuple[int, int]:
+    """Indices [i, j) of the run of matches that fits SNIPPET_WIDTH with the most
+    distinct terms, then the most matches; the earliest such run wins ties."""
+    best = (0, 0)
+    best_rank = (-1, -1)
+    counts: Counter[str] = Counter()
+    j = 0
+    for i, first in enumerate(matches):
+        while j < len(matches) and matches[j].end - first.start <= SNIPPET_WIDTH:
+            counts[matches[j].stem] += 1
+            j += 1
+        if j == i:  # a single match longer than the window still gets shown
+            counts[matches[j].stem] += 1
+            j += 1
+        rank = (len(counts), j - i)
+        if rank > best_rank:
+            best, best_rank = (i, j), rank
+        counts[first.stem] -= 1
+        if not counts[first.stem]:
+            del counts[first.stem]
+    return best
+
+
+def _window(text: str, matches: list[_Token], highlight: tuple[str, str]) -> str:
+    if len(text) <= SNIPPET_WIDTH:
+        start, end = 0, len(text)
+    else:
+        if matches:
+            i, j = _best_group(matches)
+            group_start, group_end = matches[i].start, matches[j - 1].end
+            # Centre the run so both sides get some context.
+            slack = max(0, SNIPPET_WIDTH - (group_end - group_start))
+            start = max(0, group_start - slack // 2)
+        else:
+            group_start, group_end, start = 0, 0, 0
+        end = min(len(text), start + SNIPPET_WIDTH)
+        start = max(0, min(start, end - SNIPPET_WIDTH))
+        if matches:
+            end = max(end, group_end)
+        start, end = _word_bounds(text, start, end, group_start, group_end, bool(matches))
+    open_mark, close_mark = highlight
+    parts: list[str] = ["…"] if start > 0 else []
+    pos = start
+    # Every match inside the window is marked, not just the chosen run.
+    for token in matches:
+        if token.start < start or token.end > end:
+            continue
+        parts += [text[pos : token.start], open_mark, text[token.start : token.end], close_mark]
+        pos = token.end
+    parts.append(text[pos:end])
+    if end < len(text):
+        parts.append("…")
+    return "".join(parts).strip()
+
+
+def _word_bounds(
+    text: str, start: int, end: int, keep_from: int, keep_to: int, keep: bool
+) -> tuple[int, int]:
+    """Move a cut so it falls between words (text has single spaces only), without
+    losing the matches in [keep_from, keep_to)."""
+    if start > 0 and text[start - 1] != " ":
+        space = text.find(" ", start, keep_from if keep else len(text))
+        if space != -1:
+            start = space + 1
+        else:
+            # The match's own word starts before the cut: widen to include it.
+            start = text.rfind(" ", 0, start) + 1
+    if end < len(text) and text[end] != " ":
+        space = text.rfind(" ", keep_to if keep else start, end)
+        if space != -1 and space > start:
+            end = space
+        else:
+            found = text.find(" ", end)
+            end = len(text) if found == -1 else found
+    # Punctuation left dangling at a cut reads badly before the ellipsis.
+    while end < len(text) and end > start and text[end - 1] in ",;:-–—(«\"'":
+        end -= 1
+    return start, end

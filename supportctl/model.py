@@ -1,0 +1,201 @@
+"""The ticket data model: vocabularies, ID rules, file layout and legal status moves.
+
+Pure: no I/O. Everything here is what `validate`, the store and the actions agree on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from supportctl.errors import IllegalTransition, UsageError
+
+STATUSES = ("new", "in_progress", "waiting", "resolved", "closed")
+OPEN_STATUSES = ("new", "in_progress", "waiting")
+TYPES = ("incident", "service_request", "change_request", "information_request")
+PRIORITIES = ("critical", "high", "normal", "low")
+CHANNELS = ("email", "phone", "messenger", "portal", "monitoring")
+LINK_KINDS = ("duplicate_of", "related", "parent")
+EDITABLE_FIELDS = ("title", "priority", "type", "customer", "class")
+
+# Key order of a new ticket file. Hand-added keys are kept where the author put them.
+TICKET_KEYS = (
+    "id",
+    "title",
+    "customer",
+    "type",
+    "priority",
+    "class",
+    "channel",
+    "reporter",
+    "status",
+    "line",
+    "assignee",
+    "tags",
+    "created",
+    "description",
+    "links",
+    "kb",
+    "resolution",
+    "comments",
+)
+COMMENT_KEYS = ("at", "author", "visibility", "text")
+WORKLOG_KEYS = ("ticket", "minutes", "on", "note", "author", "at")
+
+# Fields whose changes are events (trailers `From-<Field>` / `To-<Field>`).
+TRACKED_FIELDS = ("status", "line", "priority", "type", "customer", "class", "assignee", "title")
+
+SHARD_SIZE = 500
+MAX_TITLE = 200
+MAX_TEXT = 64 * 1024
+MAX_TAG = 40
+
+_ID_RE = re.compile(r"^([A-Z][A-Z0-9]{0,9})-([1-9][0-9]{0,8})$")
+_TAG_RE = re.compile(r"^[\w][\w.+-]*$", re.UNICODE)
+_HANDLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+
+def normalize_id(raw: str, prefix: str) -> str:
+    """Return the canonical ticket ID for user input like `sup-42`, `42` or `SUP-42`.
+
+    Anything that could be a path (slashes, dots, NUL, spaces) is refused here, before
+    it gets near the file system.
+    """
+    text = raw.strip()
+    if text.isdigit():
+        text = f"{prefix}-{text}"
+    text = text.upper()
+    m = _ID_RE.match(text)
+    if not m or m.group(1) != prefix:
+        raise UsageError(f"bad ticket ID {raw!r}: expected {prefix}-<number>")
+    return text
+
+
+def id_number(ticket_id: str) -> int:
+    return int(ticket_id.rsplit("-", 1)[1])
+
+
+def shard_of(number: int) -> str:
+    return f"{number // SHARD_SIZE:04d}"
+
+
+def ticket_path(ticket_id: str) -> str:
+    """Path of a ticket file relative to the repo root (POSIX separators)."""
+    return f"data/tickets/{shard_of(id_number(ticket_id))}/{ticket_id}.yaml"
+
+
+def worklog_path(month: str, author_email: str) -> str:
+    """One file per agent per month, so two agents never write the same file."""
+    return f"data/worklogs/{month}/{author_slug(author_email)}.yaml"
+
+
+def author_slug(email: str) -> str:
+    slug = re.sub(r"[^a-z0-9._-]+", "-", email.strip().lower().replace("@", "_at_")).strip("-.")
+    return slug[:80] or "unknown"
+
+
+def clean_line(text: str, *, what: str, limit: int = MAX_TITLE) -> str:
+    """One-line text for titles, reasons and names: control characters become spaces."""
+    text = check_text(text, what=what, limit=max(limit, MAX_TEXT))
+    one = " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
+    if not one:
+        raise UsageError(f"{what} is empty")
+    if len(one) > limit:
+        raise UsageError(f"{what} is too long ({len(one)} characters, at most {limit})")
+    return one
+
+
+def check_text(text: str, *, what: str, limit: int = MAX_TEXT) -> str:
+    """Multi-line text: keep newlines and tabs, drop other control characters, cap the size."""
+    if "\x00" in text:
+        raise UsageError(f"{what} looks binary (it contains NUL bytes)")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise UsageError(f"{what} is not valid UTF-8")
+    if len(text) > limit:
+        raise UsageError(f"{what} is too long ({len(text)} characters, at most {limit})")
+    cleaned = "".join(
+        c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs")
+    )
+    return cleaned.replace("\r\n", "\n").rstrip()
+
+
+def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    v = value.strip().lower().replace("-", "_")
+    if v not in choices:
+        raise UsageError(f"unknown {what} {value!r}: expected one of {', '.join(choices)}")
+    return v
+
+
+def check_tag(tag: str) -> str:
+    t = tag.strip().lower()
+    if not t or len(t) > MAX_TAG or not _TAG_RE.match(t):
+        raise UsageError(f"bad tag {tag!r}: letters, digits and . + - _ only, at most {MAX_TAG}")
+    return t
+
+
+def check_handle(handle: str, what: str = "assignee") -> str:
+    h = handle.strip()
+    if not _HANDLE_RE.match(h):
+        raise UsageError(f"bad {what} {handle!r}: letters, digits and . _ - only")
+    return h
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    allowed_from: tuple[str, ...]
+    to: str | None  # None: status unchanged
+
+
+MOVES: dict[str, Move] = {
+    "start": Move("start", ("new", "waiting"), "in_progress"),
+    "wait": Move("wait", ("new", "in_progress"), "waiting"),
+    "resolve": Move("resolve", OPEN_STATUSES, "resolved"),
+    "close": Move("close", ("resolved",), "closed"),
+    "reopen": Move("reopen", ("resolved", "closed"), "in_progress"),
+    "escalate": Move("escalate", OPEN_STATUSES, None),
+}
+
+
+def check_move(action: str, ticket_id: str, status: str) -> str:
+    """Return the status after `action`, or raise IllegalTransition saying why not."""
+    move = MOVES[action]
+    if status not in move.allowed_from:
+        hint = {
+            "close": " (resolve it first)" if status in OPEN_STATUSES else "",
+            "reopen": " (it is still open)",
+            "start": " (it is already in progress)" if status == "in_progress" else "",
+        }.get(action, "")
+        raise IllegalTransition(f"cannot {action} {ticket_id}: it is {status}{hint}")
+    return move.to or status
+
+
+def next_line(lines: tuple[str, ...], current: str, to: str | None, ticket_id: str) -> str:
+    if current not in lines:
+        raise IllegalTransition(f"cannot escalate {ticket_id}: its line {current!r} is not in config")
+    idx = lines.index(current)
+    if to is None:
+        if idx + 1 >= len(lines):
+            raise IllegalTransition(f"cannot escalate {ticket_id}: {current} is the last line")
+        return lines[idx + 1]
+    target = to.strip().upper()
+    if target not in lines:
+        raise UsageError(f"unknown line {to!r}: expected one of {', '.join(lines)}")
+    if lines.index(target) <= idx:
+        raise IllegalTransition(f"cannot escalate {ticket_id} from {current} to {target}")
+    return target
+
+
+@dataclass
+class TicketView:
+    """A ticket's current content as plain data (what `list`/`show` and reports read)."""
+
+    path: str
+    data: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id", ""))

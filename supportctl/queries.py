@@ -1,0 +1,95 @@
+"""Read-only questions about tickets: filtered lists and one ticket's full record."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from supportctl.errors import UsageError
+from supportctl.model import PRIORITIES, STATUSES, TicketView
+from supportctl.store import SupportRepo
+
+SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
+LIST_FIELDS = ("id", "title", "customer", "status", "line", "priority", "type", "assignee",
+               "class", "channel", "tags", "created")
+
+
+def text_key(text: str) -> str:
+    """Case- and ё/е-insensitive sort key that keeps Cyrillic in alphabetical order."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    return folded.replace("ё", "е\uffff").replace("ї", "і\uffff").replace("є", "е\ufffe")
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: Sequence[str] = ()
+    customer: Sequence[str] = ()
+    assignee: Sequence[str] = ()
+    line: Sequence[str] = ()
+    priority: Sequence[str] = ()
+    type: Sequence[str] = ()
+    tag: Sequence[str] = ()
+    open_only: bool = False
+
+    def match(self, t: dict[str, Any]) -> bool:
+        if self.open_only and t.get("status") in ("resolved", "closed"):
+            return False
+        for name in ("status", "customer", "assignee", "line", "priority", "type"):
+            wanted = getattr(self, name)
+            if wanted and str(t.get(name) or "") not in wanted:
+                return False
+        tags = t.get("tags") or []
+        return all(tag in tags for tag in self.tag)
+
+
+def summary(t: dict[str, Any]) -> dict[str, Any]:
+    return {k: t.get(k) if k != "tags" else list(t.get("tags") or []) for k in LIST_FIELDS}
+
+
+def list_tickets(
+    repo: SupportRepo, filters: Filters, sort: str = "id", reverse: bool = False,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Matching tickets as summaries, plus one problem line per unreadable file."""
+    if sort not in SORT_KEYS:
+        raise UsageError(f"unknown sort key {sort!r}: expected one of {', '.join(SORT_KEYS)}")
+    views = repo.tickets()
+    problems = [v.error for v in views if v.error]
+    rows = [summary(v.data) for v in views if not v.error and filters.match(v.data)]
+    if sort == "priority":
+        order = {p: i for i, p in enumerate(PRIORITIES)}
+        rows.sort(key=lambda r: order.get(str(r["priority"]), 9))
+    elif sort == "status":
+        order = {s: i for i, s in enumerate(STATUSES)}
+        rows.sort(key=lambda r: order.get(str(r["status"]), 9))
+    elif sort in ("customer", "title", "line", "assignee"):
+        rows.sort(key=lambda r: text_key(str(r.get(sort) or "")))
+    elif sort == "created":
+        from datetime import datetime
+
+        rows.sort(key=lambda r: datetime.fromisoformat(str(r["created"])).timestamp() if r.get("created") else 0)
+    if reverse:
+        rows.reverse()
+    return rows, problems
+
+
+def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
+    """Everything `show` prints: the ticket file's content, its worklogs and back-links."""
+    view: TicketView = repo.ticket(ticket_id)
+    record = dict(view.data)
+    record["path"] = view.path
+    logs = [w for w in repo.worklogs() if w.ticket == ticket_id]
+    record["worklogs"] = [
+        {"minutes": w.minutes, "on": w.on, "note": w.note, "author": w.author, "at": w.at} for w in logs
+    ]
+    record["minutes_logged"] = sum(w.minutes for w in logs)
+    links = dict(record.get("links") or {})
+    record["links"] = {
+        "duplicate_of": links.get("duplicate_of"),
+        "related": list(links.get("related") or []),
+        "parent": links.get("parent"),
+    }
+    record["comments"] = list(record.get("comments") or [])
+    record["tags"] = list(record.get("tags") or [])
+    return record

@@ -1,0 +1,246 @@
+"""The support repo on disk: finding it, reading tickets and worklogs, the blob cache.
+
+Current state is served from a cache keyed by git blob id under `.git/supportctl/`,
+so listing 20,000 tickets parses only the files that changed since the last run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from supportctl import yamlio
+from supportctl.config import CONFIG_NAME, Config, load_config
+from supportctl.errors import DataError, NotASupportRepo, NotFound
+from supportctl.gitio import Repo
+from supportctl.model import TicketView, normalize_id, ticket_path
+
+CACHE_VERSION = 1
+
+
+def find_root(start: Path | None = None, override: str | None = None) -> Path:
+    """The support repo: `--repo`/`SUPPORTCTL_REPO`, else walk up to a `supportctl.yaml`."""
+    chosen = override or os.environ.get("SUPPORTCTL_REPO")
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        if not (root / CONFIG_NAME).is_file():
+            raise NotASupportRepo(f"{root}: no {CONFIG_NAME} here (run `supportctl init {chosen}`)")
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+        if (folder / ".git").exists():
+            break
+    raise NotASupportRepo(f"{here}: not inside a support repo (no {CONFIG_NAME}; see `supportctl init`)")
+
+
+class BlobCache:
+    """sqlite table blob id -> parsed content; shared by tickets, worklogs and KB articles."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:
+            # A corrupt cache is never trusted: drop it and start again.
+            path.unlink(missing_ok=True)
+            self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        if row is None or row[0] != str(CACHE_VERSION):
+            db.execute("DROP TABLE IF EXISTS blobs")
+            db.execute("DROP TABLE IF EXISTS events")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(CACHE_VERSION),))
+        db.execute("CREATE TABLE IF NOT EXISTS blobs (kind TEXT, blob TEXT, data TEXT, PRIMARY KEY (kind, blob))")
+        db.execute("CREATE TABLE IF NOT EXISTS events (sha TEXT PRIMARY KEY, data TEXT)")
+        db.execute("SELECT count(*) FROM blobs").fetchone()
+        db.commit()
+        return db
+
+    def get_many(self, kind: str, blobs: Iterable[str]) -> dict[str, Any]:
+        wanted = list(blobs)
+        found: dict[str, Any] = {}
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            for blob, data in self.db.execute(
+                f"SELECT blob, data FROM blobs WHERE kind=? AND blob IN ({marks})", (kind, *chunk)
+            ):
+                try:
+                    found[blob] = json.loads(data)
+                except ValueError:
+                    continue
+        return found
+
+    def put_many(self, kind: str, items: dict[str, Any]) -> None:
+        if not items:
+            return
+        try:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
+                [(kind, b, json.dumps(d, ensure_ascii=False)) for b, d in items.items()],
+            )
+            self.db.commit()
+        except sqlite3.OperationalError:
+            pass  # a read-only or busy cache only costs speed
+
+
+def parse_ticket(content: bytes) -> dict[str, Any]:
+    """Plain data of a ticket file, or {'__error__': msg, '__line__': n}."""
+    try:
+        data = yamlio.load(content)
+    except yamlio.YamlProblem as exc:
+        return {"__error__": exc.message, "__line__": exc.line}
+    if not isinstance(data, dict):
+        return {"__error__": "expected a mapping of ticket fields", "__line__": 1}
+    return dict(yamlio.plain(data))
+
+
+@dataclass
+class Worklog:
+    ticket: str
+    minutes: int
+    on: str
+    note: str
+    author: str
+    at: str
+    path: str
+
+
+class SupportRepo:
+    """A support repo: its root, configuration, git access and cache."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.git = Repo(root)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.root)
+
+    @cached_property
+    def cache(self) -> BlobCache:
+        return BlobCache(self.git.state_dir / "cache.sqlite")
+
+    def ticket_id(self, raw: str) -> str:
+        return normalize_id(raw, self.config.id_prefix)
+
+    # -- tickets ----------------------------------------------------------------
+    def _parsed(self, kind: str, entries: list[tuple[str, str]], parse: Any) -> dict[str, Any]:
+        cached = self.cache.get_many(kind, (b for _, b in entries))
+        missing = {b for _, b in entries if b not in cached}
+        fresh = {b: parse(self.git.blob(b)) for b in missing}
+        self.cache.put_many(kind, fresh)
+        cached.update(fresh)
+        return cached
+
+    def tickets(self, rev: str = "HEAD") -> list[TicketView]:
+        """Every ticket at `rev`, sorted by number; broken files carry `.error`."""
+        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if p.endswith(".yaml")]
+        parsed = self._parsed("ticket", entries, parse_ticket)
+        views = []
+        for path, blob in entries:
+            data = parsed[blob]
+            if "__error__" in data:
+                line = data.get("__line__") or 0
+                views.append(TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}"))
+            else:
+                views.append(TicketView(path, data))
+        views.sort(key=lambda v: _id_sort_key(v.id))
+        return views
+
+    def ticket(self, ticket_id: str, rev: str = "HEAD") -> TicketView:
+        path = ticket_path(ticket_id)
+        content = self.git.file_at(rev, path)
+        if content is None:
+            raise NotFound(f"unknown ticket {ticket_id}")
+        data = parse_ticket(content)
+        if "__error__" in data:
+            raise DataError(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
+        return TicketView(path, data)
+
+    def load_ticket_file(self, ticket_id: str) -> tuple[str, Any]:
+        """Round-trip content of a ticket file at HEAD, for editing."""
+        path = ticket_path(ticket_id)
+        content = self.git.file_at("HEAD", path)
+        if content is None:
+            raise NotFound(f"unknown ticket {ticket_id}")
+        try:
+            data = yamlio.load(content)
+        except yamlio.YamlProblem as exc:
+            raise DataError(f"{path}:{exc.line}: {exc.message}") from None
+        if not isinstance(data, dict):
+            raise DataError(f"{path}:1: expected a mapping of ticket fields")
+        return path, data
+
+    def max_ticket_number(self) -> int:
+        """Highest ticket number in HEAD and the work tree (shards are listed, not read)."""
+        best = 0
+        base = self.root / "data" / "tickets"
+        shards = sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
+        for shard in shards[:2]:
+            for f in shard.iterdir():
+                stem = f.stem
+                if f.suffix == ".yaml" and "-" in stem and stem.rsplit("-", 1)[1].isdigit():
+                    best = max(best, int(stem.rsplit("-", 1)[1]))
+        for path, _ in self.git.ls_tree(f"data/tickets/{shards[0].name}" if shards else "data/tickets"):
+            stem = Path(path).stem
+            if "-" in stem and stem.rsplit("-", 1)[1].isdigit():
+                best = max(best, int(stem.rsplit("-", 1)[1]))
+        return best
+
+    # -- worklogs ---------------------------------------------------------------
+    def worklogs(self, rev: str = "HEAD") -> list[Worklog]:
+        entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
+        parsed = self._parsed("worklog", entries, _parse_worklog_file)
+        result = []
+        for path, blob in entries:
+            for item in parsed[blob].get("entries", []):
+                result.append(
+                    Worklog(
+                        ticket=str(item.get("ticket", "")),
+                        minutes=int(item.get("minutes") or 0),
+                        on=str(item.get("on", "")),
+                        note=str(item.get("note") or ""),
+                        author=str(item.get("author") or ""),
+                        at=str(item.get("at") or ""),
+                        path=path,
+                    )
+                )
+        result.sort(key=lambda w: (w.at, w.ticket))
+        return result
+
+    def iter_files(self, prefix: str, rev: str = "HEAD") -> Iterator[tuple[str, bytes]]:
+        for path, blob in self.git.ls_tree(prefix, rev):
+            yield path, self.git.blob(blob)
+
+
+def _parse_worklog_file(content: bytes) -> dict[str, Any]:
+    try:
+        data = yamlio.load(content)
+    except yamlio.YamlProblem as exc:
+        return {"entries": [], "__error__": exc.message, "__line__": exc.line}
+    if not isinstance(data, list):
+        return {"entries": [], "__error__": "expected a list of worklog entries", "__line__": 1}
+    return {"entries": [dict(yamlio.plain(e)) for e in data if isinstance(e, dict)]}
+
+
+def _id_sort_key(ticket_id: str) -> tuple[str, int]:
+    prefix, _, num = ticket_id.rpartition("-")
+    return (prefix, int(num) if num.isdigit() else 0)
+
+
+def open_repo(override: str | None = None) -> SupportRepo:
+    return SupportRepo(find_root(override=override))

@@ -1,0 +1,181 @@
+"""`supportctl validate`: every data file in the work tree against the schema and config.
+
+It reads the work tree (not HEAD) because it is what a pre-commit hook runs before
+a hand edit is committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from supportctl import yamlio
+from supportctl.config import Config, load_config
+from supportctl.errors import ConfigError
+from supportctl.model import (
+    CHANNELS,
+    LINK_KINDS,
+    PRIORITIES,
+    STATUSES,
+    TYPES,
+    normalize_id,
+    ticket_path,
+)
+from supportctl.store import SupportRepo
+
+REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def _rel(repo: SupportRepo, path: Path) -> str:
+    return path.relative_to(repo.root).as_posix()
+
+
+def _load(path: Path, rel: str, problems: list[Problem]) -> Any:
+    try:
+        return yamlio.load(path.read_bytes())
+    except yamlio.YamlProblem as exc:
+        problems.append(Problem(rel, exc.line, exc.message))
+    except OSError as exc:
+        problems.append(Problem(rel, 0, f"cannot read: {exc.strerror}"))
+    return None
+
+
+def _is_time(value: Any) -> bool:
+    if isinstance(value, datetime):
+        return value.tzinfo is not None
+    try:
+        return datetime.fromisoformat(str(value)).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+
+    def bad(key: Any, message: str, container: Any = data) -> None:
+        out.append(Problem(rel, yamlio.line_of(container, key) or 1, message))
+
+    if not isinstance(data, dict):
+        return [Problem(rel, 1, "expected a mapping of ticket fields")]
+    for key in REQUIRED:
+        if data.get(key) in (None, ""):
+            out.append(Problem(rel, 1, f"missing `{key}`"))
+    tid = str(data.get("id") or "")
+    if tid:
+        try:
+            normalize_id(tid, config.id_prefix)
+            if ticket_path(tid) != rel:
+                bad("id", f"id {tid} does not match the file name (expected {ticket_path(tid)})")
+        except Exception:
+            bad("id", f"bad id {tid!r}: expected {config.id_prefix}-<number>")
+    vocab = {"type": TYPES, "priority": PRIORITIES, "status": STATUSES, "channel": CHANNELS,
+             "line": config.lines}
+    for key, allowed in vocab.items():
+        value = data.get(key)
+        if value not in (None, "") and str(value) not in allowed:
+            bad(key, f"unknown {key} {value!r} (expected one of {', '.join(allowed)})")
+    customer = data.get("customer")
+    if customer and str(customer) not in config.customers:
+        bad("customer", f"unknown customer {customer!r}")
+    assignee = data.get("assignee")
+    if assignee and config.agents and str(assignee) not in config.agents:
+        bad("assignee", f"unknown agent {assignee!r}")
+    if data.get("created") and not _is_time(data["created"]):
+        bad("created", "`created` must be an ISO 8601 time with an offset")
+    tags = data.get("tags")
+    if tags is not None and not isinstance(tags, list):
+        bad("tags", "`tags` must be a list")
+    comments = data.get("comments")
+    if comments is not None:
+        if not isinstance(comments, list):
+            bad("comments", "`comments` must be a list")
+        else:
+            for i, c in enumerate(comments):
+                if not isinstance(c, dict) or not c.get("text"):
+                    bad(i, "comment must be a mapping with `text`", comments)
+                elif not _is_time(c.get("at")):
+                    bad(i, "comment needs `at`, an ISO 8601 time with an offset", comments)
+                elif c.get("visibility", "public") not in ("public", "internal"):
+                    bad(i, "comment `visibility` must be public or internal", comments)
+    links = data.get("links")
+    if links is not None:
+        if not isinstance(links, dict):
+            bad("links", "`links` must be a mapping")
+        else:
+            for kind, value in links.items():
+                if kind not in LINK_KINDS:
+                    bad(kind, f"unknown link kind `{kind}`", links)
+                    continue
+                for other in value if isinstance(value, list) else [value]:
+                    if other and str(other) not in known:
+                        bad(kind, f"link to unknown ticket {other}", links)
+    return out
+
+
+def check_worklog(data: Any, rel: str, known: set[str]) -> list[Problem]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        return [Problem(rel, 1, "expected a list of worklog entries")]
+    out = []
+    for i, e in enumerate(data):
+        line = yamlio.line_of(data, i) or 1
+        if not isinstance(e, dict):
+            out.append(Problem(rel, line, "worklog entry must be a mapping"))
+            continue
+        if str(e.get("ticket")) not in known:
+            out.append(Problem(rel, line, f"worklog for unknown ticket {e.get('ticket')!r}"))
+        minutes = e.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+            out.append(Problem(rel, line, f"`minutes` must be a positive whole number, got {minutes!r}"))
+        try:
+            date.fromisoformat(str(e.get("on")))
+        except ValueError:
+            out.append(Problem(rel, line, f"`on` must be a date like 2026-10-05, got {e.get('on')!r}"))
+    return out
+
+
+def check_article(text: bytes, rel: str) -> list[Problem]:
+    from supportctl.kb.articles import ArticleError, parse_article
+
+    try:
+        parse_article(text, rel)
+    except ArticleError as exc:
+        return [Problem(rel, exc.line, exc.message)]
+    return []
+
+
+def validate_repo(repo: SupportRepo) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        config = load_config(repo.root, deep=True)
+    except ConfigError as exc:
+        head, _, msg = exc.message.partition(": ")
+        file, _, line = head.partition(":")
+        return [Problem(file, int(line) if line.isdigit() else 0, msg)]
+    tickets = sorted((repo.root / "data" / "tickets").glob("*/*.yaml"))
+    known = {p.stem for p in tickets}
+    for path in tickets:
+        rel = _rel(repo, path)
+        data = _load(path, rel, problems)
+        if data is not None:
+            problems += check_ticket(data, rel, config, known)
+    for path in sorted((repo.root / "data" / "worklogs").rglob("*.yaml")):
+        rel = _rel(repo, path)
+        data = _load(path, rel, problems)
+        problems += check_worklog(data, rel, known)
+    for path in sorted((repo.root / "data" / "kb").glob("*.md")):
+        problems += check_article(path.read_bytes(), _rel(repo, path))
+    return problems
