@@ -89,7 +89,7 @@ class Calendar:
 
     # Caches and derived state. Not part of equality or repr; `dataclasses.replace` gives
     # the copy fresh ones.
-    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _tz: ZoneInfo = field(init=False, repr=False, compare=False)
     _week: WeekHours = field(init=False, repr=False, compare=False)
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -99,7 +99,7 @@ class Calendar:
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_zone", _zone(self.timezone))
+        object.__setattr__(self, "_tz", _zone(self.timezone))
         object.__setattr__(self, "_week", _check_week(self.hours))
         if self.subdivision is not None and self.country is None:
             raise CalendarError("a subdivision needs a country", ("subdivision",))
@@ -142,7 +142,7 @@ class Calendar:
         u = _to_utc(t, "t")
         if self.is_always_open():
             return True
-        return any(a <= u < b for a, b in self._day(u.astimezone(self._zone).date()))
+        return any(a <= u < b for a, b in self._day(u.astimezone(self._tz).date()))
 
     def next_open(self, t: datetime) -> datetime:
         """``t`` (in UTC) when open at ``t``, else the next opening instant."""
@@ -238,8 +238,8 @@ class Calendar:
         """Day intervals clipped to ``[s, e)``, sorted; not merged across midnight."""
         # One spare day on each side costs little (days are cached) and stays correct even
         # where a zone's local date once ran backwards (19th-century date-line moves).
-        d = s.astimezone(self._zone).date() - _ONE_DAY
-        last = e.astimezone(self._zone).date() + _ONE_DAY
+        d = s.astimezone(self._tz).date() - _ONE_DAY
+        last = e.astimezone(self._tz).date() + _ONE_DAY
         out: list[tuple[datetime, datetime]] = []
         while d <= last:
             for a, b in self._day(d):
@@ -254,7 +254,7 @@ class Calendar:
         """Opening intervals of local date ``d`` as UTC instants, sorted and joined."""
         cached = self._days.get(d)
         if cached is None:
-            cached = _wall_to_utc(d, self._hours_on(d), self._zone)
+            cached = _wall_to_utc(d, self._hours_on(d), self._tz)
             self._days[d] = cached
         return cached
 
@@ -582,6 +582,7 @@ def _calendar_from_config(name: str, data: Mapping[str, Any]) -> Calendar:
     for required in ("timezone", "hours"):
         if required not in data:
             raise CalendarError(f"missing {required!r}", ())
+    _zone(data["timezone"])  # report a bad zone before any problem in the hours
     hours = parse_hours(data["hours"])
     if not any(hours.values()):
         raise CalendarError("hours: every day is closed", ("hours",))
