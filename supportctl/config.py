@@ -82,6 +82,7 @@ class Config:
     agents: dict[str, Agent]
     calendar_specs: dict[str, Any]
     backdate_tolerance: int = 600
+    timezone: str = "UTC"
     _calendars: dict[str, Calendar] = field(default_factory=dict, repr=False)
 
     def customer(self, key: str) -> Customer:
@@ -268,7 +269,14 @@ def parse_config(text: bytes, path: Path) -> Config:
         agents[str(handle)] = Agent(str(handle), str(spec.get("name") or handle), str(spec.get("email") or ""), line)
 
     tolerance = chk.duration(data, "backdate_tolerance") if data.get("backdate_tolerance") else 600
-    return Config(path, prefix, lines, plans, customers, agents, calendars, tolerance)
+    tz = str(data.get("timezone") or "UTC")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(tz)
+    except (ValueError, KeyError, OSError):
+        raise chk.fail(data, "timezone", f"unknown time zone {tz!r} (expected an IANA name like Europe/Moscow)") from None
+    return Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz)
 
 
 def load_config(root: Path, *, deep: bool = False) -> Config:

@@ -13,6 +13,12 @@ class SupportctlError(Exception):
         self.message = message
 
 
+class BelowTarget(SupportctlError):
+    """`sla check`: compliance is below `--min`."""
+
+    exit_code = 1
+
+
 class UsageError(SupportctlError):
     """Bad option values or hostile input (newlines in an ID, non-UTF-8 text, ...)."""
 

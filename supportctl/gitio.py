@@ -112,6 +112,22 @@ class Repo:
         except ValueError:
             return None
 
+    def rev(self, rev: str) -> str | None:
+        """Commit id of `rev`, or None when it does not exist (e.g. an empty repo)."""
+        if rev == "HEAD":
+            return self.head()
+        try:
+            return self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip() or None
+        except GitError:
+            return None
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        try:
+            self.run("merge-base", "--is-ancestor", older, newer)
+            return True
+        except GitError:
+            return False
+
     def identity(self, at: datetime | None = None) -> Identity:
         """The author identity git would use, refusing to guess one from the host name."""
         try:

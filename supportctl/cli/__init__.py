@@ -51,6 +51,7 @@ def root(
     state.debug = debug
 
 
+from supportctl.cli import sla as _sla  # noqa: E402,F401  (registers `sla`)
 from supportctl.cli import tickets as _tickets  # noqa: E402,F401  (registers the ticket verbs)
 
 

@@ -17,12 +17,44 @@ FRONT_KEYS = ("title", "tags", "products", "customers", "tickets", "updated")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 _TRANSLIT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
     # Ukrainian letters that differ from Russian
-    "і": "i", "ї": "yi", "є": "ye", "ґ": "g",
+    "і": "i",
+    "ї": "yi",
+    "є": "ye",
+    "ґ": "g",
 }
 
 
@@ -46,9 +78,17 @@ class Article:
     path: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"slug": self.slug, "title": self.title, "tags": self.tags, "products": self.products,
-                "customers": self.customers, "tickets": self.tickets, "updated": self.updated,
-                "body": self.body, "path": self.path}
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "tags": self.tags,
+            "products": self.products,
+            "customers": self.customers,
+            "tickets": self.tickets,
+            "updated": self.updated,
+            "body": self.body,
+            "path": self.path,
+        }
 
 
 def slugify(title: str, limit: int = 60) -> str:

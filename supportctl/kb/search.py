@@ -15,11 +15,12 @@ import re
 import threading
 import unicodedata
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "Document",
@@ -139,13 +140,6 @@ def _analyzer_id() -> str:
     return f"supportctl.kb/{_ANALYZER_VERSION};uk={uk}"
 
 
-def _normalize(token: str) -> str:
-    return token.casefold().replace("ё", "е").translate(_APOSTROPHES)
-
-
-# Real text repeats a small set of word forms endlessly; caching the stem of each
-# form makes re-analysis (and highlighting) cheap after the first sight.
-@lru_cache(maxsize=1 << 17)
 def _stem(word: str) -> str:
     if any(c.isdigit() for c in word):
         # Error codes, model numbers, versions: stemming "win10s" helps no one.
@@ -175,9 +169,19 @@ def _prepare(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
 
 
-@dataclass(frozen=True)
-class _Token:
-    surface: str  # normalised (casefolded, ё→е, one apostrophe) word
+# Real text repeats a small set of word forms endlessly; caching the analysis of
+# each raw form makes re-analysis (and highlighting) cheap after the first sight.
+@lru_cache(maxsize=1 << 17)
+def _analyze_word(raw: str) -> tuple[str, str] | None:
+    """(normalised surface form, stem) of one token, or None for a stop word."""
+    surface = raw.casefold().replace("ё", "е").translate(_APOSTROPHES)
+    if surface in _STOP:
+        return None
+    return surface, _stem(surface)
+
+
+class _Token(NamedTuple):
+    surface: str  # casefolded, ё→е, one kind of apostrophe
     stem: str
     start: int
     end: int
@@ -186,10 +190,9 @@ class _Token:
 def _tokens(text: str) -> Iterator[_Token]:
     """Tokens of already `_prepare`d text, stop words dropped, with their offsets."""
     for m in _TOKEN.finditer(text):
-        surface = _normalize(m.group())
-        if surface in _STOP:
-            continue
-        yield _Token(surface, _stem(surface), m.start(), m.end())
+        word = _analyze_word(m.group())
+        if word is not None:
+            yield _Token(word[0], word[1], m.start(), m.end())
 
 
 def analyze(text: str) -> list[str]:
@@ -324,39 +327,57 @@ def _within_one_edit(a: str, b: str) -> bool:
     return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
 
 
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+def _range_with_prefix(words: list[str], prefix: str) -> Iterator[str]:
+    """Items of the sorted list `words` that start with `prefix`."""
+    for i in range(bisect_left(words, prefix), len(words)):
+        if not words[i].startswith(prefix):
+            break
+        yield words[i]
 
 
 class _FuzzyVocabulary:
-    """SymSpell-style index: every word filed under each of its one-letter deletions.
+    """Finds the vocabulary words one edit away from a query word.
 
-    Two words are within one edit (insertion, deletion, substitution or adjacent
-    transposition) only if one is a deletion of the other or they share a
-    deletion, so a lookup is a few dict probes instead of a scan of the vocabulary.
+    Pigeonhole: split the query in two halves. One edit (insertion, deletion,
+    substitution, adjacent transposition) leaves at least one half intact, so a
+    word within one edit starts with the first half or ends with the second —
+    except a transposition across the split, which is looked up directly. Sorted
+    word lists per length (one of them of reversed words, for suffixes) turn both
+    into bisect range scans. Unlike a SymSpell deletion index this costs only a
+    sort to build and no more memory than the words themselves, which matters to a
+    CLI that builds an index for a single query.
     """
 
     # Shorter vocabulary words are too close to too many others to be a useful guess.
     MIN_LENGTH = 4
 
     def __init__(self, words: Iterable[str]) -> None:
-        self._words = frozenset(w for w in words if len(w) >= self.MIN_LENGTH)
-        self._by_delete: dict[str, list[str]] = {}
-        for word in sorted(self._words):
-            for d in _deletes(word):
-                self._by_delete.setdefault(d, []).append(word)
+        by_length: dict[int, list[str]] = {}
+        for word in words:
+            if len(word) >= self.MIN_LENGTH:
+                by_length.setdefault(len(word), []).append(word)
+        self._words = {n: sorted(ws) for n, ws in by_length.items()}
+        self._reversed = {n: sorted(w[::-1] for w in ws) for n, ws in by_length.items()}
+        self._all = frozenset(w for ws in by_length.values() for w in ws)
 
     def near(self, query: str) -> set[str]:
+        n = len(query)
+        if n < 2:
+            return set()
+        split = (n + 1) // 2
+        head, tail_reversed = query[:split], query[split:][::-1]
         found: set[str] = set()
-        probes = _deletes(query)
-        for probe in probes:
-            if probe in self._words:  # the query has one extra letter
-                found.add(probe)
-        probes.add(query)  # the query misses a letter (query is a deletion of a word)
-        for probe in probes:
-            found.update(self._by_delete.get(probe, ()))
-        # Sharing a deletion is necessary, not sufficient ("abc"/"bca" share "bc").
-        return {w for w in found if w != query and _within_one_edit(w, query)}
+        for length in (n - 1, n, n + 1):
+            found.update(_range_with_prefix(self._words.get(length, []), head))
+            found.update(
+                w[::-1] for w in _range_with_prefix(self._reversed.get(length, []), tail_reversed)
+            )
+        swapped = query[: split - 1] + query[split] + query[split - 1] + query[split + 1 :]
+        if swapped in self._all:
+            found.add(swapped)
+        # Sharing a half is necessary, not sufficient.
+        found.discard(query)
+        return {w for w in found if _within_one_edit(w, query)}
 
 
 # --- The index --------------------------------------------------------------------
@@ -433,6 +454,9 @@ class SearchIndex:
         return len(self._docs)
 
     def _build(self, pairs: list[tuple[Document, dict[str, Any]]]) -> None:
+        # Document ids follow key order, so "ties broken by key" is "lower id wins"
+        # and results do not depend on the order documents were handed in.
+        pairs = sorted(pairs, key=lambda pair: pair[0].key)
         self._docs = [doc for doc, _ in pairs]
         self._analyses = [analysis for _, analysis in pairs]
         keys = [doc.key for doc in self._docs]
@@ -512,14 +536,26 @@ class SearchIndex:
         if not terms or limit == 0:
             return []
 
-        scores: dict[int, float] = {}
-        matched: dict[int, list[int]] = {}
-        matched_stems: dict[int, set[str]] = {}
-        for term_no, term in enumerate(terms):
+        # Scores live in a list indexed by document id: cheaper than a dict in the
+        # loops below, which run once per posting.
+        scores = [0.0] * len(self._docs)
+        term_postings: list[list[array[int]]] = []  # per query term, for matched_terms
+        highlight_stems: set[str] = set()
+        for term in terms:
             if term.stem in self._postings:
                 expansions, penalty = [term.stem], 1.0
             else:
                 expansions, penalty = self._near_stems(term), FUZZY_PENALTY
+            term_postings.append([self._postings[stem][0] for stem in expansions])
+            # Only stems a document contains can be found in its text, so one set
+            # serves every snippet.
+            highlight_stems.update(expansions)
+            if len(expansions) == 1:
+                ids, weights = self._postings[expansions[0]]
+                idf = self._idf[expansions[0]] * penalty
+                for doc_id, weight in zip(ids, weights):
+                    scores[doc_id] += idf * weight
+                continue
             # A typo may be one edit from several words; a document scores for the
             # best of them only, so a misspelling never outweighs a correct word.
             best: dict[int, float] = {}
@@ -530,23 +566,32 @@ class SearchIndex:
                     score = idf * weight
                     if score > best.get(doc_id, 0.0):
                         best[doc_id] = score
-                    matched_stems.setdefault(doc_id, set()).add(stem)
             for doc_id, score in best.items():
-                scores[doc_id] = scores.get(doc_id, 0.0) + score
-                matched.setdefault(doc_id, []).append(term_no)
+                scores[doc_id] += score
 
-        top = heapq.nsmallest(
-            limit, scores.items(), key=lambda item: (-item[1], self._docs[item[0]].key)
-        )
+        # Every posting adds a positive amount, so 0.0 means "not matched". nlargest
+        # is stable: among equal scores the lower id, i.e. the smaller key, comes first.
+        matched_ids = (doc_id for doc_id, score in enumerate(scores) if score > 0.0)
+        top = heapq.nlargest(limit, matched_ids, key=scores.__getitem__)
         return [
             Hit(
                 key=self._docs[doc_id].key,
-                score=score,
-                snippet=_snippet(self._docs[doc_id], matched_stems[doc_id], highlight),
-                matched_terms=tuple(terms[i].word for i in matched[doc_id]),
+                score=scores[doc_id],
+                snippet=_snippet(self._docs[doc_id], highlight_stems, highlight),
+                matched_terms=tuple(
+                    term.word
+                    for term, postings in zip(terms, term_postings)
+                    if any(_contains(ids, doc_id) for ids in postings)
+                ),
             )
-            for doc_id, score in top
+            for doc_id in top
         ]
+
+
+def _contains(ids: array[int], doc_id: int) -> bool:
+    # Posting lists are built in document id order, so they are sorted.
+    i = bisect_left(ids, doc_id)
+    return i < len(ids) and ids[i] == doc_id
 
 
 def _expect_str(value: object) -> str:

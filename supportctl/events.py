@@ -1,0 +1,28 @@
+"""The event: one fact read from the history (who did what to which ticket, when)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Event:
+    sha: str
+    ticket: str
+    action: str  # new, comment, start, wait, escalate, resolve, close, reopen, log, ..., or "edit" by hand
+    at: datetime  # the commit's author date: when it happened
+    committed: datetime
+    author: str
+    email: str
+    changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+    manual: bool = False  # derived from a commit without trailers
+
+    @property
+    def public_reply(self) -> bool:
+        return self.action == "comment" and self.details.get("visibility", "public") == "public"
+
+    @property
+    def backdated(self) -> timedelta:
+        return self.committed - self.at

@@ -1,0 +1,32 @@
+"""Open clocks ordered by urgency. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from supportctl.sla.engine import Clock, TicketSla
+
+
+def open_clocks(
+    tickets: Iterable[TicketSla], now: datetime, *, customer: str | None = None,
+    at_risk: bool = False, breached: bool = False,
+) -> list[tuple[TicketSla, Clock, float]]:
+    """(ticket, clock, business seconds left) for running/paused clocks of open tickets.
+
+    Breached clocks come first (most overdue first), then by time left to the due instant.
+    """
+    rows = []
+    for t in tickets:
+        if t.attrs.get("status") in ("resolved", "closed") or (customer and t.attrs.get("customer") != customer):
+            continue
+        for c in t.clocks.values():
+            if c.stopped is not None or c.target_seconds is None:
+                continue
+            if at_risk and not (c.at_risk or c.state == "breached"):
+                continue
+            if breached and c.state != "breached":
+                continue
+            rows.append((t, c, c.target_seconds - c.elapsed_seconds))
+    rows.sort(key=lambda r: (r[1].state != "breached", (r[1].due or now).timestamp(), r[0].ticket, r[1].metric))
+    return rows

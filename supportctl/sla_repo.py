@@ -1,0 +1,66 @@
+"""SLA numbers for a support repo: history and configuration in, evaluated tickets out.
+
+This is the glue between the pure engine (`supportctl.sla`) and the repo: it turns the
+configuration into a policy and the git history into per-ticket event lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from supportctl.config import Config
+from supportctl.errors import NotFound
+from supportctl.events import Event
+from supportctl.history import History, events_by_ticket
+from supportctl.sla.engine import Policy, Target, TicketSla, evaluate
+from supportctl.store import SupportRepo
+
+
+def make_policy(config: Config) -> Policy:
+    cache: dict[tuple[object, ...], Target] = {}
+    fallback = Target(None, config.calendar("24x7"), 0.8, "no plan")
+
+    def policy(attrs: dict[str, str | None], metric: str) -> Target:
+        key = (attrs.get("customer"), attrs.get("priority"), attrs.get("type"), attrs.get("class"),
+               attrs.get("line"), attrs.get("channel"), metric)
+        if key in cache:
+            return cache[key]
+        customer = config.customers.get(str(attrs.get("customer")))
+        plan = config.plans.get(customer.plan) if customer else None
+        target = fallback
+        if plan is not None:
+            rules = [(i, r) for i, r in enumerate(plan.rules, 1) if r.matches(attrs)]
+            if rules:
+                i, rule = rules[0]
+                when = ", ".join(f"{k}={'|'.join(v)}" for k, v in rule.when.items()) or "any ticket"
+                target = Target(rule.targets.get(metric), config.calendar(rule.calendar), plan.warn_at,
+                                f"{plan.name} rule {i} ({when})")
+            else:
+                target = Target(None, config.calendar(plan.calendar), plan.warn_at, f"{plan.name}: no rule")
+        cache[key] = target
+        return target
+
+    return policy
+
+
+@dataclass
+class DeskSla:
+    tickets: dict[str, TicketSla]
+    events: dict[str, list[Event]]
+    head: str | None
+
+
+def desk_sla(repo: SupportRepo, now: datetime, rev: str = "HEAD", only: str | None = None) -> DeskSla:
+    events = History(repo).events(rev)
+    grouped = events_by_ticket(e for e in events if only is None or e.ticket == only)
+    policy = make_policy(repo.config)
+    tickets = {tid: evaluate(tid, evs, policy, now) for tid, evs in grouped.items()}
+    return DeskSla(tickets, grouped, repo.git.rev(rev))
+
+
+def ticket_sla(repo: SupportRepo, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:
+    desk = desk_sla(repo, now, only=ticket_id)
+    if ticket_id not in desk.tickets:
+        raise NotFound(f"unknown ticket {ticket_id}")
+    return desk.tickets[ticket_id], desk.events[ticket_id]
