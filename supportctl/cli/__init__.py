@@ -7,11 +7,29 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from supportctl import __version__
 from supportctl.errors import SupportctlError
 
+
+class _Boundary(TyperGroup):
+    """The one error boundary: a SupportctlError becomes one line on stderr and its exit code."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SupportctlError as exc:
+            if state.debug:
+                raise
+            from supportctl.out import error
+
+            error(exc.message)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Boundary,
     name="supportctl",
     help="A command-line helpdesk whose tickets, worklogs and KB live in a git repository.",
     no_args_is_help=True,
@@ -58,13 +76,6 @@ from supportctl.cli import tickets as _tickets  # noqa: E402,F401  (registers th
 def main() -> None:
     try:
         app()
-    except SupportctlError as exc:
-        if state.debug:
-            raise
-        from supportctl.out import error
-
-        error(exc.message)
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
