@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine with Python 3.11, git and make:
+#   make demo   - create .venv, install, build a demo support repo with a month of history, render its report
+#   make test   - install what the tests need and run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := build/demo
+MONTH := 2026-10
+
+.PHONY: demo test install install-test browser lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/python -m supportctl.demo $(DEMO)
+	cd $(DEMO) && ../../$(BIN)/supportctl sla check --month $(MONTH)
+	cd $(DEMO) && ../../$(BIN)/supportctl report --month $(MONTH) --format md -o report.md
+	cd $(DEMO) && ../../$(BIN)/supportctl report --month $(MONTH) --format html -o report.html
+	@echo "Demo report: $(CURDIR)/$(DEMO)/report.md and $(CURDIR)/$(DEMO)/report.html"
+
+# Debian's chromium for the browser test of the HTML report (never a downloaded browser).
+browser:
+	@bash scripts/ensure-chromium
+
+test: install-test browser
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/python -m pip install -q ruff mypy
+	$(BIN)/ruff check supportctl tests bench
+	$(BIN)/mypy supportctl
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf build $(VENV)
