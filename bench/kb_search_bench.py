@@ -19,31 +19,44 @@ from pathlib import Path
 # The script is run by path, so the package next to bench/ is not importable yet.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from supportctl.kb.search import Document, SearchIndex, analyze_document  # noqa: E402
+from supportctl.kb.search import Document, SearchIndex, analyze_document
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
 
 SEED = 20240501
 N_ARTICLES = 5_000
 N_QUERIES = 200
 
-RU_STEMS = """принтер картридж сканер монитор ноутбук сервер роутер пароль аккаунт
+RU_STEMS = _words(
+    """принтер картридж сканер монитор ноутбук сервер роутер пароль аккаунт
 почт клиент договор счет оплат доступ обновлен установк настройк ошибк подключен
 сет драйвер очеред печат диск памят файл папк резервн копи лицензи пользовател
 администратор заявк инцидент тикет звонок гарнитур микрофон камер экран клавиатур
 мыш батаре зарядк кабел адаптер порт шлюз прокси сертификат подпис шифрован
 календар встреч отчет таблиц документ шаблон бланк склад товар накладн возврат
-доставк курьер заказ скидк тариф баланс платеж карт банк терминал касс чек""".split()
+доставк курьер заказ скидк тариф баланс платеж карт банк терминал касс чек"""
+)
 RU_ENDINGS = ["", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах", "и", "ей", "ой"]
-RU_VERBS = """печатает печатают работает работают зависает зависают перезагружается
+RU_VERBS = _words(
+    """печатает печатают работает работают зависает зависают перезагружается
 подключается отключается отображается открывается сохраняется синхронизируется
-запускается отвечает приходит уходит списывается блокируется""".split()
-UK_WORDS = """друкує друкують працює не_працює перевірте налаштування пароль
-оновлення помилка підключення рахунок оплата доступ принтер мережа""".split()
-EN_WORDS = """printer printers printing print scanner invoice invoices billing payment
+запускается отвечает приходит уходит списывается блокируется"""
+)
+UK_WORDS = _words(
+    """друкує друкують працює не_працює перевірте налаштування пароль
+оновлення помилка підключення рахунок оплата доступ принтер мережа"""
+)
+EN_WORDS = _words(
+    """printer printers printing print scanner invoice invoices billing payment
 password reset account login error errors network router vpn proxy certificate
 driver update install installation backup restore license user users admin
 ticket email mailbox calendar meeting report spreadsheet template refund order
-delivery discount balance card terminal receipt sync crash freeze timeout""".split()
-FILLER = """и в не на с что как для по это или при если то но уже""".split()
+delivery discount balance card terminal receipt sync crash freeze timeout"""
+)
+FILLER = _words("""и в не на с что как для по это или при если то но уже""")
 
 
 def ru_word(rng: random.Random) -> str:
@@ -112,7 +125,7 @@ def main() -> None:
     cold = SearchIndex(docs)  # stems are cached by now, as in a long-lived process
     t3 = time.perf_counter()
 
-    # The deletion index for typo tolerance is built on the first unknown word.
+    # The typo vocabulary is built on the first unknown query word.
     t4 = time.perf_counter()
     index.search("пирнтеры")
     t5 = time.perf_counter()
@@ -131,7 +144,7 @@ def main() -> None:
     print(f"analyse all documents (cold stem cache): {t1 - t0:.2f} s")
     print(f"build index from cached analyses:        {t2 - t1:.2f} s")
     print(f"build index from documents (warm stems): {t3 - t2:.2f} s")
-    print(f"first typo query (builds deletion index): {(t5 - t4) * 1000:.0f} ms")
+    print(f"first typo query (builds typo vocabulary): {(t5 - t4) * 1000:.0f} ms")
     print(
         f"{N_QUERIES} queries: mean {statistics.mean(times_ms):.2f} ms, "
         f"p95 {p95:.2f} ms, max {times_ms[-1]:.2f} ms, {hits} hits"

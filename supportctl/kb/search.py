@@ -57,6 +57,8 @@ FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "tags": 2.5, "body": 1.0}
 FUZZY_PENALTY = 0.7
 FUZZY_MIN_LETTERS = 5
 SNIPPET_WIDTH = 160
+# How far a snippet cut may move to avoid splitting a word.
+_MAX_NUDGE = 20
 # A pasted log line can turn into hundreds of query words; past this many the
 # extra words only cost time (each may trigger a fuzzy lookup).
 MAX_QUERY_TERMS = 32
@@ -430,7 +432,10 @@ class SearchIndex:
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> SearchIndex:
-        """Rebuild from `to_state()` output; ValueError if `state` is not such output."""
+        """Rebuild from `to_state()` output (after a JSON round trip, say).
+
+        ValueError if `state` is not such output; TypeError if it is not a mapping.
+        """
         if not isinstance(state, Mapping):
             raise TypeError("search index state must be a mapping")
         entries = state.get("documents")
@@ -656,9 +661,8 @@ def _window(text: str, matches: list[_Token], highlight: tuple[str, str]) -> str
             group_start, group_end, start = 0, 0, 0
         end = min(len(text), start + SNIPPET_WIDTH)
         start = max(0, min(start, end - SNIPPET_WIDTH))
-        if matches:
-            end = max(end, group_end)
-        start, end = _word_bounds(text, start, end, group_start, group_end, bool(matches))
+        end = max(end, group_end)  # only a single overlong matching word reaches past
+        start, end = _word_bounds(text, start, end, group_start, group_end)
     open_mark, close_mark = highlight
     parts: list[str] = ["…"] if start > 0 else []
     pos = start
@@ -674,25 +678,27 @@ def _window(text: str, matches: list[_Token], highlight: tuple[str, str]) -> str
     return "".join(parts).strip()
 
 
-def _word_bounds(
-    text: str, start: int, end: int, keep_from: int, keep_to: int, keep: bool
-) -> tuple[int, int]:
-    """Move a cut so it falls between words (text has single spaces only), without
-    losing the matches in [keep_from, keep_to)."""
+def _word_bounds(text: str, start: int, end: int, keep_from: int, keep_to: int) -> tuple[int, int]:
+    """Move the cuts of text[start:end] between words (text has single spaces only)
+    without losing text[keep_from:keep_to]. A word longer than _MAX_NUDGE (a URL, a
+    hash) is cut inside rather than swallowed whole or dropped with its neighbours."""
     if start > 0 and text[start - 1] != " ":
-        space = text.find(" ", start, keep_from if keep else len(text))
+        space = text.find(" ", start, keep_from)
         if space != -1:
             start = space + 1
         else:
-            # The match's own word starts before the cut: widen to include it.
-            start = text.rfind(" ", 0, start) + 1
+            word_start = text.rfind(" ", 0, start) + 1
+            if start - word_start <= _MAX_NUDGE:
+                start = word_start
     if end < len(text) and text[end] != " ":
-        space = text.rfind(" ", keep_to if keep else start, end)
-        if space != -1 and space > start:
+        space = text.rfind(" ", max(start, keep_to), end)
+        if space > start:
             end = space
         else:
-            found = text.find(" ", end)
-            end = len(text) if found == -1 else found
+            word_end = text.find(" ", end)
+            word_end = len(text) if word_end == -1 else word_end
+            if word_end - end <= _MAX_NUDGE:
+                end = word_end
     # Punctuation left dangling at a cut reads badly before the ellipsis.
     while end < len(text) and end > start and text[end - 1] in ",;:-–—(«\"'":
         end -= 1
