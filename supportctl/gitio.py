@@ -128,6 +128,10 @@ class Repo:
         except GitError:
             return False
 
+    def commit_date(self, sha: str) -> datetime:
+        c = self._repo.commit(sha)
+        return parse_git_time(str(c.committed_date), _offset_text(c.committer_tz_offset))
+
     def identity(self, at: datetime | None = None) -> Identity:
         """The author identity git would use, refusing to guess one from the host name."""
         try:
@@ -317,6 +321,13 @@ class Repo:
                 if "index.lock" not in exc.message or attempt == 99:
                     raise
                 time.sleep(0.1)
+
+
+def _offset_text(altz: int) -> str:
+    # GitPython keeps offsets as seconds west of UTC
+    east = -altz // 60
+    sign = "-" if east < 0 else "+"
+    return f"{sign}{abs(east) // 60:02d}{abs(east) % 60:02d}"
 
 
 def _parse_record(part: str) -> RawCommit:

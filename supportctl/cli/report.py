@@ -1,0 +1,56 @@
+"""`supportctl report`: the monthly report in Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from supportctl import out
+from supportctl.cli import app
+from supportctl.cli.common import parse_now, repo
+from supportctl.errors import UsageError
+
+
+@app.command()
+def report(
+    month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM, or `last` for the previous month.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer", "-c", help="Only this customer's data.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json")] = "md",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", help="Evaluate an open period as of this time.")] = None,
+) -> None:
+    """Monthly report: summary, SLA, breakdowns, hours and money, recurring problems, audit trail.
+
+    Example: supportctl report --month last --format html -o reports/2026-10.html
+    """
+    from datetime import date, timedelta
+
+    from supportctl.periods import resolve_period
+    from supportctl.report.collect import report_model
+    from supportctl.report.render import FORMATS, render
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}: expected md, html or json")
+    r = repo()
+    at = parse_now(now)
+    until_next = None
+    if until:
+        try:
+            until_next = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
+        except ValueError:
+            raise UsageError(f"bad --until {until!r}: expected YYYY-MM-DD") from None
+    period = resolve_period(month, since, until_next, at, r.config.timezone)
+    text = render(report_model(r, period, customer, at), fmt, r.root / "templates")
+    if output is None:
+        out.emit(text.rstrip("\n"))
+        return
+    target = output if output.is_absolute() else Path.cwd() / output
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    out.warn(f"wrote {output}")
