@@ -15,7 +15,7 @@ from typing import Any
 from supportctl.durations import format_duration
 
 FORMATS = ("md", "html", "json")
-X
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md(value: Any) -> str:
