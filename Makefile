@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO := build/demo
 MONTH := 2026-10
 
-.PHONY: demo test install install-test browser lint bench clean
+.PHONY: demo demo-data test install install-test browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/supportctl report --month $(MONTH) --format md -o report.md
 	cd $(DEMO) && ../../$(BIN)/supportctl report --month $(MONTH) --format html -o report.html
 	@echo "Demo report: $(CURDIR)/$(DEMO)/report.md and $(CURDIR)/$(DEMO)/report.html"
+
+# Regenerate the shipped data/tickets and data/worklogs from demo/scenario.yaml.
+demo-data: install
+	$(BIN)/python -m supportctl.demo $(DEMO)
+	rm -rf data/tickets data/worklogs
+	cp -r $(DEMO)/data/tickets $(DEMO)/data/worklogs data/
 
 # Debian's chromium for the browser test of the HTML report (never a downloaded browser).
 browser:

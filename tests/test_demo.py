@@ -1,0 +1,32 @@
+"""The shipped demo data is exactly what replaying the demo scenario produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from supportctl.demo import build_demo, load_steps
+from supportctl.store import SupportRepo
+from supportctl.validate import validate_repo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_scenario_is_a_month_in_time_order() -> None:
+    steps = load_steps(ROOT / "demo" / "scenario.yaml")
+    assert len(steps) > 300
+    assert steps[0].at.isoformat().startswith("2026-10-01")
+    assert all(a.at <= b.at for a, b in zip(steps, steps[1:]))
+
+
+def test_replay_matches_shipped_data(tmp_path: Path) -> None:
+    repo = build_demo(ROOT, tmp_path / "demo")
+    assert validate_repo(repo) == []
+    shipped = {p.relative_to(ROOT).as_posix(): p.read_bytes()
+               for p in sorted((ROOT / "data").rglob("*")) if p.is_file() and p.name != ".gitkeep"}
+    replayed = {p.relative_to(repo.root).as_posix(): p.read_bytes()
+                for p in sorted((repo.root / "data").rglob("*")) if p.is_file() and p.name != ".gitkeep"}
+    assert sorted(shipped) == sorted(replayed)
+    for path, content in shipped.items():
+        assert replayed[path] == content, f"{path} differs: regenerate with `make demo-data`"
+    log = SupportRepo(repo.root).git.run("log", "--format=%s").splitlines()
+    assert len(log) > 400
