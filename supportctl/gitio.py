@@ -253,28 +253,25 @@ class Repo:
         journal.unlink()
         return None
 
-    def commit(
-        self,
-        files: dict[str, bytes | None],
-        message: str,
-        *,
-        author: Identity,
-        expect_head: str | None,
-    ) -> str:
-        """Commit exactly `files` (None deletes) on top of HEAD; return the new commit id."""
-        if self.head() != expect_head:
-            raise GitError("HEAD moved while the action was prepared; run the command again")
-        blobs: dict[str, str | None] = {}
-        for path, content in files.items():
-            if content is None:
-                blobs[path] = None
-            else:
-                istream = self._repo.odb.store(IStream("blob", len(content), io.BytesIO(content)))
-                blobs[path] = istream.hexsha.decode() if isinstance(istream.hexsha, bytes) else istream.hexsha
+    def store_blob(self, content: bytes) -> str:
+        istream = self._repo.odb.store(IStream("blob", len(content), io.BytesIO(content)))
+        sha = istream.hexsha
+        return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+    def write_commit(
+        self, parent: str | None, files: dict[str, bytes | None], message: str, *, author: Identity,
+        committer_env: dict[str, str] | None = None,
+    ) -> tuple[str, dict[str, str | None]]:
+        """Write a commit of `parent`'s tree with `files` changed (None deletes); no ref moves.
+
+        Returns the commit id and the blob id written per path.
+        """
+        blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
         index_file = self.state_dir / f"index.{os.getpid()}"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         env = {"GIT_INDEX_FILE": str(index_file)}
         try:
-            self.run("read-tree", *(["HEAD"] if expect_head else ["--empty"]), env=env)
+            self.run("read-tree", *([parent] if parent else ["--empty"]), env=env)
             args = ["update-index", "--add"]
             for path, sha in blobs.items():
                 args += ["--force-remove", path] if sha is None else ["--cacheinfo", f"100644,{sha},{path}"]
@@ -286,10 +283,24 @@ class Repo:
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.email,
             "GIT_AUTHOR_DATE": git_time(author.when),
+            **(committer_env or {}),
         }
-        parents = ["-p", expect_head] if expect_head else []
-        new = self.run("commit-tree", tree, *parents, "-F", "-", env=commit_env,
-                       stdin=message.encode()).strip()
+        parents = ["-p", parent] if parent else []
+        sha = self.run("commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()).strip()
+        return sha, blobs
+
+    def commit(
+        self,
+        files: dict[str, bytes | None],
+        message: str,
+        *,
+        author: Identity,
+        expect_head: str | None,
+    ) -> str:
+        """Commit exactly `files` (None deletes) on top of HEAD; return the new commit id."""
+        if self.head() != expect_head:
+            raise GitError("HEAD moved while the action was prepared; run the command again")
+        new, blobs = self.write_commit(expect_head, files, message, author=author)
         journal = self.state_dir / "journal.json"
         journal.write_text(json.dumps({"old": expect_head, "new": new, "files": blobs}))
         subject = message.splitlines()[0]
@@ -297,6 +308,85 @@ class Repo:
         self._checkout_files(blobs)
         journal.unlink()
         return new
+
+    # -- sync plumbing ----------------------------------------------------------
+    def current_branch(self) -> str | None:
+        try:
+            return self.run("symbolic-ref", "-q", "--short", "HEAD").strip() or None
+        except GitError:
+            return None
+
+    def fetch(self, remote: str) -> None:
+        self.run("fetch", "--quiet", "--prune", remote)
+
+    def push(self, remote: str, branch: str, sha: str) -> bool:
+        """Push `sha` to `remote`'s `branch`; False when the remote moved on (non-fast-forward)."""
+        try:
+            self.run("push", "--quiet", "--porcelain", remote, f"{sha}:refs/heads/{branch}")
+            return True
+        except GitError as exc:
+            text = exc.message.lower()
+            if any(w in text for w in ("rejected", "non-fast-forward", "fetch first", "stale info")):
+                return False
+            raise
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return self.run("merge-base", a, b).strip() or None
+        except GitError:
+            return None
+
+    def rev_list(self, spec: str) -> list[str]:
+        out = self.run("rev-list", "--reverse", "--topo-order", "--no-merges", spec)
+        return [line for line in out.split() if line]
+
+    def count(self, spec: str) -> int:
+        return int(self.run("rev-list", "--count", spec).strip() or 0)
+
+    def commit_info(self, sha: str) -> tuple[str, Identity, tuple[str, ...]]:
+        """(full message, author with date, parents) of a commit."""
+        c = self._repo.commit(sha)
+        when = parse_git_time(str(c.authored_date), _offset_text(c.author_tz_offset))
+        message = c.message if isinstance(c.message, str) else c.message.decode("utf-8", "replace")
+        return message, Identity(c.author.name or "", c.author.email or "", when), tuple(p.hexsha for p in c.parents)
+
+    def changed_paths(self, old: str, new: str) -> list[tuple[str, str, str]]:
+        """(path, old blob, new blob) between two commits; ZERO for absent."""
+        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new)
+        tokens = out.split("\0")
+        result = []
+        for i in range(0, len(tokens) - 1, 2):
+            meta = tokens[i].lstrip(":").split()
+            if len(meta) >= 4:
+                result.append((tokens[i + 1], meta[2], meta[3]))
+        return result
+
+    def merge_text(self, base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, bool]:
+        """git merge-file: (merged content, clean?)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for name, content in (("ours", ours), ("base", base), ("theirs", theirs)):
+                path = Path(tmp) / name
+                path.write_bytes(content)
+                paths.append(str(path))
+            try:
+                out = self._repo.git.execute(["git", "merge-file", "-p", *paths], stdout_as_string=False,
+                                             strip_newline_in_stdout=False, with_exceptions=False,
+                                             with_extended_output=True)
+            except git.GitCommandError as exc:
+                raise GitError(f"git merge-file failed: {exc}") from None
+            status, merged, _ = out
+            return bytes(merged), status == 0
+
+    def move_head(self, old: str | None, new: str, reason: str) -> None:
+        """Check out `new` over `old` keeping unrelated local changes, then move HEAD."""
+        if old:
+            self.run("read-tree", "-m", "-u", old, new)
+        else:
+            self.run("read-tree", "-m", "-u", new)
+        branch = self.current_branch()
+        ref = f"refs/heads/{branch}" if branch else "HEAD"
+        self.run("update-ref", "-m", reason, ref, new, old or ZERO)
 
     def _checkout_files(self, blobs: dict[str, str | None]) -> None:
         for path, sha in blobs.items():

@@ -71,6 +71,7 @@ def root(
 
 from supportctl.cli import report as _report  # noqa: E402,F401  (registers `report`)
 from supportctl.cli import sla as _sla  # noqa: E402,F401  (registers `sla`)
+from supportctl.cli import sync as _sync  # noqa: E402,F401  (registers `sync`)
 from supportctl.cli import tickets as _tickets  # noqa: E402,F401  (registers the ticket verbs)
 
 

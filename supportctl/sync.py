@@ -1,0 +1,324 @@
+"""`supportctl sync`: fetch, integrate, push, retrying while others push in between.
+
+Local commits that are not on the remote yet are replayed on top of it, one by one,
+keeping their messages, authors and author dates (so SLA history is unchanged).
+Where both sides changed the same file, the change is merged by structure:
+
+- ticket files: comments from both sides, in time order; tags and related links as
+  sets (what one side added or removed is added or removed); other fields take the
+  side that changed them, and where both changed a field to different values the
+  later action by author date wins (last writer wins, as the SLA history reads it);
+  the other value stays in history and sync reports it;
+- worklog files: entries from both sides;
+- anything else: git's three-way text merge, and a true conflict stops the sync
+  with nothing changed.
+
+A ticket created offline whose ID was meanwhile taken on the remote is renumbered
+(it was never pushed, so nobody else knows its number); its commits are rewritten
+with the new ID, so its history follows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from supportctl import yamlio
+from supportctl.errors import GitError, SyncError
+from supportctl.events import Event
+from supportctl.gitio import ZERO
+from supportctl.history import events_from_diff, events_from_trailers
+from supportctl.model import id_number, ticket_path
+from supportctl.store import SupportRepo
+
+MAX_ATTEMPTS = 5
+_TICKET_RE = re.compile(r"^data/tickets/\d{4}/([A-Z][A-Z0-9]*-\d+)\.yaml$")
+
+
+@dataclass
+class SyncResult:
+    remote: str
+    branch: str
+    received: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+    attempts: int = 0
+    head: str | None = None
+
+
+def _load(content: bytes | None) -> Any:
+    if content is None:
+        return None
+    try:
+        return yamlio.load(content)
+    except yamlio.YamlProblem:
+        return None
+
+
+def _plain(value: Any) -> Any:
+    return yamlio.plain(value)
+
+
+def _set_merge(cur: list[Any], old: list[Any], new: list[Any]) -> list[Any]:
+    added = [x for x in new if x not in old]
+    removed = [x for x in old if x not in new]
+    out = [x for x in cur if x not in removed]
+    out += [x for x in added if x not in out]
+    return out
+
+
+class _Merger:
+    def __init__(self, remote_times: Callable[[str, str], datetime | None]) -> None:
+        self.remote_times = remote_times
+        self.decisions: list[str] = []
+
+    def ticket(self, tid: str, old_b: bytes, new_b: bytes, cur_b: bytes, local_at: datetime) -> bytes | None:
+        old, new, cur = _load(old_b), _load(new_b), _load(cur_b)
+        if not all(isinstance(x, dict) for x in (old, new, cur)):
+            return None
+        for key in list(dict.fromkeys([*old.keys(), *new.keys()])):
+            o, n = _plain(old.get(key)), _plain(new.get(key))
+            if o == n:
+                continue
+            c = _plain(cur.get(key))
+            if key == "comments":
+                # Comments are only ever appended: ours are those after the base's.
+                seq = cur.get(key) if isinstance(cur.get(key), list) else new.get(key)
+                local = list((new.get(key) or [])[len(old.get(key) or []):])
+                merged = list(cur.get(key) or []) + local
+                merged.sort(key=lambda x: _when(x.get("at") if isinstance(x, dict) else None))
+                del seq[:]
+                seq.extend(merged)
+                cur[key] = seq
+            elif key == "tags" and isinstance(n, list):
+                merged_tags = _set_merge(list(c or []), list(o or []), n)
+                seq = cur.get(key) if isinstance(cur.get(key), list) else new.get(key)
+                del seq[:]
+                seq.extend(merged_tags)
+                cur[key] = seq
+            elif key == "links" and isinstance(n, dict):
+                links = cur.get(key) if isinstance(cur.get(key), dict) else new.get(key)
+                cur[key] = links
+                for lk in dict.fromkeys([*(o or {}).keys(), *n.keys()]):
+                    lo, ln, lc = (o or {}).get(lk), n.get(lk), _plain(links.get(lk))
+                    if lo == ln:
+                        continue
+                    if isinstance(ln, list):
+                        merged_links = _set_merge(list(lc or []), list(lo or []), ln)
+                        links[lk] = new[key][lk]
+                        del links[lk][:]
+                        links[lk].extend(merged_links)
+                    elif lc == lo or lc is None:
+                        links[lk] = ln
+                    elif lc != ln:
+                        self._contradiction(tid, f"links.{lk}", lc, ln, local_at, links, lk)
+            elif c == o:
+                cur[key] = new.get(key)
+            elif c != n:
+                self._contradiction(tid, key, c, n, local_at, cur, key, new.get(key))
+        return yamlio.dump(cur)
+
+    def _contradiction(self, tid: str, key: str, theirs: Any, ours: Any, local_at: datetime,
+                       target: Any, slot: str, value: Any = None) -> None:
+        remote_at = self.remote_times(tid, key.split(".")[0])
+        shown_ours, shown_theirs = _short(ours), _short(theirs)
+        if remote_at is None or local_at >= remote_at:
+            target[slot] = value if value is not None else ours
+            self.decisions.append(f"{tid}: {key} changed on both sides; kept yours ({shown_ours}, the later "
+                                  f"action); {shown_theirs} from the remote stays in history")
+        else:
+            self.decisions.append(f"{tid}: {key} changed on both sides; kept the remote's ({shown_theirs}, the "
+                                  f"later action); yours ({shown_ours}) stays in history")
+
+    @staticmethod
+    def worklog(old_b: bytes | None, new_b: bytes, cur_b: bytes) -> bytes | None:
+        old, new, cur = _load(old_b) or [], _load(new_b), _load(cur_b)
+        if not isinstance(new, list) or not isinstance(cur, list) or not isinstance(old, list):
+            return None
+        plain_old = [_plain(e) for e in old]
+        plain_cur = [_plain(e) for e in cur]
+        for entry in new:
+            p = _plain(entry)
+            if p not in plain_old and p not in plain_cur:
+                cur.append(entry)
+        return yamlio.dump(cur)
+
+
+def _short(value: Any) -> str:
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= 40 else text[:39] + "…")
+
+
+def _when(value: Any) -> float:
+    try:
+        when = datetime.fromisoformat(str(value))
+        return when.timestamp() if when.tzinfo else 0.0
+    except ValueError:
+        return 0.0
+
+
+class _Replayer:
+    def __init__(self, repo: SupportRepo, base: str, onto: str, local: list[str]) -> None:
+        self.repo = repo
+        self.base = base
+        self.onto = onto
+        self.local = local
+        self.idmap: dict[str, str] = {}
+        self.renumbered: list[tuple[str, str]] = []
+        self._times = self._remote_times()
+        self.merger = _Merger(self._lookup)
+        prefix = repo.config.id_prefix
+        taken = [id_number(m.group(1)) for p, _ in repo.git.ls_tree("data/tickets", onto)
+                 if (m := _TICKET_RE.match(p)) and m.group(1).startswith(prefix + "-")]
+        self.next_number = max(taken, default=0)
+        for sha in local:
+            for path, old, _ in repo.git.changed_paths(f"{sha}^", sha):
+                m = _TICKET_RE.match(path)
+                if m and old == ZERO:
+                    self.next_number = max(self.next_number, id_number(m.group(1)))
+
+    def _remote_times(self) -> dict[tuple[str, str], datetime]:
+        times: dict[tuple[str, str], datetime] = {}
+        for c in self.repo.git.log(f"{self.base}..{self.onto}", paths=("data/tickets",)):
+            if len(c.parents) > 1:
+                continue
+            events: list[Event] = events_from_trailers(c) or events_from_diff(c, self.repo.git.blob)
+            for e in events:
+                for key in [*e.changes.keys(), "*"]:
+                    prev = times.get((e.ticket, key))
+                    if prev is None or e.at > prev:
+                        times[(e.ticket, key)] = e.at
+        return times
+
+    def _lookup(self, tid: str, key: str) -> datetime | None:
+        return self._times.get((tid, key)) or self._times.get((tid, "*"))
+
+    def _renumber_text(self, text: bytes) -> bytes:
+        if not self.idmap:
+            return text
+        pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in self.idmap) + r")\b")
+        return pattern.sub(lambda m: self.idmap[m.group(1)], text.decode("utf-8")).encode("utf-8")
+
+    def replay(self) -> str:
+        tip = self.onto
+        git = self.repo.git
+        for sha in self.local:
+            message, author, parents = git.commit_info(sha)
+            files: dict[str, bytes | None] = {}
+            for path, old_blob, new_blob in git.changed_paths(parents[0], sha):
+                old = git.blob(old_blob) if old_blob != ZERO else None
+                new = git.blob(new_blob) if new_blob != ZERO else None
+                m = _TICKET_RE.match(path)
+                if m and old is None and m.group(1) not in self.idmap:
+                    taken = git.file_at(tip, path)
+                    if taken is not None and taken != new:
+                        self.next_number += 1
+                        fresh = f"{self.repo.config.id_prefix}-{self.next_number}"
+                        self.idmap[m.group(1)] = fresh
+                        self.renumbered.append((m.group(1), fresh))
+                if m and m.group(1) in self.idmap:
+                    path = ticket_path(self.idmap[m.group(1)])
+                if path.startswith("data/tickets/") or path.startswith("data/worklogs/"):
+                    old = self._renumber_text(old) if old is not None else None
+                    new = self._renumber_text(new) if new is not None else None
+                files[path] = self._merge(path, old, new, git.file_at(tip, path), author.when)
+            text = self._renumber_text(message.encode("utf-8")).decode("utf-8")
+            tip, _ = git.write_commit(tip, files, text, author=author)
+        return tip
+
+    def _merge(self, path: str, old: bytes | None, new: bytes | None, cur: bytes | None,
+               local_at: datetime) -> bytes | None:
+        if cur == old or cur == new:
+            return new
+        if new == old:
+            return cur
+        if new is None or cur is None:
+            raise SyncError(f"{path} was deleted on one side and changed on the other; resolve it by hand")
+        merged: bytes | None = None
+        m = _TICKET_RE.match(path)
+        if m and old is not None:
+            merged = self.merger.ticket(m.group(1), old, new, cur, local_at)
+        elif path.startswith("data/worklogs/"):
+            merged = self.merger.worklog(old, new, cur)
+        if merged is None:
+            merged, clean = self.repo.git.merge_text(old or b"", cur, new)
+            if not clean:
+                raise SyncError(f"{path} was changed on both sides and the changes conflict; "
+                                f"merge it by hand (git pull), then run sync again")
+        return merged
+
+
+def sync(repo: SupportRepo, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -> SyncResult:
+    git = repo.git
+    busy = git.operation_in_progress()
+    if busy:
+        raise GitError(f"{busy} is in progress in {repo.root}; finish or abort it first")
+    branch = git.current_branch()
+    if branch is None:
+        raise SyncError("HEAD is detached; check out a branch to sync")
+    result = SyncResult(remote, branch)
+    with git.lock():
+        for attempt in range(1, max_attempts + 1):
+            result.attempts = attempt
+            try:
+                git.fetch(remote)
+            except GitError as exc:
+                raise SyncError(f"cannot fetch from {remote}: {exc.message.removeprefix('git fetch failed: ')}") from None
+            upstream = git.rev(f"refs/remotes/{remote}/{branch}")
+            head = git.head()
+            if head is None and upstream is None:
+                return result
+            if head is None:
+                assert upstream is not None
+                result.received += _subjects(repo, upstream)
+                _move(repo, None, upstream)
+                result.head = upstream
+                return result
+            if upstream is None or git.is_ancestor(upstream, head):
+                if upstream != head:
+                    sent = _subjects(repo, f"{upstream}..{head}" if upstream else head)
+                    if git.push(remote, branch, head):
+                        result.sent += sent
+                        result.head = head
+                        return result
+                    continue
+                result.head = head
+                return result
+            if git.is_ancestor(head, upstream):
+                result.received += _subjects(repo, f"{head}..{upstream}")
+                _move(repo, head, upstream)
+                result.head = upstream
+                return result
+            base = git.merge_base(head, upstream)
+            if base is None:
+                raise SyncError(f"{remote}/{branch} has no history in common with {branch}")
+            local = git.rev_list(f"{upstream}..{head}")
+            result.received += _subjects(repo, f"{head}..{upstream}")
+            replayer = _Replayer(repo, base, upstream, local)
+            tip = replayer.replay()
+            result.renumbered += replayer.renumbered
+            result.decisions += replayer.merger.decisions
+            _move(repo, head, tip)
+            sent = _subjects(repo, f"{upstream}..{tip}")
+            if git.push(remote, branch, tip):
+                result.sent += sent
+                result.head = tip
+                return result
+        raise SyncError(f"{remote} kept moving; gave up after {max_attempts} attempts (run sync again)")
+
+
+def _subjects(repo: SupportRepo, spec: str) -> list[str]:
+    out = repo.git.run("log", "--reverse", "--format=%s", spec)
+    return [line for line in out.splitlines() if line]
+
+
+def _move(repo: SupportRepo, old: str | None, new: str) -> None:
+    try:
+        repo.git.move_head(old, new, "supportctl: sync")
+    except GitError as exc:
+        raise SyncError(f"local uncommitted changes block the sync ({exc.message}); commit or stash them") from None
+
