@@ -167,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     target = Path(args[0] if args else "build/demo").resolve()
     steps = len(load_steps(source / "demo" / "scenario.yaml"))
 
+    tty = sys.stderr.isatty()
+
     def progress(i: int, total: int) -> None:
-        if i % 50 == 0 or i == total:
+        if tty and (i % 25 == 0 or i == total):
             sys.stderr.write(f"\rreplaying the demo month: {i}/{total} actions")
             if i == total:
                 sys.stderr.write("\n")
