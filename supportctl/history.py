@@ -75,7 +75,9 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
         base = dict(sha=c.sha, ticket=ticket, at=c.author_time, committed=c.committer_time,
                     author=c.author_name, email=c.author_email, manual=True)
         if not old:
-            events.append(Event(action="new", changes=changes, **base))  # type: ignore[arg-type]
+            # like the `Channel:` trailer of `supportctl new`: plan rules may match on it
+            details = {"channel": str(new["channel"])} if new.get("channel") else {}
+            events.append(Event(action="new", changes=changes, details=details, **base))  # type: ignore[arg-type]
             continue
         if not new:
             events.append(Event(action="delete", **base))  # type: ignore[arg-type]
@@ -191,10 +193,10 @@ class History:
         try:
             with open(self.path, "rb") as fh:
                 tip, version, raw = marshal.load(fh)
-            if version != EVENTS_VERSION:
+            if version != EVENTS_VERSION or not isinstance(tip, str):
                 return None, []
             return tip, [_decode(v) for v in raw]
-        except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
+        except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError):
             return None, []  # missing or corrupt: rebuild, never trust
 
     def _save(self, tip: str, events: list[Event]) -> None:

@@ -173,8 +173,9 @@ def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime
     for metric in ("first_response", "start_work"):
         stop = stops[metric]
         attrs_now = current if stop is None else next(a for e, a in states if e is stop[1])
-        spans = _spans([(e, a) for e, a in states if stop is None or e.at <= stop[0]],
-                       stop[0] if stop else now, lambda a: True)
+        # from creation on: an event back-dated before the `new` one does not start these clocks
+        until = stop[0] if stop else now
+        spans = _spans([(e, a) for e, a in states if created <= e.at <= until], until, lambda a: True)
         if stop is not None and spans:
             spans[-1] = Span(spans[-1].start, stop[0], spans[-1].attrs)
         result.clocks[metric] = _measure(metric, spans, policy(attrs_now, metric), policy, now, stop, created)
@@ -193,7 +194,10 @@ def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime
         elif is_open:
             res_stop = None
         was_open = is_open
-    result.clocks["resolution"] = _measure("resolution", res_spans, policy(current, "resolution"),
+    # like the other clocks, a stopped clock keeps the target in force at its stop: a later
+    # edit (a priority fixed on a closed ticket) does not re-judge it
+    res_attrs = current if res_stop is None else next(a for e, a in states if e is res_stop[1])
+    result.clocks["resolution"] = _measure("resolution", res_spans, policy(res_attrs, "resolution"),
                                            policy, now, res_stop, created)
     result.spans = res_spans
     return result

@@ -14,7 +14,8 @@ def open_clocks(
 ) -> list[tuple[TicketSla, Clock, float]]:
     """(ticket, clock, business seconds left) for running/paused clocks of open tickets.
 
-    Breached clocks come first (most overdue first), then by time left to the due instant.
+    Breached clocks come first (most overdue first), then by time left to the due instant;
+    paused clocks (waiting on the customer: no due instant) come last.
     """
     rows = []
     for t in tickets:
@@ -28,5 +29,6 @@ def open_clocks(
             if breached and c.state != "breached":
                 continue
             rows.append((t, c, c.target_seconds - c.elapsed_seconds))
-    rows.sort(key=lambda r: (r[1].state != "breached", (r[1].due or now).timestamp(), r[0].ticket, r[1].metric))
+    rows.sort(key=lambda r: (r[1].state != "breached", r[1].due is None, (r[1].due or now).timestamp(),
+                             r[0].ticket, r[1].metric))
     return rows

@@ -1,0 +1,315 @@
+"""Events from real git histories: back-dating, hand-made commits, merges, and the events cache.
+
+Times are Moscow wall times of the test calendar `office` (mon-fri 09:00-13:00, 14:00-18:00);
+2026-10-05 is a Monday.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import Result
+
+from supportctl.events import Event
+from supportctl.history import History
+from supportctl.initrepo import init_repo
+from supportctl.store import open_repo
+
+NOW = "2026-10-20T12:00:00+03:00"
+Cli = Any  # the `cli` fixture of conftest.py
+
+
+def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=root, env={**os.environ, **(env or {})}, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def at(ts: str) -> dict[str, str]:
+    """Pin both git dates, like an agent acting at that moment."""
+    return {"GIT_AUTHOR_DATE": ts, "GIT_COMMITTER_DATE": ts}
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def history(root: Path) -> History:
+    return History(open_repo(str(root)), progress=False)
+
+
+def ticket_events(root: Path, ticket: str = "SUP-1") -> list[Event]:
+    return [e for e in history(root).events() if e.ticket == ticket]
+
+
+def metrics(cli: Cli, ticket: str = "SUP-1", now: str = NOW) -> dict[str, Any]:
+    return json.loads(ok(cli("sla", "show", ticket, "--json", "--now", now)).stdout)["metrics"]
+
+
+def new_repo(path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    init_repo(path)
+    (path / "supportctl.yaml").write_text(config, encoding="utf-8")
+    git(path, "add", "supportctl.yaml")
+    git(path, "commit", "-qm", "Test configuration")
+    monkeypatch.chdir(path)
+    return path
+
+
+# -- back-dating -------------------------------------------------------------------------------
+def test_backdated_event_uses_author_date_and_is_flagged(support_repo: Path, cli: Cli) -> None:
+    ok(cli("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal"))  # Mon 10:00
+    # a phone call answered at 10:20, logged at 12:00; within the 10 min tolerance: 12:05 -> 12:00
+    ok(cli("comment", "SUP-1", "Called back", "--at", "2026-10-05T10:20:00+03:00",
+           env=at("2026-10-05T12:00:00+03:00")))
+    ok(cli("start", "SUP-1", "--at", "2026-10-05T12:00:00+03:00", env=at("2026-10-05T12:05:00+03:00")))
+    dates = git(support_repo, "log", "-2", "--format=%aI %cI").split("\n")
+    assert dates[:2] == ["2026-10-05T12:00:00+03:00 2026-10-05T12:05:00+03:00",
+                         "2026-10-05T10:20:00+03:00 2026-10-05T12:00:00+03:00"]
+
+    _, reply, start = ticket_events(support_repo)
+    assert (reply.action, reply.at.isoformat(), reply.committed.isoformat()) == (
+        "comment", "2026-10-05T10:20:00+03:00", "2026-10-05T12:00:00+03:00")
+    assert reply.backdated.total_seconds() == 6000
+    assert start.backdated.total_seconds() == 300
+    assert not reply.manual
+
+    m = metrics(cli)
+    assert (m["first_response"]["elapsed_seconds"], m["first_response"]["state"]) == (1200, "met")
+    assert m["first_response"]["stopped"] == "2026-10-05T10:20:00+03:00"
+    assert (m["start_work"]["elapsed_seconds"], m["start_work"]["state"]) == (7200, "met")
+
+    out = ok(cli("sla", "explain", "SUP-1", "--now", "2026-10-05T12:30:00+03:00")).stdout
+    rows = {line.split()[1]: line for line in out.splitlines() if line.startswith("2026-")}
+    assert "back-dated 1h40m" in rows["comment"]
+    assert "back-dated" not in rows["start"]  # 5 minutes: within the tolerance
+    data = json.loads(ok(cli("sla", "explain", "SUP-1", "--json", "--now", "2026-10-05T12:30:00+03:00")).stdout)
+    assert [(e["action"], e["backdated_seconds"]) for e in data["events"]] == [
+        ("new", 0), ("comment", 6000), ("start", 300), ("now", 0)]
+
+
+# -- hand-made commits -------------------------------------------------------------------------
+TICKET = """\
+id: SUP-1
+title: Printer broken
+customer: acme
+type: incident
+priority: normal
+channel: email
+status: new
+line: L1
+assignee:
+tags: []
+created: '2026-10-09T17:30:00+03:00'
+description: ''
+"""
+
+STEPS = [  # (when, supportctl command, hand edit of the file)
+    ("2026-10-12T09:45:00+03:00", ["comment", "SUP-1", "We are on it"], ("comment", "public", "We are on it")),
+    ("2026-10-12T10:00:00+03:00", ["start", "SUP-1"], ("status", "in_progress")),
+    ("2026-10-12T16:00:00+03:00", ["wait", "SUP-1", "-r", "logs"], ("status", "waiting")),
+    ("2026-10-13T10:30:00+03:00", ["start", "SUP-1"], ("status", "in_progress")),
+    ("2026-10-13T11:00:00+03:00", ["comment", "SUP-1", "--internal", "found it"], ("comment", "internal", "found it")),
+    ("2026-10-13T12:00:00+03:00", ["resolve", "SUP-1", "-r", "cleared the queue"], ("status", "resolved")),
+]
+
+
+def hand_edit(root: Path, when: str, edit: tuple[str, ...]) -> None:
+    """What a person does in an editor, then `git commit -a` (no trailers)."""
+    path = root / "data/tickets/0000/SUP-1.yaml"
+    if edit[0] == "status":
+        text = re.sub(r"^status: \w+$", f"status: {edit[1]}", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        path.write_text(text, encoding="utf-8")
+    else:
+        yaml = YAML()
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        if not data.get("comments"):
+            data["comments"] = []
+        data["comments"].append({"at": when, "author": "Anna", "visibility": edit[1], "text": edit[2]})
+        with path.open("w", encoding="utf-8") as fh:
+            yaml.dump(data, fh)
+    git(root, "commit", "-qam", f"edited by hand: {edit[0]} {edit[1]}", env=at(when))
+
+
+def test_hand_made_commits_give_the_same_sla_as_supportctl(support_repo: Path, tmp_path: Path, cli: Cli,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    created = "2026-10-09T17:30:00+03:00"  # Friday, 30 minutes before closing
+    ok(cli("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal", env=at(created)))
+    for when, args, _ in STEPS:
+        ok(cli(*args, env=at(when)))
+    by_tool = json.loads(ok(cli("sla", "show", "SUP-1", "--json", "--now", NOW)).stdout)
+
+    hand = new_repo(tmp_path / "hand", (support_repo / "supportctl.yaml").read_text(), monkeypatch)
+    (hand / "data/tickets/0000").mkdir(parents=True, exist_ok=True)
+    (hand / "data/tickets/0000/SUP-1.yaml").write_text(TICKET, encoding="utf-8")
+    git(hand, "add", "data")
+    git(hand, "commit", "-qm", "new ticket, by hand", env=at(created))
+    for when, _, edit in STEPS:
+        hand_edit(hand, when, edit)
+    assert "Ticket:" not in git(hand, "log", "--format=%B")
+    by_hand = json.loads(ok(cli("sla", "show", "SUP-1", "--json", "--now", NOW)).stdout)
+
+    for result in (by_tool, by_hand):
+        for clock in result["metrics"].values():
+            clock.pop("stopped_by")  # commit ids differ
+    assert by_hand == by_tool
+    m = by_hand["metrics"]
+    # first response: Fri 17:30-18:00 + Mon 09:00-09:45; start: + Mon 09:45-10:00
+    assert {k: (v["elapsed_seconds"], v["state"], v["stop_action"]) for k, v in m.items()} == {
+        "first_response": (4500, "met", "comment"),
+        "start_work": (5400, "met", "start"),
+        # 30m Fri + Mon 09:00-16:00 less lunch (6h) + Tue 10:30-12:00; Mon 16:00-Tue 10:30 waiting
+        "resolution": (28800, "met", "resolve"),
+    }
+    assert by_hand["created"] == created
+
+    events = ticket_events(hand)
+    assert [(e.action, e.manual, e.details.get("visibility")) for e in events] == [
+        ("new", True, None), ("comment", True, "public"), ("start", True, None), ("wait", True, None),
+        ("start", True, None), ("comment", True, "internal"), ("resolve", True, None)]
+    assert events[0].details == {"channel": "email"}  # as the `Channel:` trailer of supportctl new
+    assert events[0].changes["priority"] == (None, "normal")
+    assert events[3].changes == {"status": ("in_progress", "waiting")}
+
+    explain = json.loads(ok(cli("sla", "explain", "SUP-1", "--json", "--now", NOW)).stdout)
+    assert all(e["manual"] for e in explain["events"][:-1])
+
+
+def test_hand_edit_of_priority_retargets(support_repo: Path, cli: Cli) -> None:
+    ok(cli("new", "Site down", "-c", "acme", "-t", "incident", "-p", "normal"))  # Mon 10:00
+    path = support_repo / "data/tickets/0000/SUP-1.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("priority: normal", "priority: critical"),
+                    encoding="utf-8")
+    git(support_repo, "commit", "-qam", "It is critical", env=at("2026-10-05T10:20:00+03:00"))
+    (event,) = [e for e in ticket_events(support_repo) if e.action == "edit"]
+    assert (event.manual, event.changes) == (True, {"priority": ("normal", "critical")})
+    m = metrics(cli, now="2026-10-05T10:25:00+03:00")
+    assert (m["first_response"]["target_seconds"], m["first_response"]["elapsed_seconds"],
+            m["first_response"]["state"], m["first_response"]["calendar"]) == (1800, 1500, "running", "24x7")
+    assert m["first_response"]["due"] == "2026-10-05T07:30:00+00:00"
+
+
+# -- merges ------------------------------------------------------------------------------------
+def test_merge_counts_the_branch_event_once(support_repo: Path, cli: Cli) -> None:
+    main = git(support_repo, "branch", "--show-current").strip()
+    ok(cli("new", "VPN drops", "-c", "acme", "-t", "incident", "-p", "normal"))  # Mon 10:00
+    ok(cli("new", "Invoice copy", "-c", "globex", "-t", "information_request", "-p", "low"))
+    before_merge = len(history(support_repo).events())  # caches the events up to here
+    git(support_repo, "checkout", "-qb", "l2")
+    ok(cli("escalate", "SUP-1", "-r", "needs network team", env=at("2026-10-05T11:00:00+03:00")))
+    git(support_repo, "checkout", "-q", main)
+    ok(cli("comment", "SUP-2", "Sent", env=at("2026-10-05T11:30:00+03:00")))
+    git(support_repo, "merge", "-q", "--no-ff", "l2", "-m", "Merge branch l2", env=at("2026-10-05T12:00:00+03:00"))
+    assert len(git(support_repo, "log", "-1", "--format=%P").split()) == 2
+
+    incremental = history(support_repo).events()  # extends the cache with the merged range
+    assert len(incremental) == before_merge + 2
+    assert [e.action for e in incremental if e.ticket == "SUP-1"] == ["new", "escalate"]
+    escalate = next(e for e in incremental if e.action == "escalate")
+    assert escalate.changes == {"line": ("L1", "L2")}
+    history(support_repo).path.unlink()
+    assert history(support_repo).events() == incremental  # a full scan agrees
+
+    data = json.loads(ok(cli("sla", "explain", "SUP-1", "--json", "--now", "2026-10-05T12:30:00+03:00")).stdout)
+    assert [(e["action"], e["line"]) for e in data["events"]] == [
+        ("new", "L1"), ("escalate", "L2"), ("now", "L2")]
+    assert data["metrics"]["resolution"]["elapsed_seconds"] == 9000  # 10:00-12:30, not counted twice
+
+
+# -- the events cache --------------------------------------------------------------------------
+def _scenario(cli: Cli) -> None:
+    ok(cli("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal"))  # Mon 10:00
+    ok(cli("comment", "SUP-1", "Looking", env=at("2026-10-05T10:30:00+03:00")))
+
+
+def test_second_run_is_served_from_the_cache(support_repo: Path, cli: Cli,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _scenario(cli)
+    first = metrics(cli)
+    cache = support_repo / ".git/supportctl/events.v3.marshal"
+    assert history(support_repo).path == cache
+    assert cache.is_file()
+    assert "supportctl" not in git(support_repo, "status", "--porcelain", "--ignored")  # never committed
+
+    def no_scan(self: History, rev: str) -> list[Event]:
+        raise AssertionError(f"history read again ({rev})")
+
+    monkeypatch.setattr(History, "_scan", no_scan)
+    assert metrics(cli) == first
+
+
+def test_cache_grows_incrementally(support_repo: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    _scenario(cli)
+    metrics(cli)
+    tip = git(support_repo, "rev-parse", "HEAD").strip()
+    ok(cli("start", "SUP-1", env=at("2026-10-05T11:00:00+03:00")))
+    scanned: list[str] = []
+    real = History._scan
+
+    def spy(self: History, rev: str) -> list[Event]:
+        scanned.append(rev)
+        return real(self, rev)
+
+    monkeypatch.setattr(History, "_scan", spy)
+    m = metrics(cli)
+    assert scanned == [f"{tip}..{git(support_repo, 'rev-parse', 'HEAD').strip()}"]
+    assert (m["start_work"]["elapsed_seconds"], m["start_work"]["state"]) == (3600, "met")
+
+
+@pytest.mark.parametrize("garbage", [
+    b"\x00garbage\xff" * 50,
+    b"",
+    b"N",  # marshal of None
+    b"g",  # truncated float
+    marshal.dumps((12345, 3, [])),  # well-formed marshal, wrong shapes
+    marshal.dumps(("0" * 40, 3, [("a", "b", "c", (1, 0), (1, 0), "x", "y", [], {}, False)])),
+])
+def test_corrupt_cache_is_rebuilt(support_repo: Path, cli: Cli, garbage: bytes) -> None:
+    _scenario(cli)
+    first = metrics(cli)
+    cache = history(support_repo).path
+    cache.write_bytes(garbage)
+    assert metrics(cli) == first
+    assert cache.read_bytes() != garbage  # rewritten
+    assert history(support_repo)._load()[0] == git(support_repo, "rev-parse", "HEAD").strip()
+
+
+def test_corrupt_sqlite_cache_of_hand_edits_is_rebuilt(support_repo: Path, cli: Cli) -> None:
+    ok(cli("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal"))
+    hand_edit(support_repo, "2026-10-05T10:40:00+03:00", ("comment", "public", "Looking"))
+    first = metrics(cli)
+    assert first["first_response"]["elapsed_seconds"] == 2400
+    for name in ("events.v3.marshal", "cache.sqlite"):
+        (support_repo / ".git/supportctl" / name).write_bytes(b"not a cache " * 100)
+    for extra in ("cache.sqlite-wal", "cache.sqlite-shm"):
+        (support_repo / ".git/supportctl" / extra).unlink(missing_ok=True)
+    assert metrics(cli) == first
+
+
+def test_rewritten_history_gives_fresh_results(support_repo: Path, cli: Cli) -> None:
+    _scenario(cli)
+    fr = metrics(cli)["first_response"]
+    assert (fr["elapsed_seconds"], fr["state"]) == (1800, "met")
+
+    git(support_repo, "reset", "-q", "--hard", "HEAD~1")  # the reply is gone
+    fr = metrics(cli)["first_response"]
+    assert (fr["elapsed_seconds"], fr["state"], fr["stopped"]) == (324000, "breached", None)  # 90h till Oct 20 12:00
+
+    hand_edit(support_repo, "2026-10-05T11:00:00+03:00", ("comment", "public", "Looking"))
+    fr = metrics(cli)["first_response"]
+    assert (fr["elapsed_seconds"], fr["state"], fr["stop_action"]) == (3600, "met", "comment")
+
+    git(support_repo, "commit", "-q", "--amend", "--no-edit", "--date=2026-10-05T10:45:00+03:00",
+        env=at("2026-10-05T11:00:00+03:00"))
+    fr = metrics(cli)["first_response"]
+    assert (fr["elapsed_seconds"], fr["stopped"]) == (2700, "2026-10-05T10:45:00+03:00")
+    assert fr["stopped_by"] == git(support_repo, "rev-parse", "HEAD").strip()
+    history(support_repo).path.unlink()
+    assert metrics(cli)["first_response"] == fr

@@ -1,0 +1,320 @@
+"""`supportctl sla show|status|check|explain` on real support repos.
+
+Plan `standard` of conftest.py: critical -> 24x7 30m/1h/4h, others 2h/4h/16h in the Moscow
+office calendar (mon-fri 09:00-13:00, 14:00-18:00). 2026-10-05 is a Monday; the fixture pins
+git dates to 2026-10-05T10:00:00+03:00 unless a command says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import Result
+
+Cli = Any  # the `cli` fixture of conftest.py
+
+
+def at(ts: str) -> dict[str, str]:
+    return {"GIT_AUTHOR_DATE": ts, "GIT_COMMITTER_DATE": ts}
+
+
+def msk(day: str, hm: str) -> dict[str, str]:
+    return at(f"2026-{day}T{hm}:00+03:00")
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def js(result: Result) -> Any:
+    return json.loads(ok(result).stdout)
+
+
+_templates: dict[str, Path] = {}
+
+
+def reuse(name: str, build: Callable[[], None], root: Path, tmp_path_factory: pytest.TempPathFactory,
+          monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Build a scenario's repo once per session, then give every test a fresh copy of it
+    (keeps the suite fast: the commits are the slow part)."""
+    template = _templates.get(name)
+    if template is None:
+        build()
+        template = tmp_path_factory.mktemp(name) / "desk"
+        shutil.copytree(root, template, symlinks=True, ignore=shutil.ignore_patterns("supportctl"))
+        _templates[name] = template
+        return root
+    shutil.rmtree(root)
+    shutil.copytree(template, root, symlinks=True)
+    monkeypatch.chdir(root)
+    return root
+
+
+def new(cli: Cli, title: str, customer: str = "acme", priority: str = "normal",
+        env: dict[str, str] | None = None) -> None:
+    ok(cli("new", title, "-c", customer, "-t", "incident", "-p", priority, env=env))
+
+
+# -- sla show ----------------------------------------------------------------------------------
+def test_show_json_fields(support_repo: Path, cli: Cli) -> None:
+    new(cli, "Printer broken")  # Mon 10:00
+    data = js(cli("sla", "show", "sup-1", "--json", "--now", "2026-10-05T12:30:00+03:00"))
+    assert data == {
+        "id": "SUP-1", "now": "2026-10-05T12:30:00+03:00", "created": "2026-10-05T10:00:00+03:00",
+        "status": "new", "customer": "acme", "priority": "normal",
+        "metrics": {
+            "first_response": {
+                "target_seconds": 7200, "elapsed_seconds": 9000.0, "due": "2026-10-05T09:00:00+00:00",
+                "state": "breached", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
+                "stopped_by": None, "stop_action": None, "breached_at": "2026-10-05T09:00:00+00:00",
+                "calendar": "office", "rule": "standard rule 2 (any ticket)",
+            },
+            "start_work": {  # 1h30 left: 12:30-13:00, then 14:00-15:00
+                "target_seconds": 14400, "elapsed_seconds": 9000.0, "due": "2026-10-05T12:00:00+00:00",
+                "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
+                "stopped_by": None, "stop_action": None, "breached_at": None,
+                "calendar": "office", "rule": "standard rule 2 (any ticket)",
+            },
+            "resolution": {  # 13h30 left: 4h30 on Monday, 8h on Tuesday, 1h on Wednesday
+                "target_seconds": 57600, "elapsed_seconds": 9000.0, "due": "2026-10-07T07:00:00+00:00",
+                "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
+                "stopped_by": None, "stop_action": None, "breached_at": None,
+                "calendar": "office", "rule": "standard rule 2 (any ticket)",
+            },
+        },
+    }
+    human = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T12:30:00+03:00")).stdout.splitlines()
+    assert human[0] == "SUP-1 (acme, normal, new) as of 2026-10-05T12:30:00+03:00"
+    assert human[1].split() == ["first_response", "breached", "2h30m", "of", "2h"]
+    assert human[2].split() == ["start_work", "running", "2h30m", "of", "4h", "due", "2026-10-05T12:00:00+00:00"]
+    assert human[-1] == "  targets from standard rule 2 (any ticket)"
+
+
+def test_show_met_and_at_risk_and_unknown(support_repo: Path, cli: Cli) -> None:
+    new(cli, "Site down", priority="critical")  # Mon 10:00, 24x7
+    ok(cli("comment", "SUP-1", "On it", env=msk("10-05", "10:30")))  # exactly 30m: met
+    m = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-05T10:50:00+03:00"))["metrics"]
+    assert {k: (v["elapsed_seconds"], v["state"], v["at_risk"]) for k, v in m.items()} == {
+        "first_response": (1800, "met", False),
+        "start_work": (3000, "running", True),  # 50m of 1h >= 80%
+        "resolution": (3000, "running", False),
+    }
+    assert m["first_response"]["stop_action"] == "comment"
+    assert (m["start_work"]["due"], m["start_work"]["calendar"]) == ("2026-10-05T08:00:00+00:00", "24x7")
+    missing = cli("sla", "show", "SUP-9", "--now", "2026-10-05T10:50:00+03:00")
+    assert missing.exit_code == 5
+    assert "SUP-9" in missing.output
+
+
+# -- sla status --------------------------------------------------------------------------------
+@pytest.fixture
+def desk(support_repo: Path, cli: Cli, tmp_path_factory: pytest.TempPathFactory,
+         monkeypatch: pytest.MonkeyPatch) -> Path:
+    def build() -> None:
+        new(cli, "Site down", priority="critical")  # SUP-1 Mon 10:00
+        new(cli, "Invoice wrong", customer="globex", env=msk("10-05", "09:05"))  # SUP-2
+        new(cli, "Slow reports", env=msk("10-05", "09:30"))  # SUP-3
+        new(cli, "Password reset")  # SUP-4 Mon 10:00
+        ok(cli("wait", "SUP-4", "-r", "which account?", env=msk("10-05", "10:30")))
+
+    return reuse("desk", build, support_repo, tmp_path_factory, monkeypatch)
+
+
+ORDER = [  # (id, metric, state, due) at Mon 11:10 MSK = 08:10Z
+    ("SUP-1", "first_response", "breached", "2026-10-05T07:30:00+00:00"),  # breached, most overdue first
+    ("SUP-1", "start_work", "breached", "2026-10-05T08:00:00+00:00"),
+    ("SUP-2", "first_response", "breached", "2026-10-05T08:05:00+00:00"),
+    ("SUP-3", "first_response", "running", "2026-10-05T08:30:00+00:00"),  # then by due
+    ("SUP-4", "first_response", "running", "2026-10-05T09:00:00+00:00"),  # waiting: still running
+    ("SUP-1", "resolution", "running", "2026-10-05T11:00:00+00:00"),
+    ("SUP-2", "start_work", "running", "2026-10-05T11:05:00+00:00"),
+    ("SUP-3", "start_work", "running", "2026-10-05T11:30:00+00:00"),
+    ("SUP-4", "start_work", "running", "2026-10-05T12:00:00+00:00"),
+    ("SUP-2", "resolution", "running", "2026-10-07T06:05:00+00:00"),
+    ("SUP-3", "resolution", "running", "2026-10-07T06:30:00+00:00"),
+    ("SUP-4", "resolution", "paused", None),  # no due while waiting: last
+]
+
+
+def rows(data: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(r["id"], r["metric"], r["state"], r["due"]) for r in data]
+
+
+def test_status_order_breached_first_then_by_due(desk: Path, cli: Cli) -> None:
+    data = js(cli("sla", "status", "--json", "--now", "2026-10-05T11:10:00+03:00"))
+    assert rows(data) == ORDER
+    first = data[0]
+    assert (first["customer"], first["priority"], first["status"], first["line"]) == ("acme", "critical", "new", "L1")
+    assert (first["elapsed_seconds"], first["remaining_seconds"]) == (4200, -2400)
+    sup3 = data[3]
+    assert (sup3["elapsed_seconds"], sup3["at_risk"], sup3["remaining_seconds"]) == (6000, True, 1200)
+    assert data[-1]["remaining_seconds"] == 57600 - 1800  # SUP-4 counted 10:00-10:30
+    # SUPPORTCTL_NOW is the same as --now
+    assert js(cli("sla", "status", "--json", env={"SUPPORTCTL_NOW": "2026-10-05T11:10:00+03:00"})) == data
+
+
+def test_status_filters(desk: Path, cli: Cli) -> None:
+    now = ["--now", "2026-10-05T11:10:00+03:00", "--json"]
+    assert rows(js(cli("sla", "status", "--at-risk", *now))) == ORDER[:4]
+    assert rows(js(cli("sla", "status", "--breached", *now))) == ORDER[:3]
+    assert rows(js(cli("sla", "status", "--customer", "globex", *now))) == [r for r in ORDER if r[0] == "SUP-2"]
+    assert js(cli("sla", "status", "--customer", "globex", "--breached", *now)) == js(
+        cli("sla", "status", "--customer", "globex", "--at-risk", *now))
+    unknown = cli("sla", "status", "--customer", "initech", *now)
+    assert unknown.exit_code != 0
+    assert "initech" in unknown.output
+
+
+def test_open_ticket_becomes_breached_when_now_passes_due(desk: Path, cli: Cli) -> None:
+    early = js(cli("sla", "status", "--json", "--now", "2026-10-05T10:20:00+03:00"))
+    assert [(r["id"], r["metric"], r["state"]) for r in early][:2] == [
+        ("SUP-1", "first_response", "running"), ("SUP-1", "start_work", "running")]
+    assert js(cli("sla", "status", "--breached", "--json", "--now", "2026-10-05T10:20:00+03:00")) == []
+    late = js(cli("sla", "status", "--breached", "--json", "--now", "2026-10-05T10:30:01+03:00"))
+    assert [(r["id"], r["metric"], r["state"], r["breached_at"]) for r in late] == [
+        ("SUP-1", "first_response", "breached", "2026-10-05T07:30:00+00:00")]
+    human = ok(cli("sla", "status", "--breached", "--now", "2026-10-05T10:30:01+03:00")).stdout.splitlines()
+    assert human[0].split() == ["ID", "CUSTOMER", "PRIORITY", "METRIC", "STATE", "LEFT", "DUE"]
+    assert human[1].split() == ["SUP-1", "acme", "critical", "first_response", "breached", "-1s",
+                                "2026-10-05T07:30:00+00:00"]
+    nothing = ok(cli("sla", "status", "--breached", "--now", "2026-10-05T10:20:00+03:00")).stdout
+    assert nothing.strip() == "no open clocks match"
+
+
+def test_resolved_tickets_leave_status(desk: Path, cli: Cli) -> None:
+    ok(cli("resolve", "SUP-1", "-r", "restarted", env=msk("10-05", "11:00")))
+    data = js(cli("sla", "status", "--json", "--now", "2026-10-05T11:10:00+03:00"))
+    assert [r for r in rows(data) if r[0] == "SUP-1"] == []
+    assert rows(data) == [r for r in ORDER if r[0] != "SUP-1"]
+
+
+# -- sla check ---------------------------------------------------------------------------------
+@pytest.fixture
+def month(support_repo: Path, cli: Cli, tmp_path_factory: pytest.TempPathFactory,
+          monkeypatch: pytest.MonkeyPatch) -> Path:
+    def build() -> None:
+        # SUP-1: created Wed Sep 30 17:00, never answered: breaches on Oct 1 and 2 (counted in
+        # October)
+        new(cli, "Backup failed", env=msk("09-30", "17:00"))
+        # SUP-2: everything met on Oct 5
+        new(cli, "New user")
+        ok(cli("comment", "SUP-2", "Creating it", env=msk("10-05", "10:30")))
+        ok(cli("start", "SUP-2", env=msk("10-05", "10:45")))
+        ok(cli("resolve", "SUP-2", "-r", "created", env=msk("10-05", "12:00")))
+        # SUP-3 (globex, critical, 24x7): first response after 1h (breached), resolved after 3h
+        # (met); the resolve also stops start_work at 3h (breached)
+        new(cli, "Site down", customer="globex", priority="critical")
+        ok(cli("comment", "SUP-3", "Looking", env=msk("10-05", "11:00")))
+        ok(cli("resolve", "SUP-3", "-r", "restarted", env=msk("10-05", "13:00")))
+
+    return reuse("month", build, support_repo, tmp_path_factory, monkeypatch)
+
+
+NOV = "2026-11-15T12:00:00+03:00"
+
+
+def test_check_json(month: Path, cli: Cli) -> None:
+    data = js(cli("sla", "check", "--month", "2026-10", "--json", "--now", NOV))
+    assert data == {
+        "period": {"label": "2026-10", "since": "2026-10-01T00:00:00+03:00", "until": "2026-11-01T00:00:00+03:00"},
+        "customer": None,
+        "metrics": {
+            "first_response": {"met": 1, "breached": 2, "percent": 33.33},
+            "start_work": {"met": 1, "breached": 2, "percent": 33.33},
+            "resolution": {"met": 2, "breached": 1, "percent": 66.67},
+        },
+        "overall": {"met": 4, "breached": 5, "percent": 44.44},
+        "min": None,
+        "ok": True,
+    }
+    globex = js(cli("sla", "check", "--month", "2026-10", "--customer", "globex", "--json", "--now", NOV))
+    assert {k: (v["met"], v["breached"]) for k, v in globex["metrics"].items()} == {
+        "first_response": (0, 1), "start_work": (0, 1), "resolution": (1, 0)}
+    assert globex["overall"] == {"met": 1, "breached": 2, "percent": 33.33}
+    # nothing stopped or breached in September: SUP-1 was not yet due
+    sept = js(cli("sla", "check", "--month", "2026-09", "--json", "--now", NOV))
+    assert sept["overall"] == {"met": 0, "breached": 0, "percent": None}
+
+
+def test_check_min_exit_codes(month: Path, cli: Cli) -> None:
+    below = cli("sla", "check", "--month", "2026-10", "--min", "95", "--now", NOV)
+    assert below.exit_code == 1
+    assert "44.4% is below --min 95%" in below.output
+    assert "  overall           44.4%  (4 met, 5 breached)" in below.stdout
+    above = cli("sla", "check", "--month", "2026-10", "--min", "40", "--now", NOV)
+    assert above.exit_code == 0, above.output
+    as_json = cli("sla", "check", "--month", "2026-10", "--min", "95", "--json", "--now", NOV)
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["ok"] is False
+    exact = cli("sla", "check", "--month", "2026-10", "--min", "44.44", "--now", NOV)  # not below
+    assert exact.exit_code == 0
+    assert cli("sla", "check", "--month", "2026-10", "--min", "101", "--now", NOV).exit_code == 2
+
+
+def test_check_since_until(month: Path, cli: Cli) -> None:
+    def overall(*args: str) -> tuple[int, int]:
+        data = js(cli("sla", "check", *args, "--json", "--now", NOV))
+        return data["overall"]["met"], data["overall"]["breached"]
+
+    # Oct 1: SUP-1's first_response (10:00) and start_work (12:00) breach; Oct 2: its resolution
+    assert overall("--since", "2026-10-01", "--until", "2026-10-01") == (0, 2)
+    assert overall("--since", "2026-10-02", "--until", "2026-10-02") == (0, 1)
+    assert overall("--since", "2026-10-05", "--until", "2026-10-05") == (4, 2)
+    assert overall("--since", "2026-10-01", "--until", "2026-10-31") == (4, 5)
+    data = js(cli("sla", "check", "--since", "2026-10-05", "--until", "2026-10-05", "--json", "--now", NOV))
+    assert data["period"] == {"label": "2026-10-05..2026-10-05", "since": "2026-10-05T00:00:00+03:00",
+                              "until": "2026-10-06T00:00:00+03:00"}
+    # an open period is evaluated as of --now: on Oct 1 at 11:00 only the first response has breached
+    early = js(cli("sla", "check", "--month", "2026-10", "--json", "--now", "2026-10-01T11:00:00+03:00"))
+    assert early["overall"] == {"met": 0, "breached": 1, "percent": 0.0}
+    bad = cli("sla", "check", "--month", "2026-10", "--since", "2026-10-01", "--now", NOV)
+    assert bad.exit_code == 2
+
+
+# -- sla explain -------------------------------------------------------------------------------
+def test_explain_counts_business_time_and_marks_pauses(support_repo: Path, cli: Cli) -> None:
+    new(cli, "VPN drops")  # Mon 10:00
+    ok(cli("comment", "SUP-1", "Looking", env=msk("10-05", "10:30")))
+    ok(cli("start", "SUP-1", env=msk("10-05", "11:00")))
+    ok(cli("wait", "SUP-1", "-r", "need router logs", env=msk("10-05", "12:00")))
+    ok(cli("start", "SUP-1", env=msk("10-06", "10:00")))
+    ok(cli("resolve", "SUP-1", "-r", "firmware", env=msk("10-06", "11:00")))
+    now = ["--now", "2026-10-06T12:00:00+03:00"]
+
+    data = js(cli("sla", "explain", "SUP-1", "--json", *now))
+    assert [(e["action"], e["status"], e["wall_seconds"], e["business_seconds"], e["counting"])
+            for e in data["events"]] == [
+        ("new", "new", 0, 0, False),
+        ("comment", "new", 1800, 1800, True),
+        ("start", "in_progress", 1800, 1800, True),
+        ("wait", "waiting", 3600, 3600, True),
+        ("start", "in_progress", 79200, 0, False),  # waiting over night: paused
+        ("resolve", "resolved", 3600, 3600, True),
+        ("now", "resolved", 3600, 0, False),
+    ]
+    assert data["events"][3]["detail"] == "need router logs"
+    assert data["metrics"]["resolution"]["elapsed_seconds"] == 10800
+    assert data["events"][1]["commit"] == data["metrics"]["first_response"]["stopped_by"]
+
+    out = ok(cli("sla", "explain", "SUP-1", *now)).stdout.splitlines()
+    assert out[0].split() == ["WHEN", "ACTION", "BY", "STATUS", "LINE", "WALL", "COUNTED", "DETAIL"]
+    table = [line.split()[:7] for line in out[1:8]]
+    assert table == [
+        ["2026-10-05T10:00:00+03:00", "new", "Anna", "Smirnova", "new", "L1", "0m"],
+        ["2026-10-05T10:30:00+03:00", "comment", "Anna", "Smirnova", "new", "L1", "30m"],
+        ["2026-10-05T11:00:00+03:00", "start", "Anna", "Smirnova", "in_progress", "L1", "30m"],
+        ["2026-10-05T12:00:00+03:00", "wait", "Anna", "Smirnova", "waiting", "L1", "1h"],
+        ["2026-10-06T10:00:00+03:00", "start", "Anna", "Smirnova", "in_progress", "L1", "22h"],
+        ["2026-10-06T11:00:00+03:00", "resolve", "Anna", "Smirnova", "resolved", "L1", "1h"],
+        ["2026-10-06T12:00:00+03:00", "now", "resolved", "L1", "1h", "paused"],
+    ]
+    assert out[2].split()[7:9] == ["30m", "public"]
+    assert out[5].split()[7] == "paused"
+    assert out[6].split()[7] == "1h"
+    assert out[-1].split()[:5] == ["resolution", "met", "3h", "of", "16h"]
