@@ -21,7 +21,7 @@ from supportctl.errors import DataError, NotASupportRepo, NotFound
 from supportctl.gitio import Repo
 from supportctl.model import TicketView, normalize_id, ticket_path
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def find_root(start: Path | None = None, override: str | None = None) -> Path:

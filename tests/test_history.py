@@ -193,7 +193,7 @@ def test_hand_edit_of_priority_retargets(support_repo: Path, cli: Cli) -> None:
     m = metrics(cli, now="2026-10-05T10:25:00+03:00")
     assert (m["first_response"]["target_seconds"], m["first_response"]["elapsed_seconds"],
             m["first_response"]["state"], m["first_response"]["calendar"]) == (1800, 1500, "running", "24x7")
-    assert m["first_response"]["due"] == "2026-10-05T07:30:00+00:00"
+    assert m["first_response"]["due"] == "2026-10-05T10:30:00+03:00"
 
 
 # -- merges ------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ def test_worked_example(support_repo: Path, cli) -> None:  # type: ignore[no-unt
     shown = cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-09T12:00:00+03:00")
     metrics = json.loads(shown.stdout)["metrics"]
     fr, sw, res = metrics["first_response"], metrics["start_work"], metrics["resolution"]
-    assert (fr["state"], fr["elapsed_seconds"], fr["breached_at"]) == ("breached", 4 * 3600, "2026-10-06T08:00:00+00:00")
-    assert (sw["state"], sw["elapsed_seconds"], sw["breached_at"]) == ("breached", 4 * 3600 + 600, "2026-10-06T10:00:00+00:00")
+    assert (fr["state"], fr["elapsed_seconds"], fr["breached_at"]) == ("breached", 4 * 3600, "2026-10-06T11:00:00+03:00")
+    assert (sw["state"], sw["elapsed_seconds"], sw["breached_at"]) == ("breached", 4 * 3600 + 600, "2026-10-06T13:00:00+03:00")
     assert (res["state"], res["elapsed_seconds"], res["target_seconds"]) == ("met", 14 * 3600, 16 * 3600)
     explain = cli("sla", "explain", "SUP-1", "--now", "2026-10-09T12:00:00+03:00").stdout
     assert "paused" in explain

@@ -70,19 +70,19 @@ def test_show_json_fields(support_repo: Path, cli: Cli) -> None:
         "status": "new", "customer": "acme", "priority": "normal",
         "metrics": {
             "first_response": {
-                "target_seconds": 7200, "elapsed_seconds": 9000.0, "due": "2026-10-05T09:00:00+00:00",
+                "target_seconds": 7200, "elapsed_seconds": 9000.0, "due": "2026-10-05T12:00:00+03:00",
                 "state": "breached", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
-                "stopped_by": None, "stop_action": None, "breached_at": "2026-10-05T09:00:00+00:00",
+                "stopped_by": None, "stop_action": None, "breached_at": "2026-10-05T12:00:00+03:00",
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
             "start_work": {  # 1h30 left: 12:30-13:00, then 14:00-15:00
-                "target_seconds": 14400, "elapsed_seconds": 9000.0, "due": "2026-10-05T12:00:00+00:00",
+                "target_seconds": 14400, "elapsed_seconds": 9000.0, "due": "2026-10-05T15:00:00+03:00",
                 "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
                 "stopped_by": None, "stop_action": None, "breached_at": None,
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
             "resolution": {  # 13h30 left: 4h30 on Monday, 8h on Tuesday, 1h on Wednesday
-                "target_seconds": 57600, "elapsed_seconds": 9000.0, "due": "2026-10-07T07:00:00+00:00",
+                "target_seconds": 57600, "elapsed_seconds": 9000.0, "due": "2026-10-07T10:00:00+03:00",
                 "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
                 "stopped_by": None, "stop_action": None, "breached_at": None,
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
@@ -92,7 +92,7 @@ def test_show_json_fields(support_repo: Path, cli: Cli) -> None:
     human = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T12:30:00+03:00")).stdout.splitlines()
     assert human[0] == "SUP-1 (acme, normal, new) as of 2026-10-05T12:30:00+03:00"
     assert human[1].split() == ["first_response", "breached", "2h30m", "of", "2h"]
-    assert human[2].split() == ["start_work", "running", "2h30m", "of", "4h", "due", "2026-10-05T12:00:00+00:00"]
+    assert human[2].split() == ["start_work", "running", "2h30m", "of", "4h", "due", "2026-10-05T15:00:00+03:00"]
     assert human[-1] == "  targets from standard rule 2 (any ticket)"
 
 
@@ -106,7 +106,7 @@ def test_show_met_and_at_risk_and_unknown(support_repo: Path, cli: Cli) -> None:
         "resolution": (3000, "running", False),
     }
     assert m["first_response"]["stop_action"] == "comment"
-    assert (m["start_work"]["due"], m["start_work"]["calendar"]) == ("2026-10-05T08:00:00+00:00", "24x7")
+    assert (m["start_work"]["due"], m["start_work"]["calendar"]) == ("2026-10-05T11:00:00+03:00", "24x7")
     missing = cli("sla", "show", "SUP-9", "--now", "2026-10-05T10:50:00+03:00")
     assert missing.exit_code == 5
     assert "SUP-9" in missing.output
@@ -127,17 +127,17 @@ def desk(support_repo: Path, cli: Cli, tmp_path_factory: pytest.TempPathFactory,
 
 
 ORDER = [  # (id, metric, state, due) at Mon 11:10 MSK = 08:10Z
-    ("SUP-1", "first_response", "breached", "2026-10-05T07:30:00+00:00"),  # breached, most overdue first
-    ("SUP-1", "start_work", "breached", "2026-10-05T08:00:00+00:00"),
-    ("SUP-2", "first_response", "breached", "2026-10-05T08:05:00+00:00"),
-    ("SUP-3", "first_response", "running", "2026-10-05T08:30:00+00:00"),  # then by due
-    ("SUP-4", "first_response", "running", "2026-10-05T09:00:00+00:00"),  # waiting: still running
-    ("SUP-1", "resolution", "running", "2026-10-05T11:00:00+00:00"),
-    ("SUP-2", "start_work", "running", "2026-10-05T11:05:00+00:00"),
-    ("SUP-3", "start_work", "running", "2026-10-05T11:30:00+00:00"),
-    ("SUP-4", "start_work", "running", "2026-10-05T12:00:00+00:00"),
-    ("SUP-2", "resolution", "running", "2026-10-07T06:05:00+00:00"),
-    ("SUP-3", "resolution", "running", "2026-10-07T06:30:00+00:00"),
+    ("SUP-1", "first_response", "breached", "2026-10-05T10:30:00+03:00"),  # breached, most overdue first
+    ("SUP-1", "start_work", "breached", "2026-10-05T11:00:00+03:00"),
+    ("SUP-2", "first_response", "breached", "2026-10-05T11:05:00+03:00"),
+    ("SUP-3", "first_response", "running", "2026-10-05T11:30:00+03:00"),  # then by due
+    ("SUP-4", "first_response", "running", "2026-10-05T12:00:00+03:00"),  # waiting: still running
+    ("SUP-1", "resolution", "running", "2026-10-05T14:00:00+03:00"),
+    ("SUP-2", "start_work", "running", "2026-10-05T14:05:00+03:00"),
+    ("SUP-3", "start_work", "running", "2026-10-05T14:30:00+03:00"),
+    ("SUP-4", "start_work", "running", "2026-10-05T15:00:00+03:00"),
+    ("SUP-2", "resolution", "running", "2026-10-07T09:05:00+03:00"),
+    ("SUP-3", "resolution", "running", "2026-10-07T09:30:00+03:00"),
     ("SUP-4", "resolution", "paused", None),  # no due while waiting: last
 ]
 
@@ -178,11 +178,11 @@ def test_open_ticket_becomes_breached_when_now_passes_due(desk: Path, cli: Cli) 
     assert js(cli("sla", "status", "--breached", "--json", "--now", "2026-10-05T10:20:00+03:00")) == []
     late = js(cli("sla", "status", "--breached", "--json", "--now", "2026-10-05T10:30:01+03:00"))
     assert [(r["id"], r["metric"], r["state"], r["breached_at"]) for r in late] == [
-        ("SUP-1", "first_response", "breached", "2026-10-05T07:30:00+00:00")]
+        ("SUP-1", "first_response", "breached", "2026-10-05T10:30:00+03:00")]
     human = ok(cli("sla", "status", "--breached", "--now", "2026-10-05T10:30:01+03:00")).stdout.splitlines()
     assert human[0].split() == ["ID", "CUSTOMER", "PRIORITY", "METRIC", "STATE", "LEFT", "DUE"]
     assert human[1].split() == ["SUP-1", "acme", "critical", "first_response", "breached", "-1s",
-                                "2026-10-05T07:30:00+00:00"]
+                                "2026-10-05T10:30:00+03:00"]
     nothing = ok(cli("sla", "status", "--breached", "--now", "2026-10-05T10:20:00+03:00")).stdout
     assert nothing.strip() == "no open clocks match"
 

@@ -22,32 +22,44 @@ NowOpt = Annotated[
 ]
 
 
-def _iso(t: datetime | None) -> str | None:
-    return t.isoformat() if t else None
+def _iso(t: datetime | None, tz: Any = None) -> str | None:
+    """ISO 8601 in the desk's time zone, so every instant of one answer reads alike."""
+    if t is None:
+        return None
+    return (t.astimezone(tz) if tz is not None else t).isoformat()
 
 
-def clock_json(c: Any) -> dict[str, Any]:
+def _zone(r: Any) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(r.config.timezone)
+
+
+def clock_json(c: Any, tz: Any = None) -> dict[str, Any]:
+    def _iso_tz(t: datetime | None) -> str | None:
+        return _iso(t, tz)
+
     return {
         "target_seconds": c.target_seconds,
         "elapsed_seconds": c.elapsed_seconds,
-        "due": _iso(c.due),
+        "due": _iso_tz(c.due),
         "state": c.state,
         "at_risk": c.at_risk,
-        "started": _iso(c.started),
-        "stopped": _iso(c.stopped),
+        "started": _iso_tz(c.started),
+        "stopped": _iso_tz(c.stopped),
         "stopped_by": c.stopped_by,
         "stop_action": c.stop_action,
-        "breached_at": _iso(c.breached_at),
+        "breached_at": _iso_tz(c.breached_at),
         "calendar": c.calendar,
         "rule": c.rule,
     }
 
 
-def _clock_line(c: Any) -> str:
+def _clock_line(c: Any, tz: Any) -> str:
     target = format_duration(c.target_seconds) if c.target_seconds is not None else "no target"
     state = c.state + (" (at risk)" if c.at_risk else "")
-    due = f"due {c.due.isoformat()}" if c.due and c.state in ("running", "paused") else ""
-    stop = f"stopped by {c.stop_action} at {c.stopped.isoformat()}" if c.stopped else due
+    due = f"due {_iso(c.due, tz)}" if c.due and c.state in ("running", "paused") else ""
+    stop = f"stopped by {c.stop_action} at {_iso(c.stopped, tz)}" if c.stopped else due
     return f"  {c.metric:<15} {state:<20} {format_duration(c.elapsed_seconds):>9} of {target:<9} {stop}"
 
 
@@ -67,15 +79,15 @@ def show(
     at = parse_now(now)
     result, _ = ticket_sla(r, r.ticket_id(ticket_id), at)
     if as_json:
-        out.emit_json({"id": result.ticket, "now": at.isoformat(), "created": _iso(result.created),
+        out.emit_json({"id": result.ticket, "now": at.isoformat(), "created": _iso(result.created, _zone(r)),
                        "status": result.attrs.get("status"), "customer": result.attrs.get("customer"),
                        "priority": result.attrs.get("priority"),
-                       "metrics": {m: clock_json(c) for m, c in result.clocks.items()}})
+                       "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()}})
         return
     out.emit(f"{result.ticket} ({result.attrs.get('customer')}, {result.attrs.get('priority')}, "
              f"{result.attrs.get('status')}) as of {at.isoformat()}")
     for c in result.clocks.values():
-        out.emit(_clock_line(c))
+        out.emit(_clock_line(c, _zone(r)))
     rule = next(iter(result.clocks.values())).rule if result.clocks else ""
     if rule:
         out.emit(f"  targets from {rule}")
@@ -105,7 +117,7 @@ def status(
     if as_json:
         out.emit_json([{"id": t.ticket, "customer": t.attrs.get("customer"), "priority": t.attrs.get("priority"),
                         "status": t.attrs.get("status"), "line": t.attrs.get("line"), "metric": c.metric,
-                        "remaining_seconds": rem, **clock_json(c)} for t, c, rem in rows])
+                        "remaining_seconds": rem, **clock_json(c, _zone(r))} for t, c, rem in rows])
         return
     if not rows:
         out.emit("no open clocks match")
@@ -114,7 +126,7 @@ def status(
 
     table = [[t.ticket, t.attrs.get("customer"), t.attrs.get("priority"), c.metric,
               c.state + ("!" if c.at_risk else ""), format_duration(rem),
-              c.due.isoformat() if c.due else ""] for t, c, rem in rows]
+              _iso(c.due, _zone(r)) or ""] for t, c, rem in rows]
     out.emit(tabulate(table, headers=["ID", "CUSTOMER", "PRIORITY", "METRIC", "STATE", "LEFT", "DUE"],
                       tablefmt="plain"))
 
@@ -201,7 +213,7 @@ def explain(
              "status": row.status, "line": row.line, "priority": row.priority, "detail": row.detail,
              "wall_seconds": row.wall_seconds, "business_seconds": row.business_seconds,
              "counting": row.counting, "backdated_seconds": row.backdated_seconds, "manual": row.manual}
-            for row in rows], "metrics": {m: clock_json(c) for m, c in result.clocks.items()}})
+            for row in rows], "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()}})
         return
     from tabulate import tabulate
 
@@ -217,4 +229,4 @@ def explain(
                       tablefmt="plain"))
     out.emit("")
     for c in result.clocks.values():
-        out.emit(_clock_line(c))
+        out.emit(_clock_line(c, _zone(r)))
