@@ -73,6 +73,7 @@ from supportctl.cli import report as _report  # noqa: E402,F401  (registers `rep
 from supportctl.cli import sla as _sla  # noqa: E402,F401  (registers `sla`)
 from supportctl.cli import sync as _sync  # noqa: E402,F401  (registers `sync`)
 from supportctl.cli import tickets as _tickets  # noqa: E402,F401  (registers the ticket verbs)
+from supportctl.cli import backlog as _backlog, kb as _kb  # noqa: E402,F401  (kb, similar, backlog, devtask)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""KB suggestions shown when a ticket is filed (filled in by the KB module)."""
+"""KB suggestions shown when a ticket is filed."""
 
 from __future__ import annotations
 
@@ -8,4 +8,14 @@ from supportctl.store import SupportRepo
 
 
 def suggestions(repo: SupportRepo, ticket: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
-    return []
+    """Top KB articles for the ticket's title and description: slug, title, score, snippet.
+
+    An empty KB gives none; so does a broken KB file, which is skipped here and
+    reported by `kb list` and `validate` instead of cluttering every `new`.
+    """
+    from supportctl.kb.catalog import suggest
+
+    hits = suggest(
+        repo, str(ticket.get("title") or ""), str(ticket.get("description") or ""), limit
+    )
+    return [{k: v for k, v in h.to_dict().items() if k != "tags"} for h in hits]

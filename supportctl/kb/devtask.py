@@ -1,0 +1,243 @@
+"""`supportctl devtask`: a support ticket (usually an L3 one) as a developer task.
+
+The task is Markdown rendered from the template `devtask.md.j2` (a file of that
+name in the support repo's `templates/` wins over the packaged one). The model
+handed to the template is built here from the ticket, its duplicates and links,
+its conversation and its SLA resolution clock; `task_model` is what a custom
+template can use.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from supportctl.durations import format_duration
+from supportctl.errors import SupportctlError
+from supportctl.kb.recurring import _readable, _thread_root, md_inline, ticket_number
+from supportctl.model import OPEN_STATUSES
+from supportctl.store import SupportRepo
+
+TEMPLATE = "devtask.md.j2"
+
+_STEPS = r"steps to reproduce|how to reproduce|steps|шаги воспроизведения|как воспроизвести|шаги|кроки відтворення|як відтворити|кроки"
+_EXPECTED = (
+    r"expected result|expected behaviou?r|expected|ожидаемый результат|ожидается|ожидалось|"
+    r"должно быть|очікуваний результат|очікується|має бути"
+)
+_ACTUAL = (
+    r"actual result|actual behaviou?r|actual|фактический результат|фактически|на деле|"
+    r"фактичний результат|фактично|насправді"
+)
+_LABEL = re.compile(
+    rf"^\s*#{{0,6}}\s*\**\s*(?:(?P<steps>{_STEPS})|(?P<expected>{_EXPECTED})|(?P<actual>{_ACTUAL}))"
+    r"\s*\**\s*(?:[:：—–-]\**\s*(?P<rest>.*)|$)",
+    re.IGNORECASE,
+)
+
+
+def split_description(text: str) -> dict[str, str]:
+    """The description cut at labels like `Steps to reproduce:`, `Ожидаемый результат:`,
+    `Фактично:` (en/ru/uk, as a line start or a heading): keys description, steps,
+    expected, actual; text before the first label is the description."""
+    parts: dict[str, list[str]] = {"description": [], "steps": [], "expected": [], "actual": []}
+    current = "description"
+    for line in text.splitlines():
+        m = _LABEL.match(line)
+        if m:
+            current = next(k for k in ("steps", "expected", "actual") if m.group(k))
+            if (m.group("rest") or "").strip():
+                parts[current].append(m.group("rest").strip())
+            continue
+        parts[current].append(line)
+    return {k: "\n".join(v).strip() for k, v in parts.items()}
+
+
+def _ticket_row(t: dict[str, Any], relation: str) -> dict[str, Any]:
+    return {
+        "id": str(t.get("id")),
+        "relation": relation,
+        "title": str(t.get("title") or ""),
+        "status": str(t.get("status") or ""),
+        "customer": str(t.get("customer") or ""),
+        "created": str(t.get("created") or ""),
+        "priority": str(t.get("priority") or ""),
+    }
+
+
+def task_model(repo: SupportRepo, ticket_id: str, now: datetime) -> dict[str, Any]:
+    """Everything the devtask template shows, as plain data."""
+    from supportctl.kb.catalog import get_article
+    from supportctl.sla_repo import ticket_sla
+
+    tid = repo.ticket_id(ticket_id)
+    ticket = repo.ticket(tid).data
+    tickets, _ = _readable(repo)
+    tickets[tid] = ticket
+    config = repo.config
+
+    # The thread: the ticket this one duplicates (if any) and every report of the same failure.
+    root = _thread_root(tid, tickets)
+    thread = sorted((k for k in tickets if _thread_root(k, tickets) == root), key=ticket_number)
+    links = ticket.get("links") or {}
+    linked: list[dict[str, Any]] = []
+    for other in thread:
+        if other != tid:
+            relation = "duplicate of this" if other != root else "this duplicates it"
+            if other == root and tid != root:
+                relation = "original report (this duplicates it)"
+            linked.append(_ticket_row(tickets[other], relation))
+    related = [str(x) for x in links.get("related") or []]
+    related += [
+        k
+        for k, t in tickets.items()
+        if tid in [str(x) for x in (t.get("links") or {}).get("related") or []]
+    ]
+    for other in dict.fromkeys(related):
+        if other in tickets and other not in thread:
+            linked.append(_ticket_row(tickets[other], "related"))
+    if links.get("parent") and str(links["parent"]) in tickets:
+        linked.append(_ticket_row(tickets[str(links["parent"])], "parent"))
+    for k, t in tickets.items():
+        if str((t.get("links") or {}).get("parent") or "") == tid:
+            linked.append(_ticket_row(t, "child"))
+
+    by_customer: dict[str, list[str]] = {}
+    for k in thread:
+        by_customer.setdefault(str(tickets[k].get("customer") or "?"), []).append(k)
+    customers = [
+        {
+            "key": key,
+            "name": config.customers[key].name if key in config.customers else key,
+            "tickets": ids,
+        }
+        for key, ids in sorted(by_customer.items())
+    ]
+
+    parts = split_description(str(ticket.get("description") or ""))
+    notes: list[dict[str, Any]] = []
+    escalations: list[str] = []
+    for c in ticket.get("comments") or []:
+        text = str(c.get("text") or "").strip() if isinstance(c, dict) else ""
+        if not text:
+            continue
+        internal = c.get("visibility") == "internal"
+        if internal and text.startswith("Escalated "):
+            # Written by `escalate`: it belongs in the summary, not in the workaround.
+            escalations.append(text)
+            continue
+        notes.append(
+            {
+                "at": str(c.get("at") or ""),
+                "author": str(c.get("author") or ""),
+                "internal": internal,
+                "text": text,
+            }
+        )
+
+    sla, _ = ticket_sla(repo, tid, now)
+    clock = sla.clocks.get("resolution")
+    # The engine works in UTC; a person reads the desk's own time zone.
+    zone = ZoneInfo(config.timezone)
+
+    def local(t: datetime | None) -> str | None:
+        return t.astimezone(zone).isoformat() if t else None
+
+    sla_model = None
+    if clock is not None:
+        sla_model = {
+            "state": clock.state,
+            "due": local(clock.due),
+            "target_seconds": clock.target_seconds,
+            "elapsed_seconds": clock.elapsed_seconds,
+            "at_risk": clock.at_risk,
+            "stopped": local(clock.stopped),
+            "rule": clock.rule,
+        }
+
+    kb = None
+    if ticket.get("kb"):
+        try:
+            article = get_article(repo, str(ticket["kb"]))
+            kb = {"slug": article.slug, "title": article.title, "path": article.path}
+        except SupportctlError:  # a missing or broken article must not block the task
+            kb = {"slug": str(ticket["kb"]), "title": "", "path": ""}
+
+    customer_key = str(ticket.get("customer") or "")
+    return {
+        "now": now.isoformat(),
+        "ticket": {
+            "id": tid,
+            "title": str(ticket.get("title") or ""),
+            "customer": customer_key,
+            "customer_name": config.customers[customer_key].name
+            if customer_key in config.customers
+            else customer_key,
+            "type": str(ticket.get("type") or "").replace("_", " "),
+            "priority": str(ticket.get("priority") or ""),
+            "class": str(ticket.get("class") or ""),
+            "status": str(ticket.get("status") or ""),
+            "open": ticket.get("status") in OPEN_STATUSES,
+            "line": str(ticket.get("line") or ""),
+            "assignee": str(ticket.get("assignee") or ""),
+            "reporter": str(ticket.get("reporter") or ""),
+            "created": str(ticket.get("created") or ""),
+            "tags": [str(t) for t in ticket.get("tags") or []],
+        },
+        "description": parts["description"],
+        "steps": parts["steps"],
+        "expected": parts["expected"],
+        "actual": parts["actual"],
+        "escalations": escalations,
+        "impact": {
+            "tickets": thread,
+            "count": len(thread),
+            "customers": customers,
+            "open": sum(1 for k in thread if tickets[k].get("status") in OPEN_STATUSES),
+        },
+        "linked": linked,
+        "notes": notes,
+        "resolution": str(ticket.get("resolution") or "").strip(),
+        "kb": kb,
+        "sla": sla_model,
+    }
+
+
+def quote(value: Any, indent: int = 0) -> str:
+    """A block of ticket text as a Markdown quote: kept line by line, HTML tags neutralised."""
+    text = str(value or "").strip().replace("<", "&lt;")
+    pad = " " * indent
+    return "\n".join(f"{pad}> {line}".rstrip() for line in text.splitlines()) or f"{pad}>"
+
+
+def _dur(seconds: Any) -> str:
+    return "—" if seconds is None else format_duration(float(seconds))
+
+
+def environment(repo_templates: Path | None) -> Any:
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+
+    loaders: list[Any] = []
+    if repo_templates is not None and repo_templates.is_dir():
+        loaders.append(FileSystemLoader(str(repo_templates)))
+    loaders.append(PackageLoader("supportctl", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(md=md_inline, quote=quote, dur=_dur)
+    return env
+
+
+def render_devtask(repo: SupportRepo, ticket_id: str, now: datetime) -> str:
+    """The developer task for `ticket_id` as Markdown."""
+    model = task_model(repo, ticket_id, now)
+    text: str = environment(repo.root / "templates").get_template(TEMPLATE).render(t=model)
+    return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
