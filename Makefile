@@ -32,11 +32,12 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/supportctl report --month $(MONTH) --format html -o report.html
 	@echo "Demo report: $(CURDIR)/$(DEMO)/report.md and $(CURDIR)/$(DEMO)/report.html"
 
-# Regenerate the shipped data/tickets and data/worklogs from demo/scenario.yaml.
+# Regenerate the shipped data/ from demo/scenario.yaml (KB articles gain their ticket links).
 demo-data: install
 	$(BIN)/python -m supportctl.demo $(DEMO)
 	rm -rf data/tickets data/worklogs
 	cp -r $(DEMO)/data/tickets $(DEMO)/data/worklogs data/
+	cp $(DEMO)/data/kb/*.md data/kb/
 
 # Debian's chromium for the browser test of the HTML report (never a downloaded browser).
 browser:

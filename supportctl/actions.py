@@ -193,6 +193,7 @@ def new_ticket(
     description = check_text(description, what="description")
     tag_list = sorted({check_tag(t) for t in tags})
     assignee = check_handle(assignee) if assignee else None
+    _check_agent(repo, assignee)
     _prepare(repo)
     with repo.git.lock():
         ident = repo.git.identity(at)
@@ -217,7 +218,7 @@ def new_ticket(
         data["tags"].fa.set_flow_style()
         data["created"] = ident.when.isoformat()
         data["description"] = yamlio.text_value(description)
-        data["comments"] = CommentedSeq()
+        # No empty `comments: []`: the first comment then adds lines instead of rewriting one.
         path = ticket_path(ticket_id)
         if (repo.root / path).exists():
             raise GitError(f"{path} exists but is not committed; commit or remove it first")
@@ -285,18 +286,31 @@ def resolve(
         raise UsageError("resolve needs --resolution")
     text = check_text(resolution, what="resolution")
     slug = _check_slug(kb) if kb else None
-    if slug and not (repo.root / "data" / "kb" / f"{slug}.md").is_file():
-        raise NotFound(f"unknown KB article {slug!r}")
+    if slug:
+        from supportctl.kb.actions import _read_article
+
+        try:
+            _read_article(repo, slug)  # fail early: unknown or broken article
+        except NotFound:
+            raise NotFound(f"unknown KB article {slug!r}") from None
 
     def fn(data: Any, ident: Identity) -> _Change:
         tid = str(data.get("id"))
         data["status"] = check_move("resolve", tid, str(data.get("status")))
         _set(data, "resolution", yamlio.text_value(text))
         trailers = []
+        files: dict[str, bytes | None] = {}
         if slug:
+            # Link both ways in the same commit: the ticket's `kb` and the article's `tickets:`.
+            from supportctl.kb.actions import _read_article, _set_tickets
+            from supportctl.kb.articles import update_article
+
             _set(data, "kb", slug)
             trailers.append(("Kb", slug))
-        return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers)
+            path, content, fields = _read_article(repo, slug)
+            if tid not in fields["tickets"]:
+                files[path] = update_article(content, lambda m: _set_tickets(m, [*fields["tickets"], tid]))
+        return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
 
     return _act(repo, ticket_id, "resolve", at, fn)
 
@@ -391,10 +405,15 @@ def log_time(
 
 
 # -- attributes -------------------------------------------------------------------------
-def assign(repo: SupportRepo, ticket_id: str, assignee: str | None, *, at: datetime | None = None) -> ActionResult:
-    handle = check_handle(assignee) if assignee else None
+def _check_agent(repo: SupportRepo, handle: str | None) -> None:
+    """When the config lists agents, an assignee must be one of them (as `validate` demands)."""
     if handle and repo.config.agents and handle not in repo.config.agents:
         raise NotFound(f"unknown agent {handle!r} (known: {', '.join(sorted(repo.config.agents))})")
+
+
+def assign(repo: SupportRepo, ticket_id: str, assignee: str | None, *, at: datetime | None = None) -> ActionResult:
+    handle = check_handle(assignee) if assignee else None
+    _check_agent(repo, handle)
 
     def fn(data: Any, ident: Identity) -> _Change:
         if (data.get("assignee") or None) == handle:

@@ -98,6 +98,9 @@ def author_slug(email: str) -> str:
 
 def clean_line(text: str, *, what: str, limit: int = MAX_TITLE) -> str:
     """One-line text for titles, reasons and names: control characters become spaces."""
+    if len(text) > max(limit, MAX_TEXT):
+        # Report the real limit, not the generous pre-cleaning cap.
+        raise UsageError(f"{what} is too long ({len(text)} characters, at most {limit})")
     text = check_text(text, what=what, limit=max(limit, MAX_TEXT))
     one = " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
     if not one:

@@ -470,12 +470,13 @@ def test_link_both_ways_in_one_commit(desk: Path, cli) -> None:  # type: ignore[
     )
 
 
-def test_link_completes_a_one_sided_resolve_kb(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_resolve_kb_links_both_ways_in_one_commit(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
     _at(cli, WHEN, "kb", "new", "Printer offline")
     _at(cli, WHEN, "reopen", "SUP-1", "--reason", "again")
     _at(cli, WHEN, "resolve", "SUP-1", "--resolution", "port", "--kb", "printer-offline")
-    _at(cli, WHEN, "kb", "link", "SUP-1", "printer-offline")
-    assert changed(desk) == ["data/kb/printer-offline.md"]  # the ticket already said so
+    assert sorted(changed(desk)) == ["data/kb/printer-offline.md", TICKET]
+    assert "tickets: [SUP-1]" in (desk / "data/kb/printer-offline.md").read_text(encoding="utf-8")
+    assert cli("kb", "link", "SUP-1", "printer-offline").exit_code == 6  # already linked
 
 
 def test_link_errors(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -354,11 +354,11 @@ def tag(
 @app.command()
 def edit(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    title: Annotated[Optional[str], typer.Option("--title")] = None,
-    priority: Annotated[Optional[str], typer.Option("--priority")] = None,
-    type: Annotated[Optional[str], typer.Option("--type")] = None,
-    customer: Annotated[Optional[str], typer.Option("--customer")] = None,
-    cls: Annotated[Optional[str], typer.Option("--class")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="New one-line summary.")] = None,
+    priority: Annotated[Optional[str], typer.Option("--priority", help="critical | high | normal | low")] = None,
+    type: Annotated[Optional[str], typer.Option("--type", help="incident | service_request | change_request | information_request")] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer", help="Customer key from supportctl.yaml.")] = None,
+    cls: Annotated[Optional[str], typer.Option("--class", help="Request class or category.")] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
