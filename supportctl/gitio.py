@@ -408,7 +408,10 @@ class Repo:
                 self.run(*args)
                 return
             except GitError as exc:
-                if "index.lock" not in exc.message or attempt == 99:
+                # GitError keeps only git's last stderr line, which is the "remove the file
+                # manually" hint, not the line naming index.lock.
+                locked = "index.lock" in exc.message or "remove the file manually" in exc.message
+                if not locked or attempt == 99:
                     raise
                 time.sleep(0.1)
 

@@ -1,0 +1,171 @@
+"""The installed entry points, in subprocesses, and the command-line surface: help and docs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+import typer.testing
+
+import supportctl
+from supportctl.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- a faster `cli` -------------------------------------------------------------------------
+_COMMAND: list[Any] = []
+
+
+def _cached_get_command(typer_app: Any) -> Any:
+    if typer_app is not app:
+        return typer.main.get_command(typer_app)
+    if not _COMMAND:
+        _COMMAND.append(typer.main.get_command(app))
+    return _COMMAND[0]
+
+
+@pytest.fixture
+def cli(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """conftest's `cli`, with the Click command built once instead of on every call.
+
+    Building it walks every command's signature and took most of this file's run time.
+    """
+    monkeypatch.setattr(typer.testing, "_get_command", _cached_get_command)
+    return cli
+
+
+def console_script() -> str:
+    """The `supportctl` script installed next to this interpreter (the venv's bin)."""
+    found = shutil.which("supportctl", path=str(Path(sys.executable).parent))
+    assert found, f"no supportctl console script next to {sys.executable}"
+    return found
+
+
+def run(*args: str, cwd: Path | None = None,
+        input: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+                          input=input.decode() if input else None, env=os.environ.copy())
+
+
+def test_version_in_process(cli: Any) -> None:
+    r = cli("--version")
+    assert r.exit_code == 0
+    assert r.stdout == f"supportctl {supportctl.__version__}\n"
+    assert supportctl.__version__ == version("supportctl")
+
+
+def test_python_dash_m_version() -> None:
+    p = run(sys.executable, "-m", "supportctl", "--version")
+    assert (p.returncode, p.stdout, p.stderr) == (0, f"supportctl {supportctl.__version__}\n", "")
+
+
+def test_console_script_version() -> None:
+    p = run(console_script(), "--version")
+    assert (p.returncode, p.stdout, p.stderr) == (0, f"supportctl {supportctl.__version__}\n", "")
+
+
+def test_console_script_does_real_work(support_repo: Path) -> None:
+    script = console_script()
+    p = run(script, "new", "Checkout fails", "--customer", "acme", "--type", "incident",
+            "--priority", "high", cwd=support_repo)
+    assert (p.returncode, p.stdout) == (0, "SUP-1\n"), p.stderr
+    p = run(script, "escalate", "SUP-1", "--reason", "needs DB access", cwd=support_repo / "data")
+    assert (p.returncode, p.stdout) == (0, "SUP-1: escalate L1 → L2 (needs DB access)\n"), p.stderr
+    log = subprocess.run(["git", "log", "-1", "--format=%s|%aI|%(trailers:key=Action,valueonly)"],
+                         cwd=support_repo, capture_output=True, text=True, check=True).stdout
+    assert log.strip() == "SUP-1: escalate L1 → L2 (needs DB access)|2026-10-05T10:00:00+03:00|escalate"
+
+
+def test_console_script_errors_are_one_line_with_exit_code(support_repo: Path, tmp_path: Path) -> None:
+    script = console_script()
+    p = run(script, "show", "SUP-999", cwd=support_repo)
+    assert (p.returncode, p.stdout, p.stderr) == (5, "", "supportctl: error: unknown ticket SUP-999\n")
+    p = run(script, "close", "../x", cwd=support_repo)
+    assert p.returncode == 2
+    assert p.stderr == "supportctl: error: bad ticket ID '../x': expected SUP-<number>\n"
+    p = run(script, "list", cwd=tmp_path)
+    assert p.returncode == 3
+    assert "Traceback" not in p.stderr and len(p.stderr.splitlines()) == 1
+
+
+def test_debug_shows_the_traceback(support_repo: Path) -> None:
+    p = run(sys.executable, "-m", "supportctl", "--debug", "show", "SUP-999", cwd=support_repo)
+    assert p.returncode != 0
+    assert "Traceback" in p.stderr
+    assert "NotFound: unknown ticket SUP-999" in p.stderr
+
+
+def test_description_from_stdin_in_a_subprocess(support_repo: Path) -> None:
+    p = run(console_script(), "new", "From a pipe", "-c", "acme", "-t", "incident", "-p", "low",
+            "--description-file", "-", cwd=support_repo, input="Строка из канала\n".encode())
+    assert (p.returncode, p.stdout) == (0, "SUP-1\n"), p.stderr
+    text = (support_repo / "data/tickets/0000/SUP-1.yaml").read_text(encoding="utf-8")
+    assert "description: Строка из канала\n" in text
+
+
+# -- help and docs --------------------------------------------------------------------------
+def all_commands() -> list[tuple[list[str], Any]]:
+    """Every command and sub-command as (path, click command)."""
+    found: list[tuple[list[str], Any]] = []
+
+    def walk(cmd: Any, path: list[str]) -> None:
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            if not sub.hidden:
+                found.append((path + [name], sub))
+                walk(sub, path + [name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+COMMANDS = all_commands()
+TOP_LEVEL = [path[0] for path, _ in COMMANDS if len(path) == 1]
+
+
+def test_the_ticket_verbs_are_top_level() -> None:
+    assert {"init", "new", "show", "list", "assign", "comment", "log", "start", "wait", "escalate",
+            "resolve", "close", "reopen", "link", "tag", "edit", "validate"} <= set(TOP_LEVEL)
+
+
+def flat(text: str) -> str:
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
+
+
+@pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_every_command_has_help(cli: Any, path: list[str], cmd: Any) -> None:
+    assert cmd.help and cmd.help.strip(), f"{' '.join(path)} has no docstring"
+    summary = cmd.help.strip().splitlines()[0]
+    r = cli(*path, "--help")
+    assert r.exit_code == 0, r.output
+    assert flat(summary) in flat(r.stdout)
+    undocumented = [p.name for p in cmd.params
+                    if p.param_type_name == "option" and not (getattr(p, "help", "") or "").strip()]
+    assert undocumented == [], f"options without help in {' '.join(path)}"
+
+
+def test_root_help_lists_every_command(cli: Any) -> None:
+    r = cli("--help")
+    assert r.exit_code == 0
+    text = flat(r.stdout)
+    for name in TOP_LEVEL:
+        assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text), name
+
+
+def test_every_top_level_command_is_in_the_readme() -> None:
+    readme = ROOT / "README.md"
+    if not readme.exists():
+        pytest.skip("README.md is not written yet")
+    text = readme.read_text(encoding="utf-8")
+    # `supportctl NAME ...` in an example, or a code span that starts with the name: `NAME --opt`.
+    missing = [name for name in TOP_LEVEL
+               if not re.search(rf"supportctl {re.escape(name)}\b|`{re.escape(name)}[\s`]", text)]
+    assert missing == [], f"commands not documented in README.md: {missing}"

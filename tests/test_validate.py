@@ -1,0 +1,278 @@
+"""`supportctl validate`: every mistake reported as path:line: message, exit 9."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+import typer.testing
+
+from supportctl import actions
+from supportctl.cli import app
+from supportctl.store import SupportRepo
+from supportctl.validate import Problem, validate_repo
+
+T1 = "data/tickets/0000/SUP-1.yaml"
+WORKLOG = "data/worklogs/2026-10/anna_at_support.example.yaml"
+ARTICLE = """\
+---
+title: Checkout returns 500
+tags: [payments, checkout]
+tickets: [SUP-1]
+---
+Clear the cache and restart the worker.
+"""
+
+
+# -- a faster `cli` -------------------------------------------------------------------------
+_COMMAND: list[Any] = []
+
+
+def _cached_get_command(typer_app: Any) -> Any:
+    if typer_app is not app:
+        return typer.main.get_command(typer_app)
+    if not _COMMAND:
+        _COMMAND.append(typer.main.get_command(app))
+    return _COMMAND[0]
+
+
+@pytest.fixture
+def cli(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """conftest's `cli`, with the Click command built once instead of on every call.
+
+    Building it walks every command's signature and took most of this file's run time.
+    """
+    monkeypatch.setattr(typer.testing, "_get_command", _cached_get_command)
+    return cli
+
+
+# -- repos built once and copied: building them through git is the slow part ----------------
+_TEMPLATES: dict[str, Path] = {}
+
+
+def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyPatch,
+                  factory: pytest.TempPathFactory) -> Path:
+    """Turn the fresh `support_repo` at `root` into the repo `build(root)` makes, building once.
+
+    Every test still gets its own copy; commit ids match because dates and identity are pinned.
+    """
+    if name not in _TEMPLATES:
+        build(root)
+        saved = factory.mktemp(f"template-{name}") / "repo"
+        shutil.copytree(root, saved, symlinks=True)
+        _TEMPLATES[name] = saved
+    else:
+        shutil.rmtree(root)
+        shutil.copytree(_TEMPLATES[name], root, symlinks=True)
+        monkeypatch.chdir(root)
+    return root
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def good(support_repo: Path, monkeypatch: pytest.MonkeyPatch,
+         tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two tickets with comments, links, a resolution, a worklog and a KB article, all committed."""
+    return from_template("good", support_repo, _build_good, monkeypatch, tmp_path_factory)
+
+
+def _build_good(support_repo: Path) -> None:
+    repo = SupportRepo(support_repo)
+    actions.new_ticket(repo, title="Checkout fails", customer="acme", type="incident",
+                       priority="high")
+    actions.new_ticket(repo, title="Не работает отчёт", customer="globex",
+                       type="information_request", priority="low", assignee="boris",
+                       tags=["отчёты"], description="Много\nстрок")
+    actions.comment(repo, "SUP-1", "We are on it")
+    actions.link(repo, "SUP-2", kind="related", other="SUP-1")
+    actions.log_time(repo, "SUP-1", minutes=30, note="look")
+    (support_repo / "data/kb/checkout-500.md").write_text(ARTICLE, encoding="utf-8")
+    git(support_repo, "add", "data/kb")
+    git(support_repo, "commit", "-qm", "KB article")
+    actions.resolve(repo, "SUP-1", resolution="Cleared the cache", kb="checkout-500")
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (old, text)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_clean_repo_passes(good: Path, cli: Any) -> None:
+    assert validate_repo(SupportRepo(good)) == []
+    r = cli("validate")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == ""
+    assert r.stderr == "supportctl: no problems found\n"
+    r = cli("validate", "--json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == []
+
+
+def test_fresh_init_repo_passes(tmp_path: Path, cli: Any) -> None:
+    assert cli("init", str(tmp_path / "new")).exit_code == 0
+    r = cli("--repo", str(tmp_path / "new"), "validate")
+    assert r.exit_code == 0, r.output
+
+
+# Line numbers refer to the file `new` writes:
+#  1 id, 2 title, 3 customer, 4 type, 5 priority, 6 channel, 7 status, 8 line, 9 assignee,
+# 10 tags, 11 created, 12 description, 13 kb, 14 resolution, 15 comments
+TICKET_MISTAKES = [
+    ("customer: acme", "customer: initech", 3, "unknown customer 'initech'"),
+    ("status: resolved", "status: open", 7,
+     "unknown status 'open' (expected one of new, in_progress, waiting, resolved, closed)"),
+    ("line: L1", "line: L7", 8, "unknown line 'L7' (expected one of L1, L2, L3, L4)"),
+    ("type: incident", "type: bug", 4,
+     ("unknown type 'bug' (expected one of incident, service_request, change_request, "
+      "information_request)")),
+    ("priority: high", "priority: urgent", 5,
+     "unknown priority 'urgent' (expected one of critical, high, normal, low)"),
+    ("channel: email", "channel: fax", 6,
+     "unknown channel 'fax' (expected one of email, phone, messenger, portal, monitoring)"),
+    ("assignee:\n", "assignee: zed\n", 9, "unknown agent 'zed'"),
+    ("created: '2026-10-05T10:00:00+03:00'", "created: yesterday", 11,
+     "`created` must be an ISO 8601 time with an offset"),
+    ("created: '2026-10-05T10:00:00+03:00'", "created: '2026-10-05T10:00:00'", 11,
+     "`created` must be an ISO 8601 time with an offset"),
+    ("id: SUP-1", "id: SUP-7", 1,
+     "id SUP-7 does not match the file name (expected data/tickets/0000/SUP-7.yaml)"),
+    ("id: SUP-1", "id: ../etc", 1, "bad id '../etc': expected SUP-<number>"),
+    ("title: Checkout fails\n", "", 1, "missing `title`"),
+    ("tags: []", "tags: urgent", 10, "`tags` must be a list"),
+    ("visibility: public", "visibility: secret", 16,
+     "comment `visibility` must be public or internal"),
+    ("  - at: '2026-10-05T10:00:00+03:00'\n    author", "  - author", 16,
+     "comment needs `at`, an ISO 8601 time with an offset"),
+    ("comments:\n", "links:\n  related: [SUP-99]\n  sibling: SUP-2\ncomments:\n", 16,
+     "link to unknown ticket SUP-99"),
+    ("comments:\n", "links:\n  related: [SUP-99]\n  sibling: SUP-2\ncomments:\n", 17,
+     "unknown link kind `sibling`"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "line", "message"), [m[:4] for m in TICKET_MISTAKES],
+                         ids=[m[3][:30] for m in TICKET_MISTAKES])
+def test_ticket_mistakes_reported_with_path_and_line(good: Path, cli: Any, old: str, new: str,
+                                                     line: int, message: str) -> None:
+    edit(good, T1, old, new)
+    r = cli("validate")
+    assert r.exit_code == 9, r.output
+    assert f"{T1}:{line}: {message}" in r.stdout.splitlines(), r.stdout
+    assert r.stderr.endswith("problem(s) found\n")
+
+
+def test_unknown_customer_is_the_only_problem(good: Path, cli: Any) -> None:
+    edit(good, T1, "customer: acme", "customer: initech")
+    r = cli("validate")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        9, f"{T1}:3: unknown customer 'initech'\n", "supportctl: error: 1 problem(s) found\n")
+    r = cli("validate", "--json")
+    assert r.exit_code == 9
+    assert json.loads(r.stdout) == [{"path": T1, "line": 3, "message": "unknown customer 'initech'"}]
+
+
+def test_validate_reads_the_work_tree_not_head(good: Path, cli: Any) -> None:
+    stray = good / "data/tickets/0000/SUP-3.yaml"
+    stray.write_text("id: SUP-3\ntitle: [unterminated\n", encoding="utf-8")
+    r = cli("validate")
+    assert r.exit_code == 9
+    (only,) = r.stdout.splitlines()
+    assert only.startswith("data/tickets/0000/SUP-3.yaml:")
+    assert "invalid YAML" in only
+
+
+@pytest.mark.parametrize(("old", "new", "line", "message"), [
+    ("minutes: 30", "minutes: -30", 1, "`minutes` must be a positive whole number, got -30"),
+    ("minutes: 30", "minutes: 0", 1, "`minutes` must be a positive whole number, got 0"),
+    ("minutes: 30", "minutes: '30'", 1, "`minutes` must be a positive whole number, got '30'"),
+    ("ticket: SUP-1", "ticket: SUP-404", 1, "worklog for unknown ticket 'SUP-404'"),
+    ("on: '2026-10-05'", "on: 5 Oct", 1, "`on` must be a date like 2026-10-05, got '5 Oct'"),
+])
+def test_worklog_mistakes(good: Path, cli: Any, old: str, new: str, line: int, message: str) -> None:
+    edit(good, WORKLOG, old, new)
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == f"{WORKLOG}:{line}: {message}\n"
+
+
+def test_worklog_negative_minutes_in_second_entry_points_at_that_entry(good: Path, cli: Any) -> None:
+    assert cli("log", "SUP-2", "-m", "15").exit_code == 0
+    text = (good / WORKLOG).read_text(encoding="utf-8")
+    assert text.count("minutes:") == 2
+    edit(good, WORKLOG, "minutes: 15", "minutes: -15")
+    entry_line = text.splitlines().index("  - ticket: SUP-2") + 1
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == f"{WORKLOG}:{entry_line}: `minutes` must be a positive whole number, got -15\n"
+
+
+@pytest.mark.parametrize(("content", "line", "message"), [
+    # An unclosed bracket is noticed at the end of the front matter: its line or the closing ---.
+    ("---\ntitle: Broken\ntags: [a, b\n---\nbody\n", (3, 4), "front matter: invalid YAML"),
+    ("---\ntitle: Broken\nproducts: : x\n---\nbody\n", 3, "front matter: invalid YAML"),
+    ("# No front matter\n\nbody\n", 1, "missing front matter (the file must start with ---)"),
+    ("---\ntitle: Never closed\n\nbody\n", 1, "front matter is not closed with ---"),
+    ("---\ntags: [a]\n---\nbody\n", 2, "front matter: missing `title`"),
+    ("---\ntitle: T\ntags: a\n---\nbody\n", 3, "`tags` must be a list"),
+])
+def test_kb_front_matter_mistakes(good: Path, cli: Any, content: str, line: int | tuple[int, ...],
+                                  message: str) -> None:
+    (good / "data/kb/broken.md").write_text(content, encoding="utf-8")
+    r = cli("validate")
+    assert r.exit_code == 9
+    (only,) = r.stdout.splitlines()
+    lines = line if isinstance(line, tuple) else (line,)
+    assert any(only.startswith(f"data/kb/broken.md:{n}: {message}") for n in lines), only
+
+
+def test_every_problem_in_every_file_is_listed(good: Path, cli: Any) -> None:
+    edit(good, T1, "status: resolved", "status: open")
+    edit(good, "data/tickets/0000/SUP-2.yaml", "customer: globex", "customer: initech")
+    edit(good, WORKLOG, "minutes: 30", "minutes: -30")
+    (good / "data/kb/broken.md").write_text("no front matter\n", encoding="utf-8")
+    problems = validate_repo(SupportRepo(good))
+    assert [(p.path, p.line) for p in problems] == [
+        (T1, 7), ("data/tickets/0000/SUP-2.yaml", 3), (WORKLOG, 1), ("data/kb/broken.md", 1)]
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.splitlines() == [str(p) for p in problems]
+    assert r.stderr == "supportctl: error: 4 problem(s) found\n"
+
+
+def test_binary_and_non_utf8_files_are_reported(good: Path, cli: Any) -> None:
+    (good / "data/tickets/0000/SUP-3.yaml").write_bytes(b"id: SUP-3\x00\x01")
+    (good / "data/tickets/0000/SUP-4.yaml").write_bytes("title: caf\u00e9\n".encode("latin-1"))
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.splitlines() == [
+        "data/tickets/0000/SUP-3.yaml:0: file is binary (contains NUL bytes)",
+        "data/tickets/0000/SUP-4.yaml:0: not UTF-8 (byte 10)",
+    ]
+
+
+def test_config_mistake_is_reported_by_validate_and_stops_other_commands(good: Path, cli: Any) -> None:
+    config = good / "supportctl.yaml"
+    text = config.read_text(encoding="utf-8")
+    line = text.splitlines().index("    plan: standard") + 1
+    config.write_text(text.replace("    plan: standard", "    plan: gold", 1), encoding="utf-8")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == f"supportctl.yaml:{line}: customer acme: unknown plan 'gold'\n"
+    r = cli("comment", "SUP-1", "hi")
+    assert r.exit_code == 4
+    assert r.stderr == f"supportctl: error: supportctl.yaml:{line}: customer acme: unknown plan 'gold'\n"
+
+
+def test_problem_str() -> None:
+    assert str(Problem("data/kb/x.md", 3, "bad")) == "data/kb/x.md:3: bad"
