@@ -477,6 +477,8 @@ def tag(
             tags.remove(t)
         for t in added:
             tags.append(t)
+        if hasattr(tags, "fa"):
+            tags.fa.set_flow_style()  # short lists read best on one line: tags: [a, b]
         trailers = []
         if added:
             trailers.append(("Tags-Added", " ".join(added)))

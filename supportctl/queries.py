@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from supportctl.errors import UsageError
-from supportctl.model import PRIORITIES, STATUSES, TicketView
+from supportctl.model import PRIORITIES, STATUSES, TYPES, TicketView
 from supportctl.store import SupportRepo
 
 SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
@@ -32,6 +32,17 @@ class Filters:
     type: Sequence[str] = ()
     tag: Sequence[str] = ()
     open_only: bool = False
+
+    def __post_init__(self) -> None:
+        # Stored values are canonical (lowercase tags, vocab words, L-lines); accept any case.
+        for name, vocab in (("status", STATUSES), ("priority", PRIORITIES), ("type", TYPES)):
+            values = tuple(v.strip().lower().replace("-", "_") for v in getattr(self, name))
+            unknown = [v for v in values if v not in vocab]
+            if unknown:
+                raise UsageError(f"unknown --{name} {unknown[0]!r}: expected one of {', '.join(vocab)}")
+            object.__setattr__(self, name, values)
+        object.__setattr__(self, "tag", tuple(t.strip().lower() for t in self.tag))
+        object.__setattr__(self, "line", tuple(x.strip().upper() for x in self.line))
 
     def match(self, t: dict[str, Any]) -> bool:
         if self.open_only and t.get("status") in ("resolved", "closed"):
