@@ -14,10 +14,11 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, TypeVar
 
 import git
 from gitdb.base import IStream
@@ -26,6 +27,9 @@ from supportctl.errors import GitError
 
 ZERO = "0" * 40
 LOCK_TIMEOUT = 60.0
+INDEX_LOCK_TIMEOUT = 10.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,20 @@ class Repo:
                 result.append((path, meta.split()[2]))
         return result
 
+    def folder_at(self, rev: str, path: str) -> tuple[str, str] | None:
+        """(commit id of `rev`, tree id of the folder `path` in that commit), or None when
+        either is missing. The tree id changes whenever anything under the folder does."""
+        try:
+            commit = self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip()
+            out = self.run("ls-tree", "-z", commit, "--", path) if commit else ""
+        except GitError:
+            return None
+        for entry in out.split("\0"):
+            meta, _, name = entry.partition("\t")
+            if name == path and meta.split()[1:2] == ["tree"]:
+                return commit, meta.split()[2]
+        return None
+
     def blob(self, sha: str) -> bytes:
         return bytes(self._repo.git.get_object_data(sha)[3])
 
@@ -246,12 +264,34 @@ class Repo:
         except (OSError, ValueError):
             journal.unlink(missing_ok=True)
             return None
+        if data.get("move"):
+            return self._recover_move(journal, data)
         if self.head() == data.get("new"):
             self._checkout_files(data["files"])
             journal.unlink()
             return "finished an interrupted action"
         journal.unlink()
         return None
+
+    def _recover_move(self, journal: Path, data: dict[str, Any]) -> str | None:
+        # move_head checks out first and moves the branch second. Killed in between, the
+        # index already holds `new` while HEAD still says `old`: finish by moving the branch.
+        # Killed before the checkout finished, nothing was moved: the next sync does it again.
+        old, new = data.get("old"), data.get("new")
+        done = None
+        if isinstance(new, str) and self.head() == old and self._index_matches(old, new):
+            self._set_branch(old, new, "supportctl: finish an interrupted sync")
+            done = "finished an interrupted sync"
+        journal.unlink(missing_ok=True)
+        return done
+
+    def _index_matches(self, old: str | None, new: str) -> bool:
+        """Whether the index holds `new`'s version of every path that differs from `old`."""
+        changed = ({p for p, _, _ in self.changed_paths(old, new)} if old
+                   else set(self.run("ls-tree", "-r", "-z", "--name-only", new).split("\0")) - {""})
+        differs = set(self.run("diff-index", "--cached", "--name-only", "-z", "--no-renames", new)
+                      .split("\0"))
+        return not (changed & differs)
 
     def store_blob(self, content: bytes) -> str:
         istream = self._repo.odb.store(IStream("blob", len(content), io.BytesIO(content)))
@@ -317,18 +357,37 @@ class Repo:
             return None
 
     def fetch(self, remote: str) -> None:
-        self.run("fetch", "--quiet", "--prune", remote)
+        try:
+            status, _, err = self._repo.git.execute(["git", "fetch", "--quiet", "--prune", remote],
+                                                    with_exceptions=False, with_extended_output=True)
+        except git.GitCommandError as exc:
+            raise GitError(f"git fetch failed: {exc}") from None
+        if status != 0:
+            # git's first "fatal:" line names the problem; the lines after it are advice
+            lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+            first = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None)
+            detail = (first or (lines[-1] if lines else f"exit status {status}"))
+            raise GitError(f"git fetch failed: {detail.removeprefix('fatal: ').removeprefix('error: ')}")
 
     def push(self, remote: str, branch: str, sha: str) -> bool:
         """Push `sha` to `remote`'s `branch`; False when the remote moved on (non-fast-forward)."""
+        # With --porcelain each ref's outcome is a stdout line like "!<TAB>src:dst<TAB>[rejected]
+        # (fetch first)"; stderr's last line is only a hint whose wording varies by git version.
         try:
-            self.run("push", "--quiet", "--porcelain", remote, f"{sha}:refs/heads/{branch}")
+            status, out, err = self._repo.git.execute(
+                ["git", "push", "--porcelain", remote, f"{sha}:refs/heads/{branch}"],
+                with_exceptions=False, with_extended_output=True,
+            )
+        except git.GitCommandError as exc:
+            raise GitError(f"git push failed: {exc}") from None
+        if status == 0:
             return True
-        except GitError as exc:
-            text = exc.message.lower()
-            if any(w in text for w in ("rejected", "non-fast-forward", "fetch first", "stale info")):
-                return False
-            raise
+        refused = [ln.split("\t")[-1] for ln in str(out).splitlines() if ln.startswith("!")]
+        if refused and all(r.startswith("[rejected]") for r in refused):
+            return False  # non-fast-forward, fetch first, stale info: someone pushed in between
+        errors = [ln.strip() for ln in str(err).splitlines()
+                  if ln.strip() and not ln.startswith("hint:")]
+        raise GitError(f"git push failed: {(refused or errors or ['exit status ' + str(status)])[0]}")
 
     def merge_base(self, a: str, b: str) -> str | None:
         try:
@@ -349,6 +408,12 @@ class Repo:
         when = parse_git_time(str(c.authored_date), _offset_text(c.author_tz_offset))
         message = c.message if isinstance(c.message, str) else c.message.decode("utf-8", "replace")
         return message, Identity(c.author.name or "", c.author.email or "", when), tuple(p.hexsha for p in c.parents)
+
+    def committer(self, sha: str) -> Identity:
+        """Committer name, e-mail and date of a commit (sync keeps them when it replays one)."""
+        c = self._repo.commit(sha)
+        when = parse_git_time(str(c.committed_date), _offset_text(int(c.committer_tz_offset)))
+        return Identity(c.committer.name or "", c.committer.email or "", when)
 
     def changed_paths(self, old: str, new: str) -> list[tuple[str, str, str]]:
         """(path, old blob, new blob) between two commits; ZERO for absent."""
@@ -379,11 +444,23 @@ class Repo:
             return bytes(merged), status == 0
 
     def move_head(self, old: str | None, new: str, reason: str) -> None:
-        """Check out `new` over `old` keeping unrelated local changes, then move HEAD."""
-        if old:
-            self.run("read-tree", "-m", "-u", old, new)
-        else:
-            self.run("read-tree", "-m", "-u", new)
+        """Check out `new` over `old` keeping unrelated local changes, then move HEAD.
+
+        Journaled like `commit`: if the process dies between the checkout and the branch
+        update, the next locked command (see `recover`) finishes the move.
+        """
+        journal = self.state_dir / "journal.json"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        journal.write_text(json.dumps({"old": old, "new": new, "move": True}))
+        try:
+            self._with_index(lambda: self.run("read-tree", "-m", "-u", *([old] if old else []), new))
+        except GitError:
+            journal.unlink(missing_ok=True)
+            raise
+        self._set_branch(old, new, reason)
+        journal.unlink()
+
+    def _set_branch(self, old: str | None, new: str, reason: str) -> None:
         branch = self.current_branch()
         ref = f"refs/heads/{branch}" if branch else "HEAD"
         self.run("update-ref", "-m", reason, ref, new, old or ZERO)
@@ -401,18 +478,28 @@ class Repo:
         self._update_index(blobs)
 
     def _update_index(self, blobs: dict[str, str | None]) -> None:
-        # git's own index.lock may be held by an editor or another git command for a moment.
         args = ["update-index", "--add", "--remove", "--", *blobs]
-        for attempt in range(100):
+        self._with_index(lambda: self.run(*args),
+                         "the commit is made; the next supportctl command updates the work tree")
+
+    def _with_index(self, write: Callable[[], T], done: str = "") -> T:
+        """Run a git command that writes the index, waiting while git's own index.lock is held
+        (by an editor, an IDE or another git command) for up to INDEX_LOCK_TIMEOUT."""
+        lock = self.git_dir / "index.lock"
+        deadline = time.monotonic() + INDEX_LOCK_TIMEOUT
+        while True:
             try:
-                self.run(*args)
-                return
+                return write()
             except GitError as exc:
-                # GitError keeps only git's last stderr line, which is the "remove the file
-                # manually" hint, not the line naming index.lock.
-                locked = "index.lock" in exc.message or "remove the file manually" in exc.message
-                if not locked or attempt == 99:
+                # GitError keeps only git's last stderr line, the "remove the file manually" hint.
+                locked = lock.exists() or "index.lock" in exc.message or "remove the file manually" in exc.message
+                if not locked:
                     raise
+                if time.monotonic() > deadline:
+                    raise GitError(
+                        f"{lock} is held by another git process" + (f" ({done})" if done else "")
+                        + "; if no git command is running, remove it and try again"
+                    ) from None
                 time.sleep(0.1)
 
 

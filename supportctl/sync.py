@@ -1,10 +1,12 @@
 """`supportctl sync`: fetch, integrate, push, retrying while others push in between.
 
 Local commits that are not on the remote yet are replayed on top of it, one by one,
-keeping their messages, authors and author dates (so SLA history is unchanged).
-Where both sides changed the same file, the change is merged by structure:
+keeping their messages, authors, committers and both dates (so SLA history and the
+back-dating audit are unchanged). Where both sides changed the same file, the change is
+merged by structure:
 
-- ticket files: comments from both sides, in time order; tags and related links as
+- ticket files: comments from both sides, in time order (a comment edited or removed
+  on one side is edited or removed in the result); tags and related links as
   sets (what one side added or removed is added or removed); other fields take the
   side that changed them, and where both changed a field to different values the
   later action by author date wins (last writer wins, as the SLA history reads it);
@@ -15,7 +17,8 @@ Where both sides changed the same file, the change is merged by structure:
 
 A ticket created offline whose ID was meanwhile taken on the remote is renumbered
 (it was never pushed, so nobody else knows its number); its commits are rewritten
-with the new ID, so its history follows it.
+with the new ID, so its history follows it. A sync that fails after renumbering says
+so in its error, since the next one will not.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from datetime import datetime
 from typing import Any
 
 from supportctl import yamlio
-from supportctl.errors import GitError, SyncError
+from supportctl.errors import GitError, SupportctlError, SyncError
 from supportctl.events import Event
-from supportctl.gitio import ZERO
+from supportctl.gitio import ZERO, git_time
 from supportctl.history import events_from_diff, events_from_trailers
 from supportctl.model import id_number, ticket_path
 from supportctl.store import SupportRepo
@@ -63,6 +66,19 @@ def _plain(value: Any) -> Any:
     return yamlio.plain(value)
 
 
+def _minus(items: list[Any], gone: list[Any]) -> list[Any]:
+    """`items` without `gone`, as multisets compared by plain value; order kept."""
+    pool = [_plain(x) for x in gone]
+    out = []
+    for x in items:
+        p = _plain(x)
+        if p in pool:
+            pool.remove(p)
+        else:
+            out.append(x)
+    return out
+
+
 def _set_merge(cur: list[Any], old: list[Any], new: list[Any]) -> list[Any]:
     added = [x for x in new if x not in old]
     removed = [x for x in old if x not in new]
@@ -86,10 +102,13 @@ class _Merger:
                 continue
             c = _plain(cur.get(key))
             if key == "comments":
-                # Comments are only ever appended: ours are those after the base's.
+                # Ours are the comments the local commit added, wherever they sit: an earlier
+                # sync may have sorted one in before the remote's (so not "those after the
+                # base's"). A comment edited or removed by hand on our side goes the same way.
                 seq = cur.get(key) if isinstance(cur.get(key), list) else new.get(key)
-                local = list((new.get(key) or [])[len(old.get(key) or []):])
-                merged = list(cur.get(key) or []) + local
+                added = _minus(list(new.get(key) or []), list(old.get(key) or []))
+                removed = _minus(list(old.get(key) or []), list(new.get(key) or []))
+                merged = _minus(list(cur.get(key) or []), removed) + added
                 merged.sort(key=lambda x: _when(x.get("at") if isinstance(x, dict) else None))
                 del seq[:]
                 seq.extend(merged)
@@ -227,7 +246,12 @@ class _Replayer:
                     new = self._renumber_text(new) if new is not None else None
                 files[path] = self._merge(path, old, new, git.file_at(tip, path), author.when)
             text = self._renumber_text(message.encode("utf-8")).decode("utf-8")
-            tip, _ = git.write_commit(tip, files, text, author=author)
+            # Keep the committer and commit date too: offline work synced hours later must not
+            # look back-dated (author date far before commit date) in reports.
+            committer = git.committer(sha)
+            tip, _ = git.write_commit(tip, files, text, author=author, committer_env={
+                "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
+                "GIT_COMMITTER_DATE": git_time(committer.when)})
         return tip
 
     def _merge(self, path: str, old: bytes | None, new: bytes | None, cur: bytes | None,
@@ -262,53 +286,74 @@ def sync(repo: SupportRepo, remote: str = "origin", max_attempts: int = MAX_ATTE
         raise SyncError("HEAD is detached; check out a branch to sync")
     result = SyncResult(remote, branch)
     with git.lock():
-        for attempt in range(1, max_attempts + 1):
-            result.attempts = attempt
-            try:
-                git.fetch(remote)
-            except GitError as exc:
-                raise SyncError(f"cannot fetch from {remote}: {exc.message.removeprefix('git fetch failed: ')}") from None
-            upstream = git.rev(f"refs/remotes/{remote}/{branch}")
-            head = git.head()
-            if head is None and upstream is None:
-                return result
-            if head is None:
-                assert upstream is not None
-                result.received += _subjects(repo, upstream)
-                _move(repo, None, upstream)
-                result.head = upstream
-                return result
-            if upstream is None or git.is_ancestor(upstream, head):
-                if upstream != head:
-                    sent = _subjects(repo, f"{upstream}..{head}" if upstream else head)
-                    if git.push(remote, branch, head):
-                        result.sent += sent
-                        result.head = head
-                        return result
-                    continue
-                result.head = head
-                return result
-            if git.is_ancestor(head, upstream):
-                result.received += _subjects(repo, f"{head}..{upstream}")
-                _move(repo, head, upstream)
-                result.head = upstream
-                return result
-            base = git.merge_base(head, upstream)
-            if base is None:
-                raise SyncError(f"{remote}/{branch} has no history in common with {branch}")
-            local = git.rev_list(f"{upstream}..{head}")
+        try:
+            return _attempts(repo, remote, branch, max_attempts, result)
+        except SupportctlError as exc:
+            if not result.renumbered:
+                raise
+            # An attempt that failed later (push refused, gave up) may already have renumbered
+            # tickets here: the user must hear about it now, the next sync will not say it again.
+            moved = ", ".join(f"{a} → {b}" for a, b in result.renumbered)
+            raise type(exc)(f"{exc.message}; renumbered here meanwhile: {moved}") from None
+
+
+def _attempts(repo: SupportRepo, remote: str, branch: str, max_attempts: int, result: SyncResult) -> SyncResult:
+    git = repo.git
+    for attempt in range(1, max_attempts + 1):
+        result.attempts = attempt
+        try:
+            git.fetch(remote)
+        except GitError as exc:
+            raise SyncError(f"cannot fetch from {remote}: {exc.message.removeprefix('git fetch failed: ')}") from None
+        upstream = git.rev(f"refs/remotes/{remote}/{branch}")
+        head = git.head()
+        if head is None and upstream is None:
+            return result
+        if head is None:
+            assert upstream is not None
+            result.received += _subjects(repo, upstream)
+            _move(repo, None, upstream)
+            result.head = upstream
+            return result
+        if upstream is None or git.is_ancestor(upstream, head):
+            if upstream != head:
+                sent = _subjects(repo, f"{upstream}..{head}" if upstream else head)
+                if _push(repo, remote, branch, head):
+                    result.sent += sent
+                    result.head = head
+                    return result
+                continue
+            result.head = head
+            return result
+        if git.is_ancestor(head, upstream):
             result.received += _subjects(repo, f"{head}..{upstream}")
-            replayer = _Replayer(repo, base, upstream, local)
-            tip = replayer.replay()
-            result.renumbered += replayer.renumbered
-            result.decisions += replayer.merger.decisions
-            _move(repo, head, tip)
-            sent = _subjects(repo, f"{upstream}..{tip}")
-            if git.push(remote, branch, tip):
-                result.sent += sent
-                result.head = tip
-                return result
-        raise SyncError(f"{remote} kept moving; gave up after {max_attempts} attempts (run sync again)")
+            _move(repo, head, upstream)
+            result.head = upstream
+            return result
+        base = git.merge_base(head, upstream)
+        if base is None:
+            raise SyncError(f"{remote}/{branch} has no history in common with {branch}")
+        local = git.rev_list(f"{upstream}..{head}")
+        received = _subjects(repo, f"{head}..{upstream}")
+        replayer = _Replayer(repo, base, upstream, local)
+        tip = replayer.replay()
+        _move(repo, head, tip)
+        result.received += received
+        result.decisions += replayer.merger.decisions
+        for was, now in replayer.renumbered:
+            # A retry may renumber again what the previous attempt renumbered: report the
+            # user's original ID and the final one.
+            first = next((i for i, (_, to) in enumerate(result.renumbered) if to == was), None)
+            if first is None:
+                result.renumbered.append((was, now))
+            else:
+                result.renumbered[first] = (result.renumbered[first][0], now)
+        sent = _subjects(repo, f"{upstream}..{tip}")
+        if _push(repo, remote, branch, tip):
+            result.sent += sent
+            result.head = tip
+            return result
+    raise SyncError(f"{remote} kept moving; gave up after {max_attempts} attempts (run sync again)")
 
 
 def _subjects(repo: SupportRepo, spec: str) -> list[str]:
@@ -316,9 +361,19 @@ def _subjects(repo: SupportRepo, spec: str) -> list[str]:
     return [line for line in out.splitlines() if line]
 
 
+def _push(repo: SupportRepo, remote: str, branch: str, sha: str) -> bool:
+    try:
+        return repo.git.push(remote, branch, sha)
+    except GitError as exc:
+        raise SyncError(f"cannot push to {remote}: {exc.message.removeprefix('git push failed: ')}; "
+                        f"your commits are kept here, run sync again") from None
+
+
 def _move(repo: SupportRepo, old: str | None, new: str) -> None:
     try:
         repo.git.move_head(old, new, "supportctl: sync")
     except GitError as exc:
+        if "index.lock" in exc.message:
+            raise  # git's own lock, not the user's changes: exit 8 with git's explanation
         raise SyncError(f"local uncommitted changes block the sync ({exc.message}); commit or stash them") from None
 

@@ -7,6 +7,7 @@ alias expansion, so a "billion laughs" file fails fast with a clear message.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -14,6 +15,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.tokens import (
+    FlowMappingEndToken,
+    FlowMappingStartToken,
+    FlowSequenceEndToken,
+    FlowSequenceStartToken,
+)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -61,6 +68,24 @@ def _check_graph(node: Node) -> None:
                 stack.append((v, depth + 1))
 
 
+def _check_flow_depth(text: str) -> None:
+    # ruamel's scanner keeps a possible key per open flow collection and walks them all for
+    # every token, so 1,000 nested "[" cost seconds before the composer ever sees a node.
+    # Count the depth from the tokens and stop at the first one that is too deep.
+    depth = 0
+    tokens = _RT.scan(text)
+    try:
+        for token in tokens:
+            if isinstance(token, FlowSequenceStartToken | FlowMappingStartToken):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels", token.start_mark.line + 1)
+            elif isinstance(token, FlowSequenceEndToken | FlowMappingEndToken):
+                depth -= 1
+    finally:
+        tokens.close()
+
+
 def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Parse YAML text into round-trip objects, or raise YamlProblem."""
     if isinstance(data, bytes):
@@ -77,6 +102,8 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
         if len(text) > max_bytes:
             raise YamlProblem(f"file is too large ({len(text)} characters, at most {max_bytes})")
     try:
+        if text.count("[") + text.count("{") > MAX_DEPTH:
+            _check_flow_depth(text)
         node = _RT.compose(text)
         if node is not None:
             _check_graph(node)
@@ -98,9 +125,14 @@ def dump(data: Any) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+# Characters YAML cannot carry literally (YAML 1.2, 5.1); in a literal block they would make
+# the file unreadable, so text holding one is written double-quoted, where they are escaped.
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def text_value(text: str) -> str:
     """Multi-line text is written as a literal block so diffs show whole lines."""
-    if "\n" in text:
+    if "\n" in text and not _NOT_PRINTABLE.search(text):
         return LiteralScalarString(text + "\n" if not text.endswith("\n") else text)
     return text
 
