@@ -360,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         "final_rounds": rounds, "commits": int(git(agents[0].root, "rev-list", "--count", "HEAD", env=env)),
         "tickets": len(agents[0].tickets), "refused_actions": {k: v for k, v in exits.items() if not k.endswith(":0")},
         "lost": len(result["lost"]), "problems": result["problems"], "workdir": str(work),
+        "sync_errors": [f for a in agents for f in a.sync_failures],
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -377,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lost:               {len(result['lost'])}")
         for line in result["lost"][:20] + result["problems"]:
             print(f"  ! {line}")
+        for a in agents:
+            for failure in a.sync_failures[:3]:
+                print(f"  sync failed ({a.handle}): {failure}")
         for a in agents:
             for d in a.decisions[:3]:
                 print(f"  decision ({a.handle}): {d}")

@@ -383,8 +383,8 @@ class Repo:
         if status == 0:
             return True
         refused = [ln.split("\t")[-1] for ln in str(out).splitlines() if ln.startswith("!")]
-        if refused and all(r.startswith("[rejected]") for r in refused):
-            return False  # non-fast-forward, fetch first, stale info: someone pushed in between
+        if refused and all(_lost_race(r) for r in refused):
+            return False
         errors = [ln.strip() for ln in str(err).splitlines()
                   if ln.strip() and not ln.startswith("hint:")]
         raise GitError(f"git push failed: {(refused or errors or ['exit status ' + str(status)])[0]}")
@@ -501,6 +501,14 @@ class Repo:
                         + "; if no git command is running, remove it and try again"
                     ) from None
                 time.sleep(0.1)
+
+
+def _lost_race(refusal: str) -> bool:
+    """Whether a push was refused only because someone else pushed first: non-fast-forward
+    ("[rejected] (fetch first)"), or the remote's ref was being updated by another push at
+    that very moment ("[remote rejected] (failed to update ref)" / "(failed to lock)")."""
+    return refusal.startswith("[rejected]") or (
+        refusal.startswith("[remote rejected]") and ("failed to update ref" in refusal or "failed to lock" in refusal))
 
 
 def _offset_text(altz: int) -> str:

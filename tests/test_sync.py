@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from supportctl.errors import SyncError
+from supportctl.errors import GitError, SyncError
 from supportctl.initrepo import init_repo
 from supportctl.store import SupportRepo
 from supportctl.sync import sync as run_sync
@@ -631,6 +631,25 @@ def test_push_refused_by_the_remote_is_a_sync_error(desk: Desk) -> None:
     _refused(r, 10, "cannot push to origin: [remote rejected] (pre-receive hook declined)")
     assert a.git("status", "--porcelain") == ""
     assert a.subjects()[0].startswith("SUP-1: new incident")
+
+
+@pytest.mark.parametrize(("porcelain", "retry"), [
+    ("[rejected] (fetch first)", True),
+    ("[rejected] (non-fast-forward)", True),
+    ("[remote rejected] (failed to update ref)", True),  # two pushes raced for the remote's ref lock
+    ("[remote rejected] (pre-receive hook declined)", False),
+])
+def test_push_refusals_that_mean_someone_pushed_first_are_retried(desk: Desk, monkeypatch: pytest.MonkeyPatch,
+                                                                   porcelain: str, retry: bool) -> None:
+    repo = SupportRepo(desk.clone("anna").root)
+    out = f"To {desk.remote}\n!\tabc:refs/heads/main\t{porcelain}\nDone\n"
+    err = "error: failed to push some refs\nhint: Updates were rejected\n"
+    monkeypatch.setattr(type(repo.git._repo.git), "execute", lambda *a, **k: (1, out, err))
+    if retry:
+        assert repo.git.push("origin", "main", "abc") is False
+    else:
+        with pytest.raises(GitError, match=r"^git push failed: \[remote rejected\] \(pre-receive hook declined\)$"):
+            repo.git.push("origin", "main", "abc")
 
 
 def test_sync_entry_point_in_a_subprocess(desk: Desk) -> None:
