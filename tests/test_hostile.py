@@ -143,7 +143,7 @@ def test_random_bytes_on_stdin_are_kept_or_refused(tmp_path_factory: pytest.Temp
         assert _shown(last, want)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(raw=st.one_of(st.text(max_size=40), st.sampled_from(["../x", "/etc/passwd", "SUP-1/../../x", "SUP-1\x00",
                                                             "SUP-0", "SUP-01", "sup-1", " 1 ", "SUP-99999"])))
@@ -193,7 +193,7 @@ def test_ids_and_slugs_with_path_tricks_touch_nothing(tmp_path: Path, support_re
     for bad in TRICKS:
         for args in (("show", bad), ("comment", bad, "hi"), ("log", bad, "-m", "5"), ("start", bad),
                      ("escalate", bad, "--reason", "r"), ("tag", bad, "t"), ("edit", bad, "--title", "t"),
-                     ("link", "SUP-1", "--related", bad), ("sla", "show", bad), ("sla", "explain", bad),
+                     ("link", "SUP-1", "--related", bad), ("sla", "show", bad),
                      ("resolve", "SUP-1", "--resolution", "done", "--kb", bad)):
             r = cli(*args)
             assert r.exit_code in (2, 5), (args, r.exit_code, r.stderr)
