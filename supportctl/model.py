@@ -101,7 +101,7 @@ def clean_line(text: str, *, what: str, limit: int = MAX_TITLE) -> str:
     if len(text) > max(limit, MAX_TEXT):
         # Report the real limit, not the generous pre-cleaning cap.
         raise UsageError(f"{what} is too long ({len(text)} characters, at most {limit})")
-    text = check_text(text, what=what, limit=max(limit, MAX_TEXT))
+    _guard(text, what, max(limit, MAX_TEXT))
     one = " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
     if not one:
         raise UsageError(f"{what} is empty")
@@ -110,18 +110,23 @@ def clean_line(text: str, *, what: str, limit: int = MAX_TITLE) -> str:
     return one
 
 
-def check_text(text: str, *, what: str, limit: int = MAX_TEXT) -> str:
-    """Multi-line text: keep newlines and tabs, drop other control characters, cap the size."""
+def _guard(text: str, what: str, limit: int) -> None:
     if "\x00" in text:
         raise UsageError(f"{what} looks binary (it contains NUL bytes)")
     if any("\ud800" <= c <= "\udfff" for c in text):
         raise UsageError(f"{what} is not valid UTF-8")
     if len(text) > limit:
         raise UsageError(f"{what} is too long ({len(text)} characters, at most {limit})")
+
+
+def check_text(text: str, *, what: str, limit: int = MAX_TEXT) -> str:
+    """Multi-line text: keep newlines and tabs, drop other control characters, cap the size."""
+    _guard(text, what, limit)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     cleaned = "".join(
         c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs")
     )
-    return cleaned.replace("\r\n", "\n").rstrip()
+    return cleaned.rstrip()
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
