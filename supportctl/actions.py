@@ -232,12 +232,16 @@ def new_ticket(
 
 # -- lifecycle moves ------------------------------------------------------------------
 def _move(
-    repo: SupportRepo, raw_id: str, action: str, reason_key: str | None, reason: str | None,
-    at: datetime | None, field_name: str | None = None,
+    repo: SupportRepo,
+    raw_id: str,
+    action: str,
+    reason_key: str | None,
+    reason: str | None,
+    at: datetime | None,
+    field_name: str | None = None,
 ) -> ActionResult:
-    if reason_key:
-        if not reason or not reason.strip():
-            raise UsageError(f"{action} needs --{reason_key.lower()}")
+    if reason_key and (not reason or not reason.strip()):
+        raise UsageError(f"{action} needs --{reason_key.lower()}")
     text = check_text(reason or "", what=(reason_key or "reason").lower())
 
     def fn(data: Any, ident: Identity) -> _Change:
@@ -266,7 +270,9 @@ def start(repo: SupportRepo, ticket_id: str, *, at: datetime | None = None) -> A
     return _move(repo, ticket_id, "start", None, None, at)
 
 
-def wait(repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None) -> ActionResult:
+def wait(
+    repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None
+) -> ActionResult:
     return _move(repo, ticket_id, "wait", "Reason", reason, at)
 
 
@@ -274,12 +280,18 @@ def close(repo: SupportRepo, ticket_id: str, *, at: datetime | None = None) -> A
     return _move(repo, ticket_id, "close", None, None, at)
 
 
-def reopen(repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None) -> ActionResult:
+def reopen(
+    repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None
+) -> ActionResult:
     return _move(repo, ticket_id, "reopen", "Reason", reason, at)
 
 
 def resolve(
-    repo: SupportRepo, ticket_id: str, *, resolution: str, kb: str | None = None,
+    repo: SupportRepo,
+    ticket_id: str,
+    *,
+    resolution: str,
+    kb: str | None = None,
     at: datetime | None = None,
 ) -> ActionResult:
     if not resolution or not resolution.strip():
@@ -309,14 +321,20 @@ def resolve(
             trailers.append(("Kb", slug))
             path, content, fields = _read_article(repo, slug)
             if tid not in fields["tickets"]:
-                files[path] = update_article(content, lambda m: _set_tickets(m, [*fields["tickets"], tid]))
+                files[path] = update_article(
+                    content, lambda m: _set_tickets(m, [*fields["tickets"], tid])
+                )
         return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
 
     return _act(repo, ticket_id, "resolve", at, fn)
 
 
 def escalate(
-    repo: SupportRepo, ticket_id: str, *, reason: str, to: str | None = None,
+    repo: SupportRepo,
+    ticket_id: str,
+    *,
+    reason: str,
+    to: str | None = None,
     at: datetime | None = None,
 ) -> ActionResult:
     if not reason or not reason.strip():
@@ -346,7 +364,11 @@ def _add_comment(data: Any, ident: Identity, repo: SupportRepo, text: str, visib
 
 
 def comment(
-    repo: SupportRepo, ticket_id: str, text: str, *, internal: bool = False,
+    repo: SupportRepo,
+    ticket_id: str,
+    text: str,
+    *,
+    internal: bool = False,
     at: datetime | None = None,
 ) -> ActionResult:
     body = check_text(text, what="comment")
@@ -363,7 +385,12 @@ def comment(
 
 
 def log_time(
-    repo: SupportRepo, ticket_id: str, *, minutes: int, note: str = "", on: date | None = None,
+    repo: SupportRepo,
+    ticket_id: str,
+    *,
+    minutes: int,
+    note: str = "",
+    on: date | None = None,
     at: datetime | None = None,
 ) -> ActionResult:
     if minutes <= 0:
@@ -411,7 +438,9 @@ def _check_agent(repo: SupportRepo, handle: str | None) -> None:
         raise NotFound(f"unknown agent {handle!r} (known: {', '.join(sorted(repo.config.agents))})")
 
 
-def assign(repo: SupportRepo, ticket_id: str, assignee: str | None, *, at: datetime | None = None) -> ActionResult:
+def assign(
+    repo: SupportRepo, ticket_id: str, assignee: str | None, *, at: datetime | None = None
+) -> ActionResult:
     handle = check_handle(assignee) if assignee else None
     _check_agent(repo, handle)
 
@@ -425,7 +454,12 @@ def assign(repo: SupportRepo, ticket_id: str, assignee: str | None, *, at: datet
 
 
 def link(
-    repo: SupportRepo, ticket_id: str, *, kind: str, other: str, at: datetime | None = None,
+    repo: SupportRepo,
+    ticket_id: str,
+    *,
+    kind: str,
+    other: str,
+    at: datetime | None = None,
 ) -> ActionResult:
     if kind not in LINK_KINDS:
         raise UsageError(f"unknown link kind {kind!r}")
@@ -459,7 +493,11 @@ def link(
 
 
 def tag(
-    repo: SupportRepo, ticket_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
+    repo: SupportRepo,
+    ticket_id: str,
+    *,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
     at: datetime | None = None,
 ) -> ActionResult:
     plus = [check_tag(t) for t in add]
@@ -490,11 +528,15 @@ def tag(
     return _act(repo, ticket_id, "tag", at, fn)
 
 
-def edit(repo: SupportRepo, ticket_id: str, changes: dict[str, str], *, at: datetime | None = None) -> ActionResult:
+def edit(
+    repo: SupportRepo, ticket_id: str, changes: dict[str, str], *, at: datetime | None = None
+) -> ActionResult:
     clean: dict[str, str] = {}
     for key, value in changes.items():
         if key not in EDITABLE_FIELDS:
-            raise UsageError(f"cannot edit {key!r}: editable fields are {', '.join(EDITABLE_FIELDS)}")
+            raise UsageError(
+                f"cannot edit {key!r}: editable fields are {', '.join(EDITABLE_FIELDS)}"
+            )
         if key == "title":
             clean[key] = clean_line(value, what="title")
         elif key == "priority":

@@ -171,17 +171,27 @@ def _parse_rule(chk: _Checker, rules: Any, idx: int, plan_cal: str, plan: str) -
     for key in raw:
         if key not in known:
             raise chk.fail(
-                raw, key, f"plan {plan}: unknown rule key `{key}` (expected {', '.join(sorted(known))})"
+                raw,
+                key,
+                f"plan {plan}: unknown rule key `{key}` (expected {', '.join(sorted(known))})",
             )
     when: dict[str, tuple[str, ...]] = {}
     for key, value in chk.mapping(raw, "when").items():
         if key not in WHEN_KEYS:
-            raise chk.fail(raw["when"], key, f"plan {plan}: `when` key `{key}` is not one of {', '.join(WHEN_KEYS)}")
+            raise chk.fail(
+                raw["when"],
+                key,
+                f"plan {plan}: `when` key `{key}` is not one of {', '.join(WHEN_KEYS)}",
+            )
         values = tuple(str(v) for v in (value if isinstance(value, list) else [value]))
         vocab = {"priority": PRIORITIES, "type": TYPES, "channel": CHANNELS}.get(key)
         for v in values:
             if vocab and v not in vocab:
-                raise chk.fail(raw["when"], key, f"plan {plan}: unknown {key} {v!r} (expected {', '.join(vocab)})")
+                raise chk.fail(
+                    raw["when"],
+                    key,
+                    f"plan {plan}: unknown {key} {v!r} (expected {', '.join(vocab)})",
+                )
         when[key] = values
     targets = {m: chk.duration(raw, m) for m in METRICS if raw.get(m) is not None}
     return Rule(when, targets, str(raw.get("calendar") or plan_cal), yamlio.line_of(rules, idx))
@@ -199,10 +209,18 @@ def parse_config(text: bytes, path: Path) -> Config:
 
     prefix = str(data.get("id_prefix") or "SUP")
     if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
-        raise chk.fail(data, "id_prefix", "`id_prefix` must be 1-10 capital letters/digits, e.g. SUP")
+        raise chk.fail(
+            data, "id_prefix", "`id_prefix` must be 1-10 capital letters/digits, e.g. SUP"
+        )
     raw_lines = data.get("lines") or ["L1", "L2", "L3"]
-    if not isinstance(raw_lines, list) or not raw_lines or len(set(map(str, raw_lines))) != len(raw_lines):
-        raise chk.fail(data, "lines", "`lines` must be a non-empty list of distinct names, e.g. [L1, L2, L3]")
+    if (
+        not isinstance(raw_lines, list)
+        or not raw_lines
+        or len(set(map(str, raw_lines))) != len(raw_lines)
+    ):
+        raise chk.fail(
+            data, "lines", "`lines` must be a non-empty list of distinct names, e.g. [L1, L2, L3]"
+        )
     lines = tuple(str(x) for x in raw_lines)
 
     calendars = chk.mapping(data, "calendars")
@@ -231,13 +249,19 @@ def parse_config(text: bytes, path: Path) -> Config:
             calendar_name(rules_raw[i], "calendar", cal, f"plan {name}")
             for line_value in rule.when.get("line", ()):
                 if line_value not in lines:
-                    raise chk.fail(rules_raw[i], "when", f"plan {name}: unknown line {line_value!r}")
+                    raise chk.fail(
+                        rules_raw[i], "when", f"plan {name}: unknown line {line_value!r}"
+                    )
         plans[str(name)] = Plan(str(name), cal, chk.percent(spec, "warn_at", 0.8), rules)
 
     customers: dict[str, Customer] = {}
     for key, spec in chk.mapping(data, "customers").items():
         if not _KEY_RE.match(str(key)):
-            raise chk.fail(data["customers"], key, f"customer key {key!r}: use lowercase letters, digits, . _ -")
+            raise chk.fail(
+                data["customers"],
+                key,
+                f"customer key {key!r}: use lowercase letters, digits, . _ -",
+            )
         if not isinstance(spec, dict):
             raise chk.fail(data["customers"], key, f"customer {key} must be a mapping")
         plan = str(spec.get("plan") or "")
@@ -266,7 +290,9 @@ def parse_config(text: bytes, path: Path) -> Config:
         line = str(spec.get("line") or lines[0])
         if line not in lines:
             raise chk.fail(spec, "line", f"agent {handle}: unknown line {line!r}")
-        agents[str(handle)] = Agent(str(handle), str(spec.get("name") or handle), str(spec.get("email") or ""), line)
+        agents[str(handle)] = Agent(
+            str(handle), str(spec.get("name") or handle), str(spec.get("email") or ""), line
+        )
 
     tolerance = chk.duration(data, "backdate_tolerance") if data.get("backdate_tolerance") else 600
     tz = str(data.get("timezone") or "UTC")
@@ -275,7 +301,9 @@ def parse_config(text: bytes, path: Path) -> Config:
 
         ZoneInfo(tz)
     except (ValueError, KeyError, OSError):
-        raise chk.fail(data, "timezone", f"unknown time zone {tz!r} (expected an IANA name like Europe/Moscow)") from None
+        raise chk.fail(
+            data, "timezone", f"unknown time zone {tz!r} (expected an IANA name like Europe/Moscow)"
+        ) from None
     return Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz)
 
 

@@ -58,12 +58,13 @@ def load_steps(path: Path) -> list[Step]:
             if a.get("at"):
                 when = _time(a["at"], where)
             else:
-                when = when + timedelta(seconds=parse_duration(str(a.get("after") or "0m"), what="after"))
+                when = when + timedelta(
+                    seconds=parse_duration(str(a.get("after") or "0m"), what="after")
+                )
             steps.append(Step(when, key, order, str(a.get("by") or t.get("by") or ""), dict(a)))
             order += 1
     steps.sort(key=lambda s: (s.at, s.order))
     return steps
-
 
 
 def _as_agent(agents: dict[str, Any], handle: str, at: datetime) -> dict[str, str]:
@@ -71,8 +72,14 @@ def _as_agent(agents: dict[str, Any], handle: str, at: datetime) -> dict[str, st
     name = str(agent.get("name") or handle or "Support Agent")
     email = str(agent.get("email") or f"{handle or 'agent'}@support.example")
     stamp = at.isoformat()
-    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
 
 
 def _run(repo: SupportRepo, step: Step, ids: dict[str, str]) -> str:
@@ -81,43 +88,76 @@ def _run(repo: SupportRepo, step: Step, ids: dict[str, str]) -> str:
     at = step.at
     if do == "new":
         result = actions.new_ticket(
-            repo, title=str(a["title"]), customer=str(a["customer"]), type=str(a["type"]),
-            priority=str(a["priority"]), cls=a.get("class"), channel=str(a.get("channel") or "email"),
-            reporter=a.get("reporter"), description=str(a.get("description") or ""),
-            tags=[str(t) for t in a.get("tags") or []], at=at,
+            repo,
+            title=str(a["title"]),
+            customer=str(a["customer"]),
+            type=str(a["type"]),
+            priority=str(a["priority"]),
+            cls=a.get("class"),
+            channel=str(a.get("channel") or "email"),
+            reporter=a.get("reporter"),
+            description=str(a.get("description") or ""),
+            tags=[str(t) for t in a.get("tags") or []],
+            at=at,
         )
         ids[step.ticket] = result.ticket_id
         return result.ticket_id
     tid = ids[step.ticket]
     calls: dict[str, Callable[[], actions.ActionResult]] = {
-        "comment": lambda: actions.comment(repo, tid, str(a["text"]), internal=bool(a.get("internal")), at=at),
+        "comment": lambda: actions.comment(
+            repo, tid, str(a["text"]), internal=bool(a.get("internal")), at=at
+        ),
         "start": lambda: actions.start(repo, tid, at=at),
         "wait": lambda: actions.wait(repo, tid, reason=str(a["reason"]), at=at),
-        "escalate": lambda: actions.escalate(repo, tid, reason=str(a["reason"]), to=a.get("to"), at=at),
+        "escalate": lambda: actions.escalate(
+            repo, tid, reason=str(a["reason"]), to=a.get("to"), at=at
+        ),
         "assign": lambda: actions.assign(repo, tid, a.get("assignee"), at=at),
-        "log": lambda: actions.log_time(repo, tid, minutes=parse_duration(str(a["time"]), what="time") // 60,
-                                        note=str(a.get("note") or ""), on=at.date(), at=at),
-        "resolve": lambda: actions.resolve(repo, tid, resolution=str(a["resolution"]), kb=a.get("kb"), at=at),
+        "log": lambda: actions.log_time(
+            repo,
+            tid,
+            minutes=parse_duration(str(a["time"]), what="time") // 60,
+            note=str(a.get("note") or ""),
+            on=at.date(),
+            at=at,
+        ),
+        "resolve": lambda: actions.resolve(
+            repo, tid, resolution=str(a["resolution"]), kb=a.get("kb"), at=at
+        ),
         "close": lambda: actions.close(repo, tid, at=at),
         "reopen": lambda: actions.reopen(repo, tid, reason=str(a["reason"]), at=at),
         "link": lambda: _link(repo, tid, a, ids, at),
-        "tag": lambda: actions.tag(repo, tid, add=a.get("add") or [], remove=a.get("remove") or [], at=at),
-        "edit": lambda: actions.edit(repo, tid, {k: str(v) for k, v in a.items()
-                                                 if k in ("title", "priority", "type", "customer", "class")}, at=at),
+        "tag": lambda: actions.tag(
+            repo, tid, add=a.get("add") or [], remove=a.get("remove") or [], at=at
+        ),
+        "edit": lambda: actions.edit(
+            repo,
+            tid,
+            {
+                k: str(v)
+                for k, v in a.items()
+                if k in ("title", "priority", "type", "customer", "class")
+            },
+            at=at,
+        ),
     }
     if do not in calls:
         raise UsageError(f"{step.ticket}: unknown scenario action {do!r}")
     return calls[do]().ticket_id
 
 
-def _link(repo: SupportRepo, tid: str, a: dict[str, Any], ids: dict[str, str], at: datetime) -> actions.ActionResult:
+def _link(
+    repo: SupportRepo, tid: str, a: dict[str, Any], ids: dict[str, str], at: datetime
+) -> actions.ActionResult:
     for kind in ("duplicate_of", "related", "parent"):
         if a.get(kind):
             return actions.link(repo, tid, kind=kind, other=ids[str(a[kind])], at=at)
     raise UsageError(f"link without a target in {tid}")
 
 
-def build_demo(source: Path, target: Path, progress: Callable[[int, int], None] | None = None) -> SupportRepo:
+def build_demo(
+    source: Path, target: Path, progress: Callable[[int, int], None] | None = None
+) -> SupportRepo:
     """Make `target` a fresh support repo from the desk in `source` and replay its scenario."""
     if target.exists():
         shutil.rmtree(target)
@@ -141,8 +181,12 @@ def build_demo(source: Path, target: Path, progress: Callable[[int, int], None] 
                     files[f.relative_to(source).as_posix()] = f.read_bytes()
         with repo.git.lock():
             ident = repo.git.identity()
-            repo.git.commit(files, "Set up the demo desk: configuration, KB and templates\n", author=ident,
-                            expect_head=repo.git.head())
+            repo.git.commit(
+                files,
+                "Set up the demo desk: configuration, KB and templates\n",
+                author=ident,
+                expect_head=repo.git.head(),
+            )
         ids: dict[str, str] = {}
         for i, step in enumerate(steps, 1):
             os.environ.update(_as_agent(agents, step.by, step.at))

@@ -26,13 +26,13 @@ def parse_duration(text: str, *, what: str = "duration") -> int:
         pos = m.end()
     if pos != len(s) or pos == 0:
         raise UsageError(f"bad {what} {text!r}: expected e.g. 15m, 4h, 1h30m, 2d")
-    return int(round(total))
+    return round(total)
 
 
 def format_duration(seconds: float) -> str:
     """`5400` -> `1h30m`; negative values get a leading minus; zero is `0m`."""
     sign = "-" if seconds < 0 else ""
-    s = int(round(abs(seconds)))
+    s = round(abs(seconds))
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     parts = []

@@ -89,7 +89,10 @@ class Repo:
                     fh.write(stdin)
                     fh.seek(0)
                     out = self._repo.git.execute(
-                        ["git", *args], env=env, istream=fh, stdout_as_string=False,
+                        ["git", *args],
+                        env=env,
+                        istream=fh,
+                        stdout_as_string=False,
                         strip_newline_in_stdout=False,
                     )
         except git.GitCommandError as exc:
@@ -209,10 +212,24 @@ class Repo:
         """Stream commits oldest first with trailers and raw changes, in one `git log` pass."""
         if self.head() is None:
             return
-        fmt = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
+        fmt = (
+            "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
+        )
         proc = self._repo.git.execute(
-            ["git", "log", "--reverse", "--topo-order", "--raw", "--no-renames", "-z", "--no-abbrev",
-             f"--format={fmt}", rev, "--", *paths],
+            [
+                "git",
+                "log",
+                "--reverse",
+                "--topo-order",
+                "--raw",
+                "--no-renames",
+                "-z",
+                "--no-abbrev",
+                f"--format={fmt}",
+                rev,
+                "--",
+                *paths,
+            ],
             as_process=True,
         )
         stream = io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="replace", newline="")
@@ -246,7 +263,9 @@ class Repo:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise GitError("another supportctl command holds the lock; try again") from None
+                        raise GitError(
+                            "another supportctl command holds the lock; try again"
+                        ) from None
                     time.sleep(0.05)
             try:
                 self.recover()
@@ -287,10 +306,14 @@ class Repo:
 
     def _index_matches(self, old: str | None, new: str) -> bool:
         """Whether the index holds `new`'s version of every path that differs from `old`."""
-        changed = ({p for p, _, _ in self.changed_paths(old, new)} if old
-                   else set(self.run("ls-tree", "-r", "-z", "--name-only", new).split("\0")) - {""})
-        differs = set(self.run("diff-index", "--cached", "--name-only", "-z", "--no-renames", new)
-                      .split("\0"))
+        changed = (
+            {p for p, _, _ in self.changed_paths(old, new)}
+            if old
+            else set(self.run("ls-tree", "-r", "-z", "--name-only", new).split("\0")) - {""}
+        )
+        differs = set(
+            self.run("diff-index", "--cached", "--name-only", "-z", "--no-renames", new).split("\0")
+        )
         return not (changed & differs)
 
     def store_blob(self, content: bytes) -> str:
@@ -299,7 +322,12 @@ class Repo:
         return sha.decode() if isinstance(sha, bytes) else str(sha)
 
     def write_commit(
-        self, parent: str | None, files: dict[str, bytes | None], message: str, *, author: Identity,
+        self,
+        parent: str | None,
+        files: dict[str, bytes | None],
+        message: str,
+        *,
+        author: Identity,
         committer_env: dict[str, str] | None = None,
     ) -> tuple[str, dict[str, str | None]]:
         """Write a commit of `parent`'s tree with `files` changed (None deletes); no ref moves.
@@ -314,7 +342,11 @@ class Repo:
             self.run("read-tree", *([parent] if parent else ["--empty"]), env=env)
             args = ["update-index", "--add"]
             for path, sha in blobs.items():
-                args += ["--force-remove", path] if sha is None else ["--cacheinfo", f"100644,{sha},{path}"]
+                args += (
+                    ["--force-remove", path]
+                    if sha is None
+                    else ["--cacheinfo", f"100644,{sha},{path}"]
+                )
             self.run(*args, env=env)
             tree = self.run("write-tree", env=env).strip()
         finally:
@@ -326,7 +358,9 @@ class Repo:
             **(committer_env or {}),
         }
         parents = ["-p", parent] if parent else []
-        sha = self.run("commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()).strip()
+        sha = self.run(
+            "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()
+        ).strip()
         return sha, blobs
 
     def commit(
@@ -358,16 +392,21 @@ class Repo:
 
     def fetch(self, remote: str) -> None:
         try:
-            status, _, err = self._repo.git.execute(["git", "fetch", "--quiet", "--prune", remote],
-                                                    with_exceptions=False, with_extended_output=True)
+            status, _, err = self._repo.git.execute(
+                ["git", "fetch", "--quiet", "--prune", remote],
+                with_exceptions=False,
+                with_extended_output=True,
+            )
         except git.GitCommandError as exc:
             raise GitError(f"git fetch failed: {exc}") from None
         if status != 0:
             # git's first "fatal:" line names the problem; the lines after it are advice
             lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
             first = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None)
-            detail = (first or (lines[-1] if lines else f"exit status {status}"))
-            raise GitError(f"git fetch failed: {detail.removeprefix('fatal: ').removeprefix('error: ')}")
+            detail = first or (lines[-1] if lines else f"exit status {status}")
+            raise GitError(
+                f"git fetch failed: {detail.removeprefix('fatal: ').removeprefix('error: ')}"
+            )
 
     def push(self, remote: str, branch: str, sha: str) -> bool:
         """Push `sha` to `remote`'s `branch`; False when the remote moved on (non-fast-forward)."""
@@ -376,7 +415,8 @@ class Repo:
         try:
             status, out, err = self._repo.git.execute(
                 ["git", "push", "--porcelain", remote, f"{sha}:refs/heads/{branch}"],
-                with_exceptions=False, with_extended_output=True,
+                with_exceptions=False,
+                with_extended_output=True,
             )
         except git.GitCommandError as exc:
             raise GitError(f"git push failed: {exc}") from None
@@ -385,9 +425,12 @@ class Repo:
         refused = [ln.split("\t")[-1] for ln in str(out).splitlines() if ln.startswith("!")]
         if refused and all(_lost_race(r) for r in refused):
             return False
-        errors = [ln.strip() for ln in str(err).splitlines()
-                  if ln.strip() and not ln.startswith("hint:")]
-        raise GitError(f"git push failed: {(refused or errors or ['exit status ' + str(status)])[0]}")
+        errors = [
+            ln.strip() for ln in str(err).splitlines() if ln.strip() and not ln.startswith("hint:")
+        ]
+        raise GitError(
+            f"git push failed: {(refused or errors or ['exit status ' + str(status)])[0]}"
+        )
 
     def merge_base(self, a: str, b: str) -> str | None:
         try:
@@ -407,7 +450,11 @@ class Repo:
         c = self._repo.commit(sha)
         when = parse_git_time(str(c.authored_date), _offset_text(c.author_tz_offset))
         message = c.message if isinstance(c.message, str) else c.message.decode("utf-8", "replace")
-        return message, Identity(c.author.name or "", c.author.email or "", when), tuple(p.hexsha for p in c.parents)
+        return (
+            message,
+            Identity(c.author.name or "", c.author.email or "", when),
+            tuple(p.hexsha for p in c.parents),
+        )
 
     def committer(self, sha: str) -> Identity:
         """Committer name, e-mail and date of a commit (sync keeps them when it replays one)."""
@@ -435,9 +482,13 @@ class Repo:
                 path.write_bytes(content)
                 paths.append(str(path))
             try:
-                out = self._repo.git.execute(["git", "merge-file", "-p", *paths], stdout_as_string=False,
-                                             strip_newline_in_stdout=False, with_exceptions=False,
-                                             with_extended_output=True)
+                out = self._repo.git.execute(
+                    ["git", "merge-file", "-p", *paths],
+                    stdout_as_string=False,
+                    strip_newline_in_stdout=False,
+                    with_exceptions=False,
+                    with_extended_output=True,
+                )
             except git.GitCommandError as exc:
                 raise GitError(f"git merge-file failed: {exc}") from None
             status, merged, _ = out
@@ -453,7 +504,9 @@ class Repo:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         journal.write_text(json.dumps({"old": old, "new": new, "move": True}))
         try:
-            self._with_index(lambda: self.run("read-tree", "-m", "-u", *([old] if old else []), new))
+            self._with_index(
+                lambda: self.run("read-tree", "-m", "-u", *([old] if old else []), new)
+            )
         except GitError:
             journal.unlink(missing_ok=True)
             raise
@@ -479,8 +532,10 @@ class Repo:
 
     def _update_index(self, blobs: dict[str, str | None]) -> None:
         args = ["update-index", "--add", "--remove", "--", *blobs]
-        self._with_index(lambda: self.run(*args),
-                         "the commit is made; the next supportctl command updates the work tree")
+        self._with_index(
+            lambda: self.run(*args),
+            "the commit is made; the next supportctl command updates the work tree",
+        )
 
     def _with_index(self, write: Callable[[], T], done: str = "") -> T:
         """Run a git command that writes the index, waiting while git's own index.lock is held
@@ -492,12 +547,17 @@ class Repo:
                 return write()
             except GitError as exc:
                 # GitError keeps only git's last stderr line, the "remove the file manually" hint.
-                locked = lock.exists() or "index.lock" in exc.message or "remove the file manually" in exc.message
+                locked = (
+                    lock.exists()
+                    or "index.lock" in exc.message
+                    or "remove the file manually" in exc.message
+                )
                 if not locked:
                     raise
                 if time.monotonic() > deadline:
                     raise GitError(
-                        f"{lock} is held by another git process" + (f" ({done})" if done else "")
+                        f"{lock} is held by another git process"
+                        + (f" ({done})" if done else "")
                         + "; if no git command is running, remove it and try again"
                     ) from None
                 time.sleep(0.1)
@@ -508,7 +568,9 @@ def _lost_race(refusal: str) -> bool:
     ("[rejected] (fetch first)"), or the remote's ref was being updated by another push at
     that very moment ("[remote rejected] (failed to update ref)" / "(failed to lock)")."""
     return refusal.startswith("[rejected]") or (
-        refusal.startswith("[remote rejected]") and ("failed to update ref" in refusal or "failed to lock" in refusal))
+        refusal.startswith("[remote rejected]")
+        and ("failed to update ref" in refusal or "failed to lock" in refusal)
+    )
 
 
 def _offset_text(altz: int) -> str:

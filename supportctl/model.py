@@ -123,9 +123,7 @@ def check_text(text: str, *, what: str, limit: int = MAX_TEXT) -> str:
     """Multi-line text: keep newlines and tabs, drop other control characters, cap the size."""
     _guard(text, what, limit)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    cleaned = "".join(
-        c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs")
-    )
+    cleaned = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs"))
     return cleaned.rstrip()
 
 
@@ -182,7 +180,9 @@ def check_move(action: str, ticket_id: str, status: str) -> str:
 
 def next_line(lines: tuple[str, ...], current: str, to: str | None, ticket_id: str) -> str:
     if current not in lines:
-        raise IllegalTransition(f"cannot escalate {ticket_id}: its line {current!r} is not in config")
+        raise IllegalTransition(
+            f"cannot escalate {ticket_id}: its line {current!r} is not in config"
+        )
     idx = lines.index(current)
     if to is None:
         if idx + 1 >= len(lines):

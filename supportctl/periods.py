@@ -41,7 +41,9 @@ def month_period(month: str, tz: ZoneInfo) -> Period:
     return Period(_midnight(first, tz), _midnight(nxt, tz), first.strftime("%Y-%m"))
 
 
-def resolve_period(month: str | None, since: str | None, until: str | None, now: datetime, tz_name: str) -> Period:
+def resolve_period(
+    month: str | None, since: str | None, until: str | None, now: datetime, tz_name: str
+) -> Period:
     tz = ZoneInfo(tz_name)
     if month and (since or until):
         raise UsageError("give --month or --since/--until, not both")

@@ -12,8 +12,20 @@ from supportctl.model import PRIORITIES, STATUSES, TYPES, TicketView
 from supportctl.store import SupportRepo
 
 SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
-LIST_FIELDS = ("id", "title", "customer", "status", "line", "priority", "type", "assignee",
-               "class", "channel", "tags", "created")
+LIST_FIELDS = (
+    "id",
+    "title",
+    "customer",
+    "status",
+    "line",
+    "priority",
+    "type",
+    "assignee",
+    "class",
+    "channel",
+    "tags",
+    "created",
+)
 
 
 def text_key(text: str) -> str:
@@ -39,7 +51,9 @@ class Filters:
             values = tuple(v.strip().lower().replace("-", "_") for v in getattr(self, name))
             unknown = [v for v in values if v not in vocab]
             if unknown:
-                raise UsageError(f"unknown --{name} {unknown[0]!r}: expected one of {', '.join(vocab)}")
+                raise UsageError(
+                    f"unknown --{name} {unknown[0]!r}: expected one of {', '.join(vocab)}"
+                )
             object.__setattr__(self, name, values)
         object.__setattr__(self, "tag", tuple(t.strip().lower() for t in self.tag))
         object.__setattr__(self, "line", tuple(x.strip().upper() for x in self.line))
@@ -60,7 +74,10 @@ def summary(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_tickets(
-    repo: SupportRepo, filters: Filters, sort: str = "id", reverse: bool = False,
+    repo: SupportRepo,
+    filters: Filters,
+    sort: str = "id",
+    reverse: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Matching tickets as summaries, plus one problem line per unreadable file."""
     if sort not in SORT_KEYS:
@@ -79,7 +96,11 @@ def list_tickets(
     elif sort == "created":
         from datetime import datetime
 
-        rows.sort(key=lambda r: datetime.fromisoformat(str(r["created"])).timestamp() if r.get("created") else 0)
+        rows.sort(
+            key=lambda r: (
+                datetime.fromisoformat(str(r["created"])).timestamp() if r.get("created") else 0
+            )
+        )
     if reverse:
         rows.reverse()
     return rows, problems
@@ -92,7 +113,8 @@ def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
     record["path"] = view.path
     logs = [w for w in repo.worklogs() if w.ticket == ticket_id]
     record["worklogs"] = [
-        {"minutes": w.minutes, "on": w.on, "note": w.note, "author": w.author, "at": w.at} for w in logs
+        {"minutes": w.minutes, "on": w.on, "note": w.note, "author": w.author, "at": w.at}
+        for w in logs
     ]
     record["minutes_logged"] = sum(w.minutes for w in logs)
     links = dict(record.get("links") or {})

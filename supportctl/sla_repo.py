@@ -22,8 +22,15 @@ def make_policy(config: Config) -> Policy:
     fallback = Target(None, config.calendar("24x7"), 0.8, "no plan")
 
     def policy(attrs: dict[str, str | None], metric: str) -> Target:
-        key = (attrs.get("customer"), attrs.get("priority"), attrs.get("type"), attrs.get("class"),
-               attrs.get("line"), attrs.get("channel"), metric)
+        key = (
+            attrs.get("customer"),
+            attrs.get("priority"),
+            attrs.get("type"),
+            attrs.get("class"),
+            attrs.get("line"),
+            attrs.get("channel"),
+            metric,
+        )
         if key in cache:
             return cache[key]
         customer = config.customers.get(str(attrs.get("customer")))
@@ -34,10 +41,16 @@ def make_policy(config: Config) -> Policy:
             if rules:
                 i, rule = rules[0]
                 when = ", ".join(f"{k}={'|'.join(v)}" for k, v in rule.when.items()) or "any ticket"
-                target = Target(rule.targets.get(metric), config.calendar(rule.calendar), plan.warn_at,
-                                f"{plan.name} rule {i} ({when})")
+                target = Target(
+                    rule.targets.get(metric),
+                    config.calendar(rule.calendar),
+                    plan.warn_at,
+                    f"{plan.name} rule {i} ({when})",
+                )
             else:
-                target = Target(None, config.calendar(plan.calendar), plan.warn_at, f"{plan.name}: no rule")
+                target = Target(
+                    None, config.calendar(plan.calendar), plan.warn_at, f"{plan.name}: no rule"
+                )
         cache[key] = target
         return target
 
@@ -51,7 +64,9 @@ class DeskSla:
     head: str | None
 
 
-def desk_sla(repo: SupportRepo, now: datetime, rev: str = "HEAD", only: str | None = None) -> DeskSla:
+def desk_sla(
+    repo: SupportRepo, now: datetime, rev: str = "HEAD", only: str | None = None
+) -> DeskSla:
     events = History(repo).events(rev)
     grouped = events_by_ticket(e for e in events if only is None or e.ticket == only)
     policy = make_policy(repo.config)

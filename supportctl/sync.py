@@ -92,7 +92,9 @@ class _Merger:
         self.remote_times = remote_times
         self.decisions: list[str] = []
 
-    def ticket(self, tid: str, old_b: bytes, new_b: bytes, cur_b: bytes, local_at: datetime) -> bytes | None:
+    def ticket(
+        self, tid: str, old_b: bytes, new_b: bytes, cur_b: bytes, local_at: datetime
+    ) -> bytes | None:
         old, new, cur = _load(old_b), _load(new_b), _load(cur_b)
         if not all(isinstance(x, dict) for x in (old, new, cur)):
             return None
@@ -141,17 +143,30 @@ class _Merger:
                 self._contradiction(tid, key, c, n, local_at, cur, key, new.get(key))
         return yamlio.dump(cur)
 
-    def _contradiction(self, tid: str, key: str, theirs: Any, ours: Any, local_at: datetime,
-                       target: Any, slot: str, value: Any = None) -> None:
+    def _contradiction(
+        self,
+        tid: str,
+        key: str,
+        theirs: Any,
+        ours: Any,
+        local_at: datetime,
+        target: Any,
+        slot: str,
+        value: Any = None,
+    ) -> None:
         remote_at = self.remote_times(tid, key.split(".")[0])
         shown_ours, shown_theirs = _short(ours), _short(theirs)
         if remote_at is None or local_at >= remote_at:
             target[slot] = value if value is not None else ours
-            self.decisions.append(f"{tid}: {key} changed on both sides; kept yours ({shown_ours}, the later "
-                                  f"action); {shown_theirs} from the remote stays in history")
+            self.decisions.append(
+                f"{tid}: {key} changed on both sides; kept yours ({shown_ours}, the later "
+                f"action); {shown_theirs} from the remote stays in history"
+            )
         else:
-            self.decisions.append(f"{tid}: {key} changed on both sides; kept the remote's ({shown_theirs}, the "
-                                  f"later action); yours ({shown_ours}) stays in history")
+            self.decisions.append(
+                f"{tid}: {key} changed on both sides; kept the remote's ({shown_theirs}, the "
+                f"later action); yours ({shown_ours}) stays in history"
+            )
 
     @staticmethod
     def worklog(old_b: bytes | None, new_b: bytes, cur_b: bytes) -> bytes | None:
@@ -191,8 +206,11 @@ class _Replayer:
         self._times = self._remote_times()
         self.merger = _Merger(self._lookup)
         prefix = repo.config.id_prefix
-        taken = [id_number(m.group(1)) for p, _ in repo.git.ls_tree("data/tickets", onto)
-                 if (m := _TICKET_RE.match(p)) and m.group(1).startswith(prefix + "-")]
+        taken = [
+            id_number(m.group(1))
+            for p, _ in repo.git.ls_tree("data/tickets", onto)
+            if (m := _TICKET_RE.match(p)) and m.group(1).startswith(prefix + "-")
+        ]
         self.next_number = max(taken, default=0)
         for sha in local:
             for path, old, _ in repo.git.changed_paths(f"{sha}^", sha):
@@ -241,7 +259,7 @@ class _Replayer:
                         self.renumbered.append((m.group(1), fresh))
                 if m and m.group(1) in self.idmap:
                     path = ticket_path(self.idmap[m.group(1)])
-                if path.startswith("data/tickets/") or path.startswith("data/worklogs/"):
+                if path.startswith(("data/tickets/", "data/worklogs/")):
                     old = self._renumber_text(old) if old is not None else None
                     new = self._renumber_text(new) if new is not None else None
                 files[path] = self._merge(path, old, new, git.file_at(tip, path), author.when)
@@ -249,19 +267,30 @@ class _Replayer:
             # Keep the committer and commit date too: offline work synced hours later must not
             # look back-dated (author date far before commit date) in reports.
             committer = git.committer(sha)
-            tip, _ = git.write_commit(tip, files, text, author=author, committer_env={
-                "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
-                "GIT_COMMITTER_DATE": git_time(committer.when)})
+            tip, _ = git.write_commit(
+                tip,
+                files,
+                text,
+                author=author,
+                committer_env={
+                    "GIT_COMMITTER_NAME": committer.name,
+                    "GIT_COMMITTER_EMAIL": committer.email,
+                    "GIT_COMMITTER_DATE": git_time(committer.when),
+                },
+            )
         return tip
 
-    def _merge(self, path: str, old: bytes | None, new: bytes | None, cur: bytes | None,
-               local_at: datetime) -> bytes | None:
+    def _merge(
+        self, path: str, old: bytes | None, new: bytes | None, cur: bytes | None, local_at: datetime
+    ) -> bytes | None:
         if cur == old or cur == new:
             return new
         if new == old:
             return cur
         if new is None or cur is None:
-            raise SyncError(f"{path} was deleted on one side and changed on the other; resolve it by hand")
+            raise SyncError(
+                f"{path} was deleted on one side and changed on the other; resolve it by hand"
+            )
         merged: bytes | None = None
         m = _TICKET_RE.match(path)
         if m and old is not None:
@@ -271,8 +300,10 @@ class _Replayer:
         if merged is None:
             merged, clean = self.repo.git.merge_text(old or b"", cur, new)
             if not clean:
-                raise SyncError(f"{path} was changed on both sides and the changes conflict; "
-                                f"merge it by hand (git pull), then run sync again")
+                raise SyncError(
+                    f"{path} was changed on both sides and the changes conflict; "
+                    f"merge it by hand (git pull), then run sync again"
+                )
         return merged
 
 
@@ -297,14 +328,18 @@ def sync(repo: SupportRepo, remote: str = "origin", max_attempts: int = MAX_ATTE
             raise type(exc)(f"{exc.message}; renumbered here meanwhile: {moved}") from None
 
 
-def _attempts(repo: SupportRepo, remote: str, branch: str, max_attempts: int, result: SyncResult) -> SyncResult:
+def _attempts(
+    repo: SupportRepo, remote: str, branch: str, max_attempts: int, result: SyncResult
+) -> SyncResult:
     git = repo.git
     for attempt in range(1, max_attempts + 1):
         result.attempts = attempt
         try:
             git.fetch(remote)
         except GitError as exc:
-            raise SyncError(f"cannot fetch from {remote}: {exc.message.removeprefix('git fetch failed: ')}") from None
+            raise SyncError(
+                f"cannot fetch from {remote}: {exc.message.removeprefix('git fetch failed: ')}"
+            ) from None
         upstream = git.rev(f"refs/remotes/{remote}/{branch}")
         head = git.head()
         if head is None and upstream is None:
@@ -365,8 +400,10 @@ def _push(repo: SupportRepo, remote: str, branch: str, sha: str) -> bool:
     try:
         return repo.git.push(remote, branch, sha)
     except GitError as exc:
-        raise SyncError(f"cannot push to {remote}: {exc.message.removeprefix('git push failed: ')}; "
-                        f"your commits are kept here, run sync again") from None
+        raise SyncError(
+            f"cannot push to {remote}: {exc.message.removeprefix('git push failed: ')}; "
+            f"your commits are kept here, run sync again"
+        ) from None
 
 
 def _move(repo: SupportRepo, old: str | None, new: str) -> None:
@@ -375,5 +412,6 @@ def _move(repo: SupportRepo, old: str | None, new: str) -> None:
     except GitError as exc:
         if "index.lock" in exc.message:
             raise  # git's own lock, not the user's changes: exit 8 with git's explanation
-        raise SyncError(f"local uncommitted changes block the sync ({exc.message}); commit or stash them") from None
-
+        raise SyncError(
+            f"local uncommitted changes block the sync ({exc.message}); commit or stash them"
+        ) from None

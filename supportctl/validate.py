@@ -13,7 +13,7 @@ from typing import Any
 
 from supportctl import yamlio
 from supportctl.config import Config, load_config
-from supportctl.errors import ConfigError
+from supportctl.errors import ConfigError, UsageError
 from supportctl.model import (
     CHANNELS,
     LINK_KINDS,
@@ -78,10 +78,15 @@ def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[P
             normalize_id(tid, config.id_prefix)
             if ticket_path(tid) != rel:
                 bad("id", f"id {tid} does not match the file name (expected {ticket_path(tid)})")
-        except Exception:
+        except UsageError:
             bad("id", f"bad id {tid!r}: expected {config.id_prefix}-<number>")
-    vocab = {"type": TYPES, "priority": PRIORITIES, "status": STATUSES, "channel": CHANNELS,
-             "line": config.lines}
+    vocab = {
+        "type": TYPES,
+        "priority": PRIORITIES,
+        "status": STATUSES,
+        "channel": CHANNELS,
+        "line": config.lines,
+    }
     for key, allowed in vocab.items():
         value = data.get(key)
         if value not in (None, "") and str(value) not in allowed:
@@ -139,11 +144,15 @@ def check_worklog(data: Any, rel: str, known: set[str]) -> list[Problem]:
             out.append(Problem(rel, line, f"worklog for unknown ticket {e.get('ticket')!r}"))
         minutes = e.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-            out.append(Problem(rel, line, f"`minutes` must be a positive whole number, got {minutes!r}"))
+            out.append(
+                Problem(rel, line, f"`minutes` must be a positive whole number, got {minutes!r}")
+            )
         try:
             date.fromisoformat(str(e.get("on")))
         except ValueError:
-            out.append(Problem(rel, line, f"`on` must be a date like 2026-10-05, got {e.get('on')!r}"))
+            out.append(
+                Problem(rel, line, f"`on` must be a date like 2026-10-05, got {e.get('on')!r}")
+            )
     return out
 
 

@@ -79,7 +79,9 @@ def _check_flow_depth(text: str) -> None:
             if isinstance(token, FlowSequenceStartToken | FlowMappingStartToken):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels", token.start_mark.line + 1)
+                    raise YamlProblem(
+                        f"nested deeper than {MAX_DEPTH} levels", token.start_mark.line + 1
+                    )
             elif isinstance(token, FlowSequenceEndToken | FlowMappingEndToken):
                 depth -= 1
     finally:
@@ -127,7 +129,9 @@ def dump(data: Any) -> bytes:
 
 # Characters YAML cannot carry literally (YAML 1.2, 5.1); in a literal block they would make
 # the file unreadable, so text holding one is written double-quoted, where they are escaped.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def text_value(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -40,7 +40,7 @@ app = typer.Typer(
 
 
 class State:
-    repo: Optional[str] = None
+    repo: str | None = None
     debug: bool = False
 
 
@@ -56,12 +56,19 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     repo: Annotated[
-        Optional[str],
-        typer.Option("--repo", envvar="SUPPORTCTL_REPO", help="Support repo to use instead of the current one."),
+        str | None,
+        typer.Option(
+            "--repo",
+            envvar="SUPPORTCTL_REPO",
+            help="Support repo to use instead of the current one.",
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """supportctl: tickets, SLA, reports and a knowledge base kept in git."""
@@ -69,11 +76,12 @@ def root(
     state.debug = debug
 
 
-from supportctl.cli import report as _report  # noqa: E402,F401  (registers `report`)
-from supportctl.cli import sla as _sla  # noqa: E402,F401  (registers `sla`)
-from supportctl.cli import sync as _sync  # noqa: E402,F401  (registers `sync`)
-from supportctl.cli import tickets as _tickets  # noqa: E402,F401  (registers the ticket verbs)
-from supportctl.cli import backlog as _backlog, kb as _kb  # noqa: E402,F401  (kb, similar, backlog, devtask)
+from supportctl.cli import backlog as _backlog  # noqa: F401  (kb, similar, backlog, devtask)
+from supportctl.cli import kb as _kb  # noqa: F401  (registers `kb`)
+from supportctl.cli import report as _report  # noqa: F401  (registers `report`)
+from supportctl.cli import sla as _sla  # noqa: F401  (registers `sla`)
+from supportctl.cli import sync as _sync  # noqa: F401  (registers `sync`)
+from supportctl.cli import tickets as _tickets  # noqa: F401  (registers the ticket verbs)
 
 
 def main() -> None:

@@ -22,9 +22,11 @@ def parse_when(text: str | None, what: str = "--at") -> datetime | None:
     if text is None or not text.strip():
         return None
     try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"bad {what} {text!r}: expected ISO 8601 like 2026-10-05T14:30+03:00") from None
+        raise UsageError(
+            f"bad {what} {text!r}: expected ISO 8601 like 2026-10-05T14:30+03:00"
+        ) from None
     if when.tzinfo is None:
         when = when.astimezone()
     return when

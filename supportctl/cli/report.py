@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,13 +15,23 @@ from supportctl.errors import UsageError
 
 @app.command()
 def report(
-    month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM, or `last` for the previous month.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")] = None,
-    customer: Annotated[Optional[str], typer.Option("--customer", "-c", help="Only this customer's data.")] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM, or `last` for the previous month.")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="Only this customer's data.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json")] = "md",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
-    now: Annotated[Optional[str], typer.Option("--now", help="Evaluate an open period as of this time.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Evaluate an open period as of this time.")
+    ] = None,
 ) -> None:
     """Monthly report: summary, SLA, breakdowns, hours and money, recurring problems, audit trail.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -18,7 +18,10 @@ app.add_typer(sla_app, name="sla")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 NowOpt = Annotated[
-    Optional[str], typer.Option("--now", help="Evaluate as of this time (ISO 8601); default SUPPORTCTL_NOW or now.")
+    str | None,
+    typer.Option(
+        "--now", help="Evaluate as of this time (ISO 8601); default SUPPORTCTL_NOW or now."
+    ),
 ]
 
 
@@ -79,13 +82,22 @@ def show(
     at = parse_now(now)
     result, _ = ticket_sla(r, r.ticket_id(ticket_id), at)
     if as_json:
-        out.emit_json({"id": result.ticket, "now": at.isoformat(), "created": _iso(result.created, _zone(r)),
-                       "status": result.attrs.get("status"), "customer": result.attrs.get("customer"),
-                       "priority": result.attrs.get("priority"),
-                       "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()}})
+        out.emit_json(
+            {
+                "id": result.ticket,
+                "now": at.isoformat(),
+                "created": _iso(result.created, _zone(r)),
+                "status": result.attrs.get("status"),
+                "customer": result.attrs.get("customer"),
+                "priority": result.attrs.get("priority"),
+                "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()},
+            }
+        )
         return
-    out.emit(f"{result.ticket} ({result.attrs.get('customer')}, {result.attrs.get('priority')}, "
-             f"{result.attrs.get('status')}) as of {at.isoformat()}")
+    out.emit(
+        f"{result.ticket} ({result.attrs.get('customer')}, {result.attrs.get('priority')}, "
+        f"{result.attrs.get('status')}) as of {at.isoformat()}"
+    )
     for c in result.clocks.values():
         out.emit(_clock_line(c, _zone(r)))
     rule = next(iter(result.clocks.values())).rule if result.clocks else ""
@@ -95,9 +107,13 @@ def show(
 
 @sla_app.command("status")
 def status(
-    at_risk: Annotated[bool, typer.Option("--at-risk", help="Only clocks past the warning share.")] = False,
+    at_risk: Annotated[
+        bool, typer.Option("--at-risk", help="Only clocks past the warning share.")
+    ] = False,
     breached: Annotated[bool, typer.Option("--breached", help="Only breached clocks.")] = False,
-    customer: Annotated[Optional[str], typer.Option("--customer", "-c", help="Only this customer.")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+    ] = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -112,32 +128,65 @@ def status(
     if customer:
         r.config.customer(customer)
     at = parse_now(now)
-    rows = open_clocks(desk_sla(r, at).tickets.values(), at, customer=customer, at_risk=at_risk,
-                       breached=breached)
+    rows = open_clocks(
+        desk_sla(r, at).tickets.values(), at, customer=customer, at_risk=at_risk, breached=breached
+    )
     if as_json:
-        out.emit_json([{"id": t.ticket, "customer": t.attrs.get("customer"), "priority": t.attrs.get("priority"),
-                        "status": t.attrs.get("status"), "line": t.attrs.get("line"), "metric": c.metric,
-                        "remaining_seconds": rem, **clock_json(c, _zone(r))} for t, c, rem in rows])
+        out.emit_json(
+            [
+                {
+                    "id": t.ticket,
+                    "customer": t.attrs.get("customer"),
+                    "priority": t.attrs.get("priority"),
+                    "status": t.attrs.get("status"),
+                    "line": t.attrs.get("line"),
+                    "metric": c.metric,
+                    "remaining_seconds": rem,
+                    **clock_json(c, _zone(r)),
+                }
+                for t, c, rem in rows
+            ]
+        )
         return
     if not rows:
         out.emit("no open clocks match")
         return
     from tabulate import tabulate
 
-    table = [[t.ticket, t.attrs.get("customer"), t.attrs.get("priority"), c.metric,
-              c.state + ("!" if c.at_risk else ""), format_duration(rem),
-              _iso(c.due, _zone(r)) or ""] for t, c, rem in rows]
-    out.emit(tabulate(table, headers=["ID", "CUSTOMER", "PRIORITY", "METRIC", "STATE", "LEFT", "DUE"],
-                      tablefmt="plain"))
+    table = [
+        [
+            t.ticket,
+            t.attrs.get("customer"),
+            t.attrs.get("priority"),
+            c.metric,
+            c.state + ("!" if c.at_risk else ""),
+            format_duration(rem),
+            _iso(c.due, _zone(r)) or "",
+        ]
+        for t, c, rem in rows
+    ]
+    out.emit(
+        tabulate(
+            table,
+            headers=["ID", "CUSTOMER", "PRIORITY", "METRIC", "STATE", "LEFT", "DUE"],
+            tablefmt="plain",
+        )
+    )
 
 
 @sla_app.command("check")
 def check(
-    month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM, or `last`.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")] = None,
-    customer: Annotated[Optional[str], typer.Option("--customer", "-c", help="Only this customer.")] = None,
-    minimum: Annotated[Optional[float], typer.Option("--min", help="Fail (exit 1) below this percentage.")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM, or `last`.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+    ] = None,
+    minimum: Annotated[
+        float | None, typer.Option("--min", help="Fail (exit 1) below this percentage.")
+    ] = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -165,21 +214,36 @@ def check(
             raise UsageError(f"bad --until {until!r}: expected YYYY-MM-DD") from None
     period = resolve_period(month, since, until_day, at, r.config.timezone)
     evaluate_at = min(at, period.until)
-    tickets = [t for t in desk_sla(r, evaluate_at).tickets.values()
-               if not customer or t.attrs.get("customer") == customer]
+    tickets = [
+        t
+        for t in desk_sla(r, evaluate_at).tickets.values()
+        if not customer or t.attrs.get("customer") == customer
+    ]
     result = compliance(tickets, period.since, period.until)
     overall = result.overall
     below = minimum is not None and overall.percent is not None and overall.percent < minimum
     if as_json:
-        out.emit_json({
-            "period": {"label": period.label, "since": period.since.isoformat(), "until": period.until.isoformat()},
-            "customer": customer,
-            "metrics": {m: {"met": v.met, "breached": v.breached, "percent": v.percent}
-                        for m, v in result.metrics.items()},
-            "overall": {"met": overall.met, "breached": overall.breached, "percent": overall.percent},
-            "min": minimum,
-            "ok": not below,
-        })
+        out.emit_json(
+            {
+                "period": {
+                    "label": period.label,
+                    "since": period.since.isoformat(),
+                    "until": period.until.isoformat(),
+                },
+                "customer": customer,
+                "metrics": {
+                    m: {"met": v.met, "breached": v.breached, "percent": v.percent}
+                    for m, v in result.metrics.items()
+                },
+                "overall": {
+                    "met": overall.met,
+                    "breached": overall.breached,
+                    "percent": overall.percent,
+                },
+                "min": minimum,
+                "ok": not below,
+            }
+        )
     else:
         out.emit(f"SLA compliance {period.label}" + (f" for {customer}" if customer else ""))
         for m in [*result.metrics.values(), overall]:
@@ -208,12 +272,31 @@ def explain(
     result, events = ticket_sla(r, tid, at)
     rows = timeline(events, make_policy(r.config), at)
     if as_json:
-        out.emit_json({"id": tid, "now": at.isoformat(), "events": [
-            {"at": row.at.isoformat(), "action": row.action, "author": row.author, "commit": row.sha,
-             "status": row.status, "line": row.line, "priority": row.priority, "detail": row.detail,
-             "wall_seconds": row.wall_seconds, "business_seconds": row.business_seconds,
-             "counting": row.counting, "backdated_seconds": row.backdated_seconds, "manual": row.manual}
-            for row in rows], "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()}})
+        out.emit_json(
+            {
+                "id": tid,
+                "now": at.isoformat(),
+                "events": [
+                    {
+                        "at": row.at.isoformat(),
+                        "action": row.action,
+                        "author": row.author,
+                        "commit": row.sha,
+                        "status": row.status,
+                        "line": row.line,
+                        "priority": row.priority,
+                        "detail": row.detail,
+                        "wall_seconds": row.wall_seconds,
+                        "business_seconds": row.business_seconds,
+                        "counting": row.counting,
+                        "backdated_seconds": row.backdated_seconds,
+                        "manual": row.manual,
+                    }
+                    for row in rows
+                ],
+                "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()},
+            }
+        )
         return
     from tabulate import tabulate
 
@@ -221,12 +304,34 @@ def explain(
     table = []
     for row in rows:
         flags = ("hand edit " if row.manual else "") + (
-            f"back-dated {format_duration(row.backdated_seconds)}" if row.backdated_seconds > tol else "")
-        counted = "" if row.action == "new" else (format_duration(row.business_seconds) if row.counting else "paused")
-        table.append([row.at.isoformat(), row.action, row.author, row.status, row.line,
-                      format_duration(row.wall_seconds), counted, (row.detail + " " + flags).strip()[:60]])
-    out.emit(tabulate(table, headers=["WHEN", "ACTION", "BY", "STATUS", "LINE", "WALL", "COUNTED", "DETAIL"],
-                      tablefmt="plain"))
+            f"back-dated {format_duration(row.backdated_seconds)}"
+            if row.backdated_seconds > tol
+            else ""
+        )
+        counted = (
+            ""
+            if row.action == "new"
+            else (format_duration(row.business_seconds) if row.counting else "paused")
+        )
+        table.append(
+            [
+                row.at.isoformat(),
+                row.action,
+                row.author,
+                row.status,
+                row.line,
+                format_duration(row.wall_seconds),
+                counted,
+                (row.detail + " " + flags).strip()[:60],
+            ]
+        )
+    out.emit(
+        tabulate(
+            table,
+            headers=["WHEN", "ACTION", "BY", "STATUS", "LINE", "WALL", "COUNTED", "DETAIL"],
+            tablefmt="plain",
+        )
+    )
     out.emit("")
     for c in result.clocks.values():
         out.emit(_clock_line(c, _zone(r)))

@@ -24,12 +24,23 @@ def sync(
 
     result = run_sync(repo(), remote)
     if as_json:
-        out.emit_json({"remote": result.remote, "branch": result.branch, "received": result.received,
-                       "sent": result.sent, "renumbered": [{"from": a, "to": b} for a, b in result.renumbered],
-                       "decisions": result.decisions, "attempts": result.attempts, "head": result.head})
+        out.emit_json(
+            {
+                "remote": result.remote,
+                "branch": result.branch,
+                "received": result.received,
+                "sent": result.sent,
+                "renumbered": [{"from": a, "to": b} for a, b in result.renumbered],
+                "decisions": result.decisions,
+                "attempts": result.attempts,
+                "head": result.head,
+            }
+        )
         return
     for old, new in result.renumbered:
-        out.emit(f"renumbered {old} → {new}: {old} was taken on {remote} meanwhile (yours was never pushed)")
+        out.emit(
+            f"renumbered {old} → {new}: {old} was taken on {remote} meanwhile (yours was never pushed)"
+        )
     for d in result.decisions:
         out.emit(d)
     out.emit(f"received {len(result.received)} commit(s) from {remote}/{result.branch}")

@@ -4,7 +4,7 @@ escalate, resolve, close, reopen, link, tag, edit, validate."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -16,15 +16,23 @@ from supportctl.errors import UsageError, ValidationFailed
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--at", help="When it happened (ISO 8601); back-dates the commit's author date."),
 ]
 
 
 def _done(result: actions.ActionResult, as_json: bool) -> None:
     if as_json:
-        out.emit_json({"id": result.ticket_id, "action": result.action, "commit": result.commit,
-                       "subject": result.subject, "ticket": result.ticket, **result.extra})
+        out.emit_json(
+            {
+                "id": result.ticket_id,
+                "action": result.action,
+                "commit": result.commit,
+                "subject": result.subject,
+                "ticket": result.ticket,
+                **result.extra,
+            }
+        )
     else:
         out.emit(result.subject)
 
@@ -49,18 +57,34 @@ def init(
 @app.command()
 def new(
     title: Annotated[str, typer.Argument(help="One-line summary of the request.")],
-    customer: Annotated[str, typer.Option("--customer", "-c", help="Customer key from supportctl.yaml.")],
-    type: Annotated[str, typer.Option("--type", "-t", help="incident | service_request | change_request | information_request")],
-    priority: Annotated[str, typer.Option("--priority", "-p", help="critical | high | normal | low")],
-    cls: Annotated[Optional[str], typer.Option("--class", help="Request class or category.")] = None,
-    channel: Annotated[str, typer.Option("--channel", help="email | phone | messenger | portal | monitoring")] = "email",
-    reporter: Annotated[Optional[str], typer.Option("--reporter", help="Who reported it.")] = None,
-    description: Annotated[Optional[str], typer.Option("--description", "-d", help="Description text.")] = None,
-    description_file: Annotated[
-        Optional[str], typer.Option("--description-file", help="Read the description from a file, or - for stdin.")
+    customer: Annotated[
+        str, typer.Option("--customer", "-c", help="Customer key from supportctl.yaml.")
+    ],
+    type: Annotated[
+        str,
+        typer.Option(
+            "--type", "-t", help="incident | service_request | change_request | information_request"
+        ),
+    ],
+    priority: Annotated[
+        str, typer.Option("--priority", "-p", help="critical | high | normal | low")
+    ],
+    cls: Annotated[str | None, typer.Option("--class", help="Request class or category.")] = None,
+    channel: Annotated[
+        str, typer.Option("--channel", help="email | phone | messenger | portal | monitoring")
+    ] = "email",
+    reporter: Annotated[str | None, typer.Option("--reporter", help="Who reported it.")] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", help="Description text.")
     ] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Tag (repeatable).")] = None,
-    assignee: Annotated[Optional[str], typer.Option("--assignee", help="Agent handle.")] = None,
+    description_file: Annotated[
+        str | None,
+        typer.Option(
+            "--description-file", help="Read the description from a file, or - for stdin."
+        ),
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee", help="Agent handle.")] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -71,15 +95,32 @@ def new(
     text = read_text_input(description, description_file, "description")
     r = repo()
     result = actions.new_ticket(
-        r, title=title, customer=customer, type=type, priority=priority, cls=cls, channel=channel,
-        reporter=reporter, description=text, tags=tag or [], assignee=assignee, at=parse_when(at),
+        r,
+        title=title,
+        customer=customer,
+        type=type,
+        priority=priority,
+        cls=cls,
+        channel=channel,
+        reporter=reporter,
+        description=text,
+        tags=tag or [],
+        assignee=assignee,
+        at=parse_when(at),
     )
     from supportctl.cli.suggest import suggestions
 
     hints = suggestions(r, result.ticket)
     if as_json:
-        out.emit_json({"id": result.ticket_id, "commit": result.commit, "subject": result.subject,
-                       "ticket": result.ticket, "suggestions": hints})
+        out.emit_json(
+            {
+                "id": result.ticket_id,
+                "commit": result.commit,
+                "subject": result.subject,
+                "ticket": result.ticket,
+                "suggestions": hints,
+            }
+        )
         return
     out.emit(result.ticket_id)
     if hints:
@@ -90,15 +131,34 @@ def new(
 
 @app.command("list")
 def list_(
-    status: Annotated[Optional[list[str]], typer.Option("--status", "-s", help="Filter by status (repeatable).")] = None,
-    customer: Annotated[Optional[list[str]], typer.Option("--customer", "-c", help="Filter by customer.")] = None,
-    assignee: Annotated[Optional[list[str]], typer.Option("--assignee", "-a", help="Filter by assignee.")] = None,
-    line: Annotated[Optional[list[str]], typer.Option("--line", "-l", help="Filter by support line.")] = None,
-    priority: Annotated[Optional[list[str]], typer.Option("--priority", "-p", help="Filter by priority.")] = None,
-    type: Annotated[Optional[list[str]], typer.Option("--type", "-t", help="Filter by type.")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only tickets with this tag.")] = None,
-    open_only: Annotated[bool, typer.Option("--open", help="Only new, in_progress and waiting tickets.")] = False,
-    sort: Annotated[str, typer.Option("--sort", help="id | created | priority | status | customer | title | line | assignee")] = "id",
+    status: Annotated[
+        list[str] | None, typer.Option("--status", "-s", help="Filter by status (repeatable).")
+    ] = None,
+    customer: Annotated[
+        list[str] | None, typer.Option("--customer", "-c", help="Filter by customer.")
+    ] = None,
+    assignee: Annotated[
+        list[str] | None, typer.Option("--assignee", "-a", help="Filter by assignee.")
+    ] = None,
+    line: Annotated[
+        list[str] | None, typer.Option("--line", "-l", help="Filter by support line.")
+    ] = None,
+    priority: Annotated[
+        list[str] | None, typer.Option("--priority", "-p", help="Filter by priority.")
+    ] = None,
+    type: Annotated[list[str] | None, typer.Option("--type", "-t", help="Filter by type.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only tickets with this tag.")
+    ] = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only new, in_progress and waiting tickets.")
+    ] = False,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort", help="id | created | priority | status | customer | title | line | assignee"
+        ),
+    ] = "id",
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="Show at most N tickets (0 = all).")] = 0,
     as_json: JsonOpt = False,
@@ -109,8 +169,16 @@ def list_(
     """
     from supportctl.queries import Filters, list_tickets
 
-    filters = Filters(status or (), customer or (), assignee or (), line or (), priority or (),
-                      type or (), tag or (), open_only)
+    filters = Filters(
+        status or (),
+        customer or (),
+        assignee or (),
+        line or (),
+        priority or (),
+        type or (),
+        tag or (),
+        open_only,
+    )
     rows, problems = list_tickets(repo(), filters, sort, reverse)
     for p in problems:
         out.warn(f"skipped {p}")
@@ -121,10 +189,28 @@ def list_(
         return
     from tabulate import tabulate
 
-    table = [[r["id"], r["status"], r["line"], r["priority"], r["type"], r["customer"],
-              r["assignee"] or "", _clip(str(r["title"]), 60)] for r in rows]
-    out.emit(tabulate(table, headers=["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER",
-                                      "ASSIGNEE", "TITLE"], tablefmt="plain") if table else "no tickets")
+    table = [
+        [
+            r["id"],
+            r["status"],
+            r["line"],
+            r["priority"],
+            r["type"],
+            r["customer"],
+            r["assignee"] or "",
+            _clip(str(r["title"]), 60),
+        ]
+        for r in rows
+    ]
+    out.emit(
+        tabulate(
+            table,
+            headers=["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER", "ASSIGNEE", "TITLE"],
+            tablefmt="plain",
+        )
+        if table
+        else "no tickets"
+    )
 
 
 def _clip(text: str, n: int) -> str:
@@ -152,8 +238,19 @@ def show(
 
 def _format_ticket(t: dict[str, Any]) -> str:
     lines = [f"{t['id']}: {t.get('title')}", ""]
-    for key in ("customer", "type", "priority", "class", "channel", "reporter", "status", "line",
-                "assignee", "created", "kb"):
+    for key in (
+        "customer",
+        "type",
+        "priority",
+        "class",
+        "channel",
+        "reporter",
+        "status",
+        "line",
+        "assignee",
+        "created",
+        "kb",
+    ):
         if t.get(key):
             lines.append(f"  {key + ':':<10} {t[key]}")
     if t.get("tags"):
@@ -168,20 +265,26 @@ def _format_ticket(t: dict[str, Any]) -> str:
         lines += ["", str(t["description"]).rstrip()]
     for c in t.get("comments") or []:
         mark = "internal note" if c.get("visibility") == "internal" else "reply"
-        lines += ["", f"--- {c.get('at')} {c.get('author')} ({mark})", str(c.get("text", "")).rstrip()]
+        lines += [
+            "",
+            f"--- {c.get('at')} {c.get('author')} ({mark})",
+            str(c.get("text", "")).rstrip(),
+        ]
     if t.get("resolution"):
         lines += ["", "Resolution:", str(t["resolution"]).rstrip()]
     if t.get("worklogs"):
         lines += ["", f"Time logged: {format_duration(t['minutes_logged'] * 60)}"]
         for w in t["worklogs"]:
-            lines.append(f"  {w['on']}  {format_duration(w['minutes'] * 60):>6}  {w['author']}  {w['note']}")
+            lines.append(
+                f"  {w['on']}  {format_duration(w['minutes'] * 60):>6}  {w['author']}  {w['note']}"
+            )
     return "\n".join(lines)
 
 
 @app.command()
 def assign(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    assignee: Annotated[Optional[str], typer.Argument(help="Agent handle; omit to unassign.")] = None,
+    assignee: Annotated[str | None, typer.Argument(help="Agent handle; omit to unassign.")] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -195,9 +298,13 @@ def assign(
 @app.command()
 def comment(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    text: Annotated[Optional[str], typer.Argument(help="Comment text (or use --file).")] = None,
-    internal: Annotated[bool, typer.Option("--internal", help="Internal note, not a reply to the customer.")] = False,
-    file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a file, or - for stdin.")] = None,
+    text: Annotated[str | None, typer.Argument(help="Comment text (or use --file).")] = None,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="Internal note, not a reply to the customer.")
+    ] = False,
+    file: Annotated[
+        str | None, typer.Option("--file", help="Read the text from a file, or - for stdin.")
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -214,10 +321,12 @@ def comment(
 @app.command()
 def log(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    minutes: Annotated[Optional[int], typer.Option("--minutes", "-m", help="Minutes spent.")] = None,
-    time: Annotated[Optional[str], typer.Option("--time", help="Time spent like 1h30m.")] = None,
+    minutes: Annotated[int | None, typer.Option("--minutes", "-m", help="Minutes spent.")] = None,
+    time: Annotated[str | None, typer.Option("--time", help="Time spent like 1h30m.")] = None,
     note: Annotated[str, typer.Option("--note", "-n", help="What was done.")] = "",
-    on: Annotated[Optional[str], typer.Option("--on", help="Day the work was done (default: today).")] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Day the work was done (default: today).")
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -235,13 +344,18 @@ def log(
             raise UsageError(f"--time {time}: log whole minutes")
         minutes = seconds // 60
     assert minutes is not None
-    result = actions.log_time(repo(), ticket_id, minutes=minutes, note=note, on=parse_day(on),
-                              at=parse_when(at))
+    result = actions.log_time(
+        repo(), ticket_id, minutes=minutes, note=note, on=parse_day(on), at=parse_when(at)
+    )
     _done(result, as_json)
 
 
 @app.command()
-def start(ticket_id: Annotated[str, typer.Argument(metavar="ID")], at: AtOpt = None, as_json: JsonOpt = False) -> None:
+def start(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Start work on a ticket (status in_progress).
 
     Example: supportctl start SUP-42
@@ -252,7 +366,9 @@ def start(ticket_id: Annotated[str, typer.Argument(metavar="ID")], at: AtOpt = N
 @app.command()
 def wait(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    reason: Annotated[str, typer.Option("--reason", "-r", help="What we wait for from the customer.")],
+    reason: Annotated[
+        str, typer.Option("--reason", "-r", help="What we wait for from the customer.")
+    ],
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -267,7 +383,9 @@ def wait(
 def escalate(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why it goes up a line.")],
-    to: Annotated[Optional[str], typer.Option("--to", help="Target line (default: the next one).")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Target line (default: the next one).")
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -282,7 +400,9 @@ def escalate(
 def resolve(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
     resolution: Annotated[str, typer.Option("--resolution", "-r", help="How it was solved.")],
-    kb: Annotated[Optional[str], typer.Option("--kb", help="Slug of the KB article that solved it.")] = None,
+    kb: Annotated[
+        str | None, typer.Option("--kb", help="Slug of the KB article that solved it.")
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -290,11 +410,17 @@ def resolve(
 
     Example: supportctl resolve SUP-42 --resolution "Cleared the cache" --kb checkout-500
     """
-    _done(actions.resolve(repo(), ticket_id, resolution=resolution, kb=kb, at=parse_when(at)), as_json)
+    _done(
+        actions.resolve(repo(), ticket_id, resolution=resolution, kb=kb, at=parse_when(at)), as_json
+    )
 
 
 @app.command()
-def close(ticket_id: Annotated[str, typer.Argument(metavar="ID")], at: AtOpt = None, as_json: JsonOpt = False) -> None:
+def close(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Close a resolved ticket.
 
     Example: supportctl close SUP-42
@@ -319,9 +445,11 @@ def reopen(
 @app.command()
 def link(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    duplicate_of: Annotated[Optional[str], typer.Option("--duplicate-of", help="This ticket repeats OTHER.")] = None,
-    related: Annotated[Optional[str], typer.Option("--related", help="Related ticket.")] = None,
-    parent: Annotated[Optional[str], typer.Option("--parent", help="Parent ticket.")] = None,
+    duplicate_of: Annotated[
+        str | None, typer.Option("--duplicate-of", help="This ticket repeats OTHER.")
+    ] = None,
+    related: Annotated[str | None, typer.Option("--related", help="Related ticket.")] = None,
+    parent: Annotated[str | None, typer.Option("--parent", help="Parent ticket.")] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -329,7 +457,11 @@ def link(
 
     Example: supportctl link SUP-43 --duplicate-of SUP-42
     """
-    given = [(k, v) for k, v in (("duplicate_of", duplicate_of), ("related", related), ("parent", parent)) if v]
+    given = [
+        (k, v)
+        for k, v in (("duplicate_of", duplicate_of), ("related", related), ("parent", parent))
+        if v
+    ]
     if len(given) != 1:
         raise UsageError("give exactly one of --duplicate-of, --related, --parent")
     kind, other = given[0]
@@ -339,8 +471,10 @@ def link(
 @app.command()
 def tag(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    tags: Annotated[Optional[list[str]], typer.Argument(help="Tags to add.")] = None,
-    remove: Annotated[Optional[list[str]], typer.Option("--remove", help="Tag to remove (repeatable).")] = None,
+    tags: Annotated[list[str] | None, typer.Argument(help="Tags to add.")] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="Tag to remove (repeatable).")
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -348,17 +482,29 @@ def tag(
 
     Example: supportctl tag SUP-42 payments urgent --remove triage
     """
-    _done(actions.tag(repo(), ticket_id, add=tags or [], remove=remove or [], at=parse_when(at)), as_json)
+    _done(
+        actions.tag(repo(), ticket_id, add=tags or [], remove=remove or [], at=parse_when(at)),
+        as_json,
+    )
 
 
 @app.command()
 def edit(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    title: Annotated[Optional[str], typer.Option("--title", help="New one-line summary.")] = None,
-    priority: Annotated[Optional[str], typer.Option("--priority", help="critical | high | normal | low")] = None,
-    type: Annotated[Optional[str], typer.Option("--type", help="incident | service_request | change_request | information_request")] = None,
-    customer: Annotated[Optional[str], typer.Option("--customer", help="Customer key from supportctl.yaml.")] = None,
-    cls: Annotated[Optional[str], typer.Option("--class", help="Request class or category.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="New one-line summary.")] = None,
+    priority: Annotated[
+        str | None, typer.Option("--priority", help="critical | high | normal | low")
+    ] = None,
+    type: Annotated[
+        str | None,
+        typer.Option(
+            "--type", help="incident | service_request | change_request | information_request"
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Customer key from supportctl.yaml.")
+    ] = None,
+    cls: Annotated[str | None, typer.Option("--class", help="Request class or category.")] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -366,8 +512,17 @@ def edit(
 
     Example: supportctl edit SUP-42 --priority critical
     """
-    changes = {k: v for k, v in (("title", title), ("priority", priority), ("type", type),
-                                 ("customer", customer), ("class", cls)) if v is not None}
+    changes = {
+        k: v
+        for k, v in (
+            ("title", title),
+            ("priority", priority),
+            ("type", type),
+            ("customer", customer),
+            ("class", cls),
+        )
+        if v is not None
+    }
     _done(actions.edit(repo(), ticket_id, changes, at=parse_when(at)), as_json)
 
 

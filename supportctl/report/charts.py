@@ -18,11 +18,14 @@ def _svg(chart: Any, width: int, height: int, label: str) -> str:
     chart.to_svg(buf, width=width, height=height)
     svg = buf.getvalue()
     svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
-    svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg, flags=re.S)
+    svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg, flags=re.DOTALL)
     # Scale with the page on phones: keep the drawing's aspect through viewBox.
-    svg = svg.replace(f'<svg width="{width}" height="{height}"',
-                      f'<svg role="img" aria-label="{label}" viewBox="0 0 {width} {height}" '
-                      f'preserveAspectRatio="xMidYMid meet" class="chart"', 1)
+    svg = svg.replace(
+        f'<svg width="{width}" height="{height}"',
+        f'<svg role="img" aria-label="{label}" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="xMidYMid meet" class="chart"',
+        1,
+    )
     return svg.replace("Monaco", "sans-serif")
 
 
@@ -46,14 +49,21 @@ def charts(model: dict[str, Any]) -> dict[str, str]:
         out["daily"] = _svg(chart, 720, 300, "Tickets created and resolved per day")
 
     comp = (model.get("sla") or {}).get("compliance") or {}
-    rows = [(float(v["percent"]), k.replace("_", " ")) for k, v in comp.items() if v.get("percent") is not None]
+    rows = [
+        (float(v["percent"]), k.replace("_", " "))
+        for k, v in comp.items()
+        if v.get("percent") is not None
+    ]
     if rows:
         chart = leather.Chart("SLA compliance, %")
         chart.add_x_scale(0, 100)
         chart.add_bars(rows, fill_color=PALETTE[0])
         out["compliance"] = _svg(chart, 720, 240, "SLA compliance per metric")
 
-    per_customer = [(float(c["hours_used"]), str(c["name"])[:30]) for c in (model.get("time") or {}).get("customers", [])]
+    per_customer = [
+        (float(c["hours_used"]), str(c["name"])[:30])
+        for c in (model.get("time") or {}).get("customers", [])
+    ]
     if per_customer and any(h for h, _ in per_customer):
         chart = leather.Chart("Hours logged per customer")
         chart.add_bars(per_customer, fill_color=PALETTE[1])

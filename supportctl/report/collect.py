@@ -13,7 +13,9 @@ from supportctl.sla_repo import make_policy
 from supportctl.store import SupportRepo
 
 
-def report_model(repo: SupportRepo, period: Period, customer: str | None, now: datetime) -> dict[str, Any]:
+def report_model(
+    repo: SupportRepo, period: Period, customer: str | None, now: datetime
+) -> dict[str, Any]:
     """The report as of `min(now, end of period)`, computed from HEAD."""
     config = repo.config
     if customer:
@@ -25,5 +27,15 @@ def report_model(repo: SupportRepo, period: Period, customer: str | None, now: d
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
     tickets = {v.id: v.data for v in repo.tickets() if not v.error}
     commit_date = repo.git.commit_date(head) if head else None
-    return build_report(config, events, slas, tickets, repo.worklogs(), period, customer, head,
-                        commit_date, evaluated_at)
+    return build_report(
+        config,
+        events,
+        slas,
+        tickets,
+        repo.worklogs(),
+        period,
+        customer,
+        head,
+        commit_date,
+        evaluated_at,
+    )

@@ -69,16 +69,24 @@ def summary(events: dict[str, list[Event]], period: Period) -> dict[str, int]:
                 counts["resolved"] += 1
             elif status == "closed":
                 counts["closed"] += 1
-            if e.action == "reopen" or (e.manual and status in OPEN and
-                                         e.changes.get("status", (None, None))[0] in ("resolved", "closed")):
+            if e.action == "reopen" or (
+                e.manual
+                and status in OPEN
+                and e.changes.get("status", (None, None))[0] in ("resolved", "closed")
+            ):
                 counts["reopened"] += 1
     backlog = 0
     for evs in events.values():
         state = _status_at(evs, period.until)
         if state and state.get("status") in OPEN:
             backlog += 1
-    return {"created": counts["created"], "resolved": counts["resolved"], "closed": counts["closed"],
-            "reopened": counts["reopened"], "backlog": backlog}
+    return {
+        "created": counts["created"],
+        "resolved": counts["resolved"],
+        "closed": counts["closed"],
+        "reopened": counts["reopened"],
+        "backlog": backlog,
+    }
 
 
 def _sla_section(slas: Iterable[TicketSla], period: Period, tz: ZoneInfo) -> dict[str, Any]:
@@ -91,23 +99,46 @@ def _sla_section(slas: Iterable[TicketSla], period: Period, tz: ZoneInfo) -> dic
                 counted[metric].append(clock.elapsed_seconds)
     for metric in METRICS:
         vals = counted[metric]
-        times[metric] = {"count": len(vals), "median_seconds": percentile(vals, 0.5),
-                         "p90_seconds": percentile(vals, 0.9)}
+        times[metric] = {
+            "count": len(vals),
+            "median_seconds": percentile(vals, 0.5),
+            "p90_seconds": percentile(vals, 0.9),
+        }
     overall = result.overall
     return {
-        "compliance": {**{m: {"met": v.met, "breached": v.breached, "percent": v.percent}
-                          for m, v in result.metrics.items()},
-                       "overall": {"met": overall.met, "breached": overall.breached, "percent": overall.percent}},
+        "compliance": {
+            **{
+                m: {"met": v.met, "breached": v.breached, "percent": v.percent}
+                for m, v in result.metrics.items()
+            },
+            "overall": {
+                "met": overall.met,
+                "breached": overall.breached,
+                "percent": overall.percent,
+            },
+        },
         "times": times,
-        "breaches": [{"ticket": b.ticket, "metric": b.metric, "customer": b.customer, "priority": b.priority,
-                      "target_seconds": b.target_seconds, "actual_seconds": round(b.elapsed_seconds, 3),
-                      "over_seconds": round(b.over_seconds, 3), "breached_at": _iso(b.breached_at, tz),
-                      "state": b.state} for b in result.breaches],
+        "breaches": [
+            {
+                "ticket": b.ticket,
+                "metric": b.metric,
+                "customer": b.customer,
+                "priority": b.priority,
+                "target_seconds": b.target_seconds,
+                "actual_seconds": round(b.elapsed_seconds, 3),
+                "over_seconds": round(b.over_seconds, 3),
+                "breached_at": _iso(b.breached_at, tz),
+                "state": b.state,
+            }
+            for b in result.breaches
+        ],
     }
 
 
 def _breakdowns(events: dict[str, list[Event]], period: Period) -> dict[str, Any]:
-    by: dict[str, Counter[str]] = {k: Counter() for k in ("type", "class", "priority", "channel", "line")}
+    by: dict[str, Counter[str]] = {
+        k: Counter() for k in ("type", "class", "priority", "channel", "line")
+    }
     escalations: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     resolved = first_line = reopened = 0
@@ -116,9 +147,8 @@ def _breakdowns(events: dict[str, list[Event]], period: Period) -> dict[str, Any
         created_in = any(e.action == "new" and _in(e.at, period) for e, _ in states)
         end_state = _status_at(evs, period.until) or {}
         if created_in:
-            for key in by:
-                by[key][str(end_state.get(key) or "—")] += 1
-        max_line_idx = 0
+            for key, counter in by.items():
+                counter[str(end_state.get(key) or "—")] += 1
         lines_seen: list[str] = []
         for e, attrs in states:
             if attrs.get("line") and attrs["line"] not in lines_seen:
@@ -137,18 +167,26 @@ def _breakdowns(events: dict[str, list[Event]], period: Period) -> dict[str, Any
                     first_line += 1
             if e.action == "reopen":
                 reopened += 1
-        del max_line_idx
 
     def ordered(c: Counter[str]) -> dict[str, int]:
         return dict(sorted(c.items(), key=lambda kv: (-kv[1], text_key(kv[0]))))
 
     return {
         "by": {k: ordered(v) for k, v in by.items()},
-        "first_line_resolution": {"resolved": resolved, "resolved_at_first_line": first_line,
-                                  "percent": _pct(first_line, resolved)},
-        "escalations": {"by_line": ordered(escalations),
-                        "by_reason": [{"reason": r, "count": n} for r, n in ordered(reasons).items()]},
-        "reopen_rate": {"reopened": reopened, "resolved": resolved, "percent": _pct(reopened, resolved)},
+        "first_line_resolution": {
+            "resolved": resolved,
+            "resolved_at_first_line": first_line,
+            "percent": _pct(first_line, resolved),
+        },
+        "escalations": {
+            "by_line": ordered(escalations),
+            "by_reason": [{"reason": r, "count": n} for r, n in ordered(reasons).items()],
+        },
+        "reopen_rate": {
+            "reopened": reopened,
+            "resolved": resolved,
+            "percent": _pct(reopened, resolved),
+        },
     }
 
 
@@ -156,12 +194,19 @@ def _month_key(day: str) -> str:
     return day[:7]
 
 
-def _package(customer: Customer, logs: Sequence[Worklog], ticket_customer: dict[str, str], period: Period,
-             breaches: int) -> dict[str, Any]:
+def _package(
+    customer: Customer,
+    logs: Sequence[Worklog],
+    ticket_customer: dict[str, str],
+    period: Period,
+    breaches: int,
+) -> dict[str, Any]:
     """Hours used against the package, rollover balance, overage and service credits."""
     month = period.label if len(period.label) == 7 else None
     mine = [w for w in logs if ticket_customer.get(w.ticket) == customer.key]
-    in_period = [w for w in mine if period.since.date() <= date.fromisoformat(w.on) < period.until.date()]
+    in_period = [
+        w for w in mine if period.since.date() <= date.fromisoformat(w.on) < period.until.date()
+    ]
     used = sum(w.minutes for w in in_period) / 60
     carried = 0.0
     if customer.rollover and month and customer.package_hours:
@@ -178,37 +223,67 @@ def _package(customer: Customer, logs: Sequence[Worklog], ticket_customer: dict[
     available = customer.package_hours + carried
     overage = max(0.0, used - available)
     balance = max(0.0, available - used)
-    credit = min(customer.credit_per_breach * breaches, customer.credit_cap) if customer.credit_cap else (
-        customer.credit_per_breach * breaches)
+    credit = (
+        min(customer.credit_per_breach * breaches, customer.credit_cap)
+        if customer.credit_cap
+        else (customer.credit_per_breach * breaches)
+    )
     return {
-        "customer": customer.key, "name": customer.name, "plan": customer.plan,
-        "hours_used": round(used, 2), "package_hours": customer.package_hours, "rollover": customer.rollover,
-        "carried_in_hours": round(carried, 2), "available_hours": round(available, 2),
+        "customer": customer.key,
+        "name": customer.name,
+        "plan": customer.plan,
+        "hours_used": round(used, 2),
+        "package_hours": customer.package_hours,
+        "rollover": customer.rollover,
+        "carried_in_hours": round(carried, 2),
+        "available_hours": round(available, 2),
         "balance_hours": round(balance, 2) if customer.rollover else 0.0,
         "burned_hours": 0.0 if customer.rollover else round(balance, 2),
-        "overage_hours": round(overage, 2), "rate": customer.rate, "currency": customer.currency,
-        "overage_cost": round(overage * customer.rate, 2), "breaches": breaches,
-        "credit_percent": round(100 * credit, 2), "fee": customer.fee,
+        "overage_hours": round(overage, 2),
+        "rate": customer.rate,
+        "currency": customer.currency,
+        "overage_cost": round(overage * customer.rate, 2),
+        "breaches": breaches,
+        "credit_percent": round(100 * credit, 2),
+        "fee": customer.fee,
         "credit_amount": round(customer.fee * credit, 2),
     }
 
 
-def _time_section(config: Config, logs: Sequence[Worklog], ticket_customer: dict[str, str], period: Period,
-                  customers: Sequence[str], breaches: Counter[str], agent_names: dict[str, str]) -> dict[str, Any]:
-    in_period = [w for w in logs if ticket_customer.get(w.ticket) in customers
-                 and period.since.date() <= date.fromisoformat(w.on) < period.until.date()]
+def _time_section(
+    config: Config,
+    logs: Sequence[Worklog],
+    ticket_customer: dict[str, str],
+    period: Period,
+    customers: Sequence[str],
+    breaches: Counter[str],
+    agent_names: dict[str, str],
+) -> dict[str, Any]:
+    in_period = [
+        w
+        for w in logs
+        if ticket_customer.get(w.ticket) in customers
+        and period.since.date() <= date.fromisoformat(w.on) < period.until.date()
+    ]
     per_ticket: Counter[str] = Counter()
     per_agent: Counter[str] = Counter()
     for w in in_period:
         per_ticket[w.ticket] += w.minutes
         per_agent[agent_names.get(w.author, w.author)] += w.minutes
     return {
-        "customers": [_package(config.customers[c], logs, ticket_customer, period, breaches[c])
-                      for c in customers if c in config.customers],
-        "tickets": [{"ticket": t, "hours": round(m / 60, 2)}
-                    for t, m in sorted(per_ticket.items(), key=lambda kv: (-kv[1], _num(kv[0])))],
-        "agents": [{"agent": a, "hours": round(m / 60, 2)}
-                   for a, m in sorted(per_agent.items(), key=lambda kv: (-kv[1], text_key(kv[0])))],
+        "customers": [
+            _package(config.customers[c], logs, ticket_customer, period, breaches[c])
+            for c in customers
+            if c in config.customers
+        ],
+        "tickets": [
+            {"ticket": t, "hours": round(m / 60, 2)}
+            for t, m in sorted(per_ticket.items(), key=lambda kv: (-kv[1], _num(kv[0])))
+        ],
+        "agents": [
+            {"agent": a, "hours": round(m / 60, 2)}
+            for a, m in sorted(per_agent.items(), key=lambda kv: (-kv[1], text_key(kv[0])))
+        ],
         "total_hours": round(sum(w.minutes for w in in_period) / 60, 2),
     }
 
@@ -225,7 +300,11 @@ def _recurring(tickets: dict[str, dict[str, Any]], period: Period) -> dict[str, 
         root = (t.get("links") or {}).get("duplicate_of")
         if root:
             seen = {tid}
-            while root in relevant and (relevant[root].get("links") or {}).get("duplicate_of") and root not in seen:
+            while (
+                root in relevant
+                and (relevant[root].get("links") or {}).get("duplicate_of")
+                and root not in seen
+            ):
                 seen.add(root)
                 root = relevant[root]["links"]["duplicate_of"]
             threads[str(root)].append(tid)
@@ -238,23 +317,35 @@ def _recurring(tickets: dict[str, dict[str, Any]], period: Period) -> dict[str, 
             by_tag[str(tag)].append(tid)
 
     def rows(groups: dict[str, list[str]], key: str, minimum: int) -> list[dict[str, Any]]:
-        out = [{key: k, "count": len(v), "tickets": sorted(v, key=_num)} for k, v in groups.items()
-               if len(v) >= minimum]
+        out = [
+            {key: k, "count": len(v), "tickets": sorted(v, key=_num)}
+            for k, v in groups.items()
+            if len(v) >= minimum
+        ]
         out.sort(key=lambda r: (-int(r["count"]), text_key(str(r[key]))))
         return out
 
     thread_rows = []
     for root, dups in threads.items():
         members = sorted({root, *dups}, key=_num)
-        thread_rows.append({"root": root, "title": str((relevant.get(root) or {}).get("title") or ""),
-                            "count": len(members), "tickets": members})
+        thread_rows.append(
+            {
+                "root": root,
+                "title": str((relevant.get(root) or {}).get("title") or ""),
+                "count": len(members),
+                "tickets": members,
+            }
+        )
     thread_rows.sort(key=lambda r: (-int(r["count"]), _num(str(r["root"]))))
     return {"threads": thread_rows, "kb": rows(by_kb, "slug", 2), "tags": rows(by_tag, "tag", 2)}
 
 
 def _event_detail(e: Event) -> str:
-    parts = [f"{k} {old or '-'} → {new or '-'}" for k, (old, new) in e.changes.items()
-             if e.action != "new" and k != "title"]
+    parts = [
+        f"{k} {old or '-'} → {new or '-'}"
+        for k, (old, new) in e.changes.items()
+        if e.action != "new" and k != "title"
+    ]
     if "title" in e.changes and e.action != "new":
         parts.append("title changed")
     for key in ("reason", "visibility", "link", "kb", "tags-added", "tags-removed"):
@@ -263,22 +354,42 @@ def _event_detail(e: Event) -> str:
     if e.details.get("minutes"):
         parts.append(f"{e.details['minutes']} min on {e.details.get('worked-on', '')}".strip())
     if e.action == "new":
-        parts.append(", ".join(f"{k} {v[1]}" for k, v in e.changes.items() if v[1] and k in ("priority", "type", "line")))
+        parts.append(
+            ", ".join(
+                f"{k} {v[1]}"
+                for k, v in e.changes.items()
+                if v[1] and k in ("priority", "type", "line")
+            )
+        )
     return "; ".join(p for p in parts if p)
 
 
-def _audit(events: dict[str, list[Event]], period: Period, tz: ZoneInfo, tolerance: int,
-           agent_names: dict[str, str]) -> dict[str, Any]:
+def _audit(
+    events: dict[str, list[Event]],
+    period: Period,
+    tz: ZoneInfo,
+    tolerance: int,
+    agent_names: dict[str, str],
+) -> dict[str, Any]:
     rows = []
     for evs in events.values():
         for e in evs:
             if not _in(e.at, period):
                 continue
             back = (e.committed - e.at).total_seconds()
-            rows.append({"at": _iso(e.at, tz), "agent": agent_names.get(e.email.lower(), e.author),
-                         "ticket": e.ticket, "action": e.action, "detail": _event_detail(e),
-                         "commit": e.sha, "backdated_seconds": back if back > tolerance else 0,
-                         "manual": e.manual, "_sort": (e.at.timestamp(), e.committed.timestamp(), e.sha)})
+            rows.append(
+                {
+                    "at": _iso(e.at, tz),
+                    "agent": agent_names.get(e.email.lower(), e.author),
+                    "ticket": e.ticket,
+                    "action": e.action,
+                    "detail": _event_detail(e),
+                    "commit": e.sha,
+                    "backdated_seconds": back if back > tolerance else 0,
+                    "manual": e.manual,
+                    "_sort": (e.at.timestamp(), e.committed.timestamp(), e.sha),
+                }
+            )
     rows.sort(key=lambda r: (r["_sort"], _num(str(r["ticket"]))))
     for r in rows:
         del r["_sort"]
@@ -286,29 +397,48 @@ def _audit(events: dict[str, list[Event]], period: Period, tz: ZoneInfo, toleran
     return {"events": rows, "flagged": flagged}
 
 
-def _requests(events: dict[str, list[Event]], slas: dict[str, TicketSla], tickets: dict[str, dict[str, Any]],
-              period: Period, tz: ZoneInfo) -> list[dict[str, Any]]:
+def _requests(
+    events: dict[str, list[Event]],
+    slas: dict[str, TicketSla],
+    tickets: dict[str, dict[str, Any]],
+    period: Period,
+    tz: ZoneInfo,
+) -> list[dict[str, Any]]:
     out = []
     for tid, evs in events.items():
         created = next((e.at for e in evs if e.action == "new"), None)
         if created is None or created >= period.until:
             continue
         state_start = _status_at(evs, period.since)
-        active = _in(created, period) or any(_in(e.at, period) for e in evs) or (
-            state_start is not None and state_start.get("status") in OPEN)
+        active = (
+            _in(created, period)
+            or any(_in(e.at, period) for e in evs)
+            or (state_start is not None and state_start.get("status") in OPEN)
+        )
         if not active:
             continue
         end = _status_at(evs, period.until) or {}
         t = tickets.get(tid, {})
         sla = slas.get(tid)
         clocks = sla.clocks if sla else {}
-        out.append({
-            "id": tid, "title": str(t.get("title") or ""), "customer": end.get("customer"),
-            "type": end.get("type"), "priority": end.get("priority"), "channel": end.get("channel"),
-            "line": end.get("line"), "status": end.get("status"), "created": _iso(created, tz),
-            **{f"{m}_seconds": (clocks[m].elapsed_seconds if m in clocks else None) for m in METRICS},
-            **{f"{m}_state": (clocks[m].state if m in clocks else None) for m in METRICS},
-        })
+        out.append(
+            {
+                "id": tid,
+                "title": str(t.get("title") or ""),
+                "customer": end.get("customer"),
+                "type": end.get("type"),
+                "priority": end.get("priority"),
+                "channel": end.get("channel"),
+                "line": end.get("line"),
+                "status": end.get("status"),
+                "created": _iso(created, tz),
+                **{
+                    f"{m}_seconds": (clocks[m].elapsed_seconds if m in clocks else None)
+                    for m in METRICS
+                },
+                **{f"{m}_state": (clocks[m].state if m in clocks else None) for m in METRICS},
+            }
+        )
     out.sort(key=lambda r: (str(r["created"]), _num(str(r["id"]))))
     return out
 
@@ -329,12 +459,23 @@ def _daily(events: dict[str, list[Event]], period: Period, tz: ZoneInfo) -> list
                 days.setdefault(key, Counter())["created"] += 1
             elif e.changes.get("status", (None, None))[1] == "resolved":
                 days.setdefault(key, Counter())["resolved"] += 1
-    return [{"day": k, "created": v["created"], "resolved": v["resolved"]} for k, v in sorted(days.items())]
+    return [
+        {"day": k, "created": v["created"], "resolved": v["resolved"]}
+        for k, v in sorted(days.items())
+    ]
 
 
-def build_section(config: Config, events: dict[str, list[Event]], slas: dict[str, TicketSla],
-                  tickets: dict[str, dict[str, Any]], logs: Sequence[Worklog], period: Period,
-                  customers: Sequence[str], tz: ZoneInfo, agent_names: dict[str, str]) -> dict[str, Any]:
+def build_section(
+    config: Config,
+    events: dict[str, list[Event]],
+    slas: dict[str, TicketSla],
+    tickets: dict[str, dict[str, Any]],
+    logs: Sequence[Worklog],
+    period: Period,
+    customers: Sequence[str],
+    tz: ZoneInfo,
+    agent_names: dict[str, str],
+) -> dict[str, Any]:
     """Every figure of the report for the tickets of `customers`."""
     ticket_customer = {tid: str(s.attrs.get("customer")) for tid, s in slas.items()}
     mine = {tid for tid, c in ticket_customer.items() if c in customers}
@@ -346,11 +487,16 @@ def build_section(config: Config, events: dict[str, list[Event]], slas: dict[str
     sla = _sla_section(list(my_slas.values()), period, tz)
     breaches = Counter(str(b["customer"]) for b in sla["breaches"])
     return {
-        "summary": {**current, "previous": previous,
-                    "change": {k: current[k] - previous[k] for k in current}},
+        "summary": {
+            **current,
+            "previous": previous,
+            "change": {k: current[k] - previous[k] for k in current},
+        },
         "sla": sla,
         "breakdown": _breakdowns(evs, period),
-        "time": _time_section(config, logs, ticket_customer, period, customers, breaches, agent_names),
+        "time": _time_section(
+            config, logs, ticket_customer, period, customers, breaches, agent_names
+        ),
         "recurring": _recurring(my_tickets, period),
         "daily": _daily(evs, period, tz),
         "tickets": _requests(evs, my_slas, my_tickets, period, tz),
@@ -358,29 +504,55 @@ def build_section(config: Config, events: dict[str, list[Event]], slas: dict[str
     }
 
 
-def build_report(config: Config, events: dict[str, list[Event]], slas: dict[str, TicketSla],
-                 tickets: dict[str, dict[str, Any]], logs: Sequence[Worklog], period: Period,
-                 customer: str | None, commit: str | None, commit_date: datetime | None,
-                 evaluated_at: datetime) -> dict[str, Any]:
+def build_report(
+    config: Config,
+    events: dict[str, list[Event]],
+    slas: dict[str, TicketSla],
+    tickets: dict[str, dict[str, Any]],
+    logs: Sequence[Worklog],
+    period: Period,
+    customer: str | None,
+    commit: str | None,
+    commit_date: datetime | None,
+    evaluated_at: datetime,
+) -> dict[str, Any]:
     tz = ZoneInfo(config.timezone)
     agent_names = {a.email.lower(): a.name for a in config.agents.values() if a.email}
     agent_names.update({a.handle: a.name for a in config.agents.values()})
-    keys = [customer] if customer else sorted(
-        {str(s.attrs.get("customer")) for s in slas.values() if s.attrs.get("customer")} | set(config.customers),
-        key=text_key)
+    keys = (
+        [customer]
+        if customer
+        else sorted(
+            {str(s.attrs.get("customer")) for s in slas.values() if s.attrs.get("customer")}
+            | set(config.customers),
+            key=text_key,
+        )
+    )
     model: dict[str, Any] = {
         "report": {
-            "period": {"label": period.label, "since": period.since.isoformat(), "until": period.until.isoformat()},
-            "customer": ({"key": customer, "name": config.customers[customer].name} if customer else None),
-            "commit": commit, "commit_date": _iso(commit_date, tz), "evaluated_at": _iso(evaluated_at, tz),
-            "generator": f"supportctl {__version__}", "timezone": config.timezone,
+            "period": {
+                "label": period.label,
+                "since": period.since.isoformat(),
+                "until": period.until.isoformat(),
+            },
+            "customer": (
+                {"key": customer, "name": config.customers[customer].name} if customer else None
+            ),
+            "commit": commit,
+            "commit_date": _iso(commit_date, tz),
+            "evaluated_at": _iso(evaluated_at, tz),
+            "generator": f"supportctl {__version__}",
+            "timezone": config.timezone,
         },
         **build_section(config, events, slas, tickets, logs, period, keys, tz, agent_names),
     }
     if not customer:
         model["customers"] = [
-            {"key": k, "name": config.customers[k].name if k in config.customers else k,
-             **build_section(config, events, slas, tickets, logs, period, [k], tz, agent_names)}
+            {
+                "key": k,
+                "name": config.customers[k].name if k in config.customers else k,
+                **build_section(config, events, slas, tickets, logs, period, [k], tz, agent_names),
+            }
             for k in keys
         ]
         for section in model["customers"]:

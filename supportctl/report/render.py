@@ -55,8 +55,14 @@ def environment(repo_templates: Path | None) -> Any:
     if repo_templates is not None and repo_templates.is_dir():
         loaders.append(FileSystemLoader(str(repo_templates)))
     loaders.append(PackageLoader("supportctl", "templates"))
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
-                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(md=md, dur=dur, pct=pct, signed=signed, hours=hours, money=money)
     return env
 
@@ -72,9 +78,21 @@ def markdown_to_safe_html(text: str) -> str:
 
     html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
     tags = set(nh3.ALLOWED_TAGS) | {"table", "thead", "tbody", "tr", "th", "td", "section"}
-    attributes = {**nh3.ALLOWED_ATTRIBUTES, "th": {"align"}, "td": {"align"}, "a": {"href", "title"}}
-    return str(nh3.clean(html, tags=tags, attributes=attributes, url_schemes={"http", "https", "mailto"},
-                         link_rel="noopener noreferrer"))
+    attributes = {
+        **nh3.ALLOWED_ATTRIBUTES,
+        "th": {"align"},
+        "td": {"align"},
+        "a": {"href", "title"},
+    }
+    return str(
+        nh3.clean(
+            html,
+            tags=tags,
+            attributes=attributes,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer",
+        )
+    )
 
 
 def render_html(model: dict[str, Any], repo_templates: Path | None) -> str:
@@ -85,8 +103,9 @@ def render_html(model: dict[str, Any], repo_templates: Path | None) -> str:
     cut = body.find("<h2")
     head, rest = (body[:cut], body[cut:]) if cut >= 0 else (body, "")
     env = environment(repo_templates)
-    text: str = env.get_template("report.html.j2").render(r=model, body_head=head, body_rest=rest,
-                                                          charts=charts(model))
+    text: str = env.get_template("report.html.j2").render(
+        r=model, body_head=head, body_rest=rest, charts=charts(model)
+    )
     return text.rstrip() + "\n"
 
 

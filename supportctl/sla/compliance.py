@@ -66,7 +66,11 @@ def counts_in(clock: Clock, since: datetime, until: datetime) -> str | None:
     """'met' or 'breached' when this clock counts in [since, until), else None."""
     if clock.state == "met" and clock.stopped is not None and since <= clock.stopped < until:
         return "met"
-    if clock.state == "breached" and clock.breached_at is not None and since <= clock.breached_at < until:
+    if (
+        clock.state == "breached"
+        and clock.breached_at is not None
+        and since <= clock.breached_at < until
+    ):
         return "breached"
     return None
 
@@ -82,10 +86,17 @@ def compliance(tickets: Iterable[TicketSla], since: datetime, until: datetime) -
             elif verdict == "breached":
                 result.metrics[metric].breached += 1
                 assert clock.target_seconds is not None and clock.breached_at is not None
-                result.breaches.append(Breach(
-                    t.ticket, metric, t.attrs.get("customer"), t.attrs.get("priority"),
-                    clock.target_seconds, clock.elapsed_seconds, clock.breached_at,
-                    "running" if clock.stopped is None else "stopped",
-                ))
+                result.breaches.append(
+                    Breach(
+                        t.ticket,
+                        metric,
+                        t.attrs.get("customer"),
+                        t.attrs.get("priority"),
+                        clock.target_seconds,
+                        clock.elapsed_seconds,
+                        clock.breached_at,
+                        "running" if clock.stopped is None else "stopped",
+                    )
+                )
     result.breaches.sort(key=lambda b: (b.breached_at, b.ticket, METRICS.index(b.metric)))
     return result

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from supportctl.events import Event
 from supportctl.sla.calendar import Calendar
@@ -24,7 +24,6 @@ from supportctl.sla.calendar import Calendar
 METRICS = ("first_response", "start_work", "resolution")
 ATTRS = ("status", "line", "priority", "type", "class", "customer", "assignee", "channel")
 COUNTING = ("new", "in_progress")
-UTC = timezone.utc
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,11 @@ def replay(events: Sequence[Event]) -> list[tuple[Event, dict[str, str | None]]]
     return out
 
 
-def _spans(states: list[tuple[Event, dict[str, str | None]]], now: datetime,
-           counting: Callable[[dict[str, str | None]], bool]) -> list[Span]:
+def _spans(
+    states: list[tuple[Event, dict[str, str | None]]],
+    now: datetime,
+    counting: Callable[[dict[str, str | None]], bool],
+) -> list[Span]:
     spans: list[Span] = []
     open_start: datetime | None = None
     open_attrs: dict[str, str | None] = {}
@@ -107,8 +109,15 @@ def _spans(states: list[tuple[Event, dict[str, str | None]]], now: datetime,
     return [s for s in spans if s.end is None or s.end > s.start]
 
 
-def _measure(metric: str, spans: list[Span], target: Target, policy: Policy, now: datetime,
-             stop: tuple[datetime, Event] | None, created: datetime) -> Clock:
+def _measure(
+    metric: str,
+    spans: list[Span],
+    target: Target,
+    policy: Policy,
+    now: datetime,
+    stop: tuple[datetime, Event] | None,
+    created: datetime,
+) -> Clock:
     elapsed = 0.0
     due: datetime | None = None
     for s in spans:
@@ -128,8 +137,16 @@ def _measure(metric: str, spans: list[Span], target: Target, policy: Policy, now
             # hypothetical: where the target would have fallen had the clock kept running
             cal = policy(spans[-1].attrs if spans else {}, metric).calendar
             due = cal.add(stop[0], max(0.0, target.seconds - elapsed))
-    clock = Clock(metric, target.seconds, round(elapsed, 3), due, "none", created,
-                  calendar=target.calendar.name, rule=target.rule)
+    clock = Clock(
+        metric,
+        target.seconds,
+        round(elapsed, 3),
+        due,
+        "none",
+        created,
+        calendar=target.calendar.name,
+        rule=target.rule,
+    )
     if stop is not None:
         clock.stopped, clock.stopped_by, clock.stop_action = stop[0], stop[1].sha, stop[1].action
     if target.seconds is None:
@@ -159,26 +176,35 @@ def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime
     if created is None or created > now:
         return result
 
-    def first(pred: Callable[[Event, dict[str, str | None]], bool]) -> tuple[datetime, Event] | None:
-        return next(((e.at, e) for e, a in states if e.at <= now and e.at >= created and pred(e, a)), None)
+    def first(
+        pred: Callable[[Event, dict[str, str | None]], bool],
+    ) -> tuple[datetime, Event] | None:
+        return next(
+            ((e.at, e) for e, a in states if e.at <= now and e.at >= created and pred(e, a)), None
+        )
 
     def resolved(e: Event, a: dict[str, str | None]) -> bool:
         return "status" in e.changes and a["status"] in ("resolved", "closed")
 
     stops = {
         "first_response": first(lambda e, a: e.public_reply or resolved(e, a)),
-        "start_work": first(lambda e, a: ("status" in e.changes and a["status"] == "in_progress")
-                            or resolved(e, a)),
+        "start_work": first(
+            lambda e, a: ("status" in e.changes and a["status"] == "in_progress") or resolved(e, a)
+        ),
     }
     for metric in ("first_response", "start_work"):
         stop = stops[metric]
         attrs_now = current if stop is None else next(a for e, a in states if e is stop[1])
         # from creation on: an event back-dated before the `new` one does not start these clocks
         until = stop[0] if stop else now
-        spans = _spans([(e, a) for e, a in states if created <= e.at <= until], until, lambda a: True)
+        spans = _spans(
+            [(e, a) for e, a in states if created <= e.at <= until], until, lambda a: True
+        )
         if stop is not None and spans:
             spans[-1] = Span(spans[-1].start, stop[0], spans[-1].attrs)
-        result.clocks[metric] = _measure(metric, spans, policy(attrs_now, metric), policy, now, stop, created)
+        result.clocks[metric] = _measure(
+            metric, spans, policy(attrs_now, metric), policy, now, stop, created
+        )
 
     res_spans = _spans(states, now, lambda a: a["status"] in COUNTING)
     # The resolution clock stops at the move that ended the last open stretch; a later
@@ -197,8 +223,9 @@ def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime
     # like the other clocks, a stopped clock keeps the target in force at its stop: a later
     # edit (a priority fixed on a closed ticket) does not re-judge it
     res_attrs = current if res_stop is None else next(a for e, a in states if e is res_stop[1])
-    result.clocks["resolution"] = _measure("resolution", res_spans, policy(res_attrs, "resolution"),
-                                           policy, now, res_stop, created)
+    result.clocks["resolution"] = _measure(
+        "resolution", res_spans, policy(res_attrs, "resolution"), policy, now, res_stop, created
+    )
     result.spans = res_spans
     return result
 
@@ -234,21 +261,54 @@ def timeline(events: Sequence[Event], policy: Policy, now: datetime) -> list[Tim
             counting = prev_attrs.get("status") in COUNTING
             if counting:
                 biz = policy(prev_attrs, "resolution").calendar.elapsed(start, end)
-        detail = "; ".join(f"{k} {old or '-'} → {new or '-'}" for k, (old, new) in e.changes.items()
-                           if k != "status" and e.action != "new")
-        extra = e.details.get("reason") or e.details.get("visibility") or e.details.get("minutes", "")
+        detail = "; ".join(
+            f"{k} {old or '-'} → {new or '-'}"
+            for k, (old, new) in e.changes.items()
+            if k != "status" and e.action != "new"
+        )
+        extra = (
+            e.details.get("reason") or e.details.get("visibility") or e.details.get("minutes", "")
+        )
         if e.action == "log" and extra:
             extra = f"{extra} min"
         detail = "; ".join(x for x in (detail, extra) if x)
-        rows.append(TimelineRow(e.at, e.action, e.author, e.sha, attrs.get("status"), attrs.get("line"),
-                                attrs.get("priority"), detail, wall, biz, counting,
-                                e.backdated.total_seconds(), e.manual))
+        rows.append(
+            TimelineRow(
+                e.at,
+                e.action,
+                e.author,
+                e.sha,
+                attrs.get("status"),
+                attrs.get("line"),
+                attrs.get("priority"),
+                detail,
+                wall,
+                biz,
+                counting,
+                e.backdated.total_seconds(),
+                e.manual,
+            )
+        )
         prev = (max(e.at, prev[0]) if prev else e.at, attrs)
     if prev is not None and now > prev[0]:
         start, prev_attrs = prev
         counting = prev_attrs.get("status") in COUNTING
         biz = policy(prev_attrs, "resolution").calendar.elapsed(start, now) if counting else 0.0
-        rows.append(TimelineRow(now, "now", "", "", prev_attrs.get("status"), prev_attrs.get("line"),
-                                prev_attrs.get("priority"), "", (now - start).total_seconds(), biz,
-                                counting, 0.0, False))
+        rows.append(
+            TimelineRow(
+                now,
+                "now",
+                "",
+                "",
+                prev_attrs.get("status"),
+                prev_attrs.get("line"),
+                prev_attrs.get("priority"),
+                "",
+                (now - start).total_seconds(),
+                biz,
+                counting,
+                0.0,
+                False,
+            )
+        )
     return rows

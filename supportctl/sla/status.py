@@ -9,8 +9,12 @@ from supportctl.sla.engine import Clock, TicketSla
 
 
 def open_clocks(
-    tickets: Iterable[TicketSla], now: datetime, *, customer: str | None = None,
-    at_risk: bool = False, breached: bool = False,
+    tickets: Iterable[TicketSla],
+    now: datetime,
+    *,
+    customer: str | None = None,
+    at_risk: bool = False,
+    breached: bool = False,
 ) -> list[tuple[TicketSla, Clock, float]]:
     """(ticket, clock, business seconds left) for running/paused clocks of open tickets.
 
@@ -19,7 +23,9 @@ def open_clocks(
     """
     rows = []
     for t in tickets:
-        if t.attrs.get("status") in ("resolved", "closed") or (customer and t.attrs.get("customer") != customer):
+        if t.attrs.get("status") in ("resolved", "closed") or (
+            customer and t.attrs.get("customer") != customer
+        ):
             continue
         for c in t.clocks.values():
             if c.stopped is not None or c.target_seconds is None:
@@ -29,6 +35,13 @@ def open_clocks(
             if breached and c.state != "breached":
                 continue
             rows.append((t, c, c.target_seconds - c.elapsed_seconds))
-    rows.sort(key=lambda r: (r[1].state != "breached", r[1].due is None, (r[1].due or now).timestamp(),
-                             r[0].ticket, r[1].metric))
+    rows.sort(
+        key=lambda r: (
+            r[1].state != "breached",
+            r[1].due is None,
+            (r[1].due or now).timestamp(),
+            r[0].ticket,
+            r[1].metric,
+        )
+    )
     return rows
