@@ -47,8 +47,8 @@ test: install-test browser
 	$(BIN)/python -m pytest
 
 lint: install-test
-	$(BIN)/python -m pip install -q ruff mypy
-	$(BIN)/ruff check supportctl tests bench
+	$(BIN)/python -m pip install -q ruff mypy types-tabulate types-Markdown
+	$(BIN)/ruff check supportctl
 	$(BIN)/mypy supportctl
 
 bench: install

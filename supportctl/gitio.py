@@ -137,7 +137,7 @@ class Repo:
 
     def commit_date(self, sha: str) -> datetime:
         c = self._repo.commit(sha)
-        return parse_git_time(str(c.committed_date), _offset_text(c.committer_tz_offset))
+        return parse_git_time(str(c.committed_date), _offset_text(int(c.committer_tz_offset)))
 
     def identity(self, at: datetime | None = None) -> Identity:
         """The author identity git would use, refusing to guess one from the host name."""
@@ -448,7 +448,7 @@ class Repo:
     def commit_info(self, sha: str) -> tuple[str, Identity, tuple[str, ...]]:
         """(full message, author with date, parents) of a commit."""
         c = self._repo.commit(sha)
-        when = parse_git_time(str(c.authored_date), _offset_text(c.author_tz_offset))
+        when = parse_git_time(str(c.authored_date), _offset_text(int(c.author_tz_offset)))
         message = c.message if isinstance(c.message, str) else c.message.decode("utf-8", "replace")
         return (
             message,

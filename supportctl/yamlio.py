@@ -137,7 +137,8 @@ _NOT_PRINTABLE = re.compile(
 def text_value(text: str) -> str:
     """Multi-line text is written as a literal block so diffs show whole lines."""
     if "\n" in text and not _NOT_PRINTABLE.search(text):
-        return LiteralScalarString(text + "\n" if not text.endswith("\n") else text)
+        literal: str = LiteralScalarString(text + "\n" if not text.endswith("\n") else text)
+        return literal
     return text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -16,7 +16,7 @@ from supportctl.errors import SupportctlError
 class _Boundary(TyperGroup):
     """The one error boundary: a SupportctlError becomes one line on stderr and its exit code."""
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except SupportctlError as exc:

@@ -57,7 +57,7 @@ def _in(t: datetime, period: Period) -> bool:
 
 
 def summary(events: dict[str, list[Event]], period: Period) -> dict[str, int]:
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for evs in events.values():
         for e in evs:
             if not _in(e.at, period):
@@ -317,15 +317,15 @@ def _recurring(tickets: dict[str, dict[str, Any]], period: Period) -> dict[str, 
             by_tag[str(tag)].append(tid)
 
     def rows(groups: dict[str, list[str]], key: str, minimum: int) -> list[dict[str, Any]]:
-        out = [
+        out: list[dict[str, Any]] = [
             {key: k, "count": len(v), "tickets": sorted(v, key=_num)}
             for k, v in groups.items()
             if len(v) >= minimum
         ]
-        out.sort(key=lambda r: (-int(r["count"]), text_key(str(r[key]))))
+        out.sort(key=lambda r: (-len(r["tickets"]), text_key(str(r[key]))))
         return out
 
-    thread_rows = []
+    thread_rows: list[dict[str, Any]] = []
     for root, dups in threads.items():
         members = sorted({root, *dups}, key=_num)
         thread_rows.append(
@@ -336,7 +336,7 @@ def _recurring(tickets: dict[str, dict[str, Any]], period: Period) -> dict[str, 
                 "tickets": members,
             }
         )
-    thread_rows.sort(key=lambda r: (-int(r["count"]), _num(str(r["root"]))))
+    thread_rows.sort(key=lambda r: (-len(r["tickets"]), _num(str(r["root"]))))
     return {"threads": thread_rows, "kb": rows(by_kb, "slug", 2), "tags": rows(by_tag, "tag", 2)}
 
 
