@@ -223,6 +223,7 @@ def check(
     overall = result.overall
     below = minimum is not None and overall.percent is not None and overall.percent < minimum
     if as_json:
+        table = result.as_dict()
         out.emit_json(
             {
                 "period": {
@@ -231,15 +232,8 @@ def check(
                     "until": period.until.isoformat(),
                 },
                 "customer": customer,
-                "metrics": {
-                    m: {"met": v.met, "breached": v.breached, "percent": v.percent}
-                    for m, v in result.metrics.items()
-                },
-                "overall": {
-                    "met": overall.met,
-                    "breached": overall.breached,
-                    "percent": overall.percent,
-                },
+                "metrics": {m: v for m, v in table.items() if m != "overall"},
+                "overall": table["overall"],
                 "min": minimum,
                 "ok": not below,
             }

@@ -218,22 +218,9 @@ def _dur(seconds: Any) -> str:
 
 
 def environment(repo_templates: Path | None) -> Any:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+    from supportctl.templating import environment as make
 
-    loaders: list[Any] = []
-    if repo_templates is not None and repo_templates.is_dir():
-        loaders.append(FileSystemLoader(str(repo_templates)))
-    loaders.append(PackageLoader("supportctl", "templates"))
-    env = Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=False,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(md=md_inline, quote=quote, dur=_dur)
-    return env
+    return make(repo_templates, {"md": md_inline, "quote": quote, "dur": _dur})
 
 
 def render_devtask(repo: SupportRepo, ticket_id: str, now: datetime) -> str:

@@ -104,19 +104,8 @@ def _sla_section(slas: Iterable[TicketSla], period: Period, tz: ZoneInfo) -> dic
             "median_seconds": percentile(vals, 0.5),
             "p90_seconds": percentile(vals, 0.9),
         }
-    overall = result.overall
     return {
-        "compliance": {
-            **{
-                m: {"met": v.met, "breached": v.breached, "percent": v.percent}
-                for m, v in result.metrics.items()
-            },
-            "overall": {
-                "met": overall.met,
-                "breached": overall.breached,
-                "percent": overall.percent,
-            },
-        },
+        "compliance": result.as_dict(),
         "times": times,
         "breaches": [
             {

@@ -49,22 +49,12 @@ def money(value: Any, currency: str = "") -> str:
 
 
 def environment(repo_templates: Path | None) -> Any:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+    from supportctl.templating import environment as make
 
-    loaders: list[Any] = []
-    if repo_templates is not None and repo_templates.is_dir():
-        loaders.append(FileSystemLoader(str(repo_templates)))
-    loaders.append(PackageLoader("supportctl", "templates"))
-    env = Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=False,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return make(
+        repo_templates,
+        {"md": md, "dur": dur, "pct": pct, "signed": signed, "hours": hours, "money": money},
     )
-    env.filters.update(md=md, dur=dur, pct=pct, signed=signed, hours=hours, money=money)
-    return env
 
 
 def render_markdown(model: dict[str, Any], repo_templates: Path | None) -> str:

@@ -53,6 +53,13 @@ class Compliance:
     breaches: list[Breach] = field(default_factory=list)
     met_clocks: list[tuple[str, Clock]] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, dict[str, int | float | None]]:
+        """Per metric and `overall`: met, breached, percent (the JSON of reports and `sla check`)."""
+        rows = [*self.metrics.values(), self.overall]
+        return {
+            m.metric: {"met": m.met, "breached": m.breached, "percent": m.percent} for m in rows
+        }
+
     @property
     def overall(self) -> MetricCompliance:
         total = MetricCompliance("overall")
