@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner, Result
 
 from supportctl.cli import app, state
@@ -93,6 +97,18 @@ def support_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+_COMMAND: list[Any] = []
+
+
+def _cached_get_command(typer_app: Any) -> Any:
+    """Build the Click command tree once: walking every signature took most of the run time."""
+    if typer_app is not app:
+        return typer.main.get_command(typer_app)
+    if not _COMMAND:
+        _COMMAND.append(typer.main.get_command(app))
+    return _COMMAND[0]
+
+
 class Cli:
     """Runs the Typer app in-process; our error boundary lives inside the app."""
 
@@ -106,5 +122,27 @@ class Cli:
 
 
 @pytest.fixture
-def cli() -> Iterator[Cli]:
+def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    monkeypatch.setattr(typer.testing, "_get_command", _cached_get_command)
     yield Cli()
+
+
+_TEMPLATES: dict[str, Path] = {}
+
+
+def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyPatch,
+                  factory: pytest.TempPathFactory) -> Path:
+    """Turn the fresh `support_repo` at `root` into the repo `build(root)` makes, building once.
+
+    Every test still gets its own copy; commit ids match because dates and identity are pinned.
+    """
+    if name not in _TEMPLATES:
+        build(root)
+        saved = factory.mktemp(f"template-{name}") / "repo"
+        shutil.copytree(root, saved, symlinks=True)
+        _TEMPLATES[name] = saved
+    else:
+        shutil.rmtree(root)
+        shutil.copytree(_TEMPLATES[name], root, symlinks=True)
+        monkeypatch.chdir(root)
+    return root

@@ -21,28 +21,6 @@ from supportctl.cli import app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# -- a faster `cli` -------------------------------------------------------------------------
-_COMMAND: list[Any] = []
-
-
-def _cached_get_command(typer_app: Any) -> Any:
-    if typer_app is not app:
-        return typer.main.get_command(typer_app)
-    if not _COMMAND:
-        _COMMAND.append(typer.main.get_command(app))
-    return _COMMAND[0]
-
-
-@pytest.fixture
-def cli(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """conftest's `cli`, with the Click command built once instead of on every call.
-
-    Building it walks every command's signature and took most of this file's run time.
-    """
-    monkeypatch.setattr(typer.testing, "_get_command", _cached_get_command)
-    return cli
-
-
 def console_script() -> str:
     """The `supportctl` script installed next to this interpreter (the venv's bin)."""
     found = shutil.which("supportctl", path=str(Path(sys.executable).parent))

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
-import typer.testing
 
 from supportctl import actions
-from supportctl.cli import app
 from supportctl.store import SupportRepo
 from supportctl.validate import Problem, validate_repo
+from tests.conftest import from_template
 
 T1 = "data/tickets/0000/SUP-1.yaml"
 WORKLOG = "data/worklogs/2026-10/anna_at_support.example.yaml"
@@ -27,50 +24,6 @@ tickets: [SUP-1]
 ---
 Clear the cache and restart the worker.
 """
-
-
-# -- a faster `cli` -------------------------------------------------------------------------
-_COMMAND: list[Any] = []
-
-
-def _cached_get_command(typer_app: Any) -> Any:
-    if typer_app is not app:
-        return typer.main.get_command(typer_app)
-    if not _COMMAND:
-        _COMMAND.append(typer.main.get_command(app))
-    return _COMMAND[0]
-
-
-@pytest.fixture
-def cli(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """conftest's `cli`, with the Click command built once instead of on every call.
-
-    Building it walks every command's signature and took most of this file's run time.
-    """
-    monkeypatch.setattr(typer.testing, "_get_command", _cached_get_command)
-    return cli
-
-
-# -- repos built once and copied: building them through git is the slow part ----------------
-_TEMPLATES: dict[str, Path] = {}
-
-
-def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyPatch,
-                  factory: pytest.TempPathFactory) -> Path:
-    """Turn the fresh `support_repo` at `root` into the repo `build(root)` makes, building once.
-
-    Every test still gets its own copy; commit ids match because dates and identity are pinned.
-    """
-    if name not in _TEMPLATES:
-        build(root)
-        saved = factory.mktemp(f"template-{name}") / "repo"
-        shutil.copytree(root, saved, symlinks=True)
-        _TEMPLATES[name] = saved
-    else:
-        shutil.rmtree(root)
-        shutil.copytree(_TEMPLATES[name], root, symlinks=True)
-        monkeypatch.chdir(root)
-    return root
 
 
 def git(root: Path, *args: str) -> str:
