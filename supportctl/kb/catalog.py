@@ -6,15 +6,32 @@ is the expensive part, so both are cached in the repo's BlobCache under the kind
 "kb", keyed by blob id: a search over 5,000 articles parses only those that changed
 since the last run. A broken file is reported as a `Problem` and skipped; it never
 stops `kb list`, `kb search` or the suggestions of `supportctl new`.
+
+Loading 5,000 cached entries and building the index from them still takes over a
+second, so the whole result — articles, problems and the built search index — is
+also kept as one snapshot file, `.git/supportctl/kb-index.marshal`, keyed by the
+tree id of `data/kb` (git's hash of everything in the folder) and the versions of
+supportctl and the analyser. While nothing under data/kb changes (filing tickets
+does not), a command reads that one file and skips git ls-tree, sqlite and the
+index build. A snapshot is used only when its key and checksum match; otherwise it
+is ignored and replaced, so a stale or damaged one costs time, never wrong results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import marshal
+import os
+import struct
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
+from supportctl import __version__
 from supportctl.errors import DataError, NotFound
 from supportctl.kb.articles import (
     KB_DIR,
@@ -27,9 +44,16 @@ from supportctl.kb.articles import (
     slug_of_path,
 )
 from supportctl.kb.search import Document, Hit, SearchIndex, analyze, analyze_document
-from supportctl.store import SupportRepo
+from supportctl.store import CACHE_VERSION, SupportRepo
 
 CACHE_KIND = "kb"
+SNAPSHOT_NAME = "kb-index.marshal"
+# Bump when what the snapshot holds, or how articles are parsed, changes.
+SNAPSHOT_FORMAT = 1
+_MAGIC = b"supportctl kb snapshot\n"
+# After the magic: the lengths of the key, the marshal data and the raw byte strings
+# that follow it, then the CRC-32 of everything after the key.
+_SIZES = struct.Struct("<QQQI")
 # Markdown bold: the snippet text has no `*` of its own (markup is stripped), while
 # «» and quotes are everyday punctuation in Russian and Ukrainian articles.
 HIGHLIGHT = ("**", "**")
@@ -107,12 +131,16 @@ def _usable(entry: Any) -> bool:
 class KnowledgeBase:
     """Every readable article at one revision, and the problems of the unreadable ones."""
 
-    articles: dict[str, Article]  # by slug, sorted
+    articles: Mapping[str, Article]  # by slug, in file path order
     problems: list[Problem] = field(default_factory=list)
-    analyses: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The index restored from a snapshot, when the KB came from one.
+    restored_index: SearchIndex | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def index(self) -> SearchIndex:
+        if self.restored_index is not None:
+            return self.restored_index
         return SearchIndex.from_analyzed(
             (document(a), self.analyses.get(slug) or {}) for slug, a in self.articles.items()
         )
@@ -132,6 +160,23 @@ class KnowledgeBase:
 
 def load_kb(repo: SupportRepo, rev: str = "HEAD") -> KnowledgeBase:
     """The KB at `rev`: files `data/kb/<slug>.md`; other files in the folder are ignored."""
+    at = repo.git.folder_at(rev, KB_DIR)
+    if at is None:  # no commit yet, or no data/kb in it
+        return _load(repo, rev)
+    commit, tree = at
+    path = repo.git.state_dir / SNAPSHOT_NAME
+    key = _snapshot_key(tree)
+    kb = _read_snapshot(path, key)
+    if kb is None:
+        # The commit, not `rev`: HEAD may move meanwhile, and the snapshot must hold
+        # exactly the files of the tree it is filed under.
+        kb = _load(repo, commit)
+        _write_snapshot(path, key, kb)
+    return kb
+
+
+def _load(repo: SupportRepo, rev: str) -> KnowledgeBase:
+    """The KB at `rev` from git and the blob cache."""
     entries = []
     for path, blob in repo.git.ls_tree(KB_DIR, rev):
         rest = path[len(KB_DIR) + 1 :]
@@ -162,6 +207,146 @@ def load_kb(repo: SupportRepo, rev: str = "HEAD") -> KnowledgeBase:
             articles[slug] = from_fields(dict(entry["fields"]), path)
             analyses[slug] = entry["analysis"]
     return KnowledgeBase(articles, problems, analyses)
+
+
+# --- The snapshot -----------------------------------------------------------------
+
+
+def _snapshot_key(tree: str) -> tuple[Any, ...]:
+    return (SNAPSHOT_FORMAT, __version__, CACHE_VERSION, analyzer_id(), tree)
+
+
+class _SnapshotArticles(Mapping[str, Article]):
+    """The articles of a snapshot, each made when first asked for: a search shows a
+    handful, so the others' bodies are never decoded. Title, tags and body come from
+    the index's documents, which hold the same text (see `document`)."""
+
+    def __init__(self, slugs: list[str], rest: list[tuple[Any, ...]], index: SearchIndex) -> None:
+        self._slugs = slugs
+        self._rest = dict(zip(slugs, rest, strict=True))
+        self._index = index
+        self._made: dict[str, Article] = {}
+
+    def __getitem__(self, slug: str) -> Article:
+        article = self._made.get(slug)
+        if article is None:
+            products, customers, tickets, updated = self._rest[slug]
+            doc = self._index.document(slug)
+            article = Article(
+                slug=slug,
+                title=doc.title,
+                tags=list(doc.tags),
+                products=list(products),
+                customers=list(customers),
+                tickets=list(tickets),
+                updated=updated,
+                body=doc.body,
+                path=article_path(slug),
+            )
+            self._made[slug] = article
+        return article
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._rest
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._slugs)
+
+    def __len__(self) -> int:
+        return len(self._slugs)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} KB articles>"
+
+
+def _read_snapshot(path: Path, key: tuple[Any, ...]) -> KnowledgeBase | None:
+    """The KB saved under `key`, or None when there is none or it cannot be trusted."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    try:
+        if not data.startswith(_MAGIC):
+            return None
+        key_size, payload_size, raw_size, crc = _SIZES.unpack_from(data, len(_MAGIC))
+        start = len(_MAGIC) + _SIZES.size + key_size
+        if start + payload_size + raw_size != len(data):
+            return None  # cut short, or something appended
+        if marshal.loads(data[start - key_size : start]) != key:
+            return None  # another tree, analyser or supportctl version
+        view = memoryview(data)
+        if zlib.crc32(view[start:]) != crc:
+            return None
+        saved = marshal.loads(view[start : start + payload_size])
+        raw = view[start + payload_size :]
+        snapshot = dict(saved["index"])
+        snapshot.update((name, raw[a:b]) for name, (a, b) in saved["raw"].items())
+        index = SearchIndex.from_snapshot(snapshot)
+        slugs, rest = saved["slugs"], saved["rest"]
+        if not isinstance(slugs, list) or len(slugs) != len(index):
+            return None
+        problems = [Problem(str(p), int(n), str(m)) for p, n, m in saved["problems"]]
+        return KnowledgeBase(_SnapshotArticles(slugs, rest, index), problems, restored_index=index)
+    except Exception:  # noqa: BLE001 - whatever is wrong with it, the KB is rebuilt
+        return None
+
+
+def _write_snapshot(path: Path, key: tuple[Any, ...], kb: KnowledgeBase) -> None:
+    """Save `kb` under `key`, atomically; a read-only or full disk only costs speed."""
+    articles = list(kb.articles.values())
+    snapshot = kb.index.snapshot()
+    # The index's byte strings (article bodies, posting lists: most of the file) go
+    # after the marshal data as they are, so reading them back is not another copy.
+    raw: dict[str, tuple[int, int]] = {}
+    chunks: list[bytes] = []
+    size = 0
+    for name, value in list(snapshot.items()):
+        if isinstance(value, bytes):
+            raw[name] = (size, size + len(value))
+            chunks.append(value)
+            size += len(value)
+            del snapshot[name]
+    payload = marshal.dumps(
+        {
+            "slugs": [a.slug for a in articles],
+            "rest": [
+                (tuple(a.products), tuple(a.customers), tuple(a.tickets), a.updated)
+                for a in articles
+            ],
+            "problems": [(p.path, p.line, p.message) for p in kb.problems],
+            "index": snapshot,
+            "raw": raw,
+        }
+    )
+    head = marshal.dumps(key)
+    crc = zlib.crc32(payload)
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(path)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(name)
+        with open(fd, "wb") as fh:
+            fh.write(_MAGIC + _SIZES.pack(len(head), len(payload), size, crc) + head + payload)
+            for chunk in chunks:
+                fh.write(chunk)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _remove_abandoned(path: Path, age: float = 3600.0) -> None:
+    """Temporary snapshot files left by a process killed while writing one."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if tmp.stat().st_mtime < time.time() - age:
+                tmp.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove
 
 
 def get_article(repo: SupportRepo, slug: str, rev: str = "HEAD") -> Article:

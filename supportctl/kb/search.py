@@ -4,7 +4,10 @@ one-typo tolerance and highlighted snippets.
 Pure: documents come in as plain dataclasses and nothing here reads files or git.
 Analysing a document is the expensive part, so `analyze_document` returns
 JSON-serialisable data that a caller may cache by file blob id and feed back
-through `SearchIndex.from_analyzed`.
+through `SearchIndex.from_analyzed`. Building the index from those analyses still
+costs time proportional to the corpus, so a built index can also be turned into
+plain data with `SearchIndex.snapshot` (for marshal, say) and restored as it is
+with `SearchIndex.from_snapshot`.
 """
 
 from __future__ import annotations
@@ -12,15 +15,16 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sys
 import threading
 import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 __all__ = [
     "Document",
@@ -68,6 +72,8 @@ _FIELDS = ("title", "tags", "body")
 # cached analyses from an older build are recomputed instead of silently mixed in.
 _ANALYZER_VERSION = 1
 _STATE_FORMAT = 1
+# Bump when the internals that `SearchIndex.snapshot` stores change.
+_SNAPSHOT_FORMAT = 1
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -176,10 +182,15 @@ def _prepare(text: str) -> str:
 @lru_cache(maxsize=1 << 17)
 def _analyze_word(raw: str) -> tuple[str, str] | None:
     """(normalised surface form, stem) of one token, or None for a stop word."""
-    surface = raw.casefold().replace("ё", "е").translate(_APOSTROPHES)
+    surface = _surface(raw)
     if surface in _STOP:
         return None
     return surface, _stem(surface)
+
+
+@lru_cache(maxsize=1 << 17)
+def _surface(raw: str) -> str:
+    return raw.casefold().replace("ё", "е").translate(_APOSTROPHES)
 
 
 class _Token(NamedTuple):
@@ -286,9 +297,17 @@ def _valid_analysis(analysis: object) -> bool:
         terms = field.get("terms")
         if not isinstance(terms, Mapping):
             return False
-        if not all(isinstance(k, str) and _is_int(v) for k, v in terms.items()):
+        counts = terms.values()
+        if not (_all_of(terms, str) and _all_of(counts, int) and min(counts, default=0) >= 0):
             return False
-    return all(isinstance(k, str) and isinstance(v, str) for k, v in words.items())
+    return _all_of(words, str) and _all_of(words.values(), str)
+
+
+def _all_of(values: Iterable[object], kind: type) -> bool:
+    # Runs for every word of every cached analysis, so the loop is map/set, not
+    # Python code. Exact types (a bool is not an int here): anything else is analysed
+    # again, which is never wrong.
+    return set(map(type, values)) <= {kind}
 
 
 def _copy_analysis(analysis: Mapping[str, Any]) -> dict[str, Any]:
@@ -391,6 +410,161 @@ class _QueryTerm:
     stem: str
 
 
+class _Postings:
+    """stem -> (document ids, BM25F weights), packed into flat arrays.
+
+    The stems are sorted, so a lookup is a bisect; stem i owns the slice
+    bounds[i]:bounds[i + 1] of `ids` and `weights`. Four flat values hold the whole
+    inverted index, so a snapshot stores them as bytes and restoring them is a copy,
+    not a rebuild.
+    """
+
+    __slots__ = ("bounds", "ids", "stems", "weights")
+
+    def __init__(
+        self, stems: list[str], bounds: array[int], ids: array[int], weights: array[float]
+    ) -> None:
+        self.stems = stems
+        self.bounds = bounds
+        self.ids = ids
+        self.weights = weights
+
+    @classmethod
+    def pack(
+        cls, doc_ids: Mapping[str, array[int]], weights: Mapping[str, array[float]]
+    ) -> _Postings:
+        stems = sorted(doc_ids)
+        bounds = array("q", [0])
+        ids: array[int] = array("i")
+        packed: array[float] = array("d")
+        for stem in stems:
+            ids.extend(doc_ids[stem])
+            packed.extend(weights[stem])
+            bounds.append(len(ids))
+        return cls(stems, bounds, ids, packed)
+
+    def _find(self, stem: str) -> int:
+        i = bisect_left(self.stems, stem)
+        return i if i < len(self.stems) and self.stems[i] == stem else -1
+
+    def __contains__(self, stem: str) -> bool:
+        return self._find(stem) >= 0
+
+    def __getitem__(self, stem: str) -> tuple[array[int], array[float]]:
+        i = self._find(stem)
+        if i < 0:
+            raise KeyError(stem)
+        start, end = self.bounds[i], self.bounds[i + 1]
+        return self.ids[start:end], self.weights[start:end]
+
+    def df(self, stem: str) -> int:
+        """How many documents contain `stem` (0 when none)."""
+        i = self._find(stem)
+        return self.bounds[i + 1] - self.bounds[i] if i >= 0 else 0
+
+
+class _Vocabulary:
+    """stem -> the word forms of the documents that have it ("принтер" -> принтер,
+    принтеры, принтера), with stems sorted for bisect like `_Postings`.
+
+    Snippets use it to find the words of matched stems without stemming every word
+    of a hit again; typo tolerance inverts it.
+    """
+
+    __slots__ = ("stems", "words")
+
+    def __init__(self, stems: list[str], words: list[str]) -> None:
+        self.stems = stems
+        self.words = words  # per stem, its word forms joined by tabs
+
+    @classmethod
+    def pack(cls, words_of: Mapping[str, set[str]]) -> _Vocabulary:
+        stems = sorted(words_of)
+        # Words are tokens: they never hold whitespace.
+        return cls(stems, ["\t".join(sorted(words_of[stem])) for stem in stems])
+
+    def words_for(self, stems: Iterable[str]) -> dict[str, str]:
+        """word form -> stem, for every word form of `stems`."""
+        found: dict[str, str] = {}
+        for stem in stems:
+            i = bisect_left(self.stems, stem)
+            if i < len(self.stems) and self.stems[i] == stem:
+                found.update(dict.fromkeys(self.words[i].split("\t"), stem))
+        return found
+
+    def stems_of(self) -> dict[str, set[str]]:
+        """word form -> its stems."""
+        stems_of: dict[str, set[str]] = {}
+        for stem, words in zip(self.stems, self.words):
+            for word in words.split("\t"):
+                stems_of.setdefault(word, set()).add(stem)
+        return stems_of
+
+
+class _PackedDocuments(Sequence[Document]):
+    """The documents of a restored snapshot, each made when asked for: a search
+    needs the text of its hits only, so 5,000 bodies stay one bytes object."""
+
+    def __init__(
+        self,
+        keys: list[str],
+        titles: list[str],
+        tags: list[tuple[str, ...]],
+        bodies: bytes | memoryview,
+        bounds: array[int],
+    ) -> None:
+        self._keys = keys
+        self._titles = titles
+        self._tags = tags
+        self._bodies = bodies
+        self._bounds = bounds
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @overload
+    def __getitem__(self, i: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Document]: ...
+
+    def __getitem__(self, i: int | slice) -> Document | list[Document]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("document index out of range")
+        body = self._bodies[self._bounds[i] : self._bounds[i + 1]]
+        return Document(self._keys[i], self._titles[i], tuple(self._tags[i]), _decode_text(body))
+
+
+# Lone surrogates cannot be encoded as UTF-8; a Document from a caller may hold one.
+def _encode_text(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _decode_text(raw: bytes | memoryview) -> str:
+    return str(raw, "utf-8", "surrogatepass")
+
+
+def _bytes_like(raw: object) -> bytes | memoryview:
+    if not isinstance(raw, bytes | memoryview):
+        raise TypeError(f"expected bytes, got {type(raw).__name__}")
+    return raw
+
+
+def _array(typecode: str, raw: object) -> array[Any]:
+    values: array[Any] = array(typecode)
+    values.frombytes(_bytes_like(raw))  # ValueError unless whole items
+    return values
+
+
+def _layout() -> tuple[str, int, int, int]:
+    """What packed arrays depend on: a snapshot from another platform is not read."""
+    return (sys.byteorder, array("i").itemsize, array("q").itemsize, array("d").itemsize)
+
+
 class SearchIndex:
     """An in-memory BM25F index over a fixed set of documents."""
 
@@ -415,6 +589,8 @@ class SearchIndex:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-serialisable snapshot: the documents and their analyses."""
+        # An index restored by `from_snapshot` keeps no analyses: they are made again.
+        analyses = self._analyses or [analyze_document(doc) for doc in self._docs]
         return {
             "format": _STATE_FORMAT,
             "analyzer": _analyzer_id(),
@@ -426,7 +602,7 @@ class SearchIndex:
                     "body": doc.body,
                     "analysis": _copy_analysis(analysis),
                 }
-                for doc, analysis in zip(self._docs, self._analyses)
+                for doc, analysis in zip(self._docs, analyses)
             ],
         }
 
@@ -455,25 +631,123 @@ class SearchIndex:
             pairs.append((doc, entry.get("analysis") or {}))
         return cls.from_analyzed(pairs)
 
+    def snapshot(self) -> dict[str, Any]:
+        """The built index as plain data (str, int, bytes, lists, tuples, dicts) for
+        `marshal` or `pickle` — not JSON, it holds bytes. `from_snapshot` restores it
+        in time proportional to its size in bytes, with nothing analysed or rebuilt.
+
+        Only the current process's analyser and platform can read it back.
+        """
+        docs = self._docs
+        bodies = [_encode_text(doc.body) for doc in docs]
+        body_bounds = array("q", [0])
+        for body in bodies:
+            body_bounds.append(body_bounds[-1] + len(body))
+        p = self._postings
+        return {
+            "format": _SNAPSHOT_FORMAT,
+            "analyzer": _analyzer_id(),
+            "layout": _layout(),
+            "keys": list(self._keys),
+            "titles": [doc.title for doc in docs],
+            "tags": [tuple(doc.tags) for doc in docs],
+            "bodies": b"".join(bodies),
+            "body_bounds": body_bounds.tobytes(),
+            "stems": list(p.stems),
+            "bounds": p.bounds.tobytes(),
+            "ids": p.ids.tobytes(),
+            "weights": p.weights.tobytes(),
+            "vocabulary_stems": list(self._vocabulary.stems),
+            "vocabulary_words": list(self._vocabulary.words),
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> SearchIndex:
+        """Restore what `snapshot()` returned, as it was: identical search results.
+
+        Its bytes values may come back as any bytes-like object, such as memoryview
+        slices of a file read once; the document text is then kept as that slice,
+        not copied, and each document is decoded only when a search needs it.
+        Nothing is re-validated item by item: the checks here tell a snapshot of
+        another version, analyser or platform (ValueError) or something that is not
+        a snapshot at all (TypeError, ValueError) — not data altered on purpose. A
+        caller storing snapshots should checksum them.
+        """
+        if not isinstance(data, Mapping):
+            raise TypeError("search index snapshot must be a mapping")
+        if (
+            data.get("format") != _SNAPSHOT_FORMAT
+            or data.get("analyzer") != _analyzer_id()
+            or data.get("layout") != _layout()
+        ):
+            raise ValueError("not a search index snapshot of this version and platform")
+        try:
+            keys = _expect_list(data["keys"])
+            titles = _expect_list(data["titles"])
+            tags = _expect_list(data["tags"])
+            bodies = _bytes_like(data["bodies"])
+            body_bounds = _array("q", data["body_bounds"])
+            stems = _expect_list(data["stems"])
+            postings = _Postings(
+                stems,
+                _array("q", data["bounds"]),
+                _array("i", data["ids"]),
+                _array("d", data["weights"]),
+            )
+            vocabulary = _Vocabulary(
+                _expect_list(data["vocabulary_stems"]), _expect_list(data["vocabulary_words"])
+            )
+        except KeyError as exc:
+            raise ValueError(f"search index snapshot without {exc}") from None
+        n_docs = len(keys)
+        if (
+            len(titles) != n_docs
+            or len(tags) != n_docs
+            or len(body_bounds) != n_docs + 1
+            or body_bounds[0] != 0
+            or body_bounds[-1] != len(bodies)
+            or len(postings.bounds) != len(stems) + 1
+            or postings.bounds[0] != 0
+            or postings.bounds[-1] != len(postings.ids)
+            or len(postings.weights) != len(postings.ids)
+            or len(vocabulary.words) != len(vocabulary.stems)
+        ):
+            raise ValueError("inconsistent search index snapshot")
+        index = cls.__new__(cls)
+        index._keys = keys
+        index._docs = _PackedDocuments(keys, titles, tags, bodies, body_bounds)
+        index._analyses = None
+        index._postings = postings
+        index._idf = {}
+        index._vocabulary = vocabulary
+        index._stems_of = None
+        index._fuzzy = None
+        return index
+
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._keys)
+
+    def document(self, key: str) -> Document:
+        """The document with `key`; KeyError when there is none."""
+        i = bisect_left(self._keys, key)
+        if i == len(self._keys) or self._keys[i] != key:
+            raise KeyError(key)
+        return self._docs[i]
 
     def _build(self, pairs: list[tuple[Document, dict[str, Any]]]) -> None:
         # Document ids follow key order, so "ties broken by key" is "lower id wins"
         # and results do not depend on the order documents were handed in.
         pairs = sorted(pairs, key=lambda pair: pair[0].key)
-        self._docs = [doc for doc, _ in pairs]
-        self._analyses = [analysis for _, analysis in pairs]
-        keys = [doc.key for doc in self._docs]
+        docs = [doc for doc, _ in pairs]
+        analyses = [analysis for _, analysis in pairs]
+        keys = [doc.key for doc in docs]
         if len(set(keys)) != len(keys):
             dupes = sorted(k for k, n in Counter(keys).items() if n > 1)
             raise ValueError(f"duplicate document keys: {', '.join(dupes)}")
 
         n_docs = len(pairs)
         avg_length = {
-            name: sum(a["fields"][name]["length"] for a in self._analyses) / n_docs
-            if n_docs
-            else 0.0
+            name: sum(a["fields"][name]["length"] for a in analyses) / n_docs if n_docs else 0.0
             for name in _FIELDS
         }
         # BM25F: field-normalised, weighted frequencies are summed into one pseudo
@@ -481,8 +755,8 @@ class SearchIndex:
         # depends only on the document, so it is worked out here, not per query.
         doc_ids: dict[str, array[int]] = {}
         weights: dict[str, array[float]] = {}
-        stems_of: dict[str, set[str]] = {}
-        for doc_id, analysis in enumerate(self._analyses):
+        word_stems: set[tuple[str, str]] = set()
+        for doc_id, analysis in enumerate(analyses):
             pseudo_tf: dict[str, float] = {}
             for name in _FIELDS:
                 field = analysis["fields"][name]
@@ -497,33 +771,52 @@ class SearchIndex:
                     weights[stem] = array("d")
                 doc_ids[stem].append(doc_id)
                 weights[stem].append(tf / (K1 + tf))
-            for word, stem in analysis["words"].items():
-                stems_of.setdefault(word, set()).add(stem)
-        # Stems take part in typo matching too: "принтр" is one edit from the stem
-        # "принтер" though two from the only word form present, "принтеры".
-        for stem in doc_ids:
-            stems_of.setdefault(stem, set()).add(stem)
+            # Documents share most of their words: collect distinct pairs first.
+            word_stems.update(analysis["words"].items())
+        words_of: dict[str, set[str]] = {}
+        for word, stem in word_stems:
+            words_of.setdefault(stem, set()).add(word)
 
-        self._postings = {stem: (doc_ids[stem], weights[stem]) for stem in doc_ids}
-        self._idf = {
-            stem: math.log(1.0 + (n_docs - len(ids) + 0.5) / (len(ids) + 0.5))
-            for stem, ids in doc_ids.items()
-        }
-        self._stems_of = stems_of
+        self._keys = keys
+        self._docs: Sequence[Document] = docs
+        self._analyses: list[dict[str, Any]] | None = analyses
+        self._postings = _Postings.pack(doc_ids, weights)
+        self._idf: dict[str, float] = {}
+        self._vocabulary = _Vocabulary.pack(words_of)
+        self._stems_of: dict[str, set[str]] | None = None
         self._fuzzy: _FuzzyVocabulary | None = None
+
+    def _idf_of(self, stem: str) -> float:
+        idf = self._idf.get(stem)
+        if idf is None:
+            n_docs, df = len(self._keys), self._postings.df(stem)
+            idf = self._idf[stem] = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        return idf
+
+    def _word_stems(self) -> dict[str, set[str]]:
+        """Word -> the index stems it stands for, for typo tolerance; made on first need."""
+        if self._stems_of is None:
+            stems_of = self._vocabulary.stems_of()
+            # Stems take part in typo matching too: "принтр" is one edit from the stem
+            # "принтер" though two from the only word form present, "принтеры".
+            for stem in self._postings.stems:
+                stems_of.setdefault(stem, set()).add(stem)
+            self._stems_of = stems_of
+        return self._stems_of
 
     def _near_stems(self, term: _QueryTerm) -> list[str]:
         """Index stems one typo away from a query term missing from the index."""
         letters = term.word.replace("'", "")
         if len(letters) < FUZZY_MIN_LETTERS or not letters.isalpha():
             return []
+        stems_of = self._word_stems()
         if self._fuzzy is None:
             # Built on first need: most queries are spelled right and never pay for it.
-            self._fuzzy = _FuzzyVocabulary(self._stems_of)
+            self._fuzzy = _FuzzyVocabulary(stems_of)
         near = self._fuzzy.near(term.word)
         if len(term.stem) >= _FuzzyVocabulary.MIN_LENGTH:
             near |= self._fuzzy.near(term.stem)
-        return sorted({s for w in near for s in self._stems_of[w] if s in self._postings})
+        return sorted({s for w in near for s in stems_of[w] if s in self._postings})
 
     def search(
         self, query: str, limit: int = 10, highlight: tuple[str, str] = ("«", "»")
@@ -543,7 +836,7 @@ class SearchIndex:
 
         # Scores live in a list indexed by document id: cheaper than a dict in the
         # loops below, which run once per posting.
-        scores = [0.0] * len(self._docs)
+        scores = [0.0] * len(self._keys)
         term_postings: list[list[array[int]]] = []  # per query term, for matched_terms
         highlight_stems: set[str] = set()
         for term in terms:
@@ -551,22 +844,22 @@ class SearchIndex:
                 expansions, penalty = [term.stem], 1.0
             else:
                 expansions, penalty = self._near_stems(term), FUZZY_PENALTY
-            term_postings.append([self._postings[stem][0] for stem in expansions])
+            postings = [self._postings[stem] for stem in expansions]
+            term_postings.append([ids for ids, _ in postings])
             # Only stems a document contains can be found in its text, so one set
             # serves every snippet.
             highlight_stems.update(expansions)
             if len(expansions) == 1:
-                ids, weights = self._postings[expansions[0]]
-                idf = self._idf[expansions[0]] * penalty
+                ids, weights = postings[0]
+                idf = self._idf_of(expansions[0]) * penalty
                 for doc_id, weight in zip(ids, weights):
                     scores[doc_id] += idf * weight
                 continue
             # A typo may be one edit from several words; a document scores for the
             # best of them only, so a misspelling never outweighs a correct word.
             best: dict[int, float] = {}
-            for stem in expansions:
-                ids, weights = self._postings[stem]
-                idf = self._idf[stem] * penalty
+            for stem, (ids, weights) in zip(expansions, postings):
+                idf = self._idf_of(stem) * penalty
                 for doc_id, weight in zip(ids, weights):
                     score = idf * weight
                     if score > best.get(doc_id, 0.0):
@@ -578,11 +871,14 @@ class SearchIndex:
         # is stable: among equal scores the lower id, i.e. the smaller key, comes first.
         matched_ids = (doc_id for doc_id, score in enumerate(scores) if score > 0.0)
         top = heapq.nlargest(limit, matched_ids, key=scores.__getitem__)
+        # Every word of a document is in the vocabulary with its stem, so the words to
+        # mark are known without stemming the text of each hit again.
+        highlight_words = self._vocabulary.words_for(highlight_stems) if top else {}
         return [
             Hit(
-                key=self._docs[doc_id].key,
+                key=self._keys[doc_id],
                 score=scores[doc_id],
-                snippet=_snippet(self._docs[doc_id], highlight_stems, highlight),
+                snippet=_snippet(self._docs[doc_id], highlight_words, highlight),
                 matched_terms=tuple(
                     term.word
                     for term, postings in zip(terms, term_postings)
@@ -614,14 +910,27 @@ def _expect_list(value: object) -> list[Any]:
 # --- Snippets ---------------------------------------------------------------------
 
 
-def _snippet(doc: Document, stems: set[str], highlight: tuple[str, str]) -> str:
+def _snippet(doc: Document, words: Mapping[str, str], highlight: tuple[str, str]) -> str:
+    """`words`: word form -> stem of the words to mark (the same text gave the index
+    its words, so every token of `doc` that has a matched stem is in it)."""
     body = _plain_text(doc.body)
     if body:
         # A title- or tag-only match gets the body's opening: it says more than the
         # title, which the caller shows anyway.
-        return _window(body, [t for t in _tokens(body) if t.stem in stems], highlight)
+        return _window(body, _matches(body, words), highlight)
     title = _SPACES.sub(" ", _prepare(doc.title)).strip()
-    return _window(title, [t for t in _tokens(title) if t.stem in stems], highlight)
+    return _window(title, _matches(title, words), highlight)
+
+
+def _matches(text: str, words: Mapping[str, str]) -> list[_Token]:
+    """The tokens of `text` that are among `words` (stop words never are)."""
+    found = []
+    for m in _TOKEN.finditer(text):
+        surface = _surface(m.group())
+        stem = words.get(surface)
+        if stem is not None:
+            found.append(_Token(surface, stem, m.start(), m.end()))
+    return found
 
 
 def _best_group(matches: list[_Token]) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from supportctl.errors import DataError, NotFound
 from supportctl.kb import catalog
 from supportctl.kb.catalog import get_article, list_articles, load_kb, search_kb, suggest
+from supportctl.kb.search import SearchIndex
 from supportctl.store import SupportRepo
 from tests.conftest import git
 
@@ -166,6 +168,7 @@ def test_analyses_are_cached_by_blob_id(
 
 def test_stale_analysis_in_cache_is_recomputed(kb_repo: SupportRepo) -> None:
     load_kb(kb_repo)
+    (kb_repo.git.state_dir / catalog.SNAPSHOT_NAME).unlink()  # go to the blob cache
     rows = kb_repo.cache.db.execute("SELECT blob FROM blobs WHERE kind='kb'").fetchall()
     kb_repo.cache.put_many(
         "kb", {b: {"fields": {}, "analysis": {"analyzer": "old"}} for (b,) in rows}
@@ -180,3 +183,223 @@ def test_suggest_uses_title_and_description(kb_repo: SupportRepo) -> None:
 
 def test_suggest_with_empty_kb(support_repo: Path) -> None:
     assert suggest(SupportRepo(support_repo), "Касса не печатает чеки") == []
+
+
+# --- the snapshot of the whole KB ---------------------------------------------------
+
+QUERIES = ["касса не печатает чек", "впн після зміни паролю", "SPF record", "пичать", "spam"]
+
+
+def outcome(repo: SupportRepo) -> tuple[Any, ...]:
+    """Everything the KB commands show, to compare a snapshot with a fresh build."""
+    kb = load_kb(repo)
+    return (
+        list(kb.articles.items()),
+        kb.problems,
+        [kb.search(q, limit) for q in QUERIES for limit in (1, 10)],
+        list_articles(repo, "vpn"),
+        suggest(repo, "Касса", "Чек не печатается"),
+    )
+
+
+def snapshot_file(repo: SupportRepo) -> Path:
+    return repo.git.state_dir / catalog.SNAPSHOT_NAME
+
+
+def counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records every KB built from git and the blob cache instead of the snapshot."""
+    builds: list[str] = []
+    real = catalog._load
+
+    def load(repo: SupportRepo, rev: str) -> catalog.KnowledgeBase:
+        builds.append(rev)
+        return real(repo, rev)
+
+    monkeypatch.setattr(catalog, "_load", load)
+    return builds
+
+
+def forbid_rebuilding(repo: SupportRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> Any:
+        raise AssertionError("the KB was rebuilt instead of read from its snapshot")
+
+    monkeypatch.setattr(catalog, "_load", boom)
+    monkeypatch.setattr(repo.git, "ls_tree", boom)
+    monkeypatch.setattr(repo.cache, "get_many", boom)
+    monkeypatch.setattr(SearchIndex, "from_analyzed", boom)
+
+
+@pytest.fixture
+def kb_with_problem(kb_repo: SupportRepo) -> SupportRepo:
+    commit_files(kb_repo.root, {"data/kb/broken.md": "---\ntitle: [x\n---\n"})
+    return kb_repo
+
+
+def test_a_warm_load_reads_only_the_snapshot(
+    kb_with_problem: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = kb_with_problem
+    assert not snapshot_file(repo).exists()
+    cold = outcome(repo)
+    assert cold[1] and cold[2][0]  # a problem to carry over, and hits
+    assert snapshot_file(repo).is_file()
+    forbid_rebuilding(repo, monkeypatch)
+    assert outcome(repo) == cold
+
+
+def test_commits_outside_the_kb_keep_the_snapshot(
+    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = outcome(kb_repo)
+    commit_files(kb_repo.root, {"notes.txt": "not the KB", "data/other/x.md": "no"})
+    forbid_rebuilding(kb_repo, monkeypatch)
+    assert outcome(kb_repo) == cold
+
+
+def test_a_changed_article_replaces_the_snapshot(
+    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = outcome(kb_repo)
+    builds = counting_loads(monkeypatch)
+    commit_files(
+        kb_repo.root,
+        {
+            "data/kb/outgoing-email-spam.md": MAIL.replace("spam", "the junk folder").replace(
+                "DKIM", "DMARC"
+            )
+        },
+    )
+    kb = load_kb(kb_repo)
+    assert len(builds) == 1
+    assert kb.articles["outgoing-email-spam"].title == "Outgoing e-mail lands in the junk folder"
+    assert kb.search("DMARC")[0].slug == "outgoing-email-spam"
+    assert kb.search("DKIM") == []
+    after = outcome(kb_repo)
+    assert after != before
+    # The new snapshot serves the next command.
+    forbid_rebuilding(kb_repo, monkeypatch)
+    assert outcome(kb_repo) == after
+
+
+def test_added_and_removed_articles_replace_the_snapshot(kb_repo: SupportRepo) -> None:
+    load_kb(kb_repo)
+    git(kb_repo.root, "rm", "-q", "data/kb/ne-pratsiuie-vpn.md")
+    commit_files(kb_repo.root, {"data/kb/new-one.md": MAIL.replace("Outgoing", "Incoming")})
+    kb = load_kb(kb_repo)
+    assert list(kb.articles) == ["ne-pechatayutsya-cheki", "new-one", "outgoing-email-spam"]
+    assert [r.slug for r in kb.search("впн після зміни паролю")] == []
+    assert kb.search("incoming")[0].slug == "new-one"
+
+
+def damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "empty":
+        data = b""
+    elif how == "truncated":
+        data = data[: len(data) // 2]
+    elif how == "appended":
+        data += b"\0"
+    elif how == "magic":
+        data = b"X" + data[1:]
+    elif how == "garbage":
+        data = bytes(range(256)) * 40
+    else:  # flip one byte in the marshal data, or in the raw bodies at the end
+        i = len(data) // 3 if how == "flipped-early" else len(data) - 5
+        data = data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1 :]
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["empty", "truncated", "appended", "magic", "garbage", "flipped-early", "flipped-late"],
+)
+def test_a_damaged_snapshot_is_ignored_and_rebuilt(
+    kb_with_problem: SupportRepo, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    repo = kb_with_problem
+    cold = outcome(repo)
+    damage(snapshot_file(repo), how)
+    builds = counting_loads(monkeypatch)
+    assert outcome(repo) == cold
+    assert len(builds) == 1  # rebuilt once, then the new snapshot served the rest
+    monkeypatch.undo()
+    forbid_rebuilding(repo, monkeypatch)
+    assert outcome(repo) == cold
+
+
+def test_a_snapshot_of_another_version_is_ignored(
+    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = outcome(kb_repo)
+    monkeypatch.setattr(catalog, "__version__", "99.0")
+    builds = counting_loads(monkeypatch)
+    assert outcome(kb_repo) == cold
+    assert len(builds) == 1
+
+
+def test_a_snapshot_with_a_stale_index_is_ignored(
+    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = outcome(kb_repo)
+    # Same key, but an index snapshot the SearchIndex rejects (say, another platform).
+    real = SearchIndex.snapshot
+    monkeypatch.setattr(
+        SearchIndex, "snapshot", lambda self: {**real(self), "layout": ("middle", 0, 0, 0)}
+    )
+    snapshot_file(kb_repo).unlink()
+    load_kb(kb_repo)
+    monkeypatch.undo()
+    builds = counting_loads(monkeypatch)
+    assert outcome(kb_repo) == cold
+    assert len(builds) == 1
+
+
+def test_an_unwritable_snapshot_only_costs_speed(
+    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> None:
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    cold = outcome(kb_repo)
+    assert not snapshot_file(kb_repo).exists()
+    assert not list(kb_repo.git.state_dir.glob(".kb-index*"))  # no temporary file left
+    assert outcome(kb_repo) == cold
+
+
+def test_article_order_is_the_same_from_the_snapshot(support_repo: Path) -> None:
+    # data/kb/a-b.md sorts before data/kb/a.md, though the slug "a" sorts first.
+    commit_files(
+        support_repo,
+        {
+            "data/kb/a.md": MAIL,
+            "data/kb/a-b.md": VPN,
+            "data/kb/b.md": PRINTER,
+        },
+    )
+    repo = SupportRepo(support_repo)
+    cold = list(load_kb(repo).articles)
+    assert snapshot_file(repo).is_file()
+    assert list(load_kb(repo).articles) == cold == ["a-b", "a", "b"]
+    assert [a.slug for a in list_articles(repo)[0]] == cold
+
+
+def test_an_empty_kb_has_a_snapshot_too(support_repo: Path) -> None:
+    repo = SupportRepo(support_repo)
+    for _ in range(2):
+        kb = load_kb(repo)
+        assert (dict(kb.articles), kb.problems) == ({}, [])
+        assert suggest(repo, "Касса не печатает чеки") == []
+    assert snapshot_file(repo).is_file()
+
+
+def test_abandoned_temporary_files_are_removed(kb_repo: SupportRepo) -> None:
+    state = kb_repo.git.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    old, recent = state / ".kb-index.marshal.old.tmp", state / ".kb-index.marshal.new.tmp"
+    for tmp in (old, recent):
+        tmp.write_bytes(b"left by a killed process")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    load_kb(kb_repo)
+    assert not old.exists()
+    assert recent.exists()  # perhaps another process is writing it right now

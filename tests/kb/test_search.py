@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import json
+import marshal
 import random
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supportctl.kb.search import (
+    _SPACES,
     FUZZY_PENALTY,
     SNIPPET_WIDTH,
     Document,
@@ -17,6 +20,11 @@ from supportctl.kb.search import (
     _FuzzyVocabulary,
     _get_stemmer,
     _has_ukrainian,
+    _plain_text,
+    _prepare,
+    _QueryTerm,
+    _tokens,
+    _window,
     _within_one_edit,
     analyze,
     analyze_document,
@@ -371,6 +379,149 @@ def test_from_state_rejects_foreign_data() -> None:
         SearchIndex.from_state({"format": 999, "documents": []})
     with pytest.raises(ValueError):
         SearchIndex.from_state({"format": 1, "documents": [{"key": "x", "tags": "ab"}]})
+
+
+# --- snapshots --------------------------------------------------------------------
+
+SNAPSHOT_QUERIES = [
+    "принтер",
+    "принтеры не печатают",
+    "друкує printers",
+    "invoise",  # a typo: typo tolerance works from the restored vocabulary
+    "пинтеры",
+    "ещё счёт",
+    "mail vpn",
+    "nothing-matches-this",
+]
+
+
+def marshalled(data: dict[str, Any]) -> Any:
+    return marshal.loads(marshal.dumps(data))
+
+
+def test_snapshot_restores_an_index_with_identical_results(helpdesk_index: SearchIndex) -> None:
+    restored = SearchIndex.from_snapshot(marshalled(helpdesk_index.snapshot()))
+    assert len(restored) == len(helpdesk_index)
+    for query in SNAPSHOT_QUERIES:
+        for limit in (1, 3, 10):
+            assert restored.search(query, limit) == helpdesk_index.search(query, limit)
+    assert restored.search("принтер", highlight=("<", ">")) == helpdesk_index.search(
+        "принтер", highlight=("<", ">")
+    )
+    assert restored.document("yo") == helpdesk_index.document("yo")
+    # Analyses are not stored; `to_state` makes them again, equal to the originals.
+    assert restored.to_state() == helpdesk_index.to_state()
+    # A restored index snapshots to the same data.
+    assert marshalled(restored.snapshot()) == marshalled(helpdesk_index.snapshot())
+
+
+def test_snapshot_bytes_may_come_back_as_memoryviews(helpdesk_index: SearchIndex) -> None:
+    data = {
+        k: memoryview(v) if isinstance(v, bytes) else v
+        for k, v in marshalled(helpdesk_index.snapshot()).items()
+    }
+    restored = SearchIndex.from_snapshot(data)
+    for query in SNAPSHOT_QUERIES:
+        assert restored.search(query) == helpdesk_index.search(query)
+
+
+def test_snapshot_of_an_empty_index() -> None:
+    restored = SearchIndex.from_snapshot(marshalled(SearchIndex([]).snapshot()))
+    assert len(restored) == 0
+    assert restored.search("принтер") == []
+
+
+def test_snapshot_keeps_text_that_utf8_cannot_encode() -> None:
+    index = SearchIndex([doc("odd", "Принтер \ud800", "Принтер \udfff печатает")])
+    restored = SearchIndex.from_snapshot(marshalled(index.snapshot()))
+    assert restored.document("odd") == index.document("odd")
+    assert restored.search("принтер") == index.search("принтер")
+
+
+def test_document_by_key(helpdesk_index: SearchIndex) -> None:
+    assert helpdesk_index.document("vpn").title == "VPN"
+    with pytest.raises(KeyError):
+        helpdesk_index.document("nope")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"format": 999},
+        {"analyzer": "supportctl.kb/0"},
+        {"layout": ("middle", 3, 7, 9)},
+        {"keys": ["only-one"]},
+        {"ids": b"\x00\x00\x00"},  # not whole items
+        {"bodies": b""},
+        {"vocabulary_words": []},
+        {"weights": "not bytes"},
+    ],
+)
+def test_from_snapshot_rejects_other_versions_and_inconsistent_data(
+    helpdesk_index: SearchIndex, change: dict[str, object]
+) -> None:
+    data = {**helpdesk_index.snapshot(), **change}
+    with pytest.raises((ValueError, TypeError)):
+        SearchIndex.from_snapshot(data)
+
+
+def test_from_snapshot_rejects_foreign_data(helpdesk_index: SearchIndex) -> None:
+    with pytest.raises(TypeError):
+        SearchIndex.from_snapshot([])  # type: ignore[arg-type]
+    data = helpdesk_index.snapshot()
+    del data["stems"]
+    with pytest.raises(ValueError):
+        SearchIndex.from_snapshot(data)
+
+
+def _reference_snippet(document: Document, stems: set[str]) -> str:
+    """Snippets as first written: every token of the text stemmed again."""
+    body = _plain_text(document.body)
+    text = body or _SPACES.sub(" ", _prepare(document.title)).strip()
+    return _window(text, [t for t in _tokens(text) if t.stem in stems], ("«", "»"))
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+snippet_words = st.sampled_from(
+    _words(
+        """Принтер принтеры принтера печатает печатают печать Чек чеки чеков ещё всё счёт
+        счета printer printers printing print Printed mail mailbox не и the п'ять п’ять
+        друкує друкують `код` **жирный** [ссылка](http://x) #"""
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(snippet_words, max_size=4), st.lists(snippet_words, max_size=80)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(snippet_words, min_size=1, max_size=4),
+)
+def test_snippets_and_snapshots_agree_with_the_reference(
+    texts: list[tuple[list[str], list[str]]], query_words: list[str]
+) -> None:
+    index = SearchIndex(
+        [doc(f"d{i}", " ".join(title), " ".join(body)) for i, (title, body) in enumerate(texts)]
+    )
+    query = " ".join(query_words)
+    hits = index.search(query)
+    # The marked stems: each query word's own, or those of the words one typo away.
+    stems: set[str] = set()
+    for token in _tokens(_prepare(query)):
+        if token.stem in index._postings:
+            stems.add(token.stem)
+        else:
+            stems.update(index._near_stems(_QueryTerm(token.surface, token.stem)))
+    for hit in hits:
+        assert hit.snippet == _reference_snippet(index.document(hit.key), stems)
+    restored = SearchIndex.from_snapshot(marshalled(index.snapshot()))
+    assert restored.search(query) == hits
 
 
 # --- properties -------------------------------------------------------------------
