@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,10 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "anna@support.example")
     monkeypatch.setenv("GIT_AUTHOR_DATE", FIXED_DATE)
     monkeypatch.setenv("GIT_COMMITTER_DATE", FIXED_DATE)
+    tmp = home / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # kept drafts land here, not in /tmp
     monkeypatch.delenv("SUPPORTCTL_REPO", raising=False)
     monkeypatch.delenv("SUPPORTCTL_NOW", raising=False)
     state.repo = None
