@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
@@ -88,6 +89,26 @@ def _check_flow_depth(text: str) -> None:
         tokens.close()
 
 
+def _load_checked(text: str) -> Any:
+    # YAML.load() with the graph check between composing and constructing, so each
+    # document is parsed once (the same steps as ruamel's own load()).
+    _RT.doc_infos.append(DocInfo(requested_version=version(_RT.version)))
+    _RT.tags = {}
+    constructor, parser = _RT.get_constructor_parser(text)
+    try:
+        node = constructor.composer.get_single_node()
+        if node is None:
+            return None
+        _check_graph(node)
+        return constructor.construct_document(node)
+    finally:
+        parser.dispose()
+        _RT.reader.reset_reader()
+        _RT.scanner.reset_scanner()
+        # ruamel keeps one entry per document ever loaded; we load one at a time
+        del _RT.doc_infos[:-1]
+
+
 def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Parse YAML text into round-trip objects, or raise YamlProblem."""
     if isinstance(data, bytes):
@@ -106,10 +127,7 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
     try:
         if text.count("[") + text.count("{") > MAX_DEPTH:
             _check_flow_depth(text)
-        node = _RT.compose(text)
-        if node is not None:
-            _check_graph(node)
-        return _RT.load(text)
+        return _load_checked(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
