@@ -82,7 +82,7 @@ def list_tickets(
     """Matching tickets as summaries, plus one problem line per unreadable file."""
     if sort not in SORT_KEYS:
         raise UsageError(f"unknown sort key {sort!r}: expected one of {', '.join(SORT_KEYS)}")
-    views = repo.tickets()
+    views = repo.tickets(fields=LIST_FIELDS)
     problems = [v.error for v in views if v.error]
     rows = [summary(v.data) for v in views if not v.error and filters.match(v.data)]
     if sort == "priority":

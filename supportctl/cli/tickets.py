@@ -187,8 +187,6 @@ def list_(
     if as_json:
         out.emit_json(rows)
         return
-    from tabulate import tabulate
-
     table = [
         [
             r["id"],
@@ -203,10 +201,8 @@ def list_(
         for r in rows
     ]
     out.emit(
-        tabulate(
-            table,
-            headers=["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER", "ASSIGNEE", "TITLE"],
-            tablefmt="plain",
+        out.table(
+            table, ["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER", "ASSIGNEE", "TITLE"]
         )
         if table
         else "no tickets"
