@@ -47,7 +47,7 @@ test: install-test browser
 	$(BIN)/python -m pytest
 
 lint: install-test
-	$(BIN)/python -m pip install -q ruff mypy types-tabulate types-Markdown
+	$(BIN)/python -m pip install -q ruff mypy types-tabulate types-Markdown types-PyYAML
 	$(BIN)/ruff check supportctl
 	$(BIN)/mypy supportctl
 

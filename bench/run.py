@@ -138,8 +138,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     R["cat_file"] = b.median(["git", "cat-file", "-p", "HEAD:data/tickets/0000/SUP-123.yaml"])
     R["log_raw"] = b.median(["git", "log", "--raw", "HEAD"], n=args.cold_repeat)
     fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
-    R["log_sc"] = b.median(["git", "log", "--reverse", "--topo-order", "--raw", "--no-renames", "-z",
-                            "--no-abbrev", fmt, "HEAD", "--", "data"], n=args.cold_repeat)
+    R["log_sc"] = b.median(["git", "log", "--raw", "--no-renames", "-z", "--no-abbrev", fmt, "HEAD", "--"],
+                           n=args.cold_repeat)
 
     say("list cold/warm ...")
     R["list_cold"] = b.median(b.sc("list"), n=args.cold_repeat, prepare=b.drop_cache)

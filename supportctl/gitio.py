@@ -208,19 +208,26 @@ class Repo:
                 return what
         return None
 
-    def log(self, rev: str = "HEAD", paths: Sequence[str] = ("data",)) -> Iterator[RawCommit]:
-        """Stream commits oldest first with trailers and raw changes, in one `git log` pass."""
+    def log(
+        self, rev: str = "HEAD", paths: Sequence[str] = ("data",), *, newest_first: bool = False
+    ) -> Iterator[RawCommit]:
+        """Stream commits with trailers and raw changes, in one `git log` pass.
+
+        Oldest first (parents before children) by default. `newest_first` streams in
+        git's default order instead: output starts at once, while `--reverse` and
+        `--topo-order` make git walk the whole history before printing anything.
+        """
         if self.head() is None:
             return
         fmt = (
             "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
         )
+        order = [] if newest_first else ["--reverse", "--topo-order"]
         proc = self._repo.git.execute(
             [
                 "git",
                 "log",
-                "--reverse",
-                "--topo-order",
+                *order,
                 "--raw",
                 "--no-renames",
                 "-z",

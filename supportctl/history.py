@@ -13,19 +13,20 @@ import contextlib
 import gc
 import json
 import marshal
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from supportctl.errors import GitError
-from supportctl.gitio import ZERO, RawCommit
 from supportctl.events import Event
+from supportctl.gitio import ZERO, RawCommit
 from supportctl.model import TRACKED_FIELDS
 from supportctl.store import SupportRepo, parse_ticket
 
 EVENTS_VERSION = 3
 TICKET_PREFIX = "data/tickets/"
+DATA_PREFIX = "data/"
 
 
 def _none(value: str | None) -> str | None:
@@ -41,16 +42,27 @@ def events_from_trailers(c: RawCommit) -> list[Event]:
     details: dict[str, str] = {}
     for key, value in c.trailers:
         low = key.lower()
-        if low.startswith("from-") or low.startswith("to-"):
+        if low.startswith(("from-", "to-")):
             name = low.split("-", 1)[1]
             if name in TRACKED_FIELDS:
                 old, new = changes.get(name, (None, None))
-                changes[name] = (_none(value), new) if low.startswith("from-") else (old, _none(value))
+                changes[name] = (
+                    (_none(value), new) if low.startswith("from-") else (old, _none(value))
+                )
         elif low not in ("ticket", "action"):
             details[low] = value
     return [
-        Event(c.sha, t, action, c.author_time, c.committer_time, c.author_name, c.author_email,
-              dict(changes), dict(details))
+        Event(
+            c.sha,
+            t,
+            action,
+            c.author_time,
+            c.committer_time,
+            c.author_name,
+            c.author_email,
+            dict(changes),
+            dict(details),
+        )
         for t in tickets
     ]
 
@@ -74,8 +86,15 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
         ticket = str(new.get("id") or old.get("id") or path.rsplit("/", 1)[-1][:-5])
         before, after = _fields(old), _fields(new)
         changes = {k: (before[k], after[k]) for k in TRACKED_FIELDS if before[k] != after[k]}
-        base = dict(sha=c.sha, ticket=ticket, at=c.author_time, committed=c.committer_time,
-                    author=c.author_name, email=c.author_email, manual=True)
+        base = {
+            "sha": c.sha,
+            "ticket": ticket,
+            "at": c.author_time,
+            "committed": c.committer_time,
+            "author": c.author_name,
+            "email": c.author_email,
+            "manual": True,
+        }
         if not old:
             # like the `Channel:` trailer of `supportctl new`: plan rules may match on it
             details = {"channel": str(new["channel"])} if new.get("channel") else {}
@@ -87,7 +106,7 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
         if changes:
             events.append(Event(action=_action_for(changes), changes=changes, **base))  # type: ignore[arg-type]
         old_comments = old.get("comments") or []
-        for comment in (new.get("comments") or [])[len(old_comments):]:
+        for comment in (new.get("comments") or [])[len(old_comments) :]:
             if isinstance(comment, dict):
                 vis = str(comment.get("visibility") or "public")
                 events.append(Event(action="comment", details={"visibility": vis}, **base))  # type: ignore[arg-type]
@@ -97,8 +116,12 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
 def _action_for(changes: dict[str, tuple[str | None, str | None]]) -> str:
     status = changes.get("status")
     if status:
-        return {"in_progress": "reopen" if status[0] in ("resolved", "closed") else "start",
-                "waiting": "wait", "resolved": "resolve", "closed": "close"}.get(status[1] or "", "edit")
+        return {
+            "in_progress": "reopen" if status[0] in ("resolved", "closed") else "start",
+            "waiting": "wait",
+            "resolved": "resolve",
+            "closed": "close",
+        }.get(status[1] or "", "edit")
     if "line" in changes:
         return "escalate"
     if "assignee" in changes:
@@ -140,13 +163,33 @@ def gc_paused() -> Iterator[None]:
 
 
 def _encode(e: Event) -> tuple[Any, ...]:
-    return (e.sha, e.ticket, e.action, _enc_time(e.at), _enc_time(e.committed), e.author, e.email,
-            {k: list(v) for k, v in e.changes.items()}, e.details, e.manual)
+    return (
+        e.sha,
+        e.ticket,
+        e.action,
+        _enc_time(e.at),
+        _enc_time(e.committed),
+        e.author,
+        e.email,
+        {k: list(v) for k, v in e.changes.items()},
+        e.details,
+        e.manual,
+    )
 
 
 def _decode(v: Any) -> Event:
-    return Event(v[0], v[1], v[2], _dec_time(v[3]), _dec_time(v[4]), v[5], v[6],
-                 {k: (x[0], x[1]) for k, x in v[7].items()}, dict(v[8]), bool(v[9]))
+    return Event(
+        v[0],
+        v[1],
+        v[2],
+        _dec_time(v[3]),
+        _dec_time(v[4]),
+        v[5],
+        v[6],
+        {k: (x[0], x[1]) for k, x in v[7].items()},
+        dict(v[8]),
+        bool(v[9]),
+    )
 
 
 class History:
@@ -172,24 +215,33 @@ class History:
         return events
 
     def _scan(self, rev: str) -> list[Event]:
-        out: list[Event] = []
         manual_cache = self.repo.cache
         fresh: list[tuple[str, str]] = []
-        commits = self.repo.git.log(rev, paths=("data",))
+        # Newest first and without a pathspec: git starts printing at once (no walk of
+        # the whole history first, no TREESAME check per commit, no history
+        # simplification that could hide a side branch), and parsing here overlaps
+        # git's work. Commits are put oldest first below.
+        commits = self.repo.git.log(rev, paths=(), newest_first=True)
+        found_by_commit: list[tuple[str, tuple[str, ...], list[Event]]] = []
         for c in self._with_progress(commits):
-            if len(c.parents) > 1:
-                continue  # a merge brings its parents' events, which are in the log themselves
-            found = events_from_trailers(c)
-            if not found and any(p.startswith(TICKET_PREFIX) for p, _, _ in c.changes):
-                found = self._manual(c, manual_cache, fresh)
+            found: list[Event] = []
+            # A merge brings its parents' events, which are in the log themselves; a
+            # commit that changes nothing under data/ is one `git log -- data` leaves out.
+            if len(c.parents) <= 1 and any(p.startswith(DATA_PREFIX) for p, _, _ in c.changes):
+                found = events_from_trailers(c)
+                if not found and any(p.startswith(TICKET_PREFIX) for p, _, _ in c.changes):
+                    found = self._manual(c, manual_cache, fresh)
+            found_by_commit.append((c.sha, c.parents, found))
+        out: list[Event] = []
+        for _, _, found in parents_first(found_by_commit):
             out.extend(found)
         # One transaction for all new hand-edit rows: a commit per row costs an fsync each.
         try:
             if fresh:
                 manual_cache.db.executemany("INSERT OR REPLACE INTO events VALUES (?, ?)", fresh)
                 manual_cache.db.commit()
-        except Exception:
-            pass
+        except sqlite3.Error:
+            pass  # a read-only or busy cache only costs speed
         return out
 
     def _manual(self, c: RawCommit, cache: Any, fresh: list[tuple[str, str]]) -> list[Event]:
@@ -209,8 +261,12 @@ class History:
             return
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        with Progress(SpinnerColumn(), TextColumn("reading history: {task.completed} commits"),
-                      TimeElapsedColumn(), transient=True) as bar:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("reading history: {task.completed} commits"),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
             task = bar.add_task("history", total=None)
             for i, c in enumerate(commits, 1):
                 if i % 500 == 0:
@@ -238,6 +294,42 @@ class History:
             pass
 
 
+def parents_first(
+    newest_first: list[tuple[str, tuple[str, ...], list[Event]]],
+) -> list[tuple[str, tuple[str, ...], list[Event]]]:
+    """Commits listed newest first (git's default order) put oldest first, parents first.
+
+    Reversing is enough unless commit dates are skewed across a merge; then a
+    depth-first walk places every listed parent before its children.
+    """
+    order = newest_first[::-1]
+    by_sha = {item[0]: item for item in order}
+    seen: set[str] = set()
+    for sha, parents, _ in order:
+        if any(p in by_sha and p not in seen for p in parents):
+            break
+        seen.add(sha)
+    else:
+        return order
+    placed: set[str] = set()
+    result = []
+    for item in order:
+        stack = [(item, False)]
+        while stack:
+            (sha, parents, found), expanded = stack.pop()
+            if sha in placed:
+                continue
+            if expanded:
+                placed.add(sha)
+                result.append((sha, parents, found))
+                continue
+            stack.append(((sha, parents, found), True))
+            for p in reversed(parents):
+                if p in by_sha and p not in placed:
+                    stack.append((by_sha[p], False))
+    return result
+
+
 def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
     """Events grouped per ticket, each list in time order (author date, then commit order)."""
     grouped: dict[str, list[Event]] = {}
@@ -249,7 +341,4 @@ def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
 
 
 def load_events(repo: SupportRepo, rev: str = "HEAD") -> list[Event]:
-    try:
-        return History(repo).events(rev)
-    except GitError:
-        raise
+    return History(repo).events(rev)

@@ -38,7 +38,9 @@ def find_root(start: Path | None = None, override: str | None = None) -> Path:
             return folder
         if (folder / ".git").exists():
             break
-    raise NotASupportRepo(f"{here}: not inside a support repo (no {CONFIG_NAME}; see `supportctl init`)")
+    raise NotASupportRepo(
+        f"{here}: not inside a support repo (no {CONFIG_NAME}; see `supportctl init`)"
+    )
 
 
 class BlobCache:
@@ -63,7 +65,9 @@ class BlobCache:
             db.execute("DROP TABLE IF EXISTS blobs")
             db.execute("DROP TABLE IF EXISTS events")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(CACHE_VERSION),))
-        db.execute("CREATE TABLE IF NOT EXISTS blobs (kind TEXT, blob TEXT, data TEXT, PRIMARY KEY (kind, blob))")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS blobs (kind TEXT, blob TEXT, data TEXT, PRIMARY KEY (kind, blob))"
+        )
         db.execute("CREATE TABLE IF NOT EXISTS events (sha TEXT PRIMARY KEY, data TEXT)")
         db.execute("SELECT count(*) FROM blobs").fetchone()
         db.commit()
@@ -100,12 +104,12 @@ class BlobCache:
 def parse_ticket(content: bytes) -> dict[str, Any]:
     """Plain data of a ticket file, or {'__error__': msg, '__line__': n}."""
     try:
-        data = yamlio.load(content)
+        data = yamlio.load_plain(content)
     except yamlio.YamlProblem as exc:
         return {"__error__": exc.message, "__line__": exc.line}
     if not isinstance(data, dict):
         return {"__error__": "expected a mapping of ticket fields", "__line__": 1}
-    return dict(yamlio.plain(data))
+    return data
 
 
 @dataclass
@@ -174,7 +178,9 @@ class SupportRepo:
             data = parsed[blob]
             if "__error__" in data:
                 line = data.get("__line__") or 0
-                views.append(TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}"))
+                views.append(
+                    TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}")
+                )
             else:
                 views.append(TicketView(path, data))
         views.sort(key=lambda v: _id_sort_key(v.id))
@@ -208,13 +214,17 @@ class SupportRepo:
         """Highest ticket number in HEAD and the work tree (shards are listed, not read)."""
         best = 0
         base = self.root / "data" / "tickets"
-        shards = sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
+        shards = (
+            sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
+        )
         for shard in shards[:2]:
             for f in shard.iterdir():
                 stem = f.stem
                 if f.suffix == ".yaml" and "-" in stem and stem.rsplit("-", 1)[1].isdigit():
                     best = max(best, int(stem.rsplit("-", 1)[1]))
-        for path, _ in self.git.ls_tree(f"data/tickets/{shards[0].name}" if shards else "data/tickets"):
+        for path, _ in self.git.ls_tree(
+            f"data/tickets/{shards[0].name}" if shards else "data/tickets"
+        ):
             stem = Path(path).stem
             if "-" in stem and stem.rsplit("-", 1)[1].isdigit():
                 best = max(best, int(stem.rsplit("-", 1)[1]))
@@ -254,12 +264,12 @@ def _project(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 
 def _parse_worklog_file(content: bytes) -> dict[str, Any]:
     try:
-        data = yamlio.load(content)
+        data = yamlio.load_plain(content)
     except yamlio.YamlProblem as exc:
         return {"entries": [], "__error__": exc.message, "__line__": exc.line}
     if not isinstance(data, list):
         return {"entries": [], "__error__": "expected a list of worklog entries", "__line__": 1}
-    return {"entries": [dict(yamlio.plain(e)) for e in data if isinstance(e, dict)]}
+    return {"entries": [e for e in data if isinstance(e, dict)]}
 
 
 def _id_sort_key(ticket_id: str) -> tuple[str, int]:

@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import LiteralScalarString
 from ruamel.yaml.tokens import (
     FlowMappingEndToken,
@@ -139,6 +139,121 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
         raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels") from None
 
 
+class _Slow(Exception):
+    """The fast reader met something only the round-trip reader gets exactly right."""
+
+
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
+# Where libyaml (YAML 1.1) and ruamel (1.2) are known to disagree on what is valid: tabs,
+# the 1.1-only line breaks, CR, directives, anchors, and block scalar headers run into a
+# comment. Such files are left to ruamel.
+_SLOW_TEXT = re.compile(
+    "[\t\r\x85\u2028\u2029]|^%|(?:^|[ \\[{,:?-])&[^ \n]|[|>][-+0-9]*#", re.MULTILINE
+)
+
+try:  # libyaml through PyYAML: ~20x faster than the pure-Python round-trip parser
+    from ruamel.yaml.resolver import VersionedResolver
+    from yaml import MappingNode as _PyMap
+    from yaml import ScalarNode as _PyScalar
+    from yaml import SequenceNode as _PySeq
+    from yaml import YAMLError as _PyYAMLError
+    from yaml.cyaml import CParser as _CParserType  # type: ignore[attr-defined]
+
+    _CParser: type[_CParserType] | None = _CParserType
+except ImportError:  # PyYAML without libyaml: every file takes the round-trip reader
+    _CParser = None
+
+if _CParser is not None:
+    _RESOLVER = VersionedResolver(version=(1, 2))
+
+    class _FastParser(_CParserType):
+        # libyaml composes the node graph; tags are resolved by ruamel's YAML 1.2 rules
+        # (PyYAML's own are YAML 1.1: `yes`, `on`, `010` would mean other things).
+        # `implicit` is False only for the non-specific tag `!`, which is left to ruamel.
+        def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
+            if kind is _PyScalar:
+                if implicit[0]:
+                    return str(_RESOLVER.resolve(ScalarNode, value, implicit))
+                return _STR if implicit[1] else "!"
+            if not implicit:
+                return "!"
+            return _SEQ if kind is _PySeq else _MAP
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
+
+def _plain_node(node: Any, depth: int, seen: set[int]) -> Any:
+    # Plain data of a libyaml node with exactly the values plain(load(...)) gives; anything
+    # else (aliases, merge keys, timestamps, floats, other tags, duplicate keys) goes slow.
+    if depth > MAX_DEPTH or len(seen) > MAX_NODES // 2 or id(node) in seen:
+        raise _Slow
+    seen.add(id(node))
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _MAP and isinstance(node, _PyMap):
+        result: dict[Any, Any] = {}
+        for k, v in node.value:
+            key = _plain_node(k, depth + 1, seen)
+            if isinstance(key, dict | list) or key in result:
+                raise _Slow
+            result[key] = _plain_node(v, depth + 1, seen)
+        return {str(k): v for k, v in result.items()}
+    if tag == _SEQ and isinstance(node, _PySeq):
+        return [_plain_node(v, depth + 1, seen) for v in node.value]
+    if isinstance(node, _PyScalar) and not node.style:  # plain (libyaml: style "" or None)
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return node.value.lower() == "true"
+        if tag == _INT and _DECIMAL.fullmatch(node.value):
+            return int(node.value)
+    raise _Slow
+
+
+def load_plain(data: bytes) -> Any:
+    """plain(load(data)), reading ordinary files with libyaml.
+
+    For reading only (the cache, listings, history); commands that edit a file use
+    load(). Files the fast path is unsure of, and every error, take load() itself, so
+    results and error messages are identical either way.
+    """
+    text = _fast_candidate(data)
+    if text is not None:
+        parser = _FastParser(text)
+        try:
+            node = parser.get_single_node()
+            if isinstance(node, _PyMap | _PySeq):  # a file of ours, not a bare scalar
+                return _plain_node(node, 0, set())
+        except (_Slow, _PyYAMLError, RecursionError):
+            pass
+        finally:
+            parser.dispose()
+    return plain(load(data))
+
+
+def _fast_candidate(data: bytes) -> str | None:
+    if _CParser is None or len(data) > MAX_FILE_BYTES or b"\x00" in data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if text.count("[") + text.count("{") > MAX_DEPTH or _SLOW_TEXT.search(text):
+        return None
+    return text
+
+
 def dump(data: Any) -> bytes:
     buf = io.StringIO()
     _RT.dump(data, buf)
@@ -182,4 +297,8 @@ def plain(data: Any) -> Any:
         return str(data)
     if hasattr(data, "isoformat"):
         return data.isoformat()
+    if isinstance(data, TaggedScalar):  # `!custom x` or `!!str 5`: keep the text
+        return str(data.value)
+    if isinstance(data, bytes | bytearray):  # `!!binary`: not ticket text, shown as text
+        return data.decode("utf-8", "replace")
     return data

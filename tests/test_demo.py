@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from supportctl.demo import build_demo, load_steps
@@ -15,7 +16,7 @@ def test_scenario_is_a_month_in_time_order() -> None:
     steps = load_steps(ROOT / "demo" / "scenario.yaml")
     assert len(steps) > 300
     assert steps[0].at.isoformat().startswith("2026-10-01")
-    assert all(a.at <= b.at for a, b in zip(steps, steps[1:]))
+    assert all(a.at <= b.at for a, b in itertools.pairwise(steps))
 
 
 def test_replay_matches_shipped_data(tmp_path: Path) -> None:

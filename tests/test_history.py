@@ -313,3 +313,64 @@ def test_rewritten_history_gives_fresh_results(support_repo: Path, cli: Cli) -> 
     assert fr["stopped_by"] == git(support_repo, "rev-parse", "HEAD").strip()
     history(support_repo).path.unlink()
     assert metrics(cli)["first_response"] == fr
+
+
+# -- commit order ------------------------------------------------------------------------------
+def test_parents_first_reverses_a_linear_history() -> None:
+    from supportctl.history import parents_first
+
+    newest = [("c", ("b",), []), ("b", ("a",), []), ("a", (), [])]
+    assert [sha for sha, _, _ in parents_first(newest)] == ["a", "b", "c"]
+
+
+def test_parents_first_puts_a_skewed_parent_before_its_child() -> None:
+    from supportctl.history import parents_first
+
+    # git's default order is by commit date: A (dated after its child B) is listed before B
+    newest = [("m", ("b", "c"), []), ("c", ("a",), []), ("a", ("r",), []), ("b", ("a",), []),
+              ("r", (), [])]
+    order = [sha for sha, _, _ in parents_first(newest)]
+    assert sorted(order) == ["a", "b", "c", "m", "r"]
+    for sha, parents, _ in newest:
+        assert all(order.index(p) < order.index(sha) for p in parents)
+
+
+def test_skewed_commit_dates_keep_events_in_commit_order(support_repo: Path, cli: Cli) -> None:
+    main = git(support_repo, "branch", "--show-current").strip()
+    ok(cli("new", "VPN drops", "-c", "acme", "-t", "incident", "-p", "normal"))  # Mon 10:00
+    git(support_repo, "checkout", "-qb", "side")
+    # an agent whose clock ran an hour behind: the commit is dated before its parent
+    ok(cli("comment", "SUP-1", "Looking", env=at("2026-10-05T09:00:00+03:00")))
+    ok(cli("start", "SUP-1", env=at("2026-10-05T09:10:00+03:00")))
+    git(support_repo, "checkout", "-q", main)
+    ok(cli("tag", "SUP-1", "vpn", env=at("2026-10-05T11:00:00+03:00")))
+    git(support_repo, "merge", "-q", "--no-ff", "side", "-m", "Merge side",
+        env=at("2026-10-05T12:00:00+03:00"))
+    parents = dict(line.split(" ", 1) for line in git(support_repo, "log", "--format=%H %P").splitlines())
+    default = git(support_repo, "log", "--format=%H").split()[::-1]
+    # the case at hand: git's date order, reversed, puts the skewed commit before its parent
+    assert any(default.index(p) > default.index(c) for c in default for p in parents[c].split())
+
+    events = history(support_repo).events()
+    shas = list(dict.fromkeys(e.sha for e in events))
+    assert len(shas) == 4
+
+    def ancestors(sha: str) -> set[str]:
+        seen, todo = set(), parents[sha].split()
+        while todo:
+            p = todo.pop()
+            if p not in seen:
+                seen.add(p)
+                todo.extend(parents[p].split())
+        return seen
+
+    for i, sha in enumerate(shas):
+        assert not ancestors(sha) & set(shas[i + 1:])  # every ancestor's events come first
+
+
+def test_commit_outside_data_brings_no_event_even_with_trailers(support_repo: Path, cli: Cli) -> None:
+    ok(cli("new", "VPN drops", "-c", "acme", "-t", "incident", "-p", "normal"))
+    (support_repo / "NOTES.md").write_text("notes\n", encoding="utf-8")
+    git(support_repo, "add", "NOTES.md")
+    git(support_repo, "commit", "-qm", "Notes\n\nTicket: SUP-1\nAction: close")
+    assert [e.action for e in history(support_repo).events()] == ["new"]
