@@ -12,9 +12,12 @@ import fcntl
 import io
 import json
 import os
+import re
+import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,10 +55,15 @@ class RawCommit:
     changes: tuple[tuple[str, str, str], ...]  # (path, old blob, new blob); ZERO when absent
 
 
+_ZONES: dict[str, timezone] = {}
+
+
 def parse_git_time(seconds: str, offset: str) -> datetime:
-    sign = -1 if offset.startswith("-") else 1
-    hours, minutes = int(offset[1:3]), int(offset[3:5])
-    tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    tz = _ZONES.get(offset)
+    if tz is None:
+        sign = -1 if offset.startswith("-") else 1
+        hours, minutes = int(offset[1:3]), int(offset[3:5])
+        tz = _ZONES[offset] = timezone(sign * timedelta(hours=hours, minutes=minutes))
     return datetime.fromtimestamp(int(seconds), tz)
 
 
@@ -183,6 +191,45 @@ class Repo:
     def blob(self, sha: str) -> bytes:
         return bytes(self._repo.git.get_object_data(sha)[3])
 
+    def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """Many blobs through one `git cat-file --batch`, requests written while reading."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin = proc.stdin
+
+        def feed() -> None:
+            with contextlib.suppress(BrokenPipeError):
+                stdin.write("".join(f"{s}\n" for s in wanted).encode())
+            with contextlib.suppress(BrokenPipeError):
+                stdin.close()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        found: dict[str, bytes] = {}
+        try:
+            for sha in wanted:
+                header = proc.stdout.readline().split()
+                if len(header) == 3 and header[1] == b"blob":
+                    found[sha] = proc.stdout.read(int(header[2]) + 1)[:-1]
+                elif len(header) == 3:
+                    proc.stdout.read(int(header[2]) + 1)
+                elif not header:
+                    raise GitError(f"git cat-file stopped before {sha}")
+        finally:
+            writer.join()
+            proc.stdout.close()
+            proc.wait()
+        return found
+
     def file_at(self, rev: str, path: str) -> bytes | None:
         try:
             return bytes(self._repo.git.get_object_data(f"{rev}:{path}")[3])
@@ -219,9 +266,7 @@ class Repo:
         """
         if self.head() is None:
             return
-        fmt = (
-            "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
-        )
+        fmt = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cd%x1f%s%x1f%(trailers:only,unfold)%x1f"
         order = [] if newest_first else ["--reverse", "--topo-order"]
         proc = self._repo.git.execute(
             [
@@ -229,6 +274,7 @@ class Repo:
                 "log",
                 *order,
                 "--raw",
+                "--date=raw",
                 "--no-renames",
                 "-z",
                 "--no-abbrev",
@@ -587,7 +633,11 @@ def _offset_text(altz: int) -> str:
     return f"{sign}{abs(east) // 60:02d}{abs(east) % 60:02d}"
 
 
+_RAW_CHANGE = re.compile(r":\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) [A-Z]\d*\x00([^\x00]*)\x00")
+
+
 def _parse_record(part: str) -> RawCommit:
+    # runs once per commit of the history: kept to a few C-level string operations
     fields = part.split("\x1f")
     sha, parents, an, ae, adate, cdate, subject, trailers_text = fields[:8]
     raw = fields[8] if len(fields) > 8 else ""
@@ -596,27 +646,16 @@ def _parse_record(part: str) -> RawCommit:
         key, sep, value = line.partition(":")
         if sep:
             trailers.append((key.strip(), value.strip()))
-    changes = []
-    tokens = raw.lstrip("\n").split("\0")
-    i = 0
-    while i + 1 < len(tokens):
-        meta = tokens[i].strip()
-        if not meta.startswith(":"):
-            i += 1
-            continue
-        bits = meta.split()
-        changes.append((tokens[i + 1], bits[2], bits[3]))
-        i += 2
-    a_s, _, a_rest = adate.partition(" ")
-    c_s, _, c_rest = cdate.partition(" ")
+    a_s, _, a_off = adate.partition(" ")
+    c_s, _, c_off = cdate.partition(" ")
     return RawCommit(
-        sha=sha.strip(),
-        parents=tuple(parents.split()),
-        author_name=an,
-        author_email=ae,
-        author_time=parse_git_time(a_s, a_rest.split()[-1]),
-        committer_time=parse_git_time(c_s, c_rest.split()[-1]),
-        subject=subject,
-        trailers=tuple(trailers),
-        changes=tuple(changes),
+        sha.strip(),
+        tuple(parents.split()),
+        an,
+        ae,
+        parse_git_time(a_s, a_off),
+        parse_git_time(c_s, c_off),
+        subject,
+        tuple(trailers),
+        tuple((path, old, new) for old, new, path in _RAW_CHANGE.findall(raw)),
     )

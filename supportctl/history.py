@@ -15,16 +15,19 @@ import json
 import marshal
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from supportctl.events import Event
 from supportctl.gitio import ZERO, RawCommit
 from supportctl.model import TRACKED_FIELDS
+from supportctl.sla.engine import settled_at
 from supportctl.store import SupportRepo, parse_ticket
 
-EVENTS_VERSION = 3
+EVENTS_VERSION = 4
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
 
@@ -34,23 +37,26 @@ def _none(value: str | None) -> str | None:
 
 
 def events_from_trailers(c: RawCommit) -> list[Event]:
-    tickets = [v for k, v in c.trailers if k.lower() == "ticket"]
-    if not tickets:
-        return []
-    action = next((v for k, v in c.trailers if k.lower() == "action"), "edit")
+    tickets: list[str] = []
+    action: str | None = None
     changes: dict[str, tuple[str | None, str | None]] = {}
     details: dict[str, str] = {}
-    for key, value in c.trailers:
+    for key, value in c.trailers:  # one pass: this runs for every commit of the history
         low = key.lower()
-        if low.startswith(("from-", "to-")):
-            name = low.split("-", 1)[1]
+        if low == "ticket":
+            tickets.append(value)
+        elif low == "action":
+            action = value if action is None else action
+        elif low.startswith(("from-", "to-")):
+            side, _, name = low.partition("-")
             if name in TRACKED_FIELDS:
                 old, new = changes.get(name, (None, None))
-                changes[name] = (
-                    (_none(value), new) if low.startswith("from-") else (old, _none(value))
-                )
-        elif low not in ("ticket", "action"):
+                changes[name] = (_none(value), new) if side == "from" else (old, _none(value))
+        else:
             details[low] = value
+    if not tickets:
+        return []
+    action = action or "edit"
     return [
         Event(
             c.sha,
@@ -192,27 +198,81 @@ def _decode(v: Any) -> Event:
     )
 
 
+@dataclass(frozen=True)
+class TicketSpan:
+    """What the events cache knows of a ticket without decoding its events (unix times)."""
+
+    first: float  # its earliest event
+    last: float  # its latest event
+    settled: float | None  # when every SLA clock had stopped for good; None: one can still run
+
+
+Keep = Callable[[str, TicketSpan], bool]
+# ticket -> (first, last, settled, marshal of its encoded events with their commit sequence)
+Index = dict[str, tuple[float, float, float | None, bytes]]
+
+
+class CacheCorrupt(Exception):
+    pass
+
+
 class History:
-    """All ticket events reachable from a revision, oldest commit first."""
+    """All ticket events reachable from a revision.
+
+    The cache keeps each ticket's events apart (in time order, with their commit
+    sequence), so a question about one ticket or one month decodes only the tickets
+    it needs.
+    """
 
     def __init__(self, repo: SupportRepo, progress: bool | None = None) -> None:
         self.repo = repo
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.path = repo.git.state_dir / f"events.v{EVENTS_VERSION}.marshal"
 
+    def by_ticket(self, rev: str = "HEAD", keep: Keep | None = None) -> dict[str, list[Event]]:
+        """Events per ticket, each list in time order (author date, then commit order)."""
+        for attempt in (1, 2):
+            index = self._index(rev, rebuild=attempt == 2)
+            try:
+                return {
+                    t: [e for _, e in _decode_ticket(payload)]
+                    for t, (first, last, settled, payload) in index.items()
+                    if keep is None or keep(t, TicketSpan(first, last, settled))
+                }
+            except CacheCorrupt:
+                continue  # a damaged entry: read the history again, never trust it
+        return {}
+
     def events(self, rev: str = "HEAD") -> list[Event]:
+        """Every event, oldest commit first."""
+        for attempt in (1, 2):
+            index = self._index(rev, rebuild=attempt == 2)
+            try:
+                pairs = [p for _, _, _, payload in index.values() for p in _decode_ticket(payload)]
+            except CacheCorrupt:
+                continue
+            pairs.sort(key=lambda p: p[0])
+            return [e for _, e in pairs]
+        return []
+
+    def _index(self, rev: str, rebuild: bool = False) -> Index:
         tip = self.repo.git.rev(rev)
         if tip is None:
-            return []
-        cached_tip, cached = self._load()
+            return {}
+        cached_tip, seq, index = (None, 0, {}) if rebuild else self._load()
         if cached_tip == tip:
-            return cached
+            return index
         if cached_tip and self.repo.git.is_ancestor(cached_tip, tip):
-            events = cached + self._scan(f"{cached_tip}..{tip}")
+            fresh = self._scan(f"{cached_tip}..{tip}")
         else:
-            events = self._scan(tip)
-        self._save(tip, events)
-        return events
+            seq, index, fresh = 0, {}, self._scan(tip)
+        try:
+            seq = _merge(index, fresh, seq)
+        except CacheCorrupt:  # an entry the new events belong to is damaged
+            index = {}
+            seq = _merge(index, self._scan(tip), 0)
+        self._save(tip, seq, index)
+        return index
 
     def _scan(self, rev: str) -> list[Event]:
         manual_cache = self.repo.cache
@@ -223,6 +283,7 @@ class History:
         # git's work. Commits are put oldest first below.
         commits = self.repo.git.log(rev, paths=(), newest_first=True)
         found_by_commit: list[tuple[str, tuple[str, ...], list[Event]]] = []
+        hand_made: list[tuple[RawCommit, list[Event]]] = []  # not in the cache: parsed below
         for c in self._with_progress(commits):
             found: list[Event] = []
             # A merge brings its parents' events, which are in the log themselves; a
@@ -230,8 +291,25 @@ class History:
             if len(c.parents) <= 1 and any(p.startswith(DATA_PREFIX) for p, _, _ in c.changes):
                 found = events_from_trailers(c)
                 if not found and any(p.startswith(TICKET_PREFIX) for p, _, _ in c.changes):
-                    found = self._manual(c, manual_cache, fresh)
+                    cached = self._manual_cached(c.sha, manual_cache)
+                    if cached is None:
+                        hand_made.append((c, found))
+                    else:
+                        found = cached
             found_by_commit.append((c.sha, c.parents, found))
+        if hand_made:
+            # all their ticket blobs in one pipelined `git cat-file --batch`
+            blobs = self.repo.git.blobs(
+                b
+                for c, _ in hand_made
+                for path, old, new in c.changes
+                if path.startswith(TICKET_PREFIX)
+                for b in (old, new)
+                if b != ZERO
+            )
+            for c, found in hand_made:
+                found.extend(events_from_diff(c, lambda b: blobs.get(b) or self.repo.git.blob(b)))
+                fresh.append((c.sha, json.dumps([_encode(e) for e in found], ensure_ascii=False)))
         out: list[Event] = []
         for _, _, found in parents_first(found_by_commit):
             out.extend(found)
@@ -244,16 +322,14 @@ class History:
             pass  # a read-only or busy cache only costs speed
         return out
 
-    def _manual(self, c: RawCommit, cache: Any, fresh: list[tuple[str, str]]) -> list[Event]:
-        row = cache.db.execute("SELECT data FROM events WHERE sha=?", (c.sha,)).fetchone()
+    def _manual_cached(self, sha: str, cache: Any) -> list[Event] | None:
+        row = cache.db.execute("SELECT data FROM events WHERE sha=?", (sha,)).fetchone()
         if row:
             try:
                 return [_decode(v) for v in json.loads(row[0])]
             except (ValueError, IndexError, KeyError, TypeError):
                 pass
-        found = events_from_diff(c, self.repo.git.blob)
-        fresh.append((c.sha, json.dumps([_encode(e) for e in found], ensure_ascii=False)))
-        return found
+        return None
 
     def _with_progress(self, commits: Iterator[RawCommit]) -> Iterable[RawCommit]:
         if not self.progress:
@@ -273,25 +349,76 @@ class History:
                     bar.update(task, completed=i)
                 yield c
 
-    def _load(self) -> tuple[str | None, list[Event]]:
+    def _load(self) -> tuple[str | None, int, Index]:
         try:
-            with open(self.path, "rb") as fh, gc_paused():
-                tip, version, raw = marshal.load(fh)
-                if version != EVENTS_VERSION or not isinstance(tip, str):
-                    return None, []
-                return tip, [_decode(v) for v in raw]
-        except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError):
-            return None, []  # missing or corrupt: rebuild, never trust
+            with open(self.path, "rb") as fh:
+                tip, version, seq, crc, body = marshal.load(fh)
+            if version != EVENTS_VERSION or not isinstance(tip, str) or zlib.crc32(body) != crc:
+                return None, 0, {}
+            with gc_paused():
+                index = marshal.loads(body)
+            if (
+                not isinstance(index, dict)
+                or not isinstance(seq, int)
+                or not all(
+                    isinstance(v, tuple) and len(v) == 4 and isinstance(v[3], bytes)
+                    for v in index.values()
+                )
+            ):
+                return None, 0, {}
+            return tip, seq, index
+        except (OSError, EOFError, ValueError, TypeError):
+            return None, 0, {}  # missing or corrupt: rebuild, never trust
 
-    def _save(self, tip: str, events: list[Event]) -> None:
+    def _save(self, tip: str, seq: int, index: Index) -> None:
         tmp = self.path.with_suffix(".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh, gc_paused():
-                marshal.dump((tip, EVENTS_VERSION, [_encode(e) for e in events]), fh)
+            body = marshal.dumps(index)
+            with open(tmp, "wb") as fh:
+                marshal.dump((tip, EVENTS_VERSION, seq, zlib.crc32(body), body), fh)
             tmp.replace(self.path)
         except OSError:
             pass
+
+
+def _decode_ticket(payload: Any) -> list[tuple[int, Event]]:
+    try:
+        with gc_paused():
+            return [(v[10], _decode(v)) for v in marshal.loads(payload)]
+    except (
+        ValueError,
+        EOFError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+        OverflowError,
+        OSError,
+    ) as exc:
+        raise CacheCorrupt(str(exc)) from None
+
+
+def _merge(index: Index, fresh: list[Event], seq: int) -> int:
+    """Add events (oldest commit first) to the index; returns the next commit sequence."""
+    added: dict[str, list[tuple[int, Event]]] = {}
+    for e in fresh:
+        added.setdefault(e.ticket, []).append((seq, e))
+        seq += 1
+    for ticket, pairs in added.items():
+        if ticket in index:
+            pairs = _decode_ticket(index[ticket][3]) + pairs
+        pairs.sort(key=lambda p: (p[1].at.timestamp(), p[0]))
+        evs = [e for _, e in pairs]
+        settled = settled_at(evs)
+        times = [e.at.timestamp() for e in evs]
+        index[ticket] = (
+            min(times),
+            max(times),
+            settled.timestamp() if settled is not None else None,
+            marshal.dumps([(*_encode(e), n) for n, e in pairs]),
+        )
+    return seq
 
 
 def parents_first(

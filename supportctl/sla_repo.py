@@ -12,7 +12,7 @@ from datetime import datetime
 from supportctl.config import Config
 from supportctl.errors import NotFound
 from supportctl.events import Event
-from supportctl.history import History, events_by_ticket
+from supportctl.history import History, Keep
 from supportctl.sla.engine import Policy, Target, TicketSla, evaluate
 from supportctl.store import SupportRepo
 
@@ -65,10 +65,27 @@ class DeskSla:
 
 
 def desk_sla(
-    repo: SupportRepo, now: datetime, rev: str = "HEAD", only: str | None = None
+    repo: SupportRepo,
+    now: datetime,
+    rev: str = "HEAD",
+    only: str | None = None,
+    period: tuple[datetime, datetime] | None = None,
 ) -> DeskSla:
-    events = History(repo).events(rev)
-    grouped = events_by_ticket(e for e in events if only is None or e.ticket == only)
+    """Every ticket's clocks as of `now`; with `period`, only the tickets that can count in it.
+
+    A ticket cannot count in [since, until) when its first event is at or after `until`
+    (every clock starts at creation), or when all its clocks had stopped for good before
+    `since` (a clock is met or breached no later than its stop).
+    """
+    keep: Keep | None = None
+    if only is not None:
+        keep = lambda t, span: t == only
+    elif period is not None:
+        since, until = period[0].timestamp(), period[1].timestamp()
+        keep = lambda t, span: (
+            span.first < until and (span.settled is None or span.settled >= since)
+        )
+    grouped = History(repo).by_ticket(rev, keep)
     policy = make_policy(repo.config)
     tickets = {tid: evaluate(tid, evs, policy, now) for tid, evs in grouped.items()}
     return DeskSla(tickets, grouped, repo.git.rev(rev))

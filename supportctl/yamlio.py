@@ -172,6 +172,21 @@ except ImportError:  # PyYAML without libyaml: every file takes the round-trip r
 if _CParser is not None:
     _RESOLVER = VersionedResolver(version=(1, 2))
 
+    # ruamel keys its implicit resolvers by first character; any other first character
+    # means a string. Answers for the rest are remembered (statuses, names, numbers repeat).
+    _RESOLVED_FIRST = frozenset(_RESOLVER.versioned_resolver)
+    _RESOLVED: dict[str, str] = {}
+
+    def _resolve_plain(value: str) -> str:
+        if value and value[0] not in _RESOLVED_FIRST:
+            return _STR
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            tag = str(_RESOLVER.resolve(ScalarNode, value, (True, False)))
+            if len(_RESOLVED) < 100_000:
+                _RESOLVED[value] = tag
+        return tag
+
     class _FastParser(_CParserType):
         # libyaml composes the node graph; tags are resolved by ruamel's YAML 1.2 rules
         # (PyYAML's own are YAML 1.1: `yes`, `on`, `010` would mean other things).
@@ -179,7 +194,7 @@ if _CParser is not None:
         def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
             if kind is _PyScalar:
                 if implicit[0]:
-                    return str(_RESOLVER.resolve(ScalarNode, value, implicit))
+                    return _resolve_plain(value or "")
                 return _STR if implicit[1] else "!"
             if not implicit:
                 return "!"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -128,8 +128,10 @@ def status(
     if customer:
         r.config.customer(customer)
     at = parse_now(now)
+    # a ticket open at `at` has a clock that had not stopped for good by then
+    desk = desk_sla(r, at, period=(at, datetime.max.replace(tzinfo=UTC)))
     rows = open_clocks(
-        desk_sla(r, at).tickets.values(), at, customer=customer, at_risk=at_risk, breached=breached
+        desk.tickets.values(), at, customer=customer, at_risk=at_risk, breached=breached
     )
     if as_json:
         out.emit_json(
@@ -216,7 +218,7 @@ def check(
     evaluate_at = min(at, period.until)
     tickets = [
         t
-        for t in desk_sla(r, evaluate_at).tickets.values()
+        for t in desk_sla(r, evaluate_at, period=(period.since, period.until)).tickets.values()
         if not customer or t.attrs.get("customer") == customer
     ]
     result = compliance(tickets, period.since, period.until)

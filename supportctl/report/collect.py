@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from supportctl.history import History, events_by_ticket
+from supportctl.history import History
 from supportctl.periods import Period
 from supportctl.report.data import build_report
 from supportctl.sla.engine import evaluate
@@ -22,7 +22,7 @@ def report_model(
         config.customer(customer)
     head = repo.git.head()
     evaluated_at = min(now, period.until)
-    events = events_by_ticket(History(repo).events())
+    events = History(repo).by_ticket()
     policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
     tickets = {v.id: v.data for v in repo.tickets() if not v.error}

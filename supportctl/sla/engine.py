@@ -164,21 +164,15 @@ def _measure(
     return clock
 
 
-def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime) -> TicketSla:
-    """All clocks of one ticket as of `now`. `events` must be this ticket's, in time order."""
-    states = replay(events)
-    created = next((e.at for e, _ in states if e.action == "new"), events[0].at if events else None)
-    current: dict[str, str | None] = dict.fromkeys(ATTRS)
-    for e, attrs in states:
-        if e.at <= now:
-            current = attrs
-    result = TicketSla(ticket, created, current)
-    if created is None or created > now:
-        return result
+Stop = tuple[datetime, Event]
 
-    def first(
-        pred: Callable[[Event, dict[str, str | None]], bool],
-    ) -> tuple[datetime, Event] | None:
+
+def _stops(
+    states: list[tuple[Event, dict[str, str | None]]], created: datetime, now: datetime
+) -> dict[str, Stop | None]:
+    """The event that stopped each clock as of `now`, None for a clock still able to run."""
+
+    def first(pred: Callable[[Event, dict[str, str | None]], bool]) -> Stop | None:
         return next(
             ((e.at, e) for e, a in states if e.at <= now and e.at >= created and pred(e, a)), None
         )
@@ -186,12 +180,58 @@ def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime
     def resolved(e: Event, a: dict[str, str | None]) -> bool:
         return "status" in e.changes and a["status"] in ("resolved", "closed")
 
-    stops = {
+    # The resolution clock stops at the move that ended the last open stretch; a later
+    # close does not move the stop, a reopen clears it.
+    res_stop: Stop | None = None
+    was_open = True
+    for e, a in states:
+        if e.at > now:
+            break
+        is_open = a["status"] not in ("resolved", "closed")
+        if not is_open and was_open and e.action != "new":
+            res_stop = (e.at, e)
+        elif is_open:
+            res_stop = None
+        was_open = is_open
+    return {
         "first_response": first(lambda e, a: e.public_reply or resolved(e, a)),
         "start_work": first(
             lambda e, a: ("status" in e.changes and a["status"] == "in_progress") or resolved(e, a)
         ),
+        "resolution": res_stop,
     }
+
+
+def _created(states: list[tuple[Event, dict[str, str | None]]]) -> datetime | None:
+    return next((e.at for e, _ in states if e.action == "new"), states[0][0].at if states else None)
+
+
+def settled_at(events: Sequence[Event]) -> datetime | None:
+    """When every clock of the ticket had stopped for good, given all its events; None while
+    one can still run. Clocks are met or breached no later than their stop, so a period
+    starting after this instant counts nothing of this ticket."""
+    states = replay(events)
+    created = _created(states)
+    if created is None:
+        return None
+    stops = _stops(states, created, datetime.max.replace(tzinfo=created.tzinfo))
+    if any(stop is None for stop in stops.values()):
+        return None
+    return max(stop[0] for stop in stops.values() if stop is not None)
+
+
+def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime) -> TicketSla:
+    """All clocks of one ticket as of `now`. `events` must be this ticket's, in time order."""
+    states = replay(events)
+    created = _created(states)
+    current: dict[str, str | None] = dict.fromkeys(ATTRS)
+    for e, attrs in states:
+        if e.at <= now:
+            current = attrs
+    result = TicketSla(ticket, created, current)
+    if created is None or created > now:
+        return result
+    stops = _stops(states, created, now)
     for metric in ("first_response", "start_work"):
         stop = stops[metric]
         attrs_now = current if stop is None else next(a for e, a in states if e is stop[1])
@@ -207,19 +247,7 @@ def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime
         )
 
     res_spans = _spans(states, now, lambda a: a["status"] in COUNTING)
-    # The resolution clock stops at the move that ended the last open stretch; a later
-    # close does not move the stop, a reopen clears it.
-    res_stop: tuple[datetime, Event] | None = None
-    was_open = True
-    for e, a in states:
-        if e.at > now:
-            break
-        is_open = a["status"] not in ("resolved", "closed")
-        if not is_open and was_open and e.action != "new":
-            res_stop = (e.at, e)
-        elif is_open:
-            res_stop = None
-        was_open = is_open
+    res_stop = stops["resolution"]
     # like the other clocks, a stopped clock keeps the target in force at its stop: a later
     # edit (a priority fixed on a closed ticket) does not re-judge it
     res_attrs = current if res_stop is None else next(a for e, a in states if e is res_stop[1])
