@@ -6,6 +6,7 @@ a hand edit is committed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -42,14 +43,21 @@ def _rel(repo: SupportRepo, path: Path) -> str:
     return path.relative_to(repo.root).as_posix()
 
 
-def _load(path: Path, rel: str, problems: list[Problem]) -> Any:
+def _checked(path: Path, rel: str, check: Callable[[Any], list[Problem]]) -> list[Problem]:
+    """Problems of one file: checked on libyaml's plain data first (fast), and only when
+    that finds something, again on the round-trip data, which knows each key's line."""
     try:
-        return yamlio.load(path.read_bytes())
-    except yamlio.YamlProblem as exc:
-        problems.append(Problem(rel, exc.line, exc.message))
+        content = path.read_bytes()
     except OSError as exc:
-        problems.append(Problem(rel, 0, f"cannot read: {exc.strerror}"))
-    return None
+        return [Problem(rel, 0, f"cannot read: {exc.strerror}")]
+    done, plain_data = yamlio.load_fast(content)
+    if done and not check(plain_data):
+        return []
+    try:
+        data = yamlio.load(content)
+    except yamlio.YamlProblem as exc:
+        return [Problem(rel, exc.line, exc.message)]
+    return check(data)
 
 
 def _is_time(value: Any) -> bool:
@@ -178,13 +186,18 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
     known = {p.stem for p in tickets}
     for path in tickets:
         rel = _rel(repo, path)
-        data = _load(path, rel, problems)
-        if data is not None:
-            problems += check_ticket(data, rel, config, known)
+
+        def ticket(data: Any, rel: str = rel) -> list[Problem]:
+            return [] if data is None else check_ticket(data, rel, config, known)
+
+        problems += _checked(path, rel, ticket)
     for path in sorted((repo.root / "data" / "worklogs").rglob("*.yaml")):
         rel = _rel(repo, path)
-        data = _load(path, rel, problems)
-        problems += check_worklog(data, rel, known)
+
+        def worklog(data: Any, rel: str = rel) -> list[Problem]:
+            return check_worklog(data, rel, known)
+
+        problems += _checked(path, rel, worklog)
     for path in sorted((repo.root / "data" / "kb").glob("*.md")):
         problems += check_article(path.read_bytes(), _rel(repo, path))
     return problems

@@ -243,18 +243,25 @@ def load_plain(data: bytes) -> Any:
     load(). Files the fast path is unsure of, and every error, take load() itself, so
     results and error messages are identical either way.
     """
+    done, value = load_fast(data)
+    return value if done else plain(load(data))
+
+
+def load_fast(data: bytes) -> tuple[bool, Any]:
+    """(True, plain data) when libyaml read the file; (False, None) when it must be left to
+    load(): unusual content, or an error (whose message and line load() gives)."""
     text = _fast_candidate(data)
     if text is not None:
         parser = _FastParser(text)
         try:
             node = parser.get_single_node()
             if isinstance(node, _PyMap | _PySeq):  # a file of ours, not a bare scalar
-                return _plain_node(node, 0, set())
+                return True, _plain_node(node, 0, set())
         except (_Slow, _PyYAMLError, RecursionError):
             pass
         finally:
             parser.dispose()
-    return plain(load(data))
+    return False, None
 
 
 def _fast_candidate(data: bytes) -> str | None:
