@@ -145,7 +145,8 @@ class SupportRepo:
     def _parsed(self, kind: str, entries: list[tuple[str, str]], parse: Any) -> dict[str, Any]:
         cached = self.cache.get_many(kind, (b for _, b in entries))
         missing = {b for _, b in entries if b not in cached}
-        fresh = {b: parse(self.git.blob(b)) for b in missing}
+        contents = self.git.blobs(missing) if len(missing) > 1 else {}
+        fresh = {b: parse(contents.get(b) or self.git.blob(b)) for b in missing}
         self.cache.put_many(kind, fresh)
         cached.update(fresh)
         return cached
