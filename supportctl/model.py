@@ -207,3 +207,15 @@ class TicketView:
     @property
     def id(self) -> str:
         return str(self.data.get("id", ""))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one file, as `path:line: message` (validate, unreadable KB files)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"

@@ -7,7 +7,6 @@ a hand edit is committed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,22 +20,13 @@ from supportctl.model import (
     PRIORITIES,
     STATUSES,
     TYPES,
+    Problem,
     normalize_id,
     ticket_path,
 )
 from supportctl.store import SupportRepo
 
 REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 def _rel(repo: SupportRepo, path: Path) -> str:

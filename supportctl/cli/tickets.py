@@ -13,6 +13,7 @@ from supportctl.cli import app
 from supportctl.cli.common import parse_day, parse_when, read_text_input, repo
 from supportctl.durations import format_duration, parse_duration
 from supportctl.errors import UsageError, ValidationFailed
+from supportctl.model import TICKET_KEYS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[
@@ -232,21 +233,17 @@ def show(
     out.emit(_format_ticket(record))
 
 
+# the one-value fields, in file order; the rest have their own lines below
+_SHOWN_FIELDS = tuple(
+    k
+    for k in TICKET_KEYS
+    if k not in ("id", "title", "tags", "description", "links", "resolution", "comments")
+)
+
+
 def _format_ticket(t: dict[str, Any]) -> str:
     lines = [f"{t['id']}: {t.get('title')}", ""]
-    for key in (
-        "customer",
-        "type",
-        "priority",
-        "class",
-        "channel",
-        "reporter",
-        "status",
-        "line",
-        "assignee",
-        "created",
-        "kb",
-    ):
+    for key in _SHOWN_FIELDS:
         if t.get(key):
             lines.append(f"  {key + ':':<10} {t[key]}")
     if t.get("tags"):

@@ -44,6 +44,7 @@ from supportctl.kb.articles import (
     slug_of_path,
 )
 from supportctl.kb.search import Document, Hit, SearchIndex, analyze, analyze_document
+from supportctl.model import Problem
 from supportctl.store import CACHE_VERSION, SupportRepo
 
 CACHE_KIND = "kb"
@@ -57,18 +58,6 @@ _SIZES = struct.Struct("<QQQI")
 # Markdown bold: the snippet text has no `*` of its own (markup is stripped), while
 # «» and quotes are everyday punctuation in Russian and Ukrainian articles.
 HIGHLIGHT = ("**", "**")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """An unreadable KB file: reported, then skipped."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass(frozen=True)
