@@ -100,13 +100,39 @@ def _load_checked(text: str) -> Any:
         if node is None:
             return None
         _check_graph(node)
-        return constructor.construct_document(node)
+        try:
+            return constructor.construct_document(node)
+        except (ValueError, OverflowError) as exc:
+            # a well-formed scalar that is not a value, e.g. the date 2026-13-01
+            line, value = _bad_scalar(constructor, node)
+            detail = f" {value!r}" if value is not None else ""
+            raise YamlProblem(f"invalid value{detail}: {exc}", line) from None
     finally:
         parser.dispose()
         _RT.reader.reset_reader()
         _RT.scanner.reset_scanner()
         # ruamel keeps one entry per document ever loaded; we load one at a time
         del _RT.doc_infos[:-1]
+
+
+def _bad_scalar(constructor: Any, root: Node) -> tuple[int, str | None]:
+    """Line and text of the first scalar that cannot be constructed (0, None if none)."""
+    # the failed construction left its half-built objects behind
+    constructor.constructed_objects.clear()
+    constructor.recursive_objects.clear()
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ScalarNode):
+            try:
+                constructor.construct_object(n, deep=True)
+            except (ValueError, OverflowError):
+                return n.start_mark.line + 1, str(n.value)
+        elif isinstance(n, SequenceNode):
+            stack.extend(reversed(n.value))
+        elif isinstance(n, MappingNode):
+            stack.extend(x for k, v in reversed(n.value) for x in (v, k))
+    return 0, None
 
 
 def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:

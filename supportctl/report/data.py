@@ -8,6 +8,7 @@ any other customer enters the model.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -282,21 +283,30 @@ def _num(ticket: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def _recurring(tickets: dict[str, dict[str, Any]], period: Period) -> dict[str, Any]:
-    relevant = {tid: t for tid, t in tickets.items()}
+def _recurring(
+    tickets: dict[str, dict[str, Any]], events: dict[str, list[Event]], period: Period
+) -> dict[str, Any]:
+    """Duplicate threads and shared KB articles and tags among the tickets active in the
+    period. A thread's root may be an older ticket of the same section; a link to a ticket
+    outside the section (another customer's) is not followed."""
+    pool = {
+        tid: t
+        for tid, t in tickets.items()
+        if any(e.action == "new" and e.at < period.until for e in events.get(tid, ()))
+    }
+    relevant = {
+        tid: t for tid, t in pool.items() if any(_in(e.at, period) for e in events.get(tid, ()))
+    }
     threads: dict[str, list[str]] = defaultdict(list)
     for tid, t in relevant.items():
-        root = (t.get("links") or {}).get("duplicate_of")
-        if root:
-            seen = {tid}
-            while (
-                root in relevant
-                and (relevant[root].get("links") or {}).get("duplicate_of")
-                and root not in seen
-            ):
-                seen.add(root)
-                root = relevant[root]["links"]["duplicate_of"]
-            threads[str(root)].append(tid)
+        root, seen = tid, {tid}
+        target = (t.get("links") or {}).get("duplicate_of")
+        while target and str(target) in pool and str(target) not in seen:
+            root = str(target)
+            seen.add(root)
+            target = (pool[root].get("links") or {}).get("duplicate_of")
+        if root != tid:
+            threads[root].append(tid)
     by_kb: dict[str, list[str]] = defaultdict(list)
     by_tag: dict[str, list[str]] = defaultdict(list)
     for tid, t in relevant.items():
@@ -320,7 +330,7 @@ def _recurring(tickets: dict[str, dict[str, Any]], period: Period) -> dict[str, 
         thread_rows.append(
             {
                 "root": root,
-                "title": str((relevant.get(root) or {}).get("title") or ""),
+                "title": str((pool.get(root) or {}).get("title") or ""),
                 "count": len(members),
                 "tickets": members,
             }
@@ -329,7 +339,13 @@ def _recurring(tickets: dict[str, dict[str, Any]], period: Period) -> dict[str, 
     return {"threads": thread_rows, "kb": rows(by_kb, "slug", 2), "tags": rows(by_tag, "tag", 2)}
 
 
-def _event_detail(e: Event) -> str:
+def _event_detail(e: Event, hide: Any = None) -> str:
+    """What an audit row says of an event; `hide` masks ticket ids outside the section."""
+    text = _event_text(e)
+    return hide(text) if hide is not None else text
+
+
+def _event_text(e: Event) -> str:
     parts = [
         f"{k} {old or '-'} → {new or '-'}"
         for k, (old, new) in e.changes.items()
@@ -359,6 +375,7 @@ def _audit(
     tz: ZoneInfo,
     tolerance: int,
     agent_names: dict[str, str],
+    hide: Any = None,
 ) -> dict[str, Any]:
     rows = []
     for evs in events.values():
@@ -372,7 +389,7 @@ def _audit(
                     "agent": agent_names.get(e.email.lower(), e.author),
                     "ticket": e.ticket,
                     "action": e.action,
-                    "detail": _event_detail(e),
+                    "detail": _event_detail(e, hide),
                     "commit": e.sha,
                     "backdated_seconds": back if back > tolerance else 0,
                     "manual": e.manual,
@@ -471,6 +488,11 @@ def build_section(
     evs = {tid: v for tid, v in events.items() if tid in mine}
     my_slas = {tid: s for tid, s in slas.items() if tid in mine}
     my_tickets = {tid: t for tid, t in tickets.items() if tid in mine}
+    ids = re.compile(rf"\b{re.escape(config.id_prefix)}-\d+\b")
+
+    def hide(text: str) -> str:  # e.g. another customer's ticket is never named
+        return ids.sub(lambda m: m[0] if m[0] in mine else "(a ticket not in this report)", text)
+
     current = summary(evs, period)
     previous = summary(evs, period.previous())
     sla = _sla_section(list(my_slas.values()), period, tz)
@@ -486,10 +508,10 @@ def build_section(
         "time": _time_section(
             config, logs, ticket_customer, period, customers, breaches, agent_names
         ),
-        "recurring": _recurring(my_tickets, period),
+        "recurring": _recurring(my_tickets, evs, period),
         "daily": _daily(evs, period, tz),
         "tickets": _requests(evs, my_slas, my_tickets, period, tz),
-        "audit": _audit(evs, period, tz, config.backdate_tolerance, agent_names),
+        "audit": _audit(evs, period, tz, config.backdate_tolerance, agent_names, hide),
     }
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.report.conftest import _at
+
 GOLDEN = Path(__file__).parent / "golden"
 NOW = "2026-11-15T12:00:00+03:00"
 
@@ -84,11 +86,41 @@ def test_customer_report_shows_nothing_of_others(october_desk: Path, cli) -> Non
         assert "SUP-2" in text
 
 
+def test_links_across_customers_name_no_other_ticket(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _at(cli, "2026-10-21T10:00:00+03:00", "link", "SUP-2", "--duplicate-of", "SUP-1")
+    _at(cli, "2026-10-21T10:05:00+03:00", "link", "SUP-3", "--related", "SUP-2")
+    for fmt in ("md", "json", "html"):
+        globex = _report(cli, "--customer", "globex", "--format", fmt)
+        assert "SUP-1" not in globex and "SUP-3" not in globex, fmt
+        assert "(a ticket not in this report)" in globex
+        acme = _report(cli, "--customer", "acme", "--format", fmt)
+        assert "SUP-2" not in acme, fmt
+    desk = json.loads(_report(cli, "--format", "json"))
+    details = [e["detail"] for e in desk["audit"]["events"] if e["action"] == "link"]
+    assert "duplicate_of SUP-1" in " ".join(details)  # the desk-wide report names them all
+    globex = json.loads(_report(cli, "--customer", "globex", "--format", "json"))
+    assert globex["recurring"]["threads"] == []  # a thread is never followed into another customer
+
+
+def test_recurring_problems_are_those_of_the_period(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _at(cli, "2026-11-03T10:00:00+03:00", "new", "Checkout 500 again", "--customer", "acme",
+        "--type", "incident", "--priority", "high", "--tag", "checkout")
+    _at(cli, "2026-11-03T10:05:00+03:00", "link", "SUP-4", "--duplicate-of", "SUP-3")
+    october = json.loads(_report(cli, "--format", "json"))["recurring"]
+    assert october["threads"][0]["tickets"] == ["SUP-1", "SUP-3"]
+    assert october["tags"][0] == {"tag": "checkout", "count": 2, "tickets": ["SUP-1", "SUP-3"]}
+    november = json.loads(_report(cli, "--month", "2026-11", "--format", "json", "--now",
+                                  "2026-12-01T00:00:00+03:00"))["recurring"]
+    # SUP-3 (a comment in November) and SUP-4 are active; the thread's root SUP-1 is older
+    assert november["threads"][0]["tickets"] == ["SUP-1", "SUP-3", "SUP-4"]
+
+
 def test_same_commit_same_bytes(october_desk: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     for fmt in ("md", "html", "json"):
         a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
         assert cli("report", "--month", "2026-10", "--format", fmt, "-o", str(a), "--now", NOW).exit_code == 0
-        assert cli("report", "--month", "2026-10", "--format", fmt, "-o", str(b)).exit_code == 0
+        assert cli("report", "--month", "2026-10", "--format", fmt, "-o", str(b), "--now",
+                   "2026-12-24T08:00:00+00:00").exit_code == 0
         assert a.read_bytes() == b.read_bytes()
     head = (october_desk / ".git").exists()
     assert head
