@@ -17,7 +17,7 @@ from typing import Any
 from supportctl import actions, yamlio
 from supportctl.config import CONFIG_NAME
 from supportctl.durations import parse_duration
-from supportctl.errors import ConfigError, UsageError
+from supportctl.errors import ConfigError, SupportctlError, UsageError
 from supportctl.initrepo import init_repo
 from supportctl.store import SupportRepo
 
@@ -155,11 +155,28 @@ def _link(
     raise UsageError(f"link without a target in {tid}")
 
 
+DEMO_MARK = ".git/supportctl-demo"
+
+
 def build_demo(
     source: Path, target: Path, progress: Callable[[int, int], None] | None = None
 ) -> SupportRepo:
-    """Make `target` a fresh support repo from the desk in `source` and replay its scenario."""
+    """Make `target` a fresh support repo from the desk in `source` and replay its scenario.
+
+    An existing `target` is replaced only when it is empty or a demo built here before
+    (marked under its .git); anything else is refused, never deleted.
+    """
     if target.exists():
+        earlier_demo = (target / DEMO_MARK).is_file() or (
+            (target / ".git").is_dir()
+            and (target / CONFIG_NAME).is_file()
+            and (target / CONFIG_NAME).read_bytes() == (source / CONFIG_NAME).read_bytes()
+        )
+        if not target.is_dir() or (any(target.iterdir()) and not earlier_demo):
+            raise UsageError(
+                f"{target} exists and is not a demo repo built by supportctl; "
+                "refusing to replace it (choose another folder)"
+            )
         shutil.rmtree(target)
     target.mkdir(parents=True)
     config = yamlio.load((source / CONFIG_NAME).read_bytes())
@@ -171,6 +188,7 @@ def build_demo(
         os.environ.update(_as_agent({}, "desk-admin", start))
         os.environ["GIT_AUTHOR_NAME"] = os.environ["GIT_COMMITTER_NAME"] = "Desk Admin"
         init_repo(target)
+        (target / DEMO_MARK).write_text("built by supportctl.demo; may be replaced\n")
         repo = SupportRepo(target)
         files: dict[str, bytes | None] = {CONFIG_NAME: (source / CONFIG_NAME).read_bytes()}
         for kb in sorted((source / "data" / "kb").glob("*.md")):
@@ -204,11 +222,19 @@ def build_demo(
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m supportctl.demo [TARGET]`: build the demo repo (used by `make demo`)."""
+    import argparse
     import sys
 
-    args = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m supportctl.demo",
+        description="Build a throwaway support repo by replaying the shipped demo month.",
+    )
+    parser.add_argument(
+        "target", nargs="?", default="build/demo", help="folder to build in (default build/demo)"
+    )
+    args = parser.parse_args(argv)
     source = Path(__file__).resolve().parent.parent
-    target = Path(args[0] if args else "build/demo").resolve()
+    target = Path(args.target).resolve()
     steps = len(load_steps(source / "demo" / "scenario.yaml"))
 
     tty = sys.stderr.isatty()
@@ -219,7 +245,11 @@ def main(argv: list[str] | None = None) -> int:
             if i == total:
                 sys.stderr.write("\n")
 
-    build_demo(source, target, progress)
+    try:
+        build_demo(source, target, progress)
+    except SupportctlError as exc:
+        sys.stderr.write(f"supportctl: error: {exc}\n")
+        return exc.exit_code
     print(f"demo support repo: {target} ({steps} actions replayed)")
     return 0
 

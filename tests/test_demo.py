@@ -31,3 +31,34 @@ def test_replay_matches_shipped_data(tmp_path: Path) -> None:
         assert replayed[path] == content, f"{path} differs: regenerate with `make demo-data`"
     log = SupportRepo(repo.root).git.run("log", "--format=%s").splitlines()
     assert len(log) > 400
+
+
+def test_demo_never_replaces_a_folder_it_did_not_build(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from supportctl import demo
+    from supportctl.errors import UsageError
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(UsageError, match="not a demo repo"):
+        build_demo(ROOT, mine)
+    assert (mine / "notes.txt").read_text() == "keep me"
+
+    monkeypatch.setattr(demo, "load_steps", lambda path: [])  # set-up commit only: fast
+    first = build_demo(ROOT, tmp_path / "demo")
+    (first.root / "scratch.txt").write_text("from the last run")
+    again = build_demo(ROOT, tmp_path / "demo")  # an earlier demo is replaced
+    assert not (again.root / "scratch.txt").exists()
+
+
+def test_demo_entry_point_has_help(capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from supportctl import demo
+
+    with pytest.raises(SystemExit) as exc:
+        demo.main(["--help"])
+    assert exc.value.code == 0
+    assert "usage: python -m supportctl.demo" in capsys.readouterr().out
