@@ -183,7 +183,7 @@ def new_ticket(
     assignee: str | None = None,
     at: datetime | None = None,
 ) -> ActionResult:
-    title = clean_line(title, what="title")
+    title = clean_line(title, what="title", one_line=True)
     repo.config.customer(customer)
     type_ = check_choice(type, TYPES, "type")
     priority = check_choice(priority, PRIORITIES, "priority")
@@ -538,7 +538,7 @@ def edit(
                 f"cannot edit {key!r}: editable fields are {', '.join(EDITABLE_FIELDS)}"
             )
         if key == "title":
-            clean[key] = clean_line(value, what="title")
+            clean[key] = clean_line(value, what="title", one_line=True)
         elif key == "priority":
             clean[key] = check_choice(value, PRIORITIES, "priority")
         elif key == "type":

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import git
 from gitdb.base import IStream
 
-from supportctl.errors import GitError
+from supportctl.errors import GitError, UsageError
 
 ZERO = "0" * 40
 LOCK_TIMEOUT = 60.0
@@ -151,7 +151,11 @@ class Repo:
         """The author identity git would use, refusing to guess one from the host name."""
         try:
             out = self.run("-c", "user.useConfigOnly=true", "var", "GIT_AUTHOR_IDENT").strip()
-        except GitError:
+        except GitError as exc:
+            if "date" in exc.message:  # e.g. a GIT_AUTHOR_DATE git cannot read
+                bad = os.environ.get("GIT_AUTHOR_DATE", "")
+                detail = exc.message.rpartition("fatal: ")[2]
+                raise UsageError(f"bad GIT_AUTHOR_DATE {bad!r}: {detail}") from None
             raise GitError(
                 "no git identity: run `git config user.name NAME` and `git config user.email EMAIL`"
             ) from None

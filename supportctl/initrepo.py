@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,7 +31,23 @@ def example_config() -> bytes:
 
 
 def init_repo(path: Path) -> InitResult:
-    """Create the layout; commit only what is missing. Running it twice is harmless."""
+    """Create the layout; commit only what is missing. Running it twice is harmless.
+
+    When it fails (no git identity, a merge in progress...), a folder or `.git` it created
+    is removed again: the path is left as it was.
+    """
+    existed, had_git = path.exists(), (path / ".git").exists()
+    try:
+        return _init(path)
+    except BaseException:
+        if not existed:
+            shutil.rmtree(path, ignore_errors=True)
+        elif not had_git:
+            shutil.rmtree(path / ".git", ignore_errors=True)
+        raise
+
+
+def _init(path: Path) -> InitResult:
     repo = Repo.init(path)
     files: dict[str, bytes | None] = {}
     if not (path / CONFIG_NAME).exists():
@@ -46,7 +63,10 @@ def init_repo(path: Path) -> InitResult:
     busy = repo.operation_in_progress()
     if busy:
         raise GitError(f"{busy} is in progress in {path}; finish or abort it first")
-    dirty = repo.dirty(list(files))
+    # a .gitkeep deleted from the work tree is simply put back
+    dirty = [
+        d for d in repo.dirty(list(files)) if not d.endswith("/.gitkeep") or (path / d).exists()
+    ]
     if dirty:
         raise GitError(f"{dirty[0]} has uncommitted changes; commit or remove it first")
     with repo.lock():

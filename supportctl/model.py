@@ -96,8 +96,16 @@ def author_slug(email: str) -> str:
     return slug[:80] or "unknown"
 
 
-def clean_line(text: str, *, what: str, limit: int = MAX_TITLE) -> str:
-    """One-line text for titles, reasons and names: control characters become spaces."""
+LINE_BREAKS = ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def clean_line(text: str, *, what: str, limit: int = MAX_TITLE, one_line: bool = False) -> str:
+    """One-line text for titles, reasons and names: control characters become spaces.
+
+    With `one_line` (titles), text holding a line break is refused rather than joined:
+    a title is one line, and a pasted paragraph is more likely a mistake."""
+    if one_line and any(b in text for b in LINE_BREAKS):
+        raise UsageError(f"{what} must be one line (it contains a line break)")
     if len(text) > max(limit, MAX_TEXT):
         # Report the real limit, not the generous pre-cleaning cap.
         raise UsageError(f"{what} is too long ({len(text)} characters, at most {limit})")

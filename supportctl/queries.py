@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from supportctl.errors import UsageError
-from supportctl.model import PRIORITIES, STATUSES, TYPES, TicketView
+from supportctl.model import PRIORITIES, STATUSES, TICKET_KEYS, TYPES, TicketView
 from supportctl.store import SupportRepo
 
 SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
@@ -107,11 +107,14 @@ def list_tickets(
 
 
 def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
-    """Everything `show` prints: the ticket file's content, its worklogs and back-links."""
+    """Everything `show` prints: the ticket file's content (every field of a ticket file
+    present, null when unset), its worklogs and their total."""
     view: TicketView = repo.ticket(ticket_id)
-    record = dict(view.data)
+    record = {k: None for k in TICKET_KEYS} | dict(view.data)
     record["path"] = view.path
-    logs = [w for w in repo.worklogs() if w.ticket == ticket_id]
+    problems: list[str] = []
+    logs = [w for w in repo.worklogs(problems=problems) if w.ticket == ticket_id]
+    record["problems"] = problems  # unreadable worklog files: their time is not counted
     record["worklogs"] = [
         {"minutes": w.minutes, "on": w.on, "note": w.note, "author": w.author, "at": w.at}
         for w in logs

@@ -232,11 +232,17 @@ class SupportRepo:
         return best
 
     # -- worklogs ---------------------------------------------------------------
-    def worklogs(self, rev: str = "HEAD") -> list[Worklog]:
+    def worklogs(self, rev: str = "HEAD", problems: list[str] | None = None) -> list[Worklog]:
+        """Every worklog entry at `rev`; an unreadable file adds `path:line: message` to
+        `problems` (its time is missing from the result, so callers must say so)."""
         entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
         parsed = self._parsed("worklog", entries, _parse_worklog_file)
         result = []
         for path, blob in entries:
+            if "__error__" in parsed[blob] and problems is not None:
+                problems.append(
+                    f"{path}:{parsed[blob].get('__line__') or 0}: {parsed[blob]['__error__']}"
+                )
             for item in parsed[blob].get("entries", []):
                 result.append(
                     Worklog(

@@ -339,7 +339,9 @@ def test_edit_refusals(repo: SupportRepo) -> None:
         actions.edit(repo, "SUP-1", {})
     with pytest.raises(IllegalTransition, match="SUP-1: nothing changed"):
         actions.edit(repo, "SUP-1", {"title": "  Checkout   fails "})
-    r = actions.edit(repo, "SUP-1", {"title": "Checkout\nfails hard"})
+    with pytest.raises(UsageError, match="title must be one line"):
+        actions.edit(repo, "SUP-1", {"title": "Checkout\nfails hard"})
+    r = actions.edit(repo, "SUP-1", {"title": "Checkout\tfails  hard"})
     assert r.ticket["title"] == "Checkout fails hard"
 
 

@@ -726,7 +726,7 @@ ILLEGAL: list[tuple[str, list[list[str]], list[str], int, str]] = [
       "information_request")),
     ("unknown-priority", [], ["new", "T", "-c", "acme", "-t", "incident", "-p", "urgent"], 2,
      "unknown priority 'urgent': expected one of critical, high, normal, low"),
-    ("empty-title", [], ["new", " \n\t ", "-c", "acme", "-t", "incident", "-p", "low"], 2,
+    ("empty-title", [], ["new", " \t ", "-c", "acme", "-t", "incident", "-p", "low"], 2,
      "title is empty"),
     ("bad-tag", [], ["tag", "SUP-1", "a b"], 2,
      "bad tag 'a b': letters, digits and . + - _ only, at most 40"),
@@ -760,16 +760,23 @@ def test_resolve_without_resolution_is_typer_usage_error(two_tickets: Path, cli:
     "Printer down\n\nAction: close\nTicket: SUP-9",
     "Printer down\r\n\r\nAction: close\u2028To-Status: closed",
 ])
-def test_title_cannot_forge_trailers(support_repo: Path, cli: Any, title: str) -> None:
-    assert new(cli, title) == "SUP-1"
+def test_title_with_a_line_break_is_refused(support_repo: Path, cli: Any, title: str) -> None:
+    before = snapshot(support_repo)
+    r = cli("new", title, "-c", "acme", "-t", "incident", "-p", "normal")
+    refused(support_repo, before, r, 2, "title must be one line (it contains a line break)")
+
+
+def test_title_cannot_forge_trailers(support_repo: Path, cli: Any) -> None:
+    assert new(cli, "Printer down Action: close Ticket: SUP-9 To-Status: closed") == "SUP-1"
     found = trailers(support_repo)
     assert [v for k, v in found if k == "Action"] == ["new"]
     assert [v for k, v in found if k == "Ticket"] == ["SUP-1"]
     assert [v for k, v in found if k == "To-Status"] == ["new"]
-    stored = load(support_repo, T1)["title"]
-    assert "\n" not in stored and "\r" not in stored
-    assert stored.startswith("Printer down Action: close")
+    assert load(support_repo, T1)["title"].startswith("Printer down Action: close")
     assert "\n" not in subject(support_repo)
+    before = snapshot(support_repo)
+    refused(support_repo, before, cli("edit", "SUP-1", "--title", "Two\nAction: close"), 2,
+            "title must be one line (it contains a line break)")
 
 
 def test_reason_and_comment_cannot_forge_trailers(two_tickets: Path, cli: Any) -> None:

@@ -67,7 +67,10 @@ def expected_text(raw: str) -> str | None:
 
 def expected_title(raw: str) -> str | None:
     """Titles: one line; control (and other category C) characters become spaces and runs of
-    whitespace collapse. None: refused (empty, NUL, lone surrogates, longer than 200)."""
+    whitespace collapse. None: refused (a line break, empty, NUL, lone surrogates, longer
+    than 200)."""
+    if any(b in raw for b in ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")):
+        return None
     if "\x00" in raw or any(0xD800 <= ord(c) <= 0xDFFF for c in raw) or len(raw) > 64 * 1024:
         return None
     one = " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in raw).split())
@@ -171,8 +174,11 @@ def _desk(factory: pytest.TempPathFactory, name: str) -> Path:
 
 
 def test_title_control_characters_become_spaces(support_repo: Path, cli: Cli) -> None:
-    r = cli("new", "Printer\x0bbroken\rnow", "-c", "acme", "-t", "incident", "-p", "low", "--json")
-    assert json.loads(r.stdout)["ticket"]["title"] == "Printer broken now"
+    r = cli("new", "Printer\x1bbroken\x7fnow\tagain", "-c", "acme", "-t", "incident", "-p", "low",
+            "--json")
+    assert json.loads(r.stdout)["ticket"]["title"] == "Printer broken now again"
+    r = cli("new", "Printer\x0bbroken\rnow", "-c", "acme", "-t", "incident", "-p", "low")
+    assert (r.exit_code, r.stderr) == (2, "supportctl: error: title must be one line (it contains a line break)\n")
 
 
 # -- path tricks ----------------------------------------------------------------------------

@@ -27,6 +27,27 @@ class _Boundary(TyperGroup):
             error(exc.message)
             raise typer.Exit(exc.exit_code) from None
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Usage mistakes (a missing option, a bad value) are one line too, exit code 2."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            from supportctl.out import error
+
+            error("aborted")
+            sys.exit(1)
+        except typer.TyperException as exc:  # click's usage errors and bad parameters
+            from supportctl.out import error
+
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            error(" ".join(message.split()) + hint)
+            sys.exit(int(getattr(exc, "exit_code", 2)))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
 
 app = typer.Typer(
     cls=_Boundary,

@@ -48,19 +48,23 @@ def parse_day(text: str | None, what: str = "--on") -> date | None:
         raise UsageError(f"bad {what} {text!r}: expected a date like 2026-10-05") from None
 
 
-def read_text_input(text: str | None, file: str | None, what: str) -> str:
-    """Text from an option, a file or `-` (stdin); refuses non-UTF-8 and binary input."""
+def read_text_input(text: str | None, file: str | None, what: str, file_option: str = "") -> str:
+    """Text from an option, a file or `-` (stdin); refuses non-UTF-8 and binary input.
+
+    `what` names the text as the user gave it (`--description`, `TEXT`), `file_option`
+    the file option (default `<what>-file`)."""
+    file_option = file_option or f"{what}-file"
     if text is not None and file is not None:
-        raise UsageError(f"give --{what} or --{what}-file, not both")
+        raise UsageError(f"give {what} or {file_option}, not both")
     if file is None:
         return text or ""
     try:
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read --{what}-file {file}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {file_option} {file}: {exc.strerror}") from None
     if b"\x00" in raw:
-        raise UsageError(f"--{what}-file {file} is binary")
+        raise UsageError(f"{file_option} {file} is binary")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"--{what}-file {file} is not UTF-8 (byte {exc.start})") from None
+        raise UsageError(f"{file_option} {file} is not UTF-8 (byte {exc.start})") from None

@@ -104,7 +104,7 @@ def new(
     from supportctl.kb import actions as kb_actions
 
     r = repo()
-    body = read_text_input(None, body_file, "body") if body_file is not None else None
+    body = read_text_input(None, body_file, "--body") if body_file is not None else None
     draft = kb_actions.new_draft(r, title, tags=tag or [], ticket_id=from_ticket, body=body)
     text = draft.render(product or [])
     when = parse_when(at)
@@ -198,7 +198,7 @@ def edit(
     from supportctl.kb import actions as kb_actions
 
     r = repo()
-    body = read_text_input(None, body_file, "body") if body_file is not None else None
+    body = read_text_input(None, body_file, "--body") if body_file is not None else None
     when = parse_when(at)
     if title is None and tag is None and body is None and _interactive():
         current = kb_actions.article_text(r, slug)

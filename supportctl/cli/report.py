@@ -54,7 +54,10 @@ def report(
         except ValueError:
             raise UsageError(f"bad --until {until!r}: expected YYYY-MM-DD") from None
     period = resolve_period(month, since, until_next, at, r.config.timezone)
-    text = render(report_model(r, period, customer, at), fmt, r.root / "templates")
+    problems: list[str] = []
+    text = render(report_model(r, period, customer, at, problems), fmt, r.root / "templates")
+    for problem in problems:
+        out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
     if output is None:
         out.emit(text.rstrip("\n"))
         return

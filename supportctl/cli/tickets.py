@@ -93,7 +93,7 @@ def new(
 
     Example: supportctl new "Checkout fails with 500" --customer acme --type incident --priority high
     """
-    text = read_text_input(description, description_file, "description")
+    text = read_text_input(description, description_file, "--description")
     r = repo()
     result = actions.new_ticket(
         r,
@@ -227,6 +227,8 @@ def show(
 
     r = repo()
     record = ticket_record(r, r.ticket_id(ticket_id))
+    for problem in record["problems"]:
+        out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
     if as_json:
         out.emit_json(record)
         return
@@ -307,7 +309,7 @@ def comment(
     """
     if text is None and file is None:
         raise UsageError("give the comment text, or --file")
-    body = read_text_input(text, file, "text") if file else (text or "")
+    body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
     _done(actions.comment(repo(), ticket_id, body, internal=internal, at=parse_when(at)), as_json)
 
 

@@ -159,7 +159,7 @@ def new_draft(
     body: str | None = None,
 ) -> Draft:
     """Draft of a new article; prefilled from the ticket when `ticket_id` is given."""
-    title = clean_line(title, what="title", limit=MAX_ARTICLE_TITLE)
+    title = clean_line(title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     tag_list = _tags(tags)
     customers: list[str] = []
     if ticket_id:
@@ -205,7 +205,7 @@ def _read_article(repo: SupportRepo, slug: str) -> tuple[str, bytes, dict[str, A
 
 def _normalise(meta: Any, fields: dict[str, Any]) -> None:
     """Title on one line and tags in the form every other command uses."""
-    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE)
+    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     if meta.get("title") != title:
         meta["title"] = title
     tags = _tags(fields["tags"])
@@ -259,7 +259,7 @@ def new_article(
     an existing slug is refused (IllegalTransition) rather than overwritten.
     """
     fields = _parse(text, source)
-    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE)
+    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     chosen = _check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
     path = article_path(chosen)
     tid = repo.ticket_id(ticket_id) if ticket_id else None
@@ -405,7 +405,7 @@ def edit_article(
     if text is None and title is None and tags is None and body is None:
         raise UsageError("nothing to edit: give --title, --tag or --body-file (or set $EDITOR)")
     new_title = (
-        clean_line(title, what="title", limit=MAX_ARTICLE_TITLE) if title is not None else None
+        clean_line(title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True) if title is not None else None
     )
     new_tags = _tags(tags) if tags is not None else None
     if text is not None:

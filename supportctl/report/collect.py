@@ -14,7 +14,11 @@ from supportctl.store import SupportRepo
 
 
 def report_model(
-    repo: SupportRepo, period: Period, customer: str | None, now: datetime
+    repo: SupportRepo,
+    period: Period,
+    customer: str | None,
+    now: datetime,
+    problems: list[str] | None = None,
 ) -> dict[str, Any]:
     """The report as of `min(now, end of period)`, computed from HEAD."""
     config = repo.config
@@ -32,7 +36,7 @@ def report_model(
         events,
         slas,
         tickets,
-        repo.worklogs(),
+        repo.worklogs(problems=problems),
         period,
         customer,
         head,
