@@ -447,10 +447,13 @@ class Repo:
         except GitError:
             return None
 
+    def remotes(self) -> list[str]:
+        return [r for r in self.run("remote").split() if r]
+
     def fetch(self, remote: str) -> None:
         try:
             status, _, err = self._repo.git.execute(
-                ["git", "fetch", "--quiet", "--prune", remote],
+                ["git", "fetch", "--quiet", "--prune", "--end-of-options", remote],
                 with_exceptions=False,
                 with_extended_output=True,
             )
@@ -471,7 +474,7 @@ class Repo:
         # (fetch first)"; stderr's last line is only a hint whose wording varies by git version.
         try:
             status, out, err = self._repo.git.execute(
-                ["git", "push", "--porcelain", remote, f"{sha}:refs/heads/{branch}"],
+                ["git", "push", "--porcelain", "--end-of-options", remote, f"{sha}:refs/heads/{branch}"],
                 with_exceptions=False,
                 with_extended_output=True,
             )

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from supportctl import yamlio
-from supportctl.errors import GitError, SupportctlError, SyncError
+from supportctl.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.events import Event
 from supportctl.gitio import ZERO, git_time
 from supportctl.history import events_from_diff, events_from_trailers
@@ -315,6 +315,12 @@ def sync(repo: SupportRepo, remote: str = "origin", max_attempts: int = MAX_ATTE
     branch = git.current_branch()
     if branch is None:
         raise SyncError("HEAD is detached; check out a branch to sync")
+    # Only a configured remote, by name: never a URL or anything git could read as an
+    # option (`--upload-pack=…` would run a command).
+    known = git.remotes()
+    if remote not in known:
+        listed = ", ".join(known) if known else "none; add one with `git remote add origin URL`"
+        raise UsageError(f"unknown remote {remote!r} (remotes: {listed})")
     result = SyncResult(remote, branch)
     with git.lock():
         try:

@@ -578,9 +578,18 @@ def _refused(r: Any, code: int, message: str) -> None:
 
 def test_sync_without_a_reachable_remote(desk: Desk) -> None:
     a = desk.clone("anna")
-    _refused(a("sync", "--remote", "upstream", code=10), 10, "cannot fetch from upstream:")
+    _refused(a("sync", "--remote", "upstream", code=2), 2, "unknown remote 'upstream' (remotes: origin)")
     a.git("remote", "set-url", "origin", str(desk.tmp / "gone.git"))
     _refused(a("sync", code=10), 10, "cannot fetch from origin:")
+
+
+def test_a_remote_is_never_read_as_a_git_option(desk: Desk) -> None:
+    a = desk.clone("anna")
+    pwned = desk.tmp / "pwned"
+    for remote in (f"--upload-pack=touch {pwned};", f"--receive-pack=touch {pwned};", "-v",
+                   str(desk.tmp / "remote.git")):
+        _refused(a("sync", f"--remote={remote}", code=2), 2, "unknown remote")
+    assert not pwned.exists()
 
 
 def test_sync_refuses_on_detached_head(desk: Desk) -> None:
