@@ -325,13 +325,30 @@ class Repo:
                         ) from None
                     time.sleep(0.05)
             try:
-                self.recover()
+                done = self.recover()
+                if done:
+                    from supportctl.out import warn
+
+                    warn(f"{done}; check `git status` and `git log -1` if in doubt")
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def needs_recovery(self) -> bool:
+        """Whether a killed supportctl command left something behind (cheap: two stats)."""
+        return (self.state_dir / "journal.json").exists() or any(self._stale_indexes())
+
+    def _stale_indexes(self) -> Iterator[Path]:
+        # private index files are named after the process that made them
+        for f in self.state_dir.glob("index.*") if self.state_dir.is_dir() else ():
+            pid = f.suffix[1:]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                yield f
+
     def recover(self) -> str | None:
         """Finish or drop an action that was interrupted between commit and work-tree update."""
+        for stale in list(self._stale_indexes()):
+            stale.unlink(missing_ok=True)
         journal = self.state_dir / "journal.json"
         if not journal.exists():
             return None
@@ -345,9 +362,12 @@ class Repo:
         if self.head() == data.get("new"):
             self._checkout_files(data["files"])
             journal.unlink()
-            return "finished an interrupted action"
+            return (
+                "an interrupted supportctl command had committed its action; "
+                "its files are now checked out"
+            )
         journal.unlink()
-        return None
+        return "an interrupted supportctl command had not committed its action; nothing changed"
 
     def _recover_move(self, journal: Path, data: dict[str, Any]) -> str | None:
         # move_head checks out first and moves the branch second. Killed in between, the
@@ -357,7 +377,7 @@ class Repo:
         done = None
         if isinstance(new, str) and self.head() == old and self._index_matches(old, new):
             self._set_branch(old, new, "supportctl: finish an interrupted sync")
-            done = "finished an interrupted sync"
+            done = "finished an interrupted sync (the branch now points at the synced commit)"
         journal.unlink(missing_ok=True)
         return done
 
@@ -621,6 +641,16 @@ class Repo:
                         + "; if no git command is running, remove it and try again"
                     ) from None
                 time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _lost_race(refusal: str) -> bool:

@@ -285,4 +285,10 @@ def _id_sort_key(ticket_id: str) -> tuple[str, int]:
 
 
 def open_repo(override: str | None = None) -> SupportRepo:
-    return SupportRepo(find_root(override=override))
+    """The support repo around the current folder (or `override`). When a killed command
+    left something behind, it is put right first, under the lock, and the user is told."""
+    repo = SupportRepo(find_root(override=override))
+    if repo.git.needs_recovery():
+        with repo.git.lock():
+            pass
+    return repo

@@ -199,8 +199,13 @@ def test_killed_after_the_commit_is_finished_by_the_next_command(ticket: Path, c
     assert git(ticket, "log", "-1", "--format=%s") == "SUP-1: reply to customer: half-done comment\n"
     assert status(ticket) != ""  # the work tree or the index lags behind HEAD
     assert (ticket / ".git/supportctl/journal.json").exists()
-    r = cli("start", "SUP-1")
+    r = cli("show", "SUP-1")  # even a read-only command puts it right, and says so
     assert r.exit_code == 0, r.stderr
+    assert r.stderr == ("supportctl: an interrupted supportctl command had committed its action; its "
+                        "files are now checked out; check `git status` and `git log -1` if in doubt\n")
+    assert status(ticket) == "" and not (ticket / ".git/supportctl/journal.json").exists()
+    r = cli("start", "SUP-1")
+    assert (r.exit_code, r.stderr) == (0, "")
     record = json.loads(cli("show", "SUP-1", "--json").stdout)
     assert [c["text"] for c in record["comments"]] == ["half-done comment"]
     assert record["status"] == "in_progress"
@@ -215,6 +220,7 @@ def test_killed_before_head_moved_is_rolled_back(ticket: Path, cli: Cli) -> None
     assert (ticket / ".git/supportctl/journal.json").exists()
     r = cli("start", "SUP-1")
     assert r.exit_code == 0, r.stderr
+    assert "had not committed its action; nothing changed" in r.stderr
     assert git(ticket, "rev-parse", "HEAD~1") == head
     assert "never happened" not in (ticket / "data/tickets/0000/SUP-1.yaml").read_text()
     assert_consistent(ticket, cli)
@@ -355,3 +361,18 @@ def test_events_cache_follows_rewritten_history(busy_desk: Path, cli: Cli) -> No
     assert _answers(cli) == warm
     explain = warm[4]
     assert [e["action"] for e in explain["events"] if e["action"] != "now"] == ["new", "wait"]
+
+
+def test_private_index_of_a_killed_command_is_removed(ticket: Path, cli: Cli) -> None:
+    state = ticket / ".git/supportctl"
+    state.mkdir(exist_ok=True)
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    stale = state / f"index.{proc.pid}"
+    stale.write_bytes(b"DIRC half written")
+    mine = state / f"index.{os.getpid()}"  # a live process's index is never touched
+    mine.write_bytes(b"DIRC")
+    r = cli("list")
+    assert r.exit_code == 0, r.stderr
+    assert not stale.exists() and mine.exists()
+    mine.unlink()
