@@ -34,6 +34,7 @@ from supportctl.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.events import Event
 from supportctl.gitio import ZERO, git_time
 from supportctl.history import events_from_diff, events_from_trailers
+from supportctl.kb.articles import ArticleError, assemble_article, set_key, split_article, str_list
 from supportctl.model import id_number, ticket_path
 from supportctl.store import SupportRepo
 
@@ -182,6 +183,49 @@ class _Merger:
         return yamlio.dump(cur)
 
 
+def _merge_article(
+    old_b: bytes, new_b: bytes, cur_b: bytes, merge_text: Callable[[bytes, bytes, bytes], Any]
+) -> bytes | None:
+    """Both sides changed a KB article: lists in the front matter (tickets, tags, customers)
+    merge as sets, `updated` takes the later date, the body merges line by line. None when
+    something truly conflicts (then the plain text merge decides, or sync stops)."""
+    try:
+        old, old_rest = split_article(old_b)
+        new, new_rest = split_article(new_b)
+        cur, cur_rest = split_article(cur_b)
+    except ArticleError:
+        return None
+    if not all(isinstance(m, dict) for m in (old, new, cur)):
+        return None
+    if new_rest == old_rest or cur_rest == new_rest:
+        rest = cur_rest
+    elif cur_rest == old_rest:
+        rest = new_rest
+    else:
+        merged, clean = merge_text(old_rest.encode(), cur_rest.encode(), new_rest.encode())
+        if not clean:
+            return None
+        rest = merged.decode("utf-8")
+    for key in list(dict.fromkeys([*old, *new])):
+        ov, nv, cv = old.get(key), new.get(key), cur.get(key)
+        if _plain(ov) == _plain(nv) or _plain(cv) == _plain(nv):
+            continue  # this side did not change it, or both made the same change
+        if _plain(cv) == _plain(ov):
+            if key in new:
+                set_key(cur, key, nv)
+            else:
+                cur.pop(key, None)
+        elif all(isinstance(v, list) for v in (ov or [], nv or [], cv or [])):
+            merged_list = _set_merge(list(cv or []), list(ov or []), list(nv or []))
+            target = str_list(cur, key)
+            target[:] = merged_list
+        elif key == "updated":
+            cur[key] = nv if str(nv) > str(cv) else cv
+        else:
+            return None
+    return assemble_article(cur, rest)
+
+
 def _short(value: Any) -> str:
     text = " ".join(str(value).split())
     return repr(text if len(text) <= 40 else text[:39] + "…")
@@ -259,7 +303,7 @@ class _Replayer:
                         self.renumbered.append((m.group(1), fresh))
                 if m and m.group(1) in self.idmap:
                     path = ticket_path(self.idmap[m.group(1)])
-                if path.startswith(("data/tickets/", "data/worklogs/")):
+                if path.startswith(("data/tickets/", "data/worklogs/", "data/kb/")):
                     old = self._renumber_text(old) if old is not None else None
                     new = self._renumber_text(new) if new is not None else None
                 files[path] = self._merge(path, old, new, git.file_at(tip, path), author.when)
@@ -297,6 +341,8 @@ class _Replayer:
             merged = self.merger.ticket(m.group(1), old, new, cur, local_at)
         elif path.startswith("data/worklogs/"):
             merged = self.merger.worklog(old, new, cur)
+        elif path.startswith("data/kb/") and old is not None:
+            merged = _merge_article(old, new, cur, self.repo.git.merge_text)
         if merged is None:
             merged, clean = self.repo.git.merge_text(old or b"", cur, new)
             if not clean:

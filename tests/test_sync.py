@@ -678,3 +678,46 @@ def test_sync_entry_point_in_a_subprocess(desk: Desk) -> None:
     r = subprocess.run([exe, "sync", "--json"], cwd=b.root, env=env, capture_output=True, text=True,
                        check=False)
     assert json.loads(r.stdout)["head"] == a.head()
+
+
+# -- the knowledge base across clones --------------------------------------------------------
+def _kb_article(c: Clone, slug: str) -> str:
+    return (c.root / "data/kb" / f"{slug}.md").read_text(encoding="utf-8")
+
+
+def test_two_agents_solving_with_one_article_both_keep_their_link(desk: Desk) -> None:
+    a, b = desk.clone("anna"), desk.clone("boris")
+    a(*TICKET, when=at("09:00"))
+    a("new", "Printer jams", "-c", "acme", "-t", "incident", "-p", "low", when=at("09:05"))
+    a("kb", "new", "Printer jams on thick paper", "--body-file", "-", when=at("09:10"))
+    a.sync()
+    b.sync()
+    a("resolve", "SUP-1", "-r", "fixed", "--kb", "printer-jams-on-thick-paper", when=at("10:00"))
+    b("resolve", "SUP-2", "-r", "fixed", "--kb", "printer-jams-on-thick-paper", when=at("10:30"))
+    a.sync()
+    got = b.sync()
+    assert got["sent"][-1].startswith("SUP-2: resolve")
+    a.sync()
+    for c in (a, b):
+        assert "tickets: [SUP-1, SUP-2]" in _kb_article(c, "printer-jams-on-thick-paper")
+        assert c.json("kb", "show", "printer-jams-on-thick-paper")["tickets"] == ["SUP-1", "SUP-2"]
+        assert_clean(c)
+
+
+def test_renumbered_ticket_keeps_its_article_link(desk: Desk) -> None:
+    a, b = desk.clone("anna"), desk.clone("boris")
+    a(*TICKET, when=at("09:00"))
+    a.sync()
+    b.sync()
+    a("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=at("10:00"))
+    b("new", "Toner empty", "-c", "globex", "-t", "incident", "-p", "low", when=at("10:05"))
+    b("resolve", "SUP-2", "-r", "new toner", when=at("10:20"))
+    b("kb", "new", "Replacing toner", "--from-ticket", "SUP-2", "--body-file", "-", when=at("10:30"))
+    a.sync()
+    got = b.sync()
+    assert got["renumbered"] == [{"from": "SUP-2", "to": "SUP-3"}]
+    article = _kb_article(b, "replacing-toner")
+    assert "SUP-3" in article and "SUP-2" not in article
+    assert b.json("show", "SUP-3")["kb"] == "replacing-toner"
+    assert b.json("kb", "show", "replacing-toner")["tickets"] == ["SUP-3"]
+    assert_clean(b)

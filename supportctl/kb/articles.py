@@ -317,6 +317,16 @@ def front_matter(content: bytes) -> Any:
     return _load_front(front)
 
 
+def split_article(content: bytes) -> tuple[Any, str]:
+    """(round-trip front matter, everything after its closing --- verbatim); ArticleError."""
+    front, rest, _ = _split_raw(_decode(content))
+    return _load_front(front), rest
+
+
+def assemble_article(meta: Any, rest: str) -> bytes:
+    return _assemble(meta, rest)
+
+
 def update_article(content: bytes, change: Callable[[Any], None], body: str | None = None) -> bytes:
     """Apply `change` to the round-trip front matter; replace the body only when `body` is given.
 
