@@ -25,3 +25,20 @@ def environment(repo_templates: Path | None, filters: dict[str, Callable[..., An
     )
     env.filters.update(filters)
     return env
+
+
+def render(env: Any, name: str, **context: Any) -> str:
+    """Render template `name`; a broken template (often a repo's own override) is a one-line
+    ConfigError naming the file and line, not a traceback."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    from supportctl.errors import ConfigError
+
+    try:
+        text: str = env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        where = f"templates/{exc.name or name}:{exc.lineno}"
+        raise ConfigError(f"{where}: template error: {exc.message}") from None
+    except TemplateError as exc:
+        raise ConfigError(f"templates/{name}: template error: {exc.message or exc}") from None
+    return text

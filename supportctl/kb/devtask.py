@@ -20,6 +20,7 @@ from supportctl.errors import SupportctlError
 from supportctl.kb.recurring import _readable, _thread_root, md_inline, ticket_number
 from supportctl.model import OPEN_STATUSES
 from supportctl.store import SupportRepo
+from supportctl.templating import render as render_template
 
 TEMPLATE = "devtask.md.j2"
 
@@ -226,5 +227,5 @@ def environment(repo_templates: Path | None) -> Any:
 def render_devtask(repo: SupportRepo, ticket_id: str, now: datetime) -> str:
     """The developer task for `ticket_id` as Markdown."""
     model = task_model(repo, ticket_id, now)
-    text: str = environment(repo.root / "templates").get_template(TEMPLATE).render(t=model)
+    text = render_template(environment(repo.root / "templates"), TEMPLATE, t=model)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"

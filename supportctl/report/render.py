@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from supportctl.durations import format_duration
+from supportctl.templating import render as render_template
 
 FORMATS = ("md", "html", "json")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -58,7 +59,7 @@ def environment(repo_templates: Path | None) -> Any:
 
 
 def render_markdown(model: dict[str, Any], repo_templates: Path | None) -> str:
-    text: str = environment(repo_templates).get_template("report.md.j2").render(r=model)
+    text = render_template(environment(repo_templates), "report.md.j2", r=model)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
 
 
@@ -93,8 +94,8 @@ def render_html(model: dict[str, Any], repo_templates: Path | None) -> str:
     cut = body.find("<h2")
     head, rest = (body[:cut], body[cut:]) if cut >= 0 else (body, "")
     env = environment(repo_templates)
-    text: str = env.get_template("report.html.j2").render(
-        r=model, body_head=head, body_rest=rest, charts=charts(model)
+    text = render_template(
+        env, "report.html.j2", r=model, body_head=head, body_rest=rest, charts=charts(model)
     )
     return text.rstrip() + "\n"
 

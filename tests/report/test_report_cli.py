@@ -155,3 +155,18 @@ def test_repo_template_overrides_default(october_desk: Path, cli) -> None:  # ty
     (october_desk / "templates").mkdir()
     (october_desk / "templates" / "report.md.j2").write_text("Custom {{ r.summary.created }}\n")
     assert _report(cli, "--format", "md") == "Custom 3\n"
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("report.md.j2", "{% if %}\n", "templates/report.md.j2:1: template error: Expected an expression"),
+    ("report.md.j2", "{{ r.no_such_figure }}\n", "templates/report.md.j2: template error: 'dict object' has no attribute 'no_such_figure'"),
+    ("devtask.md.j2", "# {{ t.nope.deeper }}\n", "templates/devtask.md.j2: template error:"),
+])
+def test_a_broken_template_is_one_error_line(october_desk: Path, cli, name: str, text: str,  # type: ignore[no-untyped-def]
+                                             message: str) -> None:
+    (october_desk / "templates").mkdir(exist_ok=True)
+    (october_desk / "templates" / name).write_text(text, encoding="utf-8")
+    args = ("devtask", "SUP-2") if name.startswith("devtask") else ("report", "--month", "2026-10")
+    r = cli(*args)
+    assert r.exit_code == 4
+    assert r.stderr.startswith(f"supportctl: error: {message}") and r.stderr.count("\n") == 1, r.stderr
