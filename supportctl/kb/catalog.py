@@ -50,7 +50,7 @@ from supportctl.store import CACHE_VERSION, SupportRepo
 CACHE_KIND = "kb"
 SNAPSHOT_NAME = "kb-index.marshal"
 # Bump when what the snapshot holds, or how articles are parsed, changes.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 _MAGIC = b"supportctl kb snapshot\n"
 # After the magic: the lengths of the key, the marshal data and the raw byte strings
 # that follow it, then the CRC-32 of everything after the key.

@@ -58,6 +58,10 @@ class Hit:
 K1 = 1.2
 B = 0.75
 FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "tags": 2.5, "body": 1.0}
+# Length normalisation per field. Tags are keywords, not prose: an article with three tags
+# is not a "longer" match than one with one, and when few articles have tags at all the
+# average is tiny and normalising would push a tag match below a body-only one.
+FIELD_B: dict[str, float] = {"title": B, "tags": 0.0, "body": B}
 FUZZY_PENALTY = 0.7
 FUZZY_MIN_LETTERS = 5
 SNIPPET_WIDTH = 160
@@ -761,7 +765,8 @@ class SearchIndex:
             for name in _FIELDS:
                 field = analysis["fields"][name]
                 avg = avg_length[name]
-                norm = (1.0 - B) + B * field["length"] / avg if avg else 1.0
+                b = FIELD_B[name]
+                norm = (1.0 - b) + b * field["length"] / avg if avg else 1.0
                 factor = FIELD_WEIGHTS[name] / norm
                 for stem, tf in field["terms"].items():
                     pseudo_tf[stem] = pseudo_tf.get(stem, 0.0) + tf * factor

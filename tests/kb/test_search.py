@@ -158,6 +158,20 @@ def test_tag_match_outranks_body_only_match() -> None:
     assert keys(index.search("сканер")) == ["b-tag", "a-body"]
 
 
+def test_tag_match_outranks_body_only_match_when_few_articles_have_tags() -> None:
+    # the average tag count is tiny here; length-normalising tags would sink the tag match
+    filler = [doc(f"f{i}", f"Тема {i}", f"Про другое, раздел {i}.") for i in range(8)]
+    index = SearchIndex(
+        [
+            *filler,
+            doc("title", "Шлюз не отвечает", "Перезапустите службу."),
+            doc("body", "Ночные ошибки", "По ночам шлюз сбрасывает соединения."),
+            doc("tag", "Другие ошибки", "Смотрите журнал.", ("шлюз", "сеть")),
+        ]
+    )
+    assert keys(index.search("шлюз")) == ["title", "tag", "body"]
+
+
 def test_rare_word_weighs_more_than_common_word() -> None:
     common = [doc(f"c{i}", "", f"Принтер номер {i}.") for i in range(5)]
     index = SearchIndex([*common, doc("rare", "", "Тонер номер 9.")])
