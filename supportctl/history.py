@@ -10,6 +10,7 @@ rebuilt when it was rewritten.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import json
 import marshal
@@ -288,7 +289,14 @@ class History:
             found: list[Event] = []
             # A merge brings its parents' events, which are in the log themselves; a
             # commit that changes nothing under data/ is one `git log -- data` leaves out.
-            if len(c.parents) <= 1 and any(p.startswith(DATA_PREFIX) for p, _, _ in c.changes):
+            if len(c.parents) <= 1 and not c.changes:
+                # an action sync kept in history after a later one on the other side won
+                # (its commit changes nothing): still an event, in its place in time
+                found = [
+                    dataclasses.replace(e, details={**e.details, "overridden": "yes"})
+                    for e in events_from_trailers(c)
+                ]
+            elif len(c.parents) <= 1 and any(p.startswith(DATA_PREFIX) for p, _, _ in c.changes):
                 found = events_from_trailers(c)
                 if not found and any(p.startswith(TICKET_PREFIX) for p, _, _ in c.changes):
                     cached = self._manual_cached(c.sha, manual_cache)

@@ -271,6 +271,15 @@ def test_contradicting_edits_later_action_wins(desk: Desk, later: str) -> None:
         assert_clean(c)
         # the SLA reads the same last word from history as the file shows
         assert c.json("sla", "show", "SUP-1", "--now", NOW)["priority"] == winner[0]
+        # and both edits are events, in time order: the loser's too
+        edits = [(e["at"], e["priority"]) for e in c.json("sla", "explain", "SUP-1", "--now", NOW)["events"]
+                 if e["action"] == "edit"]
+        first, second = ("low", "critical") if later == "anna" else ("critical", "low")
+        assert edits == [("2026-10-05T10:00:00+03:00", first), ("2026-10-05T10:05:00+03:00", second)]
+    if later == "anna":  # boris's edit lost; its commit changes nothing but stays an event
+        audit = json.loads(a("report", "--month", "2026-10", "--now", NOW, "--format", "json").stdout)["audit"]["events"]
+        details = [r["detail"] for r in audit if r["action"] == "edit"]
+        assert any("overridden by a later action" in d for d in details), details
 
 
 def test_human_sync_output_names_decisions(desk: Desk) -> None:

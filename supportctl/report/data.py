@@ -358,6 +358,8 @@ def _event_text(e: Event) -> str:
             parts.append(f"{key}: {e.details[key]}")
     if e.details.get("minutes"):
         parts.append(f"{e.details['minutes']} min on {e.details.get('worked-on', '')}".strip())
+    if e.details.get("overridden"):
+        parts.append("overridden by a later action on another clone (kept in history)")
     if e.action == "new":
         parts.append(
             ", ".join(
