@@ -104,12 +104,26 @@ class Config:
             try:
                 self._calendars[name] = calendar_from_config(name, spec)
             except ValueError as exc:
-                line = yamlio.line_of(self.calendar_specs, name)
-                raise ConfigError(f"{self.path.name}:{line}: calendar {name}: {exc}") from None
+                line = _line_at(spec, getattr(exc, "path", ())) or yamlio.line_of(
+                    self.calendar_specs, name
+                )
+                message = str(exc).removeprefix(f"calendar {name!r}: ")
+                raise ConfigError(f"{self.path.name}:{line}: calendar {name}: {message}") from None
         return self._calendars[name]
 
     def agent_for_email(self, email: str) -> Agent | None:
         return next((a for a in self.agents.values() if a.email.lower() == email.lower()), None)
+
+
+def _line_at(spec: Any, path: tuple[str | int, ...]) -> int:
+    """Line of the key at `path` inside a calendar's mapping (0 when it cannot be found)."""
+    container = spec
+    try:
+        for key in path[:-1]:
+            container = container[key]
+    except (KeyError, IndexError, TypeError):
+        return 0
+    return yamlio.line_of(container, path[-1]) if path else 0
 
 
 class _Checker:

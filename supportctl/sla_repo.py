@@ -18,6 +18,10 @@ from supportctl.store import SupportRepo
 
 
 def make_policy(config: Config) -> Policy:
+    # Every calendar is built now, used or not: a mistake in one is reported by every SLA
+    # and report command, not only once a ticket happens to need that calendar.
+    for name in config.calendar_specs:
+        config.calendar(name)
     cache: dict[tuple[object, ...], Target] = {}
     fallback = Target(None, config.calendar("24x7"), 0.8, "no plan")
 

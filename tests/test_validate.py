@@ -229,3 +229,27 @@ def test_config_mistake_is_reported_by_validate_and_stops_other_commands(good: P
 
 def test_problem_str() -> None:
     assert str(Problem("data/kb/x.md", 3, "bad")) == "data/kb/x.md:3: bad"
+
+
+@pytest.mark.parametrize(("old", "new", "at", "message"), [
+    ("    country: RU", "    country: XX", "    country: XX",
+     "calendar office: holidays: Country XX not available"),
+    ('      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', '      mon-fri: "09:00-25:00"',
+     "calendar office: "),
+    ("    calendar: office\n", "    calendar: nope\n", "    calendar: nope", "plan standard: unknown calendar 'nope'"),
+    ("        resolution: 16h", "        resolution: 16 hours", "        resolution: 16 hours",
+     "bad resolution '16 hours'"),
+])
+def test_config_errors_name_the_line_everywhere(good: Path, cli: Any, old: str, new: str, at: str,
+                                               message: str) -> None:
+    config = good / "supportctl.yaml"
+    text = config.read_text(encoding="utf-8").replace(old, new, 1)
+    config.write_text(text, encoding="utf-8")
+    line = text.splitlines().index(at) + 1
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.startswith(f"supportctl.yaml:{line}: {message}"), r.stdout
+    # an SLA command fails on it even when no ticket uses the broken calendar or rule
+    r = cli("sla", "status", "--customer", "globex")
+    assert r.exit_code == 4
+    assert r.stderr.startswith(f"supportctl: error: supportctl.yaml:{line}: {message}"), r.stderr
