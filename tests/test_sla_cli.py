@@ -91,7 +91,8 @@ def test_show_json_fields(support_repo: Path, cli: Cli) -> None:
     }
     human = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T12:30:00+03:00")).stdout.splitlines()
     assert human[0] == "SUP-1 (acme, normal, new) as of 2026-10-05T12:30:00+03:00"
-    assert human[1].split() == ["first_response", "breached", "2h30m", "of", "2h"]
+    assert human[1].split() == ["first_response", "breached", "2h30m", "of", "2h", "breached",
+                                "2026-10-05T12:00:00+03:00"]
     assert human[2].split() == ["start_work", "running", "2h30m", "of", "4h", "due", "2026-10-05T15:00:00+03:00"]
     assert human[-1] == "  targets from standard rule 2 (any ticket)"
 

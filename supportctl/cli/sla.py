@@ -62,7 +62,11 @@ def _clock_line(c: Any, tz: Any) -> str:
     target = format_duration(c.target_seconds) if c.target_seconds is not None else "no target"
     state = c.state + (" (at risk)" if c.at_risk else "")
     due = f"due {_iso(c.due, tz)}" if c.due and c.state in ("running", "paused") else ""
+    if c.breached_at is not None:
+        due = f"breached {_iso(c.breached_at, tz)}"
     stop = f"stopped by {c.stop_action} at {_iso(c.stopped, tz)}" if c.stopped else due
+    if c.stopped and c.breached_at is not None:
+        stop = f"{due}; {stop}"
     return f"  {c.metric:<15} {state:<20} {format_duration(c.elapsed_seconds):>9} of {target:<9} {stop}"
 
 
