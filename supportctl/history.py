@@ -343,12 +343,14 @@ class History:
         if not self.progress:
             yield from commits
             return
+        from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         with Progress(
             SpinnerColumn(),
             TextColumn("reading history: {task.completed} commits"),
             TimeElapsedColumn(),
+            console=Console(stderr=True),  # stdout may be a pipe carrying the answer
             transient=True,
         ) as bar:
             task = bar.add_task("history", total=None)
