@@ -147,3 +147,56 @@ def test_every_top_level_command_is_in_the_readme() -> None:
     missing = [name for name in TOP_LEVEL
                if not re.search(rf"supportctl {re.escape(name)}\b|`{re.escape(name)}[\s`]", text)]
     assert missing == [], f"commands not documented in README.md: {missing}"
+
+
+def test_exit_code_table_in_the_readme_matches_the_code() -> None:
+    from supportctl import errors
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| (\d+) \| (.+) \|$", readme, re.MULTILINE))
+    assert sorted(int(k) for k in table) == sorted(errors.EXIT_CODES) == list(range(11))
+    codes = {cls.exit_code for cls in vars(errors).values()
+             if isinstance(cls, type) and issubclass(cls, errors.SupportctlError)}
+    assert codes <= set(errors.EXIT_CODES)
+
+
+def test_pre_commit_hook_runs_validate() -> None:
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = hooks
+    assert hook["id"] == "supportctl-validate"
+    assert hook["entry"] == "supportctl validate"
+    assert hook["pass_filenames"] is False and hook["language"] == "python"
+
+
+def test_shell_completion_offers_the_commands(support_repo: Path) -> None:
+    env = {**os.environ, "_SUPPORTCTL_COMPLETE": "complete_bash", "COMP_WORDS": "supportctl li",
+           "COMP_CWORD": "1"}
+    r = subprocess.run([console_script()], cwd=support_repo, capture_output=True, text=True, env=env,
+                       timeout=60, check=False)
+    assert r.returncode == 0
+    assert set(r.stdout.split()) == {"list", "link"}
+    script = run(console_script(), "--show-completion", "bash").stdout
+    assert "_SUPPORTCTL_COMPLETE=complete_bash" in script
+
+
+def test_non_utf8_argument_is_refused_in_a_subprocess(support_repo: Path) -> None:
+    before = subprocess.run(["git", "rev-parse", "HEAD"], cwd=support_repo, capture_output=True).stdout
+    r = subprocess.run([console_script().encode(), b"new", b"Caf\xe9", b"-c", b"acme", b"-t",
+                        b"incident", b"-p", b"low"], cwd=support_repo, capture_output=True, timeout=60,
+                       check=False)
+    assert r.returncode == 2
+    assert r.stderr == b"supportctl: error: title is not valid UTF-8\n"
+    assert subprocess.run(["git", "rev-parse", "HEAD"], cwd=support_repo,
+                          capture_output=True).stdout == before
+
+
+def test_author_and_committer_dates_are_honoured_apart(support_repo: Path, cli: Any) -> None:
+    env = {"GIT_AUTHOR_DATE": "2026-10-05T10:00:00+03:00", "GIT_COMMITTER_DATE": "2026-10-05T12:30:00+03:00"}
+    assert cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low", env=env).exit_code == 0
+    dates = subprocess.run(["git", "log", "-1", "--format=%aI %cI"], cwd=support_repo, capture_output=True,
+                           text=True).stdout.split()
+    assert dates == ["2026-10-05T10:00:00+03:00", "2026-10-05T12:30:00+03:00"]
+    shown = cli("show", "SUP-1", "--json").stdout
+    assert '"created": "2026-10-05T10:00:00+03:00"' in shown
