@@ -182,21 +182,21 @@ def test_shell_completion_offers_the_commands(support_repo: Path) -> None:
 
 
 def test_non_utf8_argument_is_refused_in_a_subprocess(support_repo: Path) -> None:
-    before = subprocess.run(["git", "rev-parse", "HEAD"], cwd=support_repo, capture_output=True).stdout
+    before = subprocess.run(["git", "rev-parse", "HEAD"], cwd=support_repo, capture_output=True, check=True).stdout
     r = subprocess.run([console_script().encode(), b"new", b"Caf\xe9", b"-c", b"acme", b"-t",
                         b"incident", b"-p", b"low"], cwd=support_repo, capture_output=True, timeout=60,
                        check=False)
     assert r.returncode == 2
     assert r.stderr == b"supportctl: error: title is not valid UTF-8\n"
     assert subprocess.run(["git", "rev-parse", "HEAD"], cwd=support_repo,
-                          capture_output=True).stdout == before
+                          capture_output=True, check=True).stdout == before
 
 
 def test_author_and_committer_dates_are_honoured_apart(support_repo: Path, cli: Any) -> None:
     env = {"GIT_AUTHOR_DATE": "2026-10-05T10:00:00+03:00", "GIT_COMMITTER_DATE": "2026-10-05T12:30:00+03:00"}
     assert cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low", env=env).exit_code == 0
     dates = subprocess.run(["git", "log", "-1", "--format=%aI %cI"], cwd=support_repo, capture_output=True,
-                           text=True).stdout.split()
+                           text=True, check=True).stdout.split()
     assert dates == ["2026-10-05T10:00:00+03:00", "2026-10-05T12:30:00+03:00"]
     shown = cli("show", "SUP-1", "--json").stdout
     assert '"created": "2026-10-05T10:00:00+03:00"' in shown
