@@ -126,6 +126,20 @@ def _commit(
     return ActionResult(ticket_id, action, sha, subject, dict(yamlio.plain(data)), change.extra)
 
 
+def _not_before_creation(ticket_id: str, data: Any, at: datetime | None) -> None:
+    created = data.get("created") if isinstance(data, dict) else None
+    if at is None or not created:
+        return
+    try:
+        when = datetime.fromisoformat(str(created))
+    except ValueError:
+        return
+    if when.tzinfo is not None and at < when:
+        raise IllegalTransition(
+            f"{ticket_id}: --at {at.isoformat()} is before the ticket was created ({created})"
+        )
+
+
 def _act(
     repo: SupportRepo,
     raw_id: str,
@@ -139,6 +153,7 @@ def _act(
         ident = repo.git.identity(at)
         head = repo.git.head()
         path, data = repo.load_ticket_file(ticket_id)
+        _not_before_creation(ticket_id, data, at)
         before = _snapshot(data)
         change = fn(data, ident)
         change.files = {path: yamlio.dump(data), **change.files}
@@ -404,6 +419,7 @@ def log_time(
         ident = repo.git.identity(at)
         head = repo.git.head()
         view = repo.ticket(tid)
+        _not_before_creation(tid, view.data, at)
         work_day = on or ident.when.date()
         path = worklog_path(work_day.strftime("%Y-%m"), ident.email)
         existing = repo.git.file_at("HEAD", path)

@@ -56,6 +56,7 @@ class RawCommit:
 
 
 _ZONES: dict[str, timezone] = {}
+FUTURE_SLACK = timedelta(minutes=5)  # clocks of two machines are never quite in step
 
 
 def parse_git_time(seconds: str, offset: str) -> datetime:
@@ -163,6 +164,14 @@ class Repo:
         name, _, email = head.partition("<")
         seconds, offset = rest.split()
         when = at or parse_git_time(seconds, offset)
+        if at is not None:
+            recorded = self.run("var", "GIT_COMMITTER_IDENT").strip().rpartition(">")[2].split()
+            now = parse_git_time(recorded[0], recorded[1])
+            if at > now + FUTURE_SLACK:
+                raise UsageError(
+                    f"--at {at.isoformat()} is in the future (now {now.isoformat()}); "
+                    "--at back-dates an action"
+                )
         return Identity(name.strip(), email.strip(), when)
 
     # -- reading --------------------------------------------------------------

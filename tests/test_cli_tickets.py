@@ -329,11 +329,28 @@ def test_action_json_output(two_tickets: Path, cli: Any) -> None:
     assert data["ticket"]["line"] == "L2"
 
 
+LATER = {"GIT_AUTHOR_DATE": "2026-10-05T15:00:00+03:00", "GIT_COMMITTER_DATE": "2026-10-05T15:00:00+03:00"}
+
+
 def test_action_at_sets_author_date_but_not_committer_date(two_tickets: Path, cli: Any) -> None:
-    ok(cli("comment", "SUP-1", "called the customer", "--at", "2026-10-04T09:00:00+03:00"))
+    ok(cli("comment", "SUP-1", "called the customer", "--at", "2026-10-05T12:00:00+03:00", env=LATER))
     assert git(two_tickets, "log", "-1", "--format=%aI|%cI").strip() == (
-        f"2026-10-04T09:00:00+03:00|{FIXED_DATE}")
-    assert load(two_tickets, T1)["comments"][-1]["at"] == "2026-10-04T09:00:00+03:00"
+        "2026-10-05T12:00:00+03:00|2026-10-05T15:00:00+03:00")
+    assert load(two_tickets, T1)["comments"][-1]["at"] == "2026-10-05T12:00:00+03:00"
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["comment", "SUP-1", "x", "--at", "2026-10-05T16:00:00+03:00"], 2,
+     "--at 2026-10-05T16:00:00+03:00 is in the future (now 2026-10-05T15:00:00+03:00); --at back-dates an action"),
+    (["comment", "SUP-1", "x", "--at", "2026-10-04T09:00:00+03:00"], 6,
+     f"SUP-1: --at 2026-10-04T09:00:00+03:00 is before the ticket was created ({FIXED_DATE})"),
+    (["log", "SUP-1", "-m", "10", "--at", "2026-10-04T09:00:00+03:00"], 6,
+     f"SUP-1: --at 2026-10-04T09:00:00+03:00 is before the ticket was created ({FIXED_DATE})"),
+])
+def test_at_neither_in_the_future_nor_before_creation(two_tickets: Path, cli: Any, args: list[str],
+                                                      code: int, message: str) -> None:
+    before = snapshot(two_tickets)
+    refused(two_tickets, before, cli(*args, env=LATER), code, message)
 
 
 def test_lifecycle_states_in_the_file(two_tickets: Path, cli: Any) -> None:
