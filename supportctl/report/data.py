@@ -57,6 +57,12 @@ def _in(t: datetime, period: Period) -> bool:
     return period.since <= t < period.until
 
 
+def _is_reopen(e: Event) -> bool:
+    """`reopen`, or a hand edit moving a resolved or closed ticket back to an open status."""
+    old, new = e.changes.get("status", (None, None))
+    return e.action == "reopen" or (e.manual and new in OPEN and old in ("resolved", "closed"))
+
+
 def summary(events: dict[str, list[Event]], period: Period) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for evs in events.values():
@@ -70,11 +76,7 @@ def summary(events: dict[str, list[Event]], period: Period) -> dict[str, int]:
                 counts["resolved"] += 1
             elif status == "closed":
                 counts["closed"] += 1
-            if e.action == "reopen" or (
-                e.manual
-                and status in OPEN
-                and e.changes.get("status", (None, None))[0] in ("resolved", "closed")
-            ):
+            if _is_reopen(e):
                 counts["reopened"] += 1
     backlog = 0
     for evs in events.values():
@@ -155,7 +157,7 @@ def _breakdowns(events: dict[str, list[Event]], period: Period) -> dict[str, Any
                 resolved += 1
                 if len(lines_seen) <= 1:
                     first_line += 1
-            if e.action == "reopen":
+            if _is_reopen(e):
                 reopened += 1
 
     def ordered(c: Counter[str]) -> dict[str, int]:
