@@ -319,3 +319,42 @@ def test_explain_counts_business_time_and_marks_pauses(support_repo: Path, cli: 
     assert out[5].split()[7] == "paused"
     assert out[6].split()[7] == "1h"
     assert out[-1].split()[:5] == ["resolution", "met", "3h", "of", "16h"]
+
+
+RULES = """\
+plans:
+  standard:
+    calendar: office
+    rules:
+      - when: {priority: critical}
+        resolution: 1h
+      - when: {line: L2}
+        resolution: 2h
+      - when: {type: service_request, class: [billing, access]}
+        resolution: 3h
+      - when: {channel: phone}
+        resolution: 4h
+      - resolution: 5h
+customers:"""
+
+
+def test_rules_match_on_type_class_line_and_channel_first_match_wins(support_repo: Path, cli: Cli) -> None:
+    config = support_repo / "supportctl.yaml"
+    text = config.read_text(encoding="utf-8")
+    head, _, tail = text.partition("plans:\n")
+    config.write_text(head + RULES + tail.partition("customers:")[2], encoding="utf-8")
+    base = ("-c", "acme", "-p", "normal")
+    ok(cli("new", "Invoice wrong", *base, "-t", "service_request", "--class", "billing", "--channel", "phone"))
+    ok(cli("new", "Printer", *base, "-t", "incident", "--channel", "phone"))
+    ok(cli("new", "New badge", *base, "-t", "service_request", "--class", "hardware"))
+    ok(cli("new", "Down", "-c", "acme", "-p", "critical", "-t", "incident", "--channel", "phone"))
+    ok(cli("escalate", "SUP-3", "-r", "needs L2", env=msk("10-05", "11:00")))
+
+    def rule(tid: str) -> tuple[str, int]:
+        m = js(cli("sla", "show", tid, "--json", "--now", "2026-10-05T12:00:00+03:00"))["metrics"]["resolution"]
+        return m["rule"], m["target_seconds"]
+
+    assert rule("SUP-1") == ("standard rule 3 (type=service_request, class=billing|access)", 3 * 3600)
+    assert rule("SUP-2") == ("standard rule 4 (channel=phone)", 4 * 3600)
+    assert rule("SUP-3") == ("standard rule 2 (line=L2)", 2 * 3600)  # re-targeted by the escalation
+    assert rule("SUP-4") == ("standard rule 1 (priority=critical)", 3600)  # first match, not channel
