@@ -69,7 +69,8 @@ agents:
 
 # weights of what an agent does next
 ACTIONS = {"new": 8, "comment": 20, "log": 10, "start": 8, "wait": 5, "escalate": 6, "resolve": 8,
-           "close": 5, "reopen": 4, "tag": 8, "sync": 14}
+           "close": 5, "reopen": 4, "tag": 8, "edit": 5, "kblink": 4, "sync": 14}
+ARTICLES = ["printer-jams", "vpn-drops"]  # made in the seed desk; agents link tickets to them
 WANTS = {  # statuses an action is legal from (so most attempts succeed)
     "start": {"new", "waiting"}, "wait": {"new", "in_progress"}, "escalate": {"new", "in_progress", "waiting"},
     "resolve": {"new", "in_progress", "waiting"}, "close": {"resolved"}, "reopen": {"resolved", "closed"},
@@ -194,6 +195,12 @@ class Agent:
             args = [kind, str(tid), "--reason", text, "--json"]
         elif kind == "resolve":
             args = ["resolve", str(tid), "--resolution", text, "--json"]
+        elif kind == "edit":  # two agents editing one field differently: "later action wins"
+            args, mark = ["edit", str(tid), "--priority",
+                          self.rng.choice(["critical", "high", "normal", "low"]), "--json"], None
+        elif kind == "kblink":  # several agents linking tickets to one article: lists merge
+            mark = self.rng.choice(ARTICLES)
+            args = ["kb", "link", str(tid), mark, "--json"]
         else:  # tag
             mark = mark.lower()
             args = ["tag", str(tid), "--json", "--", mark]
@@ -204,6 +211,9 @@ class Agent:
                 self.exits[f"unexpected {kind}:{r.returncode}: {r.stderr.strip()[:120]}"] += 1
             return
         out = json.loads(r.stdout)
+        if kind == "kblink":
+            self.recorded.append(Recorded(self.index, kind, str(tid), self.epoch, out["commit"], mark))
+            return
         self.recorded.append(Recorded(self.index, kind, out["id"], self.epoch, out["commit"], mark))
         self.tickets[out["id"]] = out["ticket"]
 
@@ -220,6 +230,9 @@ def make_remote(work: Path, agents: int, env: dict[str, str], cmd: list[str]) ->
     (seed / "supportctl.yaml").write_text(config, encoding="utf-8")
     git(seed, "add", "supportctl.yaml", env=seed_env)
     git(seed, "commit", "-qm", "Stress desk configuration", env=seed_env)
+    for slug in ARTICLES:
+        subprocess.run([*cmd, "kb", "new", slug.replace("-", " ").capitalize(), "--body-file", "-"],
+                       cwd=seed, env=seed_env, check=True, capture_output=True, input=b"")
     git(seed, "branch", "-M", "main", env=seed_env)
     git(seed, "push", "-q", str(remote), "main", env=seed_env)
     return remote
@@ -289,6 +302,11 @@ def verify(agents: list[Agent], remote: Path, env: dict[str, str]) -> dict[str, 
             elif rec.action == "tag":
                 if rec.marker not in t["tags"]:
                     lost.append(f"{a.handle} tag {want}: tag {rec.marker} missing")
+            elif rec.action == "kblink":
+                article = agents[0].run("kb", "show", rec.marker, "--json")
+                linked = json.loads(article.stdout)["tickets"] if article.returncode == 0 else []
+                if want not in linked:
+                    lost.append(f"{a.handle} kb link {want}: not among {rec.marker}'s tickets {linked}")
             elif not any(rec.marker in str(c.get("text")) for c in t["comments"]):
                 lost.append(f"{a.handle} {rec.action} {want}: comment {rec.marker} missing")
     return {"problems": problems, "lost": lost}
