@@ -116,7 +116,8 @@ def _commit(
     dirty = repo.git.dirty(list(change.files))
     if dirty:
         raise GitError(
-            f"{dirty[0]} has uncommitted changes; commit them or run `git checkout -- {dirty[0]}`"
+            f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
+            f"`git restore --staged --worktree -- {dirty[0]}`"
         )
     trailers = [("Ticket", ticket_id), ("Action", action)]
     trailers += _field_trailers(before, _snapshot(data))

@@ -930,7 +930,8 @@ def test_dirty_ticket_file_refuses_action(two_tickets: Path, cli: Any, stage: bo
         git(root, "add", T1)
     before = snapshot(root)
     refused(root, before, cli("comment", "SUP-1", "hi"), 8,
-            f"{T1} has uncommitted changes; commit them or run `git checkout -- {T1}`")
+            f"{T1} has uncommitted changes; commit them, or drop them with "
+            f"`git restore --staged --worktree -- {T1}`")
     assert (root / T1).read_text(encoding="utf-8") == edited
     # Other tickets are still fine.
     ok(cli("comment", "SUP-2", "hi"))

@@ -569,3 +569,16 @@ def test_installed_entry_point_searches(desk: Path, cli) -> None:  # type: ignor
     )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)[0]["slug"] == "printer-offline"
+
+
+def test_kb_new_takes_a_piped_body_and_opens_no_editor_without_a_terminal(
+    support_repo: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportctl.cli import kb as kb_cli
+
+    monkeypatch.setenv("EDITOR", "false")  # would fail the command if it were ever run
+    assert kb_cli._interactive() is False  # stdin is not a terminal here
+    r = cli("kb", "new", "Piped article", input="## Problem\n\nFrom a pipe, не с терминала.\n")
+    assert r.exit_code == 0, r.stderr
+    text = (support_repo / "data/kb/piped-article.md").read_text(encoding="utf-8")
+    assert "From a pipe, не с терминала." in text

@@ -97,14 +97,18 @@ def new(
 ) -> None:
     """Write a KB article (one commit; with --from-ticket the ticket's `kb` is set in it too).
 
-    The body comes from --body-file, else from $EDITOR when you are at a terminal,
-    else the prefilled text is committed as is.
+    The body comes from --body-file, else from stdin when something is piped in, else
+    from $EDITOR when you are at a terminal, else the prefilled text is committed as is.
     Example: supportctl kb new "Чеки не печатаются после обновления Windows" --from-ticket SUP-42 --tag kkt
     """
     from supportctl.kb import actions as kb_actions
 
     r = repo()
     body = read_text_input(None, body_file, "--body") if body_file is not None else None
+    if body is None and not sys.stdin.isatty():
+        # piped in (`… | supportctl kb new T`): that is the body; nothing piped keeps the draft
+        piped = read_text_input(None, "-", "--body")
+        body = piped if piped.strip() else None
     draft = kb_actions.new_draft(r, title, tags=tag or [], ticket_id=from_ticket, body=body)
     text = draft.render(product or [])
     when = parse_when(at)

@@ -232,7 +232,8 @@ def _commit_plain(
         dirty = repo.git.dirty(list(change.files))
         if dirty:
             raise GitError(
-                f"{dirty[0]} has uncommitted changes; commit them or run `git checkout -- {dirty[0]}`"
+                f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
+                f"`git restore --staged --worktree -- {dirty[0]}`"
             )
         subject = f"KB: {change.subject}"
         trailers = [("Action", action), *change.trailers]
