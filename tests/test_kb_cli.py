@@ -571,8 +571,8 @@ def test_installed_entry_point_searches(desk: Path, cli) -> None:  # type: ignor
     assert json.loads(r.stdout)[0]["slug"] == "printer-offline"
 
 
-def test_kb_new_takes_a_piped_body_and_opens_no_editor_without_a_terminal(
-    support_repo: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+def test_kb_new_takes_a_piped_body_and_opens_no_editor_without_a_terminal(  # type: ignore[no-untyped-def]
+    support_repo: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from supportctl.cli import kb as kb_cli
 
