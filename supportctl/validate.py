@@ -14,6 +14,7 @@ from typing import Any
 from supportctl import yamlio
 from supportctl.config import Config, load_config
 from supportctl.errors import ConfigError, UsageError
+from supportctl.kb.articles import parse_article
 from supportctl.model import (
     CHANNELS,
     LINK_KINDS,
@@ -155,7 +156,7 @@ def check_worklog(data: Any, rel: str, known: set[str]) -> list[Problem]:
 
 
 def check_article(text: bytes, rel: str) -> list[Problem]:
-    from supportctl.kb.articles import ArticleError, parse_article
+    from supportctl.kb.articles import ArticleError
 
     try:
         parse_article(text, rel)
@@ -174,10 +175,13 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
         return [Problem(file, int(line) if line.isdigit() else 0, msg)]
     tickets = sorted((repo.root / "data" / "tickets").glob("*/*.yaml"))
     known = {p.stem for p in tickets}
+    kb_of: dict[str, tuple[Path, str]] = {}  # ticket -> (its file, the article it names)
     for path in tickets:
         rel = _rel(repo, path)
 
-        def ticket(data: Any, rel: str = rel) -> list[Problem]:
+        def ticket(data: Any, rel: str = rel, path: Path = path) -> list[Problem]:
+            if isinstance(data, dict) and data.get("kb"):
+                kb_of[path.stem] = (path, str(data["kb"]))
             return [] if data is None else check_ticket(data, rel, config, known)
 
         problems += _checked(path, rel, ticket)
@@ -188,6 +192,37 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
             return check_worklog(data, rel, known)
 
         problems += _checked(path, rel, worklog)
+    listed: dict[str, list[str]] = {}  # article slug -> the tickets it lists
     for path in sorted((repo.root / "data" / "kb").glob("*.md")):
-        problems += check_article(path.read_bytes(), _rel(repo, path))
+        found = check_article(path.read_bytes(), _rel(repo, path))
+        problems += found
+        if not found:
+            article = parse_article(path.read_bytes(), _rel(repo, path))
+            listed[article.slug] = article.tickets
+            for t in article.tickets:
+                if t not in known:
+                    key_line = _key_line(path, "tickets")
+                    problems.append(Problem(_rel(repo, path), key_line, f"links unknown ticket {t}"))
+    for tid, (path, slug) in sorted(kb_of.items()):
+        rel, key_line = _rel(repo, path), _key_line(path, "kb")
+        if slug not in listed:
+            if not (repo.root / "data" / "kb" / f"{slug}.md").exists():
+                problems.append(Problem(rel, key_line, f"kb article {slug!r} does not exist"))
+        elif tid not in listed[slug]:
+            problems.append(
+                Problem(
+                    rel,
+                    key_line,
+                    f"kb article {slug} does not list {tid}; run `supportctl kb link {tid} {slug}`",
+                )
+            )
     return problems
+
+
+def _key_line(path: Path, key: str) -> int:
+    """1-based line of a top-level `key:` in a file (1 when not found)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 1
+    return next((i for i, ln in enumerate(lines, 1) if ln.startswith(f"{key}:")), 1)

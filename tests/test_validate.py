@@ -253,3 +253,26 @@ def test_config_errors_name_the_line_everywhere(good: Path, cli: Any, old: str, 
     r = cli("sla", "status", "--customer", "globex")
     assert r.exit_code == 4
     assert r.stderr.startswith(f"supportctl: error: supportctl.yaml:{line}: {message}"), r.stderr
+
+
+def test_ticket_and_article_links_must_agree(good: Path, cli: Any) -> None:
+    kb = good / "data/kb"
+    kb.mkdir(exist_ok=True)
+    (kb / "cache-fix.md").write_text(
+        "---\ntitle: Cache fix\ntags: []\ntickets: [SUP-9999]\nupdated: '2026-10-05'\n---\n\nBody.\n",
+        encoding="utf-8")
+    t2 = good / "data/tickets/0000/SUP-2.yaml"
+    assert "\nkb:" not in t2.read_text(encoding="utf-8")
+    t2.write_text(t2.read_text(encoding="utf-8") + "kb: cache-fix\n", encoding="utf-8")
+    line = len(t2.read_text(encoding="utf-8").splitlines())
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.splitlines() == [
+        "data/kb/cache-fix.md:4: links unknown ticket SUP-9999",
+        (f"data/tickets/0000/SUP-2.yaml:{line}: kb article cache-fix does not list SUP-2; "
+         "run `supportctl kb link SUP-2 cache-fix`"),
+    ]
+    t2.write_text(t2.read_text(encoding="utf-8").replace("kb: cache-fix", "kb: no-such-article"),
+                  encoding="utf-8")
+    assert f"data/tickets/0000/SUP-2.yaml:{line}: kb article 'no-such-article' does not exist" in cli(
+        "validate").stdout
