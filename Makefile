@@ -43,12 +43,11 @@ demo-data: install
 browser:
 	@bash scripts/ensure-chromium
 
-test: install-test browser
+test: install-test browser lint
 	$(BIN)/python -m pytest
 
 lint: install-test
-	$(BIN)/python -m pip install -q ruff mypy types-tabulate types-Markdown types-PyYAML
-	$(BIN)/ruff check supportctl
+	$(BIN)/ruff check supportctl tests
 	$(BIN)/mypy supportctl
 
 bench: install

@@ -5,16 +5,20 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
+from tests.components import component_missing
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 def test_html_report_in_browser(october_desk: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
+    if CHROMIUM is None:
+        component_missing("Debian's chromium", "make test installs it")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        component_missing("playwright", "make test installs it")
     page_file = tmp_path / "report.html"
     result = cli("report", "--month", "2026-10", "--format", "html", "-o", str(page_file),
                  "--now", "2026-11-15T12:00:00+03:00")
