@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO := build/demo
 MONTH := 2026-10
 
-.PHONY: demo demo-data test install install-test browser lint bench clean
+.PHONY: demo demo-data test test-fast install install-test browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ browser:
 
 test: install-test browser lint
 	$(BIN)/python -m pytest
+
+# The quick subset for a developer's edit-test loop (no lint, no browser, no multi-process tests).
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not slow" -x
 
 lint: install-test
 	$(BIN)/ruff check supportctl tests

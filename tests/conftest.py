@@ -151,3 +151,17 @@ def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyP
         shutil.copytree(_TEMPLATES[name], root, symlinks=True)
         monkeypatch.chdir(root)
     return root
+
+
+# Modules that drive many processes, clones, generated inputs or whole-desk CLI scenarios;
+# `make test-fast` leaves them out (the rest runs in about 30 s on two cores).
+_SLOW_MODULES = {"test_concurrency", "test_demo", "test_hostile", "test_progress", "test_sync",
+                 "test_browser", "test_ensure_chromium", "test_entrypoint", "test_sla_periods",
+                 "test_cli_tickets", "test_report_cli", "test_kb_cli", "test_backlog",
+                 "test_catalog", "test_figures"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in _SLOW_MODULES or "hypothesis" in item.keywords:
+            item.add_marker(pytest.mark.slow)
