@@ -40,6 +40,7 @@ from supportctl.store import SupportRepo
 
 MAX_ATTEMPTS = 5
 _TICKET_RE = re.compile(r"^data/tickets/\d{4}/([A-Z][A-Z0-9]*-\d+)\.yaml$")
+_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 
 
 @dataclass
@@ -247,6 +248,7 @@ class _Replayer:
         self.local = local
         self.idmap: dict[str, str] = {}
         self.renumbered: list[tuple[str, str]] = []
+        self.remote_ids: set[str] = set()  # every ID the remote's new commits name
         self._times = self._remote_times()
         self.merger = _Merger(self._lookup)
         prefix = repo.config.id_prefix
@@ -255,6 +257,12 @@ class _Replayer:
             for p, _ in repo.git.ls_tree("data/tickets", onto)
             if (m := _TICKET_RE.match(p)) and m.group(1).startswith(prefix + "-")
         ]
+        # IDs are never reused: a fresh number is above every ID either side ever used,
+        # deleted tickets included (the local history up to HEAD contains the common base)
+        from supportctl.history import History
+
+        ever = History(repo, progress=False).ticket_ids("HEAD") | self.remote_ids
+        taken += [id_number(t) for t in ever if _ID_RE.match(t) and t.startswith(prefix + "-")]
         self.next_number = max(taken, default=0)
         for sha in local:
             for path, old, _ in repo.git.changed_paths(f"{sha}^", sha):
@@ -269,6 +277,7 @@ class _Replayer:
                 continue
             events: list[Event] = events_from_trailers(c) or events_from_diff(c, self.repo.git.blob)
             for e in events:
+                self.remote_ids.add(e.ticket)
                 for key in [*e.changes.keys(), "*"]:
                     prev = times.get((e.ticket, key))
                     if prev is None or e.at > prev:
@@ -296,7 +305,10 @@ class _Replayer:
                 m = _TICKET_RE.match(path)
                 if m and old is None and m.group(1) not in self.idmap:
                     taken = git.file_at(tip, path)
-                    if taken is not None and taken != new:
+                    # taken: the remote has another ticket with this ID, or had one
+                    if (taken is not None and taken != new) or (
+                        taken is None and m.group(1) in self.remote_ids
+                    ):
                         self.next_number += 1
                         fresh = f"{self.repo.config.id_prefix}-{self.next_number}"
                         self.idmap[m.group(1)] = fresh
