@@ -564,7 +564,7 @@ def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
 def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) -> str:
     """The key (`ID`, or `ID~n` for a deleted namesake) of the ticket that bore this ID at
     `when`: the latest generation created at or before it."""
-    older = []
+    older: list[str] = []
     while f"{ticket}~{len(older) + 1}" in grouped:
         older.append(f"{ticket}~{len(older) + 1}")
     found = ticket
