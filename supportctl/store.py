@@ -215,11 +215,9 @@ class SupportRepo:
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        from supportctl.history import History
+        from supportctl.history import highest_ticket_numbers
 
-        prefix = self.config.id_prefix + "-"
-        used = (t for t in History(self).ticket_ids() if t.startswith(prefix))
-        best = max((int(n) for t in used if (n := t[len(prefix) :]).isdigit()), default=0)
+        best = highest_ticket_numbers(self).get(self.config.id_prefix, 0)
         base = self.root / "data" / "tickets"
         shards = (
             sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []

@@ -263,10 +263,12 @@ class _Replayer:
         ]
         # IDs are never reused: a fresh number is above every ID either side ever used,
         # deleted tickets included (the local history up to HEAD contains the common base)
-        from supportctl.history import History
+        from supportctl.history import highest_ticket_numbers
 
-        ever = History(repo, progress=False).ticket_ids("HEAD") | self.remote_ids
-        taken += [id_number(t) for t in ever if _ID_RE.match(t) and t.startswith(prefix + "-")]
+        taken.append(highest_ticket_numbers(repo).get(prefix, 0))
+        taken += [
+            id_number(t) for t in self.remote_ids if _ID_RE.match(t) and t.startswith(prefix + "-")
+        ]
         self.next_number = max(taken, default=0)
         for sha in local:
             for path, old, _ in repo.git.changed_paths(f"{sha}^", sha):
@@ -282,6 +284,9 @@ class _Replayer:
             commits.append(c)
             events: list[Event] = events_from_trailers(c) or events_from_diff(c, self.repo.git.blob)
             self.remote_ids.update(e.ticket for e in events)
+            self.remote_ids.update(
+                m.group(1) for p, _, _ in c.changes if (m := _TICKET_RE.match(p))
+            )
         return commits
 
     def _field_times(self) -> dict[tuple[str, str], datetime]:
