@@ -478,9 +478,12 @@ def _merge(index: Index, fresh: list[Event], seq: int) -> int:
 
     for e in fresh:
         pairs = events_of(e.ticket)
+        was = e.details.get("from", "") if e.action == "rename" else ""
+        if e.action == "rename" and was in ("", e.ticket):
+            # only the file moved (its id still says the same ticket): validate reports it
+            e = dataclasses.replace(e, action="edit")
         if e.action == "rename":
-            was = e.details.get("from", "")
-            moved = events_of(was) if was and was != e.ticket else []
+            moved = events_of(was)
             if pairs:
                 retire(e.ticket)
             if not moved:  # nothing known of the old ID: the ticket starts here

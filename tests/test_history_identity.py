@@ -151,3 +151,7 @@ def test_an_action_on_a_file_whose_id_differs_is_refused(support_repo: Path, cli
     assert git(support_repo, "rev-parse", "HEAD") == head
     assert git(support_repo, "status", "--porcelain") == ""
     assert (folder / "SUP-7.yaml").read_text(encoding="utf-8").startswith("id: SUP-2\n")
+    # the file moved but its id did not: still the same ticket, with its history
+    grouped = history(support_repo).by_ticket()
+    assert [e.action for e in grouped["SUP-2"]] == ["new", "edit"]
+    assert "SUP-2~1" not in grouped and "SUP-7" not in grouped
