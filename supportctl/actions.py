@@ -419,8 +419,8 @@ def log_time(
     with repo.git.lock():
         ident = repo.git.identity(at)
         head = repo.git.head()
-        view = repo.ticket(tid)
-        _not_before_creation(tid, view.data, at)
+        _, data = repo.load_ticket_file(tid)
+        _not_before_creation(tid, data, at)
         work_day = on or ident.when.date()
         path = worklog_path(work_day.strftime("%Y-%m"), ident.email)
         existing = repo.git.file_at("HEAD", path)
@@ -444,7 +444,6 @@ def log_time(
             [("Minutes", str(minutes)), ("Worked-On", work_day.isoformat())],
             {path: yamlio.dump(entries)},
         )
-        data = view.data
         return _commit(repo, tid, "log", ident, head, change, data, _snapshot(data))
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import gc
 import json
 import marshal
+import re
 import sqlite3
 import sys
 import zlib
@@ -28,7 +29,7 @@ from supportctl.model import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
 from supportctl.store import SupportRepo, parse_ticket
 
-EVENTS_VERSION = 4
+EVENTS_VERSION = 5
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
 
@@ -79,8 +80,14 @@ def _fields(data: dict[str, Any]) -> dict[str, str | None]:
 
 
 def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
-    """Events of a commit made by hand: compare each ticket file before and after."""
+    """Events of a commit made by hand: compare each ticket file before and after.
+
+    A ticket file deleted and another added in the same commit with the same `created`
+    time is one ticket renamed by hand: it gives a `rename` event (detail `from`) on the
+    new ID, so the ticket keeps its history and clocks, instead of a delete and a new.
+    """
     events = []
+    files = []
     for path, old_blob, new_blob in c.changes:
         if not (path.startswith(TICKET_PREFIX) and path.endswith(".yaml")):
             continue
@@ -90,6 +97,13 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
             old = {}
         if "__error__" in new:
             continue  # a broken file carries no facts; validate reports it
+        files.append((path, old, new))
+    renamed_from = _renames(files)
+    for path, old, new in files:
+        if not new and path in renamed_from.values():
+            continue  # the rename event on the new ID stands for it
+        if path in renamed_from:
+            old = next(o for p, o, _ in files if p == renamed_from[path])
         ticket = str(new.get("id") or old.get("id") or path.rsplit("/", 1)[-1][:-5])
         before, after = _fields(old), _fields(new)
         changes = {k: (before[k], after[k]) for k in TRACKED_FIELDS if before[k] != after[k]}
@@ -102,15 +116,18 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
             "email": c.author_email,
             "manual": True,
         }
-        if not old:
+        if path in renamed_from:
+            was = str(old.get("id") or renamed_from[path].rsplit("/", 1)[-1][:-5])
+            events.append(Event(action="rename", changes=changes, details={"from": was}, **base))  # type: ignore[arg-type]
+        elif not old:
             # like the `Channel:` trailer of `supportctl new`: plan rules may match on it
             details = {"channel": str(new["channel"])} if new.get("channel") else {}
             events.append(Event(action="new", changes=changes, details=details, **base))  # type: ignore[arg-type]
             continue
-        if not new:
+        elif not new:
             events.append(Event(action="delete", **base))  # type: ignore[arg-type]
             continue
-        if changes:
+        elif changes:
             events.append(Event(action=_action_for(changes), changes=changes, **base))  # type: ignore[arg-type]
         old_comments = old.get("comments") or []
         for comment in (new.get("comments") or [])[len(old_comments) :]:
@@ -118,6 +135,19 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
                 vis = str(comment.get("visibility") or "public")
                 events.append(Event(action="comment", details={"visibility": vis}, **base))  # type: ignore[arg-type]
     return events
+
+
+def _renames(files: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> dict[str, str]:
+    """Added ticket file -> the deleted one it continues (same `created` time), per commit."""
+    gone: dict[str, list[str]] = {}
+    for path, old, new in files:
+        if old and not new and old.get("created") not in (None, ""):
+            gone.setdefault(str(old["created"]), []).append(path)
+    found: dict[str, str] = {}
+    for path, old, new in files:
+        if new and not old and gone.get(str(new.get("created"))):
+            found[path] = gone[str(new["created"])].pop(0)
+    return found
 
 
 def _action_for(changes: dict[str, tuple[str | None, str | None]]) -> str:
@@ -317,7 +347,8 @@ class History:
             )
             for c, found in hand_made:
                 found.extend(events_from_diff(c, lambda b: blobs.get(b) or self.repo.git.blob(b)))
-                fresh.append((c.sha, json.dumps([_encode(e) for e in found], ensure_ascii=False)))
+                data = json.dumps([_encode(e) for e in found], ensure_ascii=False)
+                fresh.append((_manual_key(c.sha), data))
         out: list[Event] = []
         for _, _, found in parents_first(found_by_commit):
             out.extend(found)
@@ -331,7 +362,9 @@ class History:
         return out
 
     def _manual_cached(self, sha: str, cache: Any) -> list[Event] | None:
-        row = cache.db.execute("SELECT data FROM events WHERE sha=?", (sha,)).fetchone()
+        row = cache.db.execute(
+            "SELECT data FROM events WHERE sha=?", (_manual_key(sha),)
+        ).fetchone()
         if row:
             try:
                 return [_decode(v) for v in json.loads(row[0])]
@@ -392,6 +425,11 @@ class History:
             pass
 
 
+def _manual_key(sha: str) -> str:
+    # events derived from a hand-made commit depend on the rules of this version
+    return f"v{EVENTS_VERSION}:{sha}"
+
+
 def _decode_ticket(payload: Any) -> list[tuple[int, Event]]:
     try:
         with gc_paused():
@@ -410,14 +448,59 @@ def _decode_ticket(payload: Any) -> list[tuple[int, Event]]:
 
 
 def _merge(index: Index, fresh: list[Event], seq: int) -> int:
-    """Add events (oldest commit first) to the index; returns the next commit sequence."""
-    added: dict[str, list[tuple[int, Event]]] = {}
+    """Add events (oldest commit first) to the index; returns the next commit sequence.
+
+    A ticket ID has generations: once its file was deleted, whatever later appears under
+    the same ID (by hand, or from an old clone) is another ticket. The earlier generation
+    keeps its events under `ID~1`, `ID~2`, ... so they never count for the new one. A
+    `rename` event moves the old ID's events to the new ID: the ticket keeps its history.
+    """
+    work: dict[str, list[tuple[int, Event]]] = {}
+    last: dict[str, str] = {}  # ticket -> action of its latest event in commit order
+
+    def events_of(ticket: str) -> list[tuple[int, Event]]:
+        if ticket not in work:
+            pairs = _decode_ticket(index[ticket][3]) if ticket in index else []
+            work[ticket] = pairs
+            if pairs:
+                last[ticket] = max(pairs, key=lambda p: p[0])[1].action
+        return work[ticket]
+
+    def retire(ticket: str) -> None:
+        """Move the ticket's events to its next free `~n` key."""
+        n = 1
+        while f"{ticket}~{n}" in index or work.get(f"{ticket}~{n}"):
+            n += 1
+        key = f"{ticket}~{n}"
+        work[key] = [(k, dataclasses.replace(e, ticket=key)) for k, e in events_of(ticket)]
+        work[ticket] = []
+        last.pop(ticket, None)
+
     for e in fresh:
-        added.setdefault(e.ticket, []).append((seq, e))
+        pairs = events_of(e.ticket)
+        was = e.details.get("from", "") if e.action == "rename" else ""
+        if e.action == "rename" and was in ("", e.ticket):
+            # only the file moved (its id still says the same ticket): validate reports it
+            e = dataclasses.replace(e, action="edit")
+        if e.action == "rename":
+            moved = events_of(was)
+            if pairs:
+                retire(e.ticket)
+            if not moved:  # nothing known of the old ID: the ticket starts here
+                e = dataclasses.replace(e, action="new")
+            work[e.ticket] = [(k, dataclasses.replace(x, ticket=e.ticket)) for k, x in moved]
+            if moved:
+                work[was] = []
+                last.pop(was, None)
+        elif pairs and last.get(e.ticket) == "delete" and e.action != "delete":
+            retire(e.ticket)
+        work[e.ticket].append((seq, e))
+        last[e.ticket] = e.action
         seq += 1
-    for ticket, pairs in added.items():
-        if ticket in index:
-            pairs = _decode_ticket(index[ticket][3]) + pairs
+    for ticket, pairs in work.items():
+        if not pairs:
+            index.pop(ticket, None)
+            continue
         pairs.sort(key=lambda p: (p[1].at.timestamp(), p[0]))
         evs = [e for _, e in pairs]
         settled = settled_at(evs)
@@ -475,6 +558,79 @@ def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
     for evs in grouped.values():
         evs.sort(key=lambda e: e.at.timestamp())  # stable: commit order breaks ties
     return grouped
+
+
+IDS_FILE = "ids.v1.json"
+_ID_PATH = re.compile(r"^data/tickets/[^/]+/([A-Z][A-Z0-9]*)-(\d+)\.yaml$")
+
+
+def highest_ticket_numbers(repo: SupportRepo, rev: str = "HEAD") -> dict[str, int]:
+    """Per ID prefix, the highest ticket number ever used in the history of `rev`: in a
+    ticket file it has, or in one any of its commits deleted (or renamed away).
+
+    Kept in a small file under `.git/supportctl/` with the commit it was read at and
+    extended with the commits since, so `new` on a long history reads a few commits. The
+    first time, only the highest shard folders are searched for deleted files: a number
+    above the highest one in the tree was handed out in its shard or a later one.
+    """
+    git = repo.git
+    tip = git.rev(rev)
+    if tip is None:
+        return {}
+    path = git.state_dir / IDS_FILE
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        known, best = str(saved["tip"]), {str(k): int(v) for k, v in saved["max"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        known, best = "", {}
+
+    def see(paths: Iterable[str]) -> None:
+        for p in paths:
+            m = _ID_PATH.match(p)
+            if m:
+                best[m.group(1)] = max(best.get(m.group(1), 0), int(m.group(2)))
+
+    if known == tip:
+        return best
+    deleted = ["log", "--no-renames", "--diff-filter=D", "--name-only", "--format="]
+    if known and git.rev(known):
+        # also when history was rewritten (a sync replays local commits): an ID the old
+        # tip used stays used, which is all this has to promise
+        see(git.run(*deleted, f"{known}..{tip}", "--", "data/tickets").splitlines())
+        see(p for p, _, _ in git.changed_paths(known, tip))
+    else:
+        best = {}
+        shards = sorted(
+            s for s in git.run("ls-tree", "--name-only", tip, "data/tickets/").split() if s
+        )
+        where = ["data/tickets"]
+        if shards and shards[-1].rsplit("/", 1)[-1].isdigit():
+            see(p for p, _ in git.ls_tree(shards[-1], tip))
+            top = int(shards[-1].rsplit("/", 1)[-1])
+            where = [f"data/tickets/{n:04d}" for n in (top, top + 1, top + 2)]
+        see(git.run(*deleted, tip, "--", *where).splitlines())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"tip": tip, "max": best}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return best
+
+
+def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) -> str:
+    """The key (`ID`, or `ID~n` for a deleted namesake) of the ticket that bore this ID at
+    `when`: the latest generation created at or before it."""
+    older: list[str] = []
+    while f"{ticket}~{len(older) + 1}" in grouped:
+        older.append(f"{ticket}~{len(older) + 1}")
+    found = ticket
+    for key in [*older, ticket]:  # oldest first
+        evs = grouped.get(key) or []
+        if evs and evs[0].at <= when:
+            found = key
+    return found
 
 
 def load_events(repo: SupportRepo, rev: str = "HEAD") -> list[Event]:

@@ -113,7 +113,11 @@ def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
     record = {k: None for k in TICKET_KEYS} | dict(view.data)
     record["path"] = view.path
     problems: list[str] = []
-    logs = [w for w in repo.worklogs(problems=problems) if w.ticket == ticket_id]
+    logs = [
+        w
+        for w in repo.worklogs(problems=problems)
+        if w.ticket == ticket_id and not _before(w.at, view.data.get("created"))
+    ]
     record["problems"] = problems  # unreadable worklog files: their time is not counted
     record["worklogs"] = [
         {"minutes": w.minutes, "on": w.on, "note": w.note, "author": w.author, "at": w.at}
@@ -129,3 +133,15 @@ def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
     record["comments"] = list(record.get("comments") or [])
     record["tags"] = list(record.get("tags") or [])
     return record
+
+
+def _before(logged: str, created: Any) -> bool:
+    """Whether time was logged before the ticket was created: then it was logged on a deleted
+    ticket that had the same ID (`log` refuses a time before creation)."""
+    from datetime import datetime
+
+    try:
+        a, b = datetime.fromisoformat(logged), datetime.fromisoformat(str(created))
+    except ValueError:
+        return False
+    return a.tzinfo is not None and b.tzinfo is not None and a < b

@@ -209,11 +209,15 @@ class SupportRepo:
             raise DataError(f"{path}:{exc.line}: {exc.message}") from None
         if not isinstance(data, dict):
             raise DataError(f"{path}:1: expected a mapping of ticket fields")
+        check_identity(path, data, ticket_id)
         return path, data
 
     def max_ticket_number(self) -> int:
-        """Highest ticket number in HEAD and the work tree (shards are listed, not read)."""
-        best = 0
+        """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
+        reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
+        from supportctl.history import highest_ticket_numbers
+
+        best = highest_ticket_numbers(self).get(self.config.id_prefix, 0)
         base = self.root / "data" / "tickets"
         shards = (
             sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
@@ -261,6 +265,17 @@ class SupportRepo:
     def iter_files(self, prefix: str, rev: str = "HEAD") -> Iterator[tuple[str, bytes]]:
         for path, blob in self.git.ls_tree(prefix, rev):
             yield path, self.git.blob(blob)
+
+
+def check_identity(path: str, data: Any, ticket_id: str) -> None:
+    """An action on a file whose `id:` names another ticket would split that ticket's
+    history between two IDs: refused (a hand rename that forgot the id, or the reverse)."""
+    found = str(data.get("id") or "")
+    if found != ticket_id:
+        raise DataError(
+            f"{path}: its id says {found or 'nothing'}, not {ticket_id}; fix the file or its "
+            f"name (see `supportctl validate`)"
+        )
 
 
 def _project(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ merged by structure:
   on one side is edited or removed in the result); tags and related links as
   sets (what one side added or removed is added or removed); other fields take the
   side that changed them, and where both changed a field to different values the
-  later action by author date wins (last writer wins, as the SLA history reads it);
-  the other value stays in history and sync reports it;
+  later of the actions that set that field wins, by author date (last writer wins,
+  as the SLA history reads it); the other value stays in history (a losing local
+  value in full in its replayed commit's message) and sync reports it;
 - worklog files: entries from both sides;
 - anything else: git's three-way text merge, and a true conflict stops the sync
   with nothing changed.
@@ -32,14 +33,15 @@ from typing import Any
 from supportctl import yamlio
 from supportctl.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.events import Event
-from supportctl.gitio import ZERO, git_time
+from supportctl.gitio import ZERO, RawCommit, git_time
 from supportctl.history import events_from_diff, events_from_trailers
 from supportctl.kb.articles import ArticleError, assemble_article, set_key, split_article, str_list
 from supportctl.model import id_number, ticket_path
-from supportctl.store import SupportRepo
+from supportctl.store import SupportRepo, parse_ticket
 
 MAX_ATTEMPTS = 5
 _TICKET_RE = re.compile(r"^data/tickets/\d{4}/([A-Z][A-Z0-9]*-\d+)\.yaml$")
+_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 
 
 @dataclass
@@ -92,6 +94,7 @@ class _Merger:
     def __init__(self, remote_times: Callable[[str, str], datetime | None]) -> None:
         self.remote_times = remote_times
         self.decisions: list[str] = []
+        self.lost: list[tuple[str, str, Any]] = []  # (ticket, field, our value the remote beat)
 
     def ticket(
         self, tid: str, old_b: bytes, new_b: bytes, cur_b: bytes, local_at: datetime
@@ -155,7 +158,7 @@ class _Merger:
         slot: str,
         value: Any = None,
     ) -> None:
-        remote_at = self.remote_times(tid, key.split(".")[0])
+        remote_at = self.remote_times(tid, key)
         shown_ours, shown_theirs = _short(ours), _short(theirs)
         if remote_at is None or local_at >= remote_at:
             target[slot] = value if value is not None else ours
@@ -164,6 +167,7 @@ class _Merger:
                 f"action); {shown_theirs} from the remote stays in history"
             )
         else:
+            self.lost.append((tid, key, ours))
             self.decisions.append(
                 f"{tid}: {key} changed on both sides; kept the remote's ({shown_theirs}, the "
                 f"later action); yours ({shown_ours}) stays in history"
@@ -247,13 +251,23 @@ class _Replayer:
         self.local = local
         self.idmap: dict[str, str] = {}
         self.renumbered: list[tuple[str, str]] = []
-        self._times = self._remote_times()
+        self.remote_ids: set[str] = set()  # every ID the remote's new commits name
+        self._commits = self._remote_commits()
+        self._times: dict[tuple[str, str], datetime] | None = None
         self.merger = _Merger(self._lookup)
         prefix = repo.config.id_prefix
         taken = [
             id_number(m.group(1))
             for p, _ in repo.git.ls_tree("data/tickets", onto)
             if (m := _TICKET_RE.match(p)) and m.group(1).startswith(prefix + "-")
+        ]
+        # IDs are never reused: a fresh number is above every ID either side ever used,
+        # deleted tickets included (the local history up to HEAD contains the common base)
+        from supportctl.history import highest_ticket_numbers
+
+        taken.append(highest_ticket_numbers(repo).get(prefix, 0))
+        taken += [
+            id_number(t) for t in self.remote_ids if _ID_RE.match(t) and t.startswith(prefix + "-")
         ]
         self.next_number = max(taken, default=0)
         for sha in local:
@@ -262,21 +276,58 @@ class _Replayer:
                 if m and old == ZERO:
                     self.next_number = max(self.next_number, id_number(m.group(1)))
 
-    def _remote_times(self) -> dict[tuple[str, str], datetime]:
-        times: dict[tuple[str, str], datetime] = {}
+    def _remote_commits(self) -> list[RawCommit]:
+        commits = []
         for c in self.repo.git.log(f"{self.base}..{self.onto}", paths=("data/tickets",)):
             if len(c.parents) > 1:
                 continue
+            commits.append(c)
             events: list[Event] = events_from_trailers(c) or events_from_diff(c, self.repo.git.blob)
-            for e in events:
-                for key in [*e.changes.keys(), "*"]:
-                    prev = times.get((e.ticket, key))
-                    if prev is None or e.at > prev:
-                        times[(e.ticket, key)] = e.at
+            self.remote_ids.update(e.ticket for e in events)
+            self.remote_ids.update(
+                m.group(1) for p, _, _ in c.changes if (m := _TICKET_RE.match(p))
+            )
+        return commits
+
+    def _field_times(self) -> dict[tuple[str, str], datetime]:
+        """(ticket, field) -> author date of the remote's latest action that set that field.
+
+        Read from the ticket files before and after each remote commit, so every field an
+        action sets counts (a resolution text, a KB link, a link), not only the ones with
+        trailers; `links.<kind>` is tracked per kind. `*` is the latest action of any kind.
+        """
+        times: dict[tuple[str, str], datetime] = {}
+
+        def seen(tid: str, key: str, when: datetime) -> None:
+            if (tid, key) not in times or when > times[(tid, key)]:
+                times[(tid, key)] = when
+
+        for c in self._commits:
+            for path, old_blob, new_blob in c.changes:
+                m = _TICKET_RE.match(path)
+                if not m:
+                    continue
+                old = _plain_ticket(self.repo, old_blob)
+                new = _plain_ticket(self.repo, new_blob)
+                seen(m.group(1), "*", c.author_time)
+                for key in dict.fromkeys([*old, *new]):
+                    if old.get(key) == new.get(key):
+                        continue
+                    seen(m.group(1), key, c.author_time)
+                    ol, nl = old.get(key), new.get(key)
+                    if key == "links" and isinstance(ol or {}, dict) and isinstance(nl or {}, dict):
+                        for kind in dict.fromkeys([*(ol or {}), *(nl or {})]):
+                            if (ol or {}).get(kind) != (nl or {}).get(kind):
+                                seen(m.group(1), f"links.{kind}", c.author_time)
         return times
 
     def _lookup(self, tid: str, key: str) -> datetime | None:
-        return self._times.get((tid, key)) or self._times.get((tid, "*"))
+        if self._times is None:
+            self._times = self._field_times()
+        for k in (key, key.split(".")[0], "*"):
+            if (tid, k) in self._times:
+                return self._times[(tid, k)]
+        return None
 
     def _renumber_text(self, text: bytes) -> bytes:
         if not self.idmap:
@@ -296,7 +347,10 @@ class _Replayer:
                 m = _TICKET_RE.match(path)
                 if m and old is None and m.group(1) not in self.idmap:
                     taken = git.file_at(tip, path)
-                    if taken is not None and taken != new:
+                    # taken: the remote has another ticket with this ID, or had one
+                    if (taken is not None and taken != new) or (
+                        taken is None and m.group(1) in self.remote_ids
+                    ):
                         self.next_number += 1
                         fresh = f"{self.repo.config.id_prefix}-{self.next_number}"
                         self.idmap[m.group(1)] = fresh
@@ -308,6 +362,9 @@ class _Replayer:
                     new = self._renumber_text(new) if new is not None else None
                 files[path] = self._merge(path, old, new, git.file_at(tip, path), author.when)
             text = self._renumber_text(message.encode("utf-8")).decode("utf-8")
+            if self.merger.lost:
+                text = _with_note(text, self.merger.lost)
+                self.merger.lost = []
             # Keep the committer and commit date too: offline work synced hours later must not
             # look back-dated (author date far before commit date) in reports.
             committer = git.committer(sha)
@@ -351,6 +408,35 @@ class _Replayer:
                     f"merge it by hand (git pull), then run sync again"
                 )
         return merged
+
+
+def _plain_ticket(repo: SupportRepo, blob: str) -> dict[str, Any]:
+    if blob == ZERO:
+        return {}
+    data = parse_ticket(repo.git.blob(blob))
+    return {} if "__error__" in data else data
+
+
+def _with_note(message: str, lost: list[tuple[str, str, Any]]) -> str:
+    """The replayed commit's message with what its action set and the remote's later action
+    overrode, in full: nothing typed is lost. It goes before the trailers (git reads only the
+    last paragraph as trailers), indented so no line of it can pass for a trailer."""
+    lines = ["Overridden in sync by a later action on the remote (kept here as typed):"]
+    for tid, key, value in lost:
+        text = "" if value is None else str(_plain(value))
+        body = text.splitlines() or [""]
+        if len(body) == 1:
+            lines.append(f"    {tid} {key}: {body[0]}")
+        else:
+            lines.append(f"    {tid} {key}:")
+            lines += [f"        {line}" if line else "" for line in body]
+    note = "\n".join(lines)
+    paragraphs = message.rstrip("\n").split("\n\n")
+    if len(paragraphs) > 1 and re.search(r"(?m)^Ticket: ", paragraphs[-1]):
+        paragraphs.insert(len(paragraphs) - 1, note)
+    else:
+        paragraphs.append(note)
+    return "\n\n".join(paragraphs) + "\n"
 
 
 def sync(repo: SupportRepo, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -> SyncResult:

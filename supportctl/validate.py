@@ -25,7 +25,7 @@ from supportctl.model import (
     normalize_id,
     ticket_path,
 )
-from supportctl.store import SupportRepo
+from supportctl.store import SupportRepo, parse_ticket
 
 REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")
 
@@ -176,15 +176,19 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
     tickets = sorted((repo.root / "data" / "tickets").glob("*/*.yaml"))
     known = {p.stem for p in tickets}
     kb_of: dict[str, tuple[Path, str]] = {}  # ticket -> (its file, the article it names)
+    read: dict[str, dict[str, Any]] = {}  # work-tree ticket files: rel -> their data
     for path in tickets:
         rel = _rel(repo, path)
 
         def ticket(data: Any, rel: str = rel, path: Path = path) -> list[Problem]:
+            if isinstance(data, dict):
+                read[rel] = data
             if isinstance(data, dict) and data.get("kb"):
                 kb_of[path.stem] = (path, str(data["kb"]))
             return [] if data is None else check_ticket(data, rel, config, known)
 
         problems += _checked(path, rel, ticket)
+    problems += _hand_renames(repo, read)
     for path in sorted((repo.root / "data" / "worklogs").rglob("*.yaml")):
         rel = _rel(repo, path)
 
@@ -217,6 +221,47 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _hand_renames(repo: SupportRepo, read: dict[str, dict[str, Any]]) -> list[Problem]:
+    """A ticket file deleted since HEAD and another added with the same `created` time: one
+    ticket renamed by hand. Its history follows the rename, but everyone who knows the old ID
+    (the customer's mail, links, reports) loses it, so it is flagged before it is committed."""
+    committed = dict(repo.git.ls_tree("data/tickets"))
+    gone = [(p, b) for p, b in committed.items() if p.endswith(".yaml") and p not in read]
+    if not gone:
+        return []
+    added = {rel: d for rel, d in read.items() if rel not in committed}
+    out: list[Problem] = []
+    for path, blob in gone:
+        old = parse_ticket(repo.git.blob(blob))
+        when = _instant(old.get("created"))
+        if when is None:
+            continue
+        for rel, data in sorted(added.items()):
+            if _instant(data.get("created")) == when:
+                was, now = str(old.get("id") or Path(path).stem), str(data.get("id") or "")
+                name = Path(path).name
+                out.append(
+                    Problem(
+                        rel,
+                        _key_line(repo.root / rel, "id"),
+                        f"{was} renamed by hand to {now} (same `created` as the deleted "
+                        f"{path}); a ticket ID is permanent: restore {name}, or commit with "
+                        f"--no-verify if the rename is meant (its history follows it)",
+                    )
+                )
+                del added[rel]
+                break
+    return out
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def _key_line(path: Path, key: str) -> int:

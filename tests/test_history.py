@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from typer.testing import Result
 
 from supportctl.events import Event
-from supportctl.history import History
+from supportctl.history import EVENTS_VERSION, History
 from supportctl.initrepo import init_repo
 from supportctl.store import open_repo
 
@@ -233,7 +233,7 @@ def test_second_run_is_served_from_the_cache(support_repo: Path, cli: Cli,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     _scenario(cli)
     first = metrics(cli)
-    cache = support_repo / ".git/supportctl/events.v4.marshal"
+    cache = support_repo / f".git/supportctl/events.v{EVENTS_VERSION}.marshal"
     assert history(support_repo).path == cache
     assert cache.is_file()
     assert "supportctl" not in git(support_repo, "status", "--porcelain", "--ignored")  # never committed
@@ -286,7 +286,7 @@ def test_corrupt_sqlite_cache_of_hand_edits_is_rebuilt(support_repo: Path, cli: 
     hand_edit(support_repo, "2026-10-05T10:40:00+03:00", ("comment", "public", "Looking"))
     first = metrics(cli)
     assert first["first_response"]["elapsed_seconds"] == 2400
-    for name in ("events.v4.marshal", "cache.sqlite"):
+    for name in (f"events.v{EVENTS_VERSION}.marshal", "cache.sqlite"):
         (support_repo / ".git/supportctl" / name).write_bytes(b"not a cache " * 100)
     for extra in ("cache.sqlite-wal", "cache.sqlite-shm"):
         (support_repo / ".git/supportctl" / extra).unlink(missing_ok=True)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
-from supportctl.history import History
+from supportctl.events import Event
+from supportctl.history import History, generation_at
 from supportctl.periods import Period
 from supportctl.report.data import build_report
 from supportctl.sla.engine import evaluate
 from supportctl.sla_repo import make_policy
-from supportctl.store import SupportRepo
+from supportctl.store import SupportRepo, Worklog
 
 
 def report_model(
@@ -36,10 +38,25 @@ def report_model(
         events,
         slas,
         tickets,
-        repo.worklogs(problems=problems),
+        _by_generation(repo.worklogs(problems=problems), events),
         period,
         customer,
         head,
         commit_date,
         evaluated_at,
     )
+
+
+def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[Worklog]:
+    """Time logged on a deleted ticket is billed to it, not to a later namesake."""
+    out = []
+    for w in logs:
+        if f"{w.ticket}~1" in events:
+            try:
+                when = datetime.fromisoformat(w.at)
+            except ValueError:
+                when = None
+            if when is not None and when.tzinfo is not None:
+                w = dataclasses.replace(w, ticket=generation_at(events, w.ticket, when))
+        out.append(w)
+    return out

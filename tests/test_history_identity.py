@@ -1,0 +1,157 @@
+"""Ticket identity in the history: IDs are never reused, a deleted ticket's namesake is another
+ticket, and a ticket renamed by hand keeps its history.
+
+Times are Moscow wall times of the test calendar `office` (mon-fri 09:00-13:00, 14:00-18:00);
+2026-10-05 is a Monday.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Cli, git
+from tests.test_history import at, history, ok
+
+NOW = "2026-10-05T12:00:00+03:00"
+NEW_ACME = ("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal")
+NEW_GLOBEX = ("new", "VPN drops", "-c", "globex", "-t", "incident", "-p", "normal")
+
+
+def sla(cli: Cli, ticket: str, now: str = NOW) -> dict[str, Any]:
+    return dict(json.loads(ok(cli("sla", "show", ticket, "--json", "--now", now)).stdout))
+
+
+def delete_by_hand(root: Path, ticket: str, when: str) -> None:
+    git(root, "rm", "-q", f"data/tickets/0000/{ticket}.yaml")
+    git(root, "commit", "-qm", f"remove {ticket}", env=at(when))
+
+
+def rename_by_hand(root: Path, old: str, new: str, when: str) -> None:
+    folder = root / "data/tickets/0000"
+    git(root, "mv", f"data/tickets/0000/{old}.yaml", f"data/tickets/0000/{new}.yaml")
+    path = folder / f"{new}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f"id: {old}\n", f"id: {new}\n"),
+                    encoding="utf-8")
+    git(root, "commit", "-qam", f"renumber {old} as {new}", env=at(when))
+
+
+# -- IDs are never reused ------------------------------------------------------------------------
+def test_new_never_reuses_the_id_of_a_deleted_ticket(support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_GLOBEX, env=at("2026-10-05T10:05:00+03:00")))
+    ok(cli("comment", "SUP-2", "Reconnect please", env=at("2026-10-05T10:10:00+03:00")))
+    delete_by_hand(support_repo, "SUP-2", "2026-10-05T10:20:00+03:00")
+    assert ok(cli(*NEW_ACME, env=at("2026-10-05T10:30:00+03:00"))).stdout == "SUP-3\n"
+    # the new ticket starts with its own history: globex's reply answers nothing here
+    m = sla(cli, "SUP-3")
+    assert (m["customer"], m["created"]) == ("acme", "2026-10-05T10:30:00+03:00")
+    assert m["metrics"]["first_response"]["state"] == "running"
+    # and the number stays taken after more deletions, also when the small cache of the
+    # highest numbers is gone (read again from the history)
+    delete_by_hand(support_repo, "SUP-3", "2026-10-05T10:40:00+03:00")
+    (support_repo / ".git/supportctl/ids.v1.json").unlink()
+    assert ok(cli(*NEW_ACME, env=at("2026-10-05T10:50:00+03:00"))).stdout == "SUP-4\n"
+
+
+def test_a_deleted_tickets_namesake_is_another_ticket(support_repo: Path, cli: Cli) -> None:
+    """A file with a deleted ticket's ID brought back by hand (or from an old clone) starts a new
+    generation: the old one's events count neither for its SLA nor in its customer's report."""
+    ok(cli(*NEW_GLOBEX, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli("comment", "SUP-1", "Reconnect please", env=at("2026-10-05T10:10:00+03:00")))
+    ok(cli("log", "SUP-1", "-m", "30", env=at("2026-10-05T10:15:00+03:00")))
+    delete_by_hand(support_repo, "SUP-1", "2026-10-05T10:20:00+03:00")
+    path = support_repo / "data/tickets/0000/SUP-1.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "id: SUP-1\ntitle: Scanner offline\ncustomer: acme\ntype: incident\npriority: normal\n"
+        "channel: phone\nstatus: new\nline: L1\nassignee:\ntags: []\n"
+        "created: '2026-10-05T11:00:00+03:00'\ndescription: ''\n", encoding="utf-8")
+    git(support_repo, "add", "data")
+    git(support_repo, "commit", "-qm", "ticket by hand", env=at("2026-10-05T11:00:00+03:00"))
+
+    m = sla(cli, "SUP-1")
+    assert (m["customer"], m["created"], m["status"]) == ("acme", "2026-10-05T11:00:00+03:00", "new")
+    first = m["metrics"]["first_response"]
+    assert (first["state"], first["elapsed_seconds"]) == ("running", 3600)
+
+    grouped = history(support_repo).by_ticket()
+    assert [e.action for e in grouped["SUP-1"]] == ["new"]
+    assert [(e.ticket, e.action) for e in grouped["SUP-1~1"]] == [
+        ("SUP-1~1", "new"), ("SUP-1~1", "comment"), ("SUP-1~1", "log"), ("SUP-1~1", "delete")]
+
+    shown = json.loads(ok(cli("show", "SUP-1", "--json")).stdout)
+    assert (shown["customer"], shown["worklogs"], shown["minutes_logged"]) == ("acme", [], 0)
+
+    def report(customer: str) -> dict[str, Any]:
+        return dict(json.loads(ok(cli("report", "--month", "2026-10", "--now", NOW, "--customer",
+                                      customer, "--format", "json")).stdout))
+
+    acme, globex = report("acme"), report("globex")
+    assert [(r["ticket"], r["action"]) for r in acme["audit"]["events"]] == [("SUP-1", "new")]
+    assert (acme["time"]["tickets"], acme["time"]["total_hours"]) == ([], 0)
+    assert [r["ticket"] for r in globex["audit"]["events"]] == ["SUP-1~1"] * 4
+    assert globex["time"]["tickets"] == [{"ticket": "SUP-1~1", "hours": 0.5}]
+    # a later sync or rebuild of the cache reads the same generations
+    (support_repo / ".git/supportctl").joinpath(history(support_repo).path.name).unlink()
+    assert sla(cli, "SUP-1") == m
+
+
+# -- hand renames ------------------------------------------------------------------------------
+def test_a_ticket_renamed_by_hand_keeps_its_history(support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    ok(cli("comment", "SUP-2", "Restart it", env=at("2026-10-05T10:30:00+03:00")))
+    before = sla(cli, "SUP-2")
+    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00")
+    after = sla(cli, "SUP-9")
+    for result in (before, after):
+        result.pop("id")
+    assert after == before
+    assert after["created"] == "2026-10-05T10:01:00+03:00"
+    assert after["metrics"]["first_response"]["state"] == "met"
+    grouped = history(support_repo).by_ticket()
+    assert "SUP-2" not in grouped
+    assert [(e.ticket, e.action, e.details.get("from")) for e in grouped["SUP-9"]] == [
+        ("SUP-9", "new", None), ("SUP-9", "comment", None), ("SUP-9", "rename", "SUP-2")]
+    ok(cli("comment", "SUP-9", "Done?", env=at("2026-10-05T11:10:00+03:00")))
+    assert [e.action for e in history(support_repo).by_ticket()["SUP-9"]][-1] == "comment"
+
+
+def test_validate_flags_a_hand_rename_before_it_is_committed(support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    folder = support_repo / "data/tickets/0000"
+    text = (folder / "SUP-2.yaml").read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-9\n")
+    (folder / "SUP-2.yaml").unlink()
+    (folder / "SUP-9.yaml").write_text(text, encoding="utf-8")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == (
+        "data/tickets/0000/SUP-9.yaml:1: SUP-2 renamed by hand to SUP-9 (same `created` as the "
+        "deleted data/tickets/0000/SUP-2.yaml); a ticket ID is permanent: restore SUP-2.yaml, "
+        "or commit with --no-verify if the rename is meant (its history follows it)\n")
+    assert r.stderr.strip().endswith("1 problem(s) found")
+
+
+def test_an_action_on_a_file_whose_id_differs_is_refused(support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    folder = support_repo / "data/tickets/0000"
+    git(support_repo, "mv", "data/tickets/0000/SUP-2.yaml", "data/tickets/0000/SUP-7.yaml")
+    git(support_repo, "commit", "-qm", "file renamed, id forgotten", env=at("2026-10-05T10:05:00+03:00"))
+    head = git(support_repo, "rev-parse", "HEAD")
+    message = ("supportctl: error: data/tickets/0000/SUP-7.yaml: its id says SUP-2, not SUP-7; fix the file or its "
+               "name (see `supportctl validate`)\n")
+    for args in (("comment", "SUP-7", "Hello"), ("start", "SUP-7"), ("log", "SUP-7", "-m", "5"),
+                 ("resolve", "SUP-7", "-r", "done"), ("tag", "SUP-7", "printer")):
+        r = cli(*args, env=at("2026-10-05T10:10:00+03:00"))
+        assert (r.exit_code, r.stderr) == (7, message), args
+    assert git(support_repo, "rev-parse", "HEAD") == head
+    assert git(support_repo, "status", "--porcelain") == ""
+    assert (folder / "SUP-7.yaml").read_text(encoding="utf-8").startswith("id: SUP-2\n")
+    # the file moved but its id did not: still the same ticket, with its history
+    grouped = history(support_repo).by_ticket()
+    assert [e.action for e in grouped["SUP-2"]] == ["new", "edit"]
+    assert "SUP-2~1" not in grouped and "SUP-7" not in grouped
