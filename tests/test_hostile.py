@@ -10,9 +10,12 @@ from __future__ import annotations
 import ast
 import json
 import os
+import signal
 import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -416,3 +419,56 @@ def test_json_output_keeps_control_characters_exact_and_escaped(support_repo: Pa
     assert "\x9b" not in r.stdout and "\x1b" not in r.stdout
     assert {t["id"]: t["title"] for t in json.loads(r.stdout)["tickets"]}["SUP-1"] == data["title"]
 
+
+# -- YAML that is neither refused nor quick, before ---------------------------------------------
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail a command that runs longer than `seconds` (they took a minute before the caps)."""
+    def expired(*_: Any) -> None:
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_huge_flow_lists_and_anchor_floods_are_refused_quickly(support_repo: Path, cli: Cli) -> None:
+    assert cli("new", "Honest ticket", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+    shard = support_repo / "data/tickets/0000"
+    (shard / "SUP-2.yaml").write_text(  # 0.8 MB, 400,000 flow items
+        "id: SUP-2\ntitle: Flow\ntags: [" + ",".join(["x"] * 400_000) + "]\n", encoding="utf-8")
+    (shard / "SUP-3.yaml").write_text(  # 0.75 MB, 150,000 anchors
+        "id: SUP-3\ntitle: Anchors\ntags: [" + ",".join(["&a x"] * 150_000) + "]\n", encoding="utf-8")
+    git(support_repo, "add", "data")
+    git(support_repo, "commit", "-qm", "Tickets imported by hand")
+    problems = {
+        "SUP-2": "data/tickets/0000/SUP-2.yaml:3: too many nodes (more than 200000, counting what "
+                 "aliases repeat)",
+        "SUP-3": "data/tickets/0000/SUP-3.yaml:3: too many anchors and aliases (more than 1000)",
+    }
+    timings: dict[str, float] = {}
+
+    def run(*args: str) -> Any:
+        t0 = time.monotonic()
+        with deadline(15):  # well under a second each on an idle machine
+            r = cli(*args)
+        timings[" ".join(args[:2])] = round(time.monotonic() - t0, 2)
+        return r
+
+    r = run("list")
+    assert r.exit_code == 0 and [ln.split()[0] for ln in r.stdout.splitlines()[1:]] == ["SUP-1"]
+    assert r.stderr == "".join(f"supportctl: skipped {p}\n" for p in problems.values())
+    for tid, problem in problems.items():
+        r = run("show", tid)
+        assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n")
+        r = run("comment", tid, "hello")
+        assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n")
+    r = run("validate")
+    assert r.exit_code == 9 and r.stdout == "".join(f"{p}\n" for p in problems.values())
+    r = run("report", "--month", "2026-10", "--format", "json", "--now", NOW)
+    assert r.exit_code == 0 and [t["id"] for t in json.loads(r.stdout)["tickets"]] == ["SUP-1"]
+    print("timings (s):", timings)
