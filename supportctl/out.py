@@ -26,6 +26,7 @@ BOLD = ("\x1b[1m", "\x1b[0m")
 # C0 controls but tab and newline, DEL, and the C1 controls (U+0080..U+009F; some terminals
 # read U+009B as CSI). A CRLF line end is a line end.
 _CONTROL = re.compile("\r\n|\x1b\\[[01]m|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a quick look first
 # json.dumps escapes C0 itself; with ensure_ascii=False it leaves DEL and C1 raw
 _JSON_RAW = re.compile("[\x7f-\x9f]")
 
@@ -41,7 +42,7 @@ def _show(m: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """`text` with every control character but newline and tab shown as `\\xNN`."""
-    return _CONTROL.sub(_show, text) if _CONTROL.search(text) else text
+    return _CONTROL.sub(_show, text) if _ANY_CONTROL.search(text) else text
 
 
 def emit(text: str = "") -> None:
@@ -66,6 +67,19 @@ def error(text: str) -> None:
     sys.stderr.write(f"supportctl: error: {visible(text)}\n")
 
 
+def output_path(output: str) -> Path:
+    """The file `--output` names, or UsageError when it names none (checked before the
+    work, so a long report does not fail at the end)."""
+    if not output.strip():
+        raise UsageError("--output is empty: give a file name")
+    target = Path(output).expanduser()
+    if not target.is_absolute():
+        target = Path.cwd() / target
+    if output.endswith(("/", os.sep)) or (target.is_dir() and not target.is_symlink()):
+        raise UsageError(f"--output {output} is a folder: give a file name")
+    return target
+
+
 def write_file(output: str, text: str) -> Path:
     """Write `text` to the file `output` (relative to the current folder) all at once.
 
@@ -74,13 +88,7 @@ def write_file(output: str, text: str) -> Path:
     over the target; a symlink at the target itself is replaced, not followed. A failure
     leaves no partial file and no temporary file. Returns the path written.
     """
-    if not output.strip():
-        raise UsageError("--output is empty: give a file name")
-    target = Path(output).expanduser()
-    if not target.is_absolute():
-        target = Path.cwd() / target
-    if output.endswith(("/", os.sep)) or (target.is_dir() and not target.is_symlink()):
-        raise UsageError(f"--output {output} is a folder: give a file name")
+    target = output_path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -113,7 +121,9 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """
     from rich.cells import cell_len
 
-    lines = [list(headers), *(["" if c is None else visible(str(c)) for c in r] for r in rows)]
+    lines = [list(headers), *(["" if c is None else str(c) for c in r] for r in rows)]
+    if _ANY_CONTROL.search(" ".join(" ".join(cells) for cells in lines)):
+        lines = [[visible(c) for c in cells] for cells in lines]
     widths = [0] * len(headers)
     lens = []
     for cells in lines:

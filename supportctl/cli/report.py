@@ -44,6 +44,8 @@ def report(
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format {fmt!r}: expected md, html or json")
+    if output is not None:
+        out.output_path(output)
     r = repo()
     at = parse_now(now)
     until_next = None

@@ -197,7 +197,7 @@ def list_(
             r["type"],
             r["customer"],
             r["assignee"] or "",
-            _clip(str(r["title"]), 60),
+            _clip(out.visible(str(r["title"])), 60),
         ]
         for r in rows
     ]
