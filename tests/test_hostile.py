@@ -358,6 +358,19 @@ def test_report_output_that_is_no_file_name_is_a_usage_error(tmp_path: Path, sup
     assert _files(tmp_path) == before  # no report, no temporary file, in the repo or above it
 
 
+def test_output_that_cannot_be_written_is_one_line_for_every_command(support_repo: Path, cli: Cli) -> None:
+    assert cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+    before = _files(support_repo)
+    for args in (("report", "--month", "2026-10", "--now", NOW), ("backlog",),
+                 ("devtask", "SUP-1", "--now", NOW)):
+        r = cli(*args, "-o", "supportctl.yaml/out.md")  # a file where a folder should be
+        assert (r.exit_code, r.stderr) == (
+            2, "supportctl: error: cannot write --output supportctl.yaml/out.md: File exists\n"), args
+        r = cli(*args, "-o", "")
+        assert (r.exit_code, r.stderr) == (2, "supportctl: error: --output is empty: give a file name\n")
+    assert _files(support_repo) == before
+
+
 def test_report_output_into_an_unwritable_folder_is_one_line(support_repo: Path, cli: Cli) -> None:
     locked = support_repo / "locked"
     locked.mkdir()
