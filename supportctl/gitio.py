@@ -256,6 +256,31 @@ class Repo:
         out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
         return [e[3:] for e in out.split("\0") if len(e) > 3 and e[2] == " "]
 
+    def uncommitted(self, prefix: str) -> dict[str, str]:
+        """Files under `prefix` whose staged or work-tree state differs from HEAD, with git's
+        two-letter status (`" M"`, `"M "`, `" D"`, `"??"`; both paths of a rename).
+
+        For read-only commands: no optional locks, since `git status` would otherwise
+        refresh the index under `index.lock` and could make a concurrent writer fail."""
+        out = self.run(
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--",
+            prefix,
+            env={"GIT_OPTIONAL_LOCKS": "0"},
+        )
+        found: dict[str, str] = {}
+        entries = iter(out.split("\0"))
+        for entry in entries:
+            if len(entry) > 3:
+                found[entry[3:]] = entry[:2]
+                if "R" in entry[:2] or "C" in entry[:2]:  # -z puts the old path next
+                    found[next(entries, "")] = "D "
+        found.pop("", None)
+        return found
+
     def operation_in_progress(self) -> str | None:
         for name, what in (
             ("MERGE_HEAD", "a merge"),

@@ -1,27 +1,114 @@
-"""The one place that writes: data to stdout, diagnostics to stderr."""
+"""The one place that writes: data to stdout, diagnostics to stderr, reports to files.
+
+Text that came from a ticket, an article or a teammate's commit may hold terminal control
+characters (ESC sequences that move the cursor, retitle the window or set the clipboard;
+BEL; C1 controls). Everything printed for people goes through `visible()`; JSON keeps every
+value exact, with those characters escaped the JSON way.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from supportctl.errors import UsageError
+
+# The only escape sequences supportctl prints itself: bold on and off (`kb search` at a
+# terminal). They change nothing but the weight of the text, so they pass wherever they are.
+BOLD = ("\x1b[1m", "\x1b[0m")
+
+# C0 controls but tab and newline, DEL, and the C1 controls (U+0080..U+009F; some terminals
+# read U+009B as CSI). A CRLF line end is a line end.
+_CONTROL = re.compile("\r\n|\x1b\\[[01]m|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a quick look first
+# json.dumps escapes C0 itself; with ensure_ascii=False it leaves DEL and C1 raw
+_JSON_RAW = re.compile("[\x7f-\x9f]")
+
+
+def _show(m: re.Match[str]) -> str:
+    s = m.group()
+    if s == "\r\n":
+        return "\n"
+    if len(s) > 1:  # our own bold on/off
+        return s
+    return f"\\x{ord(s):02x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every control character but newline and tab shown as `\\xNN`."""
+    return _CONTROL.sub(_show, text) if _ANY_CONTROL.search(text) else text
 
 
 def emit(text: str = "") -> None:
+    text = visible(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    emit_json_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def emit_json_text(text: str) -> None:
+    """Print a JSON document as it is, but DEL and C1 characters as \\u escapes (same value)."""
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"supportctl: {text}\n")
+    sys.stderr.write(f"supportctl: {visible(text)}\n")
 
 
 def error(text: str) -> None:
-    sys.stderr.write(f"supportctl: error: {text}\n")
+    sys.stderr.write(f"supportctl: error: {visible(text)}\n")
+
+
+def output_path(output: str) -> Path:
+    """The file `--output` names, or UsageError when it names none (checked before the
+    work, so a long report does not fail at the end)."""
+    if not output.strip():
+        raise UsageError("--output is empty: give a file name")
+    target = Path(output).expanduser()
+    if not target.is_absolute():
+        target = Path.cwd() / target
+    if output.endswith(("/", os.sep)) or (target.is_dir() and not target.is_symlink()):
+        raise UsageError(f"--output {output} is a folder: give a file name")
+    return target
+
+
+def write_file(output: str, text: str) -> Path:
+    """Write `text` to the file `output` (relative to the current folder) all at once.
+
+    The text goes to a new private file beside the target (created exclusively, so nothing
+    placed there beforehand, such as a symlink, is written through) and is then renamed
+    over the target; a symlink at the target itself is replaced, not followed. A failure
+    leaves no partial file and no temporary file. Returns the path written.
+    """
+    target = output_path(output)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            # mkstemp makes the file 0600; a report gets the mode any new file would get
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fh.fileno(), 0o666 & ~umask)
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
@@ -29,11 +116,14 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 
     A plain formatter rather than tabulate for listings of tens of thousands of rows:
     tabulate's per-cell type detection costs seconds there, and an ID or a title that
-    looks like a number must not be right-aligned.
+    looks like a number must not be right-aligned. Cells are made `visible()` first, so
+    the widths are those of what the terminal shows.
     """
     from rich.cells import cell_len
 
     lines = [list(headers), *(["" if c is None else str(c) for c in r] for r in rows)]
+    if _ANY_CONTROL.search(" ".join(" ".join(cells) for cells in lines)):
+        lines = [[visible(c) for c in cells] for cells in lines]
     widths = [0] * len(headers)
     lens = []
     for cells in lines:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from supportctl.errors import UsageError
-from supportctl.model import PRIORITIES, STATUSES, TICKET_KEYS, TYPES, TicketView
+from supportctl.errors import NotFound, UsageError
+from supportctl.model import PRIORITIES, STATUSES, TICKET_KEYS, TYPES, TicketView, ticket_path
 from supportctl.store import SupportRepo
 
 SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
@@ -79,12 +79,26 @@ def list_tickets(
     sort: str = "id",
     reverse: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Matching tickets as summaries, plus one problem line per unreadable file."""
+    """Matching tickets as summaries (committed state; `uncommitted` when the work tree
+    differs), plus one problem line per unreadable or not yet committed file."""
     if sort not in SORT_KEYS:
         raise UsageError(f"unknown sort key {sort!r}: expected one of {', '.join(SORT_KEYS)}")
     views = repo.tickets(fields=LIST_FIELDS)
     problems = [v.error for v in views if v.error]
-    rows = [summary(v.data) for v in views if not v.error and filters.match(v.data)]
+    # The listing is the committed state (HEAD), as everything else supportctl computes;
+    # a file with hand edits not yet committed is flagged, a new one not yet committed named.
+    changed = repo.git.uncommitted("data/tickets")
+    listed = {v.path for v in views}
+    problems += [
+        f"{path}: not committed yet (commit it to list it)"
+        for path in sorted(changed)
+        if path.endswith(".yaml") and path not in listed and (repo.root / path).is_file()
+    ]
+    rows = [
+        summary(v.data) | {"uncommitted": v.path in changed}
+        for v in views
+        if not v.error and filters.match(v.data)
+    ]
     if sort == "priority":
         order = {p: i for i, p in enumerate(PRIORITIES)}
         rows.sort(key=lambda r: order.get(str(r["priority"]), 9))
@@ -107,11 +121,22 @@ def list_tickets(
 
 
 def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
-    """Everything `show` prints: the ticket file's content (every field of a ticket file
-    present, null when unset), its worklogs and their total."""
-    view: TicketView = repo.ticket(ticket_id)
+    """Everything `show` prints: the ticket file's committed content (every field of a
+    ticket file present, null when unset), whether the work tree differs from it
+    (`uncommitted`), its worklogs and their total."""
+    try:
+        view: TicketView = repo.ticket(ticket_id)
+    except NotFound:
+        path = ticket_path(ticket_id)
+        if (repo.root / path).is_file():
+            raise NotFound(
+                f"unknown ticket {ticket_id}: {path} is not committed yet (commit it to use it)"
+            ) from None
+        raise
     record = {k: None for k in TICKET_KEYS} | dict(view.data)
     record["path"] = view.path
+    # what is shown is the committed file; say so when the work tree differs from it
+    record["uncommitted"] = view.path in repo.git.uncommitted(view.path)
     problems: list[str] = []
     logs = [
         w

@@ -1,19 +1,25 @@
 """YAML in round-trip mode: hand-added comments and key order survive our edits.
 
-Loading is guarded against hostile files: a size cap, a depth cap and a cap on
-alias expansion, so a "billion laughs" file fails fast with a clear message.
+Loading is guarded against hostile files: a size cap, a depth cap, and caps on the
+nodes a file makes (counting every node an alias repeats) and on its anchors and
+aliases. The caps are counted while the file is composed, event by event, so a file of
+400,000 flow items or 150,000 anchors stops at the first node past a cap, in well under
+a second, instead of being read whole first.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import warnings
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import LiteralScalarString
 from ruamel.yaml.tokens import (
@@ -25,7 +31,8 @@ from ruamel.yaml.tokens import (
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
-MAX_NODES = 200_000
+MAX_NODES = 200_000  # nodes of a file, each alias counted as the nodes it repeats
+MAX_ALIASES = 1_000  # anchors and aliases together; a hand-written config uses a handful
 
 
 class YamlProblem(Exception):
@@ -37,8 +44,91 @@ class YamlProblem(Exception):
         self.line = line
 
 
+class _Budget:
+    """What one YAML stream may make, counted node by node while it is composed.
+
+    One rule for every reader: libyaml's event stream (a quick pass before the round-trip
+    reader, and the fast reader itself) and ruamel's composer (the backstop where libyaml
+    is absent or reads a file differently) count the same events in the same order, so a
+    file is refused at the same node, with the same message and line, whichever reads it.
+    """
+
+    __slots__ = ("marks", "nodes", "open", "sizes")
+
+    def __init__(self) -> None:
+        self.nodes = 0  # nodes so far, an alias counting as the nodes of its anchor
+        self.marks = 0  # anchors and aliases so far
+        self.sizes: dict[str, int] = {}  # anchor -> nodes it stands for; -1 while composing
+        self.open: list[tuple[str | None, int]] = []  # collections being composed
+
+    def enter(
+        self, anchor: str | None, mark: Any, alias: bool = False, opens: bool = False
+    ) -> None:
+        """A node starts: a scalar, an alias, or a collection (`opens`, until `close()`)."""
+        if anchor is not None:
+            self.marks += 1
+            if self.marks > MAX_ALIASES:
+                raise YamlProblem(
+                    f"too many anchors and aliases (more than {MAX_ALIASES})", mark.line + 1
+                )
+        if alias:
+            size = self.sizes.get(str(anchor), 1)  # undefined: the reader says so
+            if size < 0:
+                raise YamlProblem(f"alias *{anchor} repeats a node that contains it", mark.line + 1)
+            self.nodes += size
+        else:
+            self.nodes += 1
+            if opens:
+                self.open.append((anchor, self.nodes - 1))
+                if anchor is not None:
+                    self.sizes[anchor] = -1
+            elif anchor is not None:
+                self.sizes[anchor] = 1
+        if self.nodes > MAX_NODES:
+            raise _too_many_nodes(mark)
+
+    def close(self) -> None:
+        anchor, start = self.open.pop()
+        if anchor is not None:
+            self.sizes[anchor] = self.nodes - start
+
+
+def _too_many_nodes(mark: Any) -> YamlProblem:
+    return YamlProblem(
+        f"too many nodes (more than {MAX_NODES}, counting what aliases repeat)", mark.line + 1
+    )
+
+
+class _GuardedComposer(Composer):
+    """ruamel's composer, counting each node against a `_Budget` before composing it."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        # a reused anchor is valid YAML; ruamel would print a multi-line warning per use
+        self.warn_double_anchors = False
+        self.budget = _Budget()
+
+    def compose_document(self) -> Any:
+        self.budget = _Budget()
+        self.depth = 0  # a document refused half-way left its count behind
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            self.budget.enter(event.anchor, event.start_mark, alias=True)
+            return super().compose_node(parent, index)
+        opens = isinstance(event, SequenceStartEvent | MappingStartEvent)
+        self.budget.enter(event.anchor, event.start_mark, opens=opens)
+        node = super().compose_node(parent, index)
+        if opens:
+            self.budget.close()
+        return node
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
+    y.Composer = _GuardedComposer
     y.preserve_quotes = True
     y.width = 4096
     y.indent(mapping=2, sequence=4, offset=2)
@@ -50,15 +140,11 @@ _RT = _yaml()
 
 
 def _check_graph(node: Node) -> None:
-    # Walk the node graph counting every node an alias would expand to. ruamel keeps
-    # aliases shared in memory, but any consumer walking the data would explode.
-    count = 0
+    # Walk the node graph as a consumer would, aliases expanded, for its depth: an alias
+    # can put a deep structure deeper still. The budget already bounds the walk.
     stack: list[tuple[Node, int]] = [(node, 0)]
     while stack:
         n, depth = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise YamlProblem(f"too many nodes (more than {MAX_NODES}; alias bomb?)")
         if depth > MAX_DEPTH:
             raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels", n.start_mark.line + 1)
         if isinstance(n, SequenceNode):
@@ -151,9 +237,14 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
         if len(text) > max_bytes:
             raise YamlProblem(f"file is too large ({len(text)} characters, at most {max_bytes})")
     try:
+        _count_events(text)
         if text.count("[") + text.count("{") > MAX_DEPTH:
             _check_flow_depth(text)
-        return _load_checked(text)
+        with warnings.catch_warnings():
+            # ruamel warns in several lines on stderr (a reused anchor, a YAML 1.1 float);
+            # the file is valid YAML, so the warning is nobody's business
+            warnings.simplefilter("ignore")
+            return _load_checked(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -163,6 +254,8 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
         raise YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels") from None
+    except AssertionError as exc:  # ruamel asserts on a %YAML version it does not know
+        raise YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
 
 
 class _Slow(Exception):
@@ -185,9 +278,15 @@ _SLOW_TEXT = re.compile(
 
 try:  # libyaml through PyYAML: ~20x faster than the pure-Python round-trip parser
     from ruamel.yaml.resolver import VersionedResolver
-    from yaml import MappingNode as _PyMap
-    from yaml import ScalarNode as _PyScalar
-    from yaml import SequenceNode as _PySeq
+    from yaml import AliasEvent as _PyAlias
+    from yaml import DocumentEndEvent as _PyDocEnd
+    from yaml import DocumentStartEvent as _PyDocStart
+    from yaml import MappingEndEvent as _PyMapEnd
+    from yaml import MappingStartEvent as _PyMapStart
+    from yaml import ScalarEvent as _PyScalar
+    from yaml import SequenceEndEvent as _PySeqEnd
+    from yaml import SequenceStartEvent as _PySeqStart
+    from yaml import StreamEndEvent as _PyStreamEnd
     from yaml import YAMLError as _PyYAMLError
     from yaml.cyaml import CParser as _CParserType  # type: ignore[attr-defined]
 
@@ -213,53 +312,126 @@ if _CParser is not None:
                 _RESOLVED[value] = tag
         return tag
 
-    class _FastParser(_CParserType):
-        # libyaml composes the node graph; tags are resolved by ruamel's YAML 1.2 rules
-        # (PyYAML's own are YAML 1.1: `yes`, `on`, `010` would mean other things).
-        # `implicit` is False only for the non-specific tag `!`, which is left to ruamel.
-        def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
+
+_NOT_BREAKS = str.maketrans("\x85\u2028\u2029", "___")
+
+
+def _count_events(text: str) -> None:
+    """Hold the first document of `text` to the budget at libyaml's speed (about a
+    microsecond a node; ruamel takes thirty). Where libyaml cannot read the text, ruamel's
+    composer counts instead."""
+    if _CParser is None:
+        return
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        # YAML 1.1 line breaks that libyaml refuses where ruamel (YAML 1.2) reads an ordinary
+        # character; "_" is read as the same kind of character, so the events are ruamel's
+        text = text.translate(_NOT_BREAKS)
+    parser = _CParser(text)
+    budget = _Budget()
+    try:
+        while True:
+            event: Any = parser.get_event()
+            kind = type(event)
             if kind is _PyScalar:
-                if implicit[0]:
-                    return _resolve_plain(value or "")
-                return _STR if implicit[1] else "!"
-            if not implicit:
-                return "!"
-            return _SEQ if kind is _PySeq else _MAP
+                budget.enter(event.anchor, event.start_mark)
+            elif kind is _PySeqStart or kind is _PyMapStart:
+                budget.enter(event.anchor, event.start_mark, opens=True)
+            elif kind is _PySeqEnd or kind is _PyMapEnd:
+                budget.close()
+            elif kind is _PyAlias:
+                budget.enter(event.anchor, event.start_mark, alias=True)
+            elif kind is _PyDocEnd or kind is _PyStreamEnd:
+                return
+    except _PyYAMLError:
+        return
+    finally:
+        parser.dispose()
 
-        def descend_resolver(self, parent: Any, index: Any) -> None:
-            pass
 
-        def ascend_resolver(self) -> None:
-            pass
+_NO_KEY = object()
 
 
-def _plain_node(node: Any, depth: int, seen: set[int]) -> Any:
-    # Plain data of a libyaml node with exactly the values plain(load(...)) gives; anything
-    # else (aliases, merge keys, timestamps, floats, other tags, duplicate keys) goes slow.
-    if depth > MAX_DEPTH or len(seen) > MAX_NODES // 2 or id(node) in seen:
-        raise _Slow
-    seen.add(id(node))
-    tag = node.tag
-    if tag == _STR:
-        return node.value
-    if tag == _MAP and isinstance(node, _PyMap):
-        result: dict[Any, Any] = {}
-        for k, v in node.value:
-            key = _plain_node(k, depth + 1, seen)
-            if isinstance(key, dict | list) or key in result:
+def _plain_events(parser: Any) -> Any:
+    """Plain data built straight from libyaml's events, with exactly the values
+    plain(load(...)) gives; anything else (anchors, aliases, merge keys, timestamps,
+    floats, other tags, duplicate keys, more than one document) raises _Slow. Building
+    from the events stops a hostile file at the budget (YamlProblem), where composing it
+    whole first would not. Without anchors and aliases the budget is one per node, so
+    it is counted here inline (this loop reads every ticket of a cold listing)."""
+    get = parser.get_event
+    get()  # stream start
+    if type(get()) is not _PyDocStart:
+        raise _Slow  # an empty file
+    stack: list[list[Any]] = []  # [container, key waiting for its value] per open collection
+    nodes = 0
+    value: Any
+    while True:
+        event: Any = get()
+        kind = type(event)
+        if kind is _PyScalar:
+            if event.anchor is not None or len(stack) > MAX_DEPTH:
                 raise _Slow
-            result[key] = _plain_node(v, depth + 1, seen)
-        return {str(k): v for k, v in result.items()}
-    if tag == _SEQ and isinstance(node, _PySeq):
-        return [_plain_node(v, depth + 1, seen) for v in node.value]
-    if isinstance(node, _PyScalar) and not node.style:  # plain (libyaml: style "" or None)
-        if tag == _NULL:
-            return None
-        if tag == _BOOL:
-            return node.value.lower() == "true"
-        if tag == _INT and _DECIMAL.fullmatch(node.value):
-            return int(node.value)
-    raise _Slow
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _too_many_nodes(event.start_mark)
+            # tags resolved by ruamel's YAML 1.2 rules (PyYAML's own are YAML 1.1: `yes`,
+            # `on`, `010` would mean other things); the non-specific tag `!` is left to ruamel
+            tag = event.tag
+            if tag is None or tag == "!":
+                plain_implicit, quoted_implicit = event.implicit
+                if plain_implicit:
+                    tag = _resolve_plain(event.value)
+                else:
+                    tag = _STR if quoted_implicit else "!"
+            if tag == _STR:
+                value = event.value
+            elif event.style:  # not plain (libyaml's plain style is "" or None)
+                raise _Slow
+            elif tag == _NULL:
+                value = None
+            elif tag == _BOOL:
+                value = event.value.lower() == "true"
+            elif tag == _INT and _DECIMAL.fullmatch(event.value):
+                value = int(event.value)
+            else:
+                raise _Slow
+        elif kind is _PySeqEnd:
+            value = stack.pop()[0]
+        elif kind is _PyMapEnd:
+            value = {str(k): v for k, v in stack.pop()[0].items()}
+        elif kind is _PySeqStart or kind is _PyMapStart:
+            if event.anchor is not None or len(stack) > MAX_DEPTH:
+                raise _Slow
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _too_many_nodes(event.start_mark)
+            want = _SEQ if kind is _PySeqStart else _MAP
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = want if event.implicit else "!"
+            if tag != want:
+                raise _Slow
+            stack.append([[] if kind is _PySeqStart else {}, _NO_KEY])
+            continue
+        else:  # an alias
+            raise _Slow
+        if not stack:
+            if not isinstance(value, dict | list):  # a bare scalar: not a file of ours
+                raise _Slow
+            if type(get()) is not _PyDocEnd or type(get()) is not _PyStreamEnd:
+                raise _Slow  # a second document
+            return value
+        top = stack[-1]
+        container = top[0]
+        if type(container) is list:
+            container.append(value)
+        elif top[1] is _NO_KEY:
+            if isinstance(value, dict | list) or value in container:
+                raise _Slow
+            top[1] = value
+        else:
+            container[top[1]] = value
+            top[1] = _NO_KEY
 
 
 def load_plain(data: bytes) -> Any:
@@ -269,20 +441,27 @@ def load_plain(data: bytes) -> Any:
     load(). Files the fast path is unsure of, and every error, take load() itself, so
     results and error messages are identical either way.
     """
-    done, value = load_fast(data)
+    done, value = _load_fast(data)
     return value if done else plain(load(data))
 
 
 def load_fast(data: bytes) -> tuple[bool, Any]:
     """(True, plain data) when libyaml read the file; (False, None) when it must be left to
     load(): unusual content, or an error (whose message and line load() gives)."""
+    try:
+        return _load_fast(data)
+    except YamlProblem:
+        return False, None
+
+
+def _load_fast(data: bytes) -> tuple[bool, Any]:
+    # A file past the budget raises YamlProblem here: load() would count the same libyaml
+    # events first and stop at the same one, so the error is load()'s, found once.
     text = _fast_candidate(data)
-    if text is not None:
-        parser = _FastParser(text)
+    if text is not None and _CParser is not None:
+        parser = _CParser(text)
         try:
-            node = parser.get_single_node()
-            if isinstance(node, _PyMap | _PySeq):  # a file of ours, not a bare scalar
-                return True, _plain_node(node, 0, set())
+            return True, _plain_events(parser)
         except (_Slow, _PyYAMLError, RecursionError):
             pass
         finally:

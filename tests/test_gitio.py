@@ -277,3 +277,20 @@ def test_lock_serialises_writers(empty: Path) -> None:
         order.append("first")
     thread.join(5)
     assert order == ["first", "other"]
+
+
+def test_uncommitted_names_every_changed_path_under_a_folder_and_takes_no_lock(empty: Path) -> None:
+    repo = Repo(empty)
+    files = {f"d/{n}": b"1" for n in ("a", "b", "c", "old", "same")}
+    repo.commit({**files, "outside": b"1"}, "base\n", author=anna(), expect_head=None)
+    (empty / "d/a").write_text("2", encoding="utf-8")
+    (empty / "d/b").unlink()
+    (empty / "d/c").write_text("2", encoding="utf-8")
+    git(empty, "add", "d/c")
+    git(empty, "mv", "d/old", "d/renamed")
+    (empty / "d/new").write_text("n", encoding="utf-8")
+    (empty / "outside").write_text("2", encoding="utf-8")
+    (empty / ".git/index.lock").write_text("", encoding="utf-8")  # a writer holds the index
+    assert repo.uncommitted("d") == {"d/a": " M", "d/b": " D", "d/c": "M ", "d/renamed": "R ",
+                                     "d/old": "D ", "d/new": "??"}
+    (empty / ".git/index.lock").unlink()

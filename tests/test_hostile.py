@@ -10,9 +10,12 @@ from __future__ import annotations
 import ast
 import json
 import os
+import signal
 import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -301,3 +304,184 @@ def test_hand_made_ticket_with_unprintable_text_stays_readable(support_repo: Pat
     assert shown["comments"][0]["text"] == "line one \ufffe\nline two"
     assert cli("validate").exit_code == 0
     assert git(support_repo, "status", "--porcelain") == ""
+
+
+# -- report -o: a new private file beside the target, then a rename ----------------------------
+def _files(folder: Path) -> dict[str, str]:
+    """Every entry under `folder` (symlinks as `-> target`, files as their text)."""
+    found = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            found[rel] = f"-> {os.readlink(p)}"
+        elif p.is_file() and ".git" not in p.relative_to(folder).parts:
+            found[rel] = p.read_text(encoding="utf-8", errors="replace")
+    return found
+
+
+def test_report_output_never_writes_through_a_placed_symlink(tmp_path: Path, support_repo: Path,
+                                                             cli: Cli) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch\n", encoding="utf-8")
+    reports = support_repo / "reports"
+    reports.mkdir()
+    # the name the old code wrote to, and the target itself, both pointing out of the folder
+    (reports / ".r.md.tmp").symlink_to(victim)
+    (reports / "linked.md").symlink_to(victim)
+    for name in ("r.md", "linked.md"):
+        r = cli("report", "--month", "2026-10", "--now", NOW, "-o", f"reports/{name}")
+        assert (r.exit_code, r.stderr) == (0, f"supportctl: wrote reports/{name}\n")
+        written = reports / name
+        assert not written.is_symlink() and written.read_text(encoding="utf-8").startswith("# ")
+        assert oct(written.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    assert victim.read_text(encoding="utf-8") == "do not touch\n"
+    # nothing else is left in the folder: no temporary file
+    assert sorted(p.name for p in reports.iterdir()) == [".r.md.tmp", "linked.md", "r.md"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("", "--output is empty: give a file name"),
+    ("data", "--output data is a folder: give a file name"),
+    ("reports/", "--output reports/ is a folder: give a file name"),
+])
+def test_report_output_that_is_no_file_name_is_a_usage_error(tmp_path: Path, support_repo: Path, cli: Cli,
+                                                            output: str, message: str) -> None:
+    before = _files(tmp_path)
+    r = cli("report", "--month", "2026-10", "--now", NOW, "-o", output)
+    assert (r.exit_code, r.stderr, r.stdout) == (2, f"supportctl: error: {message}\n", "")
+    assert _files(tmp_path) == before  # no report, no temporary file, in the repo or above it
+
+
+def test_output_that_cannot_be_written_is_one_line_for_every_command(support_repo: Path, cli: Cli) -> None:
+    assert cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+    before = _files(support_repo)
+    for args in (("report", "--month", "2026-10", "--now", NOW), ("backlog",),
+                 ("devtask", "SUP-1", "--now", NOW)):
+        r = cli(*args, "-o", "supportctl.yaml/out.md")  # a file where a folder should be
+        assert (r.exit_code, r.stderr) == (
+            2, "supportctl: error: cannot write --output supportctl.yaml/out.md: File exists\n"), args
+        r = cli(*args, "-o", "")
+        assert (r.exit_code, r.stderr) == (2, "supportctl: error: --output is empty: give a file name\n")
+    assert _files(support_repo) == before
+
+
+def test_report_output_into_an_unwritable_folder_is_one_line(support_repo: Path, cli: Cli) -> None:
+    locked = support_repo / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as root: permissions are not enforced")
+        r = cli("report", "--month", "2026-10", "--now", NOW, "-o", "locked/r.md")
+        assert (r.exit_code, r.stderr) == (2, "supportctl: error: cannot write --output locked/r.md: "
+                                              "Permission denied\n")
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+# -- terminal escapes in committed text ----------------------------------------------------------
+ESCAPES = ("\x1b", "\x07", "\x9b", "\x9d", "\r")
+
+
+def _commit_hostile_text(root: Path, cli: Cli) -> None:
+    """SUP-1 as a teammate might commit it by hand: YAML escapes put ESC, BEL and C1 in the text."""
+    assert cli("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+    assert cli("comment", "SUP-1", "placeholder").exit_code == 0
+    path = root / "data/tickets/0000/SUP-1.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("title: Printer broken",
+                        'title: "Printer \\e]0;owned\\a broken \\e[2J\\x9b31m"')
+    text = text.replace("text: placeholder", 'text: "line one \\e]52;c;cm0gLXJmIH4=\\a\\rfake\\nline two \\x9d"')
+    path.write_text(text, encoding="utf-8")
+    git(root, "commit", "-qam", "Tidy SUP-1 by hand")
+
+
+def test_list_and_show_print_no_terminal_escapes(support_repo: Path, cli: Cli) -> None:
+    _commit_hostile_text(support_repo, cli)
+    for args in (("list",), ("show", "SUP-1")):
+        r = cli(*args)
+        assert r.exit_code == 0, r.stderr
+        assert not any(c in r.stdout + r.stderr for c in ESCAPES), (args, r.stdout)
+    shown = cli("show", "SUP-1").stdout.splitlines()
+    assert shown[0] == "SUP-1: Printer \\x1b]0;owned\\x07 broken \\x1b[2J\\x9b31m"
+    assert "line one \\x1b]52;c;cm0gLXJmIH4=\\x07\\x0dfake" in shown
+    assert "line two \\x9d" in shown
+    listed = cli("list").stdout.splitlines()
+    assert listed[1].endswith("Printer \\x1b]0;owned\\x07 broken \\x1b[2J\\x9b31m")
+    # the columns line up with what the terminal shows
+    assert listed[0].index("TITLE") == listed[1].index("Printer")
+
+
+def test_json_output_keeps_control_characters_exact_and_escaped(support_repo: Path, cli: Cli) -> None:
+    _commit_hostile_text(support_repo, cli)
+    r = cli("show", "SUP-1", "--json")
+    assert not any(c in r.stdout for c in ESCAPES)
+    data = json.loads(r.stdout)
+    assert data["title"] == "Printer \x1b]0;owned\x07 broken \x1b[2J\x9b31m"
+    assert data["comments"][0]["text"] == "line one \x1b]52;c;cm0gLXJmIH4=\x07\rfake\nline two \x9d"
+    r = cli("list", "--json")
+    assert "\x9b" not in r.stdout and json.loads(r.stdout)[0]["title"] == data["title"]
+    r = cli("report", "--month", "2026-10", "--format", "json", "--now", NOW)
+    assert "\x9b" not in r.stdout and "\x1b" not in r.stdout
+    assert {t["id"]: t["title"] for t in json.loads(r.stdout)["tickets"]}["SUP-1"] == data["title"]
+
+
+# -- YAML that is neither refused nor quick, before ---------------------------------------------
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail a command that runs longer than `seconds` (they took a minute before the caps)."""
+    def expired(*_: Any) -> None:
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_huge_flow_lists_and_anchor_floods_are_refused_quickly(support_repo: Path, cli: Cli) -> None:
+    assert cli("new", "Honest ticket", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+    shard = support_repo / "data/tickets/0000"
+    (shard / "SUP-2.yaml").write_text(  # 0.8 MB, 400,000 flow items
+        "id: SUP-2\ntitle: Flow\ntags: [" + ",".join(["x"] * 400_000) + "]\n", encoding="utf-8")
+    (shard / "SUP-3.yaml").write_text(  # 0.75 MB, 150,000 anchors
+        "id: SUP-3\ntitle: Anchors\ntags: [" + ",".join(["&a x"] * 150_000) + "]\n", encoding="utf-8")
+    git(support_repo, "add", "data")
+    git(support_repo, "commit", "-qm", "Tickets imported by hand")
+    problems = {
+        "SUP-2": "data/tickets/0000/SUP-2.yaml:3: too many nodes (more than 200000, counting what "
+                 "aliases repeat)",
+        "SUP-3": "data/tickets/0000/SUP-3.yaml:3: too many anchors and aliases (more than 1000)",
+    }
+    timings: dict[str, float] = {}
+
+    def run(*args: str) -> Any:
+        t0 = time.monotonic()
+        with deadline(15):  # well under a second each on an idle machine
+            r = cli(*args)
+        timings[" ".join(args[:2])] = round(time.monotonic() - t0, 2)
+        return r
+
+    r = run("list")
+    assert r.exit_code == 0 and [ln.split()[0] for ln in r.stdout.splitlines()[1:]] == ["SUP-1"]
+    assert r.stderr == "".join(f"supportctl: skipped {p}\n" for p in problems.values())
+    for tid, problem in problems.items():
+        r = run("show", tid)
+        assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n")
+        r = run("comment", tid, "hello")
+        assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n")
+    r = run("validate")
+    assert r.exit_code == 9 and r.stdout == "".join(f"{p}\n" for p in problems.values())
+    r = run("report", "--month", "2026-10", "--format", "json", "--now", NOW)
+    assert r.exit_code == 0 and [t["id"] for t in json.loads(r.stdout)["tickets"]] == ["SUP-1"]
+    print("timings (s):", timings)

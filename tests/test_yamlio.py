@@ -1,5 +1,7 @@
 """The fast reader (libyaml) gives exactly what the round-trip reader gives, or defers to it."""
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -127,3 +129,79 @@ docs = st.lists(
 def test_fast_equals_slow_on_random_text(text):
     data = text.encode("utf-8")
     assert fast(data) == slow(data)
+
+
+# -- hostile files are refused while they are composed ----------------------------------------------
+FLOW_ITEMS = ("id: SUP-2\ntitle: x\ntags: [" + ",".join(["1"] * 400_000) + "]\n").encode()  # 0.8 MB
+ANCHORS = ("id: SUP-3\ntitle: x\ntags: [" + ",".join(["&a x"] * 150_000) + "]\n").encode()  # 0.75 MB
+ALIASES = ("id: SUP-4\ntitle: x\ntags: [&a x" + ",*a" * 150_000 + "]\n").encode()
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (FLOW_ITEMS, "too many nodes (more than 200000, counting what aliases repeat)"),
+    (ANCHORS, "too many anchors and aliases (more than 1000)"),
+    (ALIASES, "too many anchors and aliases (more than 1000)"),
+])
+def test_hostile_yaml_stops_at_the_first_node_past_a_cap(data: bytes, message: str) -> None:
+    for read in (yamlio.load_plain, yamlio.load):
+        t0 = time.monotonic()
+        with pytest.raises(yamlio.YamlProblem) as caught:
+            read(data)
+        took = time.monotonic() - t0
+        assert (caught.value.message, caught.value.line) == (message, 3)
+        # a minute and more before (ruamel composed every node, then counted); a fraction of a
+        # second now on an idle machine, with room here for a busy one
+        assert took < 8, (read.__name__, took)
+
+
+def test_a_file_just_within_the_caps_is_read() -> None:
+    items = yamlio.MAX_NODES - 7  # the mapping, three keys, two values, the list
+    data = ("id: SUP-2\ntitle: x\ntags: [" + ",".join(["1"] * items) + "]\n").encode()
+    assert len(yamlio.load_plain(data)["tags"]) == items
+    anchors = "".join(f"a{i}: &a{i} x\nb{i}: *a{i}\n" for i in range(yamlio.MAX_ALIASES // 2))
+    assert yamlio.load_plain(anchors.encode())["b499"] == "x"
+
+
+CAPPED = [  # with MAX_NODES 40 and MAX_ALIASES 6
+    "a: [" + ",".join(["1"] * 50) + "]\n",
+    "a:\n" + "".join(f"- {i}\n" for i in range(50)),
+    "a: &x [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: [*x, *x, *x, *x]\n",  # 11 nodes, each alias repeats 10
+    "a: &x x\nb: [" + ",".join(["*x"] * 10) + "]\n",
+    "a: &x [1, *x]\n",  # an alias inside its own anchor would repeat forever
+    "a: x\u2028y\nb: [" + ",".join(["1"] * 50) + "]\n",  # libyaml refuses U+2028 in plain text
+    "a: x\x85y\nb: &q [" + ",".join(["1"] * 30) + "]\n",
+    "x: 1\n" * 3 + "a: [" + ",".join(["1"] * 10) + "]\n",
+]
+
+
+@pytest.mark.parametrize("text", CAPPED)
+def test_libyaml_and_the_round_trip_composer_count_alike(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlio, "MAX_NODES", 40)
+    monkeypatch.setattr(yamlio, "MAX_ALIASES", 6)
+    with_libyaml = (fast(text.encode()), slow(text.encode()))
+    monkeypatch.setattr(yamlio, "_CParser", None)  # ruamel's composer alone
+    without = (fast(text.encode()), slow(text.encode()))
+    assert with_libyaml[0] == with_libyaml[1] == without[0] == without[1]
+
+
+def test_capped_messages_name_the_line_of_the_node_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlio, "MAX_NODES", 40)
+    monkeypatch.setattr(yamlio, "MAX_ALIASES", 6)
+    assert slow(CAPPED[1].encode()) == (
+        "error", "too many nodes (more than 40, counting what aliases repeat)", 39)  # item 37
+    assert slow(CAPPED[2].encode()) == (
+        "error", "too many nodes (more than 40, counting what aliases repeat)", 2)
+    assert slow(CAPPED[4].encode()) == ("error", "alias *x repeats a node that contains it", 1)
+    assert slow(b"a: [" + b",".join([b"&x 1"] * 7) + b"]\n") == (
+        "error", "too many anchors and aliases (more than 6)", 1)
+
+
+def test_a_reused_anchor_prints_no_warning(recwarn: pytest.WarningsRecorder, capsys: pytest.CaptureFixture[str]) -> None:
+    assert yamlio.load_plain(b"a: &x 1\nb: &x 2\nc: *x\n") == {"a": 1, "b": 2, "c": 2}
+    assert len(recwarn) == 0 and capsys.readouterr() == ("", "")
+
+
+def test_an_unknown_yaml_version_is_a_clean_error() -> None:
+    assert slow(b"%YAML 1.3\n---\na: 1\n")[0] == "error"
+    assert fast(b"%YAML 1.3\n---\na: 1\n") == slow(b"%YAML 1.3\n---\na: 1\n")
+    assert fast(b"a: 1\n") == ("ok", {"a": 1})  # and the reader is not left broken

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -98,7 +97,7 @@ def backlog(
         text = json.dumps([c.to_dict() for c in rows], ensure_ascii=False, indent=2) + "\n"
     else:
         text = backlog_markdown(rows, day)
-    _write(text, output)
+    _write(text, output, fmt == "json")
 
 
 @app.command()
@@ -119,12 +118,11 @@ def devtask(
     _write(render_devtask(repo(), ticket_id, parse_now(now)), output)
 
 
-def _write(text: str, output: str | None) -> None:
-    if output is None:
+def _write(text: str, output: str | None, as_json: bool = False) -> None:
+    if output is not None:
+        out.write_file(output, text)
+        out.warn(f"wrote {output}")
+    elif as_json:
+        out.emit_json_text(text)
+    else:
         out.emit(text)
-        return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
-    out.warn(f"wrote {output}")

@@ -261,9 +261,7 @@ def search(
 
     # Bold on a terminal; Markdown bold (**word**) in JSON and pipes.
     bold = not as_json and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    results, problems = search_kb(
-        repo(), query, limit, ("\x1b[1m", "\x1b[0m") if bold else ("**", "**")
-    )
+    results, problems = search_kb(repo(), query, limit, out.BOLD if bold else ("**", "**"))
     _print_problems(list(problems))
     if as_json:
         out.emit_json([h.to_dict() for h in results])

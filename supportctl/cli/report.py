@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,7 +26,7 @@ def report(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json")] = "md",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+        str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
     now: Annotated[
         str | None, typer.Option("--now", help="Evaluate an open period as of this time.")
@@ -45,6 +44,8 @@ def report(
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format {fmt!r}: expected md, html or json")
+    if output is not None:
+        out.output_path(output)
     r = repo()
     at = parse_now(now)
     until_next = None
@@ -58,12 +59,10 @@ def report(
     text = render(report_model(r, period, customer, at, problems), fmt, r.root / "templates")
     for problem in problems:
         out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
-    if output is None:
+    if output is not None:
+        out.write_file(output, text)
+        out.warn(f"wrote {output}")
+    elif fmt == "json":
+        out.emit_json_text(text)
+    else:
         out.emit(text.rstrip("\n"))
-        return
-    target = output if output.is_absolute() else Path.cwd() / output
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    out.warn(f"wrote {output}")

@@ -190,14 +190,14 @@ def list_(
         return
     table = [
         [
-            r["id"],
+            r["id"] + ("*" if r["uncommitted"] else ""),
             r["status"],
             r["line"],
             r["priority"],
             r["type"],
             r["customer"],
             r["assignee"] or "",
-            _clip(str(r["title"]), 60),
+            _clip(out.visible(str(r["title"])), 60),
         ]
         for r in rows
     ]
@@ -208,6 +208,11 @@ def list_(
         if table
         else "no tickets"
     )
+    if any(r["uncommitted"] for r in rows):
+        out.warn(
+            "* the file has uncommitted changes; listed as last committed "
+            "(`git status data/tickets` shows them)"
+        )
 
 
 def _clip(text: str, n: int) -> str:
@@ -229,6 +234,12 @@ def show(
     record = ticket_record(r, r.ticket_id(ticket_id))
     for problem in record["problems"]:
         out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
+    if record["uncommitted"]:
+        path = record["path"]
+        out.warn(
+            f"{path} has uncommitted changes; shown as last committed "
+            f"(`git diff HEAD -- {path}` shows them)"
+        )
     if as_json:
         out.emit_json(record)
         return
