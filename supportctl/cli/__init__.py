@@ -19,14 +19,17 @@ class _Boundary(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except SupportctlError as exc:
             if state.debug:
                 raise
             from supportctl.out import error
 
+            _notices()
             error(exc.message)
             raise typer.Exit(exc.exit_code) from None
+        _notices()
+        return result
 
     def main(
         self,
@@ -56,6 +59,16 @@ class _Boundary(TyperGroup):
             error(" ".join(message.split()) + hint)
             sys.exit(int(getattr(exc, "exit_code", 2)))
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _notices() -> None:
+    """Warnings a command that only read left for its end (see gitio.take_notices)."""
+    gitio = sys.modules.get("supportctl.gitio")
+    if gitio is not None:
+        from supportctl.out import warn
+
+        for text in gitio.take_notices():
+            warn(text)
 
 
 app = typer.Typer(
