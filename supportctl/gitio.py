@@ -274,9 +274,13 @@ class Repo:
             return None
 
     def dirty(self, paths: Sequence[str]) -> list[str]:
-        """Paths among `paths` that differ from HEAD in the index or the work tree."""
+        """Paths among `paths` that differ from HEAD in the index or the work tree.
+
+        A path that leads through a symlink is refused first (safepath.UnsafePath)."""
         if not paths:
             return []
+        for path in paths:
+            safepath.check(self.root, path)
         out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
         return [e[3:] for e in out.split("\0") if len(e) > 3 and e[2] == " "]
 
@@ -442,7 +446,7 @@ class Repo:
             try:
                 safepath.check(self.root, path)
             except safepath.UnsafePath as exc:
-                return f"it names {exc.message}"
+                return f"it names {path!r}: {exc.message}"
         return None
 
     def _recover_move(self, journal: Path, data: dict[str, Any]) -> str | None:
