@@ -694,7 +694,17 @@ class Repo:
         except GitError:
             journal.unlink(missing_ok=True)
             raise
-        self._set_branch(old, new, reason)
+        try:
+            self._set_branch(old, new, reason)
+        except GitError:
+            # Failed, not killed (a held branch lock, a hook): put the index and work tree
+            # back, so the repo is as it was. Should that fail too, the journal stays and the
+            # next command finishes the move instead.
+            if old is not None:
+                with contextlib.suppress(GitError):
+                    self._with_index(lambda: self.run("read-tree", "-m", "-u", new, old))
+                    journal.unlink()
+            raise
         journal.unlink()
 
     def _set_branch(self, old: str | None, new: str, reason: str) -> None:

@@ -48,6 +48,8 @@ class BlobCache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            path.unlink()  # sqlite would write wherever it points; a cache is only rebuilt
         self.path = path
         try:
             self.db = self._open()

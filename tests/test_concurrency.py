@@ -475,3 +475,33 @@ def test_read_only_commands_go_on_when_recovery_is_blocked(ticket: Path, cli: Cl
     r = cli("tag", "SUP-1", "unblocked")
     assert r.exit_code == 0 and "had committed its action" in r.stderr
     assert_consistent(ticket, cli)
+
+
+def test_sync_with_a_stale_branch_lock_changes_nothing(tmp_path: Path, ticket: Path, cli: Cli) -> None:
+    _, other = _clone_pair(tmp_path, ticket)
+    assert run(other, "comment", "SUP-1", "from the other desk").returncode == 0
+    assert run(other, "sync").returncode == 0
+    head, content = git(ticket, "rev-parse", "HEAD"), (ticket / T1).read_bytes()
+    lock = _aged(ticket / ".git/refs/heads/main.lock", 300)
+    r = cli("sync")
+    assert (r.exit_code, r.stderr) == (8, (
+        f"supportctl: error: git update-ref failed: {lock} is stale: no git process runs in this "
+        f"repo (left by a killed git, 5 min old); remove it (`rm {lock}`) and run the command again\n"))
+    _unchanged(ticket, head, content, cli)
+    lock.unlink()
+    assert cli("sync").exit_code == 0
+    assert "from the other desk" in (ticket / T1).read_text()
+    assert_consistent(ticket, cli)
+
+
+def test_a_symlinked_cache_is_replaced_not_written_through(ticket: Path, cli: Cli, tmp_path: Path) -> None:
+    cache = ticket / ".git/supportctl/cache.sqlite"
+    for extra in ("-wal", "-shm"):
+        Path(f"{cache}{extra}").unlink(missing_ok=True)
+    cache.unlink()
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(b"")
+    cache.symlink_to(victim)
+    r = cli("list")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert victim.read_bytes() == b"" and not cache.is_symlink()
