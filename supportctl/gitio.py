@@ -753,7 +753,7 @@ JOURNAL_FOLDER = "data/"
 JOURNAL_ADVICE = (
     "supportctl did not write it, so it was left alone: look at it, then remove it to continue"
 )
-_SHA = re.compile(r"[0-9a-f]{40}")
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object ids
 _HELD_LOCK = re.compile(r"Unable to create '([^'\n]+\.lock)': File exists")
 # git subcommands that never take a lock: one running does not explain a held lock file
 _READERS = frozenset(
