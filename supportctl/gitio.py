@@ -839,7 +839,14 @@ def _git_processes(root: Path) -> list[tuple[int, str]] | None:
         if not (cwd == here or cwd.startswith(here + os.sep)):
             continue
         words = [a.decode(errors="replace") for a in argv[1:] if a]
-        sub = next((w for w in words if not w.startswith("-")), "")
+        sub = next(
+            (
+                w
+                for i, w in enumerate(words)
+                if not w.startswith("-") and (i == 0 or words[i - 1] not in ("-c", "-C"))
+            ),
+            "",
+        )
         if sub in _READERS:
             continue
         found.append((int(entry.name), " ".join(["git", *words])[:60]))

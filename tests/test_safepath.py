@@ -99,10 +99,10 @@ def _forge(root: Path, files: dict[str, str | None]) -> Path:
     ("../outside/victim.txt", "it names '../outside/victim.txt', outside data/"),
     ("ABSOLUTE", "it names 'ABSOLUTE', outside data/"),
     ("data/../../outside/victim.txt",
-     "it names 'data/../../outside/victim.txt': 'data/../../outside/victim.txt' is not a path "
-     "inside the repo"),
-    ("data/tickets/linked/victim.txt", f"it names 'data/tickets/linked/victim.txt': "
-                                       f"data/tickets/linked {LINK_ADVICE}"),
+     ("it names 'data/../../outside/victim.txt': 'data/../../outside/victim.txt' is not a path "
+     "inside the repo")),
+    ("data/tickets/linked/victim.txt", (f"it names 'data/tickets/linked/victim.txt': "
+                                       f"data/tickets/linked {LINK_ADVICE}")),
     (".git/hooks/pre-commit", "it names '.git/hooks/pre-commit', outside data/"),
 ])
 def test_a_forged_journal_is_refused_and_left_alone(ticket: Path, cli: Cli, outside: Path,
