@@ -21,13 +21,16 @@ class _Boundary(TyperGroup):
         try:
             result = super().invoke(ctx)
         except SupportctlError as exc:
+            _notices()
             if state.debug:
                 raise
             from supportctl.out import error
 
-            _notices()
             error(exc.message)
             raise typer.Exit(exc.exit_code) from None
+        except BaseException:  # typer.Exit from a command, Ctrl-C: the warnings still go out
+            _notices()
+            raise
         _notices()
         return result
 
