@@ -591,14 +591,7 @@ class Repo:
         # (fetch first)"; stderr's last line is only a hint whose wording varies by git version.
         try:
             status, out, err = self._repo.git.execute(
-                [
-                    "git",
-                    "push",
-                    "--porcelain",
-                    "--end-of-options",
-                    remote,
-                    f"{sha}:refs/heads/{branch}",
-                ],
+                ["git", "push", "--porcelain", "--end-of-options", remote, f"{sha}:refs/heads/{branch}"],
                 with_exceptions=False,
                 with_extended_output=True,
             )
