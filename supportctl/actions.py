@@ -41,6 +41,11 @@ from supportctl.store import SupportRepo
 
 SUBJECT_TEXT = 60
 TRAILER_TEXT = 200
+# The last part of what a file may hold (yamlio.MAX_FILE_BYTES, the reader's cap) is kept
+# for the moves that take a ticket to its end: a thread that fills up can always be
+# started, resolved (with a resolution of up to 64 K characters) and closed.
+CLOSING_RESERVE = 256 * 1024
+CLOSING_ACTIONS = frozenset({"start", "resolve", "close"})
 
 
 @dataclass
@@ -157,8 +162,22 @@ def _act(
         _not_before_creation(ticket_id, data, at)
         before = _snapshot(data)
         change = fn(data, ident)
-        change.files = {path: yamlio.dump(data), **change.files}
+        content = yamlio.dump(data)
+        _check_room(ticket_id, path, action, content)
+        change.files = {path: content, **change.files}
         return _commit(repo, ticket_id, action, ident, head, change, data, before)
+
+
+def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
+    """Refuse an action that would leave no room for resolving and closing the ticket."""
+    limit = yamlio.MAX_FILE_BYTES - CLOSING_RESERVE
+    if action in CLOSING_ACTIONS or len(content) <= limit:
+        return
+    raise UsageError(
+        f"{ticket_id}: {action} would make {path} {len(content):,} bytes, more than the "
+        f"{limit:,} a ticket may reach before the room kept for resolve and close; "
+        f"nothing was written (continue in a new ticket: `supportctl link NEW --related {ticket_id}`)"
+    )
 
 
 def _set(data: Any, key: str, value: Any) -> None:

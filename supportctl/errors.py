@@ -50,7 +50,7 @@ class IllegalTransition(SupportctlError):
 
 
 class DataError(SupportctlError):
-    """A ticket, worklog or KB file is malformed (bad YAML or schema)."""
+    """A ticket, worklog or KB file is malformed (bad YAML or schema), or a symlink in data/."""
 
     exit_code = 7
 
@@ -76,12 +76,12 @@ class SyncError(SupportctlError):
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "SLA compliance below --min (`sla check`), or an unexpected internal error",
-    2: "usage error: bad option or hostile input",
+    2: "usage error: bad option or hostile input, or a file that would grow past 2 MiB",
     3: "not inside a support repo",
     4: "configuration error in supportctl.yaml",
     5: "unknown ticket, customer, article or name",
     6: "illegal status move or action",
-    7: "malformed ticket, worklog or KB file",
+    7: "malformed ticket, worklog or KB file, or a symbolic link in data/",
     8: "git refused (dirty/conflicted files, no identity, lock held)",
     9: "validation problems found",
     10: "sync failed",

@@ -8,6 +8,7 @@ unstaged changes are never swept into a supportctl commit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import io
 import json
@@ -26,13 +27,30 @@ from typing import Any, TypeVar
 import git
 from gitdb.base import IStream
 
+from supportctl import safepath
 from supportctl.errors import GitError, UsageError
+from supportctl.yamlio import MAX_FILE_BYTES
 
 ZERO = "0" * 40
 LOCK_TIMEOUT = 60.0
 INDEX_LOCK_TIMEOUT = 10.0
 
 T = TypeVar("T")
+
+# What a command could not put right of a killed command's leftovers (a stale lock, a
+# journal it does not trust) while it only reads: reported when it ends (`take_notices`),
+# unless it took the lock, where the same problem is its error.
+_NOTICES: list[str] = []
+
+
+def notice(text: str) -> None:
+    _NOTICES.append(text)
+
+
+def take_notices() -> list[str]:
+    taken = list(dict.fromkeys(_NOTICES))
+    _NOTICES.clear()
+    return taken
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,12 @@ class Repo:
                     )
         except git.GitCommandError as exc:
             err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+            held = _HELD_LOCK.search(err)
+            if held:
+                # git's last line is only "remove the file manually to continue"
+                raise GitError(
+                    f"git {args[0]} failed: {lock_state(Path(held.group(1)), self.root)}"
+                ) from None
             lines = [ln.strip() for ln in err.strip().splitlines() if ln.strip()]
             detail = lines[-1].removeprefix("stderr: ").strip("'") if lines else str(exc)
             raise GitError(f"git {args[0]} failed: {detail}") from None
@@ -250,9 +274,13 @@ class Repo:
             return None
 
     def dirty(self, paths: Sequence[str]) -> list[str]:
-        """Paths among `paths` that differ from HEAD in the index or the work tree."""
+        """Paths among `paths` that differ from HEAD in the index or the work tree.
+
+        A path that leads through a symlink is refused first (safepath.UnsafePath)."""
         if not paths:
             return []
+        for path in paths:
+            safepath.check(self.root, path)
         out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
         return [e[3:] for e in out.split("\0") if len(e) > 3 and e[2] == " "]
 
@@ -345,8 +373,9 @@ class Repo:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """One supportctl writer at a time per clone; others wait for their turn."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.state_dir / "lock", "w") as fh:
+        _NOTICES.clear()
+        self._state_dir()
+        with os.fdopen(_open_nofollow(self.state_dir / "lock", os.O_RDWR | os.O_CREAT), "w") as fh:
             deadline = time.monotonic() + LOCK_TIMEOUT
             while True:
                 try:
@@ -368,9 +397,17 @@ class Repo:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def _state_dir(self) -> Path:
+        """`.git/supportctl/`, made when missing; a symlink there is refused (the lock, the
+        journal and the caches would live wherever it points)."""
+        if self.state_dir.is_symlink():
+            raise GitError(f"{self.state_dir} is a symbolic link; remove it (it holds only caches)")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        return self.state_dir
+
     def needs_recovery(self) -> bool:
         """Whether a killed supportctl command left something behind (cheap: two stats)."""
-        return (self.state_dir / "journal.json").exists() or any(self._stale_indexes())
+        return os.path.lexists(self.state_dir / "journal.json") or any(self._stale_indexes())
 
     def _stale_indexes(self) -> Iterator[Path]:
         # private index files are named after the process that made them
@@ -384,13 +421,21 @@ class Repo:
         for stale in list(self._stale_indexes()):
             stale.unlink(missing_ok=True)
         journal = self.state_dir / "journal.json"
-        if not journal.exists():
+        if not os.path.lexists(journal):
             return None
         try:
-            data = json.loads(journal.read_text())
-        except (OSError, ValueError):
+            data = json.loads(_read_nofollow(journal))
+        except OSError as exc:
+            raise GitError(
+                f"{journal}: cannot read it ({exc.strerror}); {JOURNAL_ADVICE}"
+            ) from None
+        except ValueError:
+            # written before the commit and killed half-way: nothing was committed
             journal.unlink(missing_ok=True)
             return None
+        problem = self._journal_problem(data)
+        if problem:
+            raise GitError(f"{journal}: {problem}; {JOURNAL_ADVICE}")
         if data.get("move"):
             return self._recover_move(journal, data)
         if self.head() == data.get("new"):
@@ -402,6 +447,32 @@ class Repo:
             )
         journal.unlink()
         return "an interrupted supportctl command had not committed its action; nothing changed"
+
+    def _journal_problem(self, data: Any) -> str | None:
+        """Why a journal cannot have been written by supportctl, or None when it is sound.
+
+        Checked before any of it is used: it may only name commit ids and files under
+        `data/` reached without a symlink, so a forged one cannot make even a read-only
+        command write or delete anything elsewhere."""
+        if not isinstance(data, dict):
+            return "not a supportctl journal"
+        for key in ("old", "new"):
+            value = data.get(key)
+            if value is not None and not (isinstance(value, str) and _SHA.fullmatch(value)):
+                return f"`{key}` is not a commit id"
+        files = data.get("files", {} if data.get("move") else None)
+        if not isinstance(files, dict):
+            return "not a supportctl journal (no `files`)"
+        for path, sha in files.items():
+            if not (isinstance(sha, str) and _SHA.fullmatch(sha)) and sha is not None:
+                return f"the blob id of {path!r} is not a blob id"
+            if not isinstance(path, str) or not path.startswith(JOURNAL_FOLDER):
+                return f"it names {path!r}, outside {JOURNAL_FOLDER}"
+            try:
+                safepath.check(self.root, path)
+            except safepath.UnsafePath as exc:
+                return f"it names {path!r}: {exc.message}"
+        return None
 
     def _recover_move(self, journal: Path, data: dict[str, Any]) -> str | None:
         # move_head checks out first and moves the branch second. Killed in between, the
@@ -447,7 +518,7 @@ class Repo:
         """
         blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
         index_file = self.state_dir / f"index.{os.getpid()}"
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._state_dir()
         env = {"GIT_INDEX_FILE": str(index_file)}
         try:
             self.run("read-tree", *([parent] if parent else ["--empty"]), env=env)
@@ -485,11 +556,28 @@ class Repo:
         """Commit exactly `files` (None deletes) on top of HEAD; return the new commit id."""
         if self.head() != expect_head:
             raise GitError("HEAD moved while the action was prepared; run the command again")
+        for path, content in files.items():
+            # Before anything is written: what the work tree update would refuse, and what
+            # the reader would refuse later (a file it cannot read can never be fixed by us).
+            safepath.check(self.root, path)
+            if content is not None and len(content) > MAX_FILE_BYTES:
+                raise UsageError(
+                    f"{path} would be {len(content):,} bytes, more than the {MAX_FILE_BYTES:,} "
+                    "a file may have; nothing was written"
+                )
         new, blobs = self.write_commit(expect_head, files, message, author=author)
         journal = self.state_dir / "journal.json"
-        journal.write_text(json.dumps({"old": expect_head, "new": new, "files": blobs}))
+        # A commit of other files (`init`, the demo) has nothing for recovery to restore.
+        kept = {p: b for p, b in blobs.items() if p.startswith(JOURNAL_FOLDER)}
+        _write_nofollow(journal, json.dumps({"old": expect_head, "new": new, "files": kept}))
         subject = message.splitlines()[0]
-        self.run("update-ref", "-m", f"supportctl: {subject}", "HEAD", new, expect_head or ZERO)
+        try:
+            self.run("update-ref", "-m", f"supportctl: {subject}", "HEAD", new, expect_head or ZERO)
+        except BaseException:
+            # Failed rather than killed: HEAD did not move, so the repo is as it was.
+            if self.head() != new:
+                journal.unlink(missing_ok=True)
+            raise
         self._checkout_files(blobs)
         journal.unlink()
         return new
@@ -615,8 +703,8 @@ class Repo:
         update, the next locked command (see `recover`) finishes the move.
         """
         journal = self.state_dir / "journal.json"
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        journal.write_text(json.dumps({"old": old, "new": new, "move": True}))
+        self._state_dir()
+        _write_nofollow(journal, json.dumps({"old": old, "new": new, "move": True}))
         try:
             self._with_index(
                 lambda: self.run("read-tree", "-m", "-u", *([old] if old else []), new)
@@ -624,7 +712,17 @@ class Repo:
         except GitError:
             journal.unlink(missing_ok=True)
             raise
-        self._set_branch(old, new, reason)
+        try:
+            self._set_branch(old, new, reason)
+        except GitError:
+            # Failed, not killed (a held branch lock, a hook): put the index and work tree
+            # back, so the repo is as it was. Should that fail too, the journal stays and the
+            # next command finishes the move instead.
+            if old is not None:
+                with contextlib.suppress(GitError):
+                    self._with_index(lambda: self.run("read-tree", "-m", "-u", new, old))
+                    journal.unlink()
+            raise
         journal.unlink()
 
     def _set_branch(self, old: str | None, new: str, reason: str) -> None:
@@ -634,14 +732,10 @@ class Repo:
 
     def _checkout_files(self, blobs: dict[str, str | None]) -> None:
         for path, sha in blobs.items():
-            target = self.root / path
             if sha is None:
-                target.unlink(missing_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-            tmp.write_bytes(self.blob(sha))
-            os.replace(tmp, target)
+                safepath.remove(self.root, path)
+            else:
+                safepath.write_bytes(self.root, path, self.blob(sha))
         self._update_index(blobs)
 
     def _update_index(self, blobs: dict[str, str | None]) -> None:
@@ -669,12 +763,133 @@ class Repo:
                 if not locked:
                     raise
                 if time.monotonic() > deadline:
-                    raise GitError(
-                        f"{lock} is held by another git process"
-                        + (f" ({done})" if done else "")
-                        + "; if no git command is running, remove it and try again"
-                    ) from None
+                    raise GitError(lock_state(lock, self.root, done)) from None
                 time.sleep(0.1)
+
+
+JOURNAL_FOLDER = "data/"
+JOURNAL_ADVICE = (
+    "supportctl did not write it, so it was left alone: look at it, then remove it to continue"
+)
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object ids
+_HELD_LOCK = re.compile(r"Unable to create '([^'\n]+\.lock)': File exists")
+# git subcommands that never take a lock: one running does not explain a held lock file
+_READERS = frozenset(
+    [
+        "cat-file",
+        "log",
+        "ls-tree",
+        "ls-files",
+        "rev-parse",
+        "rev-list",
+        "show",
+        "var",
+        "merge-base",
+        "diff-tree",
+        "for-each-ref",
+        "config",
+        "version",
+        "help",
+    ]
+)
+STALE_AGE = 600.0  # without /proc, a lock file this old is taken to be left over
+
+
+def lock_state(lock: Path, root: Path, done: str = "") -> str:
+    """One line about a git lock file in the way: its full path, whether a git process that
+    may hold it runs in this repo, and what to do. The holder is looked for in /proc (a
+    git process working in this repo, other than read-only git commands); without /proc,
+    a file older than STALE_AGE is taken to be left over."""
+    note = f" ({done})" if done else ""
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return f"{lock} was held by another git process{note}; it is gone: run the command again"
+    remove = f"remove it (`rm {lock}`) and run the command again"
+    holders = _git_processes(root)
+    if holders:
+        pid, what = holders[0]
+        return (
+            f"{lock} is held by a running git process (pid {pid}: {what}){note}; "
+            "wait for it to finish, then run the command again"
+        )
+    if holders is not None:
+        return (
+            f"{lock} is stale: no git process runs in this repo (left by a killed git, "
+            f"{_ago(age)} old){note}; {remove}"
+        )
+    if age < STALE_AGE:
+        return (
+            f"{lock} is held, maybe by a running git process ({_ago(age)} old){note}; wait for "
+            f"it to finish; if no git command is running, {remove}"
+        )
+    return f"{lock} is {_ago(age)} old, so probably left by a killed git{note}; {remove}"
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{max(int(seconds), 0)} s"
+    if seconds < 7200:
+        return f"{int(seconds // 60)} min"
+    return f"{int(seconds // 3600)} h"
+
+
+def _git_processes(root: Path) -> list[tuple[int, str]] | None:
+    """(pid, command) of git processes that may write in the repo at `root`: a git whose
+    working folder is in the repo, except read-only subcommands (GitPython's cat-file).
+    None when processes cannot be listed (no /proc)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "cmdline").exists():
+        return None
+    here = str(root.resolve())
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            name = os.path.basename(argv[0].decode(errors="replace"))
+            if name != "git" and not name.startswith("git-"):
+                continue
+            cwd = os.readlink(entry / "cwd")
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or another user's process
+        if not (cwd == here or cwd.startswith(here + os.sep)):
+            continue
+        words = [a.decode(errors="replace") for a in argv[1:] if a]
+        sub = next(
+            (
+                w
+                for i, w in enumerate(words)
+                if not w.startswith("-") and (i == 0 or words[i - 1] not in ("-c", "-C"))
+            ),
+            "",
+        )
+        if sub in _READERS:
+            continue
+        found.append((int(entry.name), " ".join(["git", *words])[:60]))
+    return sorted(found)
+
+
+def _open_nofollow(path: Path, flags: int) -> int:
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise GitError(
+                f"{path} is a symbolic link; supportctl does not follow it: remove it"
+            ) from None
+        raise
+
+
+def _read_nofollow(path: Path) -> str:
+    with os.fdopen(_open_nofollow(path, os.O_RDONLY), "rb") as fh:
+        return fh.read(1 << 20).decode("utf-8", "replace")
+
+
+def _write_nofollow(path: Path, text: str) -> None:
+    with os.fdopen(_open_nofollow(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as fh:
+        fh.write(text)
 
 
 def _alive(pid: int) -> bool:

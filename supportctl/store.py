@@ -17,7 +17,7 @@ from typing import Any
 
 from supportctl import yamlio
 from supportctl.config import CONFIG_NAME, Config, load_config
-from supportctl.errors import DataError, NotASupportRepo, NotFound
+from supportctl.errors import DataError, GitError, NotASupportRepo, NotFound
 from supportctl.gitio import Repo
 from supportctl.model import TicketView, normalize_id, ticket_path
 
@@ -48,6 +48,8 @@ class BlobCache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            path.unlink()  # sqlite would write wherever it points; a cache is only rebuilt
         self.path = path
         try:
             self.db = self._open()
@@ -304,6 +306,14 @@ def open_repo(override: str | None = None) -> SupportRepo:
     left something behind, it is put right first, under the lock, and the user is told."""
     repo = SupportRepo(find_root(override=override))
     if repo.git.needs_recovery():
-        with repo.git.lock():
-            pass
+        try:
+            with repo.git.lock():
+                pass
+        except GitError as exc:
+            # Reading is still sound (it reads commits, not the work tree): a command that
+            # only reads goes on and says why at the end; one that writes meets the same
+            # problem under its own lock, as its error.
+            from supportctl.gitio import notice
+
+            notice(f"{exc.message} (commands that only read go on; commands that write stop)")
     return repo

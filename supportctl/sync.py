@@ -548,8 +548,8 @@ def _move(repo: SupportRepo, old: str | None, new: str) -> None:
     try:
         repo.git.move_head(old, new, "supportctl: sync")
     except GitError as exc:
-        if "index.lock" in exc.message:
-            raise  # git's own lock, not the user's changes: exit 8 with git's explanation
+        if ".lock" in exc.message:
+            raise  # git's own lock, not the user's changes: exit 8 naming the lock file
         raise SyncError(
             f"local uncommitted changes block the sync ({exc.message}); commit or stash them"
         ) from None

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from supportctl import yamlio
+from supportctl import safepath, yamlio
 from supportctl.config import Config, load_config
 from supportctl.errors import ConfigError, UsageError
 from supportctl.kb.articles import parse_article
@@ -34,13 +34,23 @@ def _rel(repo: SupportRepo, path: Path) -> str:
     return path.relative_to(repo.root).as_posix()
 
 
-def _checked(path: Path, rel: str, check: Callable[[Any], list[Problem]]) -> list[Problem]:
+def _read(root: Path, rel: str) -> bytes | Problem:
+    """A data file's content, never through a symlink (what a link points to, maybe outside
+    the repo, must not reach a CI log through our messages)."""
+    try:
+        return safepath.read_bytes(root, rel)
+    except safepath.UnsafePath as exc:
+        return Problem(rel, 0, exc.message.removeprefix(f"{rel} "))
+    except OSError as exc:
+        return Problem(rel, 0, f"cannot read: {exc.strerror}")
+
+
+def _checked(root: Path, rel: str, check: Callable[[Any], list[Problem]]) -> list[Problem]:
     """Problems of one file: checked on libyaml's plain data first (fast), and only when
     that finds something, again on the round-trip data, which knows each key's line."""
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        return [Problem(rel, 0, f"cannot read: {exc.strerror}")]
+    content = _read(root, rel)
+    if isinstance(content, Problem):
+        return [content]
     done, plain_data = yamlio.load_fast(content)
     if done and not check(plain_data):
         return []
@@ -173,7 +183,17 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
         head, _, msg = exc.message.partition(": ")
         file, _, line = head.partition(":")
         return [Problem(file, int(line) if line.isdigit() else 0, msg)]
-    tickets = sorted((repo.root / "data" / "tickets").glob("*/*.yaml"))
+    root = repo.root
+    # A symlink in data/ is a problem of its own and is never followed (nor read).
+    problems += [
+        Problem(rel, 0, "is a symbolic link; data files must be real files and folders")
+        for rel in safepath.links_under(root, "data")
+    ]
+    tickets = [
+        root / rel
+        for rel in safepath.files_under(root, "data/tickets", ".yaml")
+        if rel.count("/") == 3
+    ]
     known = {p.stem for p in tickets}
     kb_of: dict[str, tuple[Path, str]] = {}  # ticket -> (its file, the article it names)
     read: dict[str, dict[str, Any]] = {}  # work-tree ticket files: rel -> their data
@@ -187,26 +207,34 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
                 kb_of[path.stem] = (path, str(data["kb"]))
             return [] if data is None else check_ticket(data, rel, config, known)
 
-        problems += _checked(path, rel, ticket)
+        problems += _checked(root, rel, ticket)
     problems += _hand_renames(repo, read)
-    for path in sorted((repo.root / "data" / "worklogs").rglob("*.yaml")):
-        rel = _rel(repo, path)
+    for rel in safepath.files_under(root, "data/worklogs", ".yaml"):
 
         def worklog(data: Any, rel: str = rel) -> list[Problem]:
             return check_worklog(data, rel, known)
 
-        problems += _checked(path, rel, worklog)
+        problems += _checked(root, rel, worklog)
     listed: dict[str, list[str]] = {}  # article slug -> the tickets it lists
-    for path in sorted((repo.root / "data" / "kb").glob("*.md")):
-        found = check_article(path.read_bytes(), _rel(repo, path))
+    for rel in safepath.files_under(root, "data/kb", ".md"):
+        if rel.count("/") != 2:
+            continue
+        path = root / rel
+        content = _read(root, rel)
+        if isinstance(content, Problem):
+            problems.append(content)
+            continue
+        found = check_article(content, rel)
         problems += found
         if not found:
-            article = parse_article(path.read_bytes(), _rel(repo, path))
+            article = parse_article(content, rel)
             listed[article.slug] = article.tickets
             for t in article.tickets:
                 if t not in known:
                     key_line = _key_line(path, "tickets")
-                    problems.append(Problem(_rel(repo, path), key_line, f"links unknown ticket {t}"))
+                    problems.append(
+                        Problem(_rel(repo, path), key_line, f"links unknown ticket {t}")
+                    )
     for tid, (path, slug) in sorted(kb_of.items()):
         rel, key_line = _rel(repo, path), _key_line(path, "kb")
         if slug not in listed:

@@ -180,9 +180,9 @@ def test_stuck_index_lock_is_exit_8_and_the_next_command_repairs(ticket: Path, c
     lock = ticket / ".git" / "index.lock"
     lock.write_text("")
     r = cli("comment", "SUP-1", "recorded despite the lock")
-    one_line_error(r, 8, f"{lock} is held by another git process (the commit is made; the next "
-                         f"supportctl command updates the work tree); if no git command is running, "
-                         f"remove it and try again")
+    one_line_error(r, 8, f"{lock} is stale: no git process runs in this repo (left by a killed git, "
+                         f"0 s old) (the commit is made; the next supportctl command updates the work "
+                         f"tree); remove it (`rm {lock}`) and run the command again")
     assert git(ticket, "log", "-1", "--format=%s") == "SUP-1: reply to customer: recorded despite the lock\n"
     lock.unlink()
     r = cli("tag", "SUP-1", "hvac")
@@ -283,7 +283,7 @@ def test_sync_with_a_stuck_index_lock_changes_nothing(tmp_path: Path, ticket: Pa
     head = git(ticket, "rev-parse", "HEAD")
     lock = ticket / ".git" / "index.lock"
     lock.write_text("")
-    one_line_error(cli("sync"), 8, f"{lock} is held by another git process; if no git command is running")
+    one_line_error(cli("sync"), 8, f"{lock} is stale: no git process runs in this repo")
     assert git(ticket, "rev-parse", "HEAD") == head
     lock.unlink()
     assert status(ticket) == ""
@@ -376,3 +376,132 @@ def test_private_index_of_a_killed_command_is_removed(ticket: Path, cli: Cli) ->
     assert r.exit_code == 0, r.stderr
     assert not stale.exists() and mine.exists()
     mine.unlink()
+
+
+# -- a command that fails (not killed), git's lock files left by a killed git -------------------
+T1 = "data/tickets/0000/SUP-1.yaml"
+
+
+def _aged(lock: Path, seconds: int) -> Path:
+    lock.write_text("")
+    then = time.time() - seconds
+    os.utime(lock, (then, then))
+    return lock
+
+
+def _unchanged(root: Path, head: str, content: bytes, cli: Cli) -> None:
+    assert git(root, "rev-parse", "HEAD") == head
+    assert (root / T1).read_bytes() == content
+    assert status(root) == ""
+    assert not (root / ".git/supportctl/journal.json").exists()
+    r = cli("list")  # nothing is left for the next command to put right
+    assert (r.exit_code, r.stderr) == (0, "")
+
+
+def test_a_command_refused_by_a_git_hook_leaves_no_trace(ticket: Path, cli: Cli) -> None:
+    hook = ticket / ".git/hooks/reference-transaction"
+    hook.write_text('#!/bin/sh\n[ "$1" = prepared ] && exit 1\nexit 0\n')
+    hook.chmod(0o755)
+    head, content = git(ticket, "rev-parse", "HEAD"), (ticket / T1).read_bytes()
+    one_line_error(cli("comment", "SUP-1", "refused"), 8,
+                   "git update-ref failed: fatal: ref updates aborted by hook")
+    _unchanged(ticket, head, content, cli)
+    hook.unlink()
+    assert cli("comment", "SUP-1", "accepted").exit_code == 0
+    assert_consistent(ticket, cli)
+
+
+def test_a_stale_head_lock_is_named_and_changes_nothing(ticket: Path, cli: Cli) -> None:
+    lock = _aged(ticket / ".git/HEAD.lock", 300)
+    head, content = git(ticket, "rev-parse", "HEAD"), (ticket / T1).read_bytes()
+    r = cli("comment", "SUP-1", "blocked")
+    assert (r.exit_code, r.stderr) == (8, (
+        f"supportctl: error: git update-ref failed: {lock} is stale: no git process runs in this "
+        f"repo (left by a killed git, 5 min old); remove it (`rm {lock}`) and run the command again\n"))
+    _unchanged(ticket, head, content, cli)
+    for args in (("show", "SUP-1"), ("sla", "show", "SUP-1", "--now", NOW),
+                 ("report", "--month", "2026-10", "--now", NOW)):
+        r = cli(*args)
+        assert (r.exit_code, r.stderr) == (0, ""), (args, r.stderr)
+    lock.unlink()
+    assert cli("comment", "SUP-1", "after the lock is gone").exit_code == 0
+    assert_consistent(ticket, cli)
+
+
+def test_a_lock_held_by_a_running_git_is_named_with_its_process(ticket: Path, cli: Cli,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gitio, "INDEX_LOCK_TIMEOUT", 0.3)
+    lock = ticket / ".git/index.lock"
+    # `git commit -a` holds the index lock while its editor is open
+    editor = subprocess.Popen(["git", "commit", "-a", "--allow-empty"], cwd=ticket,
+                              env={**os.environ, "GIT_EDITOR": "sleep 60;:"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lock.exists()
+        r = cli("comment", "SUP-1", "while git waits for its editor")
+        one_line_error(r, 8, f"{lock} is held by a running git process (pid {editor.pid}: git commit "
+                             f"-a --allow-empty) (the commit is made; the next supportctl command updates "
+                             f"the work tree); wait for it to finish, then run the command again")
+    finally:
+        editor.terminate()
+        editor.wait(10)
+    assert not lock.exists()  # git removes its lock when it is stopped
+    r = cli("show", "SUP-1")
+    assert r.exit_code == 0 and "had committed its action" in r.stderr
+    assert_consistent(ticket, cli)
+
+
+def test_read_only_commands_go_on_when_recovery_is_blocked(ticket: Path, cli: Cli,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gitio, "INDEX_LOCK_TIMEOUT", 0.3)
+    killed_at(ticket, "after-ref", "comment", "SUP-1", "half-done comment")
+    lock = _aged(ticket / ".git/index.lock", 3 * 3600)
+    notice = (f"supportctl: {lock} is stale: no git process runs in this repo (left by a killed git, "
+              f"3 h old) (the commit is made; the next supportctl command updates the work tree); "
+              f"remove it (`rm {lock}`) and run the command again (commands that only read go on; "
+              f"commands that write stop)\n")
+    for args in (("list",), ("show", "SUP-1"), ("sla", "show", "SUP-1", "--now", NOW),
+                 ("report", "--month", "2026-10", "--now", NOW)):
+        r = cli(*args)
+        assert (r.exit_code, r.stderr) == (0, notice), (args, r.stderr)
+    assert "half-done comment" in cli("show", "SUP-1").stdout
+    r = cli("tag", "SUP-1", "blocked")
+    assert (r.exit_code, r.stderr) == (8, notice.replace("supportctl: ", "supportctl: error: ", 1)
+                                       .replace(" (commands that only read go on; commands that write stop)", ""))
+    lock.unlink()
+    r = cli("tag", "SUP-1", "unblocked")
+    assert r.exit_code == 0 and "had committed its action" in r.stderr
+    assert_consistent(ticket, cli)
+
+
+def test_sync_with_a_stale_branch_lock_changes_nothing(tmp_path: Path, ticket: Path, cli: Cli) -> None:
+    _, other = _clone_pair(tmp_path, ticket)
+    assert run(other, "comment", "SUP-1", "from the other desk").returncode == 0
+    assert run(other, "sync").returncode == 0
+    head, content = git(ticket, "rev-parse", "HEAD"), (ticket / T1).read_bytes()
+    lock = _aged(ticket / ".git/refs/heads/main.lock", 300)
+    r = cli("sync")
+    assert (r.exit_code, r.stderr) == (8, (
+        f"supportctl: error: git update-ref failed: {lock} is stale: no git process runs in this "
+        f"repo (left by a killed git, 5 min old); remove it (`rm {lock}`) and run the command again\n"))
+    _unchanged(ticket, head, content, cli)
+    lock.unlink()
+    assert cli("sync").exit_code == 0
+    assert "from the other desk" in (ticket / T1).read_text()
+    assert_consistent(ticket, cli)
+
+
+def test_a_symlinked_cache_is_replaced_not_written_through(ticket: Path, cli: Cli, tmp_path: Path) -> None:
+    cache = ticket / ".git/supportctl/cache.sqlite"
+    for extra in ("-wal", "-shm"):
+        Path(f"{cache}{extra}").unlink(missing_ok=True)
+    cache.unlink()
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(b"")
+    cache.symlink_to(victim)
+    r = cli("list")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert victim.read_bytes() == b"" and not cache.is_symlink()

@@ -229,16 +229,16 @@ def test_operation_in_progress_after_a_real_conflict(empty: Path) -> None:
 
 def test_lock_recovers_an_interrupted_action(empty: Path) -> None:
     repo = Repo(empty)
-    repo.commit({"a": b"old"}, "one\n", author=anna(), expect_head=None)
-    repo.commit({"a": b"new"}, "two\n", author=anna(), expect_head=repo.head())
+    repo.commit({"data/a": b"old"}, "one\n", author=anna(), expect_head=None)
+    repo.commit({"data/a": b"new"}, "two\n", author=anna(), expect_head=repo.head())
     # Simulate a crash after update-ref but before the work tree was written.
-    blob = git(empty, "rev-parse", "HEAD:a").strip()
-    (empty / "a").write_bytes(b"old")
+    blob = git(empty, "rev-parse", "HEAD:data/a").strip()
+    (empty / "data" / "a").write_bytes(b"old")
     journal = repo.state_dir / "journal.json"
-    journal.write_text(json.dumps({"old": None, "new": repo.head(), "files": {"a": blob}}))
+    journal.write_text(json.dumps({"old": None, "new": repo.head(), "files": {"data/a": blob}}))
     with repo.lock():
         pass
-    assert (empty / "a").read_bytes() == b"new"
+    assert (empty / "data" / "a").read_bytes() == b"new"
     assert not journal.exists()
     assert git(empty, "status", "--porcelain") == ""
 
@@ -247,7 +247,7 @@ def test_lock_drops_a_stale_journal(empty: Path) -> None:
     repo = Repo(empty)
     repo.commit({"a": b"1"}, "one\n", author=anna(), expect_head=None)
     journal = repo.state_dir / "journal.json"
-    journal.write_text(json.dumps({"old": None, "new": "f" * 40, "files": {"a": None}}))
+    journal.write_text(json.dumps({"old": None, "new": "f" * 40, "files": {"data/a": None}}))
     with repo.lock():
         pass
     assert not journal.exists()

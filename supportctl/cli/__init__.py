@@ -19,14 +19,20 @@ class _Boundary(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except SupportctlError as exc:
+            _notices()
             if state.debug:
                 raise
             from supportctl.out import error
 
             error(exc.message)
             raise typer.Exit(exc.exit_code) from None
+        except BaseException:  # typer.Exit from a command, Ctrl-C: the warnings still go out
+            _notices()
+            raise
+        _notices()
+        return result
 
     def main(
         self,
@@ -56,6 +62,16 @@ class _Boundary(TyperGroup):
             error(" ".join(message.split()) + hint)
             sys.exit(int(getattr(exc, "exit_code", 2)))
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _notices() -> None:
+    """Warnings a command that only read left for its end (see gitio.take_notices)."""
+    gitio = sys.modules.get("supportctl.gitio")
+    if gitio is not None:
+        from supportctl.out import warn
+
+        for text in gitio.take_notices():
+            warn(text)
 
 
 app = typer.Typer(
