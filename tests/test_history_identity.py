@@ -135,6 +135,22 @@ def test_validate_flags_a_hand_rename_before_it_is_committed(support_repo: Path,
     assert r.stderr.strip().endswith("1 problem(s) found")
 
 
+def test_a_rename_event_says_what_the_ticket_was_called(support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00")
+    explained = json.loads(ok(cli("sla", "explain", "SUP-9", "--json", "--now", NOW)).stdout)
+    assert [(e["action"], e["detail"]) for e in explained["events"]] == [
+        ("new", ""), ("rename", "renamed from SUP-2"), ("now", "")]
+    report = json.loads(ok(cli("report", "--month", "2026-10", "--now", NOW, "--customer", "acme",
+                               "--format", "json")).stdout)
+    # the old ID is the same ticket's, so the report names it (other tickets' IDs it hides)
+    assert [(e["ticket"], e["detail"]) for e in report["audit"]["events"]
+            if e["action"] == "rename"] == [("SUP-9", "renamed from SUP-2")]
+    table = ok(cli("sla", "explain", "SUP-9", "--now", NOW)).stdout
+    assert "renamed from SUP-2 hand edit" in table
+
+
 def test_an_action_on_a_file_whose_id_differs_is_refused(support_repo: Path, cli: Cli) -> None:
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
