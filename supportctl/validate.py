@@ -27,6 +27,7 @@ from supportctl.model import (
 )
 from supportctl.store import SupportRepo, parse_ticket
 
+ACCEPT = "Action: rename"  # the trailer that marks a hand rename as reviewed and meant
 REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")
 
 
@@ -208,7 +209,9 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
             return [] if data is None else check_ticket(data, rel, config, known)
 
         problems += _checked(root, rel, ticket)
-    problems += _hand_renames(repo, read)
+    committed, settled = _committed_renames(repo, read)
+    problems += _hand_renames(repo, read, settled)
+    problems += committed
     for rel in safepath.files_under(root, "data/worklogs", ".yaml"):
 
         def worklog(data: Any, rel: str = rel) -> list[Problem]:
@@ -251,10 +254,13 @@ def validate_repo(repo: SupportRepo) -> list[Problem]:
     return problems
 
 
-def _hand_renames(repo: SupportRepo, read: dict[str, dict[str, Any]]) -> list[Problem]:
+def _hand_renames(
+    repo: SupportRepo, read: dict[str, dict[str, Any]], settled: dict[str, str]
+) -> list[Problem]:
     """A ticket file deleted since HEAD and another added with the same `created` time: one
     ticket renamed by hand. Its history follows the rename, but everyone who knows the old ID
-    (the customer's mail, links, reports) loses it, so it is flagged before it is committed."""
+    (the customer's mail, links, reports) loses it, so it is flagged before it is committed;
+    unless it gives a ticket back the ID a committed hand rename took (`settled`)."""
     committed = dict(repo.git.ls_tree("data/tickets"))
     gone = [(p, b) for p, b in committed.items() if p.endswith(".yaml") and p not in read]
     if not gone:
@@ -269,18 +275,90 @@ def _hand_renames(repo: SupportRepo, read: dict[str, dict[str, Any]]) -> list[Pr
         for rel, data in sorted(added.items()):
             if _instant(data.get("created")) == when:
                 was, now = str(old.get("id") or Path(path).stem), str(data.get("id") or "")
+                if settled.get(was) == now:
+                    del added[rel]
+                    break  # renamed back: that settles the committed rename
                 name = Path(path).name
                 out.append(
                     Problem(
                         rel,
                         _key_line(repo.root / rel, "id"),
                         f"{was} renamed by hand to {now} (same `created` as the deleted "
-                        f"{path}); a ticket ID is permanent: restore {name}, or commit with "
-                        f"--no-verify if the rename is meant (its history follows it)",
+                        f"{path}); a ticket ID is permanent: restore {name}, or, if the rename "
+                        f"is meant, commit it with --no-verify and the trailer `{ACCEPT}` "
+                        f"(its history follows it)",
                     )
                 )
                 del added[rel]
                 break
+    return out
+
+
+def _committed_renames(
+    repo: SupportRepo, read: dict[str, dict[str, Any]]
+) -> tuple[list[Problem], dict[str, str]]:
+    """Tickets renamed by a hand commit (the history's `rename` events): flagged while the
+    work tree has the ticket under an ID other than the one it was created with or given by
+    a rename whose commit carries the trailer `Action: rename`. So renaming it back, or
+    renaming it in a commit with that trailer, settles it: a shared commit needs no
+    rewriting. Also returns, per flagged ticket, the ID that would settle it."""
+    from supportctl.history import History
+
+    renamed = History(repo).with_action("rename")
+    live = {
+        t: evs for t, evs in renamed.items() if "~" not in t and evs[-1].action != "delete"
+    }
+    if not live:
+        return [], {}
+    shas = {e.sha for evs in live.values() for e in evs if e.action == "rename"}
+    accepted = _accepted(repo, shas)
+    where = {str(data.get("id")): rel for rel, data in read.items()}
+    out: list[Problem] = []
+    back: dict[str, str] = {}
+    for ticket, evs in sorted(live.items()):
+        renames = [e for e in evs if e.action == "rename"]
+        names = [e.details.get("from", "") for e in renames] + [ticket]
+        settled = names[0]  # the ID it was created with, then each accepted rename's
+        pending: list[tuple[str, str, str]] = []
+        for i, e in enumerate(renames):
+            if e.sha in accepted:
+                settled, pending = names[i + 1], []
+            else:
+                pending.append((names[i], names[i + 1], e.sha))
+        if settled == ticket:
+            continue
+        back[ticket] = settled
+        rel = where.get(ticket)
+        if rel is None:
+            continue  # not in the work tree under that ID (e.g. renamed back, uncommitted)
+        for was, now, sha in pending:
+            out.append(
+                Problem(
+                    rel,
+                    _key_line(repo.root / rel, "id"),
+                    f"ticket {was} was renamed to {now} by hand in commit {sha[:7]} (its "
+                    f"history is kept; a ticket ID is permanent: rename it back, or, if the "
+                    f"rename is meant, make it in a commit with the trailer `{ACCEPT}`)",
+                )
+            )
+    return out, back
+
+
+def _accepted(repo: SupportRepo, shas: set[str]) -> set[str]:
+    """The commits among `shas` whose message carries the trailer `Action: rename`."""
+    key, _, value = ACCEPT.partition(": ")
+    text = repo.git.run(
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        f"--format=%H%x1f%(trailers:key={key},valueonly,unfold)%x1e",
+        stdin="".join(f"{s}\n" for s in sorted(shas)).encode(),
+    )
+    out = set()
+    for record in text.split("\x1e"):
+        sha, _, values = record.strip().partition("\x1f")
+        if any(v.strip().lower() == value for v in values.splitlines()):
+            out.add(sha)
     return out
 
 

@@ -28,13 +28,14 @@ def delete_by_hand(root: Path, ticket: str, when: str) -> None:
     git(root, "commit", "-qm", f"remove {ticket}", env=at(when))
 
 
-def rename_by_hand(root: Path, old: str, new: str, when: str) -> None:
+def rename_by_hand(root: Path, old: str, new: str, when: str, trailer: str = "") -> None:
     folder = root / "data/tickets/0000"
     git(root, "mv", f"data/tickets/0000/{old}.yaml", f"data/tickets/0000/{new}.yaml")
     path = folder / f"{new}.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(f"id: {old}\n", f"id: {new}\n"),
                     encoding="utf-8")
-    git(root, "commit", "-qam", f"renumber {old} as {new}", env=at(when))
+    git(root, "commit", "-qam", f"renumber {old} as {new}", *(("-m", trailer) if trailer else ()),
+        env=at(when))
 
 
 # -- IDs are never reused ------------------------------------------------------------------------
@@ -131,8 +132,80 @@ def test_validate_flags_a_hand_rename_before_it_is_committed(support_repo: Path,
     assert r.stdout == (
         "data/tickets/0000/SUP-9.yaml:1: SUP-2 renamed by hand to SUP-9 (same `created` as the "
         "deleted data/tickets/0000/SUP-2.yaml); a ticket ID is permanent: restore SUP-2.yaml, "
-        "or commit with --no-verify if the rename is meant (its history follows it)\n")
+        "or, if the rename is meant, commit it with --no-verify and the trailer `Action: rename` "
+        "(its history follows it)\n")
     assert r.stderr.strip().endswith("1 problem(s) found")
+
+
+def test_validate_flags_a_committed_hand_rename_until_it_is_undone(
+        support_repo: Path, cli: Cli) -> None:
+    """Committed by hand (no hook, or --no-verify), the rename is still flagged in CI; renaming
+    the ticket back settles it without rewriting the shared commit."""
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00")
+    sha = git(support_repo, "rev-parse", "HEAD").strip()
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == (
+        f"data/tickets/0000/SUP-9.yaml:1: ticket SUP-2 was renamed to SUP-9 by hand in commit "
+        f"{sha[:7]} (its history is kept; a ticket ID is permanent: rename it back, or, if the "
+        f"rename is meant, make it in a commit with the trailer `Action: rename`)\n")
+    assert r.stderr.strip().endswith("1 problem(s) found")
+    # renamed back, still uncommitted: the pre-commit check lets the fix through
+    folder = support_repo / "data/tickets/0000"
+    text = (folder / "SUP-9.yaml").read_text(encoding="utf-8").replace("id: SUP-9\n", "id: SUP-2\n")
+    (folder / "SUP-9.yaml").unlink()
+    (folder / "SUP-2.yaml").write_text(text, encoding="utf-8")
+    r = cli("validate")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "supportctl: no problems found\n")
+    git(support_repo, "add", "-A", "data")
+    git(support_repo, "commit", "-qm", "SUP-2 back", env=at("2026-10-05T11:30:00+03:00"))
+    r = cli("validate")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "supportctl: no problems found\n")
+    assert [e.action for e in history(support_repo).by_ticket()["SUP-2"]] == [
+        "new", "rename", "rename"]
+    # and renamed again, reviewed this time: accepted
+    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:40:00+03:00",
+                   trailer="Action: rename")
+    r = cli("validate")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "supportctl: no problems found\n")
+
+
+def test_a_hand_rename_committed_with_the_trailer_is_accepted(
+        support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00",
+                   trailer="Action: rename")
+    r = cli("validate")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "supportctl: no problems found\n")
+    # and the trailer did not turn the hand commit into an action: the history follows it
+    assert [(e.action, e.details.get("from")) for e in history(support_repo).by_ticket()["SUP-9"]] \
+        == [("new", None), ("rename", "SUP-2")]
+    # a later unreviewed rename of the same ticket is flagged again
+    rename_by_hand(support_repo, "SUP-9", "SUP-12", "2026-10-05T11:30:00+03:00")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.startswith("data/tickets/0000/SUP-12.yaml:1: ticket SUP-9 was renamed to "
+                               "SUP-12 by hand in commit ")
+    assert r.stdout.count("\n") == 1
+
+
+def test_a_rename_event_says_what_the_ticket_was_called(support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00")
+    explained = json.loads(ok(cli("sla", "explain", "SUP-9", "--json", "--now", NOW)).stdout)
+    assert [(e["action"], e["detail"]) for e in explained["events"]] == [
+        ("new", ""), ("rename", "renamed from SUP-2"), ("now", "")]
+    report = json.loads(ok(cli("report", "--month", "2026-10", "--now", NOW, "--customer", "acme",
+                               "--format", "json")).stdout)
+    # the old ID is the same ticket's, so the report names it (other tickets' IDs it hides)
+    assert [(e["ticket"], e["detail"]) for e in report["audit"]["events"]
+            if e["action"] == "rename"] == [("SUP-9", "renamed from SUP-2")]
+    table = ok(cli("sla", "explain", "SUP-9", "--now", NOW)).stdout
+    assert "renamed from SUP-2 hand edit" in table
 
 
 def test_an_action_on_a_file_whose_id_differs_is_refused(support_repo: Path, cli: Cli) -> None:

@@ -344,7 +344,10 @@ def _recurring(
 def _event_detail(e: Event, hide: Any = None) -> str:
     """What an audit row says of an event; `hide` masks ticket ids outside the section."""
     text = _event_text(e)
-    return hide(text) if hide is not None else text
+    text = hide(text) if hide is not None else text
+    if e.action == "rename" and e.details.get("from"):  # the same ticket's old ID: never hidden
+        text = "; ".join(p for p in (f"renamed from {e.details['from']}", text) if p)
+    return text
 
 
 def _event_text(e: Event) -> str:

@@ -299,6 +299,8 @@ def timeline(events: Sequence[Event], policy: Policy, now: datetime) -> list[Tim
         )
         if e.action == "log" and extra:
             extra = f"{extra} min"
+        if e.action == "rename" and e.details.get("from"):
+            extra = f"renamed from {e.details['from']}"
         detail = "; ".join(x for x in (detail, extra) if x)
         rows.append(
             TimelineRow(
