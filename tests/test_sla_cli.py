@@ -133,10 +133,10 @@ ORDER = [  # (id, metric, state, due) at Mon 11:10 MSK = 08:10Z
     ("SUP-2", "first_response", "breached", "2026-10-05T11:05:00+03:00"),
     ("SUP-3", "first_response", "running", "2026-10-05T11:30:00+03:00"),  # then by due
     ("SUP-4", "first_response", "running", "2026-10-05T12:00:00+03:00"),  # waiting: still running
+    # (SUP-4's start_work was met by the wait: asking the customer starts the work)
     ("SUP-1", "resolution", "running", "2026-10-05T14:00:00+03:00"),
     ("SUP-2", "start_work", "running", "2026-10-05T14:05:00+03:00"),
     ("SUP-3", "start_work", "running", "2026-10-05T14:30:00+03:00"),
-    ("SUP-4", "start_work", "running", "2026-10-05T15:00:00+03:00"),
     ("SUP-2", "resolution", "running", "2026-10-07T09:05:00+03:00"),
     ("SUP-3", "resolution", "running", "2026-10-07T09:30:00+03:00"),
     ("SUP-4", "resolution", "paused", None),  # no due while waiting: last

@@ -2,7 +2,8 @@
 
 Rules (also in the README):
 - first_response runs from creation to the first public reply or the resolution,
-  start_work to the first move to in_progress (or the resolution); neither pauses.
+  start_work to the first time the ticket leaves `new` (to in_progress, waiting or
+  resolved); neither pauses.
 - resolution counts while the ticket is new or in_progress; waiting, resolved and
   closed time does not count, and a reopen resumes the clock where it stopped.
 - Each counting span is measured in the calendar of the rule that matched the ticket
@@ -195,8 +196,10 @@ def _stops(
         was_open = is_open
     return {
         "first_response": first(lambda e, a: e.public_reply or resolved(e, a)),
+        # the first move out of `new`, wherever to: asking the customer (waiting) starts the
+        # work as much as in_progress does
         "start_work": first(
-            lambda e, a: ("status" in e.changes and a["status"] == "in_progress") or resolved(e, a)
+            lambda e, a: "status" in e.changes and a["status"] not in (None, "new")
         ),
         "resolution": res_stop,
     }

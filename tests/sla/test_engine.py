@@ -235,9 +235,35 @@ def test_first_response_and_start_work_never_pause() -> None:
     fr, sw, res = t.clocks["first_response"], t.clocks["start_work"], t.clocks["resolution"]
     # Mon 09-13, 14-18 and Tue 09-10, waiting or not
     assert (fr.elapsed_seconds, fr.state, fr.breached_at) == (32400, "breached", z("2026-10-05T08:00"))
-    # 4h from 09:00 end exactly at the lunch closing 13:00
-    assert (sw.elapsed_seconds, sw.state, sw.breached_at) == (32400, "breached", z("2026-10-05T10:00"))
+    # start_work ran on (no pause) until the ticket left `new` at 17:00: Mon 09-13, 14-17; 4h
+    # from 09:00 end exactly at the lunch closing 13:00, the breach is at 13:00
+    assert (sw.elapsed_seconds, sw.state, sw.stop_action) == (25200, "breached", "wait")
+    assert sw.breached_at == z("2026-10-05T10:00")
     assert (res.elapsed_seconds, res.state) == (25200 + 3600, "running")
+
+
+@pytest.mark.parametrize(("leave", "status"), [("wait", "waiting"), ("start", "in_progress"),
+                                               ("resolve", "resolved")])
+def test_start_work_stops_the_first_time_the_ticket_leaves_new(leave: str, status: str) -> None:
+    """Reply, `wait` for the customer, `start` an hour later when the answer comes: the work
+    started when the ticket left `new`, whichever way it left."""
+    events = [
+        new(msk("10-05", "10:00")),
+        reply(msk("10-05", "10:05")),
+        move(leave, msk("10-05", "10:10"), "new", status),
+        *([move("start", msk("10-05", "11:10"), "waiting", "in_progress")] if leave == "wait" else []),
+    ]
+    sw = run(events, msk("10-06", "18:00")).clocks["start_work"]
+    assert (sw.state, sw.elapsed_seconds, sw.stopped, sw.stop_action) == ("met", 600, msk("10-05", "10:10"), leave)
+    # where 4h would have run out: 10:10-13:00, lunch, 14:00-15:00 MSK
+    assert (sw.target_seconds, sw.due) == (4 * H, z("2026-10-05T12:00"))
+
+
+def test_start_work_is_not_stopped_by_a_reply_or_a_line_change() -> None:
+    events = [new(msk("10-05", "10:00")), reply(msk("10-05", "10:05")),
+              ev("escalate", msk("10-05", "10:10"), line=("L1", "L2"))]
+    sw = run(events, msk("10-05", "12:00")).clocks["start_work"]
+    assert (sw.state, sw.elapsed_seconds, sw.stopped) == ("running", 7200, None)
 
 
 def test_reopen_resumes_resolution_clock_where_it_stopped() -> None:
