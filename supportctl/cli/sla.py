@@ -112,9 +112,16 @@ def show(
 @sla_app.command("status")
 def status(
     at_risk: Annotated[
-        bool, typer.Option("--at-risk", help="Only clocks past the warning share.")
+        bool,
+        typer.Option(
+            "--at-risk",
+            help="Only running clocks at or past the warning share, not yet breached.",
+        ),
     ] = False,
-    breached: Annotated[bool, typer.Option("--breached", help="Only breached clocks.")] = False,
+    breached: Annotated[
+        bool,
+        typer.Option("--breached", help="Only breached clocks (with --at-risk: both kinds)."),
+    ] = False,
     customer: Annotated[
         str | None, typer.Option("--customer", "-c", help="Only this customer.")
     ] = None,

@@ -460,12 +460,14 @@ def test_open_clocks_order_filters() -> None:
         ("SUP-1", "resolution", "running", z("2026-10-07T08:50")),
     ]
     assert rows[2][2] == 7200 - 6300  # business seconds left
+    # at risk: running, at or past the warning share, not yet breached (SUP-2's breached clocks
+    # are not at risk, they are breached); SUP-2 resolution: 3h of 4h is 75%, not at risk
     at_risk = open_clocks(tickets, now, at_risk=True)
-    assert [(t.ticket, c.metric) for t, c, _ in at_risk] == [
-        ("SUP-2", "first_response"), ("SUP-2", "start_work"), ("SUP-3", "first_response")]
-    # SUP-2 resolution: 3h of 4h is 75%, not at risk
+    assert [(t.ticket, c.metric) for t, c, _ in at_risk] == [("SUP-3", "first_response")]
     assert [(t.ticket, c.metric) for t, c, _ in open_clocks(tickets, now, breached=True)] == [
         ("SUP-2", "first_response"), ("SUP-2", "start_work")]
+    assert [(t.ticket, c.metric) for t, c, _ in open_clocks(tickets, now, at_risk=True, breached=True)] == [
+        ("SUP-2", "first_response"), ("SUP-2", "start_work"), ("SUP-3", "first_response")]
     assert {t.ticket for t, _, _ in open_clocks(tickets, now, customer="globex")} == {"SUP-1"}
 
 
