@@ -73,18 +73,19 @@ def test_show_json_fields(support_repo: Path, cli: Cli) -> None:
                 "target_seconds": 7200, "elapsed_seconds": 9000.0, "due": "2026-10-05T12:00:00+03:00",
                 "state": "breached", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
                 "stopped_by": None, "stop_action": None, "breached_at": "2026-10-05T12:00:00+03:00",
+                "breached_from": "2026-10-05T12:00:00+03:00",
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
             "start_work": {  # 1h30 left: 12:30-13:00, then 14:00-15:00
                 "target_seconds": 14400, "elapsed_seconds": 9000.0, "due": "2026-10-05T15:00:00+03:00",
                 "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
-                "stopped_by": None, "stop_action": None, "breached_at": None,
+                "stopped_by": None, "stop_action": None, "breached_at": None, "breached_from": None,
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
             "resolution": {  # 13h30 left: 4h30 on Monday, 8h on Tuesday, 1h on Wednesday
                 "target_seconds": 57600, "elapsed_seconds": 9000.0, "due": "2026-10-07T10:00:00+03:00",
                 "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
-                "stopped_by": None, "stop_action": None, "breached_at": None,
+                "stopped_by": None, "stop_action": None, "breached_at": None, "breached_from": None,
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
         },
@@ -361,3 +362,107 @@ def test_rules_match_on_type_class_line_and_channel_first_match_wins(support_rep
     assert rule("SUP-2") == ("standard rule 4 (channel=phone)", 4 * 3600)
     assert rule("SUP-3") == ("standard rule 2 (line=L2)", 2 * 3600)  # re-targeted by the escalation
     assert rule("SUP-4") == ("standard rule 1 (priority=critical)", 3600)  # first match, not channel
+
+
+# -- calendars at their edges: a UTC desk -------------------------------------------------------
+UTC_DESK = """\
+id_prefix: SUP
+lines: [L1, L2, L3]
+timezone: UTC
+calendars:
+  utc85: {timezone: UTC, hours: {mon-fri: "09:00-17:00"}}
+  night: {timezone: UTC, hours: {mon-sun: "00:00-06:00"}}
+plans:
+  respond:
+    calendar: utc85
+    rules:
+      - first_response: 8h
+  lines:
+    calendar: utc85
+    rules:
+      - when: {line: L2}
+        calendar: night
+        start_work: 2h
+      - start_work: 30m
+customers:
+  acme:
+    name: ACME
+    plan: respond
+    currency: EUR
+    fee: 1000
+    credits: {per_breach: 5%, cap: 15%}
+  globex: {name: Globex, plan: lines}
+"""
+
+
+@pytest.fixture
+def utc_desk(support_repo: Path) -> Path:
+    from tests.conftest import git
+
+    (support_repo / "supportctl.yaml").write_text(UTC_DESK, encoding="utf-8")
+    git(support_repo, "commit", "-qam", "UTC desk")
+    return support_repo
+
+
+def test_breach_counts_in_the_period_of_the_first_instant_past_the_target(utc_desk: Path, cli: Cli) -> None:
+    """8 business hours from Thu 2021-12-30 17:00Z run out at Fri 17:00, a closing time: the
+    clock is met until Mon 2022-01-03 09:00, so its breach belongs to January."""
+    new(cli, "Nobody answers", env=at("2021-12-30T17:00:00+00:00"))
+    show = js(cli("sla", "show", "SUP-1", "--json", "--now", "2022-02-01T00:00:00+00:00"))["metrics"]
+    fr = show["first_response"]
+    assert (fr["state"], fr["due"], fr["breached_at"], fr["breached_from"]) == (
+        "breached", "2021-12-31T17:00:00+00:00", "2021-12-31T17:00:00+00:00", "2022-01-03T09:00:00+00:00")
+    # still met (running) at the next opening itself, breached one second later
+    assert js(cli("sla", "show", "SUP-1", "--json", "--now", "2022-01-03T09:00:00+00:00"))["metrics"][
+        "first_response"]["state"] == "running"
+    assert js(cli("sla", "show", "SUP-1", "--json", "--now", "2022-01-03T09:00:01+00:00"))["metrics"][
+        "first_response"]["state"] == "breached"
+
+    def check(month: str) -> dict[str, Any]:
+        data: dict[str, Any] = js(cli("sla", "check", "--month", month, "--json", "--now", "2022-02-01T00:00:00+00:00"))
+        return data["metrics"]["first_response"]
+
+    assert check("2021-12") == {"met": 0, "breached": 0, "percent": None}
+    assert check("2022-01") == {"met": 0, "breached": 1, "percent": 0.0}
+    below = cli("sla", "check", "--month", "2022-01", "--min", "95", "--now", "2022-02-01T00:00:00+00:00")
+    assert below.exit_code == 1
+    assert below.stderr.strip() == "supportctl: error: compliance 0.0% is below --min 95%"
+
+    def report(month: str) -> dict[str, Any]:
+        data: dict[str, Any] = js(cli("report", "--month", month, "--customer", "acme", "--format", "json",
+                                      "--now", "2022-02-01T00:00:00+00:00"))
+        return data
+
+    december, january = report("2021-12"), report("2022-01")
+    assert december["sla"]["compliance"]["first_response"] == {"met": 0, "breached": 0, "percent": None}
+    assert december["sla"]["breaches"] == []
+    assert january["sla"]["compliance"]["first_response"] == {"met": 0, "breached": 1, "percent": 0.0}
+    assert [(b["ticket"], b["metric"], b["breached_at"]) for b in january["sla"]["breaches"]] == [
+        ("SUP-1", "first_response", "2021-12-31T17:00:00+00:00")]
+    # the service credit follows the breach into January
+    credits = [{k: c[k] for k in ("customer", "breaches", "credit_percent", "credit_amount")}
+               for m in (december, january) for c in m["time"]["customers"]]
+    assert credits == [
+        {"customer": "acme", "breaches": 0, "credit_percent": 0.0, "credit_amount": 0.0},
+        {"customer": "acme", "breaches": 1, "credit_percent": 5.0, "credit_amount": 50.0},
+    ]
+
+
+def test_due_of_a_met_clock_is_in_the_calendar_of_its_target(utc_desk: Path, cli: Cli) -> None:
+    """start_work is stopped by `start` in the same second as an escalation to L2 (rule 1,
+    night calendar): the target is rule 2's 30m, so the due where it would have fallen is
+    30m of rule 2's calendar (utc85) from the stop, Tue 09:30, not 30m of night (00:30)."""
+    new(cli, "Nightly export fails", customer="globex", env=at("2026-03-02T20:00:00+00:00"))  # Monday
+    ok(cli("start", "SUP-1", env=at("2026-03-02T21:00:00+00:00")))
+    ok(cli("escalate", "SUP-1", "--to", "L2", "-r", "export code", env=at("2026-03-02T21:00:00+00:00")))
+    sw = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-03-04T00:00:00+00:00"))["metrics"]["start_work"]
+    assert {k: sw[k] for k in ("state", "target_seconds", "elapsed_seconds", "due", "calendar", "rule")} == {
+        "state": "met", "target_seconds": 1800, "elapsed_seconds": 0.0, "due": "2026-03-03T09:30:00+00:00",
+        "calendar": "utc85", "rule": "lines rule 2 (any ticket)"}
+    # `new` and `wait` in one second leave no counting span: the due is still in utc85, not
+    # 30 wall-clock minutes
+    new(cli, "Export format?", customer="globex", env=at("2026-03-02T20:00:00+00:00"))
+    ok(cli("wait", "SUP-2", "-r", "which format?", env=at("2026-03-02T20:00:00+00:00")))
+    sw = js(cli("sla", "show", "SUP-2", "--json", "--now", "2026-03-04T00:00:00+00:00"))["metrics"]["start_work"]
+    assert (sw["state"], sw["stop_action"], sw["due"], sw["calendar"]) == (
+        "met", "wait", "2026-03-03T09:30:00+00:00", "utc85")

@@ -53,6 +53,7 @@ def clock_json(c: Any, tz: Any = None) -> dict[str, Any]:
         "stopped_by": c.stopped_by,
         "stop_action": c.stop_action,
         "breached_at": _iso_tz(c.breached_at),
+        "breached_from": _iso_tz(c.breached_from),
         "calendar": c.calendar,
         "rule": c.rule,
     }
@@ -64,6 +65,9 @@ def _clock_line(c: Any, tz: Any) -> str:
     due = f"due {_iso(c.due, tz)}" if c.due and c.state in ("running", "paused") else ""
     if c.breached_at is not None:
         due = f"breached {_iso(c.breached_at, tz)}"
+        if c.breached_from is not None and c.breached_from != c.breached_at:
+            # used up at a closing time: met until business time resumed
+            due += f" (counts from {_iso(c.breached_from, tz)})"
     stop = f"stopped by {c.stop_action} at {_iso(c.stopped, tz)}" if c.stopped else due
     if c.stopped and c.breached_at is not None:
         stop = f"{due}; {stop}"
