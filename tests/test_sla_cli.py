@@ -466,3 +466,23 @@ def test_due_of_a_met_clock_is_in_the_calendar_of_its_target(utc_desk: Path, cli
     sw = js(cli("sla", "show", "SUP-2", "--json", "--now", "2026-03-04T00:00:00+00:00"))["metrics"]["start_work"]
     assert (sw["state"], sw["stop_action"], sw["due"], sw["calendar"]) == (
         "met", "wait", "2026-03-03T09:30:00+00:00", "utc85")
+
+
+def test_show_names_the_rule_in_force_for_each_clock(support_repo: Path, cli: Cli) -> None:
+    """first_response was met under rule 2; the priority then went critical, so the running
+    clocks answer to rule 1 (24x7) now."""
+    new(cli, "Printer broken")  # Mon 10:00
+    ok(cli("comment", "SUP-1", "On it", env=msk("10-05", "10:30")))
+    ok(cli("edit", "SUP-1", "--priority", "critical", env=msk("10-05", "11:00")))
+    out = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T11:10:00+03:00")).stdout.splitlines()
+    assert out[0] == "SUP-1 (acme, critical, new) as of 2026-10-05T11:10:00+03:00"
+    assert out[-2:] == [
+        "  targets of first_response from standard rule 2 (any ticket)",
+        "  targets of start_work, resolution from standard rule 1 (priority=critical)",
+    ]
+    m = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-05T11:10:00+03:00"))["metrics"]
+    assert [m[k]["rule"] for k in ("first_response", "start_work", "resolution")] == [
+        "standard rule 2 (any ticket)", "standard rule 1 (priority=critical)", "standard rule 1 (priority=critical)"]
+    # before the change every clock answered to rule 2: one line
+    before = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T10:50:00+03:00")).stdout.splitlines()
+    assert before[-1] == "  targets from standard rule 2 (any ticket)"

@@ -93,7 +93,7 @@ def show(
         out.emit_json(
             {
                 "id": result.ticket,
-                "now": at.isoformat(),
+                "now": _iso(at, _zone(r)),
                 "created": _iso(result.created, _zone(r)),
                 "status": result.attrs.get("status"),
                 "customer": result.attrs.get("customer"),
@@ -104,13 +104,21 @@ def show(
         return
     out.emit(
         f"{result.ticket} ({result.attrs.get('customer')}, {result.attrs.get('priority')}, "
-        f"{result.attrs.get('status')}) as of {at.isoformat()}"
+        f"{result.attrs.get('status')}) as of {at.astimezone(_zone(r)).isoformat('T', 'seconds')}"
     )
     for c in result.clocks.values():
         out.emit(_clock_line(c, _zone(r)))
-    rule = next(iter(result.clocks.values())).rule if result.clocks else ""
-    if rule:
-        out.emit(f"  targets from {rule}")
+    # each clock's rule is the one in force at its stop, or now for a running clock: after a
+    # priority change the clocks may answer to different rules
+    metrics_of: dict[str, list[str]] = {}
+    for c in result.clocks.values():
+        if c.rule:
+            metrics_of.setdefault(c.rule, []).append(c.metric)
+    if len(metrics_of) == 1:
+        out.emit(f"  targets from {next(iter(metrics_of))}")
+    else:
+        for rule, metrics in metrics_of.items():
+            out.emit(f"  targets of {', '.join(metrics)} from {rule}")
 
 
 @sla_app.command("status")
@@ -286,7 +294,7 @@ def explain(
         out.emit_json(
             {
                 "id": tid,
-                "now": at.isoformat(),
+                "now": _iso(at, _zone(r)),
                 "events": [
                     {
                         "at": row.at.isoformat(),
