@@ -486,3 +486,23 @@ def test_show_names_the_rule_in_force_for_each_clock(support_repo: Path, cli: Cl
     # before the change every clock answered to rule 2: one line
     before = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T10:50:00+03:00")).stdout.splitlines()
     assert before[-1] == "  targets from standard rule 2 (any ticket)"
+
+
+def test_a_clock_paused_at_its_target_breaches_in_the_month_it_resumes(support_repo: Path, cli: Cli) -> None:
+    """resolution (16h) is used up exactly when the ticket goes waiting, Fri 2026-10-30 18:00;
+    the customer answers in November: the breach is November's, and the period filter of the
+    events cache keeps the ticket for November although it has been open since October."""
+    new(cli, "Reports are slow", env=msk("10-29", "09:00"))  # Thursday
+    ok(cli("wait", "SUP-1", "-r", "which reports?", env=msk("10-30", "18:00")))
+    ok(cli("start", "SUP-1", env=msk("11-02", "12:00")))
+    ok(cli("resolve", "SUP-1", "-r", "index added", env=msk("11-02", "13:00")))
+
+    def check(month: str) -> dict[str, Any]:
+        data = js(cli("sla", "check", "--month", month, "--json", "--now", "2026-12-01T00:00:00+03:00"))
+        return {m: (v["met"], v["breached"]) for m, v in data["metrics"].items()}
+
+    # first_response and start_work (stopped by the wait) breached on Oct 29
+    assert check("2026-10") == {"first_response": (0, 1), "start_work": (0, 1), "resolution": (0, 0)}
+    assert check("2026-11") == {"first_response": (0, 0), "start_work": (0, 0), "resolution": (0, 1)}
+    res = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-12-01T00:00:00+03:00"))["metrics"]["resolution"]
+    assert (res["breached_at"], res["breached_from"]) == ("2026-10-30T18:00:00+03:00", "2026-11-02T12:00:00+03:00")
