@@ -1,5 +1,6 @@
-"""Times and dates on the command line (supportctl/cli/common.py): `--at`, `--now`,
-SUPPORTCTL_NOW and `--on` are read by one parser each; a time without an offset is wall time
+"""Times and dates on the command line (supportctl/cli/common.py, supportctl/periods.py):
+`--at`, `--now`, SUPPORTCTL_NOW, `--on` and `--since/--until/--month` are read by one parser
+each; a time without an offset is wall time
 in the desk's zone (Europe/Moscow in the test config), not the machine's; times outside
 1970..2099 are usage errors that leave the repo as it was."""
 
@@ -108,6 +109,14 @@ def test_a_wall_time_dst_makes_ambiguous_is_refused(berlin_desk: Path, cli: Any,
      "bad --on '9999-12-31': expected a date from 1970-01-01 to 2099-12-31"),
     (["sla", "show", "SUP-1", "--now", "1969-07-20T20:17:40Z"],
      "bad --now '1969-07-20T20:17:40Z': before 1970-01-01T00:00Z, which git cannot record"),
+    # periods: a traceback (year 10000 is out of range) before
+    (["sla", "check", "--month", "9999-12"], "bad --month '9999-12': expected a month from 1970-01 to 2099-12"),
+    (["sla", "check", "--since", "2026-10-01", "--until", "9999-12-31"],
+     "bad --until '9999-12-31': expected a date from 1970-01-01 to 2099-12-31"),
+    (["report", "--since", "0001-01-01", "--format", "json"],
+     "bad --since '0001-01-01': expected a date from 1970-01-01 to 2099-12-31"),
+    (["report", "--since", "2026-10-01", "--until", "2026-13-01"], "bad --until '2026-13-01': expected YYYY-MM-DD"),
+    (["sla", "check", "--since", "2026-10-02", "--until", "2026-10-01"], "--until must not be before --since"),
 ])
 def test_times_outside_1970_to_2099_are_usage_errors(ticket: Path, cli: Any, args: list[str], message: str) -> None:
     before = snapshot(ticket)
@@ -116,6 +125,9 @@ def test_times_outside_1970_to_2099_are_usage_errors(ticket: Path, cli: Any, arg
 
 
 def test_the_edges_of_the_range_are_accepted(ticket: Path, cli: Any) -> None:
+    one_day = ok(cli("sla", "check", "--since", "2026-10-05", "--until", "2026-10-05", "--json")).stdout
+    assert '"label": "2026-10-05..2026-10-05"' in one_day
+    assert '"until": "2026-10-06T00:00:00+03:00"' in one_day
     ok(cli("log", "SUP-1", "-m", "5", "--on", "1970-01-01", env=LATER))
     assert (ticket / "data/worklogs/1970-01").is_dir()
     ok(cli("log", "SUP-1", "-m", "5", "--on", "2099-12-31", env=LATER))

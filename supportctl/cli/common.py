@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from supportctl.errors import UsageError
+from supportctl.periods import FIRST_DAY, LAST_DAY, check_day
 from supportctl.store import SupportRepo, open_repo
 
 
@@ -18,11 +19,10 @@ def repo() -> SupportRepo:
     return open_repo(state.repo)
 
 
-# Times and dates given on the command line must lie in this range: git cannot record an
-# author date before 1970, and a year 1 or 9999 is a typo that would make worklog folders
-# such as data/worklogs/1-01/.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # exclusive
+# Times given on the command line lie on the days periods.py accepts (git cannot record an
+# author date before 1970; a year 1 or 9999 is a typo), read in UTC.
+EARLIEST = datetime.combine(FIRST_DAY, time(0), UTC)
+LATEST = datetime.combine(LAST_DAY + timedelta(days=1), time(0), UTC)  # exclusive
 
 
 def desk_zone() -> ZoneInfo:
@@ -90,16 +90,14 @@ def parse_now(text: str | None) -> datetime:
 
 
 def parse_day(text: str | None, what: str = "--on") -> date | None:
-    """A date like 2026-10-05, from 1970-01-01 to 2099-12-31."""
+    """A date like 2026-10-05, from periods.FIRST_DAY to periods.LAST_DAY."""
     if not text:
         return None
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"bad {what} {text!r}: expected a date like 2026-10-05") from None
-    if not EARLIEST.date() <= day < LATEST.date():
-        raise UsageError(f"bad {what} {text!r}: expected a date from 1970-01-01 to 2099-12-31")
-    return day
+    return check_day(day, what, text)
 
 
 def read_text_input(text: str | None, file: str | None, what: str, file_option: str = "") -> str:

@@ -229,15 +229,7 @@ def check(
     if minimum is not None and not 0 <= minimum <= 100:
         raise UsageError("--min must be between 0 and 100")
     at = parse_now(now)
-    until_day = None
-    if until:
-        from datetime import date, timedelta
-
-        try:
-            until_day = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
-        except ValueError:
-            raise UsageError(f"bad --until {until!r}: expected YYYY-MM-DD") from None
-    period = resolve_period(month, since, until_day, at, r.config.timezone)
+    period = resolve_period(month, since, until, at, r.config.timezone)
     evaluate_at = min(at, period.until)
     tickets = [
         t
