@@ -83,15 +83,19 @@ def parse_git_time(seconds: str, offset: str) -> datetime:
         sign = -1 if offset.startswith("-") else 1
         hours, minutes = int(offset[1:3]), int(offset[3:5])
         tz = _ZONES[offset] = timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return datetime.fromtimestamp(int(seconds), tz)
+    return datetime.fromtimestamp(int(seconds.removeprefix("@")), tz)
 
 
 def git_time(when: datetime) -> str:
-    """Git's internal date format, which keeps the exact instant and offset."""
+    """Git's internal date format, which keeps the exact instant and offset.
+
+    The `@` marks the number as seconds since the epoch: without it git reads a number
+    below 100000000 (before 1973-03-03) as something else and refuses the date.
+    """
     offset = when.utcoffset() or timedelta(0)
     total = int(offset.total_seconds()) // 60
     sign = "-" if total < 0 else "+"
-    return f"{int(when.timestamp())} {sign}{abs(total) // 60:02d}{abs(total) % 60:02d}"
+    return f"@{int(when.timestamp())} {sign}{abs(total) // 60:02d}{abs(total) % 60:02d}"
 
 
 class Repo:

@@ -11,6 +11,18 @@ from zoneinfo import ZoneInfo
 
 from supportctl.errors import UsageError
 
+# Dates supportctl accepts on the command line: git cannot record a time before 1970, and
+# a year such as 1 or 9999 is a typo (and overflows date arithmetic at the edges).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def check_day(day: date, option: str, text: str) -> date:
+    """`day` when it lies from FIRST_DAY to LAST_DAY, else a usage error naming `option`."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"bad {option} {text!r}: expected a date from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
 
 @dataclass(frozen=True)
 class Period:
@@ -37,13 +49,25 @@ def month_period(month: str, tz: ZoneInfo) -> Period:
         first = date.fromisoformat(month + "-01")
     except ValueError:
         raise UsageError(f"bad --month {month!r}: expected YYYY-MM or `last`") from None
+    if not FIRST_DAY <= first <= LAST_DAY:
+        raise UsageError(f"bad --month {month!r}: expected a month from 1970-01 to 2099-12")
     nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return Period(_midnight(first, tz), _midnight(nxt, tz), first.strftime("%Y-%m"))
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"bad {option} {text!r}: expected YYYY-MM-DD") from None
+    return check_day(day, option, text)
 
 
 def resolve_period(
     month: str | None, since: str | None, until: str | None, now: datetime, tz_name: str
 ) -> Period:
+    """The period of `--month`, or of `--since` .. `--until` (both days included; without
+    `--until`, up to today in the desk's zone)."""
     tz = ZoneInfo(tz_name)
     if month and (since or until):
         raise UsageError("give --month or --since/--until, not both")
@@ -56,12 +80,9 @@ def resolve_period(
         return month_period(month, tz)
     if not since:
         raise UsageError("give --month YYYY-MM (or `last`), or --since DATE")
-    try:
-        start = date.fromisoformat(since)
-        end = date.fromisoformat(until) if until else now.astimezone(tz).date() + timedelta(days=1)
-    except ValueError:
-        raise UsageError(f"bad --since/--until {since!r}/{until!r}: expected YYYY-MM-DD") from None
-    if end <= start:
-        raise UsageError("--until must be after --since")
-    label = f"{start.isoformat()}..{(end - timedelta(days=1)).isoformat()}"
-    return Period(_midnight(start, tz), _midnight(end, tz), label)
+    start = _day(since, "--since")
+    last = _day(until, "--until") if until else now.astimezone(tz).date()
+    if last < start:
+        raise UsageError("--until must not be before --since")
+    label = f"{start.isoformat()}..{last.isoformat()}"
+    return Period(_midnight(start, tz), _midnight(last + timedelta(days=1), tz), label)

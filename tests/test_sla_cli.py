@@ -73,18 +73,19 @@ def test_show_json_fields(support_repo: Path, cli: Cli) -> None:
                 "target_seconds": 7200, "elapsed_seconds": 9000.0, "due": "2026-10-05T12:00:00+03:00",
                 "state": "breached", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
                 "stopped_by": None, "stop_action": None, "breached_at": "2026-10-05T12:00:00+03:00",
+                "breached_from": "2026-10-05T12:00:00+03:00",
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
             "start_work": {  # 1h30 left: 12:30-13:00, then 14:00-15:00
                 "target_seconds": 14400, "elapsed_seconds": 9000.0, "due": "2026-10-05T15:00:00+03:00",
                 "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
-                "stopped_by": None, "stop_action": None, "breached_at": None,
+                "stopped_by": None, "stop_action": None, "breached_at": None, "breached_from": None,
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
             "resolution": {  # 13h30 left: 4h30 on Monday, 8h on Tuesday, 1h on Wednesday
                 "target_seconds": 57600, "elapsed_seconds": 9000.0, "due": "2026-10-07T10:00:00+03:00",
                 "state": "running", "at_risk": False, "started": "2026-10-05T10:00:00+03:00", "stopped": None,
-                "stopped_by": None, "stop_action": None, "breached_at": None,
+                "stopped_by": None, "stop_action": None, "breached_at": None, "breached_from": None,
                 "calendar": "office", "rule": "standard rule 2 (any ticket)",
             },
         },
@@ -133,10 +134,10 @@ ORDER = [  # (id, metric, state, due) at Mon 11:10 MSK = 08:10Z
     ("SUP-2", "first_response", "breached", "2026-10-05T11:05:00+03:00"),
     ("SUP-3", "first_response", "running", "2026-10-05T11:30:00+03:00"),  # then by due
     ("SUP-4", "first_response", "running", "2026-10-05T12:00:00+03:00"),  # waiting: still running
+    # (SUP-4's start_work was met by the wait: asking the customer starts the work)
     ("SUP-1", "resolution", "running", "2026-10-05T14:00:00+03:00"),
     ("SUP-2", "start_work", "running", "2026-10-05T14:05:00+03:00"),
     ("SUP-3", "start_work", "running", "2026-10-05T14:30:00+03:00"),
-    ("SUP-4", "start_work", "running", "2026-10-05T15:00:00+03:00"),
     ("SUP-2", "resolution", "running", "2026-10-07T09:05:00+03:00"),
     ("SUP-3", "resolution", "running", "2026-10-07T09:30:00+03:00"),
     ("SUP-4", "resolution", "paused", None),  # no due while waiting: last
@@ -162,11 +163,14 @@ def test_status_order_breached_first_then_by_due(desk: Path, cli: Cli) -> None:
 
 def test_status_filters(desk: Path, cli: Cli) -> None:
     now = ["--now", "2026-10-05T11:10:00+03:00", "--json"]
-    assert rows(js(cli("sla", "status", "--at-risk", *now))) == ORDER[:4]
+    # at risk: running, at or past the warning share and not yet breached; breached apart
+    assert rows(js(cli("sla", "status", "--at-risk", *now))) == ORDER[3:4]
     assert rows(js(cli("sla", "status", "--breached", *now))) == ORDER[:3]
     assert rows(js(cli("sla", "status", "--customer", "globex", *now))) == [r for r in ORDER if r[0] == "SUP-2"]
-    assert js(cli("sla", "status", "--customer", "globex", "--breached", *now)) == js(
-        cli("sla", "status", "--customer", "globex", "--at-risk", *now))
+    assert rows(js(cli("sla", "status", "--customer", "globex", "--breached", *now))) == ORDER[2:3]
+    assert js(cli("sla", "status", "--customer", "globex", "--at-risk", *now)) == []
+    # both flags: everything that needs attention, breached first
+    assert rows(js(cli("sla", "status", "--at-risk", "--breached", *now))) == ORDER[:4]
     unknown = cli("sla", "status", "--customer", "initech", *now)
     assert unknown.exit_code != 0
     assert "initech" in unknown.output
@@ -358,3 +362,147 @@ def test_rules_match_on_type_class_line_and_channel_first_match_wins(support_rep
     assert rule("SUP-2") == ("standard rule 4 (channel=phone)", 4 * 3600)
     assert rule("SUP-3") == ("standard rule 2 (line=L2)", 2 * 3600)  # re-targeted by the escalation
     assert rule("SUP-4") == ("standard rule 1 (priority=critical)", 3600)  # first match, not channel
+
+
+# -- calendars at their edges: a UTC desk -------------------------------------------------------
+UTC_DESK = """\
+id_prefix: SUP
+lines: [L1, L2, L3]
+timezone: UTC
+calendars:
+  utc85: {timezone: UTC, hours: {mon-fri: "09:00-17:00"}}
+  night: {timezone: UTC, hours: {mon-sun: "00:00-06:00"}}
+plans:
+  respond:
+    calendar: utc85
+    rules:
+      - first_response: 8h
+  lines:
+    calendar: utc85
+    rules:
+      - when: {line: L2}
+        calendar: night
+        start_work: 2h
+      - start_work: 30m
+customers:
+  acme:
+    name: ACME
+    plan: respond
+    currency: EUR
+    fee: 1000
+    credits: {per_breach: 5%, cap: 15%}
+  globex: {name: Globex, plan: lines}
+"""
+
+
+@pytest.fixture
+def utc_desk(support_repo: Path) -> Path:
+    from tests.conftest import git
+
+    (support_repo / "supportctl.yaml").write_text(UTC_DESK, encoding="utf-8")
+    git(support_repo, "commit", "-qam", "UTC desk")
+    return support_repo
+
+
+def test_breach_counts_in_the_period_of_the_first_instant_past_the_target(utc_desk: Path, cli: Cli) -> None:
+    """8 business hours from Thu 2021-12-30 17:00Z run out at Fri 17:00, a closing time: the
+    clock is met until Mon 2022-01-03 09:00, so its breach belongs to January."""
+    new(cli, "Nobody answers", env=at("2021-12-30T17:00:00+00:00"))
+    show = js(cli("sla", "show", "SUP-1", "--json", "--now", "2022-02-01T00:00:00+00:00"))["metrics"]
+    fr = show["first_response"]
+    assert (fr["state"], fr["due"], fr["breached_at"], fr["breached_from"]) == (
+        "breached", "2021-12-31T17:00:00+00:00", "2021-12-31T17:00:00+00:00", "2022-01-03T09:00:00+00:00")
+    # still met (running) at the next opening itself, breached one second later
+    assert js(cli("sla", "show", "SUP-1", "--json", "--now", "2022-01-03T09:00:00+00:00"))["metrics"][
+        "first_response"]["state"] == "running"
+    assert js(cli("sla", "show", "SUP-1", "--json", "--now", "2022-01-03T09:00:01+00:00"))["metrics"][
+        "first_response"]["state"] == "breached"
+
+    def check(month: str) -> dict[str, Any]:
+        data: dict[str, Any] = js(cli("sla", "check", "--month", month, "--json", "--now", "2022-02-01T00:00:00+00:00"))
+        return data["metrics"]["first_response"]
+
+    assert check("2021-12") == {"met": 0, "breached": 0, "percent": None}
+    assert check("2022-01") == {"met": 0, "breached": 1, "percent": 0.0}
+    below = cli("sla", "check", "--month", "2022-01", "--min", "95", "--now", "2022-02-01T00:00:00+00:00")
+    assert below.exit_code == 1
+    assert below.stderr.strip() == "supportctl: error: compliance 0.0% is below --min 95%"
+
+    def report(month: str) -> dict[str, Any]:
+        data: dict[str, Any] = js(cli("report", "--month", month, "--customer", "acme", "--format", "json",
+                                      "--now", "2022-02-01T00:00:00+00:00"))
+        return data
+
+    december, january = report("2021-12"), report("2022-01")
+    assert december["sla"]["compliance"]["first_response"] == {"met": 0, "breached": 0, "percent": None}
+    assert december["sla"]["breaches"] == []
+    assert january["sla"]["compliance"]["first_response"] == {"met": 0, "breached": 1, "percent": 0.0}
+    assert [(b["ticket"], b["metric"], b["breached_at"]) for b in january["sla"]["breaches"]] == [
+        ("SUP-1", "first_response", "2021-12-31T17:00:00+00:00")]
+    # the service credit follows the breach into January
+    credits = [{k: c[k] for k in ("customer", "breaches", "credit_percent", "credit_amount")}
+               for m in (december, january) for c in m["time"]["customers"]]
+    assert credits == [
+        {"customer": "acme", "breaches": 0, "credit_percent": 0.0, "credit_amount": 0.0},
+        {"customer": "acme", "breaches": 1, "credit_percent": 5.0, "credit_amount": 50.0},
+    ]
+
+
+def test_due_of_a_met_clock_is_in_the_calendar_of_its_target(utc_desk: Path, cli: Cli) -> None:
+    """start_work is stopped by `start` in the same second as an escalation to L2 (rule 1,
+    night calendar): the target is rule 2's 30m, so the due where it would have fallen is
+    30m of rule 2's calendar (utc85) from the stop, Tue 09:30, not 30m of night (00:30)."""
+    new(cli, "Nightly export fails", customer="globex", env=at("2026-03-02T20:00:00+00:00"))  # Monday
+    ok(cli("start", "SUP-1", env=at("2026-03-02T21:00:00+00:00")))
+    ok(cli("escalate", "SUP-1", "--to", "L2", "-r", "export code", env=at("2026-03-02T21:00:00+00:00")))
+    sw = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-03-04T00:00:00+00:00"))["metrics"]["start_work"]
+    assert {k: sw[k] for k in ("state", "target_seconds", "elapsed_seconds", "due", "calendar", "rule")} == {
+        "state": "met", "target_seconds": 1800, "elapsed_seconds": 0.0, "due": "2026-03-03T09:30:00+00:00",
+        "calendar": "utc85", "rule": "lines rule 2 (any ticket)"}
+    # `new` and `wait` in one second leave no counting span: the due is still in utc85, not
+    # 30 wall-clock minutes
+    new(cli, "Export format?", customer="globex", env=at("2026-03-02T20:00:00+00:00"))
+    ok(cli("wait", "SUP-2", "-r", "which format?", env=at("2026-03-02T20:00:00+00:00")))
+    sw = js(cli("sla", "show", "SUP-2", "--json", "--now", "2026-03-04T00:00:00+00:00"))["metrics"]["start_work"]
+    assert (sw["state"], sw["stop_action"], sw["due"], sw["calendar"]) == (
+        "met", "wait", "2026-03-03T09:30:00+00:00", "utc85")
+
+
+def test_show_names_the_rule_in_force_for_each_clock(support_repo: Path, cli: Cli) -> None:
+    """first_response was met under rule 2; the priority then went critical, so the running
+    clocks answer to rule 1 (24x7) now."""
+    new(cli, "Printer broken")  # Mon 10:00
+    ok(cli("comment", "SUP-1", "On it", env=msk("10-05", "10:30")))
+    ok(cli("edit", "SUP-1", "--priority", "critical", env=msk("10-05", "11:00")))
+    out = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T11:10:00+03:00")).stdout.splitlines()
+    assert out[0] == "SUP-1 (acme, critical, new) as of 2026-10-05T11:10:00+03:00"
+    assert out[-2:] == [
+        "  targets of first_response from standard rule 2 (any ticket)",
+        "  targets of start_work, resolution from standard rule 1 (priority=critical)",
+    ]
+    m = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-05T11:10:00+03:00"))["metrics"]
+    assert [m[k]["rule"] for k in ("first_response", "start_work", "resolution")] == [
+        "standard rule 2 (any ticket)", "standard rule 1 (priority=critical)", "standard rule 1 (priority=critical)"]
+    # before the change every clock answered to rule 2: one line
+    before = ok(cli("sla", "show", "SUP-1", "--now", "2026-10-05T10:50:00+03:00")).stdout.splitlines()
+    assert before[-1] == "  targets from standard rule 2 (any ticket)"
+
+
+def test_a_clock_paused_at_its_target_breaches_in_the_month_it_resumes(support_repo: Path, cli: Cli) -> None:
+    """resolution (16h) is used up exactly when the ticket goes waiting, Fri 2026-10-30 18:00;
+    the customer answers in November: the breach is November's, and the period filter of the
+    events cache keeps the ticket for November although it has been open since October."""
+    new(cli, "Reports are slow", env=msk("10-29", "09:00"))  # Thursday
+    ok(cli("wait", "SUP-1", "-r", "which reports?", env=msk("10-30", "18:00")))
+    ok(cli("start", "SUP-1", env=msk("11-02", "12:00")))
+    ok(cli("resolve", "SUP-1", "-r", "index added", env=msk("11-02", "13:00")))
+
+    def check(month: str) -> dict[str, Any]:
+        data = js(cli("sla", "check", "--month", month, "--json", "--now", "2026-12-01T00:00:00+03:00"))
+        return {m: (v["met"], v["breached"]) for m, v in data["metrics"].items()}
+
+    # first_response and start_work (stopped by the wait) breached on Oct 29
+    assert check("2026-10") == {"first_response": (0, 1), "start_work": (0, 1), "resolution": (0, 0)}
+    assert check("2026-11") == {"first_response": (0, 0), "start_work": (0, 0), "resolution": (0, 1)}
+    res = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-12-01T00:00:00+03:00"))["metrics"]["resolution"]
+    assert (res["breached_at"], res["breached_from"]) == ("2026-10-30T18:00:00+03:00", "2026-11-02T12:00:00+03:00")

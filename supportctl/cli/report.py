@@ -36,8 +36,6 @@ def report(
 
     Example: supportctl report --month last --format html -o reports/2026-10.html
     """
-    from datetime import date, timedelta
-
     from supportctl.periods import resolve_period
     from supportctl.report.collect import report_model
     from supportctl.report.render import FORMATS, render
@@ -48,13 +46,7 @@ def report(
         out.output_path(output)
     r = repo()
     at = parse_now(now)
-    until_next = None
-    if until:
-        try:
-            until_next = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
-        except ValueError:
-            raise UsageError(f"bad --until {until!r}: expected YYYY-MM-DD") from None
-    period = resolve_period(month, since, until_next, at, r.config.timezone)
+    period = resolve_period(month, since, until, at, r.config.timezone)
     problems: list[str] = []
     text = render(report_model(r, period, customer, at, problems), fmt, r.root / "templates")
     for problem in problems:

@@ -53,6 +53,7 @@ def clock_json(c: Any, tz: Any = None) -> dict[str, Any]:
         "stopped_by": c.stopped_by,
         "stop_action": c.stop_action,
         "breached_at": _iso_tz(c.breached_at),
+        "breached_from": _iso_tz(c.breached_from),
         "calendar": c.calendar,
         "rule": c.rule,
     }
@@ -64,6 +65,9 @@ def _clock_line(c: Any, tz: Any) -> str:
     due = f"due {_iso(c.due, tz)}" if c.due and c.state in ("running", "paused") else ""
     if c.breached_at is not None:
         due = f"breached {_iso(c.breached_at, tz)}"
+        if c.breached_from is not None and c.breached_from != c.breached_at:
+            # used up at a closing time: met until business time resumed
+            due += f" (counts from {_iso(c.breached_from, tz)})"
     stop = f"stopped by {c.stop_action} at {_iso(c.stopped, tz)}" if c.stopped else due
     if c.stopped and c.breached_at is not None:
         stop = f"{due}; {stop}"
@@ -89,7 +93,7 @@ def show(
         out.emit_json(
             {
                 "id": result.ticket,
-                "now": at.isoformat(),
+                "now": _iso(at, _zone(r)),
                 "created": _iso(result.created, _zone(r)),
                 "status": result.attrs.get("status"),
                 "customer": result.attrs.get("customer"),
@@ -100,21 +104,36 @@ def show(
         return
     out.emit(
         f"{result.ticket} ({result.attrs.get('customer')}, {result.attrs.get('priority')}, "
-        f"{result.attrs.get('status')}) as of {at.isoformat()}"
+        f"{result.attrs.get('status')}) as of {at.astimezone(_zone(r)).isoformat('T', 'seconds')}"
     )
     for c in result.clocks.values():
         out.emit(_clock_line(c, _zone(r)))
-    rule = next(iter(result.clocks.values())).rule if result.clocks else ""
-    if rule:
-        out.emit(f"  targets from {rule}")
+    # each clock's rule is the one in force at its stop, or now for a running clock: after a
+    # priority change the clocks may answer to different rules
+    metrics_of: dict[str, list[str]] = {}
+    for c in result.clocks.values():
+        if c.rule:
+            metrics_of.setdefault(c.rule, []).append(c.metric)
+    if len(metrics_of) == 1:
+        out.emit(f"  targets from {next(iter(metrics_of))}")
+    else:
+        for rule, metrics in metrics_of.items():
+            out.emit(f"  targets of {', '.join(metrics)} from {rule}")
 
 
 @sla_app.command("status")
 def status(
     at_risk: Annotated[
-        bool, typer.Option("--at-risk", help="Only clocks past the warning share.")
+        bool,
+        typer.Option(
+            "--at-risk",
+            help="Only running clocks at or past the warning share, not yet breached.",
+        ),
     ] = False,
-    breached: Annotated[bool, typer.Option("--breached", help="Only breached clocks.")] = False,
+    breached: Annotated[
+        bool,
+        typer.Option("--breached", help="Only breached clocks (with --at-risk: both kinds)."),
+    ] = False,
     customer: Annotated[
         str | None, typer.Option("--customer", "-c", help="Only this customer.")
     ] = None,
@@ -210,15 +229,7 @@ def check(
     if minimum is not None and not 0 <= minimum <= 100:
         raise UsageError("--min must be between 0 and 100")
     at = parse_now(now)
-    until_day = None
-    if until:
-        from datetime import date, timedelta
-
-        try:
-            until_day = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
-        except ValueError:
-            raise UsageError(f"bad --until {until!r}: expected YYYY-MM-DD") from None
-    period = resolve_period(month, since, until_day, at, r.config.timezone)
+    period = resolve_period(month, since, until, at, r.config.timezone)
     evaluate_at = min(at, period.until)
     tickets = [
         t
@@ -275,7 +286,7 @@ def explain(
         out.emit_json(
             {
                 "id": tid,
-                "now": at.isoformat(),
+                "now": _iso(at, _zone(r)),
                 "events": [
                     {
                         "at": row.at.isoformat(),

@@ -1,8 +1,10 @@
 """Compliance for a period, from evaluated tickets. Pure.
 
 Each clock counts once: a met clock in the period where it stopped, a breached clock
-in the period where it became breached (whether it is still running or has stopped
-since). Running clocks not yet due are not counted.
+in the period that contains the first instant past its target (`breached_from`; whether
+it is still running or has stopped since). A target used up exactly at a closing time is
+still met until the next opening, so such a breach counts where business time resumes,
+not where the due fell. Running clocks not yet due are not counted.
 """
 
 from __future__ import annotations
@@ -73,12 +75,10 @@ def counts_in(clock: Clock, since: datetime, until: datetime) -> str | None:
     """'met' or 'breached' when this clock counts in [since, until), else None."""
     if clock.state == "met" and clock.stopped is not None and since <= clock.stopped < until:
         return "met"
-    if (
-        clock.state == "breached"
-        and clock.breached_at is not None
-        and since <= clock.breached_at < until
-    ):
-        return "breached"
+    if clock.state == "breached":
+        past = clock.breached_from or clock.breached_at
+        if past is not None and since <= past < until:
+            return "breached"
     return None
 
 

@@ -2,14 +2,20 @@
 
 Rules (also in the README):
 - first_response runs from creation to the first public reply or the resolution,
-  start_work to the first move to in_progress (or the resolution); neither pauses.
+  start_work to the first time the ticket leaves `new` (to in_progress, waiting or
+  resolved); neither pauses.
 - resolution counts while the ticket is new or in_progress; waiting, resolved and
   closed time does not count, and a reopen resumes the clock where it stopped.
 - Each counting span is measured in the calendar of the rule that matched the ticket
   during that span; the target compared is the one of the rule that matches the
   ticket as it is at the end (its stop, or now). So a priority change re-targets the
   clock from that moment on, and the elapsed time is kept.
-- A clock is breached at the instant its elapsed time passed its target.
+- A clock is breached from the first instant its elapsed time exceeds its target
+  (`breached_from`, the instant that decides the period the breach counts in); `due`
+  and `breached_at` are the instant the target was used up. They differ when the target
+  runs out exactly at a closing time: the clock is still met until the next opening.
+- A due not reached by the counted spans is the rest of the target added, from the stop
+  or now, in the calendar of the rule the target comes from.
 """
 
 from __future__ import annotations
@@ -55,7 +61,10 @@ class Clock:
     stopped: datetime | None = None
     stopped_by: str | None = None  # sha of the stopping event
     stop_action: str | None = None
-    breached_at: datetime | None = None
+    breached_at: datetime | None = None  # the instant the target was used up (= due)
+    # the first instant past the target: the next opening when the target ran out at a
+    # closing time; the breach counts in the period that contains it
+    breached_from: datetime | None = None
     at_risk: bool = False
     calendar: str = ""
     rule: str = ""
@@ -120,23 +129,26 @@ def _measure(
 ) -> Clock:
     elapsed = 0.0
     due: datetime | None = None
+    past: datetime | None = None
     for s in spans:
         cal = policy(s.attrs, metric).calendar
         end = min(s.end or now, now)
         part = cal.elapsed(s.start, end) if end > s.start else 0.0
-        if due is None and target.seconds is not None and elapsed + part >= target.seconds:
-            due = cal.add(s.start, target.seconds - elapsed)
+        if target.seconds is not None:
+            left = target.seconds - elapsed
+            if due is None and part >= left:
+                due = cal.add(s.start, left)
+            if past is None and part > left:
+                # strictly more than the target by the end of this span: business time
+                # runs on right after the used-up instant, or from the next opening
+                past = cal.next_open(cal.add(s.start, max(0.0, left)))
         elapsed += part
     running = bool(spans) and spans[-1].end is None and stop is None
-    if due is None and target.seconds is not None:
-        base = spans[-1] if spans else None
-        if running and base is not None:
-            cal = policy(base.attrs, metric).calendar
-            due = cal.add(now, target.seconds - elapsed) if elapsed < target.seconds else now
-        elif stop is not None:
-            # hypothetical: where the target would have fallen had the clock kept running
-            cal = policy(spans[-1].attrs if spans else {}, metric).calendar
-            due = cal.add(stop[0], max(0.0, target.seconds - elapsed))
+    if due is None and target.seconds is not None and (running or stop is not None):
+        # not used up yet: the rest of the target in the target's own calendar, from now for
+        # a running clock, from the stop (where it would have fallen) for a stopped one
+        base = now if stop is None else stop[0]
+        due = target.calendar.add(base, max(0.0, target.seconds - elapsed))
     clock = Clock(
         metric,
         target.seconds,
@@ -153,7 +165,7 @@ def _measure(
         clock.state = "none"
     elif elapsed > target.seconds:
         clock.state = "breached"
-        clock.breached_at = due
+        clock.breached_at, clock.breached_from = due, past
     elif stop is not None:
         clock.state = "met"
     elif running:
@@ -195,8 +207,10 @@ def _stops(
         was_open = is_open
     return {
         "first_response": first(lambda e, a: e.public_reply or resolved(e, a)),
+        # the first move out of `new`, wherever to: asking the customer (waiting) starts the
+        # work as much as in_progress does
         "start_work": first(
-            lambda e, a: ("status" in e.changes and a["status"] == "in_progress") or resolved(e, a)
+            lambda e, a: "status" in e.changes and a["status"] not in (None, "new")
         ),
         "resolution": res_stop,
     }
@@ -208,8 +222,11 @@ def _created(states: list[tuple[Event, dict[str, str | None]]]) -> datetime | No
 
 def settled_at(events: Sequence[Event]) -> datetime | None:
     """When every clock of the ticket had stopped for good, given all its events; None while
-    one can still run. Clocks are met or breached no later than their stop, so a period
-    starting after this instant counts nothing of this ticket."""
+    one can still run. A stopped clock counts in the period of its stop when met, or of its
+    `breached_from` when breached, and that instant lies before the stop (business time ran
+    past the target while the clock was running), so a period starting after this instant
+    counts nothing of this ticket. A clock paused at its target (waiting) has not stopped:
+    its breach counts when it resumes."""
     states = replay(events)
     created = _created(states)
     if created is None:

@@ -18,6 +18,9 @@ def open_clocks(
 ) -> list[tuple[TicketSla, Clock, float]]:
     """(ticket, clock, business seconds left) for running/paused clocks of open tickets.
 
+    `at_risk` keeps running clocks at or past the warning share and not yet breached,
+    `breached` the breached ones; both keep either kind.
+
     Breached clocks come first (most overdue first), then by time left to the due instant;
     paused clocks (waiting on the customer: no due instant) come last.
     """
@@ -30,9 +33,12 @@ def open_clocks(
         for c in t.clocks.values():
             if c.stopped is not None or c.target_seconds is None:
                 continue
-            if at_risk and not (c.at_risk or c.state == "breached"):
-                continue
-            if breached and c.state != "breached":
+            # at risk and breached are apart (an at-risk clock is not yet breached); with
+            # both flags, both kinds are listed
+            if (at_risk or breached) and not (
+                (at_risk and c.at_risk and c.state == "running")
+                or (breached and c.state == "breached")
+            ):
                 continue
             rows.append((t, c, c.target_seconds - c.elapsed_seconds))
     rows.sort(

@@ -235,9 +235,35 @@ def test_first_response_and_start_work_never_pause() -> None:
     fr, sw, res = t.clocks["first_response"], t.clocks["start_work"], t.clocks["resolution"]
     # Mon 09-13, 14-18 and Tue 09-10, waiting or not
     assert (fr.elapsed_seconds, fr.state, fr.breached_at) == (32400, "breached", z("2026-10-05T08:00"))
-    # 4h from 09:00 end exactly at the lunch closing 13:00
-    assert (sw.elapsed_seconds, sw.state, sw.breached_at) == (32400, "breached", z("2026-10-05T10:00"))
+    # start_work ran on (no pause) until the ticket left `new` at 17:00: Mon 09-13, 14-17; 4h
+    # from 09:00 end exactly at the lunch closing 13:00, so it is breached from 14:00
+    assert (sw.elapsed_seconds, sw.state, sw.stop_action) == (25200, "breached", "wait")
+    assert (sw.breached_at, sw.breached_from) == (z("2026-10-05T10:00"), z("2026-10-05T11:00"))
     assert (res.elapsed_seconds, res.state) == (25200 + 3600, "running")
+
+
+@pytest.mark.parametrize(("leave", "status"), [("wait", "waiting"), ("start", "in_progress"),
+                                               ("resolve", "resolved")])
+def test_start_work_stops_the_first_time_the_ticket_leaves_new(leave: str, status: str) -> None:
+    """Reply, `wait` for the customer, `start` an hour later when the answer comes: the work
+    started when the ticket left `new`, whichever way it left."""
+    events = [
+        new(msk("10-05", "10:00")),
+        reply(msk("10-05", "10:05")),
+        move(leave, msk("10-05", "10:10"), "new", status),
+        *([move("start", msk("10-05", "11:10"), "waiting", "in_progress")] if leave == "wait" else []),
+    ]
+    sw = run(events, msk("10-06", "18:00")).clocks["start_work"]
+    assert (sw.state, sw.elapsed_seconds, sw.stopped, sw.stop_action) == ("met", 600, msk("10-05", "10:10"), leave)
+    # where 4h would have run out: 10:10-13:00, lunch, 14:00-15:00 MSK
+    assert (sw.target_seconds, sw.due) == (4 * H, z("2026-10-05T12:00"))
+
+
+def test_start_work_is_not_stopped_by_a_reply_or_a_line_change() -> None:
+    events = [new(msk("10-05", "10:00")), reply(msk("10-05", "10:05")),
+              ev("escalate", msk("10-05", "10:10"), line=("L1", "L2"))]
+    sw = run(events, msk("10-05", "12:00")).clocks["start_work"]
+    assert (sw.state, sw.elapsed_seconds, sw.stopped) == ("running", 7200, None)
 
 
 def test_reopen_resumes_resolution_clock_where_it_stopped() -> None:
@@ -434,12 +460,14 @@ def test_open_clocks_order_filters() -> None:
         ("SUP-1", "resolution", "running", z("2026-10-07T08:50")),
     ]
     assert rows[2][2] == 7200 - 6300  # business seconds left
+    # at risk: running, at or past the warning share, not yet breached (SUP-2's breached clocks
+    # are not at risk, they are breached); SUP-2 resolution: 3h of 4h is 75%, not at risk
     at_risk = open_clocks(tickets, now, at_risk=True)
-    assert [(t.ticket, c.metric) for t, c, _ in at_risk] == [
-        ("SUP-2", "first_response"), ("SUP-2", "start_work"), ("SUP-3", "first_response")]
-    # SUP-2 resolution: 3h of 4h is 75%, not at risk
+    assert [(t.ticket, c.metric) for t, c, _ in at_risk] == [("SUP-3", "first_response")]
     assert [(t.ticket, c.metric) for t, c, _ in open_clocks(tickets, now, breached=True)] == [
         ("SUP-2", "first_response"), ("SUP-2", "start_work")]
+    assert [(t.ticket, c.metric) for t, c, _ in open_clocks(tickets, now, at_risk=True, breached=True)] == [
+        ("SUP-2", "first_response"), ("SUP-2", "start_work"), ("SUP-3", "first_response")]
     assert {t.ticket for t, _, _ in open_clocks(tickets, now, customer="globex")} == {"SUP-1"}
 
 
@@ -481,3 +509,84 @@ def test_compliance_counts_each_clock_once_in_its_period() -> None:
     assert c.breaches[2].breached_at == z("2026-11-03T14:00")
     assert c.breaches[0].breached_at == z("2026-11-02T07:00")
     assert compliance([], *oct_).overall.percent is None
+
+
+# -- the period of a breach: the first instant past the target ---------------------------------
+UTC85 = calendar_from_config("utc85", {"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}})
+
+
+def test_breach_used_up_at_a_closing_time_counts_where_business_time_resumes() -> None:
+    """8h from Thu 2021-12-30 17:00Z are used up at Fri 17:00, a closing instant; the clock is
+    met until Mon 09:00, so the breach is January's, not December's, and not lost to both."""
+    policy: Policy = lambda attrs, metric: Target(8 * H if metric == "first_response" else None, UTC85, 0.8, "r")
+    events = [new(z("2021-12-30T17:00"))]
+    dec, jan = (z("2021-12-01T00:00"), z("2022-01-01T00:00")), (z("2022-01-01T00:00"), z("2022-02-01T00:00"))
+    at_new_year = run(events, dec[1], policy).clocks["first_response"]
+    assert (at_new_year.state, at_new_year.elapsed_seconds, at_new_year.due) == ("running", 8 * H, z("2021-12-31T17:00"))
+    assert counts_in(at_new_year, *dec) is None  # not breached by the end of December
+    assert run(events, z("2022-01-03T09:00"), policy).clocks["first_response"].state == "running"
+    fr = run(events, jan[1], policy).clocks["first_response"]
+    assert (fr.state, fr.due, fr.breached_at, fr.breached_from) == (
+        "breached", z("2021-12-31T17:00"), z("2021-12-31T17:00"), z("2022-01-03T09:00"))
+    assert (counts_in(fr, *dec), counts_in(fr, *jan)) == (None, "breached")
+    assert compliance([run(events, jan[1], policy)], *jan).metrics["first_response"].breached == 1
+
+
+def test_breach_inside_opening_hours_counts_at_its_due() -> None:
+    fr = run([new(msk("10-05", "09:00"))], msk("10-05", "12:00")).clocks["first_response"]
+    assert (fr.state, fr.breached_at, fr.breached_from) == ("breached", z("2026-10-05T08:00"), z("2026-10-05T08:00"))
+
+
+def test_breach_used_up_at_a_wait_counts_where_the_clock_resumes() -> None:
+    """The resolution clock uses up its 16h exactly when the ticket goes waiting on Friday
+    2026-10-30 18:00; the customer answers in November: the breach is November's."""
+    events = [
+        new(msk("10-29", "09:00")),
+        move("wait", msk("10-30", "18:00"), "new", "waiting"),
+        move("start", msk("11-02", "12:00"), "waiting", "in_progress"),
+    ]
+    waiting = run(events[:2], msk("10-31", "12:00")).clocks["resolution"]
+    assert (waiting.state, waiting.elapsed_seconds) == ("paused", 16 * H)
+    res = run(events, msk("11-02", "12:30")).clocks["resolution"]
+    assert (res.state, res.breached_at, res.breached_from) == ("breached", z("2026-10-30T15:00"), z("2026-11-02T09:00"))
+    oct_, nov = (msk("10-01", "00:00"), msk("11-01", "00:00")), (msk("11-01", "00:00"), msk("12-01", "00:00"))
+    assert (counts_in(res, *oct_), counts_in(res, *nov)) == (None, "breached")
+
+
+def test_breach_across_a_rule_change_resumes_in_the_new_rules_calendar() -> None:
+    """Used up at Friday's closing in the office calendar; raised to critical (24x7) on Saturday
+    with a longer-than-used target elsewhere: business time resumes at the change, in 24x7."""
+    cal = {"normal": OFFICE, "critical": CALENDAR_24X7}
+    policy: Policy = lambda attrs, metric: Target(2 * H, cal[str(attrs.get("priority"))], 0.8, "r")
+    events = [new(msk("10-09", "16:00")), ev("edit", msk("10-10", "12:00"), priority=("normal", "critical"))]
+    fr = run(events, msk("10-10", "12:30"), policy).clocks["first_response"]
+    assert (fr.state, fr.elapsed_seconds) == ("breached", 2 * H + 1800)
+    assert (fr.breached_at, fr.breached_from) == (z("2026-10-09T15:00"), z("2026-10-10T09:00"))
+
+
+# -- the due of a clock the counted spans did not use up ---------------------------------------
+NIGHT = calendar_from_config("night", {"timezone": "UTC", "hours": {"mon-sun": "00:00-06:00"}})
+
+
+def lines_plan(attrs: dict[str, str | None], metric: str) -> Target:
+    if attrs.get("line") == "L2":
+        return Target(2 * H if metric == "start_work" else None, NIGHT, 0.8, "rule 1")
+    return Target(H // 2 if metric == "start_work" else None, UTC85, 0.8, "rule 2")
+
+
+def test_due_of_a_stopped_clock_uses_the_calendar_of_its_target() -> None:
+    monday = z("2026-03-02T20:00")
+    events = [new(monday), move("start", z("2026-03-02T21:00"), "new", "in_progress"),
+              ev("escalate", z("2026-03-02T21:00"), line=("L1", "L2"))]
+    sw = run(events, z("2026-03-04T00:00"), lines_plan).clocks["start_work"]
+    assert (sw.state, sw.target_seconds, sw.rule, sw.calendar) == ("met", 1800, "rule 2", "utc85")
+    assert sw.due == z("2026-03-03T09:30")  # 30m of utc85 from the stop, not of night (00:30)
+
+
+def test_due_without_any_counting_span_is_in_business_time() -> None:
+    """`new` and `wait` in one second: no span counted, the due is still the target's calendar's."""
+    events = [new(z("2026-03-02T20:00")), move("wait", z("2026-03-02T20:00"), "new", "waiting")]
+    t = run(events, z("2026-03-04T00:00"), lines_plan)
+    sw = t.clocks["start_work"]
+    assert (sw.state, sw.elapsed_seconds, sw.due) == ("met", 0, z("2026-03-03T09:30"))
+    assert t.clocks["resolution"].state == "none"
