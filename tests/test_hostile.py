@@ -379,8 +379,8 @@ def test_report_output_into_an_unwritable_folder_is_one_line(support_repo: Path,
         if os.access(locked, os.W_OK):
             pytest.skip("running as root: permissions are not enforced")
         r = cli("report", "--month", "2026-10", "--now", NOW, "-o", "locked/r.md")
-        assert (r.exit_code, r.stderr) == (2, "supportctl: error: cannot write --output locked/r.md: "
-                                              "Permission denied\n")
+        assert (r.exit_code, r.stderr) == (2, ("supportctl: error: cannot write --output locked/r.md: "
+                                              "Permission denied\n"))
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)

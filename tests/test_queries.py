@@ -87,5 +87,5 @@ def test_show_says_when_the_ticket_file_has_uncommitted_hand_edits(support_repo:
     (support_repo / "data/tickets/0000/SUP-4.yaml").write_text(
         p1.read_text(encoding="utf-8").replace("SUP-1", "SUP-4"), encoding="utf-8")
     r = cli("show", "SUP-4")
-    assert (r.exit_code, r.stderr) == (5, "supportctl: error: unknown ticket SUP-4: data/tickets/0000/"
-                                          "SUP-4.yaml is not committed yet (commit it to use it)\n")
+    assert (r.exit_code, r.stderr) == (5, ("supportctl: error: unknown ticket SUP-4: data/tickets/0000/"
+                                          "SUP-4.yaml is not committed yet (commit it to use it)\n"))

@@ -7,8 +7,11 @@ Real clones of a real bare remote (the helpers of tests/test_sync.py).
 
 from __future__ import annotations
 
+from tests import test_sync
 from tests.conftest import git
-from tests.test_sync import NOW, TICKET, Clone, Desk, assert_clean, at, desk  # noqa: F401
+from tests.test_sync import NOW, TICKET, Clone, Desk, assert_clean, at
+
+desk = test_sync.desk  # the fixture: a bare remote and its clones
 
 
 def delete_by_hand(c: Clone, ticket: str, when: str) -> None:
@@ -70,8 +73,8 @@ def test_later_resolution_wins_even_when_the_other_side_acted_later(desk: Desk) 
     a, b = _two_resolutions(desk, anna_at=at("10:05"), boris_at=at("10:00"))
     got = a.sync()
     assert got["decisions"] == [
-        "SUP-1: resolution changed on both sides; kept yours ('ANNA fix: reinstalled the driver and "
-        "cl…', the later action); 'BOB fix' from the remote stays in history"]
+        ("SUP-1: resolution changed on both sides; kept yours ('ANNA fix: reinstalled the driver and "
+        "cl…', the later action); 'BOB fix' from the remote stays in history")]
     b.sync()
     for c in (a, b):
         t = c.json("show", "SUP-1")
@@ -87,8 +90,8 @@ def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Desk) -> No
     a, b = _two_resolutions(desk, anna_at=at("10:00"), boris_at=at("10:05"))
     got = a.sync()
     assert got["decisions"] == [
-        "SUP-1: resolution changed on both sides; kept the remote's ('BOB fix', the later action); "
-        "yours ('ANNA fix: reinstalled the driver and cl…') stays in history"]
+        ("SUP-1: resolution changed on both sides; kept the remote's ('BOB fix', the later action); "
+        "yours ('ANNA fix: reinstalled the driver and cl…') stays in history")]
     b.sync()
     for c in (a, b):
         assert c.json("show", "SUP-1")["resolution"].strip() == "BOB fix"
