@@ -19,9 +19,9 @@ def commit_file(root: Path, path: str, text: str, message: str = "Add a file by 
     git(root, "commit", "-qm", message)
 
 
-def _at(cli, when: str, *args: str) -> None:  # type: ignore[no-untyped-def]
+def _at(cli, when: str, *args: str, input: str | None = None) -> None:  # type: ignore[no-untyped-def]
     env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    result = cli(*args, env=env)
+    result = cli(*args, env=env, input=input)
     assert result.exit_code == 0, result.output
 
 
