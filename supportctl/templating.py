@@ -100,9 +100,9 @@ def _markdown_value(value: Any) -> Any:
     return MarkdownText(escape_markdown(str(value)))
 
 
-def _join(value: Any, d: str = "", attribute: Any = None) -> MarkdownText:
+def _join(env: Any, value: Any, d: str = "", attribute: Any = None) -> MarkdownText:
     """`join` of Markdown templates: items and separator escaped unless already safe."""
-    items = [getattr(v, attribute) if attribute else v for v in value]
+    items = [env.getattr(v, attribute) if attribute is not None else v for v in value]
     return MarkdownText(_markdown_value(d)).join(items)
 
 
@@ -216,7 +216,7 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
     )
     env.filters.update({"md": md, "quote": quote, "code": code})
     if not html:
-        env.filters["join"] = _join
+        env.filters["join"] = lambda value, d="", attribute=None: _join(env, value, d, attribute)
         env.filters["safe"] = MarkdownText
     env.filters.update(filters)
     return env

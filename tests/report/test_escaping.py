@@ -93,6 +93,14 @@ def test_hand_committed_fields_never_load_anything(hostile_desk: Path, cli) -> N
         _check(r.stdout, fmt)
         if r.exit_code == 0 and fmt == "md":
             assert "&lt;img src=https://t.example/status.gif&gt;" in r.stdout
+    # and an `id` that is not the file's name
+    path.write_text(re.sub(r"(?m)^id: .*$", f"id: {_quoted(hostile('id'))}", text), encoding="utf-8")
+    git(hostile_desk, "commit", "-qam", "Edit the id by hand",
+        env={"GIT_AUTHOR_DATE": "2026-10-08T10:00:00+03:00", "GIT_COMMITTER_DATE": "2026-10-08T10:00:00+03:00"})
+    for fmt in ("md", "html", "json"):
+        r = cli("report", "--month", "2026-10", "--now", NOW, "--format", fmt)
+        assert r.exit_code in (0, 7), r.output
+        _check(r.stdout, fmt)
 
 
 def test_devtask_escapes_every_value(hostile_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
