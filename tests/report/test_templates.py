@@ -121,3 +121,16 @@ def test_an_html_template_that_loads_from_outside_is_refused(october_desk: Path,
     assert r.exit_code == 4 and r.stdout == ""
     assert r.stderr.startswith("supportctl: error: templates/report.html.j2: the page would load or run ")
     assert r.stderr.endswith("; an HTML report must be self-contained\n") and r.stderr.count("\n") == 1
+
+
+def test_the_sanitiser_keeps_no_image_and_no_remote_load(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # Markdown written into a template (not data) still passes the nh3 fence on its way to HTML
+    commit_file(october_desk, "templates/report.md.j2",
+                "# R\n\n![x](https://t.example/a.gif) <img src=\"https://t.example/b.gif\">\n"
+                "<link rel=\"stylesheet\" href=\"https://t.example/s.css\"> "
+                "<video poster=\"https://t.example/p.gif\"></video> [a link](https://example.com/)\n")
+    r = cli(*MONTH, "--format", "html")
+    assert r.exit_code == 0, r.output
+    for load in ("<img", "t.example", "<link", "poster", "<video"):
+        assert load not in r.stdout, load
+    assert '<a href="https://example.com/" rel="noopener noreferrer">a link</a>' in r.stdout
