@@ -523,7 +523,7 @@ def _shared_articles(
 ) -> frozenset[str]:
     """KB articles linked to a ticket (or naming a customer) outside `customers`: the
     article's tickets, its `customers:` and every ticket whose `kb` names it. A linked
-    ticket of unknown customer counts as another customer's."""
+    ticket of unknown customer, or an article that cannot be read, counts as shared."""
     linked: dict[str, set[str]] = defaultdict(set)
     named: dict[str, set[str]] = defaultdict(set)
     for slug, article in kb_articles.items():
@@ -535,7 +535,8 @@ def _shared_articles(
     return frozenset(
         slug
         for slug in set(linked) | set(named)
-        if any(ticket_customer.get(t) not in customers for t in linked[slug])
+        if slug not in kb_articles  # unreadable or gone: whom it serves is unknown
+        or any(ticket_customer.get(t) not in customers for t in linked[slug])
         or any(c not in customers for c in named[slug])
     )
 
@@ -563,7 +564,9 @@ def build_section(
     privacy = Privacy(
         frozenset(mine),
         frozenset(customers),
-        _shared_articles(kb_articles or {}, tickets, ticket_customer, customers),
+        frozenset()
+        if kb_articles is None  # the desk's own report names every article
+        else _shared_articles(kb_articles, tickets, ticket_customer, customers),
         re.compile(rf"\b{re.escape(config.id_prefix)}-\d+\b"),
     )
 
@@ -632,7 +635,6 @@ def build_report(
             "generator": f"supportctl {__version__}",
             "timezone": config.timezone,
         },
-        # The desk's own report names every article; a customer's section only its own.
         **build_section(
             config,
             events,
