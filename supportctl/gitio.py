@@ -215,6 +215,19 @@ class Repo:
                 result.append((path, meta.split()[2]))
         return result
 
+    def entries_at(self, rev: str, prefix: str) -> list[tuple[str, str, str]]:
+        """(path, mode, object id) of every entry under `prefix` at commit `rev`, links and
+        submodules included: a caller reading files from the commit can then refuse a
+        symbolic link (mode 120000) instead of taking its target for content."""
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix)
+        result = []
+        for entry in out.split("\0"):
+            if entry:
+                meta, _, path = entry.partition("\t")
+                mode, _, sha = meta.split()
+                result.append((path, mode, sha))
+        return result
+
     def folder_at(self, rev: str, path: str) -> tuple[str, str] | None:
         """(commit id of `rev`, tree id of the folder `path` in that commit), or None when
         either is missing. The tree id changes whenever anything under the folder does."""

@@ -1,44 +1,246 @@
-"""The Jinja2 environment for every template: the support repo's `templates/` first,
-then the packaged defaults."""
+"""Every template is rendered here, and every value a template prints is escaped here.
+
+Templates come from the support repo's `templates/` as committed at the commit being
+reported on, then from the packaged defaults. A repo's template is code that any
+teammate's commit (and `sync`) brings to every machine that makes a report, so:
+
+- it runs in Jinja2's immutable sandbox: `cycler.__init__.__globals__.os` and the like
+  are refused (a one-line ConfigError naming the template, exit 4);
+- it is read from the commit (git blobs), never through the work tree, and a symbolic
+  link is followed only inside the commit's tree: otherwise a committed
+  `templates/report.md.j2 -> /etc/passwd` would put a local file into a customer's report.
+
+One escaping policy: in a Markdown template every printed value is escaped for Markdown
+and HTML (`md_text`), unless a filter already made it safe (`md`, `quote`, `code`, or
+`safe` for Markdown that is meant); in an HTML template every value is HTML-escaped
+(autoescape). Text in data never becomes markup, a link or an image.
+"""
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from supportctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from supportctl.gitio import Repo
+    from supportctl.store import SupportRepo
+
+FOLDER = "templates"
+LINK_MODE = "120000"  # a symbolic link in a git tree
+FILE_MODES = ("100644", "100755")
+
+# Markdown's inline specials (backslash-escaped; `#` too, for a value at a line start) and
+# HTML's (as entities: Python-Markdown does not honour `\<`).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_BREAKS = re.compile(r"[^\S ]")  # whitespace other than a space: a value stays on its line
 
 
-def environment(repo_templates: Path | None, filters: dict[str, Callable[..., Any]]) -> Any:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+class MarkdownText(Markup):
+    """Markdown that is safe to print as is. Joined with plain text, the text is escaped
+    with the Markdown policy (markupsafe's `Markup` would only escape HTML)."""
 
-    loaders: list[Any] = []
-    if repo_templates is not None and repo_templates.is_dir():
-        loaders.append(FileSystemLoader(str(repo_templates)))
-    loaders.append(PackageLoader("supportctl", "templates"))
-    env = Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=False,  # Markdown output; the HTML made from it is sanitised with nh3
+    @classmethod
+    def escape(cls, s: Any) -> MarkdownText:
+        if hasattr(s, "__html__"):
+            return cls(s.__html__())
+        return cls(escape_markdown(str(s)))
+
+
+def escape_markdown(text: str) -> str:
+    """The one escaping rule for Markdown output: line breaks become spaces, HTML specials
+    entities, Markdown specials backslash-escaped. Spaces are kept as they are."""
+    text = "".join(_HTML_SPECIAL.get(ch, ch) for ch in _BREAKS.sub(" ", text))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_text(value: Any) -> str:
+    """One line of text, safe anywhere in Markdown (table cells included): whitespace
+    collapsed, HTML specials as entities, Markdown specials backslash-escaped."""
+    return escape_markdown(" ".join(str(value if value is not None else "").split()))
+
+
+def md(value: Any) -> MarkdownText:
+    """Filter `md`: `md_text`, marked safe."""
+    return MarkdownText(md_text(value))
+
+
+def quote(value: Any, indent: int = 0) -> MarkdownText:
+    """Filter `quote`: a block of text as a Markdown quote, line by line; each line is
+    escaped (its indentation and inner spaces kept), so it cannot open markup."""
+    pad = " " * indent
+    lines = []
+    for line in str(value if value is not None else "").strip().splitlines():
+        lead = line[: len(line) - len(line.lstrip())].replace("\t", "    ")
+        lines.append(f"{pad}> {lead}{escape_markdown(line.strip())}".rstrip())
+    return MarkdownText("\n".join(lines) or f"{pad}>")
+
+
+def code(value: Any) -> MarkdownText:
+    """Filter `code`: one line of text as a Markdown code span (shown literally; a
+    backtick in the text cannot close it, `<` stays text)."""
+    text = " ".join(str(value if value is not None else "").split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return MarkdownText(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def _markdown_value(value: Any) -> Any:
+    """`finalize` of Markdown templates: what is not already safe is escaped."""
+    if hasattr(value, "__html__"):
+        return value
+    return MarkdownText(escape_markdown(str(value)))
+
+
+def _join(env: Any, value: Any, d: str = "", attribute: Any = None) -> MarkdownText:
+    """`join` of Markdown templates: items and separator escaped unless already safe."""
+    items = [env.getattr(v, attribute) if attribute is not None else v for v in value]
+    return MarkdownText(_markdown_value(d)).join(items)
+
+
+def is_html(name: str) -> bool:
+    return name.endswith((".html.j2", ".html", ".svg.j2", ".xml.j2"))
+
+
+class RepoTemplates:
+    """The support repo's `templates/` folder as committed at one commit.
+
+    Everything is read from the commit's tree, never from the work tree. A symbolic link
+    is resolved inside that tree (this project's own checkout links `templates` to
+    `supportctl/templates`); one that points outside the repo is refused."""
+
+    def __init__(self, git: Repo | None, commit: str | None) -> None:
+        self.git = git
+        self.commit = commit
+
+    def _entries(self, path: str) -> list[tuple[str, str, str]]:
+        assert self.git is not None and self.commit is not None
+        return self.git.entries_at(self.commit, path)
+
+    def _follow(self, shown: str, path: str, target: str) -> str:
+        """Where the link at `path` (shown to the user as `shown`) points, inside the repo."""
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+            raise ConfigError(f"{shown}: {_LINK_OUTSIDE}")
+        return resolved
+
+    @cached_property
+    def _folder(self) -> dict[str, tuple[str, str, str]]:
+        """name under templates/ -> (path in the tree, mode, object id)."""
+        if self.git is None or self.commit is None:
+            return {}
+        folder = FOLDER
+        for _ in range(MAX_LINKS):
+            entries = self._entries(folder)
+            if not (len(entries) == 1 and entries[0][0] == folder and entries[0][1] == LINK_MODE):
+                return {p[len(folder) + 1 :]: (p, mode, sha) for p, mode, sha in entries}
+            target = self.git.blob(entries[0][2]).decode("utf-8", "replace")
+            folder = self._follow(FOLDER, folder, target)
+        raise ConfigError(f"{FOLDER}: {_LINK_LOOP}")
+
+    def source(self, name: str) -> str | None:
+        """The committed text of `templates/<name>`, or None when there is no such file."""
+        entry = self._folder.get(name)
+        if entry is None:
+            return None
+        assert self.git is not None
+        shown = f"{FOLDER}/{name}"
+        path, mode, sha = entry
+        for _ in range(MAX_LINKS):
+            if mode != LINK_MODE:
+                break
+            path = self._follow(shown, path, self.git.blob(sha).decode("utf-8", "replace"))
+            found = [e for e in self._entries(path) if e[0] == path]
+            if not found:
+                raise ConfigError(f"{shown}: a symbolic link to {path}, which is not in the commit")
+            path, mode, sha = found[0]
+        else:
+            raise ConfigError(f"{shown}: {_LINK_LOOP}")
+        if mode not in FILE_MODES:
+            raise ConfigError(f"{shown}: not a file")
+        try:
+            return self.git.blob(sha).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{shown}: not UTF-8 text") from None
+
+
+def uncommitted_templates(repo: SupportRepo) -> list[str]:
+    """Files under `templates/` that differ from HEAD: they are not used until committed."""
+    # Read-only: no symlink refusal (templates are read from the commit) and no index lock.
+    return sorted(repo.git.uncommitted(FOLDER)) if repo.git.head() else []
+
+
+MAX_LINKS = 8
+_LINK_OUTSIDE = (
+    "a symbolic link out of the repo; templates are read from the commit and a link is "
+    "followed only inside it (commit the template file itself)"
+)
+_LINK_LOOP = "too many symbolic links"
+
+
+def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable[..., Any]]) -> Any:
+    """A sandboxed environment for template `name`: Markdown escaping for Markdown
+    templates, HTML autoescape for HTML ones."""
+    from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, StrictUndefined, TemplateNotFound
+    from jinja2.loaders import split_template_path
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class CommitLoader(BaseLoader):
+        def get_source(
+            self, environment: Any, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            path = "/".join(split_template_path(template))
+            text = templates.source(path)
+            if text is None:
+                raise TemplateNotFound(template)
+            return text, f"{FOLDER}/{path}", lambda: True
+
+    html = is_html(name)
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader([CommitLoader(), PackageLoader("supportctl", FOLDER)]),
+        # Markdown templates autoescape too, so macro output and `md` results count as
+        # safe; `finalize` escapes every other value with the Markdown policy first.
+        autoescape=True,
+        finalize=None if html else _markdown_value,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update({"md": md, "quote": quote, "code": code})
+    if not html:
+        env.filters["join"] = lambda value, d="", attribute=None: _join(env, value, d, attribute)
+        env.filters["safe"] = MarkdownText
     env.filters.update(filters)
     return env
 
 
-def render(env: Any, name: str, **context: Any) -> str:
-    """Render template `name`; a broken template (often a repo's own override) is a one-line
-    ConfigError naming the file and line, not a traceback."""
+def render(
+    templates: RepoTemplates, name: str, filters: dict[str, Callable[..., Any]], **context: Any
+) -> str:
+    """Render template `name`; a broken or refused template (often a repo's own override)
+    is a one-line ConfigError naming the file and line, not a traceback."""
     from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2.exceptions import SecurityError
 
-    from supportctl.errors import ConfigError
-
+    env = environment(templates, name, filters)
     try:
-        text: str = env.get_template(name).render(**context)
+        text = str(env.get_template(name).render(**context))
     except TemplateSyntaxError as exc:
-        where = f"templates/{exc.name or name}:{exc.lineno}"
+        where = f"{FOLDER}/{exc.name or name}:{exc.lineno}"
         raise ConfigError(f"{where}: template error: {exc.message}") from None
+    except SecurityError as exc:
+        raise ConfigError(
+            f"{FOLDER}/{name}: template refused: {exc} (templates run in a sandbox)"
+        ) from None
     except TemplateError as exc:
-        raise ConfigError(f"templates/{name}: template error: {exc.message or exc}") from None
+        raise ConfigError(f"{FOLDER}/{name}: template error: {exc.message or exc}") from None
     return text

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import git
+
 NOW = "2026-10-15T12:00:00+03:00"
 
 
@@ -282,6 +284,8 @@ def test_devtask_output_file_env_now_and_template_override(desk: Path, cli, tmp_
     (desk / "templates" / "devtask.md.j2").write_text(
         "Task {{ t.ticket.id }} for {{ t.ticket.customer_name }}\n", encoding="utf-8"
     )
+    git(desk, "add", "templates")
+    git(desk, "commit", "-qm", "Our own developer task template")
     assert cli("devtask", "SUP-4", "--now", NOW).stdout == "Task SUP-4 for Globex\n"
     assert cli("devtask", "SUP-99", "--now", NOW).exit_code == 5
 

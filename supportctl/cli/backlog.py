@@ -110,12 +110,17 @@ def devtask(
 ) -> None:
     """Turn a ticket (usually an L3 one) into a developer task in Markdown.
 
-    Uses the template devtask.md.j2 (templates/ of the support repo overrides it).
+    Uses the template devtask.md.j2 (the committed templates/ of the support repo overrides it).
     Example: supportctl devtask SUP-42 -o task.md --now 2026-10-20T12:00+03:00
     """
     from supportctl.kb.devtask import render_devtask
+    from supportctl.templating import uncommitted_templates
 
-    _write(render_devtask(repo(), ticket_id, parse_now(now)), output)
+    r = repo()
+    text = render_devtask(r, ticket_id, parse_now(now))
+    for path in uncommitted_templates(r):
+        out.warn(f"{path} has uncommitted changes: the task uses the committed version")
+    _write(text, output)
 
 
 def _write(text: str, output: str | None, as_json: bool = False) -> None:

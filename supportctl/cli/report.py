@@ -39,6 +39,7 @@ def report(
     from supportctl.periods import resolve_period
     from supportctl.report.collect import report_model
     from supportctl.report.render import FORMATS, render
+    from supportctl.templating import uncommitted_templates
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format {fmt!r}: expected md, html or json")
@@ -48,7 +49,9 @@ def report(
     at = parse_now(now)
     period = resolve_period(month, since, until, at, r.config.timezone)
     problems: list[str] = []
-    text = render(report_model(r, period, customer, at, problems), fmt, r.root / "templates")
+    text = render(report_model(r, period, customer, at, problems), fmt, r.git)
+    for path in uncommitted_templates(r):
+        out.warn(f"{path} has uncommitted changes: the report uses the committed version")
     for problem in problems:
         out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
     if output is not None:

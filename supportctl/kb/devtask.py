@@ -1,7 +1,8 @@
 """`supportctl devtask`: a support ticket (usually an L3 one) as a developer task.
 
 The task is Markdown rendered from the template `devtask.md.j2` (a file of that
-name in the support repo's `templates/` wins over the packaged one). The model
+name in the support repo's committed `templates/` wins over the packaged one; it runs
+in the sandbox of supportctl/templating.py, which escapes every value). The model
 handed to the template is built here from the ticket, its duplicates and links,
 its conversation and its SLA resolution clock; `task_model` is what a custom
 template can use.
@@ -11,15 +12,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from supportctl.durations import format_duration
 from supportctl.errors import SupportctlError
-from supportctl.kb.recurring import _readable, _thread_root, md_inline, ticket_number
+from supportctl.kb.recurring import _readable, _thread_root, ticket_number
 from supportctl.model import OPEN_STATUSES
 from supportctl.store import SupportRepo
+from supportctl.templating import RepoTemplates
 from supportctl.templating import render as render_template
 
 TEMPLATE = "devtask.md.j2"
@@ -207,25 +208,13 @@ def task_model(repo: SupportRepo, ticket_id: str, now: datetime) -> dict[str, An
     }
 
 
-def quote(value: Any, indent: int = 0) -> str:
-    """A block of ticket text as a Markdown quote: kept line by line, HTML tags neutralised."""
-    text = str(value or "").strip().replace("<", "&lt;")
-    pad = " " * indent
-    return "\n".join(f"{pad}> {line}".rstrip() for line in text.splitlines()) or f"{pad}>"
-
-
 def _dur(seconds: Any) -> str:
     return "—" if seconds is None else format_duration(float(seconds))
-
-
-def environment(repo_templates: Path | None) -> Any:
-    from supportctl.templating import environment as make
-
-    return make(repo_templates, {"md": md_inline, "quote": quote, "dur": _dur})
 
 
 def render_devtask(repo: SupportRepo, ticket_id: str, now: datetime) -> str:
     """The developer task for `ticket_id` as Markdown."""
     model = task_model(repo, ticket_id, now)
-    text = render_template(environment(repo.root / "templates"), TEMPLATE, t=model)
+    templates = RepoTemplates(repo.git, repo.git.head())
+    text = render_template(templates, TEMPLATE, {"dur": _dur}, t=model)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"

@@ -9,7 +9,6 @@ re-analysed on every call.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from supportctl.kb.catalog import HIGHLIGHT, analyzer_id, load_kb
 from supportctl.kb.search import Document, SearchIndex, analyze, analyze_document
 from supportctl.model import OPEN_STATUSES
 from supportctl.store import SupportRepo
+from supportctl.templating import code, md_text
 
 TEXT_KIND = "ticket-text"
 # A ticket of the same customer is more likely the same problem (same setup, same
@@ -332,12 +332,9 @@ def backlog(repo: SupportRepo, since: date | None = None, min_count: int = 2) ->
     return found
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~<>#])")
-
-
 def md_inline(value: Any) -> str:
     """Ticket text as one line of Markdown that cannot open markup or HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value if value is not None else "").split()))
+    return md_text(value)
 
 
 _KIND_LABEL = {"thread": "Duplicate thread", "kb": "Solved with KB article", "tag": "Frequent tag"}
@@ -354,11 +351,11 @@ def backlog_markdown(candidates: list[Candidate], since: date | None = None) -> 
         customers = ", ".join(md_inline(x) for x in c.customers) or "—"
         lines += [
             (
-                f"{n}. **{md_inline(c.title)}** — {_KIND_LABEL[c.kind]} `{c.key}`, "
+                f"{n}. **{md_inline(c.title)}** — {_KIND_LABEL[c.kind]} {code(c.key)}, "
                 f"{c.count} tickets, {c.open} open"
             ),
             f"   - Task: {md_inline(c.task)}",
-            f"   - Tickets: {', '.join(c.tickets)}",
+            f"   - Tickets: {md_text(', '.join(c.tickets))}",
             f"   - Customers: {customers}",
             f"   - Seen: {c.first[:10]} … {c.last[:10]}",
         ]

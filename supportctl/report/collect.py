@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from supportctl.errors import SupportctlError
 from supportctl.events import Event
 from supportctl.history import History, generation_at
 from supportctl.periods import Period
@@ -31,7 +33,7 @@ def report_model(
     events = History(repo).by_ticket()
     policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
-    tickets = {v.id: v.data for v in repo.tickets() if not v.error}
+    tickets = tickets_as_of(repo, events, period.until)
     commit_date = repo.git.commit_date(head) if head else None
     return build_report(
         config,
@@ -44,6 +46,7 @@ def report_model(
         head,
         commit_date,
         evaluated_at,
+        kb_articles(repo),
     )
 
 
@@ -60,3 +63,53 @@ def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[
                 w = dataclasses.replace(w, ticket=generation_at(events, w.ticket, when))
         out.append(w)
     return out
+
+
+def tickets_as_of(
+    repo: SupportRepo, events: dict[str, list[Event]], until: datetime
+) -> dict[str, dict[str, Any]]:
+    """Each ticket's file as it was at `until` (events come ordered by time), so a ticket
+    moved to another customer and retitled later shows its title of the period, never the
+    new customer's."""
+    current = {v.id: v.data for v in repo.tickets() if not v.error}
+    result: dict[str, dict[str, Any]] = {}
+    for tid, evs in events.items():
+        last = _last_before(evs, until)
+        if last is None:
+            continue
+        if last == len(evs) - 1 and tid in current:  # nothing since: HEAD's file
+            result[tid] = current[tid]
+            continue
+        try:
+            # A deleted generation (`SUP-7~1`) was the file `SUP-7` in its time.
+            result[tid] = repo.ticket(tid.partition("~")[0], rev=evs[last].sha).data
+        except SupportctlError:  # deleted or broken then: no text to show
+            result[tid] = {}
+    return result
+
+
+def _last_before(events: Sequence[Event], until: datetime) -> int | None:
+    """Index of the event whose commit holds the ticket as it was at `until`: the last one
+    dated before it. A back-dated commit also holds whatever was committed before it; when
+    that includes a move to another customer or a new title dated after `until`, an earlier
+    event's commit is taken, so nothing of the later state shows."""
+    moved = min(
+        (e.committed for e in events if e.at >= until and {"customer", "title"} & set(e.changes)),
+        default=None,
+    )
+    for i in range(len(events) - 1, -1, -1):
+        e = events[i]
+        if e.at < until and (moved is None or e.committed < moved):
+            return i
+    return None
+
+
+def kb_articles(repo: SupportRepo) -> dict[str, dict[str, list[str]]]:
+    """The tickets and customers each KB article names (a customer's report must not name
+    an article that also serves another customer)."""
+    from supportctl.kb.catalog import load_kb
+
+    return {
+        slug: {"tickets": list(a.tickets), "customers": list(a.customers)}
+        for slug, a in load_kb(repo).articles.items()
+    }

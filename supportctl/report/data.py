@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from supportctl.sla.engine import METRICS, TicketSla, replay
 from supportctl.store import Worklog
 
 OPEN = ("new", "in_progress", "waiting")
+SHARED_KB = "(a KB article shared with other customers)"
 
 
 def _iso(t: datetime | None, tz: ZoneInfo) -> str | None:
@@ -286,11 +288,16 @@ def _num(ticket: str) -> int:
 
 
 def _recurring(
-    tickets: dict[str, dict[str, Any]], events: dict[str, list[Event]], period: Period
+    tickets: dict[str, dict[str, Any]],
+    events: dict[str, list[Event]],
+    period: Period,
+    shared_kb: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Duplicate threads and shared KB articles and tags among the tickets active in the
     period. A thread's root may be an older ticket of the same section; a link to a ticket
-    outside the section (another customer's) is not followed."""
+    outside the section (another customer's) is not followed. An article that also serves
+    another customer's tickets is not named (its slug may come from their ticket's title):
+    its row has `slug` null and `shared` true."""
     pool = {
         tid: t
         for tid, t in tickets.items()
@@ -338,21 +345,51 @@ def _recurring(
             }
         )
     thread_rows.sort(key=lambda r: (-len(r["tickets"]), _num(str(r["root"]))))
-    return {"threads": thread_rows, "kb": rows(by_kb, "slug", 2), "tags": rows(by_tag, "tag", 2)}
+    kb_rows = rows(by_kb, "slug", 2)
+    for row in kb_rows:
+        row["shared"] = row["slug"] in shared_kb
+        if row["shared"]:
+            row["slug"] = None
+    return {"threads": thread_rows, "kb": kb_rows, "tags": rows(by_tag, "tag", 2)}
 
 
-def _event_detail(e: Event, hide: Any = None) -> str:
-    """What an audit row says of an event; `hide` masks ticket ids outside the section."""
-    text = _event_text(e)
-    text = hide(text) if hide is not None else text
+@dataclass(frozen=True)
+class Privacy:
+    """What a section may name: its own tickets, customers and KB articles. Anything else
+    (another customer's ticket, key or an article made from their ticket) is masked."""
+
+    tickets: frozenset[str]
+    customers: frozenset[str]
+    shared_kb: frozenset[str]
+    ids: re.Pattern[str]
+
+    def text(self, text: str) -> str:
+        return self.ids.sub(
+            lambda m: m[0] if m[0] in self.tickets else "(a ticket not in this report)", text
+        )
+
+    def customer(self, key: str | None) -> str | None:
+        return key if key is None or key in self.customers else "(another customer)"
+
+    def kb(self, slug: str) -> str | None:
+        return None if slug in self.shared_kb else slug
+
+
+def _event_detail(e: Event, privacy: Privacy | None = None) -> str:
+    """What an audit row says of an event, with what the section may not name masked."""
+    text = _event_text(e, privacy)
+    text = privacy.text(text) if privacy is not None else text
     if e.action == "rename" and e.details.get("from"):  # the same ticket's old ID: never hidden
         text = "; ".join(p for p in (f"renamed from {e.details['from']}", text) if p)
     return text
 
 
-def _event_text(e: Event) -> str:
+def _event_text(e: Event, privacy: Privacy | None = None) -> str:
+    def value(key: str, v: str | None) -> str | None:
+        return privacy.customer(v) if privacy is not None and key == "customer" else v
+
     parts = [
-        f"{k} {old or '-'} → {new or '-'}"
+        f"{k} {value(k, old) or '-'} → {value(k, new) or '-'}"
         for k, (old, new) in e.changes.items()
         if e.action != "new" and k != "title"
     ]
@@ -360,7 +397,10 @@ def _event_text(e: Event) -> str:
         parts.append("title changed")
     for key in ("reason", "visibility", "link", "kb", "tags-added", "tags-removed"):
         if e.details.get(key):
-            parts.append(f"{key}: {e.details[key]}")
+            shown: str | None = e.details[key]
+            if key == "kb" and privacy is not None:
+                shown = privacy.kb(e.details[key]) or SHARED_KB
+            parts.append(f"{key}: {shown}")
     if e.details.get("minutes"):
         parts.append(f"{e.details['minutes']} min on {e.details.get('worked-on', '')}".strip())
     if e.details.get("overridden"):
@@ -382,7 +422,7 @@ def _audit(
     tz: ZoneInfo,
     tolerance: int,
     agent_names: dict[str, str],
-    hide: Any = None,
+    privacy: Privacy | None = None,
 ) -> dict[str, Any]:
     rows = []
     for evs in events.values():
@@ -396,7 +436,7 @@ def _audit(
                     "agent": agent_names.get(e.email.lower(), e.author),
                     "ticket": e.ticket,
                     "action": e.action,
-                    "detail": _event_detail(e, hide),
+                    "detail": _event_detail(e, privacy),
                     "commit": e.sha,
                     "backdated_seconds": back if back > tolerance else 0,
                     "manual": e.manual,
@@ -478,6 +518,32 @@ def _daily(events: dict[str, list[Event]], period: Period, tz: ZoneInfo) -> list
     ]
 
 
+def _shared_articles(
+    kb_articles: Mapping[str, Mapping[str, Sequence[str]]],
+    tickets: Mapping[str, Mapping[str, Any]],
+    ticket_customer: Mapping[str, str],
+    customers: Sequence[str],
+) -> frozenset[str]:
+    """KB articles linked to a ticket (or naming a customer) outside `customers`: the
+    article's tickets, its `customers:` and every ticket whose `kb` names it. A linked
+    ticket of unknown customer, or an article that cannot be read, counts as shared."""
+    linked: dict[str, set[str]] = defaultdict(set)
+    named: dict[str, set[str]] = defaultdict(set)
+    for slug, article in kb_articles.items():
+        linked[slug].update(str(t) for t in article.get("tickets") or ())
+        named[slug].update(str(c) for c in article.get("customers") or ())
+    for tid, t in tickets.items():
+        if t.get("kb"):
+            linked[str(t["kb"])].add(tid)
+    return frozenset(
+        slug
+        for slug in set(linked) | set(named)
+        if slug not in kb_articles  # unreadable or gone: whom it serves is unknown
+        or any(ticket_customer.get(t) not in customers for t in linked[slug])
+        or any(c not in customers for c in named[slug])
+    )
+
+
 def build_section(
     config: Config,
     events: dict[str, list[Event]],
@@ -488,17 +554,24 @@ def build_section(
     customers: Sequence[str],
     tz: ZoneInfo,
     agent_names: dict[str, str],
+    kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the report for the tickets of `customers`."""
+    """Every figure of the report for the tickets of `customers`, as they were in the
+    period: a ticket belongs to the customer it had then, and nothing of another
+    customer (a ticket, a customer key, a KB article also serving them) is named."""
     ticket_customer = {tid: str(s.attrs.get("customer")) for tid, s in slas.items()}
     mine = {tid for tid, c in ticket_customer.items() if c in customers}
     evs = {tid: v for tid, v in events.items() if tid in mine}
     my_slas = {tid: s for tid, s in slas.items() if tid in mine}
     my_tickets = {tid: t for tid, t in tickets.items() if tid in mine}
-    ids = re.compile(rf"\b{re.escape(config.id_prefix)}-\d+\b")
-
-    def hide(text: str) -> str:  # e.g. another customer's ticket is never named
-        return ids.sub(lambda m: m[0] if m[0] in mine else "(a ticket not in this report)", text)
+    privacy = Privacy(
+        frozenset(mine),
+        frozenset(customers),
+        frozenset()
+        if kb_articles is None  # the desk's own report names every article
+        else _shared_articles(kb_articles, tickets, ticket_customer, customers),
+        re.compile(rf"\b{re.escape(config.id_prefix)}-\d+\b"),
+    )
 
     current = summary(evs, period)
     previous = summary(evs, period.previous())
@@ -515,10 +588,10 @@ def build_section(
         "time": _time_section(
             config, logs, ticket_customer, period, customers, breaches, agent_names
         ),
-        "recurring": _recurring(my_tickets, evs, period),
+        "recurring": _recurring(my_tickets, evs, period, privacy.shared_kb),
         "daily": _daily(evs, period, tz),
         "tickets": _requests(evs, my_slas, my_tickets, period, tz),
-        "audit": _audit(evs, period, tz, config.backdate_tolerance, agent_names, hide),
+        "audit": _audit(evs, period, tz, config.backdate_tolerance, agent_names, privacy),
     }
 
 
@@ -533,7 +606,10 @@ def build_report(
     commit: str | None,
     commit_date: datetime | None,
     evaluated_at: datetime,
+    kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> dict[str, Any]:
+    """The report model. `tickets` holds each ticket's file as it was at the end of the
+    period; `kb_articles` the `tickets` and `customers` of every KB article."""
     tz = ZoneInfo(config.timezone)
     agent_names = {a.email.lower(): a.name for a in config.agents.values() if a.email}
     agent_names.update({a.handle: a.name for a in config.agents.values()})
@@ -562,14 +638,27 @@ def build_report(
             "generator": f"supportctl {__version__}",
             "timezone": config.timezone,
         },
-        **build_section(config, events, slas, tickets, logs, period, keys, tz, agent_names),
+        **build_section(
+            config,
+            events,
+            slas,
+            tickets,
+            logs,
+            period,
+            keys,
+            tz,
+            agent_names,
+            kb_articles if customer else None,
+        ),
     }
     if not customer:
         model["customers"] = [
             {
                 "key": k,
                 "name": config.customers[k].name if k in config.customers else k,
-                **build_section(config, events, slas, tickets, logs, period, [k], tz, agent_names),
+                **build_section(
+                    config, events, slas, tickets, logs, period, [k], tz, agent_names, kb_articles
+                ),
             }
             for k in keys
         ]

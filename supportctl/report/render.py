@@ -1,29 +1,28 @@
 """Render the report model: Markdown from a Jinja2 template, HTML from that Markdown.
 
-Templates are looked up first in the support repo's `templates/`, then in the
-packaged defaults. Every piece of ticket text goes through `md` (escapes Markdown and
-HTML), and the HTML made from Markdown is sanitised with nh3 as a second fence.
+Templates come from the support repo's `templates/` as committed at the report's own
+commit, then the packaged defaults, and run in a sandbox (supportctl/templating.py,
+which also holds the one escaping policy: every value a template prints is escaped).
+The HTML made from Markdown is sanitised with nh3 as a second fence, and the finished
+page is checked to load nothing from outside itself.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
-from typing import Any
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
 
 from supportctl.durations import format_duration
+from supportctl.errors import ConfigError
+from supportctl.templating import RepoTemplates
 from supportctl.templating import render as render_template
 
+if TYPE_CHECKING:
+    from supportctl.gitio import Repo
+
 FORMATS = ("md", "html", "json")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def md(value: Any) -> str:
-    """Ticket text safe inside Markdown (tables included): one line, no markup, no HTML."""
-    text = " ".join(str(value if value is not None else "").split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def dur(seconds: Any) -> str:
@@ -49,17 +48,11 @@ def money(value: Any, currency: str = "") -> str:
     return f"{text} {currency}".strip()
 
 
-def environment(repo_templates: Path | None) -> Any:
-    from supportctl.templating import environment as make
-
-    return make(
-        repo_templates,
-        {"md": md, "dur": dur, "pct": pct, "signed": signed, "hours": hours, "money": money},
-    )
+FILTERS = {"dur": dur, "pct": pct, "signed": signed, "hours": hours, "money": money}
 
 
-def render_markdown(model: dict[str, Any], repo_templates: Path | None) -> str:
-    text = render_template(environment(repo_templates), "report.md.j2", r=model)
+def render_markdown(model: dict[str, Any], templates: RepoTemplates) -> str:
+    text = render_template(templates, "report.md.j2", FILTERS, r=model)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
 
 
@@ -68,9 +61,18 @@ def markdown_to_safe_html(text: str) -> str:
     import nh3
 
     html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
-    tags = set(nh3.ALLOWED_TAGS) | {"table", "thead", "tbody", "tr", "th", "td", "section"}
+    # No image at all: an <img> pointing outside is a tracking pixel in a customer's report.
+    tags = (set(nh3.ALLOWED_TAGS) - {"img"}) | {
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "section",
+    }
     attributes = {
-        **nh3.ALLOWED_ATTRIBUTES,
+        **{k: v for k, v in nh3.ALLOWED_ATTRIBUTES.items() if k != "img"},
         "th": {"align"},
         "td": {"align"},
         "a": {"href", "title"},
@@ -80,23 +82,94 @@ def markdown_to_safe_html(text: str) -> str:
             html,
             tags=tags,
             attributes=attributes,
+            attribute_filter=_no_loads,
             url_schemes={"http", "https", "mailto"},
             link_rel="noopener noreferrer",
         )
     )
 
 
-def render_html(model: dict[str, Any], repo_templates: Path | None) -> str:
+def _no_loads(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: only a link (`a href`, clicked, never fetched) may name a URL."""
+    if attribute in _LOADING or (attribute == "href" and tag not in ("a", "area")):
+        return None
+    return value
+
+
+# Attributes through which a browser fetches something by itself.
+_LOADING = {
+    "src", "srcset", "poster", "background", "data", "action", "formaction", "ping",
+    "manifest", "codebase", "longdesc", "lowsrc", "dynsrc", "xlink:href", "imagesrcset",
+}  # fmt: skip
+_CSS_LOAD = re.compile(r"url\s*\(|@import|image-set\s*\(", re.IGNORECASE)
+_ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "portal"}
+
+
+class _LoadFinder(HTMLParser):
+    """Everything in a finished page that would make a browser fetch or run something."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.found.append(f"<{tag}>")
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            value = (value or "").strip()
+            local = value.startswith("#") or value.lower().startswith("data:")
+            if (name in _LOADING or (name == "href" and tag not in ("a", "area"))) and not local:
+                self.found.append(f"<{tag} {name}={value!r}>")
+            elif name == "style" and _CSS_LOAD.search(value):
+                self.found.append(f"<{tag} style={value!r}>")
+            elif name.startswith("on"):
+                self.found.append(f"<{tag} {name}>")
+            elif tag == "meta" and name == "http-equiv" and value.lower() == "refresh":
+                self.found.append("<meta http-equiv=refresh>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style and _CSS_LOAD.search(data):
+            self.found.append("a stylesheet that loads a resource")
+
+
+def external_loads(html: str) -> list[str]:
+    """What in `html` would load (or run) something from outside the page."""
+    finder = _LoadFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found
+
+
+def render_html(model: dict[str, Any], templates: RepoTemplates) -> str:
+    from markupsafe import Markup
+
     from supportctl.report.charts import charts
 
-    body = markdown_to_safe_html(render_markdown(model, repo_templates))
+    body = markdown_to_safe_html(render_markdown(model, templates))
     # Charts go right after the title block, before the first section.
     cut = body.find("<h2")
     head, rest = (body[:cut], body[cut:]) if cut >= 0 else (body, "")
-    env = environment(repo_templates)
     text = render_template(
-        env, "report.html.j2", r=model, body_head=head, body_rest=rest, charts=charts(model)
+        templates,
+        "report.html.j2",
+        FILTERS,
+        r=model,
+        body_head=Markup(head),
+        body_rest=Markup(rest),
+        charts={name: Markup(svg) for name, svg in charts(model).items()},
     )
+    loads = external_loads(text)
+    if loads:
+        raise ConfigError(
+            f"templates/report.html.j2: the page would load or run {loads[0]}; "
+            "an HTML report must be self-contained"
+        )
     return text.rstrip() + "\n"
 
 
@@ -104,9 +177,11 @@ def render_json(model: dict[str, Any]) -> str:
     return json.dumps(model, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def render(model: dict[str, Any], fmt: str, repo_templates: Path | None) -> str:
+def render(model: dict[str, Any], fmt: str, git: Repo | None) -> str:
+    """The report in `fmt`; templates are read from the commit the model was computed from."""
+    templates = RepoTemplates(git, model["report"]["commit"])
     if fmt == "md":
-        return render_markdown(model, repo_templates)
+        return render_markdown(model, templates)
     if fmt == "html":
-        return render_html(model, repo_templates)
+        return render_html(model, templates)
     return render_json(model)

@@ -10,9 +10,18 @@ import pytest
 from tests.conftest import git
 
 
-def _at(cli, when: str, *args: str) -> None:  # type: ignore[no-untyped-def]
+def commit_file(root: Path, path: str, text: str, message: str = "Add a file by hand") -> None:
+    """Write `path` (relative to `root`) and commit it by hand, as a teammate would."""
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    git(root, "add", "--", path)
+    git(root, "commit", "-qm", message)
+
+
+def _at(cli, when: str, *args: str, input: str | None = None) -> None:  # type: ignore[no-untyped-def]
     env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    result = cli(*args, env=env)
+    result = cli(*args, env=env, input=input)
     assert result.exit_code == 0, result.output
 
 

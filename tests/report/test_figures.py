@@ -61,10 +61,10 @@ def test_reopens_previous_month_and_shared_articles(october_desk: Path, cli) -> 
     # October: SUP-1 (closed on the 6th) fails again, is reopened and resolved again
     _at(cli, "2026-10-10T10:00:00+03:00", "reopen", "SUP-1", "--reason", "fails again")
     _at(cli, "2026-10-10T12:00:00+03:00", "resolve", "SUP-1", "--resolution", "cache cleared again")
-    # one article for two tickets
-    _at(cli, "2026-10-11T10:00:00+03:00", "kb", "new", "Checkout cache", "--body-file", "-")
-    _at(cli, "2026-10-11T10:05:00+03:00", "kb", "link", "SUP-1", "checkout-cache")
-    _at(cli, "2026-10-11T10:10:00+03:00", "kb", "link", "SUP-3", "checkout-cache")
+    # one article for two tickets (linked after SUP-3 exists, on the 20th)
+    _at(cli, "2026-10-21T10:00:00+03:00", "kb", "new", "Checkout cache", "--body-file", "-")
+    _at(cli, "2026-10-21T10:05:00+03:00", "kb", "link", "SUP-1", "checkout-cache")
+    _at(cli, "2026-10-21T10:10:00+03:00", "kb", "link", "SUP-3", "checkout-cache")
     model = _report(cli)
     summary = model["summary"]
     assert (summary["created"], summary["reopened"], summary["previous"]["created"]) == (3, 1, 1)
@@ -72,6 +72,6 @@ def test_reopens_previous_month_and_shared_articles(october_desk: Path, cli) -> 
     assert summary["previous"]["resolved"] == 1 and summary["resolved"] == 2
     assert model["breakdown"]["reopen_rate"] == {"reopened": 1, "resolved": 2, "percent": 50.0}
     assert model["recurring"]["kb"] == [
-        {"slug": "checkout-cache", "count": 2, "tickets": ["SUP-1", "SUP-3"]}]
+        {"slug": "checkout-cache", "count": 2, "tickets": ["SUP-1", "SUP-3"], "shared": False}]
     september = _report(cli, "2026-09")
     assert (september["summary"]["created"], september["summary"]["resolved"]) == (1, 1)

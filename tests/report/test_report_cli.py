@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.conftest import _at
+from tests.report.conftest import _at, commit_file
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = "2026-11-15T12:00:00+03:00"
@@ -152,8 +152,7 @@ def test_month_last(october_desk: Path, cli, month: str) -> None:  # type: ignor
 
 
 def test_repo_template_overrides_default(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    (october_desk / "templates").mkdir()
-    (october_desk / "templates" / "report.md.j2").write_text("Custom {{ r.summary.created }}\n")
+    commit_file(october_desk, "templates/report.md.j2", "Custom {{ r.summary.created }}\n")
     assert _report(cli, "--format", "md") == "Custom 3\n"
 
 
@@ -164,8 +163,7 @@ def test_repo_template_overrides_default(october_desk: Path, cli) -> None:  # ty
 ])
 def test_a_broken_template_is_one_error_line(october_desk: Path, cli, name: str, text: str,  # type: ignore[no-untyped-def]
                                              message: str) -> None:
-    (october_desk / "templates").mkdir(exist_ok=True)
-    (october_desk / "templates" / name).write_text(text, encoding="utf-8")
+    commit_file(october_desk, f"templates/{name}", text)
     args = ("devtask", "SUP-2") if name.startswith("devtask") else ("report", "--month", "2026-10")
     r = cli(*args)
     assert r.exit_code == 4

@@ -1,0 +1,111 @@
+"""Every value in every format is escaped: text from the configuration or from a hand-made
+commit never becomes an image, a link or a tag in a report (JSON keeps the raw text: data)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+
+from tests.conftest import CONFIG, git
+from tests.report.conftest import _at
+
+PIXEL = "<img src=https://t.example/{}.gif>"
+IMAGE = "![x](https://t.example/{}.gif)"
+NOW = "2026-11-15T12:00:00+03:00"
+
+
+def hostile(where: str) -> str:
+    return f"{PIXEL.format(where)} {IMAGE.format(where)}"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _loads(html: str) -> list[str]:
+    """An independent look at the HTML: any tag that names something to fetch."""
+    return re.findall(r"<img\b|<[^>]*\b(?:src|srcset|background|poster)\s*=|url\(\s*['\"]?https?:",
+                      html, re.IGNORECASE)
+
+
+def _check(text: str, fmt: str) -> None:
+    if fmt == "json":
+        json.loads(text)
+        return
+    if fmt == "md":
+        assert "<img" not in text.lower() and not re.search(r"(?<!\\)\]\(", text), text
+        text = markdown.markdown(text, extensions=["tables"])  # what a Markdown viewer makes of it
+    assert not _loads(text), _loads(text)
+
+
+@pytest.fixture
+def hostile_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
+    config = (CONFIG
+              .replace("lines: [L1, L2, L3, L4]", f"lines: [L1, L2, {_quoted('L3 ' + hostile('line'))}]")
+              .replace("name: ACME LLC", f"name: {_quoted(hostile('customer'))}")
+              .replace("currency: RUB", f"currency: {_quoted(hostile('currency'))}")
+              .replace("name: Anna Smirnova", f"name: {_quoted(hostile('agent'))}"))
+    (support_repo / "supportctl.yaml").write_text(config, encoding="utf-8")
+    git(support_repo, "commit", "-qam", "Hostile configuration")
+    _at(cli, "2026-10-05T10:00:00+03:00", "new", hostile("title"), "--customer", "acme",
+        "--type", "incident", "--priority", "high", "--class", hostile("class")[:60],
+        "--tag", "pixel")
+    _at(cli, "2026-10-05T11:00:00+03:00", "escalate", "SUP-1", "--reason", "needs L2")
+    _at(cli, "2026-10-05T11:05:00+03:00", "escalate", "SUP-1", "--reason", hostile("reason"))
+    _at(cli, "2026-10-05T12:00:00+03:00", "log", "SUP-1", "--time", "12h", "--on", "2026-10-05")
+    _at(cli, "2026-10-06T10:00:00+03:00", "new", "Second", "--customer", "acme", "--type", "incident",
+        "--priority", "high", "--tag", "pixel")
+    return support_repo
+
+
+@pytest.mark.parametrize("customer", [None, "acme"])
+def test_config_and_ticket_text_never_loads_anything(hostile_desk: Path, cli, customer: str | None) -> None:  # type: ignore[no-untyped-def]
+    args = ("--customer", customer) if customer else ()
+    for fmt in ("md", "html", "json"):
+        r = cli("report", "--month", "2026-10", "--now", NOW, "--format", fmt, *args)
+        assert r.exit_code == 0, r.output
+        _check(r.stdout, fmt)
+    model = json.loads(cli("report", "--month", "2026-10", "--now", NOW, "--format", "json", *args).stdout)
+    assert model["tickets"][0]["title"] == hostile("title")  # JSON keeps the raw text
+    acme = model["time"]["customers"][0]
+    assert acme["currency"] == hostile("currency") and acme["overage_hours"] == 2.0
+
+
+def test_hand_committed_fields_never_load_anything(hostile_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = hostile_desk / "data/tickets/0000/SUP-2.yaml"
+    text = path.read_text(encoding="utf-8")
+    for field in ("type", "priority", "status", "line", "channel"):
+        text = re.sub(rf"(?m)^{field}: .*$", f"{field}: {_quoted(hostile(field))}", text)
+    text = re.sub(r"(?m)^tags:\n- pixel$", f"tags:\n- {_quoted(hostile('tag'))}", text)
+    text += f"kb: {_quoted(hostile('kb'))}\n"
+    path.write_text(text, encoding="utf-8")
+    git(hostile_desk, "commit", "-qam", "Edit by hand",
+        env={"GIT_AUTHOR_DATE": "2026-10-07T10:00:00+03:00", "GIT_COMMITTER_DATE": "2026-10-07T10:00:00+03:00"})
+    for fmt in ("md", "html", "json"):
+        r = cli("report", "--month", "2026-10", "--now", NOW, "--format", fmt)
+        # A value supportctl would refuse may also stop the report (exit 7, see `validate`);
+        # whatever is printed loads nothing.
+        assert r.exit_code in (0, 7), r.output
+        _check(r.stdout, fmt)
+        if r.exit_code == 0 and fmt == "md":
+            assert "&lt;img src=https://t.example/status.gif&gt;" in r.stdout
+    # and an `id` that is not the file's name
+    path.write_text(re.sub(r"(?m)^id: .*$", f"id: {_quoted(hostile('id'))}", text), encoding="utf-8")
+    git(hostile_desk, "commit", "-qam", "Edit the id by hand",
+        env={"GIT_AUTHOR_DATE": "2026-10-08T10:00:00+03:00", "GIT_COMMITTER_DATE": "2026-10-08T10:00:00+03:00"})
+    for fmt in ("md", "html", "json"):
+        r = cli("report", "--month", "2026-10", "--now", NOW, "--format", fmt)
+        assert r.exit_code in (0, 7), r.output
+        _check(r.stdout, fmt)
+
+
+def test_devtask_escapes_every_value(hostile_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _at(cli, "2026-10-07T10:00:00+03:00", "comment", "SUP-1", hostile("comment"))
+    r = cli("devtask", "SUP-1", "--now", NOW)
+    assert r.exit_code == 0, r.output
+    _check(r.stdout, "md")
+    assert "> &lt;img src=https://t.example/comment.gif&gt; !\\[x\\](https://t.example/comment.gif)" in r.stdout

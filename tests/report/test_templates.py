@@ -1,0 +1,136 @@
+"""Templates from the repo: rendered in a sandbox, read from the commit, links not followed out
+of the repo, and an HTML page that loads nothing from outside itself."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git
+from tests.report.conftest import commit_file
+
+MONTH = ("report", "--month", "2026-10", "--now", "2026-11-15T12:00:00+03:00")
+RUNS = {
+    "report.md.j2": MONTH,
+    "report.html.j2": (*MONTH, "--format", "html"),
+    "devtask.md.j2": ("devtask", "SUP-2", "--now", "2026-11-15T12:00:00+03:00"),
+}
+EXPLOITS = [
+    ('{{ cycler.__init__.__globals__.os.popen("touch MARK").read() }}',
+     "access to attribute '__init__' of 'type' object is unsafe."),
+    ('{{ lipsum.__globals__["os"].system("touch MARK") }}',
+     "access to attribute '__globals__' of 'function' object is unsafe."),
+    ("{{ joiner.__init__.__globals__.os.system('touch MARK') }}",
+     "access to attribute '__init__' of 'type' object is unsafe."),
+    ("{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% endfor %}",
+     "access to attribute '__class__' of 'str' object is unsafe."),
+]
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+@pytest.mark.parametrize(("exploit", "why"), EXPLOITS)
+def test_a_template_cannot_run_code(october_desk: Path, cli, tmp_path: Path, name: str,  # type: ignore[no-untyped-def]
+                                    exploit: str, why: str) -> None:
+    mark = tmp_path / "pwned"
+    commit_file(october_desk, f"templates/{name}", exploit.replace("MARK", str(mark)) + "\n",
+                "A teammate's template")
+    r = cli(*RUNS[name])
+    assert not mark.exists()  # `touch` never ran
+    assert r.exit_code == 4
+    assert r.stderr == (f"supportctl: error: templates/{name}: template refused: {why} "
+                        "(templates run in a sandbox)\n")
+    assert r.stdout == ""
+
+
+def test_a_template_cannot_change_the_model(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    commit_file(october_desk, "templates/report.md.j2",
+                "{{ r.summary.update({'created': 99}) }}{{ r.summary.created }}\n")
+    r = cli(*MONTH)
+    assert r.exit_code == 4
+    assert r.stderr.startswith("supportctl: error: templates/report.md.j2: template refused: ")
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_linked_template_is_not_followed_out_of_the_repo(october_desk: Path, cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                           relative: bool) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:TOP-SECRET\n", encoding="utf-8")
+    (october_desk / "templates").mkdir()
+    link = october_desk / "templates" / "report.md.j2"
+    link.symlink_to(os.path.relpath(secret, link.parent) if relative else secret)
+    git(october_desk, "add", "templates")
+    git(october_desk, "commit", "-qm", "Link a template")
+    r = cli(*MONTH)
+    assert "TOP-SECRET" not in r.output
+    assert r.exit_code == 4
+    assert r.stderr == (
+        "supportctl: error: templates/report.md.j2: a symbolic link out of the repo; templates are "
+        "read from the commit and a link is followed only inside it (commit the template file "
+        "itself)\n"
+    )
+
+
+def test_a_linked_templates_folder_is_not_followed_out_of_the_repo(october_desk: Path, cli,  # type: ignore[no-untyped-def]
+                                                                   tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "report.md.j2").write_text("TOP-SECRET {{ r.summary.created }}\n", encoding="utf-8")
+    (october_desk / "templates").symlink_to(outside)
+    git(october_desk, "add", "templates")
+    git(october_desk, "commit", "-qm", "Link the templates")
+    r = cli(*MONTH)
+    assert "TOP-SECRET" not in r.output
+    assert r.exit_code == 4
+    assert r.stderr.startswith("supportctl: error: templates: a symbolic link out of the repo;")
+
+
+def test_a_link_inside_the_commit_is_read_from_the_commit(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # like this project's own checkout: templates -> supportctl/templates
+    commit_file(october_desk, "shared/report.md.j2", "Shared {{ r.summary.created }}\n")
+    (october_desk / "templates").symlink_to("shared")
+    git(october_desk, "add", "templates")
+    git(october_desk, "commit", "-qm", "Link the templates")
+    (october_desk / "shared" / "report.md.j2").write_text("Uncommitted\n", encoding="utf-8")
+    r = cli(*MONTH)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "Shared 3\n"
+
+
+def test_an_uncommitted_template_is_not_used(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    commit_file(october_desk, "templates/report.md.j2", "Committed {{ r.summary.created }}\n")
+    (october_desk / "templates" / "report.md.j2").write_text("Edited\n", encoding="utf-8")
+    r = cli(*MONTH)
+    assert r.exit_code == 0
+    assert r.stdout == "Committed 3\n"
+    assert r.stderr == ("supportctl: templates/report.md.j2 has uncommitted changes: "
+                        "the report uses the committed version\n")
+
+
+@pytest.mark.parametrize("page", [
+    '<img src="https://t.example/p.gif">{{ body_head }}{{ body_rest }}',
+    '<link rel="stylesheet" href="https://t.example/s.css">{{ body_head }}',
+    "<style>@import 'https://t.example/s.css';</style>{{ body_head }}",
+    '<div style="background: url(https://t.example/p.gif)">{{ body_head }}</div>',
+    '<script src="https://t.example/a.js"></script>',
+])
+def test_an_html_template_that_loads_from_outside_is_refused(october_desk: Path, cli, page: str) -> None:  # type: ignore[no-untyped-def]
+    commit_file(october_desk, "templates/report.html.j2", page + "\n")
+    r = cli(*MONTH, "--format", "html")
+    assert r.exit_code == 4 and r.stdout == ""
+    assert r.stderr.startswith("supportctl: error: templates/report.html.j2: the page would load or run ")
+    assert r.stderr.endswith("; an HTML report must be self-contained\n") and r.stderr.count("\n") == 1
+
+
+def test_the_sanitiser_keeps_no_image_and_no_remote_load(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # Markdown written into a template (not data) still passes the nh3 fence on its way to HTML
+    commit_file(october_desk, "templates/report.md.j2",
+                "# R\n\n![x](https://t.example/a.gif) <img src=\"https://t.example/b.gif\">\n"
+                "<link rel=\"stylesheet\" href=\"https://t.example/s.css\"> "
+                "<video poster=\"https://t.example/p.gif\"></video> [a link](https://example.com/)\n")
+    r = cli(*MONTH, "--format", "html")
+    assert r.exit_code == 0, r.output
+    for load in ("<img", "t.example", "<link", "poster", "<video"):
+        assert load not in r.stdout, load
+    assert '<a href="https://example.com/" rel="noopener noreferrer">a link</a>' in r.stdout
