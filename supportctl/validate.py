@@ -165,14 +165,37 @@ def check_article(text: bytes, rel: str) -> list[Problem]:
     return []
 
 
-def validate_repo(repo: SupportRepo) -> list[Problem]:
+def config_notes(config: Config) -> list[Problem]:
+    """Things in a valid configuration that a desk should know (not mistakes)."""
+    notes = []
+    for name, spec in config.calendar_specs.items():
+        if isinstance(spec, dict) and str(spec.get("country") or "").strip().upper() == "UA":
+            line = yamlio.line_of(spec, "country") or yamlio.line_of(config.calendar_specs, name)
+            notes.append(
+                Problem(
+                    config.path.name,
+                    line,
+                    f"calendar {name}: the holidays package has no Ukrainian public holidays "
+                    "from 2022 on (martial law); list the desk's days off under `holidays:`",
+                )
+            )
+    return notes
+
+
+def validate_repo(repo: SupportRepo, notes: list[Problem] | None = None) -> list[Problem]:
+    """Every problem in the work tree; `notes` (when given) gets remarks that are not."""
     problems: list[Problem] = []
     try:
         config = load_config(repo.root, deep=True)
     except ConfigError as exc:
-        head, _, msg = exc.message.partition(": ")
-        file, _, line = head.partition(":")
-        return [Problem(file, int(line) if line.isdigit() else 0, msg)]
+        # one `supportctl.yaml:LINE: message` per line: every mistake at once
+        for text in exc.message.splitlines():
+            head, _, msg = text.partition(": ")
+            file, _, line = head.partition(":")
+            problems.append(Problem(file, int(line) if line.isdigit() else 0, msg))
+        return problems
+    if notes is not None:
+        notes += config_notes(config)
     tickets = sorted((repo.root / "data" / "tickets").glob("*/*.yaml"))
     known = {p.stem for p in tickets}
     kb_of: dict[str, tuple[Path, str]] = {}  # ticket -> (its file, the article it names)

@@ -25,7 +25,9 @@ class _Boundary(TyperGroup):
                 raise
             from supportctl.out import error
 
-            error(exc.message)
+            # a configuration with several mistakes lists each on a line of its own
+            for line in exc.message.splitlines() or [""]:
+                error(line)
             raise typer.Exit(exc.exit_code) from None
 
     def main(
