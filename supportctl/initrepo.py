@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from supportctl.config import CONFIG_NAME
+from supportctl.config import CONFIG_NAME, parse_config
 from supportctl.errors import GitError
 from supportctl.gitio import Repo
 
@@ -50,8 +50,16 @@ def init_repo(path: Path) -> InitResult:
 def _init(path: Path) -> InitResult:
     repo = Repo.init(path)
     files: dict[str, bytes | None] = {}
+    own_config = False
     if not (path / CONFIG_NAME).exists():
         files[CONFIG_NAME] = example_config()
+    elif repo.file_at("HEAD", CONFIG_NAME) is None:
+        # A configuration written before `init` is committed with the rest: commands compute
+        # from the committed one only. A broken one is refused, with all its mistakes.
+        text = (path / CONFIG_NAME).read_bytes()
+        parse_config(text, path / CONFIG_NAME)
+        files[CONFIG_NAME] = text
+        own_config = True
     if not (path / ".gitattributes").exists():
         files[".gitattributes"] = GITATTRIBUTES.encode()
     for folder in FOLDERS:
@@ -65,7 +73,10 @@ def _init(path: Path) -> InitResult:
         raise GitError(f"{busy} is in progress in {path}; finish or abort it first")
     # a .gitkeep deleted from the work tree is simply put back
     dirty = [
-        d for d in repo.dirty(list(files)) if not d.endswith("/.gitkeep") or (path / d).exists()
+        d
+        for d in repo.dirty(list(files))
+        if (not d.endswith("/.gitkeep") or (path / d).exists())
+        and not (own_config and d == CONFIG_NAME)
     ]
     if dirty:
         raise GitError(f"{dirty[0]} has uncommitted changes; commit or remove it first")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from supportctl import yamlio
-from supportctl.config import CONFIG_NAME, Config, load_config
+from supportctl.config import CONFIG_NAME, Config, load_config, parse_config
 from supportctl.errors import DataError, NotASupportRepo, NotFound
 from supportctl.gitio import Repo
 from supportctl.model import TicketView, normalize_id, ticket_path
@@ -132,7 +132,37 @@ class SupportRepo:
 
     @cached_property
     def config(self) -> Config:
-        return load_config(self.root)
+        """The committed supportctl.yaml (HEAD's): what every clone computes with, never an
+        uncommitted edit. Only a repo whose configuration was never committed reads the
+        work tree's."""
+        committed = self._committed_config
+        if committed is None:
+            return load_config(self.root)
+        config = parse_config(committed, self.root / CONFIG_NAME)
+        if self.config_changed:
+            config.uncommitted = self._work_tree_config
+        return config
+
+    @cached_property
+    def _committed_config(self) -> bytes | None:
+        return self.git.file_at("HEAD", CONFIG_NAME) if self.git.head() else None
+
+    @cached_property
+    def _work_tree_config(self) -> bytes | None:
+        try:
+            return (self.root / CONFIG_NAME).read_bytes()
+        except OSError:
+            return None
+
+    @property
+    def config_committed(self) -> bool:
+        return self._committed_config is not None
+
+    @property
+    def config_changed(self) -> bool:
+        """The work tree's supportctl.yaml differs from the committed one (or is not
+        committed at all)."""
+        return self._work_tree_config != self._committed_config
 
     @cached_property
     def cache(self) -> BlobCache:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,133 @@ def test_the_shipped_examples_are_valid() -> None:
     parse_config(example_config(), Path("supportctl.yaml"), deep=True)
     root = Path(__file__).resolve().parents[1]
     parse_config((root / "supportctl.yaml").read_bytes(), Path("supportctl.yaml"), deep=True)
+
+
+# -- the committed configuration -------------------------------------------------------------
+LVIVSOFT = """\
+  lvivsoft:
+    name: LvivSoft
+    plan: standard
+"""
+UNCOMMITTED = ("supportctl: supportctl.yaml has uncommitted changes, which are not used until "
+               "they are committed: git commit supportctl.yaml -m '...'")
+
+
+def status(root: Path) -> tuple[str, str]:
+    return git(root, "rev-parse", "HEAD"), git(root, "status", "--porcelain", "--untracked-files=all")
+
+
+def test_new_refuses_a_customer_only_in_the_uncommitted_config(support_repo: Path, cli: Any) -> None:
+    config = support_repo / "supportctl.yaml"
+    config.write_text(CONFIG.replace("agents:\n", LVIVSOFT + "agents:\n", 1), encoding="utf-8")
+    before = status(support_repo)
+    r = cli("new", "VPN down", "-c", "lvivsoft", "-t", "incident", "-p", "normal")
+    assert r.exit_code == 8
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        UNCOMMITTED,
+        "supportctl: error: customer 'lvivsoft' is only in the uncommitted supportctl.yaml; commit "
+        "the configuration first: git commit supportctl.yaml -m 'Add customer lvivsoft'",
+    ]
+    assert status(support_repo) == before
+    # a customer nobody knows is still just unknown
+    r = cli("new", "VPN down", "-c", "initech", "-t", "incident", "-p", "normal")
+    assert r.exit_code == 5
+    assert r.stderr.splitlines()[-1] == (
+        "supportctl: error: unknown customer 'initech' (known: acme, globex)")
+    git(support_repo, "commit", "-qm", "Customer lvivsoft", "supportctl.yaml")
+    r = cli("new", "VPN down", "-c", "lvivsoft", "-t", "incident", "-p", "normal")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "SUP-1\n", "")
+
+
+def test_agents_and_lines_only_in_the_uncommitted_config_are_refused(support_repo: Path,
+                                                                    cli: Any) -> None:
+    assert cli("new", "VPN down", "-c", "acme", "-t", "incident", "-p", "normal").exit_code == 0
+    config = support_repo / "supportctl.yaml"
+    config.write_text(
+        CONFIG.replace("lines: [L1, L2, L3, L4]", "lines: [L1, L2, L3, L4, L5]", 1)
+        + "  zoya: {name: Zoya, email: zoya@support.example, line: L2}\n",
+        encoding="utf-8",
+    )
+    before = status(support_repo)
+    r = cli("assign", "SUP-1", "zoya")
+    assert r.exit_code == 8
+    assert r.stderr.splitlines()[-1] == (
+        "supportctl: error: agent 'zoya' is only in the uncommitted supportctl.yaml; commit the "
+        "configuration first: git commit supportctl.yaml -m 'Add agent zoya'")
+    r = cli("escalate", "SUP-1", "--to", "L5", "-r", "vendor")
+    assert r.exit_code == 8
+    assert r.stderr.splitlines()[-1] == (
+        "supportctl: error: line 'L5' is only in the uncommitted supportctl.yaml; commit the "
+        "configuration first: git commit supportctl.yaml -m 'Add line L5'")
+    assert status(support_repo) == before
+
+
+def test_computations_use_the_committed_config(support_repo: Path, cli: Any) -> None:
+    assert cli("new", "VPN down", "-c", "acme", "-t", "incident", "-p", "normal").exit_code == 0
+    (support_repo / "supportctl.yaml").write_text(
+        CONFIG.replace("        resolution: 16h", "        resolution: 1h", 1), encoding="utf-8")
+    r = cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-05T12:00:00+03:00")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["metrics"]["resolution"]["target_seconds"] == 16 * 3600
+    assert r.stderr == UNCOMMITTED + "\n"  # said once
+    # a broken uncommitted edit does not stop the desk either; validate (the pre-commit
+    # check) reads the work tree and finds it
+    (support_repo / "supportctl.yaml").write_text(
+        CONFIG.replace("    calendar: office\n", "    calender: office\n", 1), encoding="utf-8")
+    r = cli("list")
+    assert (r.exit_code, r.stderr) == (0, UNCOMMITTED + "\n")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert "unknown key 'calender' in plan 'standard'" in r.stdout
+
+
+def test_init_commits_a_configuration_written_before_it(tmp_path: Path, cli: Any) -> None:
+    root = tmp_path / "desk"
+    root.mkdir()
+    (root / "supportctl.yaml").write_text(CONFIG, encoding="utf-8")
+    r = cli("init", str(root))
+    assert r.exit_code == 0, r.output
+    assert git(root, "show", "HEAD:supportctl.yaml") == CONFIG
+    assert git(root, "status", "--porcelain") == ""
+    r = cli("--repo", str(root), "new", "VPN down", "-c", "globex", "-t", "incident", "-p", "low")
+    assert (r.exit_code, r.stderr) == (0, "")
+
+
+def test_init_refuses_a_broken_configuration_written_before_it(tmp_path: Path, cli: Any) -> None:
+    root = tmp_path / "desk"
+    root.mkdir()
+    text = CONFIG.replace("    package: {hours", "    packge: {hours", 1)
+    (root / "supportctl.yaml").write_text(text, encoding="utf-8")
+    r = cli("init", str(root))
+    assert r.exit_code == 4
+    assert r.stderr == (f"supportctl: error: supportctl.yaml:{line_of(text, 'packge')}: unknown key "
+                        "'packge' in customer 'acme' (did you mean 'package'?)\n")
+    assert sorted(p.name for p in root.iterdir()) == ["supportctl.yaml"]
+
+
+def test_a_config_never_committed_is_read_with_a_warning(tmp_path: Path, cli: Any) -> None:
+    root = tmp_path / "desk"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "supportctl.yaml").write_text(CONFIG, encoding="utf-8")
+    r = cli("--repo", str(root), "list")
+    assert r.exit_code == 0
+    assert r.stderr == (
+        "supportctl: supportctl.yaml is not committed yet; commit it so that every clone computes "
+        "with it: git add supportctl.yaml && git commit -m 'Configuration'\n")
+
+
+def test_validate_notes_every_ukrainian_calendar(tmp_path: Path, cli: Any) -> None:
+    from supportctl.initrepo import example_config
+
+    assert cli("init", str(tmp_path / "desk")).exit_code == 0
+    text = example_config().decode()
+    r = cli("--repo", str(tmp_path / "desk"), "validate")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [
+        f"supportctl: note: supportctl.yaml:{line_of(text, 'country: UA')}: calendar office-10x5: "
+        "the holidays package has no Ukrainian public holidays from 2022 on (martial law); list "
+        "the desk's days off under `holidays:`",
+        "supportctl: no problems found",
+    ]

@@ -11,10 +11,28 @@ from supportctl.errors import UsageError
 from supportctl.store import SupportRepo, open_repo
 
 
-def repo() -> SupportRepo:
+def repo(*, work_tree_config: bool = False) -> SupportRepo:
+    """The support repo, its committed configuration read and checked: a mistake in it
+    stops every command (exit 4). `work_tree_config`: the command (validate) reads the
+    work tree's supportctl.yaml itself, so neither is done."""
+    from supportctl import out
     from supportctl.cli import state
+    from supportctl.config import CONFIG_NAME
 
-    return open_repo(state.repo)
+    r = open_repo(state.repo)
+    if not work_tree_config:
+        if not r.config_committed:
+            out.warn(
+                f"{CONFIG_NAME} is not committed yet; commit it so that every clone computes "
+                f"with it: git add {CONFIG_NAME} && git commit -m 'Configuration'"
+            )
+        elif r.config_changed:
+            out.warn(
+                f"{CONFIG_NAME} has uncommitted changes, which are not used until they are "
+                f"committed: git commit {CONFIG_NAME} -m '...'"
+            )
+        r.config  # noqa: B018  (read now: a broken configuration stops every command)
+    return r
 
 
 def parse_when(text: str | None, what: str = "--at") -> datetime | None:

@@ -530,9 +530,13 @@ def validate(
     Prints `path:line: message` per problem and exits 9 when there is any.
     Example: supportctl validate
     """
+    from supportctl.model import Problem
     from supportctl.validate import validate_repo
 
-    problems = validate_repo(repo())
+    notes: list[Problem] = []
+    problems = validate_repo(repo(work_tree_config=True), notes)
+    for note in notes:
+        out.warn(f"note: {note}")
     if as_json:
         out.emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
     else:
