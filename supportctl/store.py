@@ -19,7 +19,7 @@ from supportctl import yamlio
 from supportctl.config import CONFIG_NAME, Config, load_config, parse_config
 from supportctl.errors import DataError, NotASupportRepo, NotFound
 from supportctl.gitio import Repo
-from supportctl.model import TicketView, normalize_id, ticket_path
+from supportctl.model import TicketView, invalid_value, normalize_id, ticket_path, vocabulary
 
 CACHE_VERSION = 2
 
@@ -213,9 +213,24 @@ class SupportRepo:
                     TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}")
                 )
             else:
-                views.append(TicketView(path, data))
+                problem = invalid_value(data, self.config.lines)
+                views.append(TicketView(path, data, problem, invalid=problem is not None))
         views.sort(key=lambda v: _id_sort_key(v.id))
         return views
+
+    def check_values(self, only: str | None = None) -> None:
+        """DataError for the first ticket at HEAD (or only `only`) holding a status,
+        priority, type, channel or line outside its vocabulary: figures computed from it
+        would be silently wrong."""
+        if only is not None:
+            try:
+                self.ticket(only)
+            except NotFound:
+                pass  # a deleted ticket: its history is all there is
+            return
+        for view in self.tickets(fields=("id", *vocabulary(self.config.lines))):
+            if view.invalid:
+                raise DataError(str(view.error))
 
     def ticket(self, ticket_id: str, rev: str = "HEAD") -> TicketView:
         path = ticket_path(ticket_id)
@@ -225,6 +240,9 @@ class SupportRepo:
         data = parse_ticket(content)
         if "__error__" in data:
             raise DataError(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
+        problem = invalid_value(data, self.config.lines)
+        if problem:
+            raise DataError(problem)
         return TicketView(path, data)
 
     def load_ticket_file(self, ticket_id: str) -> tuple[str, Any]:
@@ -239,6 +257,9 @@ class SupportRepo:
             raise DataError(f"{path}:{exc.line}: {exc.message}") from None
         if not isinstance(data, dict):
             raise DataError(f"{path}:1: expected a mapping of ticket fields")
+        problem = invalid_value(data, self.config.lines)
+        if problem:
+            raise DataError(problem)
         return path, data
 
     def max_ticket_number(self) -> int:

@@ -16,14 +16,11 @@ from supportctl.config import Config, load_config
 from supportctl.errors import ConfigError, UsageError
 from supportctl.kb.articles import parse_article
 from supportctl.model import (
-    CHANNELS,
     LINK_KINDS,
-    PRIORITIES,
-    STATUSES,
-    TYPES,
     Problem,
     normalize_id,
     ticket_path,
+    vocabulary,
 )
 from supportctl.store import SupportRepo
 
@@ -79,14 +76,7 @@ def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[P
                 bad("id", f"id {tid} does not match the file name (expected {ticket_path(tid)})")
         except UsageError:
             bad("id", f"bad id {tid!r}: expected {config.id_prefix}-<number>")
-    vocab = {
-        "type": TYPES,
-        "priority": PRIORITIES,
-        "status": STATUSES,
-        "channel": CHANNELS,
-        "line": config.lines,
-    }
-    for key, allowed in vocab.items():
+    for key, allowed in vocabulary(config.lines).items():
         value = data.get(key)
         if value not in (None, "") and str(value) not in allowed:
             bad(key, f"unknown {key} {value!r} (expected one of {', '.join(allowed)})")

@@ -891,6 +891,49 @@ def test_show_and_act_on_broken_ticket(broken_desk: Path, cli: Any) -> None:
     ok(cli("show", "SUP-3"))
 
 
+# -- values outside the vocabulary, committed by hand -----------------------------------------
+INVALID_VALUES = [
+    ("status: new", "status: in progres", 7,
+     "invalid status 'in progres' (expected one of new, in_progress, waiting, resolved, closed)"),
+    ("priority: high", "priority: urgent", 5,
+     "invalid priority 'urgent' (expected one of critical, high, normal, low)"),
+    ("type: incident", "type: bug", 4,
+     "invalid type 'bug' (expected one of incident, service_request, change_request, "
+     "information_request)"),
+    ("line: L1", "line: L7", 8, "invalid line 'L7' (expected one of L1, L2, L3, L4)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new_value", "line", "message"), INVALID_VALUES,
+                         ids=[v[1] for v in INVALID_VALUES])
+def test_invalid_value_committed_by_hand_is_refused_by_every_reader(
+    support_repo: Path, cli: Any, old: str, new_value: str, line: int, message: str,
+) -> None:
+    for i in range(3):
+        new(cli, f"Ticket {i + 1}")
+    t3 = "data/tickets/0000/SUP-3.yaml"
+    text = (support_repo / t3).read_text(encoding="utf-8")
+    assert old in text
+    (support_repo / t3).write_text(text.replace(old, new_value, 1), encoding="utf-8")
+    git(support_repo, "commit", "-qam", "SUP-3 edited by hand")
+    before = snapshot(support_repo)
+    expected = f"supportctl: error: SUP-3: {message}; run supportctl validate\n"
+    for args in (["show", "SUP-3"], ["start", "SUP-3"], ["comment", "SUP-3", "hi"],
+                 ["sla", "show", "SUP-3"], ["sla", "status"], ["sla", "check", "--month", "2026-10"],
+                 ["report", "--month", "2026-10"]):
+        r = cli(*args)
+        assert (r.exit_code, r.stdout, r.stderr) == (7, "", expected), args
+    assert snapshot(support_repo) == before
+    # a listing goes on without it, saying why (as for an unreadable file)
+    r = ok(cli("list", "--json"))
+    assert [row["id"] for row in json.loads(r.stdout)] == ["SUP-1", "SUP-2"]
+    assert r.stderr == f"supportctl: skipped SUP-3: {message}; run supportctl validate\n"
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == f"{t3}:{line}: {message.replace('invalid', 'unknown', 1)}\n"
+    ok(cli("show", "SUP-2"))
+
+
 # -- the user's own changes are never swept into a commit ------------------------------------
 def test_unrelated_staged_and_unstaged_changes_stay(two_tickets: Path, cli: Any) -> None:
     root = two_tickets
