@@ -136,6 +136,45 @@ def test_init_in_current_folder(tmp_path: Path, cli: Any, monkeypatch: pytest.Mo
     assert count(tmp_path) == 1
 
 
+def test_init_hooks_installs_a_pre_commit_hook_that_validates(support_repo: Path, cli: Any) -> None:
+    root = support_repo
+    hook = root / ".git/hooks/pre-commit"
+    r = ok(cli("init", str(root), "--hooks"))
+    assert r.stdout == (f"{root} is already a support repo\n"
+                        f"Installed pre-commit hook {hook} (runs supportctl validate on every commit)\n")
+    assert os.access(hook, os.X_OK)
+    r = ok(cli("init", str(root), "--hooks"))
+    assert r.stdout.endswith(f"Already installed: pre-commit hook {hook} (runs supportctl validate "
+                             "on every commit)\n")
+    new(cli, "Printer jam")
+    before = head(root)
+    text = (root / T1).read_text(encoding="utf-8")
+    (root / T1).write_text(text.replace("status: new", "status: in progres"), encoding="utf-8")
+    git(root, "add", T1)
+    refused_commit = subprocess.run(["git", "commit", "-qm", "hand edit"], cwd=root,
+                                    capture_output=True, text=True)
+    assert refused_commit.returncode != 0
+    assert (f"{T1}:7: unknown status 'in progres' (expected one of new, in_progress, waiting, "
+            "resolved, closed)") in refused_commit.stderr.splitlines()  # git sends hooks' output there
+    assert "supportctl: error: 1 problem(s) found" in refused_commit.stderr.splitlines()
+    assert head(root) == before
+    (root / T1).write_text(text.replace("status: new", "status: in_progress"), encoding="utf-8")
+    git(root, "add", T1)
+    git(root, "commit", "-qm", "hand edit")
+    assert head(root) != before
+
+
+def test_init_hooks_leaves_a_foreign_hook_alone(support_repo: Path, cli: Any) -> None:
+    hook = support_repo / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\nexec make lint\n", encoding="utf-8")
+    r = cli("init", str(support_repo), "--hooks")
+    assert r.exit_code == 6
+    assert r.stderr == (f"supportctl: error: {hook} already exists and is not supportctl's; leaving "
+                        "it as it is (add `supportctl validate` to it yourself, or use the "
+                        "pre-commit framework's supportctl-validate hook)\n")
+    assert hook.read_text(encoding="utf-8") == "#!/bin/sh\nexec make lint\n"
+
+
 # -- new ----------------------------------------------------------------------------------
 def test_new_prints_increasing_ids(support_repo: Path, cli: Any) -> None:
     assert [new(cli, f"Ticket {i}") for i in range(3)] == ["SUP-1", "SUP-2", "SUP-3"]
