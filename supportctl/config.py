@@ -138,8 +138,12 @@ class Config:
             raise ConfigError(f"{self.path.name}: unknown calendar {name!r}")
         return self._calendars[name]
 
-    def _build_calendars(self, skip: frozenset[str] = frozenset()) -> list[str]:
-        """Build every calendar; the mistakes found, as `file:line: message`."""
+    def _build_calendars(
+        self, skip: frozenset[str] = frozenset(), *, public_holidays: bool = True
+    ) -> list[str]:
+        """Build every calendar; the mistakes found, as `file:line: message`. Without
+        `public_holidays` the country is not looked up (the `holidays` package takes
+        ~0.2 s to load) and nothing is kept: a quick check that every command can afford."""
         from supportctl.sla.calendar import calendar_from_config
 
         problems = []
@@ -147,7 +151,11 @@ class Config:
             if name in skip:
                 continue
             try:
-                self._calendars[name] = calendar_from_config(name, spec)
+                if public_holidays:
+                    self._calendars[name] = calendar_from_config(name, spec)
+                else:
+                    quick = {k: v for k, v in spec.items() if k not in ("country", "subdivision")}
+                    calendar_from_config(name, quick)
             except ValueError as exc:
                 line = _line_at(spec, getattr(exc, "path", ())) or yamlio.line_of(
                     self.calendar_specs, name
@@ -340,7 +348,8 @@ def _parse_rule(
 
 def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
     """The configuration in `text`, or ConfigError listing every mistake, one per line in
-    file order. With `deep`, every calendar is built too (reading public holidays)."""
+    file order. Calendars are checked too; with `deep`, also their country's public
+    holidays (an unknown country), and they are kept built."""
     chk = _Checker(path)
     try:
         data = yamlio.load(text)
@@ -484,8 +493,7 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
             data, "timezone", f"unknown time zone {tz!r} (expected an IANA name like Europe/Moscow)"
         )
     config = Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz)
-    if deep:
-        chk.problems += config._build_calendars(frozenset(broken_calendars))
+    chk.problems += config._build_calendars(frozenset(broken_calendars), public_holidays=deep)
     if chk.problems:
         raise ConfigError("\n".join(sorted(chk.problems, key=_line_number)))
     return config

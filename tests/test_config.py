@@ -139,6 +139,18 @@ def test_calendar_mistakes_are_listed_with_the_others() -> None:
                         "a number, got 'lots'")
 
 
+def test_every_command_refuses_a_calendar_mistake_with_the_others(support_repo: Path,
+                                                                   cli: Any) -> None:
+    text = (CONFIG
+            .replace('      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', 1)
+            .replace("    rate: 2500", "    rate: lots", 1))
+    commit_config(support_repo, text)
+    r = cli("list")
+    assert r.exit_code == 4
+    assert [ln.split(": ", 3)[2] for ln in r.stderr.splitlines()] == [
+        f"supportctl.yaml:{line_of(text, '09:00-25:00')}", f"supportctl.yaml:{line_of(text, 'rate:')}"]
+
+
 def test_the_shipped_examples_are_valid() -> None:
     from supportctl.initrepo import example_config
 
