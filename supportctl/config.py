@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from supportctl import yamlio
 from supportctl.durations import parse_duration
 from supportctl.errors import ConfigError, GitError, NotFound, UsageError
-from supportctl.model import CHANNELS, PRIORITIES, TYPES
+from supportctl.model import vocabulary
 
 if TYPE_CHECKING:
     from supportctl.sla.calendar import Calendar
@@ -325,7 +325,7 @@ def _parse_rule(
             )
             continue
         values = tuple(str(v) for v in items)
-        vocab = {"priority": PRIORITIES, "type": TYPES, "channel": CHANNELS, "line": lines}.get(key)
+        vocab = vocabulary(lines).get(key)  # the values a ticket may hold; `class` is free
         for v in values:
             if vocab and v not in vocab:
                 chk.fail(
