@@ -11,16 +11,16 @@ from supportctl.errors import UsageError
 from supportctl.store import SupportRepo, open_repo
 
 
-def repo(*, work_tree_config: bool = False) -> SupportRepo:
+def repo(*, check_config: bool = True) -> SupportRepo:
     """The support repo, its committed configuration read and checked: a mistake in it
-    stops every command (exit 4). `work_tree_config`: the command (validate) reads the
-    work tree's supportctl.yaml itself, so neither is done."""
+    stops every command (exit 4). Not for `validate`, which reads the work tree's
+    supportctl.yaml itself, nor for `sync`, which may be what brings the fix."""
     from supportctl import out
     from supportctl.cli import state
     from supportctl.config import CONFIG_NAME
 
     r = open_repo(state.repo)
-    if not work_tree_config:
+    if check_config:
         if not r.config_committed:
             out.warn(
                 f"{CONFIG_NAME} is not committed yet; commit it so that every clone computes "
