@@ -482,7 +482,8 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
 
     tolerance = 600
     if data.get("backdate_tolerance") is not None:
-        tolerance = chk.duration(data, "backdate_tolerance") or 600
+        seconds = chk.duration(data, "backdate_tolerance")
+        tolerance = 600 if seconds is None else seconds  # 0 flags every back-dated event
     tz = str(data.get("timezone") or "UTC")
     try:
         from zoneinfo import ZoneInfo

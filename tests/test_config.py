@@ -151,6 +151,12 @@ def test_every_command_refuses_a_calendar_mistake_with_the_others(support_repo: 
         f"supportctl.yaml:{line_of(text, '09:00-25:00')}", f"supportctl.yaml:{line_of(text, 'rate:')}"]
 
 
+def test_a_zero_backdate_tolerance_is_kept() -> None:
+    text = CONFIG + "backdate_tolerance: 0\n"
+    assert parse_config(text.encode(), Path("supportctl.yaml")).backdate_tolerance == 0
+    assert parse_config(CONFIG.encode(), Path("supportctl.yaml")).backdate_tolerance == 600
+
+
 def test_the_shipped_examples_are_valid() -> None:
     from supportctl.initrepo import example_config
 
