@@ -380,6 +380,8 @@ def escalate(
         tid = str(data.get("id"))
         check_move("escalate", tid, str(data.get("status")))
         old = str(data.get("line"))
+        if to and to.strip().upper() not in repo.config.lines:
+            repo.config.refuse_uncommitted("lines", to.strip().upper())
         new = next_line(repo.config.lines, old, to, tid)
         data["line"] = new
         _add_comment(data, ident, repo, f"Escalated {old} → {new}: {text}", "internal")
@@ -469,8 +471,7 @@ def log_time(
 # -- attributes -------------------------------------------------------------------------
 def _check_agent(repo: SupportRepo, handle: str | None) -> None:
     """When the config lists agents, an assignee must be one of them (as `validate` demands)."""
-    if handle and repo.config.agents and handle not in repo.config.agents:
-        raise NotFound(f"unknown agent {handle!r} (known: {', '.join(sorted(repo.config.agents))})")
+    repo.config.check_agent(handle)
 
 
 def assign(

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl import yamlio
 from supportctl.durations import parse_duration
-from supportctl.errors import ConfigError, NotFound, UsageError
-from supportctl.model import CHANNELS, PRIORITIES, TYPES
+from supportctl.errors import ConfigError, GitError, NotFound, UsageError
+from supportctl.model import vocabulary
 
 if TYPE_CHECKING:
     from supportctl.sla.calendar import Calendar
@@ -83,33 +83,88 @@ class Config:
     calendar_specs: dict[str, Any]
     backdate_tolerance: int = 600
     timezone: str = "UTC"
+    # The work tree's supportctl.yaml when it differs from this (committed) one.
+    uncommitted: bytes | None = field(default=None, repr=False)
     _calendars: dict[str, Calendar] = field(default_factory=dict, repr=False)
 
     def customer(self, key: str) -> Customer:
         try:
             return self.customers[key]
         except KeyError:
+            self.refuse_uncommitted("customers", key)
             known = ", ".join(sorted(self.customers)) or "none configured"
             raise NotFound(f"unknown customer {key!r} (known: {known})") from None
 
-    def calendar(self, name: str) -> Calendar:
-        from supportctl.sla.calendar import CALENDAR_24X7, calendar_from_config
+    def check_agent(self, handle: str | None) -> None:
+        """When agents are listed, an assignee must be one of them (as `validate` demands)."""
+        if handle and self.agents and handle not in self.agents:
+            self.refuse_uncommitted("agents", handle)
+            known = ", ".join(sorted(self.agents))
+            raise NotFound(f"unknown agent {handle!r} (known: {known})")
 
+    def refuse_uncommitted(self, section: str, name: str) -> None:
+        """Raise GitError when `name` is unknown here but the uncommitted edit of the file
+        adds it under `section`: recording it would commit a ticket that names something
+        no other clone's configuration knows."""
+        if self.uncommitted is None:
+            return
+        try:
+            data = yamlio.load(self.uncommitted)
+        except yamlio.YamlProblem:
+            return
+        found = data.get(section) if isinstance(data, dict) else None
+        names = [str(x) for x in found] if isinstance(found, list | dict) else []
+        if name in names:
+            what = {"customers": "customer", "agents": "agent", "lines": "line"}.get(
+                section, section
+            )
+            raise GitError(
+                f"{what} {name!r} is only in the uncommitted {self.path.name}; commit the "
+                f"configuration first: git commit {self.path.name} -m 'Add {what} {name}'"
+            )
+
+    def calendar(self, name: str) -> Calendar:
+        """The calendar `name`. The first call builds every calendar, so a mistake in any
+        of them stops every SLA computation, with all such mistakes listed at once."""
+        from supportctl.sla.calendar import CALENDAR_24X7
+
+        if not self._calendars:
+            problems = self._build_calendars()
+            if problems:
+                raise ConfigError("\n".join(problems))
         if name == "24x7" and name not in self.calendar_specs:
             return CALENDAR_24X7
         if name not in self._calendars:
-            spec = self.calendar_specs.get(name)
-            if spec is None:
-                raise ConfigError(f"{self.path.name}: unknown calendar {name!r}")
+            raise ConfigError(f"{self.path.name}: unknown calendar {name!r}")
+        return self._calendars[name]
+
+    def _build_calendars(
+        self, skip: frozenset[str] = frozenset(), *, public_holidays: bool = True
+    ) -> list[str]:
+        """Build every calendar; the mistakes found, as `file:line: message`. Without
+        `public_holidays` the country is not looked up (the `holidays` package takes
+        ~0.2 s to load) and nothing is kept: a quick check that every command can afford."""
+        from supportctl.sla.calendar import calendar_from_config
+
+        problems = []
+        for name, spec in self.calendar_specs.items():
+            if name in skip:
+                continue
             try:
-                self._calendars[name] = calendar_from_config(name, spec)
+                if public_holidays:
+                    self._calendars[name] = calendar_from_config(name, spec)
+                else:
+                    quick = {k: v for k, v in spec.items() if k not in ("country", "subdivision")}
+                    calendar_from_config(name, quick)
             except ValueError as exc:
                 line = _line_at(spec, getattr(exc, "path", ())) or yamlio.line_of(
                     self.calendar_specs, name
                 )
                 message = str(exc).removeprefix(f"calendar {name!r}: ")
-                raise ConfigError(f"{self.path.name}:{line}: calendar {name}: {message}") from None
-        return self._calendars[name]
+                problems.append(f"{self.path.name}:{line}: calendar {name}: {message}")
+        if problems:
+            self._calendars.clear()
+        return problems
 
     def agent_for_email(self, email: str) -> Agent | None:
         return next((a for a in self.agents.values() if a.email.lower() == email.lower()), None)
@@ -126,199 +181,329 @@ def _line_at(spec: Any, path: tuple[str | int, ...]) -> int:
     return yamlio.line_of(container, path[-1]) if path else 0
 
 
+TOP_KEYS = (
+    "id_prefix",
+    "timezone",
+    "lines",
+    "backdate_tolerance",
+    "calendars",
+    "plans",
+    "customers",
+    "agents",
+)
+CALENDAR_KEYS = ("timezone", "hours", "country", "subdivision", "holidays", "workdays")
+PLAN_KEYS = ("calendar", "warn_at", "rules")
+RULE_KEYS = ("when", *METRICS, "calendar")
+CUSTOMER_KEYS = ("name", "plan", "package", "rate", "currency", "credits", "fee")
+PACKAGE_KEYS = ("hours", "rollover")
+CREDITS_KEYS = ("per_breach", "cap")
+AGENT_KEYS = ("name", "email", "line")
+
+
+def _unknown_key(key: Any, expected: tuple[str, ...], where: str) -> str:
+    """`unknown key 'calender' in plan 'x' (did you mean 'calendar'?)`"""
+    import difflib
+
+    close = difflib.get_close_matches(str(key), expected, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(expected)}"
+    return f"unknown key {str(key)!r} {where} ({hint})"
+
+
 class _Checker:
+    """Collects every mistake in the file (not only the first), each as `file:line: message`."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.problems: list[str] = []
 
-    def fail(self, container: Any, key: Any, message: str) -> ConfigError:
+    def fail(self, container: Any, key: Any, message: str) -> None:
         line = yamlio.line_of(container, key)
         where = f"{self.path.name}:{line}" if line else self.path.name
-        return ConfigError(f"{where}: {message}")
+        self.problems.append(f"{where}: {message}")
 
-    def mapping(self, container: Any, key: str, *, required: bool = False) -> dict[str, Any]:
-        value = container.get(key)
+    def keys(self, container: Any, expected: tuple[str, ...], where: str) -> None:
+        for key in container:
+            if key not in expected:
+                self.fail(container, key, _unknown_key(key, expected, where))
+
+    def mapping(self, container: Any, key: Any, what: str) -> dict[str, Any]:
+        """`container[key]` when it is a mapping; {} (and a mistake) when it is not."""
+        value = container.get(key) if isinstance(container, dict) else None
         if value is None:
-            if required:
-                raise self.fail(container, key, f"missing `{key}`")
             return {}
         if not isinstance(value, dict):
-            raise self.fail(container, key, f"`{key}` must be a mapping")
+            self.fail(container, key, f"{what} must be a mapping, got {_kind(value)}")
+            return {}
         return value
 
-    def duration(self, container: Any, key: str) -> int:
-        try:
-            return parse_duration(str(container[key]), what=key)
-        except UsageError as exc:
-            raise self.fail(container, key, exc.message) from None
+    def text(self, container: Any, key: str, what: str) -> str | None:
+        value = container.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(container, key, f"{what} must be text, got {_kind(value)}")
+            return None
+        return value
 
-    def percent(self, container: Any, key: str, default: float) -> float:
+    def duration(self, container: Any, key: str, what: str = "") -> int | None:
+        raw = container[key]
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            self.fail(container, key, f"{what}bad {key} {raw!r}: expected a duration like 4h")
+            return None
+        try:
+            return parse_duration(str(raw), what=key)
+        except UsageError as exc:
+            self.fail(container, key, what + exc.message)
+            return None
+
+    def percent(self, container: Any, key: str, default: float, what: str = "") -> float:
         raw = container.get(key)
         if raw is None:
             return default
-        text = str(raw).strip()
+        text = "" if isinstance(raw, bool) else str(raw).strip()
         try:
             value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
             if value > 1:
                 value /= 100
         except ValueError:
-            raise self.fail(container, key, f"`{key}` must be a percentage like 80%") from None
+            self.fail(container, key, f"{what}`{key}` must be a percentage like 80%, got {raw!r}")
+            return default
         if not 0 <= value <= 1:
-            raise self.fail(container, key, f"`{key}` must be between 0% and 100%")
+            self.fail(container, key, f"{what}`{key}` must be between 0% and 100%")
+            return default
         return value
 
-    def number(self, container: Any, key: str, default: float = 0.0) -> float:
+    def number(self, container: Any, key: str, default: float = 0.0, what: str = "") -> float:
         raw = container.get(key)
         if raw is None:
             return default
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise self.fail(container, key, f"`{key}` must be a number")
+            self.fail(container, key, f"{what}`{key}` must be a number, got {raw!r}")
+            return default
         if raw < 0:
-            raise self.fail(container, key, f"`{key}` must not be negative")
+            self.fail(container, key, f"{what}`{key}` must not be negative")
+            return default
         return float(raw)
 
+    def flag(self, container: Any, key: str, what: str = "") -> bool:
+        raw = container.get(key, False)
+        if not isinstance(raw, bool):
+            # `rollover: no` is the text "no" in YAML 1.2, which bool() would read as true
+            self.fail(container, key, f"{what}`{key}` must be true or false, got {raw!r}")
+            return False
+        return raw
 
-def _parse_rule(chk: _Checker, rules: Any, idx: int, plan_cal: str, plan: str) -> Rule:
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _parse_rule(
+    chk: _Checker, rules: Any, idx: int, plan_cal: str, plan: str, lines: tuple[str, ...]
+) -> Rule | None:
     raw = rules[idx]
+    where = f"in rule {idx + 1} of plan {plan!r}"
     if not isinstance(raw, dict):
-        raise chk.fail(rules, idx, f"plan {plan}: each rule must be a mapping")
-    known = {"when", "calendar", *METRICS}
-    for key in raw:
-        if key not in known:
-            raise chk.fail(
-                raw,
-                key,
-                f"plan {plan}: unknown rule key `{key}` (expected {', '.join(sorted(known))})",
-            )
+        chk.fail(rules, idx, f"plan {plan}: each rule must be a mapping, got {_kind(raw)}")
+        return None
+    before = len(chk.problems)
+    chk.keys(raw, RULE_KEYS, where)
     when: dict[str, tuple[str, ...]] = {}
-    for key, value in chk.mapping(raw, "when").items():
+    when_map = chk.mapping(raw, "when", f"plan {plan}: `when`")
+    chk.keys(when_map, WHEN_KEYS, f"in `when` of rule {idx + 1} of plan {plan!r}")
+    for key, value in when_map.items():
         if key not in WHEN_KEYS:
-            raise chk.fail(
-                raw["when"],
-                key,
-                f"plan {plan}: `when` key `{key}` is not one of {', '.join(WHEN_KEYS)}",
+            continue
+        items = value if isinstance(value, list) else [value]
+        if not items or any(isinstance(v, dict | list) or v is None for v in items):
+            chk.fail(
+                when_map, key, f"plan {plan}: `when` {key} must be a value or a list of values"
             )
-        values = tuple(str(v) for v in (value if isinstance(value, list) else [value]))
-        vocab = {"priority": PRIORITIES, "type": TYPES, "channel": CHANNELS}.get(key)
+            continue
+        values = tuple(str(v) for v in items)
+        vocab = vocabulary(lines).get(key)  # the values a ticket may hold; `class` is free
         for v in values:
             if vocab and v not in vocab:
-                raise chk.fail(
-                    raw["when"],
+                chk.fail(
+                    when_map,
                     key,
-                    f"plan {plan}: unknown {key} {v!r} (expected {', '.join(vocab)})",
+                    f"plan {plan}: unknown {key} {v!r} (expected one of {', '.join(vocab)})",
                 )
         when[key] = values
-    targets = {m: chk.duration(raw, m) for m in METRICS if raw.get(m) is not None}
-    return Rule(when, targets, str(raw.get("calendar") or plan_cal), yamlio.line_of(rules, idx))
+    targets: dict[str, int] = {}
+    for m in METRICS:
+        if raw.get(m) is not None:
+            seconds = chk.duration(raw, m)
+            if seconds is not None:
+                targets[m] = seconds
+    calendar = raw.get("calendar")
+    if len(chk.problems) > before:
+        return None
+    return Rule(when, targets, str(calendar or plan_cal), yamlio.line_of(rules, idx))
 
 
-def parse_config(text: bytes, path: Path) -> Config:
+def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
+    """The configuration in `text`, or ConfigError listing every mistake, one per line in
+    file order. Calendars are checked too; with `deep`, also their country's public
+    holidays (an unknown country), and they are kept built."""
     chk = _Checker(path)
     try:
         data = yamlio.load(text)
     except yamlio.YamlProblem as exc:
         where = f"{path.name}:{exc.line}" if exc.line else path.name
         raise ConfigError(f"{where}: {exc.message}") from None
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name}: expected a mapping at the top level")
+    chk.keys(data, TOP_KEYS, "at the top level")
 
     prefix = str(data.get("id_prefix") or "SUP")
     if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
-        raise chk.fail(
-            data, "id_prefix", "`id_prefix` must be 1-10 capital letters/digits, e.g. SUP"
-        )
+        chk.fail(data, "id_prefix", "`id_prefix` must be 1-10 capital letters/digits, e.g. SUP")
     raw_lines = data.get("lines") or ["L1", "L2", "L3"]
     if (
         not isinstance(raw_lines, list)
         or not raw_lines
+        or any(isinstance(x, dict | list) or x is None for x in raw_lines)
         or len(set(map(str, raw_lines))) != len(raw_lines)
     ):
-        raise chk.fail(
+        chk.fail(
             data, "lines", "`lines` must be a non-empty list of distinct names, e.g. [L1, L2, L3]"
         )
+        raw_lines = ["L1", "L2", "L3"]
     lines = tuple(str(x) for x in raw_lines)
 
-    calendars = chk.mapping(data, "calendars")
+    calendars = chk.mapping(data, "calendars", "`calendars`")
+    broken_calendars: set[str] = set()
     for name, spec in calendars.items():
         if not isinstance(spec, dict):
-            raise chk.fail(calendars, name, f"calendar {name} must be a mapping")
+            chk.fail(calendars, name, f"calendar {name} must be a mapping, got {_kind(spec)}")
+            broken_calendars.add(str(name))
+            continue
+        before = len(chk.problems)
+        chk.keys(spec, CALENDAR_KEYS, f"in calendar {name!r}")
         if "timezone" not in spec:
-            raise chk.fail(calendars, name, f"calendar {name}: missing `timezone`")
+            chk.fail(calendars, name, f"calendar {name}: missing `timezone`")
+        if len(chk.problems) > before:
+            broken_calendars.add(str(name))
 
     def calendar_name(container: Any, key: str, default: str, owner: str) -> str:
-        name = str(container.get(key) or default)
-        if name != "24x7" and name not in calendars:
-            raise chk.fail(container, key, f"{owner}: unknown calendar {name!r}")
+        raw = container.get(key)
+        name = str(raw or default)
+        if raw is not None and not isinstance(raw, str):
+            chk.fail(container, key, f"{owner}: `calendar` must be a calendar's name")
+        elif name != "24x7" and name not in calendars:
+            known = ", ".join(["24x7", *map(str, calendars)])
+            chk.fail(container, key, f"{owner}: unknown calendar {name!r} (known: {known})")
         return name
 
     plans: dict[str, Plan] = {}
-    for name, spec in chk.mapping(data, "plans").items():
+    raw_plans = chk.mapping(data, "plans", "`plans`")
+    for name, spec in raw_plans.items():
         if not isinstance(spec, dict):
-            raise chk.fail(data["plans"], name, f"plan {name} must be a mapping")
+            chk.fail(raw_plans, name, f"plan {name} must be a mapping, got {_kind(spec)}")
+            continue
+        chk.keys(spec, PLAN_KEYS, f"in plan {name!r}")
         cal = calendar_name(spec, "calendar", "24x7", f"plan {name}")
         rules_raw = spec.get("rules") or []
         if not isinstance(rules_raw, list):
-            raise chk.fail(spec, "rules", f"plan {name}: `rules` must be a list")
-        rules = tuple(_parse_rule(chk, rules_raw, i, cal, name) for i in range(len(rules_raw)))
-        for i, rule in enumerate(rules):
-            calendar_name(rules_raw[i], "calendar", cal, f"plan {name}")
-            for line_value in rule.when.get("line", ()):
-                if line_value not in lines:
-                    raise chk.fail(
-                        rules_raw[i], "when", f"plan {name}: unknown line {line_value!r}"
-                    )
-        plans[str(name)] = Plan(str(name), cal, chk.percent(spec, "warn_at", 0.8), rules)
+            chk.fail(spec, "rules", f"plan {name}: `rules` must be a list, got {_kind(rules_raw)}")
+            rules_raw = []
+        rules: list[Rule] = []
+        for i in range(len(rules_raw)):
+            rule = _parse_rule(chk, rules_raw, i, cal, str(name), lines)
+            if isinstance(rules_raw[i], dict) and "calendar" in rules_raw[i]:
+                calendar_name(rules_raw[i], "calendar", cal, f"plan {name}")
+            if rule is not None:
+                rules.append(rule)
+        plans[str(name)] = Plan(str(name), cal, chk.percent(spec, "warn_at", 0.8), tuple(rules))
 
     customers: dict[str, Customer] = {}
-    for key, spec in chk.mapping(data, "customers").items():
+    raw_customers = chk.mapping(data, "customers", "`customers`")
+    for key, spec in raw_customers.items():
         if not _KEY_RE.match(str(key)):
-            raise chk.fail(
-                data["customers"],
-                key,
-                f"customer key {key!r}: use lowercase letters, digits, . _ -",
+            chk.fail(
+                raw_customers, key, f"customer key {key!r}: use lowercase letters, digits, . _ -"
             )
         if not isinstance(spec, dict):
-            raise chk.fail(data["customers"], key, f"customer {key} must be a mapping")
+            chk.fail(raw_customers, key, f"customer {key} must be a mapping, got {_kind(spec)}")
+            continue
+        who = f"customer {key}: "
+        chk.keys(spec, CUSTOMER_KEYS, f"in customer {key!r}")
         plan = str(spec.get("plan") or "")
-        if plan not in plans:
-            raise chk.fail(spec, "plan", f"customer {key}: unknown plan {plan!r}")
-        package = chk.mapping(spec, "package")
-        credits = chk.mapping(spec, "credits")
+        if "plan" not in spec:
+            chk.fail(raw_customers, key, f"customer {key}: missing `plan`")
+        elif plan not in plans:
+            known = ", ".join(plans) or "none configured"
+            chk.fail(spec, "plan", f"customer {key}: unknown plan {plan!r} (known: {known})")
+        package = chk.mapping(spec, "package", f"customer {key}: `package`")
+        chk.keys(package, PACKAGE_KEYS, f"in the package of customer {key!r}")
+        credits = chk.mapping(spec, "credits", f"customer {key}: `credits`")
+        chk.keys(credits, CREDITS_KEYS, f"in the credits of customer {key!r}")
         customers[str(key)] = Customer(
             key=str(key),
-            name=str(spec.get("name") or key),
+            name=chk.text(spec, "name", f"customer {key}: `name`") or str(key),
             plan=plan,
-            package_hours=chk.number(package, "hours"),
-            rollover=bool(package.get("rollover", False)),
-            rate=chk.number(spec, "rate"),
-            currency=str(spec.get("currency") or ""),
-            credit_per_breach=chk.percent(credits, "per_breach", 0.0),
-            credit_cap=chk.percent(credits, "cap", 0.0),
-            fee=chk.number(spec, "fee"),
+            package_hours=chk.number(package, "hours", what=who),
+            rollover=chk.flag(package, "rollover", what=who),
+            rate=chk.number(spec, "rate", what=who),
+            currency=chk.text(spec, "currency", f"customer {key}: `currency`") or "",
+            credit_per_breach=chk.percent(credits, "per_breach", 0.0, what=who),
+            credit_cap=chk.percent(credits, "cap", 0.0, what=who),
+            fee=chk.number(spec, "fee", what=who),
         )
 
     agents: dict[str, Agent] = {}
-    for handle, spec in chk.mapping(data, "agents").items():
+    raw_agents = chk.mapping(data, "agents", "`agents`")
+    for handle, spec in raw_agents.items():
         spec = spec or {}
         if not isinstance(spec, dict):
-            raise chk.fail(data["agents"], handle, f"agent {handle} must be a mapping")
+            chk.fail(raw_agents, handle, f"agent {handle} must be a mapping, got {_kind(spec)}")
+            continue
+        chk.keys(spec, AGENT_KEYS, f"in agent {handle!r}")
         line = str(spec.get("line") or lines[0])
         if line not in lines:
-            raise chk.fail(spec, "line", f"agent {handle}: unknown line {line!r}")
+            chk.fail(
+                spec,
+                "line",
+                f"agent {handle}: unknown line {line!r} (expected one of {', '.join(lines)})",
+            )
         agents[str(handle)] = Agent(
-            str(handle), str(spec.get("name") or handle), str(spec.get("email") or ""), line
+            str(handle),
+            chk.text(spec, "name", f"agent {handle}: `name`") or str(handle),
+            chk.text(spec, "email", f"agent {handle}: `email`") or "",
+            line,
         )
 
-    tolerance = chk.duration(data, "backdate_tolerance") if data.get("backdate_tolerance") else 600
+    tolerance = 600
+    if data.get("backdate_tolerance") is not None:
+        seconds = chk.duration(data, "backdate_tolerance")
+        tolerance = 600 if seconds is None else seconds  # 0 flags every back-dated event
     tz = str(data.get("timezone") or "UTC")
     try:
         from zoneinfo import ZoneInfo
 
         ZoneInfo(tz)
     except (ValueError, KeyError, OSError):
-        raise chk.fail(
+        chk.fail(
             data, "timezone", f"unknown time zone {tz!r} (expected an IANA name like Europe/Moscow)"
-        ) from None
-    return Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz)
+        )
+    config = Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz)
+    chk.problems += config._build_calendars(frozenset(broken_calendars), public_holidays=deep)
+    if chk.problems:
+        raise ConfigError("\n".join(sorted(chk.problems, key=_line_number)))
+    return config
+
+
+def _line_number(problem: str) -> int:
+    head = problem.split(": ", 1)[0]
+    number = head.rpartition(":")[2]
+    return int(number) if number.isdigit() else 0
 
 
 def load_config(root: Path, *, deep: bool = False) -> Config:
@@ -328,8 +513,4 @@ def load_config(root: Path, *, deep: bool = False) -> Config:
         text = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found") from None
-    config = parse_config(text, path)
-    if deep:
-        for name in config.calendar_specs:
-            config.calendar(name)
-    return config
+    return parse_config(text, path, deep=deep)

@@ -78,7 +78,7 @@ EXIT_CODES: dict[int, str] = {
     1: "SLA compliance below --min (`sla check`), or an unexpected internal error",
     2: "usage error: bad option or hostile input, or a file that would grow past 2 MiB",
     3: "not inside a support repo",
-    4: "configuration error in supportctl.yaml",
+    4: "configuration error in supportctl.yaml, or a broken or refused template",
     5: "unknown ticket, customer, article or name",
     6: "illegal status move or action",
     7: "malformed ticket, worklog or KB file, or a symbolic link in data/",

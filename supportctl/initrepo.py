@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import stat
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from supportctl.config import CONFIG_NAME
-from supportctl.errors import GitError
+from supportctl.config import CONFIG_NAME, parse_config
+from supportctl.errors import GitError, IllegalTransition
 from supportctl.gitio import Repo
 
 GITATTRIBUTES = """\
@@ -50,8 +53,16 @@ def init_repo(path: Path) -> InitResult:
 def _init(path: Path) -> InitResult:
     repo = Repo.init(path)
     files: dict[str, bytes | None] = {}
+    own_config = False
     if not (path / CONFIG_NAME).exists():
         files[CONFIG_NAME] = example_config()
+    elif repo.file_at("HEAD", CONFIG_NAME) is None:
+        # A configuration written before `init` is committed with the rest: commands compute
+        # from the committed one only. A broken one is refused, with all its mistakes.
+        text = (path / CONFIG_NAME).read_bytes()
+        parse_config(text, path / CONFIG_NAME)
+        files[CONFIG_NAME] = text
+        own_config = True
     if not (path / ".gitattributes").exists():
         files[".gitattributes"] = GITATTRIBUTES.encode()
     for folder in FOLDERS:
@@ -65,7 +76,10 @@ def _init(path: Path) -> InitResult:
         raise GitError(f"{busy} is in progress in {path}; finish or abort it first")
     # a .gitkeep deleted from the work tree is simply put back
     dirty = [
-        d for d in repo.dirty(list(files)) if not d.endswith("/.gitkeep") or (path / d).exists()
+        d
+        for d in repo.dirty(list(files))
+        if (not d.endswith("/.gitkeep") or (path / d).exists())
+        and not (own_config and d == CONFIG_NAME)
     ]
     if dirty:
         raise GitError(f"{dirty[0]} has uncommitted changes; commit or remove it first")
@@ -74,3 +88,46 @@ def _init(path: Path) -> InitResult:
         msg = "Initialise support repo\n\nAction: init\n"
         sha = repo.commit(files, msg, author=ident, expect_head=repo.head())
     return InitResult(path, sha)
+
+
+HOOK_MARK = "# installed by `supportctl init --hooks`"
+
+
+def hook_script() -> str:
+    """A pre-commit hook running `supportctl validate` with this very installation."""
+    python = shlex.quote(sys.executable)
+    return (
+        "#!/bin/sh\n"
+        f"{HOOK_MARK}: a commit whose tickets, worklogs, KB articles\n"
+        "# or supportctl.yaml do not validate is refused. `git commit --no-verify` skips it.\n"
+        f'exec {python} -m supportctl --repo "$(pwd)" validate\n'
+    )
+
+
+def install_hook(root: Path) -> tuple[Path, bool]:
+    """Install the pre-commit hook in the repo's hooks folder (honouring core.hooksPath).
+
+    Returns (its path, whether anything changed). A hook that is not ours is never
+    overwritten: IllegalTransition says so."""
+    repo = Repo(root)
+    hooks = Path(repo.run("rev-parse", "--git-path", "hooks").strip())
+    hook = hooks if hooks.is_absolute() else root / hooks
+    hook = hook / "pre-commit"
+    script = hook_script()
+    if hook.is_symlink() or hook.exists():
+        try:
+            current = hook.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            current = ""
+        if hook.is_symlink() or HOOK_MARK not in current:
+            raise IllegalTransition(
+                f"{hook} already exists and is not supportctl's; leaving it as it is (add "
+                "`supportctl validate` to it yourself, or use the pre-commit framework's "
+                "supportctl-validate hook)"
+            )
+        if current == script and hook.stat().st_mode & stat.S_IXUSR:
+            return hook, False
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(script, encoding="utf-8")
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return hook, True

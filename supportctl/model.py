@@ -204,13 +204,46 @@ def next_line(lines: tuple[str, ...], current: str, to: str | None, ticket_id: s
     return target
 
 
+# Ticket fields whose value must come from a fixed list; `line` from the config's lines.
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "type": TYPES,
+    "priority": PRIORITIES,
+    "status": STATUSES,
+    "channel": CHANNELS,
+}
+
+
+def vocabulary(lines: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Field -> its allowed values, for a desk with these support lines."""
+    return {**VOCABULARY, "line": lines}
+
+
+def invalid_value(data: dict[str, Any], lines: tuple[str, ...]) -> str | None:
+    """`SUP-3: invalid status 'in progres' (expected one of ...); run supportctl validate`
+    for the first field holding a value outside its vocabulary (a hand edit), else None.
+
+    Every reader of tickets applies it, so no command shows, counts or acts on such a value."""
+    for key, allowed in vocabulary(lines).items():
+        value = data.get(key)
+        if value not in (None, "") and str(value) not in allowed:
+            return (
+                f"{data.get('id') or '?'}: invalid {key} {str(value)!r} (expected one of "
+                f"{', '.join(allowed)}); run supportctl validate"
+            )
+    return None
+
+
 @dataclass
 class TicketView:
-    """A ticket's current content as plain data (what `list`/`show` and reports read)."""
+    """A ticket's current content as plain data (what `list`/`show` and reports read).
+
+    `error`: why the file cannot be used (unreadable, or `invalid`: a value outside its
+    vocabulary)."""
 
     path: str
     data: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    invalid: bool = False
 
     @property
     def id(self) -> str:

@@ -81,6 +81,7 @@ def desk_sla(
     (every clock starts at creation), or when all its clocks had stopped for good before
     `since` (a clock is met or breached no later than its stop).
     """
+    repo.check_values(only)
     keep: Keep | None = None
     if only is not None:
         keep = lambda t, span: t == only

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from supportctl import yamlio
-from supportctl.config import CONFIG_NAME, Config, load_config
+from supportctl.config import CONFIG_NAME, Config, load_config, parse_config
 from supportctl.errors import DataError, GitError, NotASupportRepo, NotFound
 from supportctl.gitio import Repo
-from supportctl.model import TicketView, normalize_id, ticket_path
+from supportctl.model import TicketView, invalid_value, normalize_id, ticket_path, vocabulary
 
 CACHE_VERSION = 2
 
@@ -134,7 +134,37 @@ class SupportRepo:
 
     @cached_property
     def config(self) -> Config:
-        return load_config(self.root)
+        """The committed supportctl.yaml (HEAD's): what every clone computes with, never an
+        uncommitted edit. Only a repo whose configuration was never committed reads the
+        work tree's."""
+        committed = self._committed_config
+        if committed is None:
+            return load_config(self.root)
+        config = parse_config(committed, self.root / CONFIG_NAME)
+        if self.config_changed:
+            config.uncommitted = self._work_tree_config
+        return config
+
+    @cached_property
+    def _committed_config(self) -> bytes | None:
+        return self.git.file_at("HEAD", CONFIG_NAME) if self.git.head() else None
+
+    @cached_property
+    def _work_tree_config(self) -> bytes | None:
+        try:
+            return (self.root / CONFIG_NAME).read_bytes()
+        except OSError:
+            return None
+
+    @property
+    def config_committed(self) -> bool:
+        return self._committed_config is not None
+
+    @property
+    def config_changed(self) -> bool:
+        """The work tree's supportctl.yaml differs from the committed one (or is not
+        committed at all)."""
+        return self._work_tree_config != self._committed_config
 
     @cached_property
     def cache(self) -> BlobCache:
@@ -185,9 +215,24 @@ class SupportRepo:
                     TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}")
                 )
             else:
-                views.append(TicketView(path, data))
+                problem = invalid_value(data, self.config.lines)
+                views.append(TicketView(path, data, problem, invalid=problem is not None))
         views.sort(key=lambda v: _id_sort_key(v.id))
         return views
+
+    def check_values(self, only: str | None = None) -> None:
+        """DataError for the first ticket at HEAD (or only `only`) holding a status,
+        priority, type, channel or line outside its vocabulary: figures computed from it
+        would be silently wrong."""
+        if only is not None:
+            try:
+                self.ticket(only)
+            except NotFound:
+                pass  # a deleted ticket: its history is all there is
+            return
+        for view in self.tickets(fields=("id", *vocabulary(self.config.lines))):
+            if view.invalid:
+                raise DataError(str(view.error))
 
     def ticket(self, ticket_id: str, rev: str = "HEAD") -> TicketView:
         path = ticket_path(ticket_id)
@@ -197,6 +242,9 @@ class SupportRepo:
         data = parse_ticket(content)
         if "__error__" in data:
             raise DataError(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
+        problem = invalid_value(data, self.config.lines)
+        if problem:
+            raise DataError(problem)
         return TicketView(path, data)
 
     def load_ticket_file(self, ticket_id: str) -> tuple[str, Any]:
@@ -212,6 +260,9 @@ class SupportRepo:
         if not isinstance(data, dict):
             raise DataError(f"{path}:1: expected a mapping of ticket fields")
         check_identity(path, data, ticket_id)
+        problem = invalid_value(data, self.config.lines)
+        if problem:
+            raise DataError(problem)
         return path, data
 
     def max_ticket_number(self) -> int:

@@ -16,14 +16,11 @@ from supportctl.config import Config, load_config
 from supportctl.errors import ConfigError, UsageError
 from supportctl.kb.articles import parse_article
 from supportctl.model import (
-    CHANNELS,
     LINK_KINDS,
-    PRIORITIES,
-    STATUSES,
-    TYPES,
     Problem,
     normalize_id,
     ticket_path,
+    vocabulary,
 )
 from supportctl.store import SupportRepo, parse_ticket
 
@@ -90,14 +87,7 @@ def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[P
                 bad("id", f"id {tid} does not match the file name (expected {ticket_path(tid)})")
         except UsageError:
             bad("id", f"bad id {tid!r}: expected {config.id_prefix}-<number>")
-    vocab = {
-        "type": TYPES,
-        "priority": PRIORITIES,
-        "status": STATUSES,
-        "channel": CHANNELS,
-        "line": config.lines,
-    }
-    for key, allowed in vocab.items():
+    for key, allowed in vocabulary(config.lines).items():
         value = data.get(key)
         if value not in (None, "") and str(value) not in allowed:
             bad(key, f"unknown {key} {value!r} (expected one of {', '.join(allowed)})")
@@ -176,14 +166,37 @@ def check_article(text: bytes, rel: str) -> list[Problem]:
     return []
 
 
-def validate_repo(repo: SupportRepo) -> list[Problem]:
+def config_notes(config: Config) -> list[Problem]:
+    """Things in a valid configuration that a desk should know (not mistakes)."""
+    notes = []
+    for name, spec in config.calendar_specs.items():
+        if isinstance(spec, dict) and str(spec.get("country") or "").strip().upper() == "UA":
+            line = yamlio.line_of(spec, "country") or yamlio.line_of(config.calendar_specs, name)
+            notes.append(
+                Problem(
+                    config.path.name,
+                    line,
+                    f"calendar {name}: the holidays package has no Ukrainian public holidays "
+                    "from 2022 on (martial law); list the desk's days off under `holidays:`",
+                )
+            )
+    return notes
+
+
+def validate_repo(repo: SupportRepo, notes: list[Problem] | None = None) -> list[Problem]:
+    """Every problem in the work tree; `notes` (when given) gets remarks that are not."""
     problems: list[Problem] = []
     try:
         config = load_config(repo.root, deep=True)
     except ConfigError as exc:
-        head, _, msg = exc.message.partition(": ")
-        file, _, line = head.partition(":")
-        return [Problem(file, int(line) if line.isdigit() else 0, msg)]
+        # one `supportctl.yaml:LINE: message` per line: every mistake at once
+        for text in exc.message.splitlines():
+            head, _, msg = text.partition(": ")
+            file, _, line = head.partition(":")
+            problems.append(Problem(file, int(line) if line.isdigit() else 0, msg))
+        return problems
+    if notes is not None:
+        notes += config_notes(config)
     root = repo.root
     # A symlink in data/ is a problem of its own and is never followed (nor read).
     problems += [

@@ -181,7 +181,9 @@ def test_escalate_line_not_in_config(repo: SupportRepo) -> None:
     path = repo.root / T1
     path.write_text(path.read_text(encoding="utf-8").replace("line: L1", "line: L9"), encoding="utf-8")
     git(repo.root, "commit", "-qam", "hand edit")
-    with pytest.raises(IllegalTransition, match="its line 'L9' is not in config"):
+    # read as a malformed file, like every value outside its vocabulary
+    with pytest.raises(DataError, match=r"^SUP-1: invalid line 'L9' \(expected one of L1, L2, L3, "
+                       r"L4\); run supportctl validate$"):
         actions.escalate(repo, "SUP-1", reason="x")
 
 

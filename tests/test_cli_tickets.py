@@ -136,6 +136,45 @@ def test_init_in_current_folder(tmp_path: Path, cli: Any, monkeypatch: pytest.Mo
     assert count(tmp_path) == 1
 
 
+def test_init_hooks_installs_a_pre_commit_hook_that_validates(support_repo: Path, cli: Any) -> None:
+    root = support_repo
+    hook = root / ".git/hooks/pre-commit"
+    r = ok(cli("init", str(root), "--hooks"))
+    assert r.stdout == (f"{root} is already a support repo\n"
+                        f"Installed pre-commit hook {hook} (runs supportctl validate on every commit)\n")
+    assert os.access(hook, os.X_OK)
+    r = ok(cli("init", str(root), "--hooks"))
+    assert r.stdout.endswith(f"Already installed: pre-commit hook {hook} (runs supportctl validate "
+                             "on every commit)\n")
+    new(cli, "Printer jam")
+    before = head(root)
+    text = (root / T1).read_text(encoding="utf-8")
+    (root / T1).write_text(text.replace("status: new", "status: in progres"), encoding="utf-8")
+    git(root, "add", T1)
+    refused_commit = subprocess.run(["git", "commit", "-qm", "hand edit"], cwd=root, check=False,
+                                    capture_output=True, text=True)
+    assert refused_commit.returncode != 0
+    assert (f"{T1}:7: unknown status 'in progres' (expected one of new, in_progress, waiting, "
+            "resolved, closed)") in refused_commit.stderr.splitlines()  # git sends hooks' output there
+    assert "supportctl: error: 1 problem(s) found" in refused_commit.stderr.splitlines()
+    assert head(root) == before
+    (root / T1).write_text(text.replace("status: new", "status: in_progress"), encoding="utf-8")
+    git(root, "add", T1)
+    git(root, "commit", "-qm", "hand edit")
+    assert head(root) != before
+
+
+def test_init_hooks_leaves_a_foreign_hook_alone(support_repo: Path, cli: Any) -> None:
+    hook = support_repo / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\nexec make lint\n", encoding="utf-8")
+    r = cli("init", str(support_repo), "--hooks")
+    assert r.exit_code == 6
+    assert r.stderr == (f"supportctl: error: {hook} already exists and is not supportctl's; leaving "
+                        "it as it is (add `supportctl validate` to it yourself, or use the "
+                        "pre-commit framework's supportctl-validate hook)\n")
+    assert hook.read_text(encoding="utf-8") == "#!/bin/sh\nexec make lint\n"
+
+
 # -- new ----------------------------------------------------------------------------------
 def test_new_prints_increasing_ids(support_repo: Path, cli: Any) -> None:
     assert [new(cli, f"Ticket {i}") for i in range(3)] == ["SUP-1", "SUP-2", "SUP-3"]
@@ -889,6 +928,49 @@ def test_show_and_act_on_broken_ticket(broken_desk: Path, cli: Any) -> None:
         assert "invalid YAML" in r.stderr and len(r.stderr.splitlines()) == 1
     assert snapshot(broken_desk) == before
     ok(cli("show", "SUP-3"))
+
+
+# -- values outside the vocabulary, committed by hand -----------------------------------------
+INVALID_VALUES = [
+    ("status: new", "status: in progres", 7,
+     "invalid status 'in progres' (expected one of new, in_progress, waiting, resolved, closed)"),
+    ("priority: high", "priority: urgent", 5,
+     "invalid priority 'urgent' (expected one of critical, high, normal, low)"),
+    ("type: incident", "type: bug", 4,
+     ("invalid type 'bug' (expected one of incident, service_request, change_request, "
+     "information_request)")),
+    ("line: L1", "line: L7", 8, "invalid line 'L7' (expected one of L1, L2, L3, L4)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new_value", "line", "message"), INVALID_VALUES,
+                         ids=[v[1] for v in INVALID_VALUES])
+def test_invalid_value_committed_by_hand_is_refused_by_every_reader(
+    support_repo: Path, cli: Any, old: str, new_value: str, line: int, message: str,
+) -> None:
+    for i in range(3):
+        new(cli, f"Ticket {i + 1}")
+    t3 = "data/tickets/0000/SUP-3.yaml"
+    text = (support_repo / t3).read_text(encoding="utf-8")
+    assert old in text
+    (support_repo / t3).write_text(text.replace(old, new_value, 1), encoding="utf-8")
+    git(support_repo, "commit", "-qam", "SUP-3 edited by hand")
+    before = snapshot(support_repo)
+    expected = f"supportctl: error: SUP-3: {message}; run supportctl validate\n"
+    for args in (["show", "SUP-3"], ["start", "SUP-3"], ["comment", "SUP-3", "hi"],
+                 ["sla", "show", "SUP-3"], ["sla", "status"], ["sla", "check", "--month", "2026-10"],
+                 ["report", "--month", "2026-10"]):
+        r = cli(*args)
+        assert (r.exit_code, r.stdout, r.stderr) == (7, "", expected), args
+    assert snapshot(support_repo) == before
+    # a listing goes on without it, saying why (as for an unreadable file)
+    r = ok(cli("list", "--json"))
+    assert [row["id"] for row in json.loads(r.stdout)] == ["SUP-1", "SUP-2"]
+    assert r.stderr == f"supportctl: skipped SUP-3: {message}; run supportctl validate\n"
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == f"{t3}:{line}: {message.replace('invalid', 'unknown', 1)}\n"
+    ok(cli("show", "SUP-2"))
 
 
 # -- the user's own changes are never swept into a commit ------------------------------------

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
+from tests.conftest import git
+
 Cli = Any  # the `cli` fixture of conftest.py
 
 
@@ -347,6 +349,7 @@ def test_rules_match_on_type_class_line_and_channel_first_match_wins(support_rep
     text = config.read_text(encoding="utf-8")
     head, _, tail = text.partition("plans:\n")
     config.write_text(head + RULES + tail.partition("customers:")[2], encoding="utf-8")
+    git(support_repo, "commit", "-qm", "Rules on type, class, line and channel", "supportctl.yaml")
     base = ("-c", "acme", "-p", "normal")
     ok(cli("new", "Invoice wrong", *base, "-t", "service_request", "--class", "billing", "--channel", "phone"))
     ok(cli("new", "Printer", *base, "-t", "incident", "--channel", "phone"))

@@ -730,3 +730,20 @@ def test_renumbered_ticket_keeps_its_article_link(desk: Desk) -> None:
     assert b.json("show", "SUP-3")["kb"] == "replacing-toner"
     assert b.json("kb", "show", "replacing-toner")["tickets"] == ["SUP-3"]
     assert_clean(b)
+
+
+def test_sync_brings_the_fix_of_a_broken_configuration(desk: Desk) -> None:
+    a, b = desk.clone("anna"), desk.clone("boris")
+    cfg = a.root / "supportctl.yaml"
+    good = cfg.read_text()
+    cfg.write_text(good.replace("    plan: standard\n", "    plan: gold\n", 1))
+    a.git("commit", "-qam", "config: a typo")
+    a.git("push", "-q", "origin", "HEAD")
+    b.sync()
+    refused = b("list", code=4)
+    assert "unknown plan 'gold'" in refused.stderr
+    cfg.write_text(good)
+    a.git("commit", "-qam", "config: fix the typo")
+    a.git("push", "-q", "origin", "HEAD")
+    b.sync()  # not stopped by the broken configuration it is about to replace
+    b("list")

@@ -221,10 +221,13 @@ def test_config_mistake_is_reported_by_validate_and_stops_other_commands(good: P
     config.write_text(text.replace("    plan: standard", "    plan: gold", 1), encoding="utf-8")
     r = cli("validate")
     assert r.exit_code == 9
-    assert r.stdout == f"supportctl.yaml:{line}: customer acme: unknown plan 'gold'\n"
+    assert r.stdout == f"supportctl.yaml:{line}: customer acme: unknown plan 'gold' (known: standard)\n"
+    git(good, "commit", "-qm", "Broken plan", "supportctl.yaml")
     r = cli("comment", "SUP-1", "hi")
     assert r.exit_code == 4
-    assert r.stderr == f"supportctl: error: supportctl.yaml:{line}: customer acme: unknown plan 'gold'\n"
+    assert r.stderr == (
+        f"supportctl: error: supportctl.yaml:{line}: customer acme: unknown plan 'gold' (known: standard)\n"
+    )
 
 
 def test_problem_str() -> None:
@@ -249,7 +252,9 @@ def test_config_errors_name_the_line_everywhere(good: Path, cli: Any, old: str, 
     r = cli("validate")
     assert r.exit_code == 9
     assert r.stdout.startswith(f"supportctl.yaml:{line}: {message}"), r.stdout
-    # an SLA command fails on it even when no ticket uses the broken calendar or rule
+    # once committed, an SLA command fails on it even when no ticket uses the broken
+    # calendar or rule
+    git(good, "commit", "-qm", "Broken configuration", "supportctl.yaml")
     r = cli("sla", "status", "--customer", "globex")
     assert r.exit_code == 4
     assert r.stderr.startswith(f"supportctl: error: supportctl.yaml:{line}: {message}"), r.stderr

@@ -26,7 +26,9 @@ class _Boundary(TyperGroup):
                 raise
             from supportctl.out import error
 
-            error(exc.message)
+            # a configuration with several mistakes lists each on a line of its own
+            for line in exc.message.splitlines() or [""]:
+                error(line)
             raise typer.Exit(exc.exit_code) from None
         except BaseException:  # typer.Exit from a command, Ctrl-C: the warnings still go out
             _notices()

@@ -13,10 +13,28 @@ from supportctl.periods import FIRST_DAY, LAST_DAY, check_day
 from supportctl.store import SupportRepo, open_repo
 
 
-def repo() -> SupportRepo:
+def repo(*, check_config: bool = True) -> SupportRepo:
+    """The support repo, its committed configuration read and checked: a mistake in it
+    stops every command (exit 4). Not for `validate`, which reads the work tree's
+    supportctl.yaml itself, nor for `sync`, which may be what brings the fix."""
+    from supportctl import out
     from supportctl.cli import state
+    from supportctl.config import CONFIG_NAME
 
-    return open_repo(state.repo)
+    r = open_repo(state.repo)
+    if check_config:
+        if not r.config_committed:
+            out.warn(
+                f"{CONFIG_NAME} is not committed yet; commit it so that every clone computes "
+                f"with it: git add {CONFIG_NAME} && git commit -m 'Configuration'"
+            )
+        elif r.config_changed:
+            out.warn(
+                f"{CONFIG_NAME} has uncommitted changes, which are not used until they are "
+                f"committed: git commit {CONFIG_NAME} -m '...'"
+            )
+        r.config  # noqa: B018  (read now: a broken configuration stops every command)
+    return r
 
 
 # Times given on the command line lie on the days periods.py accepts (git cannot record an

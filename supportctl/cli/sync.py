@@ -22,7 +22,7 @@ def sync(
     """
     from supportctl.sync import sync as run_sync
 
-    result = run_sync(repo(), remote)
+    result = run_sync(repo(check_config=False), remote)
     if as_json:
         out.emit_json(
             {

@@ -41,18 +41,29 @@ def _done(result: actions.ActionResult, as_json: bool) -> None:
 @app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Folder to turn into a support repo.")] = Path("."),
+    hooks: Annotated[
+        bool,
+        typer.Option(
+            "--hooks",
+            help="Also install a git pre-commit hook that runs `supportctl validate`.",
+        ),
+    ] = False,
 ) -> None:
     """Create a support repo (or complete one); harmless to run twice.
 
-    Example: supportctl init ~/support
+    Example: supportctl init ~/support --hooks
     """
-    from supportctl.initrepo import init_repo
+    from supportctl.initrepo import init_repo, install_hook
 
     result = init_repo(path.resolve())
     if result.commit:
         out.emit(f"Initialised support repo in {result.root} ({result.commit[:10]})")
     else:
         out.emit(f"{result.root} is already a support repo")
+    if hooks:
+        hook, changed = install_hook(result.root)
+        done = "Installed" if changed else "Already installed:"
+        out.emit(f"{done} pre-commit hook {hook} (runs supportctl validate on every commit)")
 
 
 @app.command()
@@ -541,9 +552,13 @@ def validate(
     Prints `path:line: message` per problem and exits 9 when there is any.
     Example: supportctl validate
     """
+    from supportctl.model import Problem
     from supportctl.validate import validate_repo
 
-    problems = validate_repo(repo())
+    notes: list[Problem] = []
+    problems = validate_repo(repo(check_config=False), notes)
+    for note in notes:
+        out.warn(f"note: {note}")
     if as_json:
         out.emit_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems])
     else:

@@ -28,6 +28,7 @@ def report_model(
     config = repo.config
     if customer:
         config.customer(customer)
+    repo.check_values()
     head = repo.git.head()
     evaluated_at = min(now, period.until)
     events = History(repo).by_ticket()

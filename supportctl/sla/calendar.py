@@ -14,7 +14,9 @@ local date. Everything else follows from this one rule, including daylight savin
 
 Which hours apply to a local date: an extra working day (``workdays``) gets Monday's hours,
 even when it is a weekend or a public holiday; otherwise an extra holiday (``holidays``) or
-a public holiday of ``country``/``subdivision`` is closed; otherwise the weekday's hours.
+a public holiday of ``country``/``subdivision`` is closed; otherwise a day the law of
+``country`` makes a working one (Russia's working Saturdays, which a moved day off pays
+for) gets Monday's hours too; otherwise the weekday's hours.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ class Calendar:
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _public: dict[int, frozenset[date]] = field(
+    _public: dict[int, tuple[frozenset[date], frozenset[date]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -261,18 +263,26 @@ class Calendar:
     def _hours_on(self, d: date) -> tuple[Interval, ...]:
         if d in self.workdays:
             return self._week.get(0, ())
-        if d in self.holidays or self._is_public_holiday(d):
+        if d in self.holidays:
             return ()
+        days_off, working = self._public_year(d.year)
+        if d in days_off:
+            return ()
+        if d in working:
+            # A working day by law (a Saturday that pays for a moved day off) is worked
+            # like an ordinary weekday; a calendar with Monday closed keeps its own hours.
+            return self._week.get(0) or self._week.get(d.weekday(), ())
         return self._week.get(d.weekday(), ())
 
-    def _is_public_holiday(self, d: date) -> bool:
+    def _public_year(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
+        """(public holidays, working days by law) of ``country`` in ``year``."""
         if self.country is None:
-            return False
-        year = self._public.get(d.year)
-        if year is None:
-            year = _public_holidays(self.country, self.subdivision, d.year)
-            self._public[d.year] = year
-        return d in year
+            return frozenset(), frozenset()
+        found = self._public.get(year)
+        if found is None:
+            found = _public_days(self.country, self.subdivision, year)
+            self._public[year] = found
+        return found
 
 
 def _wall_to_utc(
@@ -343,7 +353,10 @@ def _offset(u: datetime, zone: ZoneInfo) -> timedelta:
     return off
 
 
-def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+def _public_days(
+    country: str, subdivision: str | None, year: int
+) -> tuple[frozenset[date], frozenset[date]]:
+    """Public holidays and the weekend days the law makes working, from `holidays`."""
     # A slow import (~70 ms), so only calendars that name a country pay for it.
     import holidays as holidays_lib
 
@@ -355,7 +368,12 @@ def _public_holidays(country: str, subdivision: str | None, year: int) -> frozen
             ("subdivision",) if "subdivision" in str(exc) else ("country",)
         )
         raise CalendarError(f"holidays: {exc}", path) from exc
-    return frozenset(found.keys())
+    # `weekend_workdays` lists e.g. Russia's Sat 2025-11-01, worked so that Mon 2025-11-03
+    # could be a day off; it holds the days of the years asked for.
+    working = frozenset(
+        d for d in getattr(found, "weekend_workdays", ()) if d.year == year and d not in found
+    )
+    return frozenset(found.keys()), working
 
 
 def _to_utc(t: datetime, what: str) -> datetime:
@@ -599,7 +617,7 @@ def _calendar_from_config(name: str, data: Mapping[str, Any]) -> Calendar:
     )
     if country is not None:
         # Fail now, while the config is being read, not at the first SLA computation.
-        _public_holidays(country, subdivision, 2000)
+        _public_days(country, subdivision, 2000)
     return calendar
 
 

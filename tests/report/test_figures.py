@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.conftest import git
 from tests.report.conftest import _at
 
 NOW = "2026-11-15T12:00:00+03:00"
@@ -32,6 +33,7 @@ def test_packages_rollover_overage_and_capped_credits(october_desk: Path, cli) -
     config = october_desk / "supportctl.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("  globex:\n    name: Globex\n    plan: standard\n", GLOBEX), encoding="utf-8")
+    git(october_desk, "commit", "-qm", "globex: package and credits", "supportctl.yaml")
     # September: 30 minutes of globex's 2 package hours used; 1.5 h roll over into October
     _at(cli, "2026-10-09T10:00:00+03:00", "log", "SUP-2", "--minutes", "30", "--on", "2026-09-20")
     # October: 45 min (fixture) + 3 h = 3.75 h against 2 + 1.5 = 3.5 h available

@@ -238,6 +238,32 @@ def test_extra_working_saturday_gets_mondays_hours() -> None:
     assert RU_OFFICE.elapsed(start, end) == (1 + 8 + 1) * HOUR
 
 
+def test_ru_working_saturday_by_law_is_worked_with_mondays_hours() -> None:
+    # Sat 1 November 2025 is worked so that Mon 3 November can be a day off.
+    saturday = (2025, 11, 1)
+    assert RU_OFFICE.is_open(at(MOSCOW, *saturday, 10))
+    assert not RU_OFFICE.is_open(at(MOSCOW, *saturday, 13, 30))
+    assert not RU_OFFICE.is_open(at(MOSCOW, 2025, 11, 3, 10))
+    # Fri 31 Oct 17:00 -> Tue 4 Nov 10:00: 1h Friday, 8h Saturday, Mon 3 and Tue 4 (holiday) off
+    start, end = at(MOSCOW, 2025, 10, 31, 17), at(MOSCOW, 2025, 11, 5, 10)
+    assert RU_OFFICE.elapsed(start, end) == (1 + 8 + 1) * HOUR
+    assert RU_OFFICE.add(at(MOSCOW, 2025, 10, 31, 17), 2 * HOUR) == at(MOSCOW, 2025, 11, 1, 10)
+    # the other working Saturdays of 2024 too
+    for day in (date(2024, 4, 27), date(2024, 11, 2), date(2024, 12, 28)):
+        assert RU_OFFICE.is_open(at(MOSCOW, day.year, day.month, day.day, 10)), day
+
+
+def test_explicit_holiday_wins_over_a_working_saturday_by_law() -> None:
+    cal = calendar_from_config(
+        "office",
+        {"timezone": "Europe/Moscow", "hours": {"mon-fri": "09:00-18:00"}, "country": "RU",
+         "holidays": ["2025-11-01"]},
+    )
+    assert not cal.is_open(at(MOSCOW, 2025, 11, 1, 10))
+    without_country = make("Europe/Moscow", {"mon-fri": "09:00-18:00"})
+    assert not without_country.is_open(at(MOSCOW, 2025, 11, 1, 10))
+
+
 def test_extra_working_day_wins_over_public_holiday() -> None:
     cal = dataclasses.replace(RU_OFFICE, workdays=frozenset({date(2026, 1, 5)}))
     assert cal.is_open(at(MOSCOW, 2026, 1, 5, 9))
@@ -474,6 +500,13 @@ def public_holidays(country: str, subdivision: str | None, year: int) -> frozens
     return frozenset(holidays_lib.country_holidays(country, subdiv=subdivision, years=year))
 
 
+@functools.cache
+def working_by_law(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    return frozenset(
+        holidays_lib.country_holidays(country, subdiv=subdivision, years=year).weekend_workdays
+    )
+
+
 def wall_clock_open(cal: Calendar, t: datetime) -> bool:
     """The definition, read straight off the local wall clock: an independent oracle."""
     local = t.astimezone(ZoneInfo(cal.timezone))
@@ -484,6 +517,8 @@ def wall_clock_open(cal: Calendar, t: datetime) -> bool:
         cal.country and day in public_holidays(cal.country, cal.subdivision, day.year)
     ):
         spans = ()
+    elif cal.country and day in working_by_law(cal.country, cal.subdivision, day.year):
+        spans = cal.hours.get(0, ())
     else:
         spans = cal.hours.get(day.weekday(), ())
     wall = local.time()

@@ -1,0 +1,295 @@
+"""supportctl.yaml: every mistake (typos included) reported at once, with line and a hint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from supportctl.config import parse_config
+from supportctl.errors import ConfigError
+from tests.conftest import CONFIG, git
+
+
+def commit_config(root: Path, text: str) -> None:
+    (root / "supportctl.yaml").write_text(text, encoding="utf-8")
+    git(root, "commit", "-qm", "Edit configuration", "supportctl.yaml")
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, ln in enumerate(text.splitlines(), 1) if needle in ln)
+
+
+def test_calendar_typo_in_a_plan_is_refused_not_read_as_24x7(support_repo: Path, cli: Any) -> None:
+    text = CONFIG.replace("    calendar: office\n", "    calender: office\n", 1)
+    commit_config(support_repo, text)
+    line = line_of(text, "calender:")
+    expected = (f"supportctl.yaml:{line}: unknown key 'calender' in plan 'standard' "
+                "(did you mean 'calendar'?)")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == expected + "\n"
+    # the figures are not computed on a 24x7 fallback: the command refuses
+    for command in (["sla", "check", "--month", "2026-10"], ["report", "--month", "2026-10"]):
+        r = cli(*command)
+        assert r.exit_code == 4, (command, r.output)
+        assert r.stdout == ""
+        assert r.stderr == f"supportctl: error: {expected}\n"
+
+
+def test_package_typo_is_refused_not_billed_as_overage(support_repo: Path, cli: Any) -> None:
+    text = CONFIG.replace("    package: {hours: 10", "    packge: {hours: 10", 1)
+    commit_config(support_repo, text)
+    line = line_of(text, "packge:")
+    expected = (f"supportctl.yaml:{line}: unknown key 'packge' in customer 'acme' "
+                "(did you mean 'package'?)")
+    r = cli("report", "--month", "2026-10", "--format", "json")
+    assert r.exit_code == 4
+    assert r.stdout == ""
+    assert r.stderr == f"supportctl: error: {expected}\n"
+    r = cli("validate")
+    assert (r.exit_code, r.stdout) == (9, expected + "\n")
+
+
+def test_every_mistake_is_reported_in_one_run(support_repo: Path, cli: Any) -> None:
+    text = (CONFIG
+            .replace("timezone: Europe/Moscow\n", "timezon: Europe/Moscow\n", 1)
+            .replace("    country: RU\n", "    country: RU\n    holiday: [2026-12-31]\n", 1)
+            .replace("    calendar: office\n", "    calender: office\n", 1)
+            .replace("    warn_at: 80%", "    warn_at: lots", 1)
+            .replace("      - when: {priority: critical}", "      - when: {priorty: critical}", 1)
+            .replace("        start_work: 4h", "        start_work: soon", 1)
+            .replace("rollover: false", "rollover: no", 1)
+            .replace("credits: {per_breach: 2%", "credits: {per_breech: 2%", 1)
+            .replace("    plan: standard\nagents", "    plan: standard\n    colour: red\nagents", 1)
+            .replace("boris@support.example, line: L2", "boris@support.example, lien: L2", 1))
+    commit_config(support_repo, text)
+    at = lambda needle: line_of(text, needle)
+    expected = [
+        (f"supportctl.yaml:{at('timezon:')}: unknown key 'timezon' at the top level "
+        "(did you mean 'timezone'?)"),
+        (f"supportctl.yaml:{at('holiday:')}: unknown key 'holiday' in calendar 'office' "
+        "(did you mean 'holidays'?)"),
+        (f"supportctl.yaml:{at('calender:')}: unknown key 'calender' in plan 'standard' "
+        "(did you mean 'calendar'?)"),
+        f"supportctl.yaml:{at('warn_at:')}: `warn_at` must be a percentage like 80%, got 'lots'",
+        (f"supportctl.yaml:{at('priorty')}: unknown key 'priorty' in `when` of rule 1 of plan "
+        "'standard' (did you mean 'priority'?)"),
+        (f"supportctl.yaml:{at('start_work: soon')}: bad start_work 'soon': expected "
+        "e.g. 15m, 4h, 1h30m, 2d"),
+        (f"supportctl.yaml:{at('rollover: no')}: customer acme: `rollover` must be true or false, "
+        "got 'no'"),
+        (f"supportctl.yaml:{at('per_breech')}: unknown key 'per_breech' in the credits of customer "
+        "'acme' (did you mean 'per_breach'?)"),
+        (f"supportctl.yaml:{at('colour:')}: unknown key 'colour' in customer 'globex' "
+        "(expected one of name, plan, package, rate, currency, credits, fee)"),
+        (f"supportctl.yaml:{at('lien:')}: unknown key 'lien' in agent 'boris' "
+        "(did you mean 'line'?)"),
+    ]
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.splitlines() == expected
+    assert r.stderr == f"supportctl: error: {len(expected)} problem(s) found\n"
+    # any other command refuses with all of them, one line each
+    r = cli("list")
+    assert r.exit_code == 4
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [f"supportctl: error: {e}" for e in expected]
+
+
+@pytest.mark.parametrize(("old", "new", "needle", "message"), [
+    ("lines: [L1, L2, L3, L4]", "lines: L1", "lines:",
+     "`lines` must be a non-empty list of distinct names, e.g. [L1, L2, L3]"),
+    ("    rate: 2500", "    rate: lots", "rate:", "customer acme: `rate` must be a number, got 'lots'"),
+    ("    plan: standard\n    package", "    plan: gold\n    package", "plan: gold",
+     "customer acme: unknown plan 'gold' (known: standard)"),
+    ("      - when: {priority: critical}", "      - when: {priority: urgent}", "urgent",
+     "plan standard: unknown priority 'urgent' (expected one of critical, high, normal, low)"),
+    ("      - when: {priority: critical}", "      - when: {line: L9}", "L9",
+     "plan standard: unknown line 'L9' (expected one of L1, L2, L3, L4)"),
+    ("        calendar: 24x7", "        calendar: night", "calendar: night",
+     "plan standard: unknown calendar 'night' (known: 24x7, office)"),
+    ("  anna: {name: Anna Smirnova, email: anna@support.example, line: L1}",
+     "  anna: {name: Anna Smirnova, email: anna@support.example, line: L7}", "L7",
+     "agent anna: unknown line 'L7' (expected one of L1, L2, L3, L4)"),
+    ("    package: {hours: 10, rollover: false}", "    package: 10", "package: 10",
+     "customer acme: `package` must be a mapping, got 10"),
+])
+def test_bad_values_name_line_and_what_was_expected(old: str, new: str, needle: str,
+                                                     message: str) -> None:
+    text = CONFIG.replace(old, new, 1)
+    assert text != CONFIG
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text.encode(), Path("supportctl.yaml"))
+    assert caught.value.message == f"supportctl.yaml:{line_of(text, needle)}: {message}"
+
+
+def test_calendar_mistakes_are_listed_with_the_others() -> None:
+    text = (CONFIG
+            .replace('      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', 1)
+            .replace("    rate: 2500", "    rate: lots", 1))
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text.encode(), Path("supportctl.yaml"), deep=True)
+    lines = caught.value.message.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"supportctl.yaml:{line_of(text, '09:00-25:00')}: calendar office: ")
+    assert lines[1] == (f"supportctl.yaml:{line_of(text, 'rate:')}: customer acme: `rate` must be "
+                        "a number, got 'lots'")
+
+
+def test_every_command_refuses_a_calendar_mistake_with_the_others(support_repo: Path,
+                                                                   cli: Any) -> None:
+    text = (CONFIG
+            .replace('      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', 1)
+            .replace("    rate: 2500", "    rate: lots", 1))
+    commit_config(support_repo, text)
+    r = cli("list")
+    assert r.exit_code == 4
+    assert [ln.split(": ", 3)[2] for ln in r.stderr.splitlines()] == [
+        f"supportctl.yaml:{line_of(text, '09:00-25:00')}", f"supportctl.yaml:{line_of(text, 'rate:')}"]
+
+
+def test_a_zero_backdate_tolerance_is_kept() -> None:
+    text = CONFIG + "backdate_tolerance: 0\n"
+    assert parse_config(text.encode(), Path("supportctl.yaml")).backdate_tolerance == 0
+    assert parse_config(CONFIG.encode(), Path("supportctl.yaml")).backdate_tolerance == 600
+
+
+def test_the_shipped_examples_are_valid() -> None:
+    from supportctl.initrepo import example_config
+
+    parse_config(example_config(), Path("supportctl.yaml"), deep=True)
+    root = Path(__file__).resolve().parents[1]
+    parse_config((root / "supportctl.yaml").read_bytes(), Path("supportctl.yaml"), deep=True)
+
+
+# -- the committed configuration -------------------------------------------------------------
+LVIVSOFT = """\
+  lvivsoft:
+    name: LvivSoft
+    plan: standard
+"""
+UNCOMMITTED = ("supportctl: supportctl.yaml has uncommitted changes, which are not used until "
+               "they are committed: git commit supportctl.yaml -m '...'")
+
+
+def status(root: Path) -> tuple[str, str]:
+    return git(root, "rev-parse", "HEAD"), git(root, "status", "--porcelain", "--untracked-files=all")
+
+
+def test_new_refuses_a_customer_only_in_the_uncommitted_config(support_repo: Path, cli: Any) -> None:
+    config = support_repo / "supportctl.yaml"
+    config.write_text(CONFIG.replace("agents:\n", LVIVSOFT + "agents:\n", 1), encoding="utf-8")
+    before = status(support_repo)
+    r = cli("new", "VPN down", "-c", "lvivsoft", "-t", "incident", "-p", "normal")
+    assert r.exit_code == 8
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        UNCOMMITTED,
+        ("supportctl: error: customer 'lvivsoft' is only in the uncommitted supportctl.yaml; commit "
+        "the configuration first: git commit supportctl.yaml -m 'Add customer lvivsoft'"),
+    ]
+    assert status(support_repo) == before
+    # a customer nobody knows is still just unknown
+    r = cli("new", "VPN down", "-c", "initech", "-t", "incident", "-p", "normal")
+    assert r.exit_code == 5
+    assert r.stderr.splitlines()[-1] == (
+        "supportctl: error: unknown customer 'initech' (known: acme, globex)")
+    git(support_repo, "commit", "-qm", "Customer lvivsoft", "supportctl.yaml")
+    r = cli("new", "VPN down", "-c", "lvivsoft", "-t", "incident", "-p", "normal")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "SUP-1\n", "")
+
+
+def test_agents_and_lines_only_in_the_uncommitted_config_are_refused(support_repo: Path,
+                                                                    cli: Any) -> None:
+    assert cli("new", "VPN down", "-c", "acme", "-t", "incident", "-p", "normal").exit_code == 0
+    config = support_repo / "supportctl.yaml"
+    config.write_text(
+        CONFIG.replace("lines: [L1, L2, L3, L4]", "lines: [L1, L2, L3, L4, L5]", 1)
+        + "  zoya: {name: Zoya, email: zoya@support.example, line: L2}\n",
+        encoding="utf-8",
+    )
+    before = status(support_repo)
+    r = cli("assign", "SUP-1", "zoya")
+    assert r.exit_code == 8
+    assert r.stderr.splitlines()[-1] == (
+        "supportctl: error: agent 'zoya' is only in the uncommitted supportctl.yaml; commit the "
+        "configuration first: git commit supportctl.yaml -m 'Add agent zoya'")
+    r = cli("escalate", "SUP-1", "--to", "L5", "-r", "vendor")
+    assert r.exit_code == 8
+    assert r.stderr.splitlines()[-1] == (
+        "supportctl: error: line 'L5' is only in the uncommitted supportctl.yaml; commit the "
+        "configuration first: git commit supportctl.yaml -m 'Add line L5'")
+    assert status(support_repo) == before
+
+
+def test_computations_use_the_committed_config(support_repo: Path, cli: Any) -> None:
+    assert cli("new", "VPN down", "-c", "acme", "-t", "incident", "-p", "normal").exit_code == 0
+    (support_repo / "supportctl.yaml").write_text(
+        CONFIG.replace("        resolution: 16h", "        resolution: 1h", 1), encoding="utf-8")
+    r = cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-05T12:00:00+03:00")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["metrics"]["resolution"]["target_seconds"] == 16 * 3600
+    assert r.stderr == UNCOMMITTED + "\n"  # said once
+    # a broken uncommitted edit does not stop the desk either; validate (the pre-commit
+    # check) reads the work tree and finds it
+    (support_repo / "supportctl.yaml").write_text(
+        CONFIG.replace("    calendar: office\n", "    calender: office\n", 1), encoding="utf-8")
+    r = cli("list")
+    assert (r.exit_code, r.stderr) == (0, UNCOMMITTED + "\n")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert "unknown key 'calender' in plan 'standard'" in r.stdout
+
+
+def test_init_commits_a_configuration_written_before_it(tmp_path: Path, cli: Any) -> None:
+    root = tmp_path / "desk"
+    root.mkdir()
+    (root / "supportctl.yaml").write_text(CONFIG, encoding="utf-8")
+    r = cli("init", str(root))
+    assert r.exit_code == 0, r.output
+    assert git(root, "show", "HEAD:supportctl.yaml") == CONFIG
+    assert git(root, "status", "--porcelain") == ""
+    r = cli("--repo", str(root), "new", "VPN down", "-c", "globex", "-t", "incident", "-p", "low")
+    assert (r.exit_code, r.stderr) == (0, "")
+
+
+def test_init_refuses_a_broken_configuration_written_before_it(tmp_path: Path, cli: Any) -> None:
+    root = tmp_path / "desk"
+    root.mkdir()
+    text = CONFIG.replace("    package: {hours", "    packge: {hours", 1)
+    (root / "supportctl.yaml").write_text(text, encoding="utf-8")
+    r = cli("init", str(root))
+    assert r.exit_code == 4
+    assert r.stderr == (f"supportctl: error: supportctl.yaml:{line_of(text, 'packge')}: unknown key "
+                        "'packge' in customer 'acme' (did you mean 'package'?)\n")
+    assert sorted(p.name for p in root.iterdir()) == ["supportctl.yaml"]
+
+
+def test_a_config_never_committed_is_read_with_a_warning(tmp_path: Path, cli: Any) -> None:
+    root = tmp_path / "desk"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "supportctl.yaml").write_text(CONFIG, encoding="utf-8")
+    r = cli("--repo", str(root), "list")
+    assert r.exit_code == 0
+    assert r.stderr == (
+        "supportctl: supportctl.yaml is not committed yet; commit it so that every clone computes "
+        "with it: git add supportctl.yaml && git commit -m 'Configuration'\n")
+
+
+def test_validate_notes_every_ukrainian_calendar(tmp_path: Path, cli: Any) -> None:
+    from supportctl.initrepo import example_config
+
+    assert cli("init", str(tmp_path / "desk")).exit_code == 0
+    text = example_config().decode()
+    r = cli("--repo", str(tmp_path / "desk"), "validate")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [
+        (f"supportctl: note: supportctl.yaml:{line_of(text, 'country: UA')}: calendar office-10x5: "
+        "the holidays package has no Ukrainian public holidays from 2022 on (martial law); list "
+        "the desk's days off under `holidays:`"),
+        "supportctl: no problems found",
+    ]
