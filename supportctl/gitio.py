@@ -324,7 +324,23 @@ class Repo:
                 if "R" in entry[:2] or "C" in entry[:2]:  # -z puts the old path next
                     found[next(entries, "")] = "D "
         found.pop("", None)
+        for path in self._pending_files():
+            found.pop(path, None)
         return found
+
+    def _pending_files(self) -> list[str]:
+        """Files an interrupted supportctl action committed but could not check out yet: they
+        differ from HEAD until recovery runs, but they are not anybody's uncommitted edits."""
+        journal = self.state_dir / "journal.json"
+        if not os.path.lexists(journal):
+            return []
+        try:
+            data = json.loads(_read_nofollow(journal))
+        except (OSError, ValueError):
+            return []
+        if self._journal_problem(data) or self.head() != data.get("new"):
+            return []
+        return list(data.get("files") or {})
 
     def operation_in_progress(self) -> str | None:
         for name, what in (
