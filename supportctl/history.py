@@ -506,6 +506,11 @@ def _merge(index: Index, fresh: list[Event], seq: int) -> int:
         if e.action == "rename" and was in ("", e.ticket):
             # only the file moved (its id still says the same ticket): validate reports it
             e = dataclasses.replace(e, action="edit", details={})
+        elif e.action == "rename" and pairs and last.get(e.ticket) != "delete":
+            # an id edited to that of another live ticket (a typo): the file is still the old
+            # ticket's, and the other keeps its history; validate reports the file
+            e = dataclasses.replace(e, ticket=was, action="edit", details={})
+            pairs = events_of(was)
         if e.action == "rename":
             moved = events_of(was)
             if pairs:

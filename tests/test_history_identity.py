@@ -277,3 +277,25 @@ def test_a_ticket_whose_id_is_changed_in_place_then_moved_keeps_its_history(
     assert [(e.action, e.details.get("from")) for e in grouped["SUP-9"]] == [
         ("new", None), ("rename", "SUP-2"), ("edit", None)]
     assert sla(cli, "SUP-9")["created"] == "2026-10-05T10:01:00+03:00"
+
+
+def test_an_id_changed_by_hand_to_a_live_tickets_id_takes_nothing_from_it(
+        support_repo: Path, cli: Cli) -> None:
+    """A typo: SUP-2.yaml's id edited to SUP-1, which is another live ticket. SUP-1 keeps its
+    own history (nothing is retired or merged); validate names the file."""
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_GLOBEX, env=at("2026-10-05T10:01:00+03:00")))
+    ok(cli("comment", "SUP-1", "Restart it", env=at("2026-10-05T10:30:00+03:00")))
+    before = sla(cli, "SUP-1")
+    path = support_repo / "data/tickets/0000/SUP-2.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-1\n"),
+                    encoding="utf-8")
+    git(support_repo, "commit", "-qam", "typo", env=at("2026-10-05T11:00:00+03:00"))
+    assert sla(cli, "SUP-1") == before
+    grouped = history(support_repo).by_ticket()
+    assert [e.action for e in grouped["SUP-1"]] == ["new", "comment"]
+    assert [e.action for e in grouped["SUP-2"]] == ["new", "edit"]
+    assert not any("~" in t for t in grouped)
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.startswith("data/tickets/0000/SUP-2.yaml:1: id SUP-1 does not match the file name")
