@@ -399,10 +399,16 @@ class _Replayer:
         self, path: str, old: bytes | None, new: bytes | None, cur: bytes | None, local_at: datetime
     ) -> bytes | None:
         m = _TICKET_RE.match(path)
-        # a ticket the remote changed and changed back is not "untouched": its later actions
-        # on a field still beat ours (the ticket merge decides that field by field)
-        touched = m is not None and old is not None and self._set_at(m.group(1), "*") is not None
-        if cur == new or (cur == old and not touched):
+        if cur == new:
+            return new
+        if cur == old:
+            # a ticket the remote changed and changed back is not "untouched": its later action
+            # on a field still beats ours; otherwise our file goes in byte for byte
+            if m and old is not None and new is not None and self._set_at(m.group(1), "*"):
+                decided = len(self.merger.decisions)
+                kept = self.merger.ticket(m.group(1), old, new, old, local_at)
+                if kept is not None and len(self.merger.decisions) > decided:
+                    return kept
             return new
         if new == old:
             return cur
