@@ -29,7 +29,7 @@ from supportctl.model import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
 from supportctl.store import SupportRepo, parse_ticket
 
-EVENTS_VERSION = 5
+EVENTS_VERSION = 6
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
 
@@ -84,7 +84,8 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
 
     A ticket file deleted and another added in the same commit with the same `created`
     time is one ticket renamed by hand: it gives a `rename` event (detail `from`) on the
-    new ID, so the ticket keeps its history and clocks, instead of a delete and a new.
+    new ID, so the ticket keeps its history and clocks, instead of a delete and a new. So does
+    a file whose `id` changes in place (the second half of a rename made in two commits).
     """
     events = []
     files = []
@@ -116,6 +117,9 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
             "email": c.author_email,
             "manual": True,
         }
+        if path not in renamed_from and old and new and old.get("id") and old.get("id") != new.get("id"):
+            # the id changed in place (e.g. after a `git mv` committed on its own): a rename too
+            renamed_from[path] = path
         if path in renamed_from:
             was = str(old.get("id") or renamed_from[path].rsplit("/", 1)[-1][:-5])
             events.append(Event(action="rename", changes=changes, details={"from": was}, **base))  # type: ignore[arg-type]
@@ -501,7 +505,12 @@ def _merge(index: Index, fresh: list[Event], seq: int) -> int:
         was = e.details.get("from", "") if e.action == "rename" else ""
         if e.action == "rename" and was in ("", e.ticket):
             # only the file moved (its id still says the same ticket): validate reports it
-            e = dataclasses.replace(e, action="edit")
+            e = dataclasses.replace(e, action="edit", details={})
+        elif e.action == "rename" and pairs and last.get(e.ticket) != "delete":
+            # an id edited to that of another live ticket (a typo): the file is still the old
+            # ticket's, and the other keeps its history; validate reports the file
+            e = dataclasses.replace(e, ticket=was, action="edit", details={})
+            pairs = events_of(was)
         if e.action == "rename":
             moved = events_of(was)
             if pairs:

@@ -91,8 +91,13 @@ def _set_merge(cur: list[Any], old: list[Any], new: list[Any]) -> list[Any]:
 
 
 class _Merger:
-    def __init__(self, remote_times: Callable[[str, str], datetime | None]) -> None:
+    def __init__(
+        self,
+        remote_times: Callable[[str, str], datetime | None],
+        remote_set: Callable[[str, str], datetime | None] = lambda tid, key: None,
+    ) -> None:
         self.remote_times = remote_times
+        self.remote_set = remote_set  # when the remote last set exactly this field, if it did
         self.decisions: list[str] = []
         self.lost: list[tuple[str, str, Any]] = []  # (ticket, field, our value the remote beat)
 
@@ -141,6 +146,10 @@ class _Merger:
                         links[lk] = ln
                     elif lc != ln:
                         self._contradiction(tid, f"links.{lk}", lc, ln, local_at, links, lk)
+            elif c == o and (self.remote_set(tid, key) or local_at) > local_at:
+                # the remote set it later and back again (low, then high as before): its later
+                # action still wins, as it would have on one desk
+                self._contradiction(tid, key, c, n, local_at, cur, key, new.get(key))
             elif c == o:
                 cur[key] = new.get(key)
             elif c != n:
@@ -254,7 +263,7 @@ class _Replayer:
         self.remote_ids: set[str] = set()  # every ID the remote's new commits name
         self._commits = self._remote_commits()
         self._times: dict[tuple[str, str], datetime] | None = None
-        self.merger = _Merger(self._lookup)
+        self.merger = _Merger(self._lookup, self._set_at)
         prefix = repo.config.id_prefix
         taken = [
             id_number(m.group(1))
@@ -329,6 +338,11 @@ class _Replayer:
                 return self._times[(tid, k)]
         return None
 
+    def _set_at(self, tid: str, key: str) -> datetime | None:
+        if self._times is None:
+            self._times = self._field_times()
+        return self._times.get((tid, key))
+
     def _renumber_text(self, text: bytes) -> bytes:
         if not self.idmap:
             return text
@@ -384,7 +398,17 @@ class _Replayer:
     def _merge(
         self, path: str, old: bytes | None, new: bytes | None, cur: bytes | None, local_at: datetime
     ) -> bytes | None:
-        if cur == old or cur == new:
+        m = _TICKET_RE.match(path)
+        if cur == new:
+            return new
+        if cur == old:
+            # a ticket the remote changed and changed back is not "untouched": its later action
+            # on a field still beats ours; otherwise our file goes in byte for byte
+            if m and old is not None and new is not None and self._set_at(m.group(1), "*"):
+                decided = len(self.merger.decisions)
+                kept = self.merger.ticket(m.group(1), old, new, old, local_at)
+                if kept is not None and len(self.merger.decisions) > decided:
+                    return kept
             return new
         if new == old:
             return cur
@@ -393,7 +417,6 @@ class _Replayer:
                 f"{path} was deleted on one side and changed on the other; resolve it by hand"
             )
         merged: bytes | None = None
-        m = _TICKET_RE.match(path)
         if m and old is not None:
             merged = self.merger.ticket(m.group(1), old, new, cur, local_at)
         elif path.startswith("data/worklogs/"):

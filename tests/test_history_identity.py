@@ -228,3 +228,74 @@ def test_an_action_on_a_file_whose_id_differs_is_refused(support_repo: Path, cli
     grouped = history(support_repo).by_ticket()
     assert [e.action for e in grouped["SUP-2"]] == ["new", "edit"]
     assert "SUP-2~1" not in grouped and "SUP-7" not in grouped
+
+
+def test_a_ticket_renamed_in_two_hand_commits_keeps_its_history(
+        support_repo: Path, cli: Cli) -> None:
+    """`git mv` committed first, the `id` fixed in a later commit: the commit that changes the
+    id is the rename, so the ticket keeps its history under the new ID (and validate flags it)."""
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    ok(cli("comment", "SUP-2", "Restart it", env=at("2026-10-05T10:30:00+03:00")))
+    before = sla(cli, "SUP-2")
+    git(support_repo, "mv", "data/tickets/0000/SUP-2.yaml", "data/tickets/0000/SUP-9.yaml")
+    git(support_repo, "commit", "-qm", "move SUP-2", env=at("2026-10-05T10:40:00+03:00"))
+    path = support_repo / "data/tickets/0000/SUP-9.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-9\n"),
+                    encoding="utf-8")
+    git(support_repo, "commit", "-qam", "id of SUP-9", env=at("2026-10-05T11:00:00+03:00"))
+    sha = git(support_repo, "rev-parse", "HEAD").strip()
+
+    after = sla(cli, "SUP-9")
+    for result in (before, after):
+        result.pop("id")
+    assert after == before
+    grouped = history(support_repo).by_ticket()
+    assert "SUP-2" not in grouped
+    assert [(e.action, e.details.get("from")) for e in grouped["SUP-9"]] == [
+        ("new", None), ("comment", None), ("edit", None), ("rename", "SUP-2")]
+    r = cli("validate")
+    assert (r.exit_code, r.stdout) == (9, (
+        f"data/tickets/0000/SUP-9.yaml:1: ticket SUP-2 was renamed to SUP-9 by hand in commit "
+        f"{sha[:7]} (its history is kept; a ticket ID is permanent: rename it back, or, if the "
+        f"rename is meant, make it in a commit with the trailer `Action: rename`)\n"))
+    assert "SUP-2" not in ok(cli("sla", "status", "--now", NOW)).stdout
+
+
+def test_a_ticket_whose_id_is_changed_in_place_then_moved_keeps_its_history(
+        support_repo: Path, cli: Cli) -> None:
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
+    path = support_repo / "data/tickets/0000/SUP-2.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-9\n"),
+                    encoding="utf-8")
+    git(support_repo, "commit", "-qam", "id of SUP-9", env=at("2026-10-05T10:40:00+03:00"))
+    git(support_repo, "mv", "data/tickets/0000/SUP-2.yaml", "data/tickets/0000/SUP-9.yaml")
+    git(support_repo, "commit", "-qm", "file of SUP-9", env=at("2026-10-05T11:00:00+03:00"))
+    grouped = history(support_repo).by_ticket()
+    assert "SUP-2" not in grouped
+    assert [(e.action, e.details.get("from")) for e in grouped["SUP-9"]] == [
+        ("new", None), ("rename", "SUP-2"), ("edit", None)]
+    assert sla(cli, "SUP-9")["created"] == "2026-10-05T10:01:00+03:00"
+
+
+def test_an_id_changed_by_hand_to_a_live_tickets_id_takes_nothing_from_it(
+        support_repo: Path, cli: Cli) -> None:
+    """A typo: SUP-2.yaml's id edited to SUP-1, which is another live ticket. SUP-1 keeps its
+    own history (nothing is retired or merged); validate names the file."""
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_GLOBEX, env=at("2026-10-05T10:01:00+03:00")))
+    ok(cli("comment", "SUP-1", "Restart it", env=at("2026-10-05T10:30:00+03:00")))
+    before = sla(cli, "SUP-1")
+    path = support_repo / "data/tickets/0000/SUP-2.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-1\n"),
+                    encoding="utf-8")
+    git(support_repo, "commit", "-qam", "typo", env=at("2026-10-05T11:00:00+03:00"))
+    assert sla(cli, "SUP-1") == before
+    grouped = history(support_repo).by_ticket()
+    assert [e.action for e in grouped["SUP-1"]] == ["new", "comment"]
+    assert [e.action for e in grouped["SUP-2"]] == ["new", "edit"]
+    assert not any("~" in t for t in grouped)
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout.startswith("data/tickets/0000/SUP-2.yaml:1: id SUP-1 does not match the file name")

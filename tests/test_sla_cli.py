@@ -509,3 +509,18 @@ def test_a_clock_paused_at_its_target_breaches_in_the_month_it_resumes(support_r
     assert check("2026-11") == {"first_response": (0, 0), "start_work": (0, 0), "resolution": (0, 1)}
     res = js(cli("sla", "show", "SUP-1", "--json", "--now", "2026-12-01T00:00:00+03:00"))["metrics"]["resolution"]
     assert (res["breached_at"], res["breached_from"]) == ("2026-10-30T18:00:00+03:00", "2026-11-02T12:00:00+03:00")
+
+
+def test_explain_gives_every_time_in_the_desks_zone(support_repo: Path, cli: Cli) -> None:
+    """An action recorded from a machine in UTC and `--now` in UTC still read in the desk's
+    zone (Moscow), like `sla show`: one answer, one zone."""
+    new(cli, "VPN drops")  # Mon 10:00 Moscow
+    ok(cli("comment", "SUP-1", "Looking", env=at("2026-10-05T07:30:00+00:00")))
+    now = ["--now", "2026-10-05T09:00:00Z"]
+    data = js(cli("sla", "explain", "SUP-1", "--json", *now))
+    assert [e["at"] for e in data["events"]] == [
+        "2026-10-05T10:00:00+03:00", "2026-10-05T10:30:00+03:00", "2026-10-05T12:00:00+03:00"]
+    assert data["now"] == "2026-10-05T12:00:00+03:00"
+    out = ok(cli("sla", "explain", "SUP-1", *now)).stdout.splitlines()
+    assert [line.split()[0] for line in out[1:4]] == [
+        "2026-10-05T10:00:00+03:00", "2026-10-05T10:30:00+03:00", "2026-10-05T12:00:00+03:00"]

@@ -11,7 +11,7 @@ from tests import test_sync
 from tests.conftest import git
 from tests.test_sync import NOW, TICKET, Clone, Desk, assert_clean, at
 
-desk = test_sync.desk  # the fixture: a bare remote and its clones
+desk = test_sync.desk  # the fixture: real clones of a real bare remote
 
 
 def delete_by_hand(c: Clone, ticket: str, when: str) -> None:
@@ -74,7 +74,7 @@ def test_later_resolution_wins_even_when_the_other_side_acted_later(desk: Desk) 
     got = a.sync()
     assert got["decisions"] == [
         ("SUP-1: resolution changed on both sides; kept yours ('ANNA fix: reinstalled the driver and "
-        "cl…', the later action); 'BOB fix' from the remote stays in history")]
+         "cl…', the later action); 'BOB fix' from the remote stays in history")]
     b.sync()
     for c in (a, b):
         t = c.json("show", "SUP-1")
@@ -91,7 +91,7 @@ def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Desk) -> No
     got = a.sync()
     assert got["decisions"] == [
         ("SUP-1: resolution changed on both sides; kept the remote's ('BOB fix', the later action); "
-        "yours ('ANNA fix: reinstalled the driver and cl…') stays in history")]
+         "yours ('ANNA fix: reinstalled the driver and cl…') stays in history")]
     b.sync()
     for c in (a, b):
         assert c.json("show", "SUP-1")["resolution"].strip() == "BOB fix"
@@ -107,3 +107,28 @@ def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Desk) -> No
         # still one event, flagged as overridden; its trailers read back unchanged
         explain = c.json("sla", "explain", "SUP-1", "--now", NOW)["events"]
         assert [e["action"] for e in explain] == ["new", "start", "resolve", "resolve", "comment", "now"]
+
+
+def test_a_later_remote_action_that_set_a_field_back_still_wins(desk: Desk) -> None:
+    """Boris sets the priority to low and, later than Anna's offline `critical`, back to high:
+    his later action wins as it would on one desk, and the file agrees with the SLA's history
+    (before, the file kept Anna's earlier `critical` while the SLA read Boris's `high`)."""
+    a, b = desk.clone("anna"), desk.clone("boris")
+    a(*TICKET, when=at("09:00"))
+    a.sync(when=at("09:10"))
+    b.sync(when=at("09:10"))
+    b("edit", "SUP-1", "--priority", "low", when=at("10:00"))
+    b("edit", "SUP-1", "--priority", "high", when=at("10:20"))
+    b.sync(when=at("10:30"))
+    a("edit", "SUP-1", "--priority", "critical", when=at("10:05"))
+    got = a.sync(when=at("10:40"))
+    assert got["decisions"] == [
+        ("SUP-1: priority changed on both sides; kept the remote's ('high', the later action); "
+         "yours ('critical') stays in history")]
+    b.sync(when=at("10:50"))
+    for c in (a, b):
+        assert c.json("show", "SUP-1")["priority"] == "high"
+        assert c.json("sla", "show", "SUP-1", "--now", NOW)["priority"] == "high"
+        assert_clean(c)
+    replayed = a.git("log", "-1", "--format=%B", "--author=anna", "--grep=critical")
+    assert "    SUP-1 priority: critical\n" in replayed

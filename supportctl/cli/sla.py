@@ -289,7 +289,7 @@ def explain(
                 "now": _iso(at, _zone(r)),
                 "events": [
                     {
-                        "at": row.at.isoformat(),
+                        "at": _iso(row.at, _zone(r)),
                         "action": row.action,
                         "author": row.author,
                         "commit": row.sha,
@@ -326,7 +326,7 @@ def explain(
         )
         table.append(
             [
-                row.at.isoformat(),
+                _iso(row.at, _zone(r)),
                 row.action,
                 row.author,
                 row.status,
