@@ -336,7 +336,7 @@ class Repo:
             return []
         try:
             data = json.loads(_read_nofollow(journal))
-        except (OSError, ValueError):
+        except (OSError, ValueError, GitError):  # recovery reports a journal it cannot trust
             return []
         if self._journal_problem(data) or self.head() != data.get("new"):
             return []
