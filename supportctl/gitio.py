@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import git
 from gitdb.base import IStream
 
-from supportctl import safepath
+from supportctl import safepath, yamlio
 from supportctl.errors import GitError, UsageError
 from supportctl.yamlio import MAX_FILE_BYTES
 
@@ -569,6 +569,13 @@ class Repo:
                     f"{path} would be {len(content):,} bytes, more than the {MAX_FILE_BYTES:,} "
                     "a file may have; nothing was written"
                 )
+            if content is not None and path.endswith(".yaml"):
+                try:
+                    yamlio.nodes_of(content)
+                except yamlio.YamlProblem as exc:
+                    raise UsageError(
+                        f"{path} would be refused when read ({exc.message}); nothing was written"
+                    ) from None
         new, blobs = self.write_commit(expect_head, files, message, author=author)
         journal = self.state_dir / "journal.json"
         # A commit of other files (`init`, the demo) has nothing for recovery to restore.
