@@ -576,6 +576,7 @@ class Repo:
                     raise UsageError(
                         f"{path} would be refused when read ({exc.message}); nothing was written"
                     ) from None
+        self._refuse_stuck_index_lock()
         new, blobs = self.write_commit(expect_head, files, message, author=author)
         journal = self.state_dir / "journal.json"
         # A commit of other files (`init`, the demo) has nothing for recovery to restore.
@@ -755,6 +756,17 @@ class Repo:
             lambda: self.run(*args),
             "the commit is made; the next supportctl command updates the work tree",
         )
+
+    def _refuse_stuck_index_lock(self) -> None:
+        """Before committing, wait for git's index.lock like after (an editor or IDE holds it
+        briefly); one still there after INDEX_LOCK_TIMEOUT stops the command with nothing
+        committed, instead of a commit made and exit 8 ("the commit is made")."""
+        lock = self.git_dir / "index.lock"
+        deadline = time.monotonic() + INDEX_LOCK_TIMEOUT
+        while lock.exists():
+            if time.monotonic() > deadline:
+                raise GitError(lock_state(lock, self.root, "nothing was committed"))
+            time.sleep(0.1)
 
     def _with_index(self, write: Callable[[], T], done: str = "") -> T:
         """Run a git command that writes the index, waiting while git's own index.lock is held
