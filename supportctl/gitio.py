@@ -106,7 +106,15 @@ class Repo:
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise GitError(f"{root}: not a git repository (run `supportctl init`)") from None
         self.git_dir = Path(self._repo.git_dir)
-        self.state_dir = self.git_dir / "supportctl"
+        self._state_path = self.git_dir / "supportctl"
+
+    @property
+    def state_dir(self) -> Path:
+        """`.git/supportctl/`, checked on every use: read-only commands write caches there
+        too, and through a symlinked folder they would land wherever it points."""
+        if self._state_path.is_symlink():
+            raise GitError(f"{self._state_path} is a symbolic link; remove it (it holds only caches)")
+        return self._state_path
 
     # -- plumbing -------------------------------------------------------------
     def run(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
@@ -404,8 +412,6 @@ class Repo:
     def _state_dir(self) -> Path:
         """`.git/supportctl/`, made when missing; a symlink there is refused (the lock, the
         journal and the caches would live wherever it points)."""
-        if self.state_dir.is_symlink():
-            raise GitError(f"{self.state_dir} is a symbolic link; remove it (it holds only caches)")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self.state_dir
 
