@@ -45,6 +45,8 @@ TRAILER_TEXT = 200
 # for the moves that take a ticket to its end: a thread that fills up can always be
 # started, resolved (with a resolution of up to 64 K characters) and closed.
 CLOSING_RESERVE = 256 * 1024
+# The same for the reader's node cap (yamlio.MAX_NODES): a resolve and a close add a few.
+CLOSING_NODE_RESERVE = 1_000
 CLOSING_ACTIONS = frozenset({"start", "resolve", "close"})
 
 
@@ -171,8 +173,22 @@ def _act(
 def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
     """Refuse an action that would leave no room for resolving and closing the ticket."""
     limit = yamlio.MAX_FILE_BYTES - CLOSING_RESERVE
-    if action in CLOSING_ACTIONS or len(content) <= limit:
+    if action in CLOSING_ACTIONS:
         return
+    if len(content) <= limit:
+        node_limit = yamlio.MAX_NODES - CLOSING_NODE_RESERVE
+        try:
+            nodes = yamlio.nodes_of(content)
+            count = f"{nodes:,}"
+        except yamlio.YamlProblem:
+            nodes, count = yamlio.MAX_NODES + 1, f"over {yamlio.MAX_NODES:,}"
+        if nodes <= node_limit:
+            return
+        raise UsageError(
+            f"{ticket_id}: {action} would give {path} {count} YAML nodes, more than the "
+            f"{node_limit:,} a ticket may reach before the room kept for resolve and close; "
+            f"nothing was written (continue in a new ticket: `supportctl link NEW --related {ticket_id}`)"
+        )
     raise UsageError(
         f"{ticket_id}: {action} would make {path} {len(content):,} bytes, more than the "
         f"{limit:,} a ticket may reach before the room kept for resolve and close; "

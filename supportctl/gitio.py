@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import git
 from gitdb.base import IStream
 
-from supportctl import safepath
+from supportctl import safepath, yamlio
 from supportctl.errors import GitError, UsageError
 from supportctl.yamlio import MAX_FILE_BYTES
 
@@ -106,7 +106,15 @@ class Repo:
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise GitError(f"{root}: not a git repository (run `supportctl init`)") from None
         self.git_dir = Path(self._repo.git_dir)
-        self.state_dir = self.git_dir / "supportctl"
+        self._state_path = self.git_dir / "supportctl"
+
+    @property
+    def state_dir(self) -> Path:
+        """`.git/supportctl/`, checked on every use: read-only commands write caches there
+        too, and through a symlinked folder they would land wherever it points."""
+        if self._state_path.is_symlink():
+            raise GitError(f"{self._state_path} is a symbolic link; remove it (it holds only caches)")
+        return self._state_path
 
     # -- plumbing -------------------------------------------------------------
     def run(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
@@ -433,8 +441,6 @@ class Repo:
     def _state_dir(self) -> Path:
         """`.git/supportctl/`, made when missing; a symlink there is refused (the lock, the
         journal and the caches would live wherever it points)."""
-        if self.state_dir.is_symlink():
-            raise GitError(f"{self.state_dir} is a symbolic link; remove it (it holds only caches)")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self.state_dir
 
@@ -598,6 +604,14 @@ class Repo:
                     f"{path} would be {len(content):,} bytes, more than the {MAX_FILE_BYTES:,} "
                     "a file may have; nothing was written"
                 )
+            if content is not None and path.endswith(".yaml"):
+                try:
+                    yamlio.nodes_of(content)
+                except yamlio.YamlProblem as exc:
+                    raise UsageError(
+                        f"{path} would be refused when read ({exc.message}); nothing was written"
+                    ) from None
+        self._refuse_stuck_index_lock()
         new, blobs = self.write_commit(expect_head, files, message, author=author)
         journal = self.state_dir / "journal.json"
         # A commit of other files (`init`, the demo) has nothing for recovery to restore.
@@ -777,6 +791,17 @@ class Repo:
             lambda: self.run(*args),
             "the commit is made; the next supportctl command updates the work tree",
         )
+
+    def _refuse_stuck_index_lock(self) -> None:
+        """Before committing, wait for git's index.lock like after (an editor or IDE holds it
+        briefly); one still there after INDEX_LOCK_TIMEOUT stops the command with nothing
+        committed, instead of a commit made and exit 8 ("the commit is made")."""
+        lock = self.git_dir / "index.lock"
+        deadline = time.monotonic() + INDEX_LOCK_TIMEOUT
+        while lock.exists():
+            if time.monotonic() > deadline:
+                raise GitError(lock_state(lock, self.root, "nothing was committed"))
+            time.sleep(0.1)
 
     def _with_index(self, write: Callable[[], T], done: str = "") -> T:
         """Run a git command that writes the index, waiting while git's own index.lock is held

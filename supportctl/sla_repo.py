@@ -99,5 +99,8 @@ def desk_sla(
 def ticket_sla(repo: SupportRepo, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:
     desk = desk_sla(repo, now, only=ticket_id)
     if ticket_id not in desk.tickets:
+        # a committed file the reader refuses (hostile YAML) is named as such (exit 7), as
+        # by `show`, instead of "unknown ticket"
+        repo.ticket(ticket_id)
         raise NotFound(f"unknown ticket {ticket_id}")
     return desk.tickets[ticket_id], desk.events[ticket_id]

@@ -316,12 +316,25 @@ if _CParser is not None:
 _NOT_BREAKS = str.maketrans("\x85\u2028\u2029", "___")
 
 
-def _count_events(text: str) -> None:
-    """Hold the first document of `text` to the budget at libyaml's speed (about a
-    microsecond a node; ruamel takes thirty). Where libyaml cannot read the text, ruamel's
-    composer counts instead."""
+def nodes_of(data: bytes) -> int:
+    """The nodes YAML that supportctl is about to write makes, counted as the reader counts
+    them; YamlProblem where the reader would refuse it (size, nodes, anchors). A writer
+    checks this so that it never leaves a file no command can read again."""
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlProblem(f"file is too large ({len(data)} bytes, at most {MAX_FILE_BYTES})")
+    text = data.decode("utf-8")
     if _CParser is None:
-        return
+        load(text)  # without libyaml the round-trip reader's composer holds the caps
+        return 0
+    return _count_events(text)
+
+
+def _count_events(text: str) -> int:
+    """Hold the first document of `text` to the budget at libyaml's speed (about a
+    microsecond a node; ruamel takes thirty), returning its nodes. Where libyaml cannot
+    read the text, ruamel's composer counts instead."""
+    if _CParser is None:
+        return 0
     if "\x85" in text or "\u2028" in text or "\u2029" in text:
         # YAML 1.1 line breaks that libyaml refuses where ruamel (YAML 1.2) reads an ordinary
         # character; "_" is read as the same kind of character, so the events are ruamel's
@@ -341,9 +354,9 @@ def _count_events(text: str) -> None:
             elif kind is _PyAlias:
                 budget.enter(event.anchor, event.start_mark, alias=True)
             elif kind is _PyDocEnd or kind is _PyStreamEnd:
-                return
+                return budget.nodes
     except _PyYAMLError:
-        return
+        return budget.nodes
     finally:
         parser.dispose()
 

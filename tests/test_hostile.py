@@ -480,6 +480,9 @@ def test_huge_flow_lists_and_anchor_floods_are_refused_quickly(support_repo: Pat
         assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n")
         r = run("comment", tid, "hello")
         assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n")
+        for verb in ("show", "explain"):  # it said "unknown ticket" (exit 5)
+            r = run("sla", verb, tid, "--now", NOW)
+            assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n"), verb
     r = run("validate")
     assert r.exit_code == 9 and r.stdout == "".join(f"{p}\n" for p in problems.values())
     r = run("report", "--month", "2026-10", "--format", "json", "--now", NOW)

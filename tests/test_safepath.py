@@ -149,6 +149,22 @@ def test_a_symlinked_lock_or_journal_is_not_followed(ticket: Path, cli: Cli, out
     assert (outside / "journal.json").exists() and journal.is_symlink()
 
 
+@pytest.mark.parametrize("args", [("list",), ("show", "SUP-1"), ("sla", "status"), ("kb", "search", "x"),
+                                  ("validate",), ("comment", "SUP-1", "hello")])
+def test_a_symlinked_state_folder_is_refused_by_every_command(ticket: Path, cli: Cli, outside: Path,
+                                                              args: tuple[str, ...]) -> None:
+    # Read-only commands write caches (cache.sqlite, events, ids) in .git/supportctl/ too; a
+    # symlink there made `list` create them in the folder it points to.
+    state = ticket / ".git/supportctl"
+    state.rename(ticket / ".git/supportctl.real")
+    state.symlink_to(outside)
+    before = sorted(p.name for p in outside.iterdir())
+    r = cli(*args)
+    assert (r.exit_code, r.stderr) == (
+        8, f"supportctl: error: {state} is a symbolic link; remove it (it holds only caches)\n")
+    assert sorted(p.name for p in outside.iterdir()) == before
+
+
 # -- the helpers themselves ---------------------------------------------------------------------------
 def test_safepath_walks_folder_by_folder(tmp_path: Path, outside: Path) -> None:
     root = tmp_path / "repo"

@@ -97,3 +97,59 @@ def test_no_action_writes_a_file_the_reader_would_refuse(support_repo: Path, cli
     assert cli("close", "SUP-1").exit_code == 0
     r = cli("show", "SUP-1")
     assert (r.exit_code, r.stderr) == (0, "")
+
+
+def test_no_action_writes_more_nodes_than_the_reader_accepts(
+    support_repo: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worklog of short entries reaches the node cap long before 2 MiB (18,182 entries of
+    # 11 nodes in 1.9 MB); `log` must refuse the entry that would pass it, not write a file
+    # that every later command skips. The cap is lowered so the file stays small.
+    monkeypatch.setattr(yamlio, "MAX_NODES", 2_000)
+    root = support_repo
+    assert cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code == 0
+    assert cli("log", "SUP-1", "-m", "5").exit_code == 0
+    [log] = (root / "data/worklogs").glob("*/*.yaml")
+    entry = log.read_text()
+    log.write_text(entry * 181)  # 1 + 181 * 11 nodes: one more entry passes 2,000
+    git(root, "commit", "-qam", "Worklog imported from the old helpdesk")
+    head, before = git(root, "rev-parse", "HEAD"), log.read_bytes()
+    r = cli("log", "SUP-1", "-m", "5")
+    rel = log.relative_to(root).as_posix()
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert r.stderr == (
+        f"supportctl: error: {rel} would be refused when read (too many nodes "
+        "(more than 2000, counting what aliases repeat)); nothing was written\n"
+    )
+    assert git(root, "rev-parse", "HEAD") == head and log.read_bytes() == before
+    assert git(root, "status", "--porcelain") == ""
+    assert not (root / ".git/supportctl/journal.json").exists()
+    r = cli("show", "SUP-1")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert "Time logged: 15h5m" in r.stdout
+
+
+def test_tags_may_not_eat_the_nodes_kept_for_closing(
+    support_repo: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One `tag` call can add 100,000 tags (one node each, 790 KB): past the node cap a
+    # ticket could be neither read nor resolved. Nodes are kept for closing like bytes.
+    monkeypatch.setattr(yamlio, "MAX_NODES", 2_000)
+    root = support_repo
+    assert cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code == 0
+    head, before = git(root, "rev-parse", "HEAD"), (root / T1).read_bytes()
+    r = cli("tag", "SUP-1", *(f"t{i}" for i in range(1_000)))
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert re.fullmatch(
+        rf"supportctl: error: SUP-1: tag would give {T1} [0-9,]+ YAML nodes, more than the "
+        r"1,000 a ticket may reach before the room kept for resolve and close; nothing was "
+        r"written \(continue in a new ticket: `supportctl link NEW --related SUP-1`\)\n",
+        r.stderr,
+    ), r.stderr
+    assert git(root, "rev-parse", "HEAD") == head and (root / T1).read_bytes() == before
+    assert not (root / ".git/supportctl/journal.json").exists()
+    assert cli("tag", "SUP-1", *(f"t{i}" for i in range(900))).exit_code == 0
+    for args in (("start", "SUP-1"), ("resolve", "SUP-1", "--resolution", "Purged the queue."),
+                 ("close", "SUP-1"), ("show", "SUP-1")):
+        r = cli(*args)
+        assert (r.exit_code, r.stderr) == (0, ""), (args, r.stderr)
