@@ -364,7 +364,11 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path.name}: expected a mapping at the top level")
+        lc = getattr(data, "lc", None)  # a list knows where it starts; a scalar is line 1
+        line = lc.line + 1 if lc is not None and lc.line is not None else 1
+        raise ConfigError(
+            f"{path.name}:{line}: expected a mapping at the top level, got {_kind(data)}"
+        )
     chk.keys(data, TOP_KEYS, "at the top level")
 
     prefix = str(data.get("id_prefix") or "SUP")

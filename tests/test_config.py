@@ -300,3 +300,19 @@ def test_validate_notes_every_ukrainian_calendar(tmp_path: Path, cli: Any) -> No
         "the desk's days off under `holidays:`"),
         "supportctl: no problems found",
     ]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- id_prefix: SUP\n- lines: [L1]\n", ("supportctl.yaml:1: expected a mapping at the top level, "
+     "got a list")),
+    ("# a comment first\n\n- acme\n", ("supportctl.yaml:3: expected a mapping at the top level, "
+     "got a list")),
+    ("SUP\n", "supportctl.yaml:1: expected a mapping at the top level, got 'SUP'"),
+])
+def test_a_file_that_is_not_a_mapping_is_one_mistake_with_its_line(
+        support_repo: Path, cli: Any, text: str, message: str) -> None:
+    commit_config(support_repo, text)
+    r = cli("validate")
+    assert (r.exit_code, r.stdout) == (9, message + "\n")
+    r = cli("list")
+    assert (r.exit_code, r.stdout, r.stderr) == (4, "", f"supportctl: error: {message}\n")
