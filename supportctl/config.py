@@ -6,6 +6,7 @@ this file by hand and reviewers read it in diffs.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,9 +263,12 @@ class _Checker:
             return default
         text = "" if isinstance(raw, bool) else str(raw).strip()
         try:
-            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-            if value > 1:
-                value /= 100
+            if text.endswith("%"):
+                value = float(text[:-1]) / 100  # `150%` is a mistake, never 1.5%
+            else:
+                value = float(text)
+                if value > 1:  # a bare 80 means 80%
+                    value /= 100
         except ValueError:
             self.fail(container, key, f"{what}`{key}` must be a percentage like 80%, got {raw!r}")
             return default
@@ -277,7 +281,8 @@ class _Checker:
         raw = container.get(key)
         if raw is None:
             return default
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+            # `.nan` and `.inf` are floats to YAML, and would put nan on an invoice
             self.fail(container, key, f"{what}`{key}` must be a number, got {raw!r}")
             return default
         if raw < 0:
@@ -359,7 +364,11 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path.name}: expected a mapping at the top level")
+        lc = getattr(data, "lc", None)  # a list knows where it starts; a scalar is line 1
+        line = lc.line + 1 if lc is not None and lc.line is not None else 1
+        raise ConfigError(
+            f"{path.name}:{line}: expected a mapping at the top level, got {_kind(data)}"
+        )
     chk.keys(data, TOP_KEYS, "at the top level")
 
     prefix = str(data.get("id_prefix") or "SUP")

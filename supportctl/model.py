@@ -218,17 +218,24 @@ def vocabulary(lines: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return {**VOCABULARY, "line": lines}
 
 
-def invalid_value(data: dict[str, Any], lines: tuple[str, ...]) -> str | None:
+def invalid_value(
+    data: dict[str, Any], lines: tuple[str, ...], customers: tuple[str, ...] | None = None
+) -> str | None:
     """`SUP-3: invalid status 'in progres' (expected one of ...); run supportctl validate`
     for the first field holding a value outside its vocabulary (a hand edit), else None.
+    With `customers` (the configured ones), a customer that is not one of them is such a
+    value too: its SLA would be computed with no plan and counted nowhere.
 
     Every reader of tickets applies it, so no command shows, counts or acts on such a value."""
-    for key, allowed in vocabulary(lines).items():
+    rules = vocabulary(lines)
+    if customers is not None:
+        rules["customer"] = customers
+    for key, allowed in rules.items():
         value = data.get(key)
         if value not in (None, "") and str(value) not in allowed:
             return (
                 f"{data.get('id') or '?'}: invalid {key} {str(value)!r} (expected one of "
-                f"{', '.join(allowed)}); run supportctl validate"
+                f"{', '.join(allowed) or 'none configured'}); run supportctl validate"
             )
     return None
 

@@ -215,14 +215,14 @@ class SupportRepo:
                     TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}")
                 )
             else:
-                problem = invalid_value(data, self.config.lines)
+                problem = invalid_value(data, self.config.lines, tuple(self.config.customers))
                 views.append(TicketView(path, data, problem, invalid=problem is not None))
         views.sort(key=lambda v: _id_sort_key(v.id))
         return views
 
     def check_values(self, only: str | None = None) -> None:
         """DataError for the first ticket at HEAD (or only `only`) holding a status,
-        priority, type, channel or line outside its vocabulary: figures computed from it
+        priority, type, channel, line or customer outside its vocabulary: figures computed from it
         would be silently wrong."""
         if only is not None:
             try:
@@ -230,7 +230,7 @@ class SupportRepo:
             except NotFound:
                 pass  # a deleted ticket: its history is all there is
             return
-        for view in self.tickets(fields=("id", *vocabulary(self.config.lines))):
+        for view in self.tickets(fields=("id", "customer", *vocabulary(self.config.lines))):
             if view.invalid:
                 raise DataError(str(view.error))
 
@@ -242,7 +242,7 @@ class SupportRepo:
         data = parse_ticket(content)
         if "__error__" in data:
             raise DataError(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
-        problem = invalid_value(data, self.config.lines)
+        problem = invalid_value(data, self.config.lines, tuple(self.config.customers))
         if problem:
             raise DataError(problem)
         return TicketView(path, data)
@@ -260,7 +260,7 @@ class SupportRepo:
         if not isinstance(data, dict):
             raise DataError(f"{path}:1: expected a mapping of ticket fields")
         check_identity(path, data, ticket_id)
-        problem = invalid_value(data, self.config.lines)
+        problem = invalid_value(data, self.config.lines, tuple(self.config.customers))
         if problem:
             raise DataError(problem)
         return path, data

@@ -184,12 +184,15 @@ _LINK_OUTSIDE = (
     "followed only inside it (commit the template file itself)"
 )
 _LINK_LOOP = "too many symbolic links"
+_MAX_PRODUCT = 1_000_000  # items a template may make with `*`
+_MAX_POWER_BITS = 100_000  # size of an integer a template may make with `**`
 
 
 def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable[..., Any]]) -> Any:
     """A sandboxed environment for template `name`: Markdown escaping for Markdown
     templates, HTML autoescape for HTML ones."""
     from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, StrictUndefined, TemplateNotFound
+    from jinja2.exceptions import SecurityError
     from jinja2.loaders import split_template_path
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -203,8 +206,24 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
                 raise TemplateNotFound(template)
             return text, f"{FOLDER}/{path}", lambda: True
 
+    class Sandbox(ImmutableSandboxedEnvironment):
+        # `'a' * 10**9` or `9 ** 9 ** 9` would take the memory or the time of the machine
+        # that makes the report (CI included): refused like any other unsafe operation.
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if (isinstance(seq, str | bytes | list | tuple) and isinstance(times, int)
+                            and len(seq) * times > _MAX_PRODUCT):
+                        raise SecurityError(f"a repetition longer than {_MAX_PRODUCT:,} items")
+            if (operator == "**" and isinstance(left, int) and isinstance(right, int)
+                    and abs(left) > 1 and right * left.bit_length() > _MAX_POWER_BITS):
+                raise SecurityError(f"a power larger than {_MAX_POWER_BITS:,} bits")
+            return super().call_binop(context, operator, left, right)
+
     html = is_html(name)
-    env = ImmutableSandboxedEnvironment(
+    env = Sandbox(
         loader=ChoiceLoader([CommitLoader(), PackageLoader("supportctl", FOLDER)]),
         # Markdown templates autoescape too, so macro output and `md` results count as
         # safe; `finalize` escapes every other value with the Markdown policy first.
@@ -243,4 +262,10 @@ def render(
         ) from None
     except TemplateError as exc:
         raise ConfigError(f"{FOLDER}/{name}: template error: {exc.message or exc}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        # a template's own arithmetic or call going wrong (`1/0`, a range past the
+        # sandbox's limit), not a bug of supportctl: one line naming the file
+        raise ConfigError(
+            f"{FOLDER}/{name}: template error: {type(exc).__name__}: {exc}"
+        ) from None
     return text

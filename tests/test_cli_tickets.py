@@ -973,6 +973,32 @@ def test_invalid_value_committed_by_hand_is_refused_by_every_reader(
     ok(cli("show", "SUP-2"))
 
 
+def test_a_customer_the_committed_configuration_does_not_know_is_refused_by_every_reader(
+    support_repo: Path, cli: Any,
+) -> None:
+    # a hand-typed `customer: acmee` (or a customer dropped from supportctl.yaml) had its SLA
+    # computed with no plan: `sla check --min 95` passed with n/a, the report billed nothing
+    for i in range(3):
+        new(cli, f"Ticket {i + 1}")
+    t3 = "data/tickets/0000/SUP-3.yaml"
+    text = (support_repo / t3).read_text(encoding="utf-8")
+    (support_repo / t3).write_text(text.replace("customer: acme", "customer: acmee", 1),
+                                   encoding="utf-8")
+    git(support_repo, "commit", "-qam", "SUP-3 edited by hand")
+    expected = ("supportctl: error: SUP-3: invalid customer 'acmee' (expected one of acme, "
+                "globex); run supportctl validate\n")
+    for args in (["show", "SUP-3"], ["comment", "SUP-3", "hi"], ["sla", "show", "SUP-3"],
+                 ["sla", "check", "--month", "2026-10", "--min", "95"],
+                 ["report", "--month", "2026-10"]):
+        r = cli(*args)
+        assert (r.exit_code, r.stdout, r.stderr) == (7, "", expected), args
+    r = ok(cli("list", "--json"))
+    assert [row["id"] for row in json.loads(r.stdout)] == ["SUP-1", "SUP-2"]
+    assert r.stderr == expected.replace("error:", "skipped", 1)
+    r = cli("validate")
+    assert (r.exit_code, r.stdout) == (9, f"{t3}:3: unknown customer 'acmee'\n")
+
+
 # -- the user's own changes are never swept into a commit ------------------------------------
 def test_unrelated_staged_and_unstaged_changes_stay(two_tickets: Path, cli: Any) -> None:
     root = two_tickets

@@ -116,6 +116,13 @@ def test_every_mistake_is_reported_in_one_run(support_repo: Path, cli: Any) -> N
      "agent anna: unknown line 'L7' (expected one of L1, L2, L3, L4)"),
     ("    package: {hours: 10, rollover: false}", "    package: 10", "package: 10",
      "customer acme: `package` must be a mapping, got 10"),
+    # not a number an invoice can be computed with
+    ("    rate: 2500", "    rate: .nan", "rate:", "customer acme: `rate` must be a number, got nan"),
+    ("{hours: 10,", "{hours: .inf,", "hours: .inf",
+     "customer acme: `hours` must be a number, got inf"),
+    # a share past 100% is a mistake, not silently read as a hundredth of itself (1.5%)
+    ("cap: 15%}", "cap: 150%}", "cap: 150%", "customer acme: `cap` must be between 0% and 100%"),
+    ("    warn_at: 80%", "    warn_at: 800%", "warn_at:", "`warn_at` must be between 0% and 100%"),
 ])
 def test_bad_values_name_line_and_what_was_expected(old: str, new: str, needle: str,
                                                      message: str) -> None:
@@ -293,3 +300,19 @@ def test_validate_notes_every_ukrainian_calendar(tmp_path: Path, cli: Any) -> No
         "the desk's days off under `holidays:`"),
         "supportctl: no problems found",
     ]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- id_prefix: SUP\n- lines: [L1]\n", ("supportctl.yaml:1: expected a mapping at the top level, "
+     "got a list")),
+    ("# a comment first\n\n- acme\n", ("supportctl.yaml:3: expected a mapping at the top level, "
+     "got a list")),
+    ("SUP\n", "supportctl.yaml:1: expected a mapping at the top level, got 'SUP'"),
+])
+def test_a_file_that_is_not_a_mapping_is_one_mistake_with_its_line(
+        support_repo: Path, cli: Any, text: str, message: str) -> None:
+    commit_config(support_repo, text)
+    r = cli("validate")
+    assert (r.exit_code, r.stdout) == (9, message + "\n")
+    r = cli("list")
+    assert (r.exit_code, r.stdout, r.stderr) == (4, "", f"supportctl: error: {message}\n")

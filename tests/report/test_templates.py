@@ -44,6 +44,34 @@ def test_a_template_cannot_run_code(october_desk: Path, cli, tmp_path: Path, nam
     assert r.stdout == ""
 
 
+@pytest.mark.parametrize(("body", "message"), [
+    # memory or time of the machine making the report (CI included): refused
+    ("{{ 'a' * 10**9 }}", ("template refused: a repetition longer than 1,000,000 items "
+     "(templates run in a sandbox)")),
+    ("{{ 10**9 * [1] }}", ("template refused: a repetition longer than 1,000,000 items "
+     "(templates run in a sandbox)")),
+    ("{{ 9 ** (9 ** 9) }}", ("template refused: a power larger than 100,000 bits "
+     "(templates run in a sandbox)")),
+    # a template's own failure is one line naming the file, not a traceback
+    ("{% for i in range(10**9) %}{% endfor %}", ("template error: OverflowError: Range too big. "
+     "The sandbox blocks ranges larger than MAX_RANGE (100000).")),
+    ("{{ 1 / 0 }}", "template error: ZeroDivisionError: division by zero"),
+])
+@pytest.mark.parametrize("name", ["report.md.j2", "devtask.md.j2"])
+def test_a_template_that_runs_away_or_fails_is_one_line(october_desk: Path, cli, name: str,  # type: ignore[no-untyped-def]
+                                                        body: str, message: str) -> None:
+    commit_file(october_desk, f"templates/{name}", body + "\n", "A teammate's template")
+    r = cli(*RUNS[name])
+    assert (r.exit_code, r.stdout) == (4, "")
+    assert r.stderr == f"supportctl: error: templates/{name}: {message}\n"
+
+
+def test_a_template_may_still_multiply(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    commit_file(october_desk, "templates/report.md.j2", "{{ '-' * 3 }} {{ 2 ** 10 }} {{ 6 * 7 }}\n")
+    r = cli(*MONTH)
+    assert (r.exit_code, r.stdout) == (0, "--- 1024 42\n")
+
+
 def test_a_template_cannot_change_the_model(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
     commit_file(october_desk, "templates/report.md.j2",
                 "{{ r.summary.update({'created': 99}) }}{{ r.summary.created }}\n")
