@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
-from typing import Any
 
 from supportctl.config import Config
-from supportctl.errors import DataError, NotFound
+from supportctl.errors import NotFound
 from supportctl.events import Event
 from supportctl.history import History, Keep
-from supportctl.model import invalid_value
 from supportctl.sla.engine import Policy, Target, TicketSla, evaluate
 from supportctl.store import SupportRepo
 
@@ -96,29 +93,11 @@ def desk_sla(
         )
     grouped = History(repo).by_ticket(rev, keep)
     if only is None:
-        _check_values(repo, grouped, rev)
+        # only the evaluated tickets' files: a cold `sla check` of a month reads no others
+        repo.check_values(among=grouped)
     policy = make_policy(repo.config)
     tickets = {tid: evaluate(tid, evs, policy, now) for tid, evs in grouped.items()}
     return DeskSla(tickets, grouped, repo.git.rev(rev))
-
-
-def _check_values(repo: SupportRepo, grouped: dict[str, list[Event]], rev: str) -> None:
-    """DataError for an evaluated ticket whose file at `rev` holds a value outside its
-    vocabulary (a hand edit): its figures would be silently wrong. The values are those
-    its history ends in, so no ticket file is read (a cold `sla check` would otherwise
-    parse every ticket of the desk only for this); a deleted ticket is left out, as there
-    is no file left to fix."""
-    present = {PurePosixPath(path).stem for path, _ in repo.git.ls_tree("data/tickets", rev)}
-    lines = repo.config.lines
-    for tid, events in grouped.items():
-        if tid not in present:
-            continue
-        state: dict[str, Any] = {"id": tid}
-        for e in events:
-            state.update((key, new) for key, (_, new) in e.changes.items())
-        problem = invalid_value(state, lines)
-        if problem:
-            raise DataError(problem)
 
 
 def ticket_sla(repo: SupportRepo, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:

@@ -940,6 +940,8 @@ INVALID_VALUES = [
      ("invalid type 'bug' (expected one of incident, service_request, change_request, "
      "information_request)")),
     ("line: L1", "line: L7", 8, "invalid line 'L7' (expected one of L1, L2, L3, L4)"),
+    ("channel: email", "channel: emial", 6,
+     "invalid channel 'emial' (expected one of email, phone, messenger, portal, monitoring)"),
 ]
 
 
