@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from supportctl import yamlio
+from supportctl import safepath, yamlio
 from supportctl.durations import parse_duration
 from supportctl.errors import ConfigError, GitError, NotFound, UsageError
 from supportctl.model import vocabulary
@@ -519,7 +519,13 @@ def load_config(root: Path, *, deep: bool = False) -> Config:
     """Read `supportctl.yaml` under `root`; with `deep`, also build every calendar."""
     path = root / CONFIG_NAME
     try:
-        text = path.read_bytes()
+        text = safepath.read_bytes(root, CONFIG_NAME)
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found") from None
+    except safepath.UnsafePath:
+        # never read through it: its target could be any file, printed by a mistake's message
+        raise ConfigError(f"{CONFIG_NAME}: {LINKED_CONFIG}") from None
     return parse_config(text, path, deep=deep)
+
+
+LINKED_CONFIG = "is a symbolic link; supportctl does not read it (replace it with the file itself)"

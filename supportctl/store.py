@@ -15,9 +15,9 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from supportctl import yamlio
-from supportctl.config import CONFIG_NAME, Config, load_config, parse_config
-from supportctl.errors import DataError, GitError, NotASupportRepo, NotFound
+from supportctl import safepath, yamlio
+from supportctl.config import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
+from supportctl.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
 from supportctl.gitio import Repo
 from supportctl.model import TicketView, invalid_value, normalize_id, ticket_path, vocabulary
 
@@ -152,7 +152,9 @@ class SupportRepo:
     @cached_property
     def _work_tree_config(self) -> bytes | None:
         try:
-            return (self.root / CONFIG_NAME).read_bytes()
+            return safepath.read_bytes(self.root, CONFIG_NAME)
+        except safepath.UnsafePath:
+            raise ConfigError(f"{CONFIG_NAME}: {LINKED_CONFIG}") from None
         except OSError:
             return None
 

@@ -165,6 +165,22 @@ def test_a_symlinked_state_folder_is_refused_by_every_command(ticket: Path, cli:
     assert sorted(p.name for p in outside.iterdir()) == before
 
 
+def test_a_symlinked_configuration_is_never_read(ticket: Path, cli: Cli, outside: Path) -> None:
+    # Its target's text would otherwise reach CI logs through a mistake's message.
+    (outside / "config.yaml").write_text("TOPSECRET: [TOPSECRET]\n")
+    config = ticket / "supportctl.yaml"
+    config.unlink()
+    config.symlink_to(outside / "config.yaml")
+    message = ("supportctl.yaml: is a symbolic link; supportctl does not read it (replace it with "
+               "the file itself)")
+    r = cli("validate")
+    assert (r.exit_code, r.stdout) == (9, f"supportctl.yaml:0: {message.split(': ', 1)[1]}\n")
+    for args in (("list",), ("show", "SUP-1"), ("comment", "SUP-1", "hi")):
+        r = cli(*args)
+        assert (r.exit_code, r.stderr) == (4, f"supportctl: error: {message}\n"), args
+        assert "TOPSECRET" not in r.output
+
+
 # -- the helpers themselves ---------------------------------------------------------------------------
 def test_safepath_walks_folder_by_folder(tmp_path: Path, outside: Path) -> None:
     root = tmp_path / "repo"
