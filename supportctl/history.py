@@ -29,7 +29,7 @@ from supportctl.model import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
 from supportctl.store import SupportRepo, parse_ticket
 
-EVENTS_VERSION = 6
+EVENTS_VERSION = 7
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
 
@@ -122,7 +122,10 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
             renamed_from[path] = path
         if path in renamed_from:
             was = str(old.get("id") or renamed_from[path].rsplit("/", 1)[-1][:-5])
-            events.append(Event(action="rename", changes=changes, details={"from": was}, **base))  # type: ignore[arg-type]
+            # `file`: the name the file has, which tells a typo from its correction in _merge
+            stem = path.rsplit("/", 1)[-1][:-5]
+            details = {"from": was, "file": stem}
+            events.append(Event(action="rename", changes=changes, details=details, **base))  # type: ignore[arg-type]
         elif not old:
             # like the `Channel:` trailer of `supportctl new`: plan rules may match on it
             details = {"channel": str(new["channel"])} if new.get("channel") else {}
@@ -503,9 +506,16 @@ def _merge(index: Index, fresh: list[Event], seq: int) -> int:
     for e in fresh:
         pairs = events_of(e.ticket)
         was = e.details.get("from", "") if e.action == "rename" else ""
+        named = e.details.get("file") if e.action == "rename" else None
+        if e.action == "rename":
+            e = dataclasses.replace(e, details={"from": was})
         if e.action == "rename" and was in ("", e.ticket):
             # only the file moved (its id still says the same ticket): validate reports it
             e = dataclasses.replace(e, action="edit", details={})
+        elif e.action == "rename" and pairs and last.get(e.ticket) != "delete" and named == e.ticket:
+            # an id typo put right: the id says the file's own ticket again, which it always
+            # was; what else the commit changed is that ticket's
+            e = dataclasses.replace(e, action=_action_for(e.changes), details={})
         elif e.action == "rename" and pairs and last.get(e.ticket) != "delete":
             # an id edited to that of another live ticket (a typo): the file is still the old
             # ticket's, and the other keeps its history; validate reports the file

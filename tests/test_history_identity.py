@@ -299,3 +299,24 @@ def test_an_id_changed_by_hand_to_a_live_tickets_id_takes_nothing_from_it(
     r = cli("validate")
     assert r.exit_code == 9
     assert r.stdout.startswith("data/tickets/0000/SUP-2.yaml:1: id SUP-1 does not match the file name")
+
+
+def test_an_id_typo_put_right_keeps_the_commits_other_edits_on_its_own_ticket(
+        support_repo: Path, cli: Cli) -> None:
+    """The typo of the test above, then its correction in a commit that also raises the
+    priority: the raise is SUP-2's (the file's own ticket), never SUP-1's."""
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    ok(cli(*NEW_GLOBEX, env=at("2026-10-05T10:01:00+03:00")))
+    path = support_repo / "data/tickets/0000/SUP-2.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("id: SUP-2\n", "id: SUP-1\n"), encoding="utf-8")
+    git(support_repo, "commit", "-qam", "typo", env=at("2026-10-05T11:00:00+03:00"))
+    path.write_text(text.replace("priority: normal\n", "priority: critical\n"), encoding="utf-8")
+    git(support_repo, "commit", "-qam", "put right, and urgent", env=at("2026-10-05T11:30:00+03:00"))
+    grouped = history(support_repo).by_ticket()
+    assert [e.action for e in grouped["SUP-1"]] == ["new"]
+    assert [(e.action, e.changes) for e in grouped["SUP-2"]] == [
+        ("new", grouped["SUP-2"][0].changes), ("edit", {}),
+        ("edit", {"priority": ("normal", "critical")})]
+    assert (sla(cli, "SUP-1")["priority"], sla(cli, "SUP-2")["priority"]) == ("normal", "critical")
+    assert cli("validate").exit_code == 0
