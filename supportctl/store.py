@@ -246,7 +246,9 @@ class SupportRepo:
             if view.invalid:
                 raise DataError(str(view.error))
 
-    def ticket(self, ticket_id: str, rev: str = "HEAD") -> TicketView:
+    def ticket(self, ticket_id: str, rev: str = "HEAD", *, past: bool = False) -> TicketView:
+        """The ticket's file at `rev`. `past`: a version from history, shown as it was; the
+        configuration's lists of values are today's, so they are not applied to it."""
         path = ticket_path(ticket_id)
         content = self.git.file_at(rev, path)
         if content is None:
@@ -254,7 +256,7 @@ class SupportRepo:
         data = parse_ticket(content)
         if "__error__" in data:
             raise DataError(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
-        problem = invalid_value(data, self.config.lines, tuple(self.config.customers))
+        problem = None if past else invalid_value(data, self.config.lines, tuple(self.config.customers))
         if problem:
             raise DataError(problem)
         return TicketView(path, data)

@@ -83,7 +83,7 @@ def tickets_as_of(
             continue
         try:
             # A deleted generation (`SUP-7~1`) was the file `SUP-7` in its time.
-            result[tid] = repo.ticket(tid.partition("~")[0], rev=evs[last].sha).data
+            result[tid] = repo.ticket(tid.partition("~")[0], rev=evs[last].sha, past=True).data
         except SupportctlError:  # deleted or broken then: no text to show
             result[tid] = {}
     return result

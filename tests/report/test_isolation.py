@@ -115,3 +115,18 @@ def test_an_action_back_dated_into_the_period_after_the_move_shows_nothing_later
     model = json.loads(_report(cli, "2026-11", "acme", "json"))
     assert [(t["id"], t["title"]) for t in model["tickets"]] == [("SUP-1", OLD_TITLE)]
     assert [e["action"] for e in model["audit"]["events"]] == ["new", "comment"]
+
+
+def test_a_value_put_right_since_still_shows_the_ticket_of_the_period(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A past version is shown as it was: today's lists of values are not applied to it, so a
+    priority mistyped in November and fixed in December does not blank November's row."""
+    _at(cli, "2026-11-05T10:00:00+03:00", "new", OLD_TITLE, "--customer", "acme",
+        "--type", "incident", "--priority", "high")
+    path = support_repo / "data/tickets/0000/SUP-1.yaml"
+    text = path.read_text(encoding="utf-8")
+    for when, priority in (("2026-11-10T10:00:00+03:00", "hgh"), ("2026-12-10T10:00:00+03:00", "high")):
+        path.write_text(text.replace("priority: high\n", f"priority: {priority}\n"), encoding="utf-8")
+        git(support_repo, "commit", "-qam", "priority by hand",
+            env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+    model = json.loads(_report(cli, "2026-11", "acme", "json"))
+    assert [t["title"] for t in model["tickets"]] == [OLD_TITLE]
