@@ -101,7 +101,9 @@ _LOADING = {
     "src", "srcset", "poster", "background", "data", "action", "formaction", "ping",
     "manifest", "codebase", "longdesc", "lowsrc", "dynsrc", "xlink:href", "imagesrcset",
 }  # fmt: skip
-_CSS_LOAD = re.compile(r"url\s*\(|@import|image-set\s*\(", re.IGNORECASE)
+# A backslash counts too: CSS resolves escapes in names (`\75 rl(`, `@\69mport`), so any
+# escape in a style could spell a load; the packaged templates use none.
+_CSS_LOAD = re.compile(r"url\s*\(|@import|image-set\s*\(|\\", re.IGNORECASE)
 _ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "portal"}
 
 

@@ -142,6 +142,8 @@ def test_an_uncommitted_template_is_not_used(october_desk: Path, cli) -> None:  
     "<style>@import 'https://t.example/s.css';</style>{{ body_head }}",
     '<div style="background: url(https://t.example/p.gif)">{{ body_head }}</div>',
     '<script src="https://t.example/a.js"></script>',
+    "<style>body{background:\\75 rl(https://t.example/p.gif)}</style>{{ body_head }}",
+    "<style>@\\69mport 'https://t.example/s.css';</style>{{ body_head }}",
 ])
 def test_an_html_template_that_loads_from_outside_is_refused(october_desk: Path, cli, page: str) -> None:  # type: ignore[no-untyped-def]
     commit_file(october_desk, "templates/report.html.j2", page + "\n")
