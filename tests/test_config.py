@@ -240,6 +240,8 @@ def test_computations_use_the_committed_config(support_repo: Path, cli: Any) -> 
     assert r.exit_code == 0
     assert json.loads(r.stdout)["metrics"]["resolution"]["target_seconds"] == 16 * 3600
     assert r.stderr == UNCOMMITTED + "\n"  # said once
+    r = cli("sla", "show", "SUP-1", "--now", "2026-10-05T12:00:00")  # desk time: zone read again
+    assert (r.exit_code, r.stderr) == (0, UNCOMMITTED + "\n")
     # a broken uncommitted edit does not stop the desk either; validate (the pre-commit
     # check) reads the work tree and finds it
     (support_repo / "supportctl.yaml").write_text(

@@ -45,7 +45,8 @@ LATEST = datetime.combine(LAST_DAY + timedelta(days=1), time(0), UTC)  # exclusi
 
 def desk_zone() -> ZoneInfo:
     """The desk's time zone (`timezone:` in supportctl.yaml)."""
-    return ZoneInfo(repo().config.timezone)
+    # the command has opened the repo and said what there is to say of its configuration
+    return ZoneInfo(repo(check_config=False).config.timezone)
 
 
 def parse_when(text: str | None, what: str = "--at") -> datetime | None:
