@@ -86,6 +86,13 @@ def ticket_path(ticket_id: str) -> str:
     return f"data/tickets/{shard_of(id_number(ticket_id))}/{ticket_id}.yaml"
 
 
+def is_ticket_file(path: str) -> bool:
+    """Whether `path` is where a ticket file lives (`data/tickets/<shard>/<ID>.yaml`, the
+    shard the ID's number gives); any other YAML under data/tickets is no ticket."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    return _ID_RE.match(stem) is not None and ticket_path(stem) == path
+
+
 def worklog_path(month: str, author_email: str) -> str:
     """One file per agent per month, so two agents never write the same file."""
     return f"data/worklogs/{month}/{author_slug(author_email)}.yaml"

@@ -19,7 +19,14 @@ from supportctl import safepath, yamlio
 from supportctl.config import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
 from supportctl.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
 from supportctl.gitio import Repo
-from supportctl.model import TicketView, invalid_value, normalize_id, ticket_path, vocabulary
+from supportctl.model import (
+    TicketView,
+    invalid_value,
+    is_ticket_file,
+    normalize_id,
+    ticket_path,
+    vocabulary,
+)
 
 CACHE_VERSION = 2
 
@@ -209,7 +216,7 @@ class SupportRepo:
 
         With `fields`, each view's data holds only those fields (faster on big desks).
         """
-        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if p.endswith(".yaml")]
+        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if is_ticket_file(p)]
         if among is not None:
             wanted = set(among)
             entries = [(p, b) for p, b in entries if PurePosixPath(p).stem in wanted]

@@ -203,11 +203,14 @@ def validate_repo(repo: SupportRepo, notes: list[Problem] | None = None) -> list
         Problem(rel, 0, "is a symbolic link; data files must be real files and folders")
         for rel in safepath.links_under(root, "data")
     ]
-    tickets = [
-        root / rel
-        for rel in safepath.files_under(root, "data/tickets", ".yaml")
-        if rel.count("/") == 3
-    ]
+    tickets = []
+    for rel in safepath.files_under(root, "data/tickets", ".yaml"):
+        if rel.count("/") == 3:
+            tickets.append(root / rel)
+        else:  # no command would read it: say so rather than pass over it
+            problems.append(
+                Problem(rel, 0, "not where a ticket file lives (data/tickets/<shard>/<ID>.yaml)")
+            )
     known = {p.stem for p in tickets}
     kb_of: dict[str, tuple[Path, str]] = {}  # ticket -> (its file, the article it names)
     read: dict[str, dict[str, Any]] = {}  # work-tree ticket files: rel -> their data

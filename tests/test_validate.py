@@ -281,3 +281,23 @@ def test_ticket_and_article_links_must_agree(good: Path, cli: Any) -> None:
                   encoding="utf-8")
     assert f"data/tickets/0000/SUP-2.yaml:{line}: kb article 'no-such-article' does not exist" in cli(
         "validate").stdout
+
+
+def test_yaml_outside_a_shard_folder_is_named_not_listed(good: Path, cli: Any) -> None:
+    # list, show and sla read tickets only from data/tickets/<shard>/<ID>.yaml; a file
+    # anywhere else under data/tickets is no ticket, and validate says so instead of
+    # passing over it in silence
+    one = (good / "data/tickets/0000/SUP-1.yaml").read_text(encoding="utf-8")
+    (good / "data/tickets/SUP-7.yaml").write_text(one.replace("SUP-1", "SUP-7"), encoding="utf-8")
+    (good / "data/tickets/0000/sub").mkdir()
+    (good / "data/tickets/0000/sub/SUP-8.yaml").write_text(one.replace("SUP-1", "SUP-8"),
+                                                           encoding="utf-8")
+    git(good, "add", "-A")
+    git(good, "commit", "-qm", "stray files")
+    where = "not where a ticket file lives (data/tickets/<shard>/<ID>.yaml)"
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert sorted(r.stdout.splitlines()) == [f"data/tickets/0000/sub/SUP-8.yaml:0: {where}",
+                                             f"data/tickets/SUP-7.yaml:0: {where}"]
+    listed = [t["id"] for t in json.loads(cli("list", "--json").stdout)]
+    assert "SUP-7" not in listed and "SUP-8" not in listed
