@@ -961,7 +961,8 @@ def test_invalid_value_committed_by_hand_is_refused_by_every_reader(
     expected = f"supportctl: error: SUP-3: {message}; run supportctl validate\n"
     for args in (["show", "SUP-3"], ["start", "SUP-3"], ["comment", "SUP-3", "hi"],
                  ["sla", "show", "SUP-3"], ["sla", "status"], ["sla", "check", "--month", "2026-10"],
-                 ["report", "--month", "2026-10"]):
+                 ["report", "--month", "2026-10"], ["similar", "SUP-1"], ["backlog"],
+                 ["devtask", "SUP-1"]):
         r = cli(*args)
         assert (r.exit_code, r.stdout, r.stderr) == (7, "", expected), args
     assert snapshot(support_repo) == before

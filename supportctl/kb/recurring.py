@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from supportctl.errors import DataError
 from supportctl.kb.catalog import HIGHLIGHT, analyzer_id, load_kb
 from supportctl.kb.search import Document, SearchIndex, analyze, analyze_document
 from supportctl.model import OPEN_STATUSES
@@ -59,6 +60,8 @@ def _readable(repo: SupportRepo) -> tuple[dict[str, dict[str, Any]], dict[str, s
     tickets: dict[str, dict[str, Any]] = {}
     blob_of: dict[str, str] = {}
     for v in views:
+        if v.invalid:  # a hand edit outside the lists of values: refused, as by every reader
+            raise DataError(str(v.error))
         if v.error or not v.id:
             continue
         tickets[v.id] = v.data
