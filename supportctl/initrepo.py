@@ -100,6 +100,15 @@ def hook_script() -> str:
         "#!/bin/sh\n"
         f"{HOOK_MARK}: a commit whose tickets, worklogs, KB articles\n"
         "# or supportctl.yaml do not validate is refused. `git commit --no-verify` skips it.\n"
+        "# validate reads the work tree, so it must hold what is being committed: an unstaged\n"
+        "# edit could otherwise pass in place of the staged content (or a configuration that\n"
+        "# is not committed vouch for a ticket that is).\n"
+        "if ! git diff --quiet -- supportctl.yaml data; then\n"
+        "  echo 'supportctl: unstaged changes in supportctl.yaml or data/; the hook validates what"
+        " is committed: stage them (git add) or set them aside (git stash --keep-index) first'"
+        " >&2\n"
+        "  exit 1\n"
+        "fi\n"
         f'exec {python} -m supportctl --repo "$(pwd)" validate\n'
     )
 

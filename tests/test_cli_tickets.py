@@ -158,7 +158,16 @@ def test_init_hooks_installs_a_pre_commit_hook_that_validates(support_repo: Path
             "resolved, closed)") in refused_commit.stderr.splitlines()  # git sends hooks' output there
     assert "supportctl: error: 1 problem(s) found" in refused_commit.stderr.splitlines()
     assert head(root) == before
+    # the bad value staged, the work tree's copy put right but not staged: what would be
+    # committed is the bad one, so the hook refuses
     (root / T1).write_text(text.replace("status: new", "status: in_progress"), encoding="utf-8")
+    refused_commit = subprocess.run(["git", "commit", "-qm", "hand edit"], cwd=root, check=False,
+                                    capture_output=True, text=True)
+    assert refused_commit.returncode == 1
+    assert refused_commit.stderr == (
+        "supportctl: unstaged changes in supportctl.yaml or data/; the hook validates what is "
+        "committed: stage them (git add) or set them aside (git stash --keep-index) first\n")
+    assert head(root) == before
     git(root, "add", T1)
     git(root, "commit", "-qm", "hand edit")
     assert head(root) != before
