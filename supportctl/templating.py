@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -186,6 +187,36 @@ _LINK_OUTSIDE = (
 _LINK_LOOP = "too many symbolic links"
 _MAX_PRODUCT = 1_000_000  # items a template may make with `*`
 _MAX_POWER_BITS = 100_000  # size of an integer a template may make with `**`
+_WIDTH = re.compile(r"%[-+ #0]*(\d+)|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
+
+
+def _check_widths(fmt: str) -> None:
+    """A format (`%`, `format`) whose field widths or precisions could make a huge string
+    is refused (SecurityError), before anything is allocated."""
+    from jinja2.exceptions import SecurityError
+
+    if "%*" in fmt or "*." in fmt:
+        raise SecurityError("a format with a width taken from its arguments")
+    for m in _WIDTH.finditer(fmt):
+        if int(m.group(1) or m.group(2)) > _MAX_PRODUCT:
+            raise SecurityError(f"a format width past {_MAX_PRODUCT:,}")
+
+
+def _bounded(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    """Jinja2's filter `name`, refusing a width (any whole-number argument) or a format that
+    would make a string past the sandbox's limit."""
+
+    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        from jinja2.exceptions import SecurityError
+
+        if name == "format" and isinstance(value, str):
+            _check_widths(value)
+        for arg in (*args, *kwargs.values()):
+            if isinstance(arg, int) and not isinstance(arg, bool) and arg > _MAX_PRODUCT:
+                raise SecurityError(f"`{name}` past {_MAX_PRODUCT:,} characters")
+        return real(value, *args, **kwargs)
+
+    return bounded
 
 
 def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable[..., Any]]) -> Any:
@@ -209,9 +240,15 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
     class Sandbox(ImmutableSandboxedEnvironment):
         # `'a' * 10**9` or `9 ** 9 ** 9` would take the memory or the time of the machine
         # that makes the report (CI included): refused like any other unsafe operation.
-        intercepted_binops = frozenset(["*", "**"])
+        # `+` of strings or lists doubles them as fast, and `%` formats to any width.
+        intercepted_binops = frozenset(["*", "**", "+", "%"])
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if (operator == "+" and isinstance(left, str | bytes | list | tuple)
+                    and hasattr(right, "__len__") and len(left) + len(right) > _MAX_PRODUCT):
+                raise SecurityError(f"a sum longer than {_MAX_PRODUCT:,} items")
+            if operator == "%" and isinstance(left, str):
+                _check_widths(left)
             if operator == "*":
                 for seq, times in ((left, right), (right, left)):
                     if (isinstance(seq, str | bytes | list | tuple) and isinstance(times, int)
@@ -235,11 +272,41 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
         lstrip_blocks=True,
     )
     env.filters.update({"md": md, "quote": quote, "code": code})
+    for filter_name in ("center", "indent", "wordwrap", "truncate", "format"):
+        env.filters[filter_name] = _bounded(filter_name, env.filters[filter_name])
     if not html:
         env.filters["join"] = lambda value, d="", attribute=None: _join(env, value, d, attribute)
         env.filters["safe"] = MarkdownText
     env.filters.update(filters)
     return env
+
+
+RENDER_SECONDS = 300  # a template looping for hours stops CI; the packaged ones take seconds
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """SecurityError when the block runs past `seconds` (main thread only, where signals
+    arrive; elsewhere nothing is limited)."""
+    import signal
+    import threading
+
+    from jinja2.exceptions import SecurityError
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise SecurityError(f"rendering took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def render(
@@ -252,7 +319,8 @@ def render(
 
     env = environment(templates, name, filters)
     try:
-        text = str(env.get_template(name).render(**context))
+        with _time_limit(RENDER_SECONDS):
+            text = str(env.get_template(name).render(**context))
     except TemplateSyntaxError as exc:
         where = f"{FOLDER}/{exc.name or name}:{exc.lineno}"
         raise ConfigError(f"{where}: template error: {exc.message}") from None

@@ -52,6 +52,14 @@ def test_a_template_cannot_run_code(october_desk: Path, cli, tmp_path: Path, nam
      "(templates run in a sandbox)")),
     ("{{ 9 ** (9 ** 9) }}", ("template refused: a power larger than 100,000 bits "
      "(templates run in a sandbox)")),
+    ("{% set a = 'x' * 600000 %}{{ (a + a) | length }}", ("template refused: a sum longer than "
+     "1,000,000 items (templates run in a sandbox)")),
+    ("{{ '%100000000s' % 'x' }}", ("template refused: a format width past 1,000,000 "
+     "(templates run in a sandbox)")),
+    ("{{ 'x' | center(50000000) }}", ("template refused: `center` past 1,000,000 characters "
+     "(templates run in a sandbox)")),
+    ("{{ '%s' | format('x') }}{{ '{:>99999999}' | format('x') }}", ("template refused: a format "
+     "width past 1,000,000 (templates run in a sandbox)")),
     # a template's own failure is one line naming the file, not a traceback
     ("{% for i in range(10**9) %}{% endfor %}", ("template error: OverflowError: Range too big. "
      "The sandbox blocks ranges larger than MAX_RANGE (100000).")),
@@ -67,9 +75,11 @@ def test_a_template_that_runs_away_or_fails_is_one_line(october_desk: Path, cli,
 
 
 def test_a_template_may_still_multiply(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    commit_file(october_desk, "templates/report.md.j2", "{{ '-' * 3 }} {{ 2 ** 10 }} {{ 6 * 7 }}\n")
+    commit_file(october_desk, "templates/report.md.j2",
+                "{{ '-' * 3 }} {{ 2 ** 10 }} {{ 6 * 7 }} {{ 'a' + 'b' }} {{ 7 % 4 }} "
+                "{{ '%5s.' % 'x' }}{{ 'y' | center(3) }}.\n")
     r = cli(*MONTH)
-    assert (r.exit_code, r.stdout) == (0, "--- 1024 42\n")
+    assert (r.exit_code, r.stdout) == (0, "--- 1024 42 ab 3     x. y .\n")
 
 
 def test_a_template_cannot_change_the_model(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -164,3 +174,16 @@ def test_the_sanitiser_keeps_no_image_and_no_remote_load(october_desk: Path, cli
     for load in ("<img", "t.example", "<link", "poster", "<video"):
         assert load not in r.stdout, load
     assert '<a href="https://example.com/" rel="noopener noreferrer">a link</a>' in r.stdout
+
+
+def test_a_template_that_loops_for_hours_is_stopped(october_desk: Path, cli,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from supportctl import templating
+
+    monkeypatch.setattr(templating, "RENDER_SECONDS", 0.5)
+    commit_file(october_desk, "templates/report.md.j2",
+                "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n")
+    r = cli(*MONTH)
+    assert (r.exit_code, r.stdout) == (4, "")
+    assert r.stderr == ("supportctl: error: templates/report.md.j2: template refused: rendering took "
+                        "longer than 0.5 s (templates run in a sandbox)\n")
