@@ -302,11 +302,37 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    memory = _memory_limit(RENDER_MEMORY)
     try:
         yield
+    except MemoryError:
+        raise SecurityError(f"rendering needed more than {RENDER_MEMORY >> 20:,} MiB") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        memory()
+
+
+RENDER_MEMORY = 2 << 30  # what rendering may add to the process; `~` can double a string
+
+
+def _memory_limit(extra: int) -> Callable[[], None]:
+    """Cap the address space at its present size plus `extra` (Linux; elsewhere nothing),
+    so a runaway template fails with MemoryError instead of taking the machine's memory.
+    Returns what puts the old limit back."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            size = int(fh.read().split()[0]) * resource.getpagesize()
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = size + extra
+        if soft != resource.RLIM_INFINITY and soft <= cap:
+            return lambda: None
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, ValueError):
+        return lambda: None
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def render(

@@ -4,6 +4,7 @@ of the repo, and an HTML page that loads nothing from outside itself."""
 from __future__ import annotations
 
 import os
+import resource
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,19 @@ def test_a_template_that_loops_for_hours_is_stopped(october_desk: Path, cli,  # 
     assert (r.exit_code, r.stdout) == (4, "")
     assert r.stderr == ("supportctl: error: templates/report.md.j2: template refused: rendering took "
                         "longer than 0.5 s (templates run in a sandbox)\n")
+
+
+def test_a_template_that_takes_the_memory_is_stopped(october_desk: Path, cli,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from supportctl import templating
+
+    monkeypatch.setattr(templating, "RENDER_MEMORY", 256 << 20)
+    limit = resource.getrlimit(resource.RLIMIT_AS)
+    doubling = "".join(f"{{% set s{i + 1} = s{i} ~ s{i} %}}" for i in range(10))
+    commit_file(october_desk, "templates/report.md.j2",
+                "{% set s0 = 'x' * 1000000 %}" + doubling + "{{ s10 | length }}\n")
+    r = cli(*MONTH)
+    assert (r.exit_code, r.stdout) == (4, "")
+    assert r.stderr == ("supportctl: error: templates/report.md.j2: template refused: rendering needed "
+                        "more than 256 MiB (templates run in a sandbox)\n")
+    assert resource.getrlimit(resource.RLIMIT_AS) == limit  # lifted again
