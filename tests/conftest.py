@@ -158,7 +158,9 @@ def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyP
 _SLOW_MODULES = {"test_concurrency", "test_demo", "test_hostile", "test_progress", "test_sync",
                  "test_browser", "test_ensure_chromium", "test_entrypoint", "test_sla_periods",
                  "test_cli_tickets", "test_report_cli", "test_kb_cli", "test_backlog",
-                 "test_catalog", "test_figures"}
+                 "test_catalog", "test_figures", "test_templates", "test_ticket_size",
+                 "test_isolation", "test_escaping", "test_sync_history", "test_sla_cli",
+                 "test_cli_common", "test_safepath", "test_history_identity", "test_validate"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
