@@ -154,7 +154,7 @@ def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyP
 
 
 # Modules that drive many processes, clones, generated inputs or whole-desk CLI scenarios;
-# `make test-fast` leaves them out (the rest runs in about 30 s on two cores).
+# `make test-fast` leaves them out (the rest runs in about 20 s on two cores).
 _SLOW_MODULES = {"test_concurrency", "test_demo", "test_hostile", "test_progress", "test_sync",
                  "test_browser", "test_ensure_chromium", "test_entrypoint", "test_sla_periods",
                  "test_cli_tickets", "test_report_cli", "test_kb_cli", "test_backlog",
