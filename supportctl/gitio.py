@@ -215,13 +215,7 @@ class Repo:
         """(path, blob) of every file under `prefix` at `rev`; empty before the first commit."""
         if rev == "HEAD" and self.head() is None:
             return []
-        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix)
-        result = []
-        for entry in out.split("\0"):
-            if entry:
-                meta, _, path = entry.partition("\t")
-                result.append((path, meta.split()[2]))
-        return result
+        return [(path, sha) for path, _, sha in self.entries_at(rev, prefix)]
 
     def entries_at(self, rev: str, prefix: str) -> list[tuple[str, str, str]]:
         """(path, mode, object id) of every entry under `prefix` at commit `rev`, links and

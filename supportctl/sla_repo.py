@@ -6,6 +6,7 @@ configuration into a policy and the git history into per-ticket event lists.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,7 +83,8 @@ def desk_sla(
     `since` (a clock is met or breached no later than its stop).
     """
     if only is not None:
-        repo.check_values(only)
+        with contextlib.suppress(NotFound):  # a deleted ticket: its history is all there is
+            repo.ticket(only)
     keep: Keep | None = None
     if only is not None:
         keep = lambda t, span: t == only

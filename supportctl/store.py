@@ -233,21 +233,18 @@ class SupportRepo:
                     TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}")
                 )
             else:
-                problem = invalid_value(data, self.config.lines, tuple(self.config.customers))
+                problem = self._invalid(data)
                 views.append(TicketView(path, data, problem, invalid=problem is not None))
         views.sort(key=lambda v: _id_sort_key(v.id))
         return views
 
-    def check_values(self, only: str | None = None, among: Collection[str] | None = None) -> None:
-        """DataError for the first ticket at HEAD (or only `only`, or those `among`) holding
-        a status, priority, type, channel, line or customer outside its vocabulary: figures
-        computed from it would be silently wrong."""
-        if only is not None:
-            try:
-                self.ticket(only)
-            except NotFound:
-                pass  # a deleted ticket: its history is all there is
-            return
+    def _invalid(self, data: dict[str, Any]) -> str | None:
+        return invalid_value(data, self.config.lines, tuple(self.config.customers))
+
+    def check_values(self, among: Collection[str] | None = None) -> None:
+        """DataError for the first ticket at HEAD (or of those `among`) holding a status,
+        priority, type, channel, line or customer outside its vocabulary: figures computed
+        from it would be silently wrong."""
         fields = ("id", "customer", *vocabulary(self.config.lines))
         for view in self.tickets(fields=fields, among=among):
             if view.invalid:
@@ -263,7 +260,7 @@ class SupportRepo:
         data = parse_ticket(content)
         if "__error__" in data:
             raise DataError(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
-        problem = None if past else invalid_value(data, self.config.lines, tuple(self.config.customers))
+        problem = None if past else self._invalid(data)
         if problem:
             raise DataError(problem)
         return TicketView(path, data)
@@ -281,7 +278,7 @@ class SupportRepo:
         if not isinstance(data, dict):
             raise DataError(f"{path}:1: expected a mapping of ticket fields")
         check_identity(path, data, ticket_id)
-        problem = invalid_value(data, self.config.lines, tuple(self.config.customers))
+        problem = self._invalid(data)
         if problem:
             raise DataError(problem)
         return path, data

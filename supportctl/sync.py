@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from supportctl import yamlio
@@ -94,7 +95,7 @@ class _Merger:
     def __init__(
         self,
         remote_times: Callable[[str, str], datetime | None],
-        remote_set: Callable[[str, str], datetime | None] = lambda tid, key: None,
+        remote_set: Callable[[str, str], datetime | None],
     ) -> None:
         self.remote_times = remote_times
         self.remote_set = remote_set  # when the remote last set exactly this field, if it did
@@ -262,7 +263,6 @@ class _Replayer:
         self.renumbered: list[tuple[str, str]] = []
         self.remote_ids: set[str] = set()  # every ID the remote's new commits name
         self._commits = self._remote_commits()
-        self._times: dict[tuple[str, str], datetime] | None = None
         self.merger = _Merger(self._lookup, self._set_at)
         prefix = repo.config.id_prefix
         taken = [
@@ -330,17 +330,17 @@ class _Replayer:
                                 seen(m.group(1), f"links.{kind}", c.author_time)
         return times
 
+    @cached_property
+    def _times(self) -> dict[tuple[str, str], datetime]:
+        return self._field_times()
+
     def _lookup(self, tid: str, key: str) -> datetime | None:
-        if self._times is None:
-            self._times = self._field_times()
         for k in (key, key.split(".")[0], "*"):
             if (tid, k) in self._times:
                 return self._times[(tid, k)]
         return None
 
     def _set_at(self, tid: str, key: str) -> datetime | None:
-        if self._times is None:
-            self._times = self._field_times()
         return self._times.get((tid, key))
 
     def _renumber_text(self, text: bytes) -> bytes:

@@ -335,10 +335,6 @@ def backlog(repo: SupportRepo, since: date | None = None, min_count: int = 2) ->
     return found
 
 
-def md_inline(value: Any) -> str:
-    """Ticket text as one line of Markdown that cannot open markup or HTML."""
-    return md_text(value)
-
 
 _KIND_LABEL = {"thread": "Duplicate thread", "kb": "Solved with KB article", "tag": "Frequent tag"}
 
@@ -351,13 +347,13 @@ def backlog_markdown(candidates: list[Candidate], since: date | None = None) -> 
         lines.append("No recurring problems found.")
         return "\n".join(lines) + "\n"
     for n, c in enumerate(candidates, 1):
-        customers = ", ".join(md_inline(x) for x in c.customers) or "—"
+        customers = ", ".join(md_text(x) for x in c.customers) or "—"
         lines += [
             (
-                f"{n}. **{md_inline(c.title)}** — {_KIND_LABEL[c.kind]} {code(c.key)}, "
+                f"{n}. **{md_text(c.title)}** — {_KIND_LABEL[c.kind]} {code(c.key)}, "
                 f"{c.count} tickets, {c.open} open"
             ),
-            f"   - Task: {md_inline(c.task)}",
+            f"   - Task: {md_text(c.task)}",
             f"   - Tickets: {md_text(', '.join(c.tickets))}",
             f"   - Customers: {customers}",
             f"   - Seen: {c.first[:10]} … {c.last[:10]}",

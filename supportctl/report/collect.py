@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from supportctl.errors import SupportctlError
+from supportctl.errors import DataError, SupportctlError
 from supportctl.events import Event
 from supportctl.history import History, generation_at
+from supportctl.model import TicketView
 from supportctl.periods import Period
 from supportctl.report.data import build_report
 from supportctl.sla.engine import evaluate
@@ -28,13 +29,16 @@ def report_model(
     config = repo.config
     if customer:
         config.customer(customer)
-    repo.check_values()
+    views = repo.tickets()
+    bad = next((v for v in views if v.invalid), None)
+    if bad is not None:  # a hand edit outside the lists of values: its figures would be wrong
+        raise DataError(str(bad.error))
     head = repo.git.head()
     evaluated_at = min(now, period.until)
     events = History(repo).by_ticket()
     policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
-    tickets = tickets_as_of(repo, events, period.until)
+    tickets = tickets_as_of(repo, views, events, period.until)
     commit_date = repo.git.commit_date(head) if head else None
     return build_report(
         config,
@@ -67,12 +71,12 @@ def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[
 
 
 def tickets_as_of(
-    repo: SupportRepo, events: dict[str, list[Event]], until: datetime
+    repo: SupportRepo, views: list[TicketView], events: dict[str, list[Event]], until: datetime
 ) -> dict[str, dict[str, Any]]:
     """Each ticket's file as it was at `until` (events come ordered by time), so a ticket
     moved to another customer and retitled later shows its title of the period, never the
     new customer's."""
-    current = {v.id: v.data for v in repo.tickets() if not v.error}
+    current = {v.id: v.data for v in views if not v.error}
     result: dict[str, dict[str, Any]] = {}
     for tid, evs in events.items():
         last = _last_before(evs, until)
