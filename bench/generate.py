@@ -7,7 +7,7 @@ Every commit is byte-for-byte what `supportctl` itself would write for the same 
 at the same time by the same person: the same ticket YAML (key order, quoting, literal
 blocks), the same worklog files `data/worklogs/YYYY-MM/<author>.yaml`, the same subject
 and git trailers. `bench/verify_generate.py` proves it by replaying a small history
-through `supportctl.actions` and comparing commit ids.
+through `supportctl.ops.tickets` and comparing commit ids.
 
 What the history holds (fixed seed, so the same arguments give the same commit ids):
 
@@ -54,11 +54,11 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from supportctl import yamlio
-from supportctl.actions import message, short
-from supportctl.durations import format_duration
-from supportctl.initrepo import FOLDERS, GITATTRIBUTES, example_config
-from supportctl.model import ticket_path, worklog_path
+from supportctl.domain import yamlio
+from supportctl.domain.durations import format_duration
+from supportctl.domain.ticket import ticket_path, worklog_path
+from supportctl.ops.init import FOLDERS, GITATTRIBUTES, example_config
+from supportctl.ops.tickets import message, short
 
 SEED = 20251001
 START = datetime(2025, 9, 1, tzinfo=UTC)
@@ -81,7 +81,7 @@ AGENTS = [
     ("Vendor Support", "support@vendor.example", "UTC", "L4", "vendor"),
 ]
 REVIEWER = ("Team Lead", "lead@helpdesk.example", "Europe/Berlin", "", "lead")
-PEOPLE = AGENTS + [REVIEWER]
+PEOPLE = [*AGENTS, REVIEWER]
 REVIEWER_IDX = len(PEOPLE) - 1
 BY_LINE = {ln: [i for i, a in enumerate(AGENTS) if a[3] == ln] for ln in ("L1", "L2", "L3", "L4")}
 LINES = ("L1", "L2", "L3", "L4")
@@ -199,13 +199,33 @@ RESOLUTIONS = [
     "Проблема устранена: обновлён драйвер принтера.",
 ]
 REOPEN_REASONS = ["customer says it happens again", "fix did not help", "проблема повторилась"]
-LOG_NOTES = ["", "", "log analysis", "call with the customer", "testing the fix", "configuration",
-             "remote session", "анализ логов", "writing the report"]
+LOG_NOTES = [
+    "",
+    "",
+    "log analysis",
+    "call with the customer",
+    "testing the fix",
+    "configuration",
+    "remote session",
+    "анализ логов",
+    "writing the report",
+]
 CLASSES = ["network", "access", "billing", "integration", "hardware", "mail", "database"]
-REPORTERS = ["it@acme.example", "Ivan Smirnov", "Help Desk ACME", "ops@globex.example", "Ольга Васильева"]
+REPORTERS = [
+    "it@acme.example",
+    "Ivan Smirnov",
+    "Help Desk ACME",
+    "ops@globex.example",
+    "Ольга Васильева",
+]
 TAGS = ["vpn", "urgent", "1c", "mail", "vip", "printer", "api", "crm"]
 
-TYPES_W = [("incident", 45), ("service_request", 30), ("change_request", 10), ("information_request", 15)]
+TYPES_W = [
+    ("incident", 45),
+    ("service_request", 30),
+    ("change_request", 10),
+    ("information_request", 15),
+]
 PRIO_W = [("critical", 5), ("high", 20), ("normal", 55), ("low", 20)]
 CHANNEL_W = [("email", 50), ("phone", 20), ("portal", 15), ("messenger", 10), ("monitoring", 5)]
 PRIORITIES = ("critical", "high", "normal", "low")
@@ -275,7 +295,7 @@ def item_value(value: str) -> str:
         text = yamlio.dump(m).decode("utf-8")
         prefix = "comments:\n  - text: "
         assert text.startswith(prefix), text
-        hit = _memo[k] = text[len(prefix):]
+        hit = _memo[k] = text[len(prefix) :]
     return hit
 
 
@@ -345,9 +365,19 @@ class Op:
 
 
 DELAY = {  # median seconds after the previous action of the same ticket
-    "reply": 40 * 60, "start": 60 * 60, "comment": 5 * 3600, "note": 3 * 3600, "log": 2 * 3600,
-    "escalate": 3 * 3600, "wait": 2 * 3600, "resume": 20 * 3600, "resolve": 6 * 3600,
-    "close": 2 * 86400, "reopen": 3 * 86400, "hand_priority": 4 * 3600, "hand_close": 2 * 86400,
+    "reply": 40 * 60,
+    "start": 60 * 60,
+    "comment": 5 * 3600,
+    "note": 3 * 3600,
+    "log": 2 * 3600,
+    "escalate": 3 * 3600,
+    "wait": 2 * 3600,
+    "resume": 20 * 3600,
+    "resolve": 6 * 3600,
+    "close": 2 * 86400,
+    "reopen": 3 * 86400,
+    "hand_priority": 4 * 3600,
+    "hand_close": 2 * 86400,
     "hand_start": 60 * 60,
 }
 
@@ -355,8 +385,12 @@ DELAY = {  # median seconds after the previous action of the same ticket
 def _life(rng: random.Random, k: int) -> list[str]:
     """The sequence of actions of one ticket, `k` commits long."""
     if k <= 4:
-        return [["new"], ["new", "resolve"], ["new", "reply", "resolve"],
-                ["new", "reply", "resolve", "close"]][max(k, 1) - 1]
+        return [
+            ["new"],
+            ["new", "resolve"],
+            ["new", "reply", "resolve"],
+            ["new", "reply", "resolve", "close"],
+        ][max(k, 1) - 1]
     start = "hand_start" if rng.random() < 0.05 else "start"
     close = "hand_close" if rng.random() < 0.10 else "close"
     extra = k - 5
@@ -556,14 +590,18 @@ class TicketState:
 
 
 def comment_entry(when: datetime, author: str, visibility: str, text: str) -> str:
-    return (f"  - at: '{when.isoformat()}'\n    author: {item_value(author)}"
-            f"    visibility: {visibility}\n    text: {item_value(text)}")
+    return (
+        f"  - at: '{when.isoformat()}'\n    author: {item_value(author)}"
+        f"    visibility: {visibility}\n    text: {item_value(text)}"
+    )
 
 
 def worklog_entry(tid: str, minutes: int, on: date, note: str, author: str, when: datetime) -> str:
-    return (f"  - ticket: {tid}\n    minutes: {minutes}\n    on: '{on.isoformat()}'\n"
-            + (f"    note: {item_value(note)}" if note else "")
-            + f"    author: {item_value(author)}    at: '{when.isoformat()}'\n")
+    return (
+        f"  - ticket: {tid}\n    minutes: {minutes}\n    on: '{on.isoformat()}'\n"
+        + (f"    note: {item_value(note)}" if note else "")
+        + f"    author: {item_value(author)}    at: '{when.isoformat()}'\n"
+    )
 
 
 @dataclass
@@ -603,18 +641,35 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
             number += 1
             tid = f"SUP-{number}"
             p = plans[op.ticket]
-            st = states[op.ticket] = TicketState(tid, ticket_path(tid), p, when.isoformat(),
-                                                 priority=p.priority)
-            trailers = [("Ticket", tid), ("Action", "new"), ("To-Status", "new"), ("To-Line", "L1"),
-                        ("To-Priority", p.priority), ("To-Type", p.type), ("To-Customer", p.customer)]
+            st = states[op.ticket] = TicketState(
+                tid, ticket_path(tid), p, when.isoformat(), priority=p.priority
+            )
+            trailers = [
+                ("Ticket", tid),
+                ("Action", "new"),
+                ("To-Status", "new"),
+                ("To-Line", "L1"),
+                ("To-Priority", p.priority),
+                ("To-Type", p.type),
+                ("To-Customer", p.customer),
+            ]
             if p.cls:
                 trailers.append(("To-Class", p.cls))
             if p.assignee:
                 trailers.append(("To-Assignee", p.assignee))
             trailers.append(("Channel", p.channel))
-            subject = f"new {p.type.replace('_', ' ')} for {p.customer} ({p.priority}): {short(p.title)}"
-            yield Commit(op.actor, when, committed, message(f"{tid}: {subject}", trailers),
-                         {st.path: st.render()}, op, tid)
+            subject = (
+                f"new {p.type.replace('_', ' ')} for {p.customer} ({p.priority}): {short(p.title)}"
+            )
+            yield Commit(
+                op.actor,
+                when,
+                committed,
+                message(f"{tid}: {subject}", trailers),
+                {st.path: st.render()},
+                op,
+                tid,
+            )
             continue
         st = states[op.ticket]
         tid = st.id
@@ -634,12 +689,12 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
             subject = f"start work ({old} → {st.status})"
         elif kind == "wait":
             old, st.status = st.status, "waiting"
-            trailers += _status_trailers(old, st.status) + [("Reason", op.param)]
+            trailers += [*_status_trailers(old, st.status), ("Reason", op.param)]
             st.comments.append(comment_entry(when, name, "internal", f"Wait: {op.param}"))
             subject = f"wait for customer ({short(op.param, 40)})"
         elif kind == "reopen":
             old, st.status = st.status, "in_progress"
-            trailers += _status_trailers(old, st.status) + [("Reason", op.param)]
+            trailers += [*_status_trailers(old, st.status), ("Reason", op.param)]
             st.comments.append(comment_entry(when, name, "internal", f"Reopen: {op.param}"))
             subject = f"reopen ({short(op.param, 40)})"
         elif kind == "resolve":
@@ -655,7 +710,9 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
             old = st.line
             st.line = LINES[LINES.index(old) + 1]
             trailers += [("From-Line", old), ("To-Line", st.line), ("Reason", op.param)]
-            st.comments.append(comment_entry(when, name, "internal", f"Escalated {old} → {st.line}: {op.param}"))
+            st.comments.append(
+                comment_entry(when, name, "internal", f"Escalated {old} → {st.line}: {op.param}")
+            )
             subject = f"escalate {old} → {st.line} ({short(op.param, 40)})"
         elif kind == "log":
             minutes, note, prev_day = op.param
@@ -665,15 +722,26 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
             entries.append(worklog_entry(tid, minutes, work_day, note, name, when))
             extra_files[path] = "".join(entries).encode("utf-8")
             trailers += [("Minutes", str(minutes)), ("Worked-On", work_day.isoformat())]
-            subject = f"log {format_duration(minutes * 60)}" + (f" ({short(note, 40)})" if note else "")
-            yield Commit(op.actor, when, committed, message(f"{tid}: {subject}", trailers),
-                         extra_files, op, tid)
+            subject = f"log {format_duration(minutes * 60)}" + (
+                f" ({short(note, 40)})" if note else ""
+            )
+            yield Commit(
+                op.actor,
+                when,
+                committed,
+                message(f"{tid}: {subject}", trailers),
+                extra_files,
+                op,
+                tid,
+            )
             continue
         elif kind.startswith("hand_"):
             # edited in an editor and committed with plain `git commit`: no trailers
             if kind == "hand_priority":
-                msg = (f"Set priority of {tid} to {op.param}\n\n"
-                       f"The customer called; changed by hand in the ticket file.\n")
+                msg = (
+                    f"Set priority of {tid} to {op.param}\n\n"
+                    f"The customer called; changed by hand in the ticket file.\n"
+                )
                 st.priority = op.param
             elif kind == "hand_close":
                 msg = f"Close {tid} by hand\n\nThe customer confirmed the fix by phone.\n"
@@ -685,8 +753,15 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
             continue
         else:
             raise AssertionError(kind)
-        yield Commit(op.actor, when, committed, message(f"{tid}: {subject}", trailers),
-                     {st.path: st.render(), **extra_files}, op, tid)
+        yield Commit(
+            op.actor,
+            when,
+            committed,
+            message(f"{tid}: {subject}", trailers),
+            {st.path: st.render(), **extra_files},
+            op,
+            tid,
+        )
 
 
 # -- the fast-import stream -----------------------------------------------------------------
@@ -694,8 +769,9 @@ def _git(repo: Path, *args: str, **kw: Any) -> subprocess.CompletedProcess[bytes
     return subprocess.run(["git", *args], cwd=repo, check=True, **kw)
 
 
-def generate(n: int, m: int, out: Path, *, seed: int = SEED, repack: bool = False,
-             verbose: bool = True) -> dict[str, Any]:
+def generate(
+    n: int, m: int, out: Path, *, seed: int = SEED, repack: bool = False, verbose: bool = True
+) -> dict[str, Any]:
     t0 = time.perf_counter()
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"{out} exists and is not empty")
@@ -706,8 +782,12 @@ def generate(n: int, m: int, out: Path, *, seed: int = SEED, repack: bool = Fals
     _git(out, "config", "user.email", "bench@helpdesk.example")
     plans, ops, start = make_plan(n, m, seed)
     t_plan = time.perf_counter()
-    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=out,
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["git", "fast-import", "--quiet", "--done"],
+        cwd=out,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
     assert proc.stdin is not None
     w = io.BufferedWriter(proc.stdin, buffer_size=1 << 20)  # type: ignore[arg-type]
     ref = f"refs/heads/{BRANCH}".encode()
@@ -717,14 +797,31 @@ def generate(n: int, m: int, out: Path, *, seed: int = SEED, repack: bool = Fals
         ident = f"{who[0]} <{who[1]}>".encode()
         msg = c.message.encode("utf-8")
         chunks = [
-            b"commit ", ref, b"\n",
-            b"author ", ident, f" {int(c.at.timestamp())} {git_tz(c.at)}\n".encode(),
-            b"committer ", ident, f" {int(c.committed.timestamp())} {git_tz(c.committed)}\n".encode(),
-            b"data ", str(len(msg)).encode(), b"\n", msg, b"\n",
+            b"commit ",
+            ref,
+            b"\n",
+            b"author ",
+            ident,
+            f" {int(c.at.timestamp())} {git_tz(c.at)}\n".encode(),
+            b"committer ",
+            ident,
+            f" {int(c.committed.timestamp())} {git_tz(c.committed)}\n".encode(),
+            b"data ",
+            str(len(msg)).encode(),
+            b"\n",
+            msg,
+            b"\n",
         ]
         for path, content in c.files.items():
-            chunks += [b"M 100644 inline ", path.encode(), b"\ndata ", str(len(content)).encode(),
-                       b"\n", content, b"\n"]
+            chunks += [
+                b"M 100644 inline ",
+                path.encode(),
+                b"\ndata ",
+                str(len(content)).encode(),
+                b"\n",
+                content,
+                b"\n",
+            ]
         w.write(b"".join(chunks))
         commits += 1
         if c.op is not None and c.op.kind.startswith("hand_"):
@@ -744,13 +841,20 @@ def generate(n: int, m: int, out: Path, *, seed: int = SEED, repack: bool = Fals
     t_end = time.perf_counter()
     pack_bytes = sum(p.stat().st_size for p in (out / ".git" / "objects" / "pack").glob("*.pack"))
     stats = {
-        "tickets": sum(1 for o in ops if o.kind == "new"), "commits": commits,
-        "hand_edits": hand, "backdated": backdated, "pack_mib": round(pack_bytes / 2**20, 1),
-        "plan_s": round(t_plan - t0, 1), "fast_import_s": round(t_import - t_plan, 1),
+        "tickets": sum(1 for o in ops if o.kind == "new"),
+        "commits": commits,
+        "hand_edits": hand,
+        "backdated": backdated,
+        "pack_mib": round(pack_bytes / 2**20, 1),
+        "plan_s": round(t_plan - t0, 1),
+        "fast_import_s": round(t_import - t_plan, 1),
         "repack_s": round(t_repack - t_import, 1) if repack else None,
-        "checkout_s": round(t_end - t_repack, 1), "total_s": round(t_end - t0, 1),
+        "checkout_s": round(t_end - t_repack, 1),
+        "total_s": round(t_end - t0, 1),
         "first": datetime.fromtimestamp(ops[0].at, UTC).date().isoformat() if ops else None,
-        "last": datetime.fromtimestamp(max(o.at for o in ops), UTC).date().isoformat() if ops else None,
+        "last": datetime.fromtimestamp(max(o.at for o in ops), UTC).date().isoformat()
+        if ops
+        else None,
     }
     if verbose:
         print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
@@ -763,7 +867,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--commits", type=int, default=200_000)
     ap.add_argument("--out", type=Path, required=True, help="new (or empty) folder for the repo")
     ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--repack", action="store_true", help="run `git repack -a -d -f` once after the import")
+    ap.add_argument(
+        "--repack", action="store_true", help="run `git repack -a -d -f` once after the import"
+    )
     args = ap.parse_args(argv)
     generate(args.tickets, args.commits, args.out, seed=args.seed, repack=args.repack)
     return 0

@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from supportctl import yamlio
-from supportctl.kb.articles import ArticleError, parse_article
-from supportctl.kb.catalog import document
-from supportctl.kb.search import SearchIndex
+from supportctl.domain import yamlio  # noqa: E402
+from supportctl.domain.articles import ArticleError, parse_article  # noqa: E402
+from supportctl.search.index import SearchIndex  # noqa: E402
+from supportctl.storage.catalog import document  # noqa: E402
 
 DEPTH = 10
 

@@ -43,7 +43,7 @@ ROOT = BENCH.parent
 # The script is run by path: make the sibling generator importable.
 sys.path.insert(0, str(BENCH))
 
-from kb_search_bench import EN_WORDS, SEED, article
+from kb_search_bench import EN_WORDS, SEED, article  # noqa: E402
 
 SUPPORTCTL = ROOT / ".venv" / "bin" / "supportctl"
 WARM_RUNS = 5

@@ -1,4 +1,4 @@
-"""Rough timing of supportctl.kb.search on 5,000 synthetic KB articles.
+"""Rough timing of supportctl.search.index on 5,000 synthetic KB articles.
 
 Run from the repository root:  .venv/bin/python bench/kb_search_bench.py
 
@@ -19,7 +19,7 @@ from pathlib import Path
 # The script is run by path, so the package next to bench/ is not importable yet.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from supportctl.kb.search import Document, SearchIndex, analyze_document
+from supportctl.search.index import Document, SearchIndex, analyze_document
 
 
 def _words(text: str) -> list[str]:

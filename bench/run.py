@@ -51,10 +51,14 @@ class Bench:
         self.exe = exe
         self.repeat = repeat
         self.cold_repeat = cold_repeat
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPPORTCTL_", "GIT_"))}
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("SUPPORTCTL_", "GIT_"))
+        }
         self.env.update({"LC_ALL": "C.UTF-8", "COLUMNS": "200"})
 
-    def once(self, cmd: list[str], *, check: bool = True, prepare: Any = None) -> tuple[float, float]:
+    def once(
+        self, cmd: list[str], *, check: bool = True, prepare: Any = None
+    ) -> tuple[float, float]:
         """Wall time and CPU time (user + system, the command and every process it waited for)."""
         if prepare:
             prepare()
@@ -64,11 +68,14 @@ class Bench:
         dt = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if check and p.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.decode()[-2000:]}")
+            raise SystemExit(
+                f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.decode()[-2000:]}"
+            )
         return dt, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
-    def median(self, cmd: list[str], n: int | None = None, prepare: Any = None,
-               **kw: Any) -> tuple[float, float]:
+    def median(
+        self, cmd: list[str], n: int | None = None, prepare: Any = None, **kw: Any
+    ) -> tuple[float, float]:
         runs = [self.once(cmd, prepare=prepare, **kw) for _ in range(n or self.repeat)]
         return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
@@ -85,7 +92,9 @@ def git(repo: Path, *args: str) -> str:
 
 def default_month(repo: Path) -> str:
     """A month well inside the data: five months before the last commit."""
-    y, m = map(int, git(repo, "log", "-1", "--format=%ad", "--date=format:%Y-%m").strip().split("-"))
+    y, m = map(
+        int, git(repo, "log", "-1", "--format=%ad", "--date=format:%Y-%m").strip().split("-")
+    )
     m -= 5
     while m < 1:
         y, m = y - 1, m + 12
@@ -110,7 +119,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not (repo / "supportctl.yaml").is_file():
         import generate
 
-        print(f"generating {args.tickets} tickets / {args.commits} commits in {repo} ...", file=sys.stderr)
+        print(
+            f"generating {args.tickets} tickets / {args.commits} commits in {repo} ...",
+            file=sys.stderr,
+        )
         generated = generate.generate(args.tickets, args.commits, repo, repack=args.repack)
     else:
         print(f"reusing {repo}", file=sys.stderr)
@@ -119,9 +131,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     month = args.month or default_month(repo)
     info = {
         "repo": str(repo),
-        "tickets": int(git(repo, "ls-tree", "-r", "--name-only", "HEAD", "data/tickets").count(".yaml")),
+        "tickets": int(
+            git(repo, "ls-tree", "-r", "--name-only", "HEAD", "data/tickets").count(".yaml")
+        ),
         "commits": int(git(repo, "rev-list", "--count", "HEAD").strip()),
-        "pack_mib": round(sum(p.stat().st_size for p in (repo / ".git/objects/pack").glob("*.pack")) / 2**20, 1),
+        "pack_mib": round(
+            sum(p.stat().st_size for p in (repo / ".git/objects/pack").glob("*.pack")) / 2**20, 1
+        ),
         "month": month,
         "generated": generated,
         "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().machine}",
@@ -138,8 +154,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     R["cat_file"] = b.median(["git", "cat-file", "-p", "HEAD:data/tickets/0000/SUP-123.yaml"])
     R["log_raw"] = b.median(["git", "log", "--raw", "HEAD"], n=args.cold_repeat)
     fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
-    R["log_sc"] = b.median(["git", "log", "--raw", "--no-renames", "-z", "--no-abbrev", fmt, "HEAD", "--"],
-                           n=args.cold_repeat)
+    R["log_sc"] = b.median(
+        ["git", "log", "--raw", "--no-renames", "-z", "--no-abbrev", fmt, "HEAD", "--"],
+        n=args.cold_repeat,
+    )
 
     say("list cold/warm ...")
     R["list_cold"] = b.median(b.sc("list"), n=args.cold_repeat, prepare=b.drop_cache)
@@ -149,13 +167,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     R["show_warm"] = b.median(b.sc("show", "SUP-123"))
 
     say(f"sla check --month {month} cold/warm ...")
-    R["sla_cold"] = b.median(b.sc("sla", "check", "--month", month), n=args.cold_repeat,
-                             prepare=b.drop_cache, check=False)
+    R["sla_cold"] = b.median(
+        b.sc("sla", "check", "--month", month),
+        n=args.cold_repeat,
+        prepare=b.drop_cache,
+        check=False,
+    )
     R["sla_warm"] = b.median(b.sc("sla", "check", "--month", month), check=False)
 
     say("new / git commit ...")
-    R["new"] = b.median(b.sc("new", "Benchmark ticket: printer on fire", "--customer", "acme",
-                             "--type", "incident", "--priority", "normal"))
+    R["new"] = b.median(
+        b.sc(
+            "new",
+            "Benchmark ticket: printer on fire",
+            "--customer",
+            "acme",
+            "--type",
+            "incident",
+            "--priority",
+            "normal",
+        )
+    )
     path = "data/tickets/0000/SUP-1.yaml"
     counter = iter(range(10**6))
 
@@ -163,7 +195,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with open(repo / path, "a", encoding="utf-8") as fh:
             fh.write(f"# benchmark edit {next(counter)}\n")
 
-    R["git_commit"] = b.median(["git", "commit", "-q", "-m", "Benchmark edit", "--", path], prepare=touch)
+    R["git_commit"] = b.median(
+        ["git", "commit", "-q", "-m", "Benchmark edit", "--", path], prepare=touch
+    )
 
     subprocess.run(["git", "reset", "--hard", "-q", orig_head], cwd=repo, check=True)
     if tmp and not args.keep:
@@ -185,12 +219,18 @@ ROWS = [  # label, supportctl key, raw label, raw key
 
 def table(res: dict[str, Any]) -> str:
     info, R = res["info"], res["seconds"]
-    out = [(f"repo: {info['tickets']} tickets, {info['commits']} commits, pack {info['pack_mib']} MiB"
-            f" ({info['machine']}; {info['git']}); month {info['month']}")]
+    out = [
+        (
+            f"repo: {info['tickets']} tickets, {info['commits']} commits, pack {info['pack_mib']} MiB"
+            f" ({info['machine']}; {info['git']}); month {info['month']}"
+        )
+    ]
     g = info.get("generated")
     if g:
-        out.append(f"generated in {g['total_s']} s (plan {g['plan_s']} s, fast-import {g['fast_import_s']} s,"
-                   f" checkout {g['checkout_s']} s); {g['hand_edits']} hand edits, {g['backdated']} back-dated")
+        out.append(
+            f"generated in {g['total_s']} s (plan {g['plan_s']} s, fast-import {g['fast_import_s']} s,"
+            f" checkout {g['checkout_s']} s); {g['hand_edits']} hand edits, {g['backdated']} back-dated"
+        )
     rows = [("supportctl command", "wall", "cpu", "raw git equivalent", "wall", "cpu", "ratio")]
 
     def row(label: str, k: str, raw_label: str, rk: str) -> tuple[str, ...]:
@@ -204,8 +244,12 @@ def table(res: dict[str, Any]) -> str:
     rows.append(row("supportctl --version (start-up)", "sc_version", "python -c pass", "python"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, r in enumerate(rows):
-        out.append("  ".join(c.ljust(w) if j in (0, 3) else c.rjust(w)
-                             for j, (c, w) in enumerate(zip(r, widths))).rstrip())
+        out.append(
+            "  ".join(
+                c.ljust(w) if j in (0, 3) else c.rjust(w)
+                for j, (c, w) in enumerate(zip(r, widths, strict=False))
+            ).rstrip()
+        )
         if i == 0:
             out.append("  ".join("-" * w for w in widths))
     lw, sc, lr, sw = R["list_warm"][0], R["sla_cold"][0], R["log_raw"][0], R["sla_warm"][0]
@@ -215,7 +259,10 @@ def table(res: dict[str, Any]) -> str:
         ("sla check warm < cold / 4", sw < sc / 4, f"{sw / sc:.2f} of cold"),
     ]
     out.append("")
-    out += [f"target {name:<36} {'met' if good else 'MISSED':<7} ({why}, wall)" for name, good, why in ok]
+    out += [
+        f"target {name:<36} {'met' if good else 'MISSED':<7} ({why}, wall)"
+        for name, good, why in ok
+    ]
     out.append(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return "\n".join(out)
 
@@ -224,12 +271,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tickets", type=int, default=20_000)
     ap.add_argument("--commits", type=int, default=200_000)
-    ap.add_argument("--repo", type=Path, help="use this repo; generated here when it is not a support repo yet")
+    ap.add_argument(
+        "--repo", type=Path, help="use this repo; generated here when it is not a support repo yet"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the generated temporary repo")
-    ap.add_argument("--repack", action="store_true", help="repack once after generating (see generate.py)")
-    ap.add_argument("--month", help="month for `sla check` (default: 5 months before the last commit)")
+    ap.add_argument(
+        "--repack", action="store_true", help="repack once after generating (see generate.py)"
+    )
+    ap.add_argument(
+        "--month", help="month for `sla check` (default: 5 months before the last commit)"
+    )
     ap.add_argument("--repeat", type=int, default=5, help="runs per warm figure (median)")
-    ap.add_argument("--cold-repeat", type=int, default=1, help="runs per cold figure and git log (median)")
+    ap.add_argument(
+        "--cold-repeat", type=int, default=1, help="runs per cold figure and git log (median)"
+    )
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()

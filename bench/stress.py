@@ -68,15 +68,40 @@ agents:
 """
 
 # weights of what an agent does next
-ACTIONS = {"new": 8, "comment": 20, "log": 10, "start": 8, "wait": 5, "escalate": 6, "resolve": 8,
-           "close": 5, "reopen": 4, "tag": 8, "edit": 5, "kblink": 4, "sync": 14}
+ACTIONS = {
+    "new": 8,
+    "comment": 20,
+    "log": 10,
+    "start": 8,
+    "wait": 5,
+    "escalate": 6,
+    "resolve": 8,
+    "close": 5,
+    "reopen": 4,
+    "tag": 8,
+    "edit": 5,
+    "kblink": 4,
+    "sync": 14,
+}
 ARTICLES = ["printer-jams", "vpn-drops"]  # made in the seed desk; agents link tickets to them
 WANTS = {  # statuses an action is legal from (so most attempts succeed)
-    "start": {"new", "waiting"}, "wait": {"new", "in_progress"}, "escalate": {"new", "in_progress", "waiting"},
-    "resolve": {"new", "in_progress", "waiting"}, "close": {"resolved"}, "reopen": {"resolved", "closed"},
+    "start": {"new", "waiting"},
+    "wait": {"new", "in_progress"},
+    "escalate": {"new", "in_progress", "waiting"},
+    "resolve": {"new", "in_progress", "waiting"},
+    "close": {"resolved"},
+    "reopen": {"resolved", "closed"},
 }
-FLAVOUR = ["Проверили логи", "checked: the #queue & *cache*", "ждём ответа — 'quote' \"dq\"", "- looks: fine",
-           "Ёлки: ok", "50% done @ 10:00", "| pipe > fold", "---"]
+FLAVOUR = [
+    "Проверили логи",
+    "checked: the #queue & *cache*",
+    "ждём ответа — 'quote' \"dq\"",
+    "- looks: fine",
+    "Ёлки: ok",
+    "50% done @ 10:00",
+    "| pipe > fold",
+    "---",
+]
 ID_RE = re.compile(r"\b(SUP-\d+)\b")
 
 
@@ -86,8 +111,9 @@ def supportctl_cmd() -> list[str]:
 
 
 def git(root: Path, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=root, env=env, input=input, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, input=input, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @dataclass
@@ -125,8 +151,16 @@ class Agent:
         return f"agent{self.index}"
 
     def run(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*self.cmd, *args], check=False, cwd=self.root, env=self.env, input=input,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [*self.cmd, *args],
+            check=False,
+            cwd=self.root,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     def marker(self) -> str:
         self.counter += 1
@@ -160,7 +194,9 @@ class Agent:
         return dict(data)
 
     def pick(self, statuses: set[str] | None = None) -> str | None:
-        ids = [t for t, v in self.tickets.items() if statuses is None or v.get("status") in statuses]
+        ids = [
+            t for t, v in self.tickets.items() if statuses is None or v.get("status") in statuses
+        ]
         if ids and self.rng.random() < 0.5:
             # half the time one of a few hot tickets, so agents collide on the same ticket
             ids = sorted(ids, key=lambda t: int(t.split("-")[1]))[:3]
@@ -180,10 +216,18 @@ class Agent:
             tid = self.pick()
         args: list[str]  # options first; free text after "--" can never pass for an option
         if kind == "new":
-            args = ["new", "-c", self.rng.choice(["acme", "globex"]),
-                    "-t", self.rng.choice(["incident", "service_request"]),
-                    "-p", self.rng.choice(["critical", "high", "normal", "low"]),
-                    "--json", "--", f"{mark} {self.rng.choice(FLAVOUR)}"]
+            args = [
+                "new",
+                "-c",
+                self.rng.choice(["acme", "globex"]),
+                "-t",
+                self.rng.choice(["incident", "service_request"]),
+                "-p",
+                self.rng.choice(["critical", "high", "normal", "low"]),
+                "--json",
+                "--",
+                f"{mark} {self.rng.choice(FLAVOUR)}",
+            ]
         elif kind == "comment":
             internal = ["--internal"] if self.rng.random() < 0.3 else []
             args = ["comment", str(tid), *internal, "--json", "--", text]
@@ -196,8 +240,16 @@ class Agent:
         elif kind == "resolve":
             args = ["resolve", str(tid), "--resolution", text, "--json"]
         elif kind == "edit":  # two agents editing one field differently: "later action wins"
-            args, mark = ["edit", str(tid), "--priority",
-                          self.rng.choice(["critical", "high", "normal", "low"]), "--json"], None
+            args, mark = (
+                [
+                    "edit",
+                    str(tid),
+                    "--priority",
+                    self.rng.choice(["critical", "high", "normal", "low"]),
+                    "--json",
+                ],
+                None,
+            )
         elif kind == "kblink":  # several agents linking tickets to one article: lists merge
             mark = self.rng.choice(ARTICLES)
             args = ["kb", "link", str(tid), mark, "--json"]
@@ -212,7 +264,9 @@ class Agent:
             return
         out = json.loads(r.stdout)
         if kind == "kblink":
-            self.recorded.append(Recorded(self.index, kind, str(tid), self.epoch, out["commit"], mark))
+            self.recorded.append(
+                Recorded(self.index, kind, str(tid), self.epoch, out["commit"], mark)
+            )
             return
         self.recorded.append(Recorded(self.index, kind, out["id"], self.epoch, out["commit"], mark))
         self.tickets[out["id"]] = out["ticket"]
@@ -222,17 +276,30 @@ def make_remote(work: Path, agents: int, env: dict[str, str], cmd: list[str]) ->
     remote = work / "remote.git"
     git(work, "init", "-q", "--bare", "-b", "main", str(remote), env=env)
     seed = work / "seed"
-    seed_env = {**env, "GIT_AUTHOR_NAME": "Seed", "GIT_AUTHOR_EMAIL": "seed@example.com",
-                "GIT_COMMITTER_NAME": "Seed", "GIT_COMMITTER_EMAIL": "seed@example.com"}
+    seed_env = {
+        **env,
+        "GIT_AUTHOR_NAME": "Seed",
+        "GIT_AUTHOR_EMAIL": "seed@example.com",
+        "GIT_COMMITTER_NAME": "Seed",
+        "GIT_COMMITTER_EMAIL": "seed@example.com",
+    }
     subprocess.run([*cmd, "init", str(seed)], env=seed_env, check=True, capture_output=True)
-    config = CONFIG + "".join(f"  agent{i}: {{name: Agent {i}, email: agent{i}@example.com, line: L1}}\n"
-                              for i in range(agents))
+    config = CONFIG + "".join(
+        f"  agent{i}: {{name: Agent {i}, email: agent{i}@example.com, line: L1}}\n"
+        for i in range(agents)
+    )
     (seed / "supportctl.yaml").write_text(config, encoding="utf-8")
     git(seed, "add", "supportctl.yaml", env=seed_env)
     git(seed, "commit", "-qm", "Stress desk configuration", env=seed_env)
     for slug in ARTICLES:
-        subprocess.run([*cmd, "kb", "new", slug.replace("-", " ").capitalize(), "--body-file", "-"],
-                       cwd=seed, env=seed_env, check=True, capture_output=True, input=b"")
+        subprocess.run(
+            [*cmd, "kb", "new", slug.replace("-", " ").capitalize(), "--body-file", "-"],
+            cwd=seed,
+            env=seed_env,
+            check=True,
+            capture_output=True,
+            input=b"",
+        )
     git(seed, "branch", "-M", "main", env=seed_env)
     git(seed, "push", "-q", str(remote), "main", env=seed_env)
     return remote
@@ -257,11 +324,19 @@ def verify(agents: list[Agent], remote: Path, env: dict[str, str]) -> dict[str, 
     for a in agents:
         r = a.run("validate")
         if r.returncode != 0:
-            problems.append(f"validate failed in {a.handle}: {r.stdout.strip()[:300]} {r.stderr.strip()}")
+            problems.append(
+                f"validate failed in {a.handle}: {r.stdout.strip()[:300]} {r.stderr.strip()}"
+            )
         if git(a.root, "status", "--porcelain", env=env):
             problems.append(f"{a.handle}: work tree not clean")
-        fsck = subprocess.run(["git", "fsck", "--no-progress"], cwd=a.root, env=env, capture_output=True,
-                              text=True, check=False)
+        fsck = subprocess.run(
+            ["git", "fsck", "--no-progress"],
+            cwd=a.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if fsck.returncode != 0:
             problems.append(f"{a.handle}: git fsck failed: {fsck.stderr[:300]}")
 
@@ -281,15 +356,18 @@ def verify(agents: list[Agent], remote: Path, env: dict[str, str]) -> dict[str, 
         if not a.recorded:
             continue
         shas = "\n".join(rec.commit for rec in a.recorded) + "\n"
-        original = git(a.root, "log", "--no-walk=unsorted", "--stdin", f"--format={fmt}", env=env,
-                       input=shas).splitlines()
+        original = git(
+            a.root, "log", "--no-walk=unsorted", "--stdin", f"--format={fmt}", env=env, input=shas
+        ).splitlines()
         for rec, line in zip(a.recorded, original, strict=True):
             ae, at, ct, subject, _ = line.split("\x1f")
             want = mapped(a, rec)
             tickets = final.get((ae, at, ct, ID_RE.sub("#", subject)), [])
             if want not in tickets:
-                lost.append(f"{a.handle} {rec.action} {rec.ticket}→{want} {rec.commit[:10]}: not in history "
-                            f"(found for {tickets})")
+                lost.append(
+                    f"{a.handle} {rec.action} {rec.ticket}→{want} {rec.commit[:10]}: not in history "
+                    f"(found for {tickets})"
+                )
                 continue
             if rec.marker is None or rec.action in ("resolve", "new"):
                 continue  # a later resolve may replace the resolution text; titles may be edited
@@ -306,7 +384,9 @@ def verify(agents: list[Agent], remote: Path, env: dict[str, str]) -> dict[str, 
                 article = agents[0].run("kb", "show", rec.marker, "--json")
                 linked = json.loads(article.stdout)["tickets"] if article.returncode == 0 else []
                 if want not in linked:
-                    lost.append(f"{a.handle} kb link {want}: not among {rec.marker}'s tickets {linked}")
+                    lost.append(
+                        f"{a.handle} kb link {want}: not among {rec.marker}'s tickets {linked}"
+                    )
             elif not any(rec.marker in str(c.get("text")) for c in t["comments"]):
                 lost.append(f"{a.handle} {rec.action} {want}: comment {rec.marker} missing")
     return {"problems": problems, "lost": lost}
@@ -325,8 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     home = work / "home"
     home.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "SUPPORTCTL_"))}  # real clock, identity from each clone
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SUPPORTCTL_"))
+    }  # real clock, identity from each clone
     env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=str(home / ".gitconfig"))
     cmd = supportctl_cmd()
     remote = make_remote(work, args.agents, env, cmd)
@@ -369,29 +450,49 @@ def main(argv: list[str] | None = None) -> int:
     renumbered = [(a.handle, old, new) for a in agents for _, old, new in a.renumbered]
     exits = sum((a.exits for a in agents), Counter())
     figures = {
-        "agents": args.agents, "seconds": round(busy, 1), "actions": actions, "by_action": dict(by_kind),
-        "syncs": sum(a.syncs for a in agents), "sync_failures": sum(len(a.sync_failures) for a in agents),
+        "agents": args.agents,
+        "seconds": round(busy, 1),
+        "actions": actions,
+        "by_action": dict(by_kind),
+        "syncs": sum(a.syncs for a in agents),
+        "sync_failures": sum(len(a.sync_failures) for a in agents),
         "attempts": sum(a.attempts for a in agents),
         "retries": sum(a.attempts for a in agents) - sum(a.syncs for a in agents),
-        "received": sum(a.received for a in agents), "sent": sum(a.sent for a in agents),
-        "renumberings": len(renumbered), "decisions": sum(len(a.decisions) for a in agents),
-        "final_rounds": rounds, "commits": int(git(agents[0].root, "rev-list", "--count", "HEAD", env=env)),
-        "tickets": len(agents[0].tickets), "refused_actions": {k: v for k, v in exits.items() if not k.endswith(":0")},
-        "lost": len(result["lost"]), "problems": result["problems"], "workdir": str(work),
+        "received": sum(a.received for a in agents),
+        "sent": sum(a.sent for a in agents),
+        "renumberings": len(renumbered),
+        "decisions": sum(len(a.decisions) for a in agents),
+        "final_rounds": rounds,
+        "commits": int(git(agents[0].root, "rev-list", "--count", "HEAD", env=env)),
+        "tickets": len(agents[0].tickets),
+        "refused_actions": {k: v for k, v in exits.items() if not k.endswith(":0")},
+        "lost": len(result["lost"]),
+        "problems": result["problems"],
+        "workdir": str(work),
         "sync_errors": [f for a in agents for f in a.sync_failures],
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         print(f"{args.agents} agents for {busy:.0f} s in {work}")
-        print(f"actions recorded:   {actions}  ({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))})")
-        print(f"syncs:              {figures['syncs']} ok, {figures['sync_failures']} failed; "
-              f"{figures['attempts']} attempts = {figures['retries']} retries")
+        print(
+            f"actions recorded:   {actions}  ({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))})"
+        )
+        print(
+            f"syncs:              {figures['syncs']} ok, {figures['sync_failures']} failed; "
+            f"{figures['attempts']} attempts = {figures['retries']} retries"
+        )
         print(f"commits moved:      {figures['received']} received, {figures['sent']} sent")
-        print(f"renumberings:       {len(renumbered)}  {' '.join(f'{h}:{o}→{n}' for h, o, n in renumbered[:12])}")
-        print(f"decisions:          {figures['decisions']} contradictions resolved (later action wins)")
-        print(f"final:              {rounds} sync rounds to quiet, {figures['commits']} commits, "
-              f"{figures['tickets']} tickets")
+        print(
+            f"renumberings:       {len(renumbered)}  {' '.join(f'{h}:{o}→{n}' for h, o, n in renumbered[:12])}"
+        )
+        print(
+            f"decisions:          {figures['decisions']} contradictions resolved (later action wins)"
+        )
+        print(
+            f"final:              {rounds} sync rounds to quiet, {figures['commits']} commits, "
+            f"{figures['tickets']} tickets"
+        )
         print(f"refused (expected): {dict(sorted(figures['refused_actions'].items()))}")
         print(f"lost:               {len(result['lost'])}")
         for line in result["lost"][:20] + result["problems"]:

@@ -4,7 +4,7 @@
     .venv/bin/python bench/verify_generate.py [--tickets 40] [--commits 400]
 
 Builds a small repo with the generator, then replays the same plan in a second repo
-through `supportctl.actions` (the code behind the CLI), with the same authors, author
+through `supportctl.ops.tickets` (the code behind the CLI), with the same authors, author
 dates (`at=`) and committer dates (GIT_COMMITTER_DATE). Hand edits are replayed by
 writing the file and running plain `git commit`. Identical trees, messages, authors and
 dates give identical commit ids, so one comparison of the two HEADs checks every
@@ -26,24 +26,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import generate as gen
 
-from supportctl import actions
-from supportctl.gitio import git_time
-from supportctl.initrepo import init_repo
-from supportctl.store import SupportRepo
+from supportctl.ops import tickets as actions
+from supportctl.ops.init import init_repo
+from supportctl.storage.git import git_time
+from supportctl.storage.store import SupportRepo
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, input=stdin,
-                          capture_output=True).stdout.decode()
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, input=stdin, capture_output=True
+    ).stdout.decode()
 
 
 def _env(c: gen.Commit) -> None:
     name, email = gen.PEOPLE[c.author][0], gen.PEOPLE[c.author][1]
-    os.environ.update({
-        "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": git_time(c.at),
-        "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
-        "GIT_COMMITTER_DATE": git_time(c.committed),
-    })
+    os.environ.update(
+        {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_AUTHOR_DATE": git_time(c.at),
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_COMMITTER_DATE": git_time(c.committed),
+        }
+    )
 
 
 def replay(n: int, m: int, seed: int, out: Path) -> None:
@@ -62,10 +68,20 @@ def replay(n: int, m: int, seed: int, out: Path) -> None:
         tid, kind, at = c.ticket_id, op.kind, c.at
         if kind == "new":
             p = plans[op.ticket]
-            r = actions.new_ticket(repo, title=p.title, customer=p.customer, type=p.type,
-                                   priority=p.priority, cls=p.cls, channel=p.channel,
-                                   reporter=p.reporter, description=p.description, tags=p.tags,
-                                   assignee=p.assignee, at=at)
+            r = actions.new_ticket(
+                repo,
+                title=p.title,
+                customer=p.customer,
+                type=p.type,
+                priority=p.priority,
+                cls=p.cls,
+                channel=p.channel,
+                reporter=p.reporter,
+                description=p.description,
+                tags=p.tags,
+                assignee=p.assignee,
+                at=at,
+            )
             assert r.ticket_id == tid, (r.ticket_id, tid)
         elif kind in ("reply", "comment", "note"):
             actions.comment(repo, tid, op.param, internal=kind == "note", at=at)
@@ -86,7 +102,9 @@ def replay(n: int, m: int, seed: int, out: Path) -> None:
             (work_day,) = [v for k, v in _trailers(c.message) if k == "Worked-On"]
             from datetime import date
 
-            actions.log_time(repo, tid, minutes=minutes, note=note, on=date.fromisoformat(work_day), at=at)
+            actions.log_time(
+                repo, tid, minutes=minutes, note=note, on=date.fromisoformat(work_day), at=at
+            )
         elif kind.startswith("hand_"):
             for path, content in c.files.items():
                 (out / path).write_bytes(content)
@@ -97,7 +115,9 @@ def replay(n: int, m: int, seed: int, out: Path) -> None:
 
 
 def _trailers(msg: str) -> list[tuple[str, str]]:
-    return [tuple(x.split(": ", 1)) for x in msg.strip().split("\n\n")[-1].splitlines() if ": " in x]  # type: ignore[misc]
+    return [
+        tuple(x.split(": ", 1)) for x in msg.strip().split("\n\n")[-1].splitlines() if ": " in x
+    ]  # type: ignore[misc]
 
 
 def main() -> int:
@@ -114,28 +134,41 @@ def main() -> int:
     ha, hb = _git(a, "rev-parse", "HEAD").strip(), _git(b, "rev-parse", "HEAD").strip()
     count = _git(a, "rev-list", "--count", "HEAD").strip()
     if ha == hb:
-        print(f"OK: {count} commits, identical history (HEAD {ha[:12]}) in {tmp}" if args.keep
-              else f"OK: {count} commits, identical history (HEAD {ha[:12]})")
+        print(
+            f"OK: {count} commits, identical history (HEAD {ha[:12]}) in {tmp}"
+            if args.keep
+            else f"OK: {count} commits, identical history (HEAD {ha[:12]})"
+        )
         if not args.keep:
             subprocess.run(["rm", "-rf", str(tmp)], check=True)
         return 0
     la = _git(a, "rev-list", "--reverse", "HEAD").split()
     lb = _git(b, "rev-list", "--reverse", "HEAD").split()
-    for i, (x, y) in enumerate(zip(la, lb)):
+    for i, (x, y) in enumerate(zip(la, lb, strict=False)):
         if x != y:
             print(f"MISMATCH at commit #{i + 1} (repos kept in {tmp})")
             fmt = "--format=raw"
             print("--- generated\n" + _git(a, "show", fmt, "--stat", x))
             print("--- replayed\n" + _git(b, "show", fmt, "--stat", y))
             for path in _git(b, "show", "--format=", "--name-only", y).split():
-                ga = subprocess.run(["git", "show", f"{x}:{path}"], cwd=a, capture_output=True, check=False).stdout
-                gb = subprocess.run(["git", "show", f"{y}:{path}"], cwd=b, capture_output=True, check=False).stdout
+                ga = subprocess.run(
+                    ["git", "show", f"{x}:{path}"], cwd=a, capture_output=True, check=False
+                ).stdout
+                gb = subprocess.run(
+                    ["git", "show", f"{y}:{path}"], cwd=b, capture_output=True, check=False
+                ).stdout
                 if ga != gb:
                     import difflib
 
                     print(f"--- {path}")
-                    sys.stdout.writelines(difflib.unified_diff(
-                        ga.decode().splitlines(True), gb.decode().splitlines(True), "generated", "replayed"))
+                    sys.stdout.writelines(
+                        difflib.unified_diff(
+                            ga.decode().splitlines(True),
+                            gb.decode().splitlines(True),
+                            "generated",
+                            "replayed",
+                        )
+                    )
             return 1
     print(f"MISMATCH: histories differ in length ({len(la)} vs {len(lb)}), repos kept in {tmp}")
     return 1

@@ -6,9 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import typer.main
@@ -16,7 +14,11 @@ import typer.testing
 from typer.testing import CliRunner, Result
 
 from supportctl.cli import app, state
-from supportctl.initrepo import init_repo
+from supportctl.ops.init import init_repo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 
@@ -86,8 +88,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     full = {**os.environ, **(env or {})}
-    return subprocess.run(["git", *args], cwd=root, env=full, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, env=full, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -120,7 +123,9 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
+    def __call__(
+        self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         state.repo = None
         state.debug = False
         return self.runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
@@ -129,14 +134,19 @@ class Cli:
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     monkeypatch.setattr(typer.testing, "_get_command", _cached_get_command)
-    yield Cli()
+    return Cli()
 
 
 _TEMPLATES: dict[str, Path] = {}
 
 
-def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyPatch,
-                  factory: pytest.TempPathFactory) -> Path:
+def from_template(
+    name: str,
+    root: Path,
+    build: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    factory: pytest.TempPathFactory,
+) -> Path:
     """Turn the fresh `support_repo` at `root` into the repo `build(root)` makes, building once.
 
     Every test still gets its own copy; commit ids match because dates and identity are pinned.
@@ -155,12 +165,33 @@ def from_template(name: str, root: Path, build: Any, monkeypatch: pytest.MonkeyP
 
 # Modules that drive many processes, clones, generated inputs or whole-desk CLI scenarios;
 # `make test-fast` leaves them out (the rest runs in about 20 s on two cores).
-_SLOW_MODULES = {"test_concurrency", "test_demo", "test_hostile", "test_progress", "test_sync",
-                 "test_browser", "test_ensure_chromium", "test_entrypoint", "test_sla_periods",
-                 "test_cli_tickets", "test_report_cli", "test_kb_cli", "test_backlog",
-                 "test_catalog", "test_figures", "test_templates", "test_ticket_size",
-                 "test_isolation", "test_escaping", "test_sync_history", "test_sla_cli",
-                 "test_cli_common", "test_safepath", "test_history_identity", "test_validate"}
+_SLOW_MODULES = {
+    "test_concurrency",
+    "test_demo",
+    "test_hostile",
+    "test_progress",
+    "test_sync",
+    "test_browser",
+    "test_ensure_chromium",
+    "test_entrypoint",
+    "test_sla_periods",
+    "test_cli_tickets",
+    "test_report_cli",
+    "test_kb_cli",
+    "test_backlog",
+    "test_catalog",
+    "test_figures",
+    "test_templates",
+    "test_ticket_size",
+    "test_isolation",
+    "test_escaping",
+    "test_sync_history",
+    "test_sla_cli",
+    "test_cli_common",
+    "test_safepath",
+    "test_history_identity",
+    "test_validate",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,26 +1,29 @@
-"""The lifecycle core (supportctl.actions) called as a library, against real git repos."""
+"""The lifecycle core (supportctl.ops.tickets) called as a library, against real git repos."""
 
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from ruamel.yaml import YAML
 
-from supportctl import actions
-from supportctl.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
-from supportctl.model import TICKET_KEYS
-from supportctl.store import SupportRepo
+from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.ticket import TICKET_KEYS
+from supportctl.ops import tickets as actions
+from supportctl.storage.store import SupportRepo
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 T1 = "data/tickets/0000/SUP-1.yaml"
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def head(root: Path) -> str:
@@ -53,8 +56,13 @@ def ticket(repo: SupportRepo, title: str = "Checkout fails", **kw: Any) -> actio
 
 # -- new ----------------------------------------------------------------------------------
 def test_new_ticket_result(repo: SupportRepo) -> None:
-    r = ticket(repo, tags=["Urgent", "payments", "urgent"], cls="payments", reporter="Пётр",
-               description="line one\nline two\n\n")
+    r = ticket(
+        repo,
+        tags=["Urgent", "payments", "urgent"],
+        cls="payments",
+        reporter="Пётр",
+        description="line one\nline two\n\n",
+    )
     assert r.ticket_id == "SUP-1"
     assert r.action == "new"
     assert r.commit == head(repo.root)
@@ -70,25 +78,32 @@ def test_new_ticket_result(repo: SupportRepo) -> None:
 def test_new_ticket_normalises_choices(repo: SupportRepo) -> None:
     r = ticket(repo, type="Information-Request", priority=" LOW ", channel="Phone")
     assert (r.ticket["type"], r.ticket["priority"], r.ticket["channel"]) == (
-        "information_request", "low", "phone")
+        "information_request",
+        "low",
+        "phone",
+    )
 
 
-@pytest.mark.parametrize(("kw", "exc", "message"), [
-    ({"customer": "initech"}, NotFound, "unknown customer 'initech' (known: acme, globex)"),
-    ({"type": "bug"}, UsageError, "unknown type 'bug'"),
-    ({"priority": "p1"}, UsageError, "unknown priority 'p1'"),
-    ({"channel": "pigeon"}, UsageError, "unknown channel 'pigeon'"),
-    ({"assignee": "zed"}, NotFound, "unknown agent 'zed' (known: anna, boris)"),
-    ({"assignee": "../zed"}, UsageError, "bad assignee '../zed'"),
-    ({"tags": ["ok", "not ok"]}, UsageError, "bad tag 'not ok'"),
-    ({"tags": ["x" * 41]}, UsageError, "bad tag"),
-    ({"cls": "c" * 61}, UsageError, "class is too long (61 characters, at most 60)"),
-    ({"description": "a\x00b"}, UsageError, "description looks binary (it contains NUL bytes)"),
-    ({"description": "x" * (64 * 1024 + 1)}, UsageError, "description is too long"),
-    ({"description": "bad \udcff surrogate"}, UsageError, "description is not valid UTF-8"),
-])
-def test_new_ticket_refusals(repo: SupportRepo, kw: dict[str, Any], exc: type[Exception],
-                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("kw", "exc", "message"),
+    [
+        ({"customer": "initech"}, NotFound, "unknown customer 'initech' (known: acme, globex)"),
+        ({"type": "bug"}, UsageError, "unknown type 'bug'"),
+        ({"priority": "p1"}, UsageError, "unknown priority 'p1'"),
+        ({"channel": "pigeon"}, UsageError, "unknown channel 'pigeon'"),
+        ({"assignee": "zed"}, NotFound, "unknown agent 'zed' (known: anna, boris)"),
+        ({"assignee": "../zed"}, UsageError, "bad assignee '../zed'"),
+        ({"tags": ["ok", "not ok"]}, UsageError, "bad tag 'not ok'"),
+        ({"tags": ["x" * 41]}, UsageError, "bad tag"),
+        ({"cls": "c" * 61}, UsageError, "class is too long (61 characters, at most 60)"),
+        ({"description": "a\x00b"}, UsageError, "description looks binary (it contains NUL bytes)"),
+        ({"description": "x" * (64 * 1024 + 1)}, UsageError, "description is too long"),
+        ({"description": "bad \udcff surrogate"}, UsageError, "description is not valid UTF-8"),
+    ],
+)
+def test_new_ticket_refusals(
+    repo: SupportRepo, kw: dict[str, Any], exc: type[Exception], message: str
+) -> None:
     before = head(repo.root)
     with pytest.raises(exc) as info:
         ticket(repo, **kw)
@@ -118,7 +133,11 @@ def test_full_lifecycle_statuses_and_trailers(repo: SupportRepo) -> None:
         (lambda: actions.start(repo, "SUP-1"), "waiting", "in_progress"),
         (lambda: actions.resolve(repo, "SUP-1", resolution="fixed"), "in_progress", "resolved"),
         (lambda: actions.reopen(repo, "SUP-1", reason="again"), "resolved", "in_progress"),
-        (lambda: actions.resolve(repo, "SUP-1", resolution="fixed twice"), "in_progress", "resolved"),
+        (
+            lambda: actions.resolve(repo, "SUP-1", resolution="fixed twice"),
+            "in_progress",
+            "resolved",
+        ),
         (lambda: actions.close(repo, "SUP-1"), "resolved", "closed"),
         (lambda: actions.reopen(repo, "SUP-1", reason="and again"), "closed", "in_progress"),
     ]
@@ -131,27 +150,58 @@ def test_full_lifecycle_statuses_and_trailers(repo: SupportRepo) -> None:
     assert load(repo.root)["resolution"] == "fixed twice"
 
 
-@pytest.mark.parametrize(("status_steps", "action", "message"), [
-    ([], lambda r: actions.close(r, "SUP-1"), "cannot close SUP-1: it is new (resolve it first)"),
-    (["start"], lambda r: actions.close(r, "SUP-1"),
-     "cannot close SUP-1: it is in_progress (resolve it first)"),
-    (["wait"], lambda r: actions.wait(r, "SUP-1", reason="x"), "cannot wait SUP-1: it is waiting"),
-    (["resolve"], lambda r: actions.start(r, "SUP-1"), "cannot start SUP-1: it is resolved"),
-    (["resolve"], lambda r: actions.wait(r, "SUP-1", reason="x"), "cannot wait SUP-1: it is resolved"),
-    (["resolve"], lambda r: actions.resolve(r, "SUP-1", resolution="x"),
-     "cannot resolve SUP-1: it is resolved"),
-    (["resolve", "close"], lambda r: actions.escalate(r, "SUP-1", reason="x"),
-     "cannot escalate SUP-1: it is closed"),
-    (["start"], lambda r: actions.reopen(r, "SUP-1", reason="x"),
-     "cannot reopen SUP-1: it is in_progress (it is still open)"),
-])
-def test_illegal_moves(repo: SupportRepo, status_steps: list[str], action: Any, message: str) -> None:
+@pytest.mark.parametrize(
+    ("status_steps", "action", "message"),
+    [
+        (
+            [],
+            lambda r: actions.close(r, "SUP-1"),
+            "cannot close SUP-1: it is new (resolve it first)",
+        ),
+        (
+            ["start"],
+            lambda r: actions.close(r, "SUP-1"),
+            "cannot close SUP-1: it is in_progress (resolve it first)",
+        ),
+        (
+            ["wait"],
+            lambda r: actions.wait(r, "SUP-1", reason="x"),
+            "cannot wait SUP-1: it is waiting",
+        ),
+        (["resolve"], lambda r: actions.start(r, "SUP-1"), "cannot start SUP-1: it is resolved"),
+        (
+            ["resolve"],
+            lambda r: actions.wait(r, "SUP-1", reason="x"),
+            "cannot wait SUP-1: it is resolved",
+        ),
+        (
+            ["resolve"],
+            lambda r: actions.resolve(r, "SUP-1", resolution="x"),
+            "cannot resolve SUP-1: it is resolved",
+        ),
+        (
+            ["resolve", "close"],
+            lambda r: actions.escalate(r, "SUP-1", reason="x"),
+            "cannot escalate SUP-1: it is closed",
+        ),
+        (
+            ["start"],
+            lambda r: actions.reopen(r, "SUP-1", reason="x"),
+            "cannot reopen SUP-1: it is in_progress (it is still open)",
+        ),
+    ],
+)
+def test_illegal_moves(
+    repo: SupportRepo, status_steps: list[str], action: Any, message: str
+) -> None:
     ticket(repo)
     for step in status_steps:
-        {"start": lambda: actions.start(repo, "SUP-1"),
-         "wait": lambda: actions.wait(repo, "SUP-1", reason="w"),
-         "resolve": lambda: actions.resolve(repo, "SUP-1", resolution="r"),
-         "close": lambda: actions.close(repo, "SUP-1")}[step]()
+        {
+            "start": lambda: actions.start(repo, "SUP-1"),
+            "wait": lambda: actions.wait(repo, "SUP-1", reason="w"),
+            "resolve": lambda: actions.resolve(repo, "SUP-1", resolution="r"),
+            "close": lambda: actions.close(repo, "SUP-1"),
+        }[step]()
     before = head(repo.root)
     with pytest.raises(IllegalTransition) as info:
         action(repo)
@@ -179,15 +229,22 @@ def test_escalate_lines(repo: SupportRepo) -> None:
 def test_escalate_line_not_in_config(repo: SupportRepo) -> None:
     ticket(repo)
     path = repo.root / T1
-    path.write_text(path.read_text(encoding="utf-8").replace("line: L1", "line: L9"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("line: L1", "line: L9"), encoding="utf-8"
+    )
     git(repo.root, "commit", "-qam", "hand edit")
     # read as a malformed file, like every value outside its vocabulary
-    with pytest.raises(DataError, match=r"^SUP-1: invalid line 'L9' \(expected one of L1, L2, L3, "
-                       r"L4\); run supportctl validate$"):
+    with pytest.raises(
+        DataError,
+        match=r"^SUP-1: invalid line 'L9' \(expected one of L1, L2, L3, "
+        r"L4\); run supportctl validate$",
+    ):
         actions.escalate(repo, "SUP-1", reason="x")
 
 
-def test_long_reason_is_shortened_in_subject_and_trailer_but_kept_in_file(repo: SupportRepo) -> None:
+def test_long_reason_is_shortened_in_subject_and_trailer_but_kept_in_file(
+    repo: SupportRepo,
+) -> None:
     ticket(repo)
     reason = "word " * 100
     actions.escalate(repo, "SUP-1", reason=reason)
@@ -195,7 +252,8 @@ def test_long_reason_is_shortened_in_subject_and_trailer_but_kept_in_file(repo: 
     assert subject.startswith("SUP-1: escalate L1 → L2 (word word")
     assert subject.endswith("…)")
     value = dict(trailers(repo.root))["Reason"]
-    assert len(value) <= actions.TRAILER_TEXT and value.endswith("…")
+    assert len(value) <= actions.TRAILER_TEXT
+    assert value.endswith("…")
     assert load(repo.root)["comments"][0]["text"] == "Escalated L1 → L2: " + reason.strip()
 
 
@@ -221,20 +279,30 @@ def test_first_comment_only_adds_lines(repo: SupportRepo) -> None:
     ticket(repo)
     actions.comment(repo, "SUP-1", "hello")
     diff = git(repo.root, "diff", "HEAD~1", "HEAD", "--", T1)
-    changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
-    assert changed == ["+comments:", "+  - at: '2026-10-05T10:00:00+03:00'", "+    author: anna",
-                       "+    visibility: public", "+    text: hello"]
+    changed = [
+        ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))
+    ]
+    assert changed == [
+        "+comments:",
+        "+  - at: '2026-10-05T10:00:00+03:00'",
+        "+    author: anna",
+        "+    visibility: public",
+        "+    text: hello",
+    ]
 
 
-def test_comment_author_is_agent_handle_or_git_name(repo: SupportRepo,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_comment_author_is_agent_handle_or_git_name(
+    repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ticket(repo)
     actions.comment(repo, "SUP-1", "from anna")
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Vera Outsider")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "vera@elsewhere.example")
     actions.comment(repo, "SUP-1", "from vera", internal=True)
     assert [(c["author"], c["visibility"]) for c in load(repo.root)["comments"]] == [
-        ("anna", "public"), ("Vera Outsider", "internal")]
+        ("anna", "public"),
+        ("Vera Outsider", "internal"),
+    ]
 
 
 def test_multiline_comment_is_a_literal_block(repo: SupportRepo) -> None:
@@ -244,7 +312,9 @@ def test_multiline_comment_is_a_literal_block(repo: SupportRepo) -> None:
     assert "    text: |\n      Здравствуйте!\n\n      Проблема решена.\n" in text
 
 
-def test_log_time_files_per_agent_and_month(repo: SupportRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_log_time_files_per_agent_and_month(
+    repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from datetime import date
 
     ticket(repo)
@@ -256,19 +326,32 @@ def test_log_time_files_per_agent_and_month(repo: SupportRepo, monkeypatch: pyte
     anna = "data/worklogs/2026-10/anna_at_support.example.yaml"
     boris = "data/worklogs/2026-11/boris_at_support.example.yaml"
     assert git(repo.root, "show", "--name-only", "--format=", "HEAD").split() == [boris]
-    assert load(repo.root, anna) == [{"ticket": "SUP-1", "minutes": 30, "on": "2026-10-05",
-                                      "note": "first look", "author": "anna", "at": FIXED_DATE}]
+    assert load(repo.root, anna) == [
+        {
+            "ticket": "SUP-1",
+            "minutes": 30,
+            "on": "2026-10-05",
+            "note": "first look",
+            "author": "anna",
+            "at": FIXED_DATE,
+        }
+    ]
     assert load(repo.root, boris)[0]["author"] == "boris"
     logs = repo.worklogs()
     assert [(w.ticket, w.minutes, w.author, w.path) for w in logs] == [
-        ("SUP-1", 30, "anna", anna), ("SUP-1", 60, "boris", boris)]
+        ("SUP-1", 30, "anna", anna),
+        ("SUP-1", 60, "boris", boris),
+    ]
 
 
-@pytest.mark.parametrize(("minutes", "message"), [
-    (0, "time must be positive, got 0 minutes"),
-    (-1, "time must be positive, got -1 minutes"),
-    (24 * 60 + 1, "1441 minutes is more than a day; log each day separately"),
-])
+@pytest.mark.parametrize(
+    ("minutes", "message"),
+    [
+        (0, "time must be positive, got 0 minutes"),
+        (-1, "time must be positive, got -1 minutes"),
+        (24 * 60 + 1, "1441 minutes is more than a day; log each day separately"),
+    ],
+)
 def test_log_time_refusals(repo: SupportRepo, minutes: int, message: str) -> None:
     ticket(repo)
     before = head(repo.root)
@@ -292,7 +375,9 @@ def test_log_time_refuses_a_broken_worklog_file(repo: SupportRepo) -> None:
     git(repo.root, "add", str(path))
     git(repo.root, "commit", "-qm", "broken worklog")
     before = head(repo.root)
-    with pytest.raises(GitError, match=r"^data/worklogs/2026-10/anna_at_support.example.yaml:\d+: "):
+    with pytest.raises(
+        GitError, match=r"^data/worklogs/2026-10/anna_at_support.example.yaml:\d+: "
+    ):
         actions.log_time(repo, "SUP-1", minutes=5)
     assert head(repo.root) == before
 
@@ -369,7 +454,11 @@ def test_hand_comments_and_unknown_keys_survive_many_actions(repo: SupportRepo) 
     assert "x-contract: ДС-42  # keep me\n" in final
     data = load(repo.root)
     assert (data["assignee"], data["tags"], data["links"]["related"], data["priority"]) == (
-        "anna", ["a", "b"], ["SUP-2"], "low")
+        "anna",
+        ["a", "b"],
+        ["SUP-2"],
+        "low",
+    )
 
 
 def test_unknown_ticket_and_broken_ticket(repo: SupportRepo) -> None:
@@ -385,6 +474,7 @@ def test_unknown_ticket_and_broken_ticket(repo: SupportRepo) -> None:
 def test_message_and_short() -> None:
     assert actions.short("a\nb\tc\x00d\u2028e") == "a b c d e"
     assert actions.short("x" * 100, 10) == "x" * 9 + "…"
-    msg = actions.message("SUP-1: subject\nAction: close", [("Ticket", "SUP-1"),
-                                                            ("Reason", "a\n\nAction: close")])
+    msg = actions.message(
+        "SUP-1: subject\nAction: close", [("Ticket", "SUP-1"), ("Reason", "a\n\nAction: close")]
+    )
     assert msg == "SUP-1: subject Action: close\n\nTicket: SUP-1\nReason: a Action: close\n"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import git
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOW = "2026-10-15T12:00:00+03:00"
 
@@ -182,12 +185,15 @@ def test_similar_human_output_and_errors(desk: Path, cli) -> None:  # type: igno
     assert r.exit_code == 0
     lines = r.stdout.splitlines()
     assert lines[0].split()[:4] == ["ID", "SCORE", "STATUS", "CUSTOMER"]
-    assert lines[1].split()[:4] == ["SUP-8", "1.25", "new", "acme"] and len(lines) == 2
+    assert lines[1].split()[:4] == ["SUP-8", "1.25", "new", "acme"]
+    assert len(lines) == 2
     r = cli("similar", "SUP-99", "--now", NOW)
-    assert r.exit_code == 5 and r.stderr == "supportctl: error: unknown ticket SUP-99\n"
+    assert r.exit_code == 5
+    assert r.stderr == "supportctl: error: unknown ticket SUP-99\n"
     _new(cli, NOW, "The", "acme")  # nothing but a stop word
     r = cli("similar", "SUP-10", "--now", NOW)
-    assert r.exit_code == 0 and r.stderr == "supportctl: no similar open or recent tickets\n"
+    assert r.exit_code == 0
+    assert r.stderr == "supportctl: no similar open or recent tickets\n"
 
 
 def test_backlog_most_frequent_first(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -204,11 +210,10 @@ def test_backlog_most_frequent_first(desk: Path, cli) -> None:  # type: ignore[n
     assert thread["customers"] == ["acme", "globex"]
     assert thread["open"] == 3
     assert thread["title"] == "Checkout returns 500 after release"
-    assert (
-        thread["first"] == "2026-10-01T10:00:00+03:00"
-        and thread["last"] == "2026-10-03T11:00:00+03:00"
-    )
-    assert rows[2]["title"] == "VPN drops every hour" and rows[2]["open"] == 0
+    assert thread["first"] == "2026-10-01T10:00:00+03:00"
+    assert thread["last"] == "2026-10-03T11:00:00+03:00"
+    assert rows[2]["title"] == "VPN drops every hour"
+    assert rows[2]["open"] == 0
 
 
 def test_backlog_since_and_markdown(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -229,10 +234,8 @@ def test_backlog_since_and_markdown(desk: Path, cli) -> None:  # type: ignore[no
     )
     assert cli("backlog", "--since", "2026-12-01").stdout.endswith("No recurring problems found.\n")
     r = cli("backlog", "--format", "html")
-    assert (
-        r.exit_code == 2
-        and r.stderr == "supportctl: error: unknown --format 'html': expected md or json\n"
-    )
+    assert r.exit_code == 2
+    assert r.stderr == "supportctl: error: unknown --format 'html': expected md or json\n"
     assert cli("backlog", "--since", "yesterday").exit_code == 2
 
 
@@ -276,10 +279,13 @@ def test_devtask_of_a_duplicate_names_the_original(desk: Path, cli) -> None:  # 
 def test_devtask_output_file_env_now_and_template_override(desk: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "task.md"
     r = cli("devtask", "SUP-4", "-o", str(target), env={"SUPPORTCTL_NOW": NOW})
-    assert r.exit_code == 0 and r.stdout == "" and r.stderr == f"supportctl: wrote {target}\n"
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert r.stderr == f"supportctl: wrote {target}\n"
     text = target.read_text(encoding="utf-8")
     assert "| KB article | `vpn-drops-every-hour` VPN drops every hour |" in text
-    assert "Resolution clock: **met**" in text and "Stopped at 2026-10-06T10:00:00+03:00" in text
+    assert "Resolution clock: **met**" in text
+    assert "Stopped at 2026-10-06T10:00:00+03:00" in text
     (desk / "templates").mkdir()
     (desk / "templates" / "devtask.md.j2").write_text(
         "Task {{ t.ticket.id }} for {{ t.ticket.customer_name }}\n", encoding="utf-8"

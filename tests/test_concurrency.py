@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from supportctl import gitio
+from supportctl.storage import git as gitio
 from tests.conftest import Cli, git
 
 _SCRIPT = Path(sys.executable).parent / "supportctl"
@@ -29,7 +29,7 @@ NOW = "2026-10-07T12:00:00+03:00"
 # cut or `kill -9` would: no finally blocks, no atexit, the lock dies with the process.
 KILLER = r"""
 import os, signal, sys
-from supportctl import gitio
+from supportctl.storage import git as gitio
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -56,14 +56,29 @@ main()
 """
 
 
-def run(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SUPPORTCTL, *args], check=False, cwd=root, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, timeout=120)
+def run(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SUPPORTCTL, *args],
+        check=False,
+        cwd=root,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def killed_at(root: Path, point: str, *args: str) -> None:
-    r = subprocess.run([sys.executable, "-c", KILLER, point, *args], cwd=root, capture_output=True,
-                       text=True, timeout=120, check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", KILLER, point, *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == -9, (r.returncode, r.stdout, r.stderr)
 
 
@@ -73,9 +88,12 @@ def status(root: Path) -> str:
 
 def assert_consistent(root: Path, cli: Cli) -> None:
     assert status(root) == ""
-    fsck = subprocess.run(["git", "fsck", "--no-progress"], cwd=root, capture_output=True, text=True,
-                          check=False)
-    assert fsck.returncode == 0 and "error" not in fsck.stderr and "missing" not in fsck.stdout, fsck
+    fsck = subprocess.run(
+        ["git", "fsck", "--no-progress"], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert fsck.returncode == 0, fsck
+    assert "error" not in fsck.stderr, fsck
+    assert "missing" not in fsck.stdout, fsck
     r = cli("validate")
     assert r.exit_code == 0, r.stdout + r.stderr
     state = root / ".git" / "supportctl"
@@ -85,7 +103,8 @@ def assert_consistent(root: Path, cli: Cli) -> None:
 
 def one_line_error(r: Any, code: int, text: str) -> None:
     assert r.exit_code == code, (r.exit_code, r.stdout, r.stderr)
-    assert r.stderr.count("\n") == 1 and r.stderr.startswith("supportctl: error: "), r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("supportctl: error: "), r.stderr
     assert text in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
 
@@ -110,9 +129,24 @@ def test_two_processes_at_once_both_succeed(ticket: Path, cli: Cli) -> None:
             spans.append((t0, time.monotonic(), args[0], r.returncode, r.stderr))
 
     threads = [
-        threading.Thread(target=worker, args=(lambda i: ("comment", "SUP-1", f"parallel comment {i}"),)),
-        threading.Thread(target=worker, args=(lambda i: ("new", f"Parallel ticket {i}", "-c", "globex",
-                                                         "-t", "service_request", "-p", "low"),)),
+        threading.Thread(
+            target=worker, args=(lambda i: ("comment", "SUP-1", f"parallel comment {i}"),)
+        ),
+        threading.Thread(
+            target=worker,
+            args=(
+                lambda i: (
+                    "new",
+                    f"Parallel ticket {i}",
+                    "-c",
+                    "globex",
+                    "-t",
+                    "service_request",
+                    "-p",
+                    "low",
+                ),
+            ),
+        ),
     ]
     for t in threads:
         t.start()
@@ -138,8 +172,13 @@ def test_writer_waits_for_the_supportctl_lock(ticket: Path, cli: Cli) -> None:
     lock = ticket / ".git" / "supportctl" / "lock"
     with open(lock, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
-        proc = subprocess.Popen([*SUPPORTCTL, "comment", "SUP-1", "queued"], cwd=ticket,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [*SUPPORTCTL, "comment", "SUP-1", "queued"],
+            cwd=ticket,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1.5)
         assert proc.poll() is None, "the command did not wait for the lock"
         fcntl.flock(fh, fcntl.LOCK_UN)
@@ -174,8 +213,9 @@ def test_command_waits_for_a_briefly_held_index_lock(ticket: Path, cli: Cli) -> 
     assert_consistent(ticket, cli)
 
 
-def test_stuck_index_lock_is_exit_8_with_nothing_committed(ticket: Path, cli: Cli,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stuck_index_lock_is_exit_8_with_nothing_committed(
+    ticket: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A killed git's index.lock, there before the command: it is waited for, then the command
     # stops before committing (it used to commit and then fail: "the commit is made").
     monkeypatch.setattr(gitio, "INDEX_LOCK_TIMEOUT", 0.3)
@@ -183,9 +223,13 @@ def test_stuck_index_lock_is_exit_8_with_nothing_committed(ticket: Path, cli: Cl
     lock.write_text("")
     head = git(ticket, "rev-parse", "HEAD")
     r = cli("comment", "SUP-1", "not recorded while the lock is stuck")
-    one_line_error(r, 8, f"{lock} is stale: no git process runs in this repo (left by a killed git, "
-                         f"0 s old) (nothing was committed); remove it (`rm {lock}`) and run the "
-                         f"command again")
+    one_line_error(
+        r,
+        8,
+        f"{lock} is stale: no git process runs in this repo (left by a killed git, "
+        f"0 s old) (nothing was committed); remove it (`rm {lock}`) and run the "
+        f"command again",
+    )
     assert git(ticket, "rev-parse", "HEAD") == head
     assert not (ticket / ".git/supportctl/journal.json").exists()
     lock.unlink()
@@ -193,22 +237,30 @@ def test_stuck_index_lock_is_exit_8_with_nothing_committed(ticket: Path, cli: Cl
     r = cli("tag", "SUP-1", "hvac")
     assert (r.exit_code, r.stderr) == (0, "")
     text = (ticket / "data/tickets/0000/SUP-1.yaml").read_text()
-    assert "not recorded" not in text and "hvac" in text
+    assert "not recorded" not in text
+    assert "hvac" in text
     assert_consistent(ticket, cli)
 
 
 # -- crashes (SIGKILL at the worst moments) ---------------------------------------------------------
 @pytest.mark.parametrize("point", ["after-ref", "mid-index"])
-def test_killed_after_the_commit_is_finished_by_the_next_command(ticket: Path, cli: Cli, point: str) -> None:
+def test_killed_after_the_commit_is_finished_by_the_next_command(
+    ticket: Path, cli: Cli, point: str
+) -> None:
     killed_at(ticket, point, "comment", "SUP-1", "half-done comment")
-    assert git(ticket, "log", "-1", "--format=%s") == "SUP-1: reply to customer: half-done comment\n"
+    assert (
+        git(ticket, "log", "-1", "--format=%s") == "SUP-1: reply to customer: half-done comment\n"
+    )
     assert status(ticket) != ""  # the work tree or the index lags behind HEAD
     assert (ticket / ".git/supportctl/journal.json").exists()
     r = cli("show", "SUP-1")  # even a read-only command puts it right, and says so
     assert r.exit_code == 0, r.stderr
-    assert r.stderr == ("supportctl: an interrupted supportctl command had committed its action; its "
-                        "files are now checked out; check `git status` and `git log -1` if in doubt\n")
-    assert status(ticket) == "" and not (ticket / ".git/supportctl/journal.json").exists()
+    assert r.stderr == (
+        "supportctl: an interrupted supportctl command had committed its action; its "
+        "files are now checked out; check `git status` and `git log -1` if in doubt\n"
+    )
+    assert status(ticket) == ""
+    assert not (ticket / ".git/supportctl/journal.json").exists()
     r = cli("start", "SUP-1")
     assert (r.exit_code, r.stderr) == (0, "")
     record = json.loads(cli("show", "SUP-1", "--json").stdout)
@@ -245,8 +297,9 @@ def _clone_pair(tmp_path: Path, ticket: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("point", ["sync-before-checkout", "sync-after-checkout"])
-def test_sync_killed_mid_move_leaves_a_consistent_clone(tmp_path: Path, ticket: Path, cli: Cli,
-                                                       point: str) -> None:
+def test_sync_killed_mid_move_leaves_a_consistent_clone(
+    tmp_path: Path, ticket: Path, cli: Cli, point: str
+) -> None:
     remote, other = _clone_pair(tmp_path, ticket)
     r = run(other, "comment", "SUP-1", "from the other desk")
     assert r.returncode == 0, r.stderr
@@ -279,8 +332,9 @@ def test_sync_waits_for_a_briefly_held_index_lock(tmp_path: Path, ticket: Path, 
     assert_consistent(ticket, cli)
 
 
-def test_sync_with_a_stuck_index_lock_changes_nothing(tmp_path: Path, ticket: Path, cli: Cli,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_with_a_stuck_index_lock_changes_nothing(
+    tmp_path: Path, ticket: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(gitio, "INDEX_LOCK_TIMEOUT", 0.3)
     _, other = _clone_pair(tmp_path, ticket)
     assert run(other, "comment", "SUP-1", "from the other desk").returncode == 0
@@ -303,17 +357,24 @@ def _answers(cli: Cli) -> list[Any]:
         assert r.exit_code == 0, (args, r.stderr)
         return json.loads(r.stdout)
 
-    return [out("list", "--json"), out("show", "SUP-1", "--json"), out("show", "SUP-2", "--json"),
-            out("sla", "show", "SUP-1", "--json", "--now", NOW),
-            out("sla", "explain", "SUP-2", "--json", "--now", NOW),
-            out("report", "--month", "2026-10", "--format", "json", "--now", NOW)]
+    return [
+        out("list", "--json"),
+        out("show", "SUP-1", "--json"),
+        out("show", "SUP-2", "--json"),
+        out("sla", "show", "SUP-1", "--json", "--now", NOW),
+        out("sla", "explain", "SUP-2", "--json", "--now", NOW),
+        out("report", "--month", "2026-10", "--format", "json", "--now", NOW),
+    ]
 
 
 @pytest.fixture
 def busy_desk(ticket: Path, cli: Cli) -> Path:
-    for args in (("comment", "SUP-1", "Checking the AC unit"), ("log", "SUP-1", "-m", "40"),
-                 ("new", "Badge reader", "-c", "globex", "-t", "incident", "-p", "normal"),
-                 ("start", "SUP-2")):
+    for args in (
+        ("comment", "SUP-1", "Checking the AC unit"),
+        ("log", "SUP-1", "-m", "40"),
+        ("new", "Badge reader", "-c", "globex", "-t", "incident", "-p", "normal"),
+        ("start", "SUP-2"),
+    ):
         assert cli(*args).exit_code == 0
     path = ticket / "data/tickets/0000/SUP-2.yaml"  # a hand edit: parsed from blobs, cached
     path.write_text(path.read_text().replace("priority: normal", "priority: critical"))
@@ -379,7 +440,8 @@ def test_private_index_of_a_killed_command_is_removed(ticket: Path, cli: Cli) ->
     mine.write_bytes(b"DIRC")
     r = cli("list")
     assert r.exit_code == 0, r.stderr
-    assert not stale.exists() and mine.exists()
+    assert not stale.exists()
+    assert mine.exists()
     mine.unlink()
 
 
@@ -408,8 +470,11 @@ def test_a_command_refused_by_a_git_hook_leaves_no_trace(ticket: Path, cli: Cli)
     hook.write_text('#!/bin/sh\n[ "$1" = prepared ] && exit 1\nexit 0\n')
     hook.chmod(0o755)
     head, content = git(ticket, "rev-parse", "HEAD"), (ticket / T1).read_bytes()
-    one_line_error(cli("comment", "SUP-1", "refused"), 8,
-                   "git update-ref failed: fatal: ref updates aborted by hook")
+    one_line_error(
+        cli("comment", "SUP-1", "refused"),
+        8,
+        "git update-ref failed: fatal: ref updates aborted by hook",
+    )
     _unchanged(ticket, head, content, cli)
     hook.unlink()
     assert cli("comment", "SUP-1", "accepted").exit_code == 0
@@ -420,12 +485,19 @@ def test_a_stale_head_lock_is_named_and_changes_nothing(ticket: Path, cli: Cli) 
     lock = _aged(ticket / ".git/HEAD.lock", 300)
     head, content = git(ticket, "rev-parse", "HEAD"), (ticket / T1).read_bytes()
     r = cli("comment", "SUP-1", "blocked")
-    assert (r.exit_code, r.stderr) == (8, (
-        f"supportctl: error: git update-ref failed: {lock} is stale: no git process runs in this "
-        f"repo (left by a killed git, 5 min old); remove it (`rm {lock}`) and run the command again\n"))
+    assert (r.exit_code, r.stderr) == (
+        8,
+        (
+            f"supportctl: error: git update-ref failed: {lock} is stale: no git process runs in this "
+            f"repo (left by a killed git, 5 min old); remove it (`rm {lock}`) and run the command again\n"
+        ),
+    )
     _unchanged(ticket, head, content, cli)
-    for args in (("show", "SUP-1"), ("sla", "show", "SUP-1", "--now", NOW),
-                 ("report", "--month", "2026-10", "--now", NOW)):
+    for args in (
+        ("show", "SUP-1"),
+        ("sla", "show", "SUP-1", "--now", NOW),
+        ("report", "--month", "2026-10", "--now", NOW),
+    ):
         r = cli(*args)
         assert (r.exit_code, r.stderr) == (0, ""), (args, r.stderr)
     lock.unlink()
@@ -433,14 +505,19 @@ def test_a_stale_head_lock_is_named_and_changes_nothing(ticket: Path, cli: Cli) 
     assert_consistent(ticket, cli)
 
 
-def test_a_lock_held_by_a_running_git_is_named_with_its_process(ticket: Path, cli: Cli,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lock_held_by_a_running_git_is_named_with_its_process(
+    ticket: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(gitio, "INDEX_LOCK_TIMEOUT", 0.3)
     lock = ticket / ".git/index.lock"
     # `git commit -a` holds the index lock while its editor is open
-    editor = subprocess.Popen(["git", "commit", "-a", "--allow-empty"], cwd=ticket,
-                              env={**os.environ, "GIT_EDITOR": "sleep 60;:"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    editor = subprocess.Popen(
+        ["git", "commit", "-a", "--allow-empty"],
+        cwd=ticket,
+        env={**os.environ, "GIT_EDITOR": "sleep 60;:"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while not lock.exists() and time.monotonic() < deadline:
@@ -448,9 +525,13 @@ def test_a_lock_held_by_a_running_git_is_named_with_its_process(ticket: Path, cl
         assert lock.exists()
         head = git(ticket, "rev-parse", "HEAD")
         r = cli("comment", "SUP-1", "while git waits for its editor")
-        one_line_error(r, 8, f"{lock} is held by a running git process (pid {editor.pid}: git commit "
-                             f"-a --allow-empty) (nothing was committed); wait for it to finish, then "
-                             f"run the command again")
+        one_line_error(
+            r,
+            8,
+            f"{lock} is held by a running git process (pid {editor.pid}: git commit "
+            f"-a --allow-empty) (nothing was committed); wait for it to finish, then "
+            f"run the command again",
+        )
         assert git(ticket, "rev-parse", "HEAD") == head
         assert not (ticket / ".git/supportctl/journal.json").exists()
     finally:
@@ -462,39 +543,57 @@ def test_a_lock_held_by_a_running_git_is_named_with_its_process(ticket: Path, cl
     assert_consistent(ticket, cli)
 
 
-def test_read_only_commands_go_on_when_recovery_is_blocked(ticket: Path, cli: Cli,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_only_commands_go_on_when_recovery_is_blocked(
+    ticket: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(gitio, "INDEX_LOCK_TIMEOUT", 0.3)
     killed_at(ticket, "after-ref", "comment", "SUP-1", "half-done comment")
     lock = _aged(ticket / ".git/index.lock", 3 * 3600)
-    notice = (f"supportctl: {lock} is stale: no git process runs in this repo (left by a killed git, "
-              f"3 h old) (the commit is made; the next supportctl command updates the work tree); "
-              f"remove it (`rm {lock}`) and run the command again (commands that only read go on; "
-              f"commands that write stop)\n")
-    for args in (("list",), ("show", "SUP-1"), ("sla", "show", "SUP-1", "--now", NOW),
-                 ("report", "--month", "2026-10", "--now", NOW)):
+    notice = (
+        f"supportctl: {lock} is stale: no git process runs in this repo (left by a killed git, "
+        f"3 h old) (the commit is made; the next supportctl command updates the work tree); "
+        f"remove it (`rm {lock}`) and run the command again (commands that only read go on; "
+        f"commands that write stop)\n"
+    )
+    for args in (
+        ("list",),
+        ("show", "SUP-1"),
+        ("sla", "show", "SUP-1", "--now", NOW),
+        ("report", "--month", "2026-10", "--now", NOW),
+    ):
         r = cli(*args)
         assert (r.exit_code, r.stderr) == (0, notice), (args, r.stderr)
     assert "half-done comment" in cli("show", "SUP-1").stdout
     r = cli("tag", "SUP-1", "blocked")
-    assert (r.exit_code, r.stderr) == (8, notice.replace("supportctl: ", "supportctl: error: ", 1)
-                                       .replace(" (commands that only read go on; commands that write stop)", ""))
+    assert (r.exit_code, r.stderr) == (
+        8,
+        notice.replace("supportctl: ", "supportctl: error: ", 1).replace(
+            " (commands that only read go on; commands that write stop)", ""
+        ),
+    )
     lock.unlink()
     r = cli("tag", "SUP-1", "unblocked")
-    assert r.exit_code == 0 and "had committed its action" in r.stderr
+    assert r.exit_code == 0
+    assert "had committed its action" in r.stderr
     assert_consistent(ticket, cli)
 
 
-def test_sync_with_a_stale_branch_lock_changes_nothing(tmp_path: Path, ticket: Path, cli: Cli) -> None:
+def test_sync_with_a_stale_branch_lock_changes_nothing(
+    tmp_path: Path, ticket: Path, cli: Cli
+) -> None:
     _, other = _clone_pair(tmp_path, ticket)
     assert run(other, "comment", "SUP-1", "from the other desk").returncode == 0
     assert run(other, "sync").returncode == 0
     head, content = git(ticket, "rev-parse", "HEAD"), (ticket / T1).read_bytes()
     lock = _aged(ticket / ".git/refs/heads/main.lock", 300)
     r = cli("sync")
-    assert (r.exit_code, r.stderr) == (8, (
-        f"supportctl: error: git update-ref failed: {lock} is stale: no git process runs in this "
-        f"repo (left by a killed git, 5 min old); remove it (`rm {lock}`) and run the command again\n"))
+    assert (r.exit_code, r.stderr) == (
+        8,
+        (
+            f"supportctl: error: git update-ref failed: {lock} is stale: no git process runs in this "
+            f"repo (left by a killed git, 5 min old); remove it (`rm {lock}`) and run the command again\n"
+        ),
+    )
     _unchanged(ticket, head, content, cli)
     lock.unlink()
     assert cli("sync").exit_code == 0
@@ -502,7 +601,9 @@ def test_sync_with_a_stale_branch_lock_changes_nothing(tmp_path: Path, ticket: P
     assert_consistent(ticket, cli)
 
 
-def test_a_symlinked_cache_is_replaced_not_written_through(ticket: Path, cli: Cli, tmp_path: Path) -> None:
+def test_a_symlinked_cache_is_replaced_not_written_through(
+    ticket: Path, cli: Cli, tmp_path: Path
+) -> None:
     cache = ticket / ".git/supportctl/cache.sqlite"
     for extra in ("-wal", "-shm"):
         Path(f"{cache}{extra}").unlink(missing_ok=True)
@@ -512,4 +613,5 @@ def test_a_symlinked_cache_is_replaced_not_written_through(ticket: Path, cli: Cl
     cache.symlink_to(victim)
     r = cli("list")
     assert (r.exit_code, r.stderr) == (0, "")
-    assert victim.read_bytes() == b"" and not cache.is_symlink()
+    assert victim.read_bytes() == b""
+    assert not cache.is_symlink()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from supportctl.config import parse_config
-from supportctl.errors import ConfigError
+from supportctl.config.settings import parse_config
+from supportctl.domain.errors import ConfigError
 from tests.conftest import CONFIG, git
 
 
@@ -26,8 +26,10 @@ def test_calendar_typo_in_a_plan_is_refused_not_read_as_24x7(support_repo: Path,
     text = CONFIG.replace("    calendar: office\n", "    calender: office\n", 1)
     commit_config(support_repo, text)
     line = line_of(text, "calender:")
-    expected = (f"supportctl.yaml:{line}: unknown key 'calender' in plan 'standard' "
-                "(did you mean 'calendar'?)")
+    expected = (
+        f"supportctl.yaml:{line}: unknown key 'calender' in plan 'standard' "
+        "(did you mean 'calendar'?)"
+    )
     r = cli("validate")
     assert r.exit_code == 9
     assert r.stdout == expected + "\n"
@@ -43,8 +45,9 @@ def test_package_typo_is_refused_not_billed_as_overage(support_repo: Path, cli: 
     text = CONFIG.replace("    package: {hours: 10", "    packge: {hours: 10", 1)
     commit_config(support_repo, text)
     line = line_of(text, "packge:")
-    expected = (f"supportctl.yaml:{line}: unknown key 'packge' in customer 'acme' "
-                "(did you mean 'package'?)")
+    expected = (
+        f"supportctl.yaml:{line}: unknown key 'packge' in customer 'acme' (did you mean 'package'?)"
+    )
     r = cli("report", "--month", "2026-10", "--format", "json")
     assert r.exit_code == 4
     assert r.stdout == ""
@@ -54,39 +57,61 @@ def test_package_typo_is_refused_not_billed_as_overage(support_repo: Path, cli: 
 
 
 def test_every_mistake_is_reported_in_one_run(support_repo: Path, cli: Any) -> None:
-    text = (CONFIG
-            .replace("timezone: Europe/Moscow\n", "timezon: Europe/Moscow\n", 1)
-            .replace("    country: RU\n", "    country: RU\n    holiday: [2026-12-31]\n", 1)
-            .replace("    calendar: office\n", "    calender: office\n", 1)
-            .replace("    warn_at: 80%", "    warn_at: lots", 1)
-            .replace("      - when: {priority: critical}", "      - when: {priorty: critical}", 1)
-            .replace("        start_work: 4h", "        start_work: soon", 1)
-            .replace("rollover: false", "rollover: no", 1)
-            .replace("credits: {per_breach: 2%", "credits: {per_breech: 2%", 1)
-            .replace("    plan: standard\nagents", "    plan: standard\n    colour: red\nagents", 1)
-            .replace("boris@support.example, line: L2", "boris@support.example, lien: L2", 1))
+    text = (
+        CONFIG.replace("timezone: Europe/Moscow\n", "timezon: Europe/Moscow\n", 1)
+        .replace("    country: RU\n", "    country: RU\n    holiday: [2026-12-31]\n", 1)
+        .replace("    calendar: office\n", "    calender: office\n", 1)
+        .replace("    warn_at: 80%", "    warn_at: lots", 1)
+        .replace("      - when: {priority: critical}", "      - when: {priorty: critical}", 1)
+        .replace("        start_work: 4h", "        start_work: soon", 1)
+        .replace("rollover: false", "rollover: no", 1)
+        .replace("credits: {per_breach: 2%", "credits: {per_breech: 2%", 1)
+        .replace("    plan: standard\nagents", "    plan: standard\n    colour: red\nagents", 1)
+        .replace("boris@support.example, line: L2", "boris@support.example, lien: L2", 1)
+    )
     commit_config(support_repo, text)
-    at = lambda needle: line_of(text, needle)
+
+    def at(needle):
+        return line_of(text, needle)
+
     expected = [
-        (f"supportctl.yaml:{at('timezon:')}: unknown key 'timezon' at the top level "
-        "(did you mean 'timezone'?)"),
-        (f"supportctl.yaml:{at('holiday:')}: unknown key 'holiday' in calendar 'office' "
-        "(did you mean 'holidays'?)"),
-        (f"supportctl.yaml:{at('calender:')}: unknown key 'calender' in plan 'standard' "
-        "(did you mean 'calendar'?)"),
+        (
+            f"supportctl.yaml:{at('timezon:')}: unknown key 'timezon' at the top level "
+            "(did you mean 'timezone'?)"
+        ),
+        (
+            f"supportctl.yaml:{at('holiday:')}: unknown key 'holiday' in calendar 'office' "
+            "(did you mean 'holidays'?)"
+        ),
+        (
+            f"supportctl.yaml:{at('calender:')}: unknown key 'calender' in plan 'standard' "
+            "(did you mean 'calendar'?)"
+        ),
         f"supportctl.yaml:{at('warn_at:')}: `warn_at` must be a percentage like 80%, got 'lots'",
-        (f"supportctl.yaml:{at('priorty')}: unknown key 'priorty' in `when` of rule 1 of plan "
-        "'standard' (did you mean 'priority'?)"),
-        (f"supportctl.yaml:{at('start_work: soon')}: bad start_work 'soon': expected "
-        "e.g. 15m, 4h, 1h30m, 2d"),
-        (f"supportctl.yaml:{at('rollover: no')}: customer acme: `rollover` must be true or false, "
-        "got 'no'"),
-        (f"supportctl.yaml:{at('per_breech')}: unknown key 'per_breech' in the credits of customer "
-        "'acme' (did you mean 'per_breach'?)"),
-        (f"supportctl.yaml:{at('colour:')}: unknown key 'colour' in customer 'globex' "
-        "(expected one of name, plan, package, rate, currency, credits, fee)"),
-        (f"supportctl.yaml:{at('lien:')}: unknown key 'lien' in agent 'boris' "
-        "(did you mean 'line'?)"),
+        (
+            f"supportctl.yaml:{at('priorty')}: unknown key 'priorty' in `when` of rule 1 of plan "
+            "'standard' (did you mean 'priority'?)"
+        ),
+        (
+            f"supportctl.yaml:{at('start_work: soon')}: bad start_work 'soon': expected "
+            "e.g. 15m, 4h, 1h30m, 2d"
+        ),
+        (
+            f"supportctl.yaml:{at('rollover: no')}: customer acme: `rollover` must be true or false, "
+            "got 'no'"
+        ),
+        (
+            f"supportctl.yaml:{at('per_breech')}: unknown key 'per_breech' in the credits of customer "
+            "'acme' (did you mean 'per_breach'?)"
+        ),
+        (
+            f"supportctl.yaml:{at('colour:')}: unknown key 'colour' in customer 'globex' "
+            "(expected one of name, plan, package, rate, currency, credits, fee)"
+        ),
+        (
+            f"supportctl.yaml:{at('lien:')}: unknown key 'lien' in agent 'boris' "
+            "(did you mean 'line'?)"
+        ),
     ]
     r = cli("validate")
     assert r.exit_code == 9
@@ -99,33 +124,88 @@ def test_every_mistake_is_reported_in_one_run(support_repo: Path, cli: Any) -> N
     assert r.stderr.splitlines() == [f"supportctl: error: {e}" for e in expected]
 
 
-@pytest.mark.parametrize(("old", "new", "needle", "message"), [
-    ("lines: [L1, L2, L3, L4]", "lines: L1", "lines:",
-     "`lines` must be a non-empty list of distinct names, e.g. [L1, L2, L3]"),
-    ("    rate: 2500", "    rate: lots", "rate:", "customer acme: `rate` must be a number, got 'lots'"),
-    ("    plan: standard\n    package", "    plan: gold\n    package", "plan: gold",
-     "customer acme: unknown plan 'gold' (known: standard)"),
-    ("      - when: {priority: critical}", "      - when: {priority: urgent}", "urgent",
-     "plan standard: unknown priority 'urgent' (expected one of critical, high, normal, low)"),
-    ("      - when: {priority: critical}", "      - when: {line: L9}", "L9",
-     "plan standard: unknown line 'L9' (expected one of L1, L2, L3, L4)"),
-    ("        calendar: 24x7", "        calendar: night", "calendar: night",
-     "plan standard: unknown calendar 'night' (known: 24x7, office)"),
-    ("  anna: {name: Anna Smirnova, email: anna@support.example, line: L1}",
-     "  anna: {name: Anna Smirnova, email: anna@support.example, line: L7}", "L7",
-     "agent anna: unknown line 'L7' (expected one of L1, L2, L3, L4)"),
-    ("    package: {hours: 10, rollover: false}", "    package: 10", "package: 10",
-     "customer acme: `package` must be a mapping, got 10"),
-    # not a number an invoice can be computed with
-    ("    rate: 2500", "    rate: .nan", "rate:", "customer acme: `rate` must be a number, got nan"),
-    ("{hours: 10,", "{hours: .inf,", "hours: .inf",
-     "customer acme: `hours` must be a number, got inf"),
-    # a share past 100% is a mistake, not silently read as a hundredth of itself (1.5%)
-    ("cap: 15%}", "cap: 150%}", "cap: 150%", "customer acme: `cap` must be between 0% and 100%"),
-    ("    warn_at: 80%", "    warn_at: 800%", "warn_at:", "`warn_at` must be between 0% and 100%"),
-])
-def test_bad_values_name_line_and_what_was_expected(old: str, new: str, needle: str,
-                                                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "message"),
+    [
+        (
+            "lines: [L1, L2, L3, L4]",
+            "lines: L1",
+            "lines:",
+            "`lines` must be a non-empty list of distinct names, e.g. [L1, L2, L3]",
+        ),
+        (
+            "    rate: 2500",
+            "    rate: lots",
+            "rate:",
+            "customer acme: `rate` must be a number, got 'lots'",
+        ),
+        (
+            "    plan: standard\n    package",
+            "    plan: gold\n    package",
+            "plan: gold",
+            "customer acme: unknown plan 'gold' (known: standard)",
+        ),
+        (
+            "      - when: {priority: critical}",
+            "      - when: {priority: urgent}",
+            "urgent",
+            "plan standard: unknown priority 'urgent' (expected one of critical, high, normal, low)",
+        ),
+        (
+            "      - when: {priority: critical}",
+            "      - when: {line: L9}",
+            "L9",
+            "plan standard: unknown line 'L9' (expected one of L1, L2, L3, L4)",
+        ),
+        (
+            "        calendar: 24x7",
+            "        calendar: night",
+            "calendar: night",
+            "plan standard: unknown calendar 'night' (known: 24x7, office)",
+        ),
+        (
+            "  anna: {name: Anna Smirnova, email: anna@support.example, line: L1}",
+            "  anna: {name: Anna Smirnova, email: anna@support.example, line: L7}",
+            "L7",
+            "agent anna: unknown line 'L7' (expected one of L1, L2, L3, L4)",
+        ),
+        (
+            "    package: {hours: 10, rollover: false}",
+            "    package: 10",
+            "package: 10",
+            "customer acme: `package` must be a mapping, got 10",
+        ),
+        # not a number an invoice can be computed with
+        (
+            "    rate: 2500",
+            "    rate: .nan",
+            "rate:",
+            "customer acme: `rate` must be a number, got nan",
+        ),
+        (
+            "{hours: 10,",
+            "{hours: .inf,",
+            "hours: .inf",
+            "customer acme: `hours` must be a number, got inf",
+        ),
+        # a share past 100% is a mistake, not silently read as a hundredth of itself (1.5%)
+        (
+            "cap: 15%}",
+            "cap: 150%}",
+            "cap: 150%",
+            "customer acme: `cap` must be between 0% and 100%",
+        ),
+        (
+            "    warn_at: 80%",
+            "    warn_at: 800%",
+            "warn_at:",
+            "`warn_at` must be between 0% and 100%",
+        ),
+    ],
+)
+def test_bad_values_name_line_and_what_was_expected(
+    old: str, new: str, needle: str, message: str
+) -> None:
     text = CONFIG.replace(old, new, 1)
     assert text != CONFIG
     with pytest.raises(ConfigError) as caught:
@@ -134,28 +214,33 @@ def test_bad_values_name_line_and_what_was_expected(old: str, new: str, needle: 
 
 
 def test_calendar_mistakes_are_listed_with_the_others() -> None:
-    text = (CONFIG
-            .replace('      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', 1)
-            .replace("    rate: 2500", "    rate: lots", 1))
+    text = CONFIG.replace(
+        '      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', 1
+    ).replace("    rate: 2500", "    rate: lots", 1)
     with pytest.raises(ConfigError) as caught:
         parse_config(text.encode(), Path("supportctl.yaml"), deep=True)
     lines = caught.value.message.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(f"supportctl.yaml:{line_of(text, '09:00-25:00')}: calendar office: ")
-    assert lines[1] == (f"supportctl.yaml:{line_of(text, 'rate:')}: customer acme: `rate` must be "
-                        "a number, got 'lots'")
+    assert lines[1] == (
+        f"supportctl.yaml:{line_of(text, 'rate:')}: customer acme: `rate` must be "
+        "a number, got 'lots'"
+    )
 
 
-def test_every_command_refuses_a_calendar_mistake_with_the_others(support_repo: Path,
-                                                                   cli: Any) -> None:
-    text = (CONFIG
-            .replace('      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', 1)
-            .replace("    rate: 2500", "    rate: lots", 1))
+def test_every_command_refuses_a_calendar_mistake_with_the_others(
+    support_repo: Path, cli: Any
+) -> None:
+    text = CONFIG.replace(
+        '      mon-fri: "09:00-13:00, 14:00-18:00"', '      mon-fri: "09:00-25:00"', 1
+    ).replace("    rate: 2500", "    rate: lots", 1)
     commit_config(support_repo, text)
     r = cli("list")
     assert r.exit_code == 4
     assert [ln.split(": ", 3)[2] for ln in r.stderr.splitlines()] == [
-        f"supportctl.yaml:{line_of(text, '09:00-25:00')}", f"supportctl.yaml:{line_of(text, 'rate:')}"]
+        f"supportctl.yaml:{line_of(text, '09:00-25:00')}",
+        f"supportctl.yaml:{line_of(text, 'rate:')}",
+    ]
 
 
 def test_a_zero_backdate_tolerance_is_kept() -> None:
@@ -165,7 +250,7 @@ def test_a_zero_backdate_tolerance_is_kept() -> None:
 
 
 def test_the_shipped_examples_are_valid() -> None:
-    from supportctl.initrepo import example_config
+    from supportctl.ops.init import example_config
 
     parse_config(example_config(), Path("supportctl.yaml"), deep=True)
     root = Path(__file__).resolve().parents[1]
@@ -178,15 +263,21 @@ LVIVSOFT = """\
     name: LvivSoft
     plan: standard
 """
-UNCOMMITTED = ("supportctl: supportctl.yaml has uncommitted changes, which are not used until "
-               "they are committed: git commit supportctl.yaml -m '...'")
+UNCOMMITTED = (
+    "supportctl: supportctl.yaml has uncommitted changes, which are not used until "
+    "they are committed: git commit supportctl.yaml -m '...'"
+)
 
 
 def status(root: Path) -> tuple[str, str]:
-    return git(root, "rev-parse", "HEAD"), git(root, "status", "--porcelain", "--untracked-files=all")
+    return git(root, "rev-parse", "HEAD"), git(
+        root, "status", "--porcelain", "--untracked-files=all"
+    )
 
 
-def test_new_refuses_a_customer_only_in_the_uncommitted_config(support_repo: Path, cli: Any) -> None:
+def test_new_refuses_a_customer_only_in_the_uncommitted_config(
+    support_repo: Path, cli: Any
+) -> None:
     config = support_repo / "supportctl.yaml"
     config.write_text(CONFIG.replace("agents:\n", LVIVSOFT + "agents:\n", 1), encoding="utf-8")
     before = status(support_repo)
@@ -195,22 +286,26 @@ def test_new_refuses_a_customer_only_in_the_uncommitted_config(support_repo: Pat
     assert r.stdout == ""
     assert r.stderr.splitlines() == [
         UNCOMMITTED,
-        ("supportctl: error: customer 'lvivsoft' is only in the uncommitted supportctl.yaml; commit "
-        "the configuration first: git commit supportctl.yaml -m 'Add customer lvivsoft'"),
+        (
+            "supportctl: error: customer 'lvivsoft' is only in the uncommitted supportctl.yaml; commit "
+            "the configuration first: git commit supportctl.yaml -m 'Add customer lvivsoft'"
+        ),
     ]
     assert status(support_repo) == before
     # a customer nobody knows is still just unknown
     r = cli("new", "VPN down", "-c", "initech", "-t", "incident", "-p", "normal")
     assert r.exit_code == 5
     assert r.stderr.splitlines()[-1] == (
-        "supportctl: error: unknown customer 'initech' (known: acme, globex)")
+        "supportctl: error: unknown customer 'initech' (known: acme, globex)"
+    )
     git(support_repo, "commit", "-qm", "Customer lvivsoft", "supportctl.yaml")
     r = cli("new", "VPN down", "-c", "lvivsoft", "-t", "incident", "-p", "normal")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "SUP-1\n", "")
 
 
-def test_agents_and_lines_only_in_the_uncommitted_config_are_refused(support_repo: Path,
-                                                                    cli: Any) -> None:
+def test_agents_and_lines_only_in_the_uncommitted_config_are_refused(
+    support_repo: Path, cli: Any
+) -> None:
     assert cli("new", "VPN down", "-c", "acme", "-t", "incident", "-p", "normal").exit_code == 0
     config = support_repo / "supportctl.yaml"
     config.write_text(
@@ -223,19 +318,22 @@ def test_agents_and_lines_only_in_the_uncommitted_config_are_refused(support_rep
     assert r.exit_code == 8
     assert r.stderr.splitlines()[-1] == (
         "supportctl: error: agent 'zoya' is only in the uncommitted supportctl.yaml; commit the "
-        "configuration first: git commit supportctl.yaml -m 'Add agent zoya'")
+        "configuration first: git commit supportctl.yaml -m 'Add agent zoya'"
+    )
     r = cli("escalate", "SUP-1", "--to", "L5", "-r", "vendor")
     assert r.exit_code == 8
     assert r.stderr.splitlines()[-1] == (
         "supportctl: error: line 'L5' is only in the uncommitted supportctl.yaml; commit the "
-        "configuration first: git commit supportctl.yaml -m 'Add line L5'")
+        "configuration first: git commit supportctl.yaml -m 'Add line L5'"
+    )
     assert status(support_repo) == before
 
 
 def test_computations_use_the_committed_config(support_repo: Path, cli: Any) -> None:
     assert cli("new", "VPN down", "-c", "acme", "-t", "incident", "-p", "normal").exit_code == 0
     (support_repo / "supportctl.yaml").write_text(
-        CONFIG.replace("        resolution: 16h", "        resolution: 1h", 1), encoding="utf-8")
+        CONFIG.replace("        resolution: 16h", "        resolution: 1h", 1), encoding="utf-8"
+    )
     r = cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-05T12:00:00+03:00")
     assert r.exit_code == 0
     assert json.loads(r.stdout)["metrics"]["resolution"]["target_seconds"] == 16 * 3600
@@ -245,7 +343,8 @@ def test_computations_use_the_committed_config(support_repo: Path, cli: Any) -> 
     # a broken uncommitted edit does not stop the desk either; validate (the pre-commit
     # check) reads the work tree and finds it
     (support_repo / "supportctl.yaml").write_text(
-        CONFIG.replace("    calendar: office\n", "    calender: office\n", 1), encoding="utf-8")
+        CONFIG.replace("    calendar: office\n", "    calender: office\n", 1), encoding="utf-8"
+    )
     r = cli("list")
     assert (r.exit_code, r.stderr) == (0, UNCOMMITTED + "\n")
     r = cli("validate")
@@ -272,8 +371,10 @@ def test_init_refuses_a_broken_configuration_written_before_it(tmp_path: Path, c
     (root / "supportctl.yaml").write_text(text, encoding="utf-8")
     r = cli("init", str(root))
     assert r.exit_code == 4
-    assert r.stderr == (f"supportctl: error: supportctl.yaml:{line_of(text, 'packge')}: unknown key "
-                        "'packge' in customer 'acme' (did you mean 'package'?)\n")
+    assert r.stderr == (
+        f"supportctl: error: supportctl.yaml:{line_of(text, 'packge')}: unknown key "
+        "'packge' in customer 'acme' (did you mean 'package'?)\n"
+    )
     assert sorted(p.name for p in root.iterdir()) == ["supportctl.yaml"]
 
 
@@ -286,33 +387,44 @@ def test_a_config_never_committed_is_read_with_a_warning(tmp_path: Path, cli: An
     assert r.exit_code == 0
     assert r.stderr == (
         "supportctl: supportctl.yaml is not committed yet; commit it so that every clone computes "
-        "with it: git add supportctl.yaml && git commit -m 'Configuration'\n")
+        "with it: git add supportctl.yaml && git commit -m 'Configuration'\n"
+    )
 
 
 def test_validate_notes_every_ukrainian_calendar(tmp_path: Path, cli: Any) -> None:
-    from supportctl.initrepo import example_config
+    from supportctl.ops.init import example_config
 
     assert cli("init", str(tmp_path / "desk")).exit_code == 0
     text = example_config().decode()
     r = cli("--repo", str(tmp_path / "desk"), "validate")
     assert r.exit_code == 0
     assert r.stderr.splitlines() == [
-        (f"supportctl: note: supportctl.yaml:{line_of(text, 'country: UA')}: calendar office-10x5: "
-        "the holidays package has no Ukrainian public holidays from 2022 on (martial law); list "
-        "the desk's days off under `holidays:`"),
+        (
+            f"supportctl: note: supportctl.yaml:{line_of(text, 'country: UA')}: calendar office-10x5: "
+            "the holidays package has no Ukrainian public holidays from 2022 on (martial law); list "
+            "the desk's days off under `holidays:`"
+        ),
         "supportctl: no problems found",
     ]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("- id_prefix: SUP\n- lines: [L1]\n", ("supportctl.yaml:1: expected a mapping at the top level, "
-     "got a list")),
-    ("# a comment first\n\n- acme\n", ("supportctl.yaml:3: expected a mapping at the top level, "
-     "got a list")),
-    ("SUP\n", "supportctl.yaml:1: expected a mapping at the top level, got 'SUP'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "- id_prefix: SUP\n- lines: [L1]\n",
+            ("supportctl.yaml:1: expected a mapping at the top level, got a list"),
+        ),
+        (
+            "# a comment first\n\n- acme\n",
+            ("supportctl.yaml:3: expected a mapping at the top level, got a list"),
+        ),
+        ("SUP\n", "supportctl.yaml:1: expected a mapping at the top level, got 'SUP'"),
+    ],
+)
 def test_a_file_that_is_not_a_mapping_is_one_mistake_with_its_line(
-        support_repo: Path, cli: Any, text: str, message: str) -> None:
+    support_repo: Path, cli: Any, text: str, message: str
+) -> None:
     commit_config(support_repo, text)
     r = cli("validate")
     assert (r.exit_code, r.stdout) == (9, message + "\n")

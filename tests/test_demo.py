@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from supportctl.demo import build_demo, load_steps
-from supportctl.store import SupportRepo
-from supportctl.validate import validate_repo
+from supportctl.ops.demo import build_demo, load_steps
+from supportctl.ops.validate import validate_repo
+from supportctl.storage.store import SupportRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,10 +22,16 @@ def test_scenario_is_a_month_in_time_order() -> None:
 def test_replay_matches_shipped_data(tmp_path: Path) -> None:
     repo = build_demo(ROOT, tmp_path / "demo")
     assert validate_repo(repo) == []
-    shipped = {p.relative_to(ROOT).as_posix(): p.read_bytes()
-               for p in sorted((ROOT / "data").rglob("*")) if p.is_file() and p.name != ".gitkeep"}
-    replayed = {p.relative_to(repo.root).as_posix(): p.read_bytes()
-                for p in sorted((repo.root / "data").rglob("*")) if p.is_file() and p.name != ".gitkeep"}
+    shipped = {
+        p.relative_to(ROOT).as_posix(): p.read_bytes()
+        for p in sorted((ROOT / "data").rglob("*"))
+        if p.is_file() and p.name != ".gitkeep"
+    }
+    replayed = {
+        p.relative_to(repo.root).as_posix(): p.read_bytes()
+        for p in sorted((repo.root / "data").rglob("*"))
+        if p.is_file() and p.name != ".gitkeep"
+    }
     assert sorted(shipped) == sorted(replayed)
     for path, content in shipped.items():
         assert replayed[path] == content, f"{path} differs: regenerate with `make demo-data`"
@@ -36,8 +42,8 @@ def test_replay_matches_shipped_data(tmp_path: Path) -> None:
 def test_demo_never_replaces_a_folder_it_did_not_build(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from supportctl import demo
-    from supportctl.errors import UsageError
+    from supportctl.domain.errors import UsageError
+    from supportctl.ops import demo
 
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -56,9 +62,9 @@ def test_demo_never_replaces_a_folder_it_did_not_build(tmp_path: Path, monkeypat
 def test_demo_entry_point_has_help(capsys) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from supportctl import demo
+    from supportctl.ops import demo
 
     with pytest.raises(SystemExit) as exc:
         demo.main(["--help"])
     assert exc.value.code == 0
-    assert "usage: python -m supportctl.demo" in capsys.readouterr().out
+    assert "usage: python -m supportctl.ops.demo" in capsys.readouterr().out

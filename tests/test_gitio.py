@@ -1,4 +1,4 @@
-"""supportctl.gitio, the only module that talks to git: real repositories, no mocks."""
+"""supportctl.storage.git, the only module that talks to git: real repositories, no mocks."""
 
 from __future__ import annotations
 
@@ -7,20 +7,24 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from supportctl.errors import GitError
-from supportctl.gitio import Identity, Repo, git_time, parse_git_time
+from supportctl.domain.errors import GitError
+from supportctl.storage.git import Identity, Repo, git_time, parse_git_time
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 MSK = timezone(timedelta(hours=3))
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -32,8 +36,9 @@ def empty(tmp_path: Path) -> Path:
 
 
 def anna(when: datetime | None = None) -> Identity:
-    return Identity("Anna Smirnova", "anna@support.example",
-                    when or datetime(2026, 10, 5, 10, 0, tzinfo=MSK))
+    return Identity(
+        "Anna Smirnova", "anna@support.example", when or datetime(2026, 10, 5, 10, 0, tzinfo=MSK)
+    )
 
 
 def test_not_a_git_repo(tmp_path: Path) -> None:
@@ -56,11 +61,17 @@ def test_empty_repo_reads(empty: Path) -> None:
 def test_first_commit_has_exactly_the_files(empty: Path) -> None:
     repo = Repo(empty)
     (empty / "unrelated.txt").write_text("mine\n", encoding="utf-8")
-    sha = repo.commit({"data/a.yaml": b"a: 1\n", "data/sub/b.yaml": "б: 2\n".encode()},
-                      "First\n\nAction: test\n", author=anna(), expect_head=None)
+    sha = repo.commit(
+        {"data/a.yaml": b"a: 1\n", "data/sub/b.yaml": "б: 2\n".encode()},
+        "First\n\nAction: test\n",
+        author=anna(),
+        expect_head=None,
+    )
     assert repo.head() == sha
     assert git(empty, "show", "--name-only", "--format=", "HEAD").split() == [
-        "data/a.yaml", "data/sub/b.yaml"]
+        "data/a.yaml",
+        "data/sub/b.yaml",
+    ]
     assert git(empty, "rev-list", "--count", "HEAD") == "1\n"
     assert (empty / "data/sub/b.yaml").read_text(encoding="utf-8") == "б: 2\n"
     assert git(empty, "status", "--porcelain") == "?? unrelated.txt\n"
@@ -72,18 +83,24 @@ def test_first_commit_has_exactly_the_files(empty: Path) -> None:
 def test_commit_dates_identity_and_message(empty: Path) -> None:
     repo = Repo(empty)
     back = datetime(2026, 10, 4, 9, 0, tzinfo=MSK)
-    repo.commit({"f": b"x"}, "Subject line\n\nTicket: SUP-1\nAction: comment\n", author=anna(back),
-                expect_head=None)
+    repo.commit(
+        {"f": b"x"},
+        "Subject line\n\nTicket: SUP-1\nAction: comment\n",
+        author=anna(back),
+        expect_head=None,
+    )
     fmt = "%an|%ae|%aI|%cn|%ce|%cI|%s|%(trailers:only,unfold)"
     assert git(empty, "log", "-1", f"--format={fmt}").rstrip("\n") == (
         "Anna Smirnova|anna@support.example|2026-10-04T09:00:00+03:00|Anna Smirnova|"
-        f"anna@support.example|{FIXED_DATE}|Subject line|Ticket: SUP-1\nAction: comment")
+        f"anna@support.example|{FIXED_DATE}|Subject line|Ticket: SUP-1\nAction: comment"
+    )
 
 
 def test_commit_keeps_user_index_and_work_tree(empty: Path) -> None:
     repo = Repo(empty)
-    repo.commit({"data/t.yaml": b"v: 1\n", "notes.txt": b"n\n"}, "base\n", author=anna(),
-                expect_head=None)
+    repo.commit(
+        {"data/t.yaml": b"v: 1\n", "notes.txt": b"n\n"}, "base\n", author=anna(), expect_head=None
+    )
     (empty / "staged.txt").write_text("staged\n", encoding="utf-8")
     git(empty, "add", "staged.txt")
     (empty / "notes.txt").write_text("edited, unstaged\n", encoding="utf-8")
@@ -142,13 +159,19 @@ def test_identity_from_env_and_at(empty: Path) -> None:
 
 
 def test_identity_from_repo_config(empty: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "EMAIL"):
+    for var in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "EMAIL",
+    ):
         monkeypatch.delenv(var, raising=False)
     repo = Repo(empty)
     with pytest.raises(GitError) as info:
         repo.identity()
-    assert "user.name" in info.value.message and "user.email" in info.value.message
+    assert "user.name" in info.value.message
+    assert "user.email" in info.value.message
     git(empty, "config", "user.name", "Boris Petrenko")
     with pytest.raises(GitError, match="no git identity"):
         repo.identity()  # a name alone is not enough: git must not guess the email
@@ -157,8 +180,15 @@ def test_identity_from_repo_config(empty: Path, monkeypatch: pytest.MonkeyPatch)
     assert (ident.name, ident.email) == ("Boris Petrenko", "boris@support.example")
 
 
-@pytest.mark.parametrize("offset", [timedelta(hours=3), timedelta(hours=-3, minutes=-30),
-                                    timedelta(hours=5, minutes=45), timedelta(0)])
+@pytest.mark.parametrize(
+    "offset",
+    [
+        timedelta(hours=3),
+        timedelta(hours=-3, minutes=-30),
+        timedelta(hours=5, minutes=45),
+        timedelta(0),
+    ],
+)
 def test_git_time_round_trip(offset: timedelta) -> None:
     when = datetime(2026, 3, 29, 1, 59, 59, tzinfo=timezone(offset))
     seconds, off = git_time(when).split()
@@ -181,9 +211,12 @@ def test_dirty_sees_staged_unstaged_and_untracked(empty: Path) -> None:
 
 def test_log_streams_trailers_and_changes(empty: Path) -> None:
     repo = Repo(empty)
-    c1 = repo.commit({"data/t/SUP-1.yaml": b"status: new\n", "other.txt": b"o"},
-                     "SUP-1: new\n\nTicket: SUP-1\nAction: new\nTo-Status: new\n",
-                     author=anna(datetime(2026, 10, 4, 9, 0, tzinfo=MSK)), expect_head=None)
+    c1 = repo.commit(
+        {"data/t/SUP-1.yaml": b"status: new\n", "other.txt": b"o"},
+        "SUP-1: new\n\nTicket: SUP-1\nAction: new\nTo-Status: new\n",
+        author=anna(datetime(2026, 10, 4, 9, 0, tzinfo=MSK)),
+        expect_head=None,
+    )
     (empty / "data/t/SUP-1.yaml").write_text("status: in_progress\n", encoding="utf-8")
     git(empty, "commit", "-qam", "hand edit\n\nno trailers here")
     c2 = repo.head()
@@ -200,7 +233,7 @@ def test_log_streams_trailers_and_changes(empty: Path) -> None:
     assert [(p, old) for p, old, _ in first.changes] == [("data/t/SUP-1.yaml", "0" * 40)]
     assert second.trailers == ()
     assert second.parents == (c1,)
-    (path, old, new), = second.changes
+    ((path, old, new),) = second.changes
     assert path == "data/t/SUP-1.yaml"
     assert repo.blob(old) == b"status: new\n"
     assert repo.blob(new) == b"status: in_progress\n"
@@ -215,13 +248,15 @@ def test_operation_in_progress_after_a_real_conflict(empty: Path) -> None:
     git(empty, "checkout", "-q", "-")
     (empty / "f").write_text("main\n", encoding="utf-8")
     git(empty, "commit", "-qam", "main")
-    assert subprocess.run(["git", "merge", "-q", "side"], cwd=empty, capture_output=True,
-                          check=False).returncode
+    assert subprocess.run(
+        ["git", "merge", "-q", "side"], cwd=empty, capture_output=True, check=False
+    ).returncode
     assert repo.operation_in_progress() == "a merge"
     git(empty, "merge", "--abort")
     assert repo.operation_in_progress() is None
-    assert subprocess.run(["git", "rebase", "-q", "side"], cwd=empty, capture_output=True,
-                          check=False).returncode
+    assert subprocess.run(
+        ["git", "rebase", "-q", "side"], cwd=empty, capture_output=True, check=False
+    ).returncode
     assert repo.operation_in_progress() == "a rebase"
     git(empty, "rebase", "--abort")
     assert repo.operation_in_progress() is None
@@ -291,6 +326,12 @@ def test_uncommitted_names_every_changed_path_under_a_folder_and_takes_no_lock(e
     (empty / "d/new").write_text("n", encoding="utf-8")
     (empty / "outside").write_text("2", encoding="utf-8")
     (empty / ".git/index.lock").write_text("", encoding="utf-8")  # a writer holds the index
-    assert repo.uncommitted("d") == {"d/a": " M", "d/b": " D", "d/c": "M ", "d/renamed": "R ",
-                                     "d/old": "D ", "d/new": "??"}
+    assert repo.uncommitted("d") == {
+        "d/a": " M",
+        "d/b": " D",
+        "d/c": "M ",
+        "d/renamed": "R ",
+        "d/old": "D ",
+        "d/new": "??",
+    }
     (empty / ".git/index.lock").unlink()

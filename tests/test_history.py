@@ -11,25 +11,35 @@ import marshal
 import os
 import re
 import subprocess
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from ruamel.yaml import YAML
-from typer.testing import Result
 
-from supportctl.events import Event
-from supportctl.history import EVENTS_VERSION, History
-from supportctl.initrepo import init_repo
-from supportctl.store import open_repo
+from supportctl.ops.init import init_repo
+from supportctl.storage.history import EVENTS_VERSION, History
+from supportctl.storage.store import open_repo
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from typer.testing import Result
+
+    from supportctl.domain.events import Event
 
 NOW = "2026-10-20T12:00:00+03:00"
 Cli = Any  # the `cli` fixture of conftest.py
 
 
 def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=root, env={**os.environ, **(env or {})}, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *args],
+        cwd=root,
+        env={**os.environ, **(env or {})},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def at(ts: str) -> dict[str, str]:
@@ -67,16 +77,37 @@ def new_repo(path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_backdated_event_uses_author_date_and_is_flagged(support_repo: Path, cli: Cli) -> None:
     ok(cli("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal"))  # Mon 10:00
     # a phone call answered at 10:20, logged at 12:00; within the 10 min tolerance: 12:05 -> 12:00
-    ok(cli("comment", "SUP-1", "Called back", "--at", "2026-10-05T10:20:00+03:00",
-           env=at("2026-10-05T12:00:00+03:00")))
-    ok(cli("start", "SUP-1", "--at", "2026-10-05T12:00:00+03:00", env=at("2026-10-05T12:05:00+03:00")))
+    ok(
+        cli(
+            "comment",
+            "SUP-1",
+            "Called back",
+            "--at",
+            "2026-10-05T10:20:00+03:00",
+            env=at("2026-10-05T12:00:00+03:00"),
+        )
+    )
+    ok(
+        cli(
+            "start",
+            "SUP-1",
+            "--at",
+            "2026-10-05T12:00:00+03:00",
+            env=at("2026-10-05T12:05:00+03:00"),
+        )
+    )
     dates = git(support_repo, "log", "-2", "--format=%aI %cI").split("\n")
-    assert dates[:2] == ["2026-10-05T12:00:00+03:00 2026-10-05T12:05:00+03:00",
-                         "2026-10-05T10:20:00+03:00 2026-10-05T12:00:00+03:00"]
+    assert dates[:2] == [
+        "2026-10-05T12:00:00+03:00 2026-10-05T12:05:00+03:00",
+        "2026-10-05T10:20:00+03:00 2026-10-05T12:00:00+03:00",
+    ]
 
     _, reply, start = ticket_events(support_repo)
     assert (reply.action, reply.at.isoformat(), reply.committed.isoformat()) == (
-        "comment", "2026-10-05T10:20:00+03:00", "2026-10-05T12:00:00+03:00")
+        "comment",
+        "2026-10-05T10:20:00+03:00",
+        "2026-10-05T12:00:00+03:00",
+    )
     assert reply.backdated.total_seconds() == 6000
     assert start.backdated.total_seconds() == 300
     assert not reply.manual
@@ -90,9 +121,15 @@ def test_backdated_event_uses_author_date_and_is_flagged(support_repo: Path, cli
     rows = {line.split()[1]: line for line in out.splitlines() if line.startswith("2026-")}
     assert "back-dated 1h40m" in rows["comment"]
     assert "back-dated" not in rows["start"]  # 5 minutes: within the tolerance
-    data = json.loads(ok(cli("sla", "explain", "SUP-1", "--json", "--now", "2026-10-05T12:30:00+03:00")).stdout)
+    data = json.loads(
+        ok(cli("sla", "explain", "SUP-1", "--json", "--now", "2026-10-05T12:30:00+03:00")).stdout
+    )
     assert [(e["action"], e["backdated_seconds"]) for e in data["events"]] == [
-        ("new", 0), ("comment", 6000), ("start", 300), ("now", 0)]
+        ("new", 0),
+        ("comment", 6000),
+        ("start", 300),
+        ("now", 0),
+    ]
 
 
 # -- hand-made commits -------------------------------------------------------------------------
@@ -112,12 +149,24 @@ description: ''
 """
 
 STEPS = [  # (when, supportctl command, hand edit of the file)
-    ("2026-10-12T09:45:00+03:00", ["comment", "SUP-1", "We are on it"], ("comment", "public", "We are on it")),
+    (
+        "2026-10-12T09:45:00+03:00",
+        ["comment", "SUP-1", "We are on it"],
+        ("comment", "public", "We are on it"),
+    ),
     ("2026-10-12T10:00:00+03:00", ["start", "SUP-1"], ("status", "in_progress")),
     ("2026-10-12T16:00:00+03:00", ["wait", "SUP-1", "-r", "logs"], ("status", "waiting")),
     ("2026-10-13T10:30:00+03:00", ["start", "SUP-1"], ("status", "in_progress")),
-    ("2026-10-13T11:00:00+03:00", ["comment", "SUP-1", "--internal", "found it"], ("comment", "internal", "found it")),
-    ("2026-10-13T12:00:00+03:00", ["resolve", "SUP-1", "-r", "cleared the queue"], ("status", "resolved")),
+    (
+        "2026-10-13T11:00:00+03:00",
+        ["comment", "SUP-1", "--internal", "found it"],
+        ("comment", "internal", "found it"),
+    ),
+    (
+        "2026-10-13T12:00:00+03:00",
+        ["resolve", "SUP-1", "-r", "cleared the queue"],
+        ("status", "resolved"),
+    ),
 ]
 
 
@@ -125,23 +174,35 @@ def hand_edit(root: Path, when: str, edit: tuple[str, ...]) -> None:
     """What a person does in an editor, then `git commit -a` (no trailers)."""
     path = root / "data/tickets/0000/SUP-1.yaml"
     if edit[0] == "status":
-        text = re.sub(r"^status: \w+$", f"status: {edit[1]}", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        text = re.sub(
+            r"^status: \w+$",
+            f"status: {edit[1]}",
+            path.read_text(encoding="utf-8"),
+            flags=re.MULTILINE,
+        )
         path.write_text(text, encoding="utf-8")
     else:
         yaml = YAML()
         data = yaml.load(path.read_text(encoding="utf-8"))
         if not data.get("comments"):
             data["comments"] = []
-        data["comments"].append({"at": when, "author": "Anna", "visibility": edit[1], "text": edit[2]})
+        data["comments"].append(
+            {"at": when, "author": "Anna", "visibility": edit[1], "text": edit[2]}
+        )
         with path.open("w", encoding="utf-8") as fh:
             yaml.dump(data, fh)
     git(root, "commit", "-qam", f"edited by hand: {edit[0]} {edit[1]}", env=at(when))
 
 
-def test_hand_made_commits_give_the_same_sla_as_supportctl(support_repo: Path, tmp_path: Path, cli: Cli,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hand_made_commits_give_the_same_sla_as_supportctl(
+    support_repo: Path, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     created = "2026-10-09T17:30:00+03:00"  # Friday, 30 minutes before closing
-    ok(cli("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal", env=at(created)))
+    ok(
+        cli(
+            "new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal", env=at(created)
+        )
+    )
     for when, args, _ in STEPS:
         ok(cli(*args, env=at(when)))
     by_tool = json.loads(ok(cli("sla", "show", "SUP-1", "--json", "--now", NOW)).stdout)
@@ -172,8 +233,14 @@ def test_hand_made_commits_give_the_same_sla_as_supportctl(support_repo: Path, t
 
     events = ticket_events(hand)
     assert [(e.action, e.manual, e.details.get("visibility")) for e in events] == [
-        ("new", True, None), ("comment", True, "public"), ("start", True, None), ("wait", True, None),
-        ("start", True, None), ("comment", True, "internal"), ("resolve", True, None)]
+        ("new", True, None),
+        ("comment", True, "public"),
+        ("start", True, None),
+        ("wait", True, None),
+        ("start", True, None),
+        ("comment", True, "internal"),
+        ("resolve", True, None),
+    ]
     assert events[0].details == {"channel": "email"}  # as the `Channel:` trailer of supportctl new
     assert events[0].changes["priority"] == (None, "normal")
     assert events[3].changes == {"status": ("in_progress", "waiting")}
@@ -185,14 +252,20 @@ def test_hand_made_commits_give_the_same_sla_as_supportctl(support_repo: Path, t
 def test_hand_edit_of_priority_retargets(support_repo: Path, cli: Cli) -> None:
     ok(cli("new", "Site down", "-c", "acme", "-t", "incident", "-p", "normal"))  # Mon 10:00
     path = support_repo / "data/tickets/0000/SUP-1.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("priority: normal", "priority: critical"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("priority: normal", "priority: critical"),
+        encoding="utf-8",
+    )
     git(support_repo, "commit", "-qam", "It is critical", env=at("2026-10-05T10:20:00+03:00"))
     (event,) = [e for e in ticket_events(support_repo) if e.action == "edit"]
     assert (event.manual, event.changes) == (True, {"priority": ("normal", "critical")})
     m = metrics(cli, now="2026-10-05T10:25:00+03:00")
-    assert (m["first_response"]["target_seconds"], m["first_response"]["elapsed_seconds"],
-            m["first_response"]["state"], m["first_response"]["calendar"]) == (1800, 1500, "running", "24x7")
+    assert (
+        m["first_response"]["target_seconds"],
+        m["first_response"]["elapsed_seconds"],
+        m["first_response"]["state"],
+        m["first_response"]["calendar"],
+    ) == (1800, 1500, "running", "24x7")
     assert m["first_response"]["due"] == "2026-10-05T10:30:00+03:00"
 
 
@@ -206,7 +279,16 @@ def test_merge_counts_the_branch_event_once(support_repo: Path, cli: Cli) -> Non
     ok(cli("escalate", "SUP-1", "-r", "needs network team", env=at("2026-10-05T11:00:00+03:00")))
     git(support_repo, "checkout", "-q", main)
     ok(cli("comment", "SUP-2", "Sent", env=at("2026-10-05T11:30:00+03:00")))
-    git(support_repo, "merge", "-q", "--no-ff", "l2", "-m", "Merge branch l2", env=at("2026-10-05T12:00:00+03:00"))
+    git(
+        support_repo,
+        "merge",
+        "-q",
+        "--no-ff",
+        "l2",
+        "-m",
+        "Merge branch l2",
+        env=at("2026-10-05T12:00:00+03:00"),
+    )
     assert len(git(support_repo, "log", "-1", "--format=%P").split()) == 2
 
     incremental = history(support_repo).events()  # extends the cache with the merged range
@@ -217,10 +299,17 @@ def test_merge_counts_the_branch_event_once(support_repo: Path, cli: Cli) -> Non
     history(support_repo).path.unlink()
     assert history(support_repo).events() == incremental  # a full scan agrees
 
-    data = json.loads(ok(cli("sla", "explain", "SUP-1", "--json", "--now", "2026-10-05T12:30:00+03:00")).stdout)
+    data = json.loads(
+        ok(cli("sla", "explain", "SUP-1", "--json", "--now", "2026-10-05T12:30:00+03:00")).stdout
+    )
     assert [(e["action"], e["line"]) for e in data["events"]] == [
-        ("new", "L1"), ("escalate", "L2"), ("now", "L2")]
-    assert data["metrics"]["resolution"]["elapsed_seconds"] == 9000  # 10:00-12:30, not counted twice
+        ("new", "L1"),
+        ("escalate", "L2"),
+        ("now", "L2"),
+    ]
+    assert (
+        data["metrics"]["resolution"]["elapsed_seconds"] == 9000
+    )  # 10:00-12:30, not counted twice
 
 
 # -- the events cache --------------------------------------------------------------------------
@@ -229,14 +318,17 @@ def _scenario(cli: Cli) -> None:
     ok(cli("comment", "SUP-1", "Looking", env=at("2026-10-05T10:30:00+03:00")))
 
 
-def test_second_run_is_served_from_the_cache(support_repo: Path, cli: Cli,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_run_is_served_from_the_cache(
+    support_repo: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _scenario(cli)
     first = metrics(cli)
     cache = support_repo / f".git/supportctl/events.v{EVENTS_VERSION}.marshal"
     assert history(support_repo).path == cache
     assert cache.is_file()
-    assert "supportctl" not in git(support_repo, "status", "--porcelain", "--ignored")  # never committed
+    assert "supportctl" not in git(
+        support_repo, "status", "--porcelain", "--ignored"
+    )  # never committed
 
     def no_scan(self: History, rev: str) -> list[Event]:
         raise AssertionError(f"history read again ({rev})")
@@ -245,7 +337,9 @@ def test_second_run_is_served_from_the_cache(support_repo: Path, cli: Cli,
     assert metrics(cli) == first
 
 
-def test_cache_grows_incrementally(support_repo: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_grows_incrementally(
+    support_repo: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _scenario(cli)
     metrics(cli)
     tip = git(support_repo, "rev-parse", "HEAD").strip()
@@ -263,14 +357,17 @@ def test_cache_grows_incrementally(support_repo: Path, cli: Cli, monkeypatch: py
     assert (m["start_work"]["elapsed_seconds"], m["start_work"]["state"]) == (3600, "met")
 
 
-@pytest.mark.parametrize("garbage", [
-    b"\x00garbage\xff" * 50,
-    b"",
-    b"N",  # marshal of None
-    b"g",  # truncated float
-    marshal.dumps((12345, 3, [])),  # well-formed marshal, wrong shapes
-    marshal.dumps(("0" * 40, 3, [("a", "b", "c", (1, 0), (1, 0), "x", "y", [], {}, False)])),
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x00garbage\xff" * 50,
+        b"",
+        b"N",  # marshal of None
+        b"g",  # truncated float
+        marshal.dumps((12345, 3, [])),  # well-formed marshal, wrong shapes
+        marshal.dumps(("0" * 40, 3, [("a", "b", "c", (1, 0), (1, 0), "x", "y", [], {}, False)])),
+    ],
+)
 def test_corrupt_cache_is_rebuilt(support_repo: Path, cli: Cli, garbage: bytes) -> None:
     _scenario(cli)
     first = metrics(cli)
@@ -300,14 +397,25 @@ def test_rewritten_history_gives_fresh_results(support_repo: Path, cli: Cli) -> 
 
     git(support_repo, "reset", "-q", "--hard", "HEAD~1")  # the reply is gone
     fr = metrics(cli)["first_response"]
-    assert (fr["elapsed_seconds"], fr["state"], fr["stopped"]) == (324000, "breached", None)  # 90h till Oct 20 12:00
+    assert (fr["elapsed_seconds"], fr["state"], fr["stopped"]) == (
+        324000,
+        "breached",
+        None,
+    )  # 90h till Oct 20 12:00
 
     hand_edit(support_repo, "2026-10-05T11:00:00+03:00", ("comment", "public", "Looking"))
     fr = metrics(cli)["first_response"]
     assert (fr["elapsed_seconds"], fr["state"], fr["stop_action"]) == (3600, "met", "comment")
 
-    git(support_repo, "commit", "-q", "--amend", "--no-edit", "--date=2026-10-05T10:45:00+03:00",
-        env=at("2026-10-05T11:00:00+03:00"))
+    git(
+        support_repo,
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--date=2026-10-05T10:45:00+03:00",
+        env=at("2026-10-05T11:00:00+03:00"),
+    )
     fr = metrics(cli)["first_response"]
     assert (fr["elapsed_seconds"], fr["stopped"]) == (2700, "2026-10-05T10:45:00+03:00")
     assert fr["stopped_by"] == git(support_repo, "rev-parse", "HEAD").strip()
@@ -317,18 +425,23 @@ def test_rewritten_history_gives_fresh_results(support_repo: Path, cli: Cli) -> 
 
 # -- commit order ------------------------------------------------------------------------------
 def test_parents_first_reverses_a_linear_history() -> None:
-    from supportctl.history import parents_first
+    from supportctl.storage.history import parents_first
 
     newest = [("c", ("b",), []), ("b", ("a",), []), ("a", (), [])]
     assert [sha for sha, _, _ in parents_first(newest)] == ["a", "b", "c"]
 
 
 def test_parents_first_puts_a_skewed_parent_before_its_child() -> None:
-    from supportctl.history import parents_first
+    from supportctl.storage.history import parents_first
 
     # git's default order is by commit date: A (dated after its child B) is listed before B
-    newest = [("m", ("b", "c"), []), ("c", ("a",), []), ("a", ("r",), []), ("b", ("a",), []),
-              ("r", (), [])]
+    newest = [
+        ("m", ("b", "c"), []),
+        ("c", ("a",), []),
+        ("a", ("r",), []),
+        ("b", ("a",), []),
+        ("r", (), []),
+    ]
     order = [sha for sha, _, _ in parents_first(newest)]
     assert sorted(order) == ["a", "b", "c", "m", "r"]
     for sha, parents, _ in newest:
@@ -344,9 +457,19 @@ def test_skewed_commit_dates_keep_events_in_commit_order(support_repo: Path, cli
     ok(cli("start", "SUP-1", env=at("2026-10-05T09:10:00+03:00")))
     git(support_repo, "checkout", "-q", main)
     ok(cli("tag", "SUP-1", "vpn", env=at("2026-10-05T11:00:00+03:00")))
-    git(support_repo, "merge", "-q", "--no-ff", "side", "-m", "Merge side",
-        env=at("2026-10-05T12:00:00+03:00"))
-    parents = dict(line.split(" ", 1) for line in git(support_repo, "log", "--format=%H %P").splitlines())
+    git(
+        support_repo,
+        "merge",
+        "-q",
+        "--no-ff",
+        "side",
+        "-m",
+        "Merge side",
+        env=at("2026-10-05T12:00:00+03:00"),
+    )
+    parents = dict(
+        line.split(" ", 1) for line in git(support_repo, "log", "--format=%H %P").splitlines()
+    )
     default = git(support_repo, "log", "--format=%H").split()[::-1]
     # the case at hand: git's date order, reversed, puts the skewed commit before its parent
     assert any(default.index(p) > default.index(c) for c in default for p in parents[c].split())
@@ -365,10 +488,12 @@ def test_skewed_commit_dates_keep_events_in_commit_order(support_repo: Path, cli
         return seen
 
     for i, sha in enumerate(shas):
-        assert not ancestors(sha) & set(shas[i + 1:])  # every ancestor's events come first
+        assert not ancestors(sha) & set(shas[i + 1 :])  # every ancestor's events come first
 
 
-def test_commit_outside_data_brings_no_event_even_with_trailers(support_repo: Path, cli: Cli) -> None:
+def test_commit_outside_data_brings_no_event_even_with_trailers(
+    support_repo: Path, cli: Cli
+) -> None:
     ok(cli("new", "VPN drops", "-c", "acme", "-t", "incident", "-p", "normal"))
     (support_repo / "NOTES.md").write_text("notes\n", encoding="utf-8")
     git(support_repo, "add", "NOTES.md")

@@ -8,11 +8,13 @@ Times are Moscow wall times of the test calendar `office` (mon-fri 09:00-13:00, 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.conftest import Cli, git
 from tests.test_history import at, history, ok
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOW = "2026-10-05T12:00:00+03:00"
 NEW_ACME = ("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal")
@@ -32,10 +34,17 @@ def rename_by_hand(root: Path, old: str, new: str, when: str, trailer: str = "")
     folder = root / "data/tickets/0000"
     git(root, "mv", f"data/tickets/0000/{old}.yaml", f"data/tickets/0000/{new}.yaml")
     path = folder / f"{new}.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(f"id: {old}\n", f"id: {new}\n"),
-                    encoding="utf-8")
-    git(root, "commit", "-qam", f"renumber {old} as {new}", *(("-m", trailer) if trailer else ()),
-        env=at(when))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(f"id: {old}\n", f"id: {new}\n"), encoding="utf-8"
+    )
+    git(
+        root,
+        "commit",
+        "-qam",
+        f"renumber {old} as {new}",
+        *(("-m", trailer) if trailer else ()),
+        env=at(when),
+    )
 
 
 # -- IDs are never reused ------------------------------------------------------------------------
@@ -68,26 +77,51 @@ def test_a_deleted_tickets_namesake_is_another_ticket(support_repo: Path, cli: C
     path.write_text(
         "id: SUP-1\ntitle: Scanner offline\ncustomer: acme\ntype: incident\npriority: normal\n"
         "channel: phone\nstatus: new\nline: L1\nassignee:\ntags: []\n"
-        "created: '2026-10-05T11:00:00+03:00'\ndescription: ''\n", encoding="utf-8")
+        "created: '2026-10-05T11:00:00+03:00'\ndescription: ''\n",
+        encoding="utf-8",
+    )
     git(support_repo, "add", "data")
     git(support_repo, "commit", "-qm", "ticket by hand", env=at("2026-10-05T11:00:00+03:00"))
 
     m = sla(cli, "SUP-1")
-    assert (m["customer"], m["created"], m["status"]) == ("acme", "2026-10-05T11:00:00+03:00", "new")
+    assert (m["customer"], m["created"], m["status"]) == (
+        "acme",
+        "2026-10-05T11:00:00+03:00",
+        "new",
+    )
     first = m["metrics"]["first_response"]
     assert (first["state"], first["elapsed_seconds"]) == ("running", 3600)
 
     grouped = history(support_repo).by_ticket()
     assert [e.action for e in grouped["SUP-1"]] == ["new"]
     assert [(e.ticket, e.action) for e in grouped["SUP-1~1"]] == [
-        ("SUP-1~1", "new"), ("SUP-1~1", "comment"), ("SUP-1~1", "log"), ("SUP-1~1", "delete")]
+        ("SUP-1~1", "new"),
+        ("SUP-1~1", "comment"),
+        ("SUP-1~1", "log"),
+        ("SUP-1~1", "delete"),
+    ]
 
     shown = json.loads(ok(cli("show", "SUP-1", "--json")).stdout)
     assert (shown["customer"], shown["worklogs"], shown["minutes_logged"]) == ("acme", [], 0)
 
     def report(customer: str) -> dict[str, Any]:
-        return dict(json.loads(ok(cli("report", "--month", "2026-10", "--now", NOW, "--customer",
-                                      customer, "--format", "json")).stdout))
+        return dict(
+            json.loads(
+                ok(
+                    cli(
+                        "report",
+                        "--month",
+                        "2026-10",
+                        "--now",
+                        NOW,
+                        "--customer",
+                        customer,
+                        "--format",
+                        "json",
+                    )
+                ).stdout
+            )
+        )
 
     acme, globex = report("acme"), report("globex")
     assert [(r["ticket"], r["action"]) for r in acme["audit"]["events"]] == [("SUP-1", "new")]
@@ -115,7 +149,10 @@ def test_a_ticket_renamed_by_hand_keeps_its_history(support_repo: Path, cli: Cli
     grouped = history(support_repo).by_ticket()
     assert "SUP-2" not in grouped
     assert [(e.ticket, e.action, e.details.get("from")) for e in grouped["SUP-9"]] == [
-        ("SUP-9", "new", None), ("SUP-9", "comment", None), ("SUP-9", "rename", "SUP-2")]
+        ("SUP-9", "new", None),
+        ("SUP-9", "comment", None),
+        ("SUP-9", "rename", "SUP-2"),
+    ]
     ok(cli("comment", "SUP-9", "Done?", env=at("2026-10-05T11:10:00+03:00")))
     assert [e.action for e in history(support_repo).by_ticket()["SUP-9"]][-1] == "comment"
 
@@ -133,12 +170,14 @@ def test_validate_flags_a_hand_rename_before_it_is_committed(support_repo: Path,
         "data/tickets/0000/SUP-9.yaml:1: SUP-2 renamed by hand to SUP-9 (same `created` as the "
         "deleted data/tickets/0000/SUP-2.yaml); a ticket ID is permanent: restore SUP-2.yaml, "
         "or, if the rename is meant, commit it with --no-verify and the trailer `Action: rename` "
-        "(its history follows it)\n")
+        "(its history follows it)\n"
+    )
     assert r.stderr.strip().endswith("1 problem(s) found")
 
 
 def test_validate_flags_a_committed_hand_rename_until_it_is_undone(
-        support_repo: Path, cli: Cli) -> None:
+    support_repo: Path, cli: Cli
+) -> None:
     """Committed by hand (no hook, or --no-verify), the rename is still flagged in CI; renaming
     the ticket back settles it without rewriting the shared commit."""
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
@@ -150,7 +189,8 @@ def test_validate_flags_a_committed_hand_rename_until_it_is_undone(
     assert r.stdout == (
         f"data/tickets/0000/SUP-9.yaml:1: ticket SUP-2 was renamed to SUP-9 by hand in commit "
         f"{sha[:7]} (its history is kept; a ticket ID is permanent: rename it back, or, if the "
-        f"rename is meant, make it in a commit with the trailer `Action: rename`)\n")
+        f"rename is meant, make it in a commit with the trailer `Action: rename`)\n"
+    )
     assert r.stderr.strip().endswith("1 problem(s) found")
     # renamed back, still uncommitted: the pre-commit check lets the fix through
     folder = support_repo / "data/tickets/0000"
@@ -164,31 +204,37 @@ def test_validate_flags_a_committed_hand_rename_until_it_is_undone(
     r = cli("validate")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "supportctl: no problems found\n")
     assert [e.action for e in history(support_repo).by_ticket()["SUP-2"]] == [
-        "new", "rename", "rename"]
+        "new",
+        "rename",
+        "rename",
+    ]
     # and renamed again, reviewed this time: accepted
-    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:40:00+03:00",
-                   trailer="Action: rename")
+    rename_by_hand(
+        support_repo, "SUP-2", "SUP-9", "2026-10-05T11:40:00+03:00", trailer="Action: rename"
+    )
     r = cli("validate")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "supportctl: no problems found\n")
 
 
-def test_a_hand_rename_committed_with_the_trailer_is_accepted(
-        support_repo: Path, cli: Cli) -> None:
+def test_a_hand_rename_committed_with_the_trailer_is_accepted(support_repo: Path, cli: Cli) -> None:
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
-    rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00",
-                   trailer="Action: rename")
+    rename_by_hand(
+        support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00", trailer="Action: rename"
+    )
     r = cli("validate")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "supportctl: no problems found\n")
     # and the trailer did not turn the hand commit into an action: the history follows it
-    assert [(e.action, e.details.get("from")) for e in history(support_repo).by_ticket()["SUP-9"]] \
-        == [("new", None), ("rename", "SUP-2")]
+    assert [
+        (e.action, e.details.get("from")) for e in history(support_repo).by_ticket()["SUP-9"]
+    ] == [("new", None), ("rename", "SUP-2")]
     # a later unreviewed rename of the same ticket is flagged again
     rename_by_hand(support_repo, "SUP-9", "SUP-12", "2026-10-05T11:30:00+03:00")
     r = cli("validate")
     assert r.exit_code == 9
-    assert r.stdout.startswith("data/tickets/0000/SUP-12.yaml:1: ticket SUP-9 was renamed to "
-                               "SUP-12 by hand in commit ")
+    assert r.stdout.startswith(
+        "data/tickets/0000/SUP-12.yaml:1: ticket SUP-9 was renamed to SUP-12 by hand in commit "
+    )
     assert r.stdout.count("\n") == 1
 
 
@@ -198,12 +244,29 @@ def test_a_rename_event_says_what_the_ticket_was_called(support_repo: Path, cli:
     rename_by_hand(support_repo, "SUP-2", "SUP-9", "2026-10-05T11:00:00+03:00")
     explained = json.loads(ok(cli("sla", "explain", "SUP-9", "--json", "--now", NOW)).stdout)
     assert [(e["action"], e["detail"]) for e in explained["events"]] == [
-        ("new", ""), ("rename", "renamed from SUP-2"), ("now", "")]
-    report = json.loads(ok(cli("report", "--month", "2026-10", "--now", NOW, "--customer", "acme",
-                               "--format", "json")).stdout)
+        ("new", ""),
+        ("rename", "renamed from SUP-2"),
+        ("now", ""),
+    ]
+    report = json.loads(
+        ok(
+            cli(
+                "report",
+                "--month",
+                "2026-10",
+                "--now",
+                NOW,
+                "--customer",
+                "acme",
+                "--format",
+                "json",
+            )
+        ).stdout
+    )
     # the old ID is the same ticket's, so the report names it (other tickets' IDs it hides)
-    assert [(e["ticket"], e["detail"]) for e in report["audit"]["events"]
-            if e["action"] == "rename"] == [("SUP-9", "renamed from SUP-2")]
+    assert [
+        (e["ticket"], e["detail"]) for e in report["audit"]["events"] if e["action"] == "rename"
+    ] == [("SUP-9", "renamed from SUP-2")]
     table = ok(cli("sla", "explain", "SUP-9", "--now", NOW)).stdout
     assert "renamed from SUP-2 hand edit" in table
 
@@ -213,12 +276,25 @@ def test_an_action_on_a_file_whose_id_differs_is_refused(support_repo: Path, cli
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
     folder = support_repo / "data/tickets/0000"
     git(support_repo, "mv", "data/tickets/0000/SUP-2.yaml", "data/tickets/0000/SUP-7.yaml")
-    git(support_repo, "commit", "-qm", "file renamed, id forgotten", env=at("2026-10-05T10:05:00+03:00"))
+    git(
+        support_repo,
+        "commit",
+        "-qm",
+        "file renamed, id forgotten",
+        env=at("2026-10-05T10:05:00+03:00"),
+    )
     head = git(support_repo, "rev-parse", "HEAD")
-    message = ("supportctl: error: data/tickets/0000/SUP-7.yaml: its id says SUP-2, not SUP-7; fix the file or its "
-               "name (see `supportctl validate`)\n")
-    for args in (("comment", "SUP-7", "Hello"), ("start", "SUP-7"), ("log", "SUP-7", "-m", "5"),
-                 ("resolve", "SUP-7", "-r", "done"), ("tag", "SUP-7", "printer")):
+    message = (
+        "supportctl: error: data/tickets/0000/SUP-7.yaml: its id says SUP-2, not SUP-7; fix the file or its "
+        "name (see `supportctl validate`)\n"
+    )
+    for args in (
+        ("comment", "SUP-7", "Hello"),
+        ("start", "SUP-7"),
+        ("log", "SUP-7", "-m", "5"),
+        ("resolve", "SUP-7", "-r", "done"),
+        ("tag", "SUP-7", "printer"),
+    ):
         r = cli(*args, env=at("2026-10-05T10:10:00+03:00"))
         assert (r.exit_code, r.stderr) == (7, message), args
     assert git(support_repo, "rev-parse", "HEAD") == head
@@ -227,11 +303,13 @@ def test_an_action_on_a_file_whose_id_differs_is_refused(support_repo: Path, cli
     # the file moved but its id did not: still the same ticket, with its history
     grouped = history(support_repo).by_ticket()
     assert [e.action for e in grouped["SUP-2"]] == ["new", "edit"]
-    assert "SUP-2~1" not in grouped and "SUP-7" not in grouped
+    assert "SUP-2~1" not in grouped
+    assert "SUP-7" not in grouped
 
 
 def test_a_ticket_renamed_in_two_hand_commits_keeps_its_history(
-        support_repo: Path, cli: Cli) -> None:
+    support_repo: Path, cli: Cli
+) -> None:
     """`git mv` committed first, the `id` fixed in a later commit: the commit that changes the
     id is the rename, so the ticket keeps its history under the new ID (and validate flags it)."""
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
@@ -241,8 +319,9 @@ def test_a_ticket_renamed_in_two_hand_commits_keeps_its_history(
     git(support_repo, "mv", "data/tickets/0000/SUP-2.yaml", "data/tickets/0000/SUP-9.yaml")
     git(support_repo, "commit", "-qm", "move SUP-2", env=at("2026-10-05T10:40:00+03:00"))
     path = support_repo / "data/tickets/0000/SUP-9.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-9\n"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-9\n"), encoding="utf-8"
+    )
     git(support_repo, "commit", "-qam", "id of SUP-9", env=at("2026-10-05T11:00:00+03:00"))
     sha = git(support_repo, "rev-parse", "HEAD").strip()
 
@@ -253,34 +332,48 @@ def test_a_ticket_renamed_in_two_hand_commits_keeps_its_history(
     grouped = history(support_repo).by_ticket()
     assert "SUP-2" not in grouped
     assert [(e.action, e.details.get("from")) for e in grouped["SUP-9"]] == [
-        ("new", None), ("comment", None), ("edit", None), ("rename", "SUP-2")]
+        ("new", None),
+        ("comment", None),
+        ("edit", None),
+        ("rename", "SUP-2"),
+    ]
     r = cli("validate")
-    assert (r.exit_code, r.stdout) == (9, (
-        f"data/tickets/0000/SUP-9.yaml:1: ticket SUP-2 was renamed to SUP-9 by hand in commit "
-        f"{sha[:7]} (its history is kept; a ticket ID is permanent: rename it back, or, if the "
-        f"rename is meant, make it in a commit with the trailer `Action: rename`)\n"))
+    assert (r.exit_code, r.stdout) == (
+        9,
+        (
+            f"data/tickets/0000/SUP-9.yaml:1: ticket SUP-2 was renamed to SUP-9 by hand in commit "
+            f"{sha[:7]} (its history is kept; a ticket ID is permanent: rename it back, or, if the "
+            f"rename is meant, make it in a commit with the trailer `Action: rename`)\n"
+        ),
+    )
     assert "SUP-2" not in ok(cli("sla", "status", "--now", NOW)).stdout
 
 
 def test_a_ticket_whose_id_is_changed_in_place_then_moved_keeps_its_history(
-        support_repo: Path, cli: Cli) -> None:
+    support_repo: Path, cli: Cli
+) -> None:
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:01:00+03:00")))
     path = support_repo / "data/tickets/0000/SUP-2.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-9\n"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-9\n"), encoding="utf-8"
+    )
     git(support_repo, "commit", "-qam", "id of SUP-9", env=at("2026-10-05T10:40:00+03:00"))
     git(support_repo, "mv", "data/tickets/0000/SUP-2.yaml", "data/tickets/0000/SUP-9.yaml")
     git(support_repo, "commit", "-qm", "file of SUP-9", env=at("2026-10-05T11:00:00+03:00"))
     grouped = history(support_repo).by_ticket()
     assert "SUP-2" not in grouped
     assert [(e.action, e.details.get("from")) for e in grouped["SUP-9"]] == [
-        ("new", None), ("rename", "SUP-2"), ("edit", None)]
+        ("new", None),
+        ("rename", "SUP-2"),
+        ("edit", None),
+    ]
     assert sla(cli, "SUP-9")["created"] == "2026-10-05T10:01:00+03:00"
 
 
 def test_an_id_changed_by_hand_to_a_live_tickets_id_takes_nothing_from_it(
-        support_repo: Path, cli: Cli) -> None:
+    support_repo: Path, cli: Cli
+) -> None:
     """A typo: SUP-2.yaml's id edited to SUP-1, which is another live ticket. SUP-1 keeps its
     own history (nothing is retired or merged); validate names the file."""
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
@@ -288,8 +381,9 @@ def test_an_id_changed_by_hand_to_a_live_tickets_id_takes_nothing_from_it(
     ok(cli("comment", "SUP-1", "Restart it", env=at("2026-10-05T10:30:00+03:00")))
     before = sla(cli, "SUP-1")
     path = support_repo / "data/tickets/0000/SUP-2.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-1\n"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id: SUP-2\n", "id: SUP-1\n"), encoding="utf-8"
+    )
     git(support_repo, "commit", "-qam", "typo", env=at("2026-10-05T11:00:00+03:00"))
     assert sla(cli, "SUP-1") == before
     grouped = history(support_repo).by_ticket()
@@ -298,11 +392,14 @@ def test_an_id_changed_by_hand_to_a_live_tickets_id_takes_nothing_from_it(
     assert not any("~" in t for t in grouped)
     r = cli("validate")
     assert r.exit_code == 9
-    assert r.stdout.startswith("data/tickets/0000/SUP-2.yaml:1: id SUP-1 does not match the file name")
+    assert r.stdout.startswith(
+        "data/tickets/0000/SUP-2.yaml:1: id SUP-1 does not match the file name"
+    )
 
 
 def test_an_id_typo_put_right_keeps_the_commits_other_edits_on_its_own_ticket(
-        support_repo: Path, cli: Cli) -> None:
+    support_repo: Path, cli: Cli
+) -> None:
     """The typo of the test above, then its correction in a commit that also raises the
     priority: the raise is SUP-2's (the file's own ticket), never SUP-1's."""
     ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
@@ -312,11 +409,15 @@ def test_an_id_typo_put_right_keeps_the_commits_other_edits_on_its_own_ticket(
     path.write_text(text.replace("id: SUP-2\n", "id: SUP-1\n"), encoding="utf-8")
     git(support_repo, "commit", "-qam", "typo", env=at("2026-10-05T11:00:00+03:00"))
     path.write_text(text.replace("priority: normal\n", "priority: critical\n"), encoding="utf-8")
-    git(support_repo, "commit", "-qam", "put right, and urgent", env=at("2026-10-05T11:30:00+03:00"))
+    git(
+        support_repo, "commit", "-qam", "put right, and urgent", env=at("2026-10-05T11:30:00+03:00")
+    )
     grouped = history(support_repo).by_ticket()
     assert [e.action for e in grouped["SUP-1"]] == ["new"]
     assert [(e.action, e.changes) for e in grouped["SUP-2"]] == [
-        ("new", grouped["SUP-2"][0].changes), ("edit", {}),
-        ("edit", {"priority": ("normal", "critical")})]
+        ("new", grouped["SUP-2"][0].changes),
+        ("edit", {}),
+        ("edit", {"priority": ("normal", "critical")}),
+    ]
     assert (sla(cli, "SUP-1")["priority"], sla(cli, "SUP-2")["priority"]) == ("normal", "critical")
     assert cli("validate").exit_code == 0

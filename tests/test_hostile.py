@@ -14,24 +14,34 @@ import signal
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import supportctl
-from supportctl.initrepo import init_repo
+from supportctl.ops.init import init_repo
 from tests.conftest import CONFIG, Cli, git
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CLEAN_EXITS = {2, 5, 6, 7, 8}
 NOW = "2026-10-30T12:00:00+03:00"
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large, HealthCheck.large_base_example])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 def make_desk(parent: Path) -> Path:
@@ -48,12 +58,14 @@ def call(cli: Cli, root: Path, *args: str, input: str | bytes | None = None) -> 
     r = cli(*args, input=input, env={"SUPPORTCTL_REPO": str(root)})
     if r.exit_code != 0:
         assert r.exit_code in CLEAN_EXITS, (args, r.exit_code, r.stderr)
-        assert r.stderr.count("\n") == 1 and r.stderr.startswith("supportctl: error: "), (args, r.stderr)
-        assert "Traceback" not in r.stderr and r.stdout == "", (args, r.stdout)
+        assert r.stderr.count("\n") == 1, (args, r.stderr)
+        assert r.stderr.startswith("supportctl: error: "), (args, r.stderr)
+        assert "Traceback" not in r.stderr, (args, r.stdout)
+        assert r.stdout == "", (args, r.stdout)
     return r
 
 
-# -- the documented normalisation, written out independently of supportctl.model ---------------
+# -- the documented normalisation, written out independently of supportctl.domain.ticket ---------------
 def _is_control(c: str) -> bool:
     return unicodedata.category(c) == "Cc"
 
@@ -72,7 +84,10 @@ def expected_title(raw: str) -> str | None:
     """Titles: one line; control (and other category C) characters become spaces and runs of
     whitespace collapse. None: refused (a line break, empty, NUL, lone surrogates, longer
     than 200)."""
-    if any(b in raw for b in ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")):
+    if any(
+        b in raw
+        for b in ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+    ):
         return None
     if "\x00" in raw or any(0xD800 <= ord(c) <= 0xDFFF for c in raw) or len(raw) > 64 * 1024:
         return None
@@ -80,21 +95,86 @@ def expected_title(raw: str) -> str | None:
     return one if one and len(one) <= 200 else None
 
 
-YAML_BITS = [": ", "- ", "# ", "&anchor ", "*anchor", "!!python/object ", "| ", "> ", "'", '"', "%YAML 1.1",
-             "@", "`", "---", "...", "? ", "{", "}", "[", "]", ", ", "\\", "~", "null", "yes", "0x1F",
-             "1e3", "<<: *a", "id: SUP-1", "Action: close", "\n---\n", "\n- x\n", "  "]
-CONTROL = ["\n", "\r\n", "\r", "\t", "\x0b", "\x0c", "\x1b[31m", "\x7f", "\x85", "\u2028", "\u2029",
-           "\ufeff", "\u200b", "\ufffe", "\uffff", "\ue000", "\x00"]
-WORDS = ["Принтер", "не печатает", "ёжик", "Україна", "ñandú", "日本語", "😀", "e\u0301", "ß", " ", "x"]
+YAML_BITS = [
+    ": ",
+    "- ",
+    "# ",
+    "&anchor ",
+    "*anchor",
+    "!!python/object ",
+    "| ",
+    "> ",
+    "'",
+    '"',
+    "%YAML 1.1",
+    "@",
+    "`",
+    "---",
+    "...",
+    "? ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ", ",
+    "\\",
+    "~",
+    "null",
+    "yes",
+    "0x1F",
+    "1e3",
+    "<<: *a",
+    "id: SUP-1",
+    "Action: close",
+    "\n---\n",
+    "\n- x\n",
+    "  ",
+]
+CONTROL = [
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\x1b[31m",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\u200b",
+    "\ufffe",
+    "\uffff",
+    "\ue000",
+    "\x00",
+]
+WORDS = [
+    "Принтер",
+    "не печатает",
+    "ёжик",
+    "Україна",
+    "ñandú",
+    "日本語",
+    "😀",
+    "e\u0301",
+    "ß",
+    " ",
+    "x",
+]
 
 text_pieces = st.one_of(
-    st.sampled_from(YAML_BITS), st.sampled_from(CONTROL), st.sampled_from(WORDS),
+    st.sampled_from(YAML_BITS),
+    st.sampled_from(CONTROL),
+    st.sampled_from(WORDS),
     st.text(st.characters(codec="utf-8"), max_size=12),
     st.text(st.characters(min_codepoint=0x400, max_codepoint=0x4FF), max_size=12),  # Cyrillic
 )
 hostile_text = st.one_of(
     st.lists(text_pieces, max_size=25).map("".join),
-    st.tuples(st.sampled_from(WORDS + YAML_BITS), st.integers(10, 30_000)).map(lambda t: t[0] * t[1]),
+    st.tuples(st.sampled_from(WORDS + YAML_BITS), st.integers(10, 30_000)).map(
+        lambda t: t[0] * t[1]
+    ),
 )
 
 
@@ -105,8 +185,9 @@ def _shown(text: str, expected: str) -> bool:
 
 @SETTINGS
 @given(title=hostile_text, body=hostile_text)
-def test_random_text_round_trips_or_is_refused(tmp_path_factory: pytest.TempPathFactory,
-                                               title: str, body: str) -> None:
+def test_random_text_round_trips_or_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, title: str, body: str
+) -> None:
     root = _desk(tmp_path_factory, "text")
     cli = Cli()
     r = call(cli, root, "new", "-c", "acme", "-t", "incident", "-p", "low", "--json", "--", title)
@@ -123,21 +204,43 @@ def test_random_text_round_trips_or_is_refused(tmp_path_factory: pytest.TempPath
     shown = json.loads(call(cli, root, "show", tid, "--json").stdout)
     assert shown["title"] == want_title
     if want_body is not None:
-        assert _shown(shown["comments"][-1]["text"], want_body), (shown["comments"][-1]["text"], want_body)
-    report = json.loads(call(cli, root, "report", "--month", "2026-10", "--format", "json", "--now", NOW).stdout)
+        assert _shown(shown["comments"][-1]["text"], want_body), (
+            shown["comments"][-1]["text"],
+            want_body,
+        )
+    report = json.loads(
+        call(cli, root, "report", "--month", "2026-10", "--format", "json", "--now", NOW).stdout
+    )
     assert {t["id"]: t["title"] for t in report["tickets"]}[tid] == want_title
     subject = git(root, "log", "-1", "--format=%B")
-    assert subject.count("\nTicket: ") == 1 and "\nAction: close" not in subject  # no forged trailers
+    assert subject.count("\nTicket: ") == 1
+    assert "\nAction: close" not in subject
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(data=st.one_of(st.binary(max_size=300), st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass"))))
-def test_random_bytes_on_stdin_are_kept_or_refused(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
+    )
+)
+def test_random_bytes_on_stdin_are_kept_or_refused(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
     root = _desk(tmp_path_factory, "bytes")
     cli = Cli()
     if not (root / "data/tickets/0000/SUP-1.yaml").exists():
-        assert call(cli, root, "new", "Stdin target", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+        assert (
+            call(
+                cli, root, "new", "Stdin target", "-c", "acme", "-t", "incident", "-p", "low"
+            ).exit_code
+            == 0
+        )
     r = call(cli, root, "comment", "SUP-1", "--file", "-", input=data)
     try:
         want = None if b"\x00" in data else expected_text(data.decode("utf-8"))
@@ -149,15 +252,40 @@ def test_random_bytes_on_stdin_are_kept_or_refused(tmp_path_factory: pytest.Temp
         assert _shown(last, want)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(raw=st.one_of(st.text(max_size=40), st.sampled_from(["../x", "/etc/passwd", "SUP-1/../../x", "SUP-1\x00",
-                                                            "SUP-0", "SUP-01", "sup-1", " 1 ", "SUP-99999"])))
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    raw=st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(
+            [
+                "../x",
+                "/etc/passwd",
+                "SUP-1/../../x",
+                "SUP-1\x00",
+                "SUP-0",
+                "SUP-01",
+                "sup-1",
+                " 1 ",
+                "SUP-99999",
+            ]
+        ),
+    )
+)
 def test_random_ids_are_clean_errors(tmp_path_factory: pytest.TempPathFactory, raw: str) -> None:
     root = _desk(tmp_path_factory, "ids")
     cli = Cli()
     if not (root / "data/tickets/0000/SUP-1.yaml").exists():
-        assert call(cli, root, "new", "Only ticket", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+        assert (
+            call(
+                cli, root, "new", "Only ticket", "-c", "acme", "-t", "incident", "-p", "low"
+            ).exit_code
+            == 0
+        )
     for args in (("show", "--", raw), ("sla", "show", "--", raw), ("comment", "--", raw, "hi")):
         r = call(cli, root, *args)
         if r.exit_code == 0:
@@ -177,36 +305,74 @@ def _desk(factory: pytest.TempPathFactory, name: str) -> Path:
 
 
 def test_title_control_characters_become_spaces(support_repo: Path, cli: Cli) -> None:
-    r = cli("new", "Printer\x1bbroken\x7fnow\tagain", "-c", "acme", "-t", "incident", "-p", "low",
-            "--json")
+    r = cli(
+        "new",
+        "Printer\x1bbroken\x7fnow\tagain",
+        "-c",
+        "acme",
+        "-t",
+        "incident",
+        "-p",
+        "low",
+        "--json",
+    )
     assert json.loads(r.stdout)["ticket"]["title"] == "Printer broken now again"
     r = cli("new", "Printer\x0bbroken\rnow", "-c", "acme", "-t", "incident", "-p", "low")
-    assert (r.exit_code, r.stderr) == (2, "supportctl: error: title must be one line (it contains a line break)\n")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "supportctl: error: title must be one line (it contains a line break)\n",
+    )
 
 
 # -- path tricks ----------------------------------------------------------------------------
 def _tree(root: Path) -> dict[str, tuple[int, int]]:
     """Every file under `root` but git's own bookkeeping (.git/index, caches), with size and mtime."""
-    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts}
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
 
 
-TRICKS = ["../x", "/etc/passwd", "SUP-1/../../x", "SUP-1\x00", "SUP-1\x00../x", "..", "~/x",
-          "$(touch pwned)", "`touch pwned`; x", "SUP-1\nSUP-2", "SUP-" + "9" * 30, "data/tickets/0000/SUP-1"]
+TRICKS = [
+    "../x",
+    "/etc/passwd",
+    "SUP-1/../../x",
+    "SUP-1\x00",
+    "SUP-1\x00../x",
+    "..",
+    "~/x",
+    "$(touch pwned)",
+    "`touch pwned`; x",
+    "SUP-1\nSUP-2",
+    "SUP-" + "9" * 30,
+    "data/tickets/0000/SUP-1",
+]
 
 
-def test_ids_and_slugs_with_path_tricks_touch_nothing(tmp_path: Path, support_repo: Path, cli: Cli) -> None:
+def test_ids_and_slugs_with_path_tricks_touch_nothing(
+    tmp_path: Path, support_repo: Path, cli: Cli
+) -> None:
     assert cli("new", "Target", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
     (tmp_path / "x").write_text("sentinel\n")
     before, head = _tree(tmp_path), git(support_repo, "rev-parse", "HEAD")
     for bad in TRICKS:
-        for args in (("show", bad), ("comment", bad, "hi"), ("log", bad, "-m", "5"), ("start", bad),
-                     ("escalate", bad, "--reason", "r"), ("tag", bad, "t"), ("edit", bad, "--title", "t"),
-                     ("link", "SUP-1", "--related", bad), ("sla", "show", bad),
-                     ("resolve", "SUP-1", "--resolution", "done", "--kb", bad)):
+        for args in (
+            ("show", bad),
+            ("comment", bad, "hi"),
+            ("log", bad, "-m", "5"),
+            ("start", bad),
+            ("escalate", bad, "--reason", "r"),
+            ("tag", bad, "t"),
+            ("edit", bad, "--title", "t"),
+            ("link", "SUP-1", "--related", bad),
+            ("sla", "show", bad),
+            ("resolve", "SUP-1", "--resolution", "done", "--kb", bad),
+        ):
             r = cli(*args)
             assert r.exit_code in (2, 5), (args, r.exit_code, r.stderr)
-            assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, (args, r.stderr)
+            assert r.stderr.count("\n") == 1, (args, r.stderr)
+            assert "Traceback" not in r.stderr, (args, r.stderr)
     assert _tree(tmp_path) == before
     assert git(support_repo, "rev-parse", "HEAD") == head
     assert not list(tmp_path.rglob("pwned"))
@@ -220,15 +386,25 @@ def test_no_shell_runs_user_text() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 name = ast.unparse(node.func)
-                if name in ("os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
-                            "pty.spawn", "eval", "exec") or name.startswith(("os.exec", "os.spawn")):
+                if name in (
+                    "os.system",
+                    "os.popen",
+                    "subprocess.getoutput",
+                    "subprocess.getstatusoutput",
+                    "pty.spawn",
+                    "eval",
+                    "exec",
+                ) or name.startswith(("os.exec", "os.spawn")):
                     found.append(f"{path.name}:{node.lineno}: {name}")
                 for kw in node.keywords:
-                    if kw.arg == "shell" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
+                    if kw.arg == "shell" and not (
+                        isinstance(kw.value, ast.Constant) and kw.value.value is False
+                    ):
                         found.append(f"{path.name}:{node.lineno}: shell={ast.unparse(kw.value)}")
     assert found == []
     text = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
-    assert "shell=True" not in text and "os.system(" not in text
+    assert "shell=True" not in text
+    assert "os.system(" not in text
 
 
 # -- YAML resource exhaustion -----------------------------------------------------------------------
@@ -274,8 +450,10 @@ def test_yaml_bombs_are_skipped_reported_and_refused(support_repo: Path, cli: Cl
     assert r.exit_code == 0
     assert [t["id"] for t in json.loads(r.stdout)] == ["SUP-1"]
     warnings = r.stderr.splitlines()
-    assert len(warnings) == 4 and all(w.startswith("supportctl: skipped data/tickets/0000/SUP-") for w in warnings)
-    assert "too many nodes" in warnings[0] and "too large" in warnings[3]
+    assert len(warnings) == 4
+    assert all(w.startswith("supportctl: skipped data/tickets/0000/SUP-") for w in warnings)
+    assert "too many nodes" in warnings[0]
+    assert "too large" in warnings[3]
 
     r = timed("validate", "validate")
     assert r.exit_code == 9
@@ -283,10 +461,12 @@ def test_yaml_bombs_are_skipped_reported_and_refused(support_repo: Path, cli: Cl
         assert f"data/tickets/0000/{tid}.yaml:" in r.stdout
     for tid in hostile:
         r = timed(f"show {tid}", "show", tid)
-        assert r.exit_code == 7 and r.stderr.startswith(f"supportctl: error: data/tickets/0000/{tid}.yaml:")
+        assert r.exit_code == 7
+        assert r.stderr.startswith(f"supportctl: error: data/tickets/0000/{tid}.yaml:")
         assert r.stderr.count("\n") == 1
         r = timed(f"comment {tid}", "comment", tid, "hello")
-        assert r.exit_code == 7 and r.stderr.count("\n") == 1
+        assert r.exit_code == 7
+        assert r.stderr.count("\n") == 1
     r = timed("sla status", "sla", "status", "--now", NOW)
     assert r.exit_code == 0, r.stderr
     r = timed("report", "report", "--month", "2026-10", "--format", "json", "--now", NOW)
@@ -295,7 +475,9 @@ def test_yaml_bombs_are_skipped_reported_and_refused(support_repo: Path, cli: Cl
     print("timings (s):", timings)  # measured, not asserted: see `pytest -s`
 
 
-def test_hand_made_ticket_with_unprintable_text_stays_readable(support_repo: Path, cli: Cli) -> None:
+def test_hand_made_ticket_with_unprintable_text_stays_readable(
+    support_repo: Path, cli: Cli
+) -> None:
     """A comment holding characters YAML cannot carry literally (U+FFFE) must not break the file."""
     assert cli("new", "Odd bytes", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
     r = cli("comment", "SUP-1", "line one \ufffe\nline two")
@@ -319,8 +501,9 @@ def _files(folder: Path) -> dict[str, str]:
     return found
 
 
-def test_report_output_never_writes_through_a_placed_symlink(tmp_path: Path, support_repo: Path,
-                                                             cli: Cli) -> None:
+def test_report_output_never_writes_through_a_placed_symlink(
+    tmp_path: Path, support_repo: Path, cli: Cli
+) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("do not touch\n", encoding="utf-8")
     reports = support_repo / "reports"
@@ -332,7 +515,8 @@ def test_report_output_never_writes_through_a_placed_symlink(tmp_path: Path, sup
         r = cli("report", "--month", "2026-10", "--now", NOW, "-o", f"reports/{name}")
         assert (r.exit_code, r.stderr) == (0, f"supportctl: wrote reports/{name}\n")
         written = reports / name
-        assert not written.is_symlink() and written.read_text(encoding="utf-8").startswith("# ")
+        assert not written.is_symlink()
+        assert written.read_text(encoding="utf-8").startswith("# ")
         assert oct(written.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
     assert victim.read_text(encoding="utf-8") == "do not touch\n"
     # nothing else is left in the folder: no temporary file
@@ -345,29 +529,43 @@ def _umask() -> int:
     return mask
 
 
-@pytest.mark.parametrize(("output", "message"), [
-    ("", "--output is empty: give a file name"),
-    ("data", "--output data is a folder: give a file name"),
-    ("reports/", "--output reports/ is a folder: give a file name"),
-])
-def test_report_output_that_is_no_file_name_is_a_usage_error(tmp_path: Path, support_repo: Path, cli: Cli,
-                                                            output: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("", "--output is empty: give a file name"),
+        ("data", "--output data is a folder: give a file name"),
+        ("reports/", "--output reports/ is a folder: give a file name"),
+    ],
+)
+def test_report_output_that_is_no_file_name_is_a_usage_error(
+    tmp_path: Path, support_repo: Path, cli: Cli, output: str, message: str
+) -> None:
     before = _files(tmp_path)
     r = cli("report", "--month", "2026-10", "--now", NOW, "-o", output)
     assert (r.exit_code, r.stderr, r.stdout) == (2, f"supportctl: error: {message}\n", "")
     assert _files(tmp_path) == before  # no report, no temporary file, in the repo or above it
 
 
-def test_output_that_cannot_be_written_is_one_line_for_every_command(support_repo: Path, cli: Cli) -> None:
+def test_output_that_cannot_be_written_is_one_line_for_every_command(
+    support_repo: Path, cli: Cli
+) -> None:
     assert cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
     before = _files(support_repo)
-    for args in (("report", "--month", "2026-10", "--now", NOW), ("backlog",),
-                 ("devtask", "SUP-1", "--now", NOW)):
+    for args in (
+        ("report", "--month", "2026-10", "--now", NOW),
+        ("backlog",),
+        ("devtask", "SUP-1", "--now", NOW),
+    ):
         r = cli(*args, "-o", "supportctl.yaml/out.md")  # a file where a folder should be
         assert (r.exit_code, r.stderr) == (
-            2, "supportctl: error: cannot write --output supportctl.yaml/out.md: File exists\n"), args
+            2,
+            "supportctl: error: cannot write --output supportctl.yaml/out.md: File exists\n",
+        ), args
         r = cli(*args, "-o", "")
-        assert (r.exit_code, r.stderr) == (2, "supportctl: error: --output is empty: give a file name\n")
+        assert (r.exit_code, r.stderr) == (
+            2,
+            "supportctl: error: --output is empty: give a file name\n",
+        )
     assert _files(support_repo) == before
 
 
@@ -379,8 +577,10 @@ def test_report_output_into_an_unwritable_folder_is_one_line(support_repo: Path,
         if os.access(locked, os.W_OK):
             pytest.skip("running as root: permissions are not enforced")
         r = cli("report", "--month", "2026-10", "--now", NOW, "-o", "locked/r.md")
-        assert (r.exit_code, r.stderr) == (2, ("supportctl: error: cannot write --output locked/r.md: "
-                                              "Permission denied\n"))
+        assert (r.exit_code, r.stderr) == (
+            2,
+            ("supportctl: error: cannot write --output locked/r.md: Permission denied\n"),
+        )
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)
@@ -396,9 +596,12 @@ def _commit_hostile_text(root: Path, cli: Cli) -> None:
     assert cli("comment", "SUP-1", "placeholder").exit_code == 0
     path = root / "data/tickets/0000/SUP-1.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("title: Printer broken",
-                        'title: "Printer \\e]0;owned\\a broken \\e[2J\\x9b31m"')
-    text = text.replace("text: placeholder", 'text: "line one \\e]52;c;cm0gLXJmIH4=\\a\\rfake\\nline two \\x9d"')
+    text = text.replace(
+        "title: Printer broken", 'title: "Printer \\e]0;owned\\a broken \\e[2J\\x9b31m"'
+    )
+    text = text.replace(
+        "text: placeholder", 'text: "line one \\e]52;c;cm0gLXJmIH4=\\a\\rfake\\nline two \\x9d"'
+    )
     path.write_text(text, encoding="utf-8")
     git(root, "commit", "-qam", "Tidy SUP-1 by hand")
 
@@ -419,7 +622,9 @@ def test_list_and_show_print_no_terminal_escapes(support_repo: Path, cli: Cli) -
     assert listed[0].index("TITLE") == listed[1].index("Printer")
 
 
-def test_json_output_keeps_control_characters_exact_and_escaped(support_repo: Path, cli: Cli) -> None:
+def test_json_output_keeps_control_characters_exact_and_escaped(
+    support_repo: Path, cli: Cli
+) -> None:
     _commit_hostile_text(support_repo, cli)
     r = cli("show", "SUP-1", "--json")
     assert not any(c in r.stdout for c in ESCAPES)
@@ -427,9 +632,11 @@ def test_json_output_keeps_control_characters_exact_and_escaped(support_repo: Pa
     assert data["title"] == "Printer \x1b]0;owned\x07 broken \x1b[2J\x9b31m"
     assert data["comments"][0]["text"] == "line one \x1b]52;c;cm0gLXJmIH4=\x07\rfake\nline two \x9d"
     r = cli("list", "--json")
-    assert "\x9b" not in r.stdout and json.loads(r.stdout)[0]["title"] == data["title"]
+    assert "\x9b" not in r.stdout
+    assert json.loads(r.stdout)[0]["title"] == data["title"]
     r = cli("report", "--month", "2026-10", "--format", "json", "--now", NOW)
-    assert "\x9b" not in r.stdout and "\x1b" not in r.stdout
+    assert "\x9b" not in r.stdout
+    assert "\x1b" not in r.stdout
     assert {t["id"]: t["title"] for t in json.loads(r.stdout)["tickets"]}["SUP-1"] == data["title"]
 
 
@@ -437,6 +644,7 @@ def test_json_output_keeps_control_characters_exact_and_escaped(support_repo: Pa
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     """Fail a command that runs longer than `seconds` (they took a minute before the caps)."""
+
     def expired(*_: Any) -> None:
         raise TimeoutError(f"took more than {seconds} s")
 
@@ -449,18 +657,23 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def test_huge_flow_lists_and_anchor_floods_are_refused_quickly(support_repo: Path, cli: Cli) -> None:
+def test_huge_flow_lists_and_anchor_floods_are_refused_quickly(
+    support_repo: Path, cli: Cli
+) -> None:
     assert cli("new", "Honest ticket", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
     shard = support_repo / "data/tickets/0000"
     (shard / "SUP-2.yaml").write_text(  # 0.8 MB, 400,000 flow items
-        "id: SUP-2\ntitle: Flow\ntags: [" + ",".join(["x"] * 400_000) + "]\n", encoding="utf-8")
+        "id: SUP-2\ntitle: Flow\ntags: [" + ",".join(["x"] * 400_000) + "]\n", encoding="utf-8"
+    )
     (shard / "SUP-3.yaml").write_text(  # 0.75 MB, 150,000 anchors
-        "id: SUP-3\ntitle: Anchors\ntags: [" + ",".join(["&a x"] * 150_000) + "]\n", encoding="utf-8")
+        "id: SUP-3\ntitle: Anchors\ntags: [" + ",".join(["&a x"] * 150_000) + "]\n",
+        encoding="utf-8",
+    )
     git(support_repo, "add", "data")
     git(support_repo, "commit", "-qm", "Tickets imported by hand")
     problems = {
         "SUP-2": "data/tickets/0000/SUP-2.yaml:3: too many nodes (more than 200000, counting what "
-                 "aliases repeat)",
+        "aliases repeat)",
         "SUP-3": "data/tickets/0000/SUP-3.yaml:3: too many anchors and aliases (more than 1000)",
     }
     timings: dict[str, float] = {}
@@ -473,7 +686,8 @@ def test_huge_flow_lists_and_anchor_floods_are_refused_quickly(support_repo: Pat
         return r
 
     r = run("list")
-    assert r.exit_code == 0 and [ln.split()[0] for ln in r.stdout.splitlines()[1:]] == ["SUP-1"]
+    assert r.exit_code == 0
+    assert [ln.split()[0] for ln in r.stdout.splitlines()[1:]] == ["SUP-1"]
     assert r.stderr == "".join(f"supportctl: skipped {p}\n" for p in problems.values())
     for tid, problem in problems.items():
         r = run("show", tid)
@@ -484,7 +698,9 @@ def test_huge_flow_lists_and_anchor_floods_are_refused_quickly(support_repo: Pat
             r = run("sla", verb, tid, "--now", NOW)
             assert (r.exit_code, r.stderr) == (7, f"supportctl: error: {problem}\n"), verb
     r = run("validate")
-    assert r.exit_code == 9 and r.stdout == "".join(f"{p}\n" for p in problems.values())
+    assert r.exit_code == 9
+    assert r.stdout == "".join(f"{p}\n" for p in problems.values())
     r = run("report", "--month", "2026-10", "--format", "json", "--now", NOW)
-    assert r.exit_code == 0 and [t["id"] for t in json.loads(r.stdout)["tickets"]] == ["SUP-1"]
+    assert r.exit_code == 0
+    assert [t["id"] for t in json.loads(r.stdout)["tickets"]] == ["SUP-1"]
     print("timings (s):", timings)

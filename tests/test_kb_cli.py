@@ -126,7 +126,8 @@ def test_new_from_ticket_prefills_and_links_both_ways_in_one_commit(desk: Path, 
     # The history reader and the SLA engine take the new action in their stride.
     assert cli("sla", "show", "SUP-1", "--now", "2026-10-08T12:00:00+03:00").exit_code == 0
     shown = json.loads(cli("kb", "show", SLUG, "--json").stdout)
-    assert shown["tickets"] == ["SUP-1"] and shown["path"] == ARTICLE
+    assert shown["tickets"] == ["SUP-1"]
+    assert shown["path"] == ARTICLE
 
 
 def test_new_without_ticket_commits_only_the_article(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -148,15 +149,16 @@ def test_new_without_ticket_commits_only_the_article(desk: Path, cli) -> None:  
     assert trailers(desk) == ["Action: kb-new", f"Kb: {slug}"]
     text = (desk / f"data/kb/{slug}.md").read_text(encoding="utf-8")
     assert text.endswith("---\n\nВідновити з нічної копії: `pgbackrest restore`.\n")
-    assert "tags: [backup]\n" in text and "tickets: []\n" in text
+    assert "tags: [backup]\n" in text
+    assert "tickets: []\n" in text
 
 
 def test_new_json(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = _at(cli, WHEN, "kb", "new", "Printer offline", "--body-file", "-", "--json", input="Body\n")
     data = json.loads(r.stdout)
-    assert (
-        data["action"] == "kb-new" and data["slug"] == "printer-offline" and data["ticket"] is None
-    )
+    assert data["action"] == "kb-new"
+    assert data["slug"] == "printer-offline"
+    assert data["ticket"] is None
     assert data["article"]["updated"] == "2026-10-07"
     assert len(data["commit"]) == 40
 
@@ -283,13 +285,15 @@ def test_broken_article_is_reported_and_skipped_by_list_and_search(desk: Path, c
             r.stderr
             == "supportctl: skipped data/kb/broken.md:3: `tags` must be a list like [a, b]\n"
         )
-        assert "printer-offline" in r.stdout and "broken" not in r.stdout
+        assert "printer-offline" in r.stdout
+        assert "broken" not in r.stdout
     r = cli("kb", "show", "broken")
     assert r.exit_code == 7
     assert r.stderr == "supportctl: error: data/kb/broken.md:3: `tags` must be a list like [a, b]\n"
     # `new` keeps quiet about it and still suggests the good article.
     r = cli("new", "Printer does not print", "-c", "acme", "-t", "incident", "-p", "low", "--json")
-    assert r.exit_code == 0 and r.stderr == ""
+    assert r.exit_code == 0
+    assert r.stderr == ""
     assert [s["slug"] for s in json.loads(r.stdout)["suggestions"]] == ["printer-offline"]
 
 
@@ -310,7 +314,8 @@ def test_search_json_fields_and_ranking(desk: Path, cli) -> None:  # type: ignor
     hits = json.loads(r.stdout)
     assert [h["slug"] for h in hits] == [SLUG]
     assert set(hits[0]) == {"slug", "title", "score", "snippet", "tags"}
-    assert "**печатаются**" in hits[0]["snippet"] and hits[0]["tags"] == ["kkt"]
+    assert "**печатаются**" in hits[0]["snippet"]
+    assert hits[0]["tags"] == ["kkt"]
     r = cli("kb", "search", "отчеты медлено", "--limit", "1")  # another word form and a typo
     assert r.stdout.startswith("1. Отчёт по продажам формируется медленно\n")
     assert "**" in r.stdout
@@ -336,7 +341,8 @@ def test_search_finding_nothing(desk: Path, cli, query: str, message: str) -> No
 
 def test_search_an_empty_kb(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("kb", "search", "printer", "--json")
-    assert r.exit_code == 0 and json.loads(r.stdout) == []
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == []
 
 
 def test_edit_sets_updated_to_the_commit_date(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -417,7 +423,8 @@ def test_edit_in_the_editor_keeps_tickets_managed(
     r = _at(cli, "2026-10-09T09:00:00+03:00", "kb", "edit", "printer-offline")
     assert r.stdout == "KB: edit printer-offline (body)\n"
     text = (desk / "data/kb/printer-offline.md").read_text(encoding="utf-8")
-    assert "Новый текст." in text and "updated: 2026-10-09\n" in text
+    assert "Новый текст." in text
+    assert "updated: 2026-10-09\n" in text
     assert "tickets: [SUP-1]\n" in text  # the hand edit of `tickets:` is not taken
     assert "products: []  # none yet\nowner: boris\n" in text  # what the author added stays
 
@@ -437,7 +444,8 @@ def test_new_in_the_editor_and_a_broken_edit_keeps_the_text(
     before = commits(desk)
     r = cli("kb", "new", "Printer offline")
     assert r.exit_code == 7
-    assert "invalid YAML" in r.stderr and "(your text is kept in " in r.stderr
+    assert "invalid YAML" in r.stderr
+    assert "(your text is kept in " in r.stderr
     kept = r.stderr.rsplit("(your text is kept in ", 1)[1].rstrip(")\n")
     assert "tags: [a, b" in Path(kept).read_text(encoding="utf-8")
     assert commits(desk) == before
@@ -535,7 +543,8 @@ def test_new_ticket_suggestions(desk: Path, cli) -> None:  # type: ignore[no-unt
 
 def test_new_ticket_with_an_empty_kb_has_no_suggestions(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low", "--json")
-    assert r.exit_code == 0 and r.stderr == ""
+    assert r.exit_code == 0
+    assert r.stderr == ""
     assert json.loads(r.stdout)["suggestions"] == []
 
 

@@ -1,4 +1,4 @@
-from supportctl import out
+from supportctl.cli import out
 
 
 def test_table_aligns_by_terminal_cells_and_keeps_numbers_left():

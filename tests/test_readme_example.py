@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_worked_example(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -12,8 +15,17 @@ def test_worked_example(support_repo: Path, cli) -> None:  # type: ignore[no-unt
         result = cli(*args, env=env)
         assert result.exit_code == 0, result.output
 
-    at("2026-10-06T09:00:00+03:00", "new", "Slow report", "--customer", "acme", "--type", "incident",
-       "--priority", "normal")
+    at(
+        "2026-10-06T09:00:00+03:00",
+        "new",
+        "Slow report",
+        "--customer",
+        "acme",
+        "--type",
+        "incident",
+        "--priority",
+        "normal",
+    )
     at("2026-10-06T14:00:00+03:00", "comment", "SUP-1", "Looking")
     at("2026-10-06T14:10:00+03:00", "start", "SUP-1")
     at("2026-10-06T17:00:00+03:00", "wait", "SUP-1", "--reason", "need logs")
@@ -22,8 +34,20 @@ def test_worked_example(support_repo: Path, cli) -> None:  # type: ignore[no-unt
     shown = cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-09T12:00:00+03:00")
     metrics = json.loads(shown.stdout)["metrics"]
     fr, sw, res = metrics["first_response"], metrics["start_work"], metrics["resolution"]
-    assert (fr["state"], fr["elapsed_seconds"], fr["breached_at"]) == ("breached", 4 * 3600, "2026-10-06T11:00:00+03:00")
-    assert (sw["state"], sw["elapsed_seconds"], sw["breached_at"]) == ("breached", 4 * 3600 + 600, "2026-10-06T13:00:00+03:00")
-    assert (res["state"], res["elapsed_seconds"], res["target_seconds"]) == ("met", 14 * 3600, 16 * 3600)
+    assert (fr["state"], fr["elapsed_seconds"], fr["breached_at"]) == (
+        "breached",
+        4 * 3600,
+        "2026-10-06T11:00:00+03:00",
+    )
+    assert (sw["state"], sw["elapsed_seconds"], sw["breached_at"]) == (
+        "breached",
+        4 * 3600 + 600,
+        "2026-10-06T13:00:00+03:00",
+    )
+    assert (res["state"], res["elapsed_seconds"], res["target_seconds"]) == (
+        "met",
+        14 * 3600,
+        16 * 3600,
+    )
     explain = cli("sla", "explain", "SUP-1", "--now", "2026-10-09T12:00:00+03:00").stdout
     assert "paused" in explain

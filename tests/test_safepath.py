@@ -7,16 +7,21 @@ Real symlinks in real repos: committed ones, untracked ones, and a forged journa
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from supportctl import safepath
+from supportctl.storage import safepath
 from tests.conftest import Cli, git
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 T1 = "data/tickets/0000/SUP-1.yaml"
-LINK_ADVICE = ("is a symbolic link; supportctl never reads or writes through a link in the repo's "
-               "data (replace it with a real folder or file)")
+LINK_ADVICE = (
+    "is a symbolic link; supportctl never reads or writes through a link in the repo's "
+    "data (replace it with a real folder or file)"
+)
 
 
 @pytest.fixture
@@ -37,14 +42,18 @@ def outside(tmp_path: Path) -> Path:
 
 
 # -- validate ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("link", "target"), [
-    ("data/tickets/0000/SUP-2.yaml", "secret.yaml"),
-    ("data/worklogs/2026-10/anna.yaml", "secret.yaml"),
-    ("data/worklogs/2026-11", "."),
-    ("data/kb/notes.md", "secret.md"),
-])
-def test_validate_reports_a_committed_symlink_without_reading_it(ticket: Path, cli: Cli, outside: Path,
-                                                                 link: str, target: str) -> None:
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("data/tickets/0000/SUP-2.yaml", "secret.yaml"),
+        ("data/worklogs/2026-10/anna.yaml", "secret.yaml"),
+        ("data/worklogs/2026-11", "."),
+        ("data/kb/notes.md", "secret.md"),
+    ],
+)
+def test_validate_reports_a_committed_symlink_without_reading_it(
+    ticket: Path, cli: Cli, outside: Path, link: str, target: str
+) -> None:
     path = ticket / link
     path.parent.mkdir(parents=True, exist_ok=True)
     path.symlink_to(outside / target)
@@ -58,13 +67,17 @@ def test_validate_reports_a_committed_symlink_without_reading_it(ticket: Path, c
 
 
 # -- writing through an untracked symlink -------------------------------------------------------
-def test_log_refuses_a_symlinked_month_folder_and_the_repo_stays_usable(ticket: Path, cli: Cli,
-                                                                        outside: Path) -> None:
+def test_log_refuses_a_symlinked_month_folder_and_the_repo_stays_usable(
+    ticket: Path, cli: Cli, outside: Path
+) -> None:
     link = ticket / "data/worklogs/2026-10"
     link.symlink_to(outside, target_is_directory=True)
     head = git(ticket, "rev-parse", "HEAD")
     r = cli("log", "SUP-1", "--time", "30m", "--on", "2026-10-05")
-    assert (r.exit_code, r.stderr) == (7, f"supportctl: error: data/worklogs/2026-10 {LINK_ADVICE}\n")
+    assert (r.exit_code, r.stderr) == (
+        7,
+        f"supportctl: error: data/worklogs/2026-10 {LINK_ADVICE}\n",
+    )
     assert sorted(p.name for p in outside.iterdir()) == ["secret.md", "secret.yaml", "victim.txt"]
     assert git(ticket, "rev-parse", "HEAD") == head
     assert not (ticket / ".git/supportctl/journal.json").exists()
@@ -76,7 +89,9 @@ def test_log_refuses_a_symlinked_month_folder_and_the_repo_stays_usable(ticket: 
     assert (ticket / "data/worklogs/2026-10").is_dir()
 
 
-def test_comment_refuses_a_ticket_file_replaced_by_a_symlink(ticket: Path, cli: Cli, outside: Path) -> None:
+def test_comment_refuses_a_ticket_file_replaced_by_a_symlink(
+    ticket: Path, cli: Cli, outside: Path
+) -> None:
     shard = ticket / "data/tickets/0000"
     shard.rename(ticket / "data/tickets/moved")
     shard.symlink_to(outside, target_is_directory=True)
@@ -95,34 +110,49 @@ def _forge(root: Path, files: dict[str, str | None]) -> Path:
     return journal
 
 
-@pytest.mark.parametrize(("name", "why"), [
-    ("../outside/victim.txt", "it names '../outside/victim.txt', outside data/"),
-    ("ABSOLUTE", "it names 'ABSOLUTE', outside data/"),
-    ("data/../../outside/victim.txt",
-     ("it names 'data/../../outside/victim.txt': 'data/../../outside/victim.txt' is not a path "
-     "inside the repo")),
-    ("data/tickets/linked/victim.txt", (f"it names 'data/tickets/linked/victim.txt': "
-                                       f"data/tickets/linked {LINK_ADVICE}")),
-    (".git/hooks/pre-commit", "it names '.git/hooks/pre-commit', outside data/"),
-])
-def test_a_forged_journal_is_refused_and_left_alone(ticket: Path, cli: Cli, outside: Path,
-                                                    name: str, why: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("../outside/victim.txt", "it names '../outside/victim.txt', outside data/"),
+        ("ABSOLUTE", "it names 'ABSOLUTE', outside data/"),
+        (
+            "data/../../outside/victim.txt",
+            (
+                "it names 'data/../../outside/victim.txt': 'data/../../outside/victim.txt' is not a path "
+                "inside the repo"
+            ),
+        ),
+        (
+            "data/tickets/linked/victim.txt",
+            (f"it names 'data/tickets/linked/victim.txt': data/tickets/linked {LINK_ADVICE}"),
+        ),
+        (".git/hooks/pre-commit", "it names '.git/hooks/pre-commit', outside data/"),
+    ],
+)
+def test_a_forged_journal_is_refused_and_left_alone(
+    ticket: Path, cli: Cli, outside: Path, name: str, why: str
+) -> None:
     (ticket / "data/tickets/linked").symlink_to(outside, target_is_directory=True)
     name = name.replace("ABSOLUTE", str(outside / "victim.txt"))
     why = why.replace("ABSOLUTE", str(outside / "victim.txt"))
     blob = git(ticket, "rev-parse", f"HEAD:{T1}").strip()
     journal = _forge(ticket, {name: None, name.replace("victim", "planted"): blob})
-    problem = (f"{journal}: {why}; supportctl did not write it, so it was left alone: look at it, "
-               f"then remove it to continue")
+    problem = (
+        f"{journal}: {why}; supportctl did not write it, so it was left alone: look at it, "
+        f"then remove it to continue"
+    )
     r = cli("list")
-    assert r.exit_code == 0 and "SUP-1" in r.stdout
-    assert r.stderr == (f"supportctl: {problem} (commands that only read go on; commands that write "
-                        f"stop)\n")
+    assert r.exit_code == 0
+    assert "SUP-1" in r.stdout
+    assert r.stderr == (
+        f"supportctl: {problem} (commands that only read go on; commands that write stop)\n"
+    )
     r = cli("comment", "SUP-1", "not now")
     assert (r.exit_code, r.stderr) == (8, f"supportctl: error: {problem}\n")
     assert (outside / "victim.txt").read_text() == "keep me\n"
     assert not (outside / "planted.txt").exists()
-    assert not (ticket / ".git/hooks/pre-commit").exists() and not (ticket / ".git/hooks/planted").exists()
+    assert not (ticket / ".git/hooks/pre-commit").exists()
+    assert not (ticket / ".git/hooks/planted").exists()
     assert journal.exists()
     journal.unlink()
     assert cli("comment", "SUP-1", "now").exit_code == 0
@@ -135,24 +165,40 @@ def test_a_symlinked_lock_or_journal_is_not_followed(ticket: Path, cli: Cli, out
     lock.symlink_to(outside / "victim.txt")
     r = cli("comment", "SUP-1", "hello")
     assert (r.exit_code, r.stderr) == (
-        8, f"supportctl: error: {lock} is a symbolic link; supportctl does not follow it: remove it\n")
+        8,
+        f"supportctl: error: {lock} is a symbolic link; supportctl does not follow it: remove it\n",
+    )
     assert (outside / "victim.txt").read_text() == "keep me\n"
     lock.unlink()
     journal = state / "journal.json"
-    (outside / "journal.json").write_text(json.dumps(
-        {"old": None, "new": git(ticket, "rev-parse", "HEAD").strip(), "files": {}}))
+    (outside / "journal.json").write_text(
+        json.dumps({"old": None, "new": git(ticket, "rev-parse", "HEAD").strip(), "files": {}})
+    )
     journal.symlink_to(outside / "journal.json")
     r = cli("list")
     assert r.exit_code == 0
-    assert r.stderr == (f"supportctl: {journal} is a symbolic link; supportctl does not follow it: "
-                        f"remove it (commands that only read go on; commands that write stop)\n")
-    assert (outside / "journal.json").exists() and journal.is_symlink()
+    assert r.stderr == (
+        f"supportctl: {journal} is a symbolic link; supportctl does not follow it: "
+        f"remove it (commands that only read go on; commands that write stop)\n"
+    )
+    assert (outside / "journal.json").exists()
+    assert journal.is_symlink()
 
 
-@pytest.mark.parametrize("args", [("list",), ("show", "SUP-1"), ("sla", "status"), ("kb", "search", "x"),
-                                  ("validate",), ("comment", "SUP-1", "hello")])
-def test_a_symlinked_state_folder_is_refused_by_every_command(ticket: Path, cli: Cli, outside: Path,
-                                                              args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list",),
+        ("show", "SUP-1"),
+        ("sla", "status"),
+        ("kb", "search", "x"),
+        ("validate",),
+        ("comment", "SUP-1", "hello"),
+    ],
+)
+def test_a_symlinked_state_folder_is_refused_by_every_command(
+    ticket: Path, cli: Cli, outside: Path, args: tuple[str, ...]
+) -> None:
     # Read-only commands write caches (cache.sqlite, events, ids) in .git/supportctl/ too; a
     # symlink there made `list` create them in the folder it points to.
     state = ticket / ".git/supportctl"
@@ -161,7 +207,9 @@ def test_a_symlinked_state_folder_is_refused_by_every_command(ticket: Path, cli:
     before = sorted(p.name for p in outside.iterdir())
     r = cli(*args)
     assert (r.exit_code, r.stderr) == (
-        8, f"supportctl: error: {state} is a symbolic link; remove it (it holds only caches)\n")
+        8,
+        f"supportctl: error: {state} is a symbolic link; remove it (it holds only caches)\n",
+    )
     assert sorted(p.name for p in outside.iterdir()) == before
 
 
@@ -171,8 +219,10 @@ def test_a_symlinked_configuration_is_never_read(ticket: Path, cli: Cli, outside
     config = ticket / "supportctl.yaml"
     config.unlink()
     config.symlink_to(outside / "config.yaml")
-    message = ("supportctl.yaml: is a symbolic link; supportctl does not read it (replace it with "
-               "the file itself)")
+    message = (
+        "supportctl.yaml: is a symbolic link; supportctl does not read it (replace it with "
+        "the file itself)"
+    )
     r = cli("validate")
     assert (r.exit_code, r.stdout) == (9, f"supportctl.yaml:0: {message.split(': ', 1)[1]}\n")
     for args in (("list",), ("show", "SUP-1"), ("comment", "SUP-1", "hi")):

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from supportctl.history import History
-from supportctl.periods import resolve_period
+from supportctl.domain.periods import resolve_period
 from supportctl.sla.compliance import compliance
 from supportctl.sla.engine import evaluate
-from supportctl.sla_repo import desk_sla, make_policy
-from supportctl.store import SupportRepo
+from supportctl.storage.clocks import desk_sla, make_policy
+from supportctl.storage.history import History
+from supportctl.storage.store import SupportRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,9 @@ def _summary(result):  # type: ignore[no-untyped-def]
     return (result.as_dict(), [(b.ticket, b.metric, b.breached_at) for b in result.breaches])
 
 
-@pytest.mark.parametrize("month", ["2025-09", "2025-12", "2026-02", "2026-05", "2026-08", "2026-10"])
+@pytest.mark.parametrize(
+    "month", ["2025-09", "2025-12", "2026-02", "2026-05", "2026-08", "2026-10"]
+)
 def test_the_period_filter_changes_no_number(year: SupportRepo, month: str) -> None:
     now = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
     period = resolve_period(month, None, None, now, year.config.timezone)
@@ -47,7 +49,9 @@ def test_the_period_filter_changes_no_number(year: SupportRepo, month: str) -> N
     assert len(filtered.tickets) < len(everything)  # the filter does skip tickets
     full = compliance(everything, period.since, period.until)
     assert full.overall.total > 0 or month == "2026-10"
-    assert _summary(compliance(filtered.tickets.values(), period.since, period.until)) == _summary(full)
+    assert _summary(compliance(filtered.tickets.values(), period.since, period.until)) == _summary(
+        full
+    )
 
 
 def test_incremental_cache_equals_a_full_scan(year: SupportRepo) -> None:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from supportctl.errors import GitError, SyncError
-from supportctl.initrepo import init_repo
-from supportctl.store import SupportRepo
-from supportctl.sync import sync as run_sync
+from supportctl.domain.errors import GitError, SyncError
+from supportctl.ops.init import init_repo
+from supportctl.ops.sync import sync as run_sync
+from supportctl.storage.store import SupportRepo
 from tests.conftest import CONFIG, Cli, git
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CONFIG3 = CONFIG + "  vera: {name: Vera Orlova, email: vera@support.example, line: L3}\n"
 PEOPLE = {
@@ -43,19 +45,31 @@ class Clone:
         self.handle = handle
         self.cli = cli
 
-    def __call__(self, *args: str, when: str = "2026-10-05T08:00:00+03:00", who: str | None = None,
-                 code: int = 0) -> Any:
+    def __call__(
+        self,
+        *args: str,
+        when: str = "2026-10-05T08:00:00+03:00",
+        who: str | None = None,
+        code: int = 0,
+    ) -> Any:
         env: dict[str, str | None] = {
             "SUPPORTCTL_REPO": str(self.root),
             # unset the conftest identity so the clone's `git config user.*` is used
-            "GIT_AUTHOR_NAME": None, "GIT_AUTHOR_EMAIL": None,
-            "GIT_COMMITTER_NAME": None, "GIT_COMMITTER_EMAIL": None,
-            "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+            "GIT_AUTHOR_NAME": None,
+            "GIT_AUTHOR_EMAIL": None,
+            "GIT_COMMITTER_NAME": None,
+            "GIT_COMMITTER_EMAIL": None,
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_DATE": when,
         }
         if who:  # act as somebody else (the sequential reference desk)
             name, email = PEOPLE[who]
-            env.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name,
-                       GIT_COMMITTER_EMAIL=email)
+            env.update(
+                GIT_AUTHOR_NAME=name,
+                GIT_AUTHOR_EMAIL=email,
+                GIT_COMMITTER_NAME=name,
+                GIT_COMMITTER_EMAIL=email,
+            )
         r = self.cli(*args, env=env)  # type: ignore[arg-type]
         assert r.exit_code == code, f"{args}: exit {r.exit_code}\n{r.stdout}\n{r.stderr}"
         return r
@@ -134,15 +148,29 @@ def trailer(c: Clone, key: str, rev: str = "HEAD") -> list[str]:
 
 def sla_numbers(sla: dict[str, Any]) -> dict[str, Any]:
     """`sla show --json` without the commit ids (`stopped_by`), which differ between desks."""
-    return {**sla, "metrics": {m: {k: v for k, v in c.items() if k != "stopped_by"}
-                               for m, c in sla["metrics"].items()}}
+    return {
+        **sla,
+        "metrics": {
+            m: {k: v for k, v in c.items() if k != "stopped_by"} for m, c in sla["metrics"].items()
+        },
+    }
 
 
 # -- sending and receiving ------------------------------------------------------------
 def test_offline_work_is_sent_then_received(desk: Desk) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
     done = [
-        a("new", "VPN drops every hour", "-c", "acme", "-t", "incident", "-p", "high", when=at("09:00")),
+        a(
+            "new",
+            "VPN drops every hour",
+            "-c",
+            "acme",
+            "-t",
+            "incident",
+            "-p",
+            "high",
+            when=at("09:00"),
+        ),
         a("comment", "SUP-1", "Looking at the tunnel logs", when=at("09:05")),
         a("log", "SUP-1", "-m", "25", "--note", "tunnel logs", when=at("09:30")),
         a("start", "SUP-1", when=at("09:31")),
@@ -153,13 +181,24 @@ def test_offline_work_is_sent_then_received(desk: Desk) -> None:
     assert subjects[0] == "SUP-1: new incident for acme (high): VPN drops every hour"
 
     sent = a.sync()
-    assert sent == {"remote": "origin", "branch": "main", "received": [], "sent": subjects,
-                    "renumbered": [], "decisions": [], "attempts": 1, "head": a.head()}
+    assert sent == {
+        "remote": "origin",
+        "branch": "main",
+        "received": [],
+        "sent": subjects,
+        "renumbered": [],
+        "decisions": [],
+        "attempts": 1,
+        "head": a.head(),
+    }
     assert desk.remote_head() == a.head()
 
     r = b("sync")
     assert r.stdout.splitlines() == [
-        "received 5 commit(s) from origin/main", *[f"  ← {s}" for s in subjects], "sent 0 commit(s)"]
+        "received 5 commit(s) from origin/main",
+        *[f"  ← {s}" for s in subjects],
+        "sent 0 commit(s)",
+    ]
     assert b.head() == a.head()
     assert b.json("show", "SUP-1") == a.json("show", "SUP-1")
 
@@ -168,7 +207,18 @@ def test_offline_work_is_sent_then_received(desk: Desk) -> None:
 
 
 # -- two agents, one ticket --------------------------------------------------------------
-TICKET = ("new", "Printer on floor 2 jams", "-c", "acme", "-t", "incident", "-p", "high", "--tag", "triage")
+TICKET = (
+    "new",
+    "Printer on floor 2 jams",
+    "-c",
+    "acme",
+    "-t",
+    "incident",
+    "-p",
+    "high",
+    "--tag",
+    "triage",
+)
 
 # (agent, author date, command): what the two agents do while neither syncs
 ANNA = [
@@ -202,15 +252,20 @@ def test_two_agents_on_one_ticket_lose_nothing(desk: Desk) -> None:
         ref(*cmd, when=when, who=who)
 
     first = a.sync()
-    assert first["sent"] == subjects[:5] and first["decisions"] == []
+    assert first["sent"] == subjects[:5]
+    assert first["decisions"] == []
     second = b.sync()
     assert second["received"] == subjects[:5]
     assert second["sent"] == subjects[5:]
     assert second["decisions"] == [
-        ("SUP-1: title changed on both sides; kept the remote's ('Printer on floor 2 is broken', the "
-         "later action); yours ('Printer jammed') stays in history")]
+        (
+            "SUP-1: title changed on both sides; kept the remote's ('Printer on floor 2 is broken', the "
+            "later action); yours ('Printer jammed') stays in history"
+        )
+    ]
     third = a.sync()
-    assert third["received"] == subjects[5:] and third["sent"] == []
+    assert third["received"] == subjects[5:]
+    assert third["sent"] == []
     assert a.head() == b.head() == desk.remote_head()
 
     for c in (a, b):
@@ -227,10 +282,16 @@ def test_two_agents_on_one_ticket_lose_nothing(desk: Desk) -> None:
     assert stamps == sorted(stamps)
     assert t["comments"] == expected["comments"]
     assert [c["text"].strip() for c in t["comments"]] == [
-        "Escalated L1 → L2: needs a hardware engineer", "We are looking into it", "Ordered a spare fuser",
-        "It prints again;\nplease confirm."]
-    assert t["worklogs"] == expected["worklogs"] and t["minutes_logged"] == 50
-    assert {k: v for k, v in t.items() if k != "tags"} == {k: v for k, v in expected.items() if k != "tags"}
+        "Escalated L1 → L2: needs a hardware engineer",
+        "We are looking into it",
+        "Ordered a spare fuser",
+        "It prints again;\nplease confirm.",
+    ]
+    assert t["worklogs"] == expected["worklogs"]
+    assert t["minutes_logged"] == 50
+    assert {k: v for k, v in t.items() if k != "tags"} == {
+        k: v for k, v in expected.items() if k != "tags"
+    }
 
     sla = a.json("sla", "show", "SUP-1", "--now", NOW)
     assert sla == b.json("sla", "show", "SUP-1", "--now", NOW)
@@ -253,18 +314,31 @@ def test_contradicting_edits_later_action_wins(desk: Desk, later: str) -> None:
     got = b.sync()
     if later == "anna":
         assert got["decisions"] == [
-            ("SUP-1: title changed on both sides; kept the remote's ('Whole floor cannot print', the later "
-             "action); yours ('One printer jams') stays in history"),
-            ("SUP-1: priority changed on both sides; kept the remote's ('critical', the later action); "
-             "yours ('low') stays in history")]
+            (
+                "SUP-1: title changed on both sides; kept the remote's ('Whole floor cannot print', the later "
+                "action); yours ('One printer jams') stays in history"
+            ),
+            (
+                "SUP-1: priority changed on both sides; kept the remote's ('critical', the later action); "
+                "yours ('low') stays in history"
+            ),
+        ]
     else:
         assert got["decisions"] == [
-            ("SUP-1: title changed on both sides; kept yours ('One printer jams', the later action); 'Whole "
-             "floor cannot print' from the remote stays in history"),
-            ("SUP-1: priority changed on both sides; kept yours ('low', the later action); 'critical' from "
-             "the remote stays in history")]
+            (
+                "SUP-1: title changed on both sides; kept yours ('One printer jams', the later action); 'Whole "
+                "floor cannot print' from the remote stays in history"
+            ),
+            (
+                "SUP-1: priority changed on both sides; kept yours ('low', the later action); 'critical' from "
+                "the remote stays in history"
+            ),
+        ]
     a.sync()
-    winner = {"anna": ("critical", "Whole floor cannot print"), "boris": ("low", "One printer jams")}[later]
+    winner = {
+        "anna": ("critical", "Whole floor cannot print"),
+        "boris": ("low", "One printer jams"),
+    }[later]
     for c in (a, b):
         t = c.json("show", "SUP-1")
         assert (t["priority"], t["title"]) == winner
@@ -272,12 +346,20 @@ def test_contradicting_edits_later_action_wins(desk: Desk, later: str) -> None:
         # the SLA reads the same last word from history as the file shows
         assert c.json("sla", "show", "SUP-1", "--now", NOW)["priority"] == winner[0]
         # and both edits are events, in time order: the loser's too
-        edits = [(e["at"], e["priority"]) for e in c.json("sla", "explain", "SUP-1", "--now", NOW)["events"]
-                 if e["action"] == "edit"]
+        edits = [
+            (e["at"], e["priority"])
+            for e in c.json("sla", "explain", "SUP-1", "--now", NOW)["events"]
+            if e["action"] == "edit"
+        ]
         first, second = ("low", "critical") if later == "anna" else ("critical", "low")
-        assert edits == [("2026-10-05T10:00:00+03:00", first), ("2026-10-05T10:05:00+03:00", second)]
+        assert edits == [
+            ("2026-10-05T10:00:00+03:00", first),
+            ("2026-10-05T10:05:00+03:00", second),
+        ]
     if later == "anna":  # boris's edit lost; its commit changes nothing but stays an event
-        audit = json.loads(a("report", "--month", "2026-10", "--now", NOW, "--format", "json").stdout)["audit"]["events"]
+        audit = json.loads(
+            a("report", "--month", "2026-10", "--now", NOW, "--format", "json").stdout
+        )["audit"]["events"]
         details = [r["detail"] for r in audit if r["action"] == "edit"]
         assert any("overridden by a later action" in d for d in details), details
 
@@ -292,8 +374,10 @@ def test_human_sync_output_names_decisions(desk: Desk) -> None:
     a.sync()
     out = b("sync").stdout.splitlines()
     assert out == [
-        ("SUP-1: title changed on both sides; kept yours ('Paper jam', the later action); 'Toner empty' "
-         "from the remote stays in history"),
+        (
+            "SUP-1: title changed on both sides; kept yours ('Paper jam', the later action); 'Toner empty' "
+            "from the remote stays in history"
+        ),
         "received 1 commit(s) from origin/main",
         "  ← SUP-1: edit title Printer on floor 2 jams → Toner empty",
         "sent 1 commit(s)",
@@ -312,8 +396,11 @@ def test_replayed_commits_keep_their_commit_date(desk: Desk) -> None:
     a.sync(when=at("09:11"))
     b.sync(when=at("17:00"))
     assert b.git("log", "-1", "--format=%an %ad|%cn %cd", "--date=iso", "HEAD~0") == (
-        "Boris Petrenko 2026-10-05 09:05:00 +0300|Boris Petrenko 2026-10-05 09:05:00 +0300\n")
-    events = [e for e in b.json("sla", "explain", "SUP-1", "--now", NOW)["events"] if e["action"] != "now"]
+        "Boris Petrenko 2026-10-05 09:05:00 +0300|Boris Petrenko 2026-10-05 09:05:00 +0300\n"
+    )
+    events = [
+        e for e in b.json("sla", "explain", "SUP-1", "--now", NOW)["events"] if e["action"] != "now"
+    ]
     assert [e["action"] for e in events] == ["new", "comment", "start"]
     assert [e["backdated_seconds"] for e in events] == [0, 0, 0]
     report = json.loads(b("report", "--month", "2026-10", "--format", "json", "--now", NOW).stdout)
@@ -332,11 +419,14 @@ def test_comment_fixed_by_hand_while_the_other_side_comments(desk: Desk) -> None
     b("comment", "SUP-1", "Model HP 4250, thanks", when=at("09:20"))
     b.sync()
     got = a.sync()
-    assert got["sent"] == ["Fix a typo in SUP-1's first reply"] and got["decisions"] == []
+    assert got["sent"] == ["Fix a typo in SUP-1's first reply"]
+    assert got["decisions"] == []
     b.sync()
     for c in (a, b):
         assert [x["text"] for x in c.json("show", "SUP-1")["comments"]] == [
-            "Please send the model number", "Model HP 4250, thanks"]
+            "Please send the model number",
+            "Model HP 4250, thanks",
+        ]
         assert_clean(c)
 
 
@@ -346,10 +436,26 @@ def test_offline_new_tickets_never_share_an_id(desk: Desk) -> None:
     a(*TICKET, when=at("09:00"))
     a.sync()
     b.sync()
-    assert a("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal",
-             when=at("10:00")).stdout == "SUP-2\n"
-    assert b("new", "Laptop for a new hire", "-c", "globex", "-t", "service_request", "-p", "low",
-             when=at("10:05")).stdout == "SUP-2\n"
+    assert (
+        a(
+            "new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=at("10:00")
+        ).stdout
+        == "SUP-2\n"
+    )
+    assert (
+        b(
+            "new",
+            "Laptop for a new hire",
+            "-c",
+            "globex",
+            "-t",
+            "service_request",
+            "-p",
+            "low",
+            when=at("10:05"),
+        ).stdout
+        == "SUP-2\n"
+    )
     b("comment", "SUP-2", "Which model do you need?", when=at("10:10"))
     b("log", "SUP-2", "-m", "15", "--note", "quote", when=at("10:15"))
     b("link", "SUP-1", "--related", "SUP-2", when=at("10:20"))
@@ -369,40 +475,66 @@ def test_offline_new_tickets_never_share_an_id(desk: Desk) -> None:
         assert c.json("show", "SUP-2")["title"] == "Mail bounces"
         mine = c.json("show", "SUP-3")
         assert (mine["id"], mine["title"], mine["path"]) == (
-            "SUP-3", "Laptop for a new hire", "data/tickets/0000/SUP-3.yaml")
+            "SUP-3",
+            "Laptop for a new hire",
+            "data/tickets/0000/SUP-3.yaml",
+        )
         assert mine["comments"][0]["text"] == "Which model do you need?"
         assert [(w["minutes"], w["note"]) for w in mine["worklogs"]] == [(15, "quote")]
         assert c.json("show", "SUP-1")["links"]["related"] == ["SUP-3"]
         sla = c.json("sla", "show", "SUP-3", "--now", NOW)
-        assert (sla["id"], sla["created"], sla["status"]) == ("SUP-3", "2026-10-05T10:05:00+03:00", "in_progress")
+        assert (sla["id"], sla["created"], sla["status"]) == (
+            "SUP-3",
+            "2026-10-05T10:05:00+03:00",
+            "in_progress",
+        )
         assert sla["metrics"]["start_work"]["elapsed_seconds"] == 20 * 60
         assert_clean(c)
     assert trailer(b, "Ticket", "HEAD~5..HEAD") == ["SUP-3", "SUP-1", "SUP-3", "SUP-3", "SUP-3"]
     assert trailer(b, "Link", "HEAD~5..HEAD") == ["related SUP-3"]
     worklog = (b.root / "data/worklogs/2026-10/boris_at_support.example.yaml").read_text()
-    assert "ticket: SUP-3" in worklog and "SUP-2" not in worklog
+    assert "ticket: SUP-3" in worklog
+    assert "SUP-2" not in worklog
     # the next ticket B opens continues after everything it has seen
-    assert b("new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=at("11:00")).stdout == "SUP-4\n"
+    assert (
+        b("new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=at("11:00")).stdout
+        == "SUP-4\n"
+    )
 
 
 def test_three_clones_offline_all_get_distinct_ids(desk: Desk) -> None:
     clones = [desk.clone(h) for h in ("anna", "boris", "vera")]
     for i, c in enumerate(clones):
         c.sync()
-        r = c("new", f"Request from desk {i}", "-c", "acme", "-t", "incident", "-p", "low",
-              when=at(f"10:0{i}"))
+        r = c(
+            "new",
+            f"Request from desk {i}",
+            "-c",
+            "acme",
+            "-t",
+            "incident",
+            "-p",
+            "low",
+            when=at(f"10:0{i}"),
+        )
         assert r.stdout == "SUP-1\n"
         c("comment", "SUP-1", f"note {i}", when=at(f"10:1{i}"))
     clones[0].sync()
     assert clones[1].sync()["renumbered"] == [{"from": "SUP-1", "to": "SUP-2"}]
     out = clones[2]("sync").stdout
-    assert "renumbered SUP-1 → SUP-3: SUP-1 was taken on origin meanwhile (yours was never pushed)" in out
+    assert (
+        "renumbered SUP-1 → SUP-3: SUP-1 was taken on origin meanwhile (yours was never pushed)"
+        in out
+    )
     for c in clones:
         c.sync()
     assert len({c.head() for c in clones}) == 1
     rows = clones[0].json("list")
     assert [(r["id"], r["title"]) for r in rows] == [
-        ("SUP-1", "Request from desk 0"), ("SUP-2", "Request from desk 1"), ("SUP-3", "Request from desk 2")]
+        ("SUP-1", "Request from desk 0"),
+        ("SUP-2", "Request from desk 1"),
+        ("SUP-3", "Request from desk 2"),
+    ]
     for i, c in enumerate(clones):
         assert [x["text"] for x in c.json("show", f"SUP-{i + 1}")["comments"]] == [f"note {i}"]
         assert_clean(c)
@@ -412,16 +544,29 @@ def test_three_clones_offline_all_get_distinct_ids(desk: Desk) -> None:
 def _review_branch(c: Clone, when: str) -> None:
     """A reviewer raises the priority in an editor on a branch and merges it with --no-ff."""
     path = c.root / "data/tickets/0000/SUP-1.yaml"
-    env = {"GIT_AUTHOR_NAME": "Vera Orlova", "GIT_AUTHOR_EMAIL": "vera@support.example",
-           "GIT_COMMITTER_NAME": "Vera Orlova", "GIT_COMMITTER_EMAIL": "vera@support.example",
-           "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    env = {
+        "GIT_AUTHOR_NAME": "Vera Orlova",
+        "GIT_AUTHOR_EMAIL": "vera@support.example",
+        "GIT_COMMITTER_NAME": "Vera Orlova",
+        "GIT_COMMITTER_EMAIL": "vera@support.example",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+    }
     git(c.root, "checkout", "-q", "-b", "review")
     path.write_text(path.read_text().replace("priority: high", "priority: critical"))
     git(c.root, "commit", "-qam", "Raise SUP-1 to critical: the whole floor is down", env=env)
     git(c.root, "checkout", "-q", "main")
     later = when.replace(":30:00", ":31:00")
-    git(c.root, "merge", "-q", "--no-ff", "review", "-m", "Merge branch 'review'",
-        env={**env, "GIT_AUTHOR_DATE": later, "GIT_COMMITTER_DATE": later})
+    git(
+        c.root,
+        "merge",
+        "-q",
+        "--no-ff",
+        "review",
+        "-m",
+        "Merge branch 'review'",
+        env={**env, "GIT_AUTHOR_DATE": later, "GIT_COMMITTER_DATE": later},
+    )
 
 
 def _assert_hand_edit_counts(c: Clone) -> None:
@@ -436,7 +581,8 @@ def _assert_hand_edit_counts(c: Clone) -> None:
     rows = c.json("sla", "explain", "SUP-1", "--now", NOW)["events"]
     manual = [r for r in rows if r["manual"]]
     assert [(r["priority"], r["author"], r["at"]) for r in manual] == [
-        ("critical", "Vera Orlova", "2026-10-05T09:30:00+03:00")]
+        ("critical", "Vera Orlova", "2026-10-05T09:30:00+03:00")
+    ]
     text = c("sla", "explain", "SUP-1", "--now", NOW).stdout
     assert "hand edit" in text
     report = json.loads(c("report", "--month", "2026-10", "--format", "json", "--now", NOW).stdout)
@@ -456,12 +602,16 @@ def test_reviewer_merge_pushed_by_hand_is_an_event(desk: Desk) -> None:
     _review_branch(a, at("09:30"))
     git(a.root, "push", "-q", "origin", "main")  # plain git, no supportctl
     got = b.sync()
-    assert got["received"] == ["Raise SUP-1 to critical: the whole floor is down", "Merge branch 'review'"]
+    assert got["received"] == [
+        "Raise SUP-1 to critical: the whole floor is down",
+        "Merge branch 'review'",
+    ]
     assert got["sent"] == ["SUP-1: reply to customer: Checking it"]
     a.sync()
     for c in (a, b):
         t = c.json("show", "SUP-1")
-        assert t["priority"] == "critical" and [x["text"] for x in t["comments"]] == ["Checking it"]
+        assert t["priority"] == "critical"
+        assert [x["text"] for x in t["comments"]] == ["Checking it"]
         _assert_hand_edit_counts(c)
         assert_clean(c)
 
@@ -492,18 +642,25 @@ def test_three_clones_sync_in_turns(desk: Desk) -> None:
     subjects = []
     minute = 0
     for rnd in range(3):
-        for i, c in enumerate(clones):
+        for _i, c in enumerate(clones):
             minute += 1
-            subjects.append(c("comment", "SUP-1", f"round {rnd} from {c.handle}",
-                              when=at(f"09:{10 + minute:02d}")).stdout.strip())
+            subjects.append(
+                c(
+                    "comment",
+                    "SUP-1",
+                    f"round {rnd} from {c.handle}",
+                    when=at(f"09:{10 + minute:02d}"),
+                ).stdout.strip()
+            )
             c("log", "SUP-1", "-m", "5", "--note", f"r{rnd}", when=at(f"09:{10 + minute:02d}"))
             c.sync(when=at(f"09:{10 + minute:02d}"))
     for c in clones:
         c.sync()
     assert len({c.head() for c in clones} | {desk.remote_head()}) == 1
     t = clones[2].json("show", "SUP-1")
-    assert [x["text"] for x in t["comments"]] == [f"round {r} from {h}" for r in range(3)
-                                                  for h in ("anna", "boris", "vera")]
+    assert [x["text"] for x in t["comments"]] == [
+        f"round {r} from {h}" for r in range(3) for h in ("anna", "boris", "vera")
+    ]
     assert t["minutes_logged"] == 45
     assert all(s in clones[1].subjects() for s in subjects)
     for c in clones:
@@ -537,8 +694,11 @@ def test_remote_moving_between_fetch_and_push_is_retried(desk: Desk) -> None:
     b.sync()  # a is now behind and ahead: the first attempt replays
     result = run_sync(_race(a, c, times=2))
     assert result.attempts == 3
-    assert result.received == ["SUP-1: tag +floor2", "SUP-1: reply to customer: meanwhile #1",
-                               "SUP-1: reply to customer: meanwhile #2"]
+    assert result.received == [
+        "SUP-1: tag +floor2",
+        "SUP-1: reply to customer: meanwhile #1",
+        "SUP-1: reply to customer: meanwhile #2",
+    ]
     assert result.sent == ["SUP-1: reply to customer: from anna"]
     assert result.head == a.head() == desk.remote_head()
     for x in (b, c):
@@ -554,12 +714,15 @@ def test_sync_gives_up_after_max_attempts_keeping_local_work(desk: Desk) -> None
     a.sync()
     c.sync()
     a("comment", "SUP-1", "from anna", when=at("09:30"))
-    with pytest.raises(SyncError, match=r"^origin kept moving; gave up after 3 attempts \(run sync again\)$"):
+    with pytest.raises(
+        SyncError, match=r"^origin kept moving; gave up after 3 attempts \(run sync again\)$"
+    ):
         run_sync(_race(a, c, times=99), max_attempts=3)
     assert "SUP-1: reply to customer: from anna" in a.subjects()
     assert_clean(a)
     got = a.sync()  # and a quiet moment later it goes through
-    assert got["sent"] == ["SUP-1: reply to customer: from anna"] and got["attempts"] == 1
+    assert got["sent"] == ["SUP-1: reply to customer: from anna"]
+    assert got["attempts"] == 1
 
 
 def test_failed_sync_still_says_what_it_renumbered(desk: Desk) -> None:
@@ -572,8 +735,10 @@ def test_failed_sync_still_says_what_it_renumbered(desk: Desk) -> None:
     a("new", "Offline ticket", "-c", "acme", "-t", "incident", "-p", "low", when=at("09:20"))
     with pytest.raises(SyncError) as failed:
         run_sync(_race(a, c, times=99), max_attempts=2)
-    assert failed.value.message == ("origin kept moving; gave up after 2 attempts (run sync again); "
-                                    "renumbered here meanwhile: SUP-2 → SUP-3")
+    assert failed.value.message == (
+        "origin kept moving; gave up after 2 attempts (run sync again); "
+        "renumbered here meanwhile: SUP-2 → SUP-3"
+    )
     assert a.json("show", "SUP-3")["title"] == "Offline ticket"  # already renamed locally
     assert a.sync()["renumbered"] == []  # ... so the next sync has nothing to say about it
 
@@ -581,13 +746,16 @@ def test_failed_sync_still_says_what_it_renumbered(desk: Desk) -> None:
 # -- refusals ---------------------------------------------------------------------------------
 def _refused(r: Any, code: int, message: str) -> None:
     assert r.stdout == ""
-    assert r.stderr.count("\n") == 1 and r.stderr.startswith("supportctl: error: "), r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("supportctl: error: "), r.stderr
     assert message in r.stderr, r.stderr
 
 
 def test_sync_without_a_reachable_remote(desk: Desk) -> None:
     a = desk.clone("anna")
-    _refused(a("sync", "--remote", "upstream", code=2), 2, "unknown remote 'upstream' (remotes: origin)")
+    _refused(
+        a("sync", "--remote", "upstream", code=2), 2, "unknown remote 'upstream' (remotes: origin)"
+    )
     a.git("remote", "set-url", "origin", str(desk.tmp / "gone.git"))
     _refused(a("sync", code=10), 10, "cannot fetch from origin:")
 
@@ -595,8 +763,12 @@ def test_sync_without_a_reachable_remote(desk: Desk) -> None:
 def test_a_remote_is_never_read_as_a_git_option(desk: Desk) -> None:
     a = desk.clone("anna")
     pwned = desk.tmp / "pwned"
-    for remote in (f"--upload-pack=touch {pwned};", f"--receive-pack=touch {pwned};", "-v",
-                   str(desk.tmp / "remote.git")):
+    for remote in (
+        f"--upload-pack=touch {pwned};",
+        f"--receive-pack=touch {pwned};",
+        "-v",
+        str(desk.tmp / "remote.git"),
+    ):
         _refused(a("sync", f"--remote={remote}", code=2), 2, "unknown remote")
     assert not pwned.exists()
 
@@ -619,7 +791,8 @@ def test_local_changes_in_the_way_stop_sync_without_harm(desk: Desk) -> None:
     (b.root / "scratch.txt").write_text("unrelated\n")
     head = b.head()
     _refused(b("sync", code=10), 10, "local uncommitted changes block the sync")
-    assert b.head() == head and path.read_text().endswith("# my note\n")
+    assert b.head() == head
+    assert path.read_text().endswith("# my note\n")
     assert not (b.root / ".git/supportctl/journal.json").exists()
     b.git("checkout", "--", str(path))
     got = b.sync()
@@ -635,8 +808,11 @@ def test_true_conflict_outside_tickets_stops_with_nothing_changed(desk: Desk) ->
         c.git("commit", "-qam", f"config by {c.handle}")
     a.sync()
     head = b.head()
-    _refused(b("sync", code=10), 10, "supportctl.yaml was changed on both sides and the changes conflict")
-    assert b.head() == head and b.git("status", "--porcelain") == ""
+    _refused(
+        b("sync", code=10), 10, "supportctl.yaml was changed on both sides and the changes conflict"
+    )
+    assert b.head() == head
+    assert b.git("status", "--porcelain") == ""
 
 
 def test_push_refused_by_the_remote_is_a_sync_error(desk: Desk) -> None:
@@ -651,14 +827,21 @@ def test_push_refused_by_the_remote_is_a_sync_error(desk: Desk) -> None:
     assert a.subjects()[0].startswith("SUP-1: new incident")
 
 
-@pytest.mark.parametrize(("porcelain", "retry"), [
-    ("[rejected] (fetch first)", True),
-    ("[rejected] (non-fast-forward)", True),
-    ("[remote rejected] (failed to update ref)", True),  # two pushes raced for the remote's ref lock
-    ("[remote rejected] (pre-receive hook declined)", False),
-])
-def test_push_refusals_that_mean_someone_pushed_first_are_retried(desk: Desk, monkeypatch: pytest.MonkeyPatch,
-                                                                   porcelain: str, retry: bool) -> None:
+@pytest.mark.parametrize(
+    ("porcelain", "retry"),
+    [
+        ("[rejected] (fetch first)", True),
+        ("[rejected] (non-fast-forward)", True),
+        (
+            "[remote rejected] (failed to update ref)",
+            True,
+        ),  # two pushes raced for the remote's ref lock
+        ("[remote rejected] (pre-receive hook declined)", False),
+    ],
+)
+def test_push_refusals_that_mean_someone_pushed_first_are_retried(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, porcelain: str, retry: bool
+) -> None:
     repo = SupportRepo(desk.clone("anna").root)
     out = f"To {desk.remote}\n!\tabc:refs/heads/main\t{porcelain}\nDone\n"
     err = "error: failed to push some refs\nhint: Updates were rejected\n"
@@ -666,7 +849,9 @@ def test_push_refusals_that_mean_someone_pushed_first_are_retried(desk: Desk, mo
     if retry:
         assert repo.git.push("origin", "main", "abc") is False
     else:
-        with pytest.raises(GitError, match=r"^git push failed: \[remote rejected\] \(pre-receive hook declined\)$"):
+        with pytest.raises(
+            GitError, match=r"^git push failed: \[remote rejected\] \(pre-receive hook declined\)$"
+        ):
             repo.git.push("origin", "main", "abc")
 
 
@@ -680,12 +865,17 @@ def test_sync_entry_point_in_a_subprocess(desk: Desk) -> None:
     a(*TICKET, when=at("09:00"))
     exe = shutil.which("supportctl", path=str(Path(sys.executable).parent)) or "supportctl"
     env = dict(os.environ)
-    r = subprocess.run([exe, "sync"], cwd=a.root, env=env, capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [exe, "sync"], cwd=a.root, env=env, capture_output=True, text=True, check=False
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-2:] == [
-        "sent 1 commit(s)", "  → SUP-1: new incident for acme (high): Printer on floor 2 jams"]
-    r = subprocess.run([exe, "sync", "--json"], cwd=b.root, env=env, capture_output=True, text=True,
-                       check=False)
+        "sent 1 commit(s)",
+        "  → SUP-1: new incident for acme (high): Printer on floor 2 jams",
+    ]
+    r = subprocess.run(
+        [exe, "sync", "--json"], cwd=b.root, env=env, capture_output=True, text=True, check=False
+    )
     assert json.loads(r.stdout)["head"] == a.head()
 
 
@@ -721,12 +911,22 @@ def test_renumbered_ticket_keeps_its_article_link(desk: Desk) -> None:
     a("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=at("10:00"))
     b("new", "Toner empty", "-c", "globex", "-t", "incident", "-p", "low", when=at("10:05"))
     b("resolve", "SUP-2", "-r", "new toner", when=at("10:20"))
-    b("kb", "new", "Replacing toner", "--from-ticket", "SUP-2", "--body-file", "-", when=at("10:30"))
+    b(
+        "kb",
+        "new",
+        "Replacing toner",
+        "--from-ticket",
+        "SUP-2",
+        "--body-file",
+        "-",
+        when=at("10:30"),
+    )
     a.sync()
     got = b.sync()
     assert got["renumbered"] == [{"from": "SUP-2", "to": "SUP-3"}]
     article = _kb_article(b, "replacing-toner")
-    assert "SUP-3" in article and "SUP-2" not in article
+    assert "SUP-3" in article
+    assert "SUP-2" not in article
     assert b.json("show", "SUP-3")["kb"] == "replacing-toner"
     assert b.json("kb", "show", "replacing-toner")["tickets"] == ["SUP-3"]
     assert_clean(b)

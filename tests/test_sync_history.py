@@ -16,7 +16,13 @@ desk = test_sync.desk  # the fixture: real clones of a real bare remote
 
 def delete_by_hand(c: Clone, ticket: str, when: str) -> None:
     c.git("rm", "-q", f"data/tickets/0000/{ticket}.yaml")
-    git(c.root, "commit", "-qm", f"remove {ticket}", env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+    git(
+        c.root,
+        "commit",
+        "-qm",
+        f"remove {ticket}",
+        env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+    )
 
 
 # -- renumbering -------------------------------------------------------------------------------
@@ -26,15 +32,34 @@ def test_renumbering_skips_ids_the_remote_used_and_deleted(desk: Desk) -> None:
     a.sync()
     b.sync()
     # on the remote: SUP-2 and SUP-3 created, then deleted by hand; SUP-2 is not in its tree
-    assert a("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal",
-             when=at("10:00")).stdout == "SUP-2\n"
-    assert a("new", "Fax", "-c", "acme", "-t", "incident", "-p", "low", when=at("10:01")).stdout == "SUP-3\n"
+    assert (
+        a(
+            "new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=at("10:00")
+        ).stdout
+        == "SUP-2\n"
+    )
+    assert (
+        a("new", "Fax", "-c", "acme", "-t", "incident", "-p", "low", when=at("10:01")).stdout
+        == "SUP-3\n"
+    )
     delete_by_hand(a, "SUP-2", at("10:10"))
     delete_by_hand(a, "SUP-3", at("10:11"))
     a.sync()
     # meanwhile, offline, B opens its own SUP-2
-    assert b("new", "Laptop for a new hire", "-c", "globex", "-t", "service_request", "-p", "low",
-             when=at("10:05")).stdout == "SUP-2\n"
+    assert (
+        b(
+            "new",
+            "Laptop for a new hire",
+            "-c",
+            "globex",
+            "-t",
+            "service_request",
+            "-p",
+            "low",
+            when=at("10:05"),
+        ).stdout
+        == "SUP-2\n"
+    )
     b("comment", "SUP-2", "Which model do you need?", when=at("10:20"))
     got = b.sync()
     assert got["renumbered"] == [{"from": "SUP-2", "to": "SUP-4"}]
@@ -48,7 +73,10 @@ def test_renumbering_skips_ids_the_remote_used_and_deleted(desk: Desk) -> None:
         assert not (c.root / "data/tickets/0000/SUP-2.yaml").exists()
         assert_clean(c)
     # and the next ticket continues after every ID ever seen
-    assert b("new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=at("11:00")).stdout == "SUP-5\n"
+    assert (
+        b("new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=at("11:00")).stdout
+        == "SUP-5\n"
+    )
 
 
 # -- contradicting actions ---------------------------------------------------------------------
@@ -60,7 +88,13 @@ def _two_resolutions(desk: Desk, anna_at: str, boris_at: str) -> tuple[Clone, Cl
     a("start", "SUP-1", when=at("09:30"))
     a.sync()
     b.sync()
-    a("resolve", "SUP-1", "-r", "ANNA fix: reinstalled the driver\nand cleared the queue", when=anna_at)
+    a(
+        "resolve",
+        "SUP-1",
+        "-r",
+        "ANNA fix: reinstalled the driver\nand cleared the queue",
+        when=anna_at,
+    )
     b("resolve", "SUP-1", "-r", "BOB fix", when=boris_at)
     b("comment", "SUP-1", "Printing again, closing soon", when=at("10:10"))
     b.sync()
@@ -68,18 +102,23 @@ def _two_resolutions(desk: Desk, anna_at: str, boris_at: str) -> tuple[Clone, Cl
 
 
 def test_later_resolution_wins_even_when_the_other_side_acted_later(desk: Desk) -> None:
-    """"Later action wins" compares the actions that set the field: Boris's later comment does
+    """ "Later action wins" compares the actions that set the field: Boris's later comment does
     not make his earlier resolution the later one."""
     a, b = _two_resolutions(desk, anna_at=at("10:05"), boris_at=at("10:00"))
     got = a.sync()
     assert got["decisions"] == [
-        ("SUP-1: resolution changed on both sides; kept yours ('ANNA fix: reinstalled the driver and "
-         "cl…', the later action); 'BOB fix' from the remote stays in history")]
+        (
+            "SUP-1: resolution changed on both sides; kept yours ('ANNA fix: reinstalled the driver and "
+            "cl…', the later action); 'BOB fix' from the remote stays in history"
+        )
+    ]
     b.sync()
     for c in (a, b):
         t = c.json("show", "SUP-1")
         assert (t["status"], t["resolution"]) == (
-            "resolved", "ANNA fix: reinstalled the driver\nand cleared the queue\n")
+            "resolved",
+            "ANNA fix: reinstalled the driver\nand cleared the queue\n",
+        )
         assert [x["text"] for x in t["comments"]] == ["Printing again, closing soon"]
         assert_clean(c)
     # the loser's text is in its own commit, which stays in history
@@ -90,8 +129,11 @@ def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Desk) -> No
     a, b = _two_resolutions(desk, anna_at=at("10:00"), boris_at=at("10:05"))
     got = a.sync()
     assert got["decisions"] == [
-        ("SUP-1: resolution changed on both sides; kept the remote's ('BOB fix', the later action); "
-         "yours ('ANNA fix: reinstalled the driver and cl…') stays in history")]
+        (
+            "SUP-1: resolution changed on both sides; kept the remote's ('BOB fix', the later action); "
+            "yours ('ANNA fix: reinstalled the driver and cl…') stays in history"
+        )
+    ]
     b.sync()
     for c in (a, b):
         assert c.json("show", "SUP-1")["resolution"].strip() == "BOB fix"
@@ -103,10 +145,18 @@ def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Desk) -> No
             "    SUP-1 resolution:\n"
             "        ANNA fix: reinstalled the driver\n"
             "        and cleared the queue\n\n"
-            "Ticket: SUP-1\nAction: resolve\nFrom-Status: in_progress\nTo-Status: resolved\n\n")
+            "Ticket: SUP-1\nAction: resolve\nFrom-Status: in_progress\nTo-Status: resolved\n\n"
+        )
         # still one event, flagged as overridden; its trailers read back unchanged
         explain = c.json("sla", "explain", "SUP-1", "--now", NOW)["events"]
-        assert [e["action"] for e in explain] == ["new", "start", "resolve", "resolve", "comment", "now"]
+        assert [e["action"] for e in explain] == [
+            "new",
+            "start",
+            "resolve",
+            "resolve",
+            "comment",
+            "now",
+        ]
 
 
 def test_a_later_remote_action_that_set_a_field_back_still_wins(desk: Desk) -> None:
@@ -123,8 +173,11 @@ def test_a_later_remote_action_that_set_a_field_back_still_wins(desk: Desk) -> N
     a("edit", "SUP-1", "--priority", "critical", when=at("10:05"))
     got = a.sync(when=at("10:40"))
     assert got["decisions"] == [
-        ("SUP-1: priority changed on both sides; kept the remote's ('high', the later action); "
-         "yours ('critical') stays in history")]
+        (
+            "SUP-1: priority changed on both sides; kept the remote's ('high', the later action); "
+            "yours ('critical') stays in history"
+        )
+    ]
     b.sync(when=at("10:50"))
     for c in (a, b):
         assert c.json("show", "SUP-1")["priority"] == "high"

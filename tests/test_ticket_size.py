@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from ruamel.yaml.comments import CommentedMap
 
-from supportctl import yamlio
-from supportctl.actions import CLOSING_RESERVE
+from supportctl.domain import yamlio
+from supportctl.ops.tickets import CLOSING_RESERVE
 from tests.conftest import Cli, git
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 T1 = "data/tickets/0000/SUP-1.yaml"
 CAP = yamlio.MAX_FILE_BYTES
@@ -46,7 +49,10 @@ def grow_by_hand(root: Path, size: int) -> None:
 
 @pytest.fixture
 def long_thread(support_repo: Path, cli: Cli) -> Path:
-    assert cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code == 0
+    assert (
+        cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code
+        == 0
+    )
     grow_by_hand(support_repo, ROOM)
     return support_repo
 
@@ -63,13 +69,18 @@ def test_a_comment_may_not_eat_the_room_kept_for_closing(long_thread: Path, cli:
         r"written \(continue in a new ticket: `supportctl link NEW --related SUP-1`\)\n",
         r.stderr,
     ), r.stderr
-    assert git(root, "rev-parse", "HEAD") == head and (root / T1).read_bytes() == before
+    assert git(root, "rev-parse", "HEAD") == head
+    assert (root / T1).read_bytes() == before
     assert git(root, "status", "--porcelain") == ""
     assert not (root / ".git/supportctl/journal.json").exists()
 
     # the ticket can still be worked to its end, and read all along
-    for args in (("start", "SUP-1"), ("resolve", "SUP-1", "--resolution", "Queue purged, spooler restarted."),
-                 ("close", "SUP-1"), ("show", "SUP-1")):
+    for args in (
+        ("start", "SUP-1"),
+        ("resolve", "SUP-1", "--resolution", "Queue purged, spooler restarted."),
+        ("close", "SUP-1"),
+        ("show", "SUP-1"),
+    ):
         r = cli(*args)
         assert (r.exit_code, r.stderr) == (0, ""), (args, r.stderr)
     assert len((root / T1).read_bytes()) <= CAP
@@ -80,7 +91,10 @@ def test_no_action_writes_a_file_the_reader_would_refuse(support_repo: Path, cli
     # A ticket made long by hand, past the room for comments but still readable: resolving
     # may use the room kept for it, but never write more than the reader accepts.
     root = support_repo
-    assert cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code == 0
+    assert (
+        cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code
+        == 0
+    )
     grow_by_hand(root, CAP - 20_000)
     head, before = git(root, "rev-parse", "HEAD"), (root / T1).read_bytes()
     assert len(before) == CAP - 20_000
@@ -91,7 +105,8 @@ def test_no_action_writes_a_file_the_reader_would_refuse(support_repo: Path, cli
         r"nothing was written\n",
         r.stderr,
     ), r.stderr
-    assert git(root, "rev-parse", "HEAD") == head and (root / T1).read_bytes() == before
+    assert git(root, "rev-parse", "HEAD") == head
+    assert (root / T1).read_bytes() == before
     assert not (root / ".git/supportctl/journal.json").exists()
     assert cli("resolve", "SUP-1", "--resolution", "Purged the queue.").exit_code == 0
     assert cli("close", "SUP-1").exit_code == 0
@@ -107,7 +122,10 @@ def test_no_action_writes_more_nodes_than_the_reader_accepts(
     # that every later command skips. The cap is lowered so the file stays small.
     monkeypatch.setattr(yamlio, "MAX_NODES", 2_000)
     root = support_repo
-    assert cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code == 0
+    assert (
+        cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code
+        == 0
+    )
     assert cli("log", "SUP-1", "-m", "5").exit_code == 0
     [log] = (root / "data/worklogs").glob("*/*.yaml")
     entry = log.read_text()
@@ -121,7 +139,8 @@ def test_no_action_writes_more_nodes_than_the_reader_accepts(
         f"supportctl: error: {rel} would be refused when read (too many nodes "
         "(more than 2000, counting what aliases repeat)); nothing was written\n"
     )
-    assert git(root, "rev-parse", "HEAD") == head and log.read_bytes() == before
+    assert git(root, "rev-parse", "HEAD") == head
+    assert log.read_bytes() == before
     assert git(root, "status", "--porcelain") == ""
     assert not (root / ".git/supportctl/journal.json").exists()
     r = cli("show", "SUP-1")
@@ -136,7 +155,10 @@ def test_tags_may_not_eat_the_nodes_kept_for_closing(
     # ticket could be neither read nor resolved. Nodes are kept for closing like bytes.
     monkeypatch.setattr(yamlio, "MAX_NODES", 2_000)
     root = support_repo
-    assert cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code == 0
+    assert (
+        cli("new", "Printer queue stuck", "-c", "acme", "-t", "incident", "-p", "high").exit_code
+        == 0
+    )
     head, before = git(root, "rev-parse", "HEAD"), (root / T1).read_bytes()
     r = cli("tag", "SUP-1", *(f"t{i}" for i in range(1_000)))
     assert r.exit_code == 2, (r.stdout, r.stderr)
@@ -146,10 +168,15 @@ def test_tags_may_not_eat_the_nodes_kept_for_closing(
         r"written \(continue in a new ticket: `supportctl link NEW --related SUP-1`\)\n",
         r.stderr,
     ), r.stderr
-    assert git(root, "rev-parse", "HEAD") == head and (root / T1).read_bytes() == before
+    assert git(root, "rev-parse", "HEAD") == head
+    assert (root / T1).read_bytes() == before
     assert not (root / ".git/supportctl/journal.json").exists()
     assert cli("tag", "SUP-1", *(f"t{i}" for i in range(900))).exit_code == 0
-    for args in (("start", "SUP-1"), ("resolve", "SUP-1", "--resolution", "Purged the queue."),
-                 ("close", "SUP-1"), ("show", "SUP-1")):
+    for args in (
+        ("start", "SUP-1"),
+        ("resolve", "SUP-1", "--resolution", "Purged the queue."),
+        ("close", "SUP-1"),
+        ("show", "SUP-1"),
+    ):
         r = cli(*args)
         assert (r.exit_code, r.stderr) == (0, ""), (args, r.stderr)

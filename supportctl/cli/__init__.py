@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from supportctl import __version__
-from supportctl.errors import SupportctlError
+from supportctl.domain.errors import SupportctlError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class _Boundary(TyperGroup):
@@ -24,7 +26,7 @@ class _Boundary(TyperGroup):
             _notices()
             if state.debug:
                 raise
-            from supportctl.out import error
+            from supportctl.cli.out import error
 
             # a configuration with several mistakes lists each on a line of its own
             for line in exc.message.splitlines() or [""]:
@@ -51,12 +53,12 @@ class _Boundary(TyperGroup):
         try:
             rv = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except typer.Abort:
-            from supportctl.out import error
+            from supportctl.cli.out import error
 
             error("aborted")
             sys.exit(1)
         except typer.TyperException as exc:  # click's usage errors and bad parameters
-            from supportctl.out import error
+            from supportctl.cli.out import error
 
             ctx = getattr(exc, "ctx", None)
             hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
@@ -68,9 +70,9 @@ class _Boundary(TyperGroup):
 
 def _notices() -> None:
     """Warnings a command that only read left for its end (see gitio.take_notices)."""
-    gitio = sys.modules.get("supportctl.gitio")
+    gitio = sys.modules.get("supportctl.storage.git")
     if gitio is not None:
-        from supportctl.out import warn
+        from supportctl.cli.out import warn
 
         for text in gitio.take_notices():
             warn(text)
@@ -124,12 +126,12 @@ def root(
     state.debug = debug
 
 
-from supportctl.cli import backlog as _backlog  # noqa: F401  (kb, similar, backlog, devtask)
-from supportctl.cli import kb as _kb  # noqa: F401  (registers `kb`)
-from supportctl.cli import report as _report  # noqa: F401  (registers `report`)
-from supportctl.cli import sla as _sla  # noqa: F401  (registers `sla`)
-from supportctl.cli import sync as _sync  # noqa: F401  (registers `sync`)
-from supportctl.cli import tickets as _tickets  # noqa: F401  (registers the ticket verbs)
+from supportctl.cli import backlog as _backlog  # noqa: E402, F401  (kb, similar, backlog, devtask)
+from supportctl.cli import kb as _kb  # noqa: E402, F401  (registers `kb`)
+from supportctl.cli import report as _report  # noqa: E402, F401  (registers `report`)
+from supportctl.cli import sla as _sla  # noqa: E402, F401  (registers `sla`)
+from supportctl.cli import sync as _sync  # noqa: E402, F401  (registers `sync`)
+from supportctl.cli import tickets as _tickets  # noqa: E402, F401  (registers the ticket verbs)
 
 
 def main() -> None:

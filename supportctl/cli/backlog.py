@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from supportctl import out
-from supportctl.cli import app
+from supportctl.cli import app, out
 from supportctl.cli.common import parse_day, parse_now, repo
-from supportctl.errors import UsageError
+from supportctl.domain.errors import UsageError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 NowOpt = Annotated[
@@ -37,7 +36,7 @@ def similar(
 
     Example: supportctl similar SUP-42 --limit 5
     """
-    from supportctl.kb.recurring import similar_tickets
+    from supportctl.ops.recurring import similar_tickets
 
     r = repo()
     rows = similar_tickets(r, ticket_id, parse_now(now), limit=limit, days=days)
@@ -84,8 +83,8 @@ def backlog(
     article, and frequent tags.
     Example: supportctl backlog --since 2026-10-01 --format md
     """
-    from supportctl.kb.recurring import backlog as find_backlog
-    from supportctl.kb.recurring import backlog_markdown
+    from supportctl.ops.recurring import backlog as find_backlog
+    from supportctl.ops.recurring import backlog_markdown
 
     if fmt not in ("md", "json"):
         raise UsageError(f"unknown --format {fmt!r}: expected md or json")
@@ -113,8 +112,8 @@ def devtask(
     Uses the template devtask.md.j2 (the committed templates/ of the support repo overrides it).
     Example: supportctl devtask SUP-42 -o task.md --now 2026-10-20T12:00+03:00
     """
-    from supportctl.kb.devtask import render_devtask
-    from supportctl.templating import uncommitted_templates
+    from supportctl.ops.devtask import render_devtask
+    from supportctl.storage.templates import uncommitted_templates
 
     r = repo()
     text = render_devtask(r, ticket_id, parse_now(now))

@@ -8,18 +8,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from supportctl.errors import UsageError
-from supportctl.periods import FIRST_DAY, LAST_DAY, check_day
-from supportctl.store import SupportRepo, open_repo
+from supportctl.domain.errors import UsageError
+from supportctl.domain.periods import FIRST_DAY, LAST_DAY, check_day
+from supportctl.storage.store import SupportRepo, open_repo
 
 
 def repo(*, check_config: bool = True) -> SupportRepo:
     """The support repo, its committed configuration read and checked: a mistake in it
     stops every command (exit 4). Not for `validate`, which reads the work tree's
     supportctl.yaml itself, nor for `sync`, which may be what brings the fix."""
-    from supportctl import out
-    from supportctl.cli import state
-    from supportctl.config import CONFIG_NAME
+    from supportctl.cli import out, state
+    from supportctl.config.settings import CONFIG_NAME
 
     r = open_repo(state.repo)
     if check_config:

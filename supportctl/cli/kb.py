@@ -7,16 +7,17 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from supportctl import out
-from supportctl.cli import app
+from supportctl.cli import app, out
 from supportctl.cli.common import parse_when, read_text_input, repo
-from supportctl.errors import SupportctlError, UsageError
+from supportctl.domain.errors import SupportctlError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 kb_app = typer.Typer(help="Knowledge base: write, find and link articles.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
@@ -101,7 +102,7 @@ def new(
     from $EDITOR when you are at a terminal, else the prefilled text is committed as is.
     Example: supportctl kb new "Чеки не печатаются после обновления Windows" --from-ticket SUP-42 --tag kkt
     """
-    from supportctl.kb import actions as kb_actions
+    from supportctl.ops import kb as kb_actions
 
     r = repo()
     body = read_text_input(None, body_file, "--body") if body_file is not None else None
@@ -138,7 +139,7 @@ def show(
 
     Example: supportctl kb show ne-pechatayutsya-cheki
     """
-    from supportctl.kb.catalog import get_article
+    from supportctl.storage.catalog import get_article
 
     article = get_article(repo(), slug.strip())
     if as_json:
@@ -164,7 +165,7 @@ def list_(
 
     Example: supportctl kb list --tag vpn
     """
-    from supportctl.kb.catalog import list_articles
+    from supportctl.storage.catalog import list_articles
 
     rows, problems = list_articles(repo(), tag)
     _print_problems(list(problems))
@@ -199,7 +200,7 @@ def edit(
     Without --title/--tag/--body-file the whole file opens in $EDITOR.
     Example: supportctl kb edit ne-pechatayutsya-cheki --tag kkt --tag pos --body-file fix.md
     """
-    from supportctl.kb import actions as kb_actions
+    from supportctl.ops import kb as kb_actions
 
     r = repo()
     body = read_text_input(None, body_file, "--body") if body_file is not None else None
@@ -235,7 +236,7 @@ def link(
 
     Example: supportctl kb link SUP-42 ne-pechatayutsya-cheki
     """
-    from supportctl.kb.actions import link_article
+    from supportctl.ops.kb import link_article
 
     result = link_article(repo(), ticket_id, slug.strip(), replace=replace, at=parse_when(at))
     if as_json:
@@ -256,8 +257,8 @@ def search(
 
     Example: supportctl kb search "касса не печатает чек"
     """
-    from supportctl.kb.catalog import search_kb
-    from supportctl.kb.search import analyze
+    from supportctl.search.index import analyze
+    from supportctl.storage.catalog import search_kb
 
     # Bold on a terminal; Markdown bold (**word**) in JSON and pipes.
     bold = not as_json and sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from supportctl import out
-from supportctl.cli import app
+from supportctl.cli import app, out
 from supportctl.cli.common import parse_now, repo
-from supportctl.errors import UsageError
+from supportctl.domain.errors import UsageError
 
 
 @app.command()
@@ -36,10 +35,10 @@ def report(
 
     Example: supportctl report --month last --format html -o reports/2026-10.html
     """
-    from supportctl.periods import resolve_period
+    from supportctl.domain.periods import resolve_period
     from supportctl.report.collect import report_model
     from supportctl.report.render import FORMATS, render
-    from supportctl.templating import uncommitted_templates
+    from supportctl.storage.templates import uncommitted_templates
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format {fmt!r}: expected md, html or json")

@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from supportctl import out
-from supportctl.cli import app
+from supportctl.cli import app, out
 from supportctl.cli.common import parse_now, repo
-from supportctl.durations import format_duration
-from supportctl.errors import BelowTarget, UsageError
+from supportctl.domain.durations import format_duration
+from supportctl.domain.errors import BelowTarget, UsageError
 
 sla_app = typer.Typer(help="SLA clocks, compliance and explanations.", no_args_is_help=True)
 app.add_typer(sla_app, name="sla")
@@ -84,7 +83,7 @@ def show(
 
     Example: supportctl sla show SUP-42 --json
     """
-    from supportctl.sla_repo import ticket_sla
+    from supportctl.storage.clocks import ticket_sla
 
     r = repo()
     at = parse_now(now)
@@ -145,7 +144,7 @@ def status(
     Example: supportctl sla status --at-risk --now 2026-10-15T12:00+03:00
     """
     from supportctl.sla.status import open_clocks
-    from supportctl.sla_repo import desk_sla
+    from supportctl.storage.clocks import desk_sla
 
     r = repo()
     if customer:
@@ -219,9 +218,9 @@ def check(
 
     Example: supportctl sla check --month 2026-10 --min 95
     """
-    from supportctl.periods import resolve_period
+    from supportctl.domain.periods import resolve_period
     from supportctl.sla.compliance import compliance
-    from supportctl.sla_repo import desk_sla
+    from supportctl.storage.clocks import desk_sla
 
     r = repo()
     if customer:
@@ -275,7 +274,7 @@ def explain(
     Example: supportctl sla explain SUP-42
     """
     from supportctl.sla.engine import timeline
-    from supportctl.sla_repo import make_policy, ticket_sla
+    from supportctl.storage.clocks import make_policy, ticket_sla
 
     r = repo()
     at = parse_now(now)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.store import SupportRepo
+if TYPE_CHECKING:
+    from supportctl.storage.store import SupportRepo
 
 
 def suggestions(repo: SupportRepo, ticket: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
@@ -13,7 +14,7 @@ def suggestions(repo: SupportRepo, ticket: dict[str, Any], limit: int = 3) -> li
     An empty KB gives none; so does a broken KB file, which is skipped here and
     reported by `kb list` and `validate` instead of cluttering every `new`.
     """
-    from supportctl.kb.catalog import suggest
+    from supportctl.storage.catalog import suggest
 
     hits = suggest(
         repo, str(ticket.get("title") or ""), str(ticket.get("description") or ""), limit

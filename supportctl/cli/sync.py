@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from supportctl import out
-from supportctl.cli import app
+from supportctl.cli import app, out
 from supportctl.cli.common import repo
 
 
@@ -20,7 +19,7 @@ def sync(
 
     Example: supportctl sync --remote origin
     """
-    from supportctl.sync import sync as run_sync
+    from supportctl.ops.sync import sync as run_sync
 
     result = run_sync(repo(check_config=False), remote)
     if as_json:

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from supportctl import actions, out
-from supportctl.cli import app
+from supportctl.cli import app, out
 from supportctl.cli.common import parse_day, parse_when, read_text_input, repo
-from supportctl.durations import format_duration, parse_duration
-from supportctl.errors import UsageError, ValidationFailed
-from supportctl.model import TICKET_KEYS
+from supportctl.domain.durations import format_duration, parse_duration
+from supportctl.domain.errors import UsageError, ValidationFailed
+from supportctl.domain.ticket import TICKET_KEYS
+from supportctl.ops import tickets as actions
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[
@@ -53,7 +53,7 @@ def init(
 
     Example: supportctl init ~/support --hooks
     """
-    from supportctl.initrepo import init_repo, install_hook
+    from supportctl.ops.init import init_repo, install_hook
 
     result = init_repo(path.resolve())
     if result.commit:
@@ -179,7 +179,7 @@ def list_(
 
     Example: supportctl list --status new --status in_progress --customer acme --sort priority
     """
-    from supportctl.queries import Filters, list_tickets
+    from supportctl.storage.queries import Filters, list_tickets
 
     filters = Filters(
         status or (),
@@ -239,7 +239,7 @@ def show(
 
     Example: supportctl show SUP-42
     """
-    from supportctl.queries import ticket_record
+    from supportctl.storage.queries import ticket_record
 
     r = repo()
     record = ticket_record(r, r.ticket_id(ticket_id))
@@ -552,8 +552,8 @@ def validate(
     Prints `path:line: message` per problem and exits 9 when there is any.
     Example: supportctl validate
     """
-    from supportctl.model import Problem
-    from supportctl.validate import validate_repo
+    from supportctl.domain.ticket import Problem
+    from supportctl.ops.validate import validate_repo
 
     notes: list[Problem] = []
     problems = validate_repo(repo(check_config=False), notes)

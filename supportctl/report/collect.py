@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.errors import DataError, SupportctlError
-from supportctl.events import Event
-from supportctl.history import History, generation_at
-from supportctl.model import TicketView
-from supportctl.periods import Period
+from supportctl.domain.errors import DataError, SupportctlError
 from supportctl.report.data import build_report
 from supportctl.sla.engine import evaluate
-from supportctl.sla_repo import make_policy
-from supportctl.store import SupportRepo, Worklog
+from supportctl.storage.clocks import make_policy
+from supportctl.storage.history import History, generation_at
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from supportctl.domain.events import Event
+    from supportctl.domain.periods import Period
+    from supportctl.domain.ticket import TicketView
+    from supportctl.storage.store import SupportRepo, Worklog
 
 
 def report_model(
@@ -112,7 +115,7 @@ def _last_before(events: Sequence[Event], until: datetime) -> int | None:
 def kb_articles(repo: SupportRepo) -> dict[str, dict[str, list[str]]]:
     """The tickets and customers each KB article names (a customer's report must not name
     an article that also serves another customer)."""
-    from supportctl.kb.catalog import load_kb
+    from supportctl.storage.catalog import load_kb
 
     return {
         slug: {"tickets": list(a.tickets), "customers": list(a.customers)}

@@ -10,20 +10,23 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from supportctl import __version__
-from supportctl.config import Config, Customer
-from supportctl.events import Event
-from supportctl.periods import Period
-from supportctl.queries import text_key
 from supportctl.sla.compliance import compliance
 from supportctl.sla.engine import METRICS, TicketSla, replay
-from supportctl.store import Worklog
+from supportctl.storage.queries import text_key
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from supportctl.config.settings import Config, Customer
+    from supportctl.domain.events import Event
+    from supportctl.domain.periods import Period
+    from supportctl.storage.store import Worklog
 
 OPEN = ("new", "in_progress", "waiting")
 SHARED_KB = "(a KB article shared with other customers)"

@@ -14,13 +14,13 @@ import re
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from supportctl.durations import format_duration
-from supportctl.errors import ConfigError
-from supportctl.templating import RepoTemplates
-from supportctl.templating import render as render_template
+from supportctl.domain.durations import format_duration
+from supportctl.domain.errors import ConfigError
+from supportctl.storage.templates import RepoTemplates
+from supportctl.storage.templates import render as render_template
 
 if TYPE_CHECKING:
-    from supportctl.gitio import Repo
+    from supportctl.storage.git import Repo
 
 FORMATS = ("md", "html", "json")
 

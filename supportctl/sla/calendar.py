@@ -450,7 +450,7 @@ def _fmt(start: time, end: time | None) -> str:
     return f"{start:%H:%M}-{'24:00' if end is None else f'{end:%H:%M}'}"
 
 
-CALENDAR_24X7 = Calendar(name="24x7", timezone="UTC", hours={wd: _WHOLE_DAY for wd in range(7)})
+CALENDAR_24X7 = Calendar(name="24x7", timezone="UTC", hours=dict.fromkeys(range(7), _WHOLE_DAY))
 """Always open; exists without being declared in supportctl.yaml."""
 
 
@@ -474,7 +474,7 @@ def parse_hours(spec: Mapping[str, Any]) -> WeekHours:
             f"hours must be a mapping like {{mon-fri: '09:00-18:00'}}, got {type(spec).__name__}",
             ("hours",),
         )
-    week: dict[int, tuple[Interval, ...]] = {wd: () for wd in range(7)}
+    week: dict[int, tuple[Interval, ...]] = dict.fromkeys(range(7), ())
     named_by: dict[int, str] = {}
     for key, value in spec.items():
         for wd in _parse_days(key):

@@ -9,11 +9,14 @@ not where the due fell. Running clocks not yet due are not counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from supportctl.sla.engine import METRICS, Clock, TicketSla
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
 
 
 @dataclass
@@ -92,7 +95,8 @@ def compliance(tickets: Iterable[TicketSla], since: datetime, until: datetime) -
                 result.met_clocks.append((t.ticket, clock))
             elif verdict == "breached":
                 result.metrics[metric].breached += 1
-                assert clock.target_seconds is not None and clock.breached_at is not None
+                assert clock.target_seconds is not None
+                assert clock.breached_at is not None
                 result.breaches.append(
                     Breach(
                         t.ticket,

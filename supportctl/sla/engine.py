@@ -23,9 +23,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from supportctl.events import Event
-from supportctl.sla.calendar import Calendar
+from supportctl.domain.events import Event
+
+if TYPE_CHECKING:
+    from supportctl.sla.calendar import Calendar
 
 METRICS = ("first_response", "start_work", "resolution")
 ATTRS = ("status", "line", "priority", "type", "class", "customer", "assignee", "channel")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from supportctl.sla.engine import Clock, TicketSla
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from supportctl.sla.engine import Clock, TicketSla
 
 
 def open_clocks(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from supportctl.kb.articles import (
+from supportctl.domain.articles import (
     FRONT_KEYS,
     ArticleError,
     new_slug,
@@ -69,7 +69,8 @@ def test_new_file_has_documented_key_order_and_cyrillic_as_text() -> None:
     text = content.decode("utf-8")
     keys = [line.split(":")[0] for line in text.split("---\n")[1].splitlines()]
     assert tuple(keys) == FRONT_KEYS
-    assert "Касса" in text and "\\u" not in text
+    assert "Касса" in text
+    assert "\\u" not in text
     assert "updated: 2026-10-05\n" in text  # a date, unquoted, like hand-written files
     article = parse_article(content, "data/kb/kassa.md")
     assert article.title == "Касса: нет связи"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from supportctl.errors import DataError, NotFound
-from supportctl.kb import catalog
-from supportctl.kb.catalog import get_article, list_articles, load_kb, search_kb, suggest
-from supportctl.kb.search import SearchIndex
-from supportctl.store import SupportRepo
+from supportctl.domain.errors import DataError, NotFound
+from supportctl.search.index import SearchIndex
+from supportctl.storage import catalog
+from supportctl.storage.catalog import get_article, list_articles, load_kb, search_kb, suggest
+from supportctl.storage.store import SupportRepo
 from tests.conftest import git
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PRINTER = """\
 ---
@@ -128,7 +130,8 @@ def test_broken_front_matter_is_reported_and_skipped(kb_repo: SupportRepo) -> No
     assert "broken" not in kb.articles
     assert search_kb(kb_repo, "Broken body")[0] == []
     rows, problems = list_articles(kb_repo)
-    assert len(rows) == 3 and len(problems) == 3
+    assert len(rows) == 3
+    assert len(problems) == 3
     with pytest.raises(DataError, match=r"^data/kb/broken.md:4: "):
         get_article(kb_repo, "broken")
 
@@ -241,7 +244,8 @@ def test_a_warm_load_reads_only_the_snapshot(
     repo = kb_with_problem
     assert not snapshot_file(repo).exists()
     cold = outcome(repo)
-    assert cold[1] and cold[2][0]  # a problem to carry over, and hits
+    assert cold[1]
+    assert cold[2][0]
     assert snapshot_file(repo).is_file()
     forbid_rebuilding(repo, monkeypatch)
     assert outcome(repo) == cold

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportctl.kb.search import (
+from supportctl.search.index import (
     _SPACES,
     FUZZY_PENALTY,
     SNIPPET_WIDTH,
@@ -287,14 +287,16 @@ def test_snippet_is_a_window_around_the_densest_matches() -> None:
     body = f"{before} Принтер упомянут. {before} Принтеры не печатают, замените картридж принтера. {after}"
     (hit,) = SearchIndex([doc("p", "", body)]).search("принтер картридж")
     snippet = hit.snippet
-    assert snippet.startswith("…") and snippet.endswith("…")
+    assert snippet.startswith("…")
+    assert snippet.endswith("…")
     assert "«Принтеры» не печатают, замените «картридж» «принтера»." in snippet
     text = snippet.strip("…").replace("«", "").replace("»", "")
     assert len(text) <= SNIPPET_WIDTH + 20
     # Cut on word boundaries: every word of the snippet is a whole word of the body.
     body_words = set(re.findall(r"\w+", body))
     assert set(re.findall(r"\w+", text)) <= body_words
-    assert text.split()[0] in filler and text.split()[-1] in filler
+    assert text.split()[0] in filler
+    assert text.split()[-1] in filler
 
 
 def test_snippet_for_title_only_match_is_the_start_of_the_body() -> None:
@@ -340,7 +342,7 @@ def test_limit() -> None:
     top3 = index.search("принтер", limit=3)
     assert top3 == index.search("принтер", limit=20)[:3]
     assert index.search("принтер", limit=0) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="limit must not be negative"):
         index.search("принтер", limit=-1)
 
 
@@ -389,9 +391,9 @@ def test_from_analyzed_does_not_alias_the_callers_data() -> None:
 
 
 def test_from_state_rejects_foreign_data() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a search index state"):
         SearchIndex.from_state({"format": 999, "documents": []})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="malformed document"):
         SearchIndex.from_state({"format": 1, "documents": [{"key": "x", "tags": "ab"}]})
 
 
@@ -484,7 +486,7 @@ def test_from_snapshot_rejects_foreign_data(helpdesk_index: SearchIndex) -> None
         SearchIndex.from_snapshot([])  # type: ignore[arg-type]
     data = helpdesk_index.snapshot()
     del data["stems"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="search index snapshot without"):
         SearchIndex.from_snapshot(data)
 
 

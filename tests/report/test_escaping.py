@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import markdown
 import pytest
 
 from tests.conftest import CONFIG, git
 from tests.report.conftest import _at
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PIXEL = "<img src=https://t.example/{}.gif>"
 IMAGE = "![x](https://t.example/{}.gif)"
@@ -28,8 +31,11 @@ def _quoted(text: str) -> str:
 
 def _loads(html: str) -> list[str]:
     """An independent look at the HTML: any tag that names something to fetch."""
-    return re.findall(r"<img\b|<[^>]*\b(?:src|srcset|background|poster)\s*=|url\(\s*['\"]?https?:",
-                      html, re.IGNORECASE)
+    return re.findall(
+        r"<img\b|<[^>]*\b(?:src|srcset|background|poster)\s*=|url\(\s*['\"]?https?:",
+        html,
+        re.IGNORECASE,
+    )
 
 
 def _check(text: str, fmt: str) -> None:
@@ -37,42 +43,76 @@ def _check(text: str, fmt: str) -> None:
         json.loads(text)
         return
     if fmt == "md":
-        assert "<img" not in text.lower() and not re.search(r"(?<!\\)\]\(", text), text
+        assert "<img" not in text.lower(), text
+        assert not re.search(r"(?<!\\)\]\(", text), text
         text = markdown.markdown(text, extensions=["tables"])  # what a Markdown viewer makes of it
     assert not _loads(text), _loads(text)
 
 
 @pytest.fixture
 def hostile_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
-    config = (CONFIG
-              .replace("lines: [L1, L2, L3, L4]", f"lines: [L1, L2, {_quoted('L3 ' + hostile('line'))}]")
-              .replace("name: ACME LLC", f"name: {_quoted(hostile('customer'))}")
-              .replace("currency: RUB", f"currency: {_quoted(hostile('currency'))}")
-              .replace("name: Anna Smirnova", f"name: {_quoted(hostile('agent'))}"))
+    config = (
+        CONFIG.replace(
+            "lines: [L1, L2, L3, L4]", f"lines: [L1, L2, {_quoted('L3 ' + hostile('line'))}]"
+        )
+        .replace("name: ACME LLC", f"name: {_quoted(hostile('customer'))}")
+        .replace("currency: RUB", f"currency: {_quoted(hostile('currency'))}")
+        .replace("name: Anna Smirnova", f"name: {_quoted(hostile('agent'))}")
+    )
     (support_repo / "supportctl.yaml").write_text(config, encoding="utf-8")
     git(support_repo, "commit", "-qam", "Hostile configuration")
-    _at(cli, "2026-10-05T10:00:00+03:00", "new", hostile("title"), "--customer", "acme",
-        "--type", "incident", "--priority", "high", "--class", hostile("class")[:60],
-        "--tag", "pixel")
+    _at(
+        cli,
+        "2026-10-05T10:00:00+03:00",
+        "new",
+        hostile("title"),
+        "--customer",
+        "acme",
+        "--type",
+        "incident",
+        "--priority",
+        "high",
+        "--class",
+        hostile("class")[:60],
+        "--tag",
+        "pixel",
+    )
     _at(cli, "2026-10-05T11:00:00+03:00", "escalate", "SUP-1", "--reason", "needs L2")
     _at(cli, "2026-10-05T11:05:00+03:00", "escalate", "SUP-1", "--reason", hostile("reason"))
     _at(cli, "2026-10-05T12:00:00+03:00", "log", "SUP-1", "--time", "12h", "--on", "2026-10-05")
-    _at(cli, "2026-10-06T10:00:00+03:00", "new", "Second", "--customer", "acme", "--type", "incident",
-        "--priority", "high", "--tag", "pixel")
+    _at(
+        cli,
+        "2026-10-06T10:00:00+03:00",
+        "new",
+        "Second",
+        "--customer",
+        "acme",
+        "--type",
+        "incident",
+        "--priority",
+        "high",
+        "--tag",
+        "pixel",
+    )
     return support_repo
 
 
 @pytest.mark.parametrize("customer", [None, "acme"])
-def test_config_and_ticket_text_never_loads_anything(hostile_desk: Path, cli, customer: str | None) -> None:  # type: ignore[no-untyped-def]
+def test_config_and_ticket_text_never_loads_anything(
+    hostile_desk: Path, cli, customer: str | None
+) -> None:  # type: ignore[no-untyped-def]
     args = ("--customer", customer) if customer else ()
     for fmt in ("md", "html", "json"):
         r = cli("report", "--month", "2026-10", "--now", NOW, "--format", fmt, *args)
         assert r.exit_code == 0, r.output
         _check(r.stdout, fmt)
-    model = json.loads(cli("report", "--month", "2026-10", "--now", NOW, "--format", "json", *args).stdout)
+    model = json.loads(
+        cli("report", "--month", "2026-10", "--now", NOW, "--format", "json", *args).stdout
+    )
     assert model["tickets"][0]["title"] == hostile("title")  # JSON keeps the raw text
     acme = model["time"]["customers"][0]
-    assert acme["currency"] == hostile("currency") and acme["overage_hours"] == 2.0
+    assert acme["currency"] == hostile("currency")
+    assert acme["overage_hours"] == 2.0
 
 
 def test_hand_committed_fields_never_load_anything(hostile_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -82,8 +122,13 @@ def test_hand_committed_fields_never_load_anything(hostile_desk: Path, cli) -> N
     def commit(text: str, day: int) -> None:
         path.write_text(text, encoding="utf-8")
         when = f"2026-10-{day:02d}T10:00:00+03:00"
-        git(hostile_desk, "commit", "-qam", "Edit by hand",
-            env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+        git(
+            hostile_desk,
+            "commit",
+            "-qam",
+            "Edit by hand",
+            env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+        )
 
     # Free text (a tag, the name of a KB article) never loads anything.
     text = re.sub(r"(?m)^tags:\n- pixel$", f"tags:\n- {_quoted(hostile('tag'))}", clean)
@@ -99,7 +144,8 @@ def test_hand_committed_fields_never_load_anything(hostile_desk: Path, cli) -> N
         for fmt in ("md", "html", "json"):
             r = cli("report", "--month", "2026-10", "--now", NOW, "--format", fmt)
             assert (r.exit_code, r.stdout) == (7, ""), (field, r.output)
-            assert f"invalid {field} " in r.stderr and "run supportctl validate" in r.stderr
+            assert f"invalid {field} " in r.stderr
+            assert "run supportctl validate" in r.stderr
     # An `id` that is not the file's name is the file's ticket (validate flags it); escaped.
     commit(re.sub(r"(?m)^id: .*$", f"id: {_quoted(hostile('id'))}", clean), 14)
     for fmt in ("md", "html", "json"):
@@ -113,4 +159,7 @@ def test_devtask_escapes_every_value(hostile_desk: Path, cli) -> None:  # type: 
     r = cli("devtask", "SUP-1", "--now", NOW)
     assert r.exit_code == 0, r.output
     _check(r.stdout, "md")
-    assert "> &lt;img src=https://t.example/comment.gif&gt; !\\[x\\](https://t.example/comment.gif)" in r.stdout
+    assert (
+        "> &lt;img src=https://t.example/comment.gif&gt; !\\[x\\](https://t.example/comment.gif)"
+        in r.stdout
+    )

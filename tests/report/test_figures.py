@@ -5,10 +5,13 @@ against the previous month, articles shared by several tickets."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.conftest import git
 from tests.report.conftest import _at
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOW = "2026-11-15T12:00:00+03:00"
 
@@ -32,7 +35,9 @@ def _report(cli, month: str = "2026-10", *args: str) -> dict:  # type: ignore[no
 def test_packages_rollover_overage_and_capped_credits(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
     config = october_desk / "supportctl.yaml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("  globex:\n    name: Globex\n    plan: standard\n", GLOBEX), encoding="utf-8")
+    config.write_text(
+        text.replace("  globex:\n    name: Globex\n    plan: standard\n", GLOBEX), encoding="utf-8"
+    )
     git(october_desk, "commit", "-qm", "globex: package and credits", "supportctl.yaml")
     # September: 30 minutes of globex's 2 package hours used; 1.5 h roll over into October
     _at(cli, "2026-10-09T10:00:00+03:00", "log", "SUP-2", "--minutes", "30", "--on", "2026-09-20")
@@ -41,24 +46,56 @@ def test_packages_rollover_overage_and_capped_credits(october_desk: Path, cli) -
     model = _report(cli)
     globex = next(c for c in model["time"]["customers"] if c["customer"] == "globex")
     assert globex["breaches"] >= 2  # so 10% per breach hits the 15% cap
-    assert {k: globex[k] for k in (
-        "hours_used", "package_hours", "rollover", "carried_in_hours", "available_hours",
-        "balance_hours", "burned_hours", "overage_hours", "overage_cost", "credit_percent",
-        "credit_amount")} == {
-        "hours_used": 3.75, "package_hours": 2, "rollover": True, "carried_in_hours": 1.5,
-        "available_hours": 3.5, "balance_hours": 0.0, "burned_hours": 0.0, "overage_hours": 0.25,
-        "overage_cost": 25.0, "credit_percent": 15.0, "credit_amount": 150.0}
+    assert {
+        k: globex[k]
+        for k in (
+            "hours_used",
+            "package_hours",
+            "rollover",
+            "carried_in_hours",
+            "available_hours",
+            "balance_hours",
+            "burned_hours",
+            "overage_hours",
+            "overage_cost",
+            "credit_percent",
+            "credit_amount",
+        )
+    } == {
+        "hours_used": 3.75,
+        "package_hours": 2,
+        "rollover": True,
+        "carried_in_hours": 1.5,
+        "available_hours": 3.5,
+        "balance_hours": 0.0,
+        "burned_hours": 0.0,
+        "overage_hours": 0.25,
+        "overage_cost": 25.0,
+        "credit_percent": 15.0,
+        "credit_amount": 150.0,
+    }
     acme = next(c for c in model["time"]["customers"] if c["customer"] == "acme")
     # acme burns what it does not use: 10 h package, 1.5 h used, 3 breaches x 2% = 6%
     assert (acme["burned_hours"], acme["balance_hours"], acme["credit_percent"]) == (8.5, 0.0, 6.0)
     md = cli("report", "--month", "2026-10", "--now", NOW, "--customer", "globex").stdout
-    assert "25.00 EUR" in md and "150.00 EUR" in md
+    assert "25.00 EUR" in md
+    assert "150.00 EUR" in md
 
 
 def test_reopens_previous_month_and_shared_articles(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
     # September: one acme ticket created and resolved, so October's change is against it
-    _at(cli, "2026-09-28T10:00:00+03:00", "new", "Old question", "--customer", "acme",
-        "--type", "information_request", "--priority", "low")
+    _at(
+        cli,
+        "2026-09-28T10:00:00+03:00",
+        "new",
+        "Old question",
+        "--customer",
+        "acme",
+        "--type",
+        "information_request",
+        "--priority",
+        "low",
+    )
     _at(cli, "2026-09-28T11:00:00+03:00", "resolve", "SUP-4", "--resolution", "answered")
     # October: SUP-1 (closed on the 6th) fails again, is reopened and resolved again
     _at(cli, "2026-10-10T10:00:00+03:00", "reopen", "SUP-1", "--reason", "fails again")
@@ -71,9 +108,11 @@ def test_reopens_previous_month_and_shared_articles(october_desk: Path, cli) -> 
     summary = model["summary"]
     assert (summary["created"], summary["reopened"], summary["previous"]["created"]) == (3, 1, 1)
     assert summary["change"]["created"] == 2
-    assert summary["previous"]["resolved"] == 1 and summary["resolved"] == 2
+    assert summary["previous"]["resolved"] == 1
+    assert summary["resolved"] == 2
     assert model["breakdown"]["reopen_rate"] == {"reopened": 1, "resolved": 2, "percent": 50.0}
     assert model["recurring"]["kb"] == [
-        {"slug": "checkout-cache", "count": 2, "tickets": ["SUP-1", "SUP-3"], "shared": False}]
+        {"slug": "checkout-cache", "count": 2, "tickets": ["SUP-1", "SUP-3"], "shared": False}
+    ]
     september = _report(cli, "2026-09")
     assert (september["summary"]["created"], september["summary"]["resolved"]) == (1, 1)

@@ -37,8 +37,14 @@ def _run(tmp_path: Path, folder: Path, **env: str) -> subprocess.CompletedProces
         if real and not (tools / tool).exists():
             (tools / tool).symlink_to(real)
     full = {"PATH": str(folder), "HOME": str(tmp_path), **env}
-    return subprocess.run(["/bin/bash", str(SCRIPT)], capture_output=True, text=True, env=full,
-                          timeout=60, check=False)
+    return subprocess.run(
+        ["/bin/bash", str(SCRIPT)],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_not_root_skips_for_a_developer(tmp_path: Path) -> None:
@@ -63,10 +69,10 @@ def test_a_busy_apt_is_waited_for(tmp_path: Path) -> None:
         tmp_path,
         id="echo 0",
         apt_get=(
-            f'n=$(cat {counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {counter}\n'
+            f"n=$(cat {counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {counter}\n"
             f'[ "$n" -le 4 ] && {{ echo "E: Could not get lock" >&2; exit 100; }}\n'
             f'case "$*" in *install*) printf "#!/bin/sh\\n" > {tmp_path}/bin/chromium;'
-            f' chmod +x {tmp_path}/bin/chromium;; esac\nexit 0'
+            f" chmod +x {tmp_path}/bin/chromium;; esac\nexit 0"
         ),
     )
     result = _run(tmp_path, folder, CI="true", SUPPORTCTL_APT_RETRY="0", SUPPORTCTL_APT_WAIT="30")
@@ -84,7 +90,7 @@ def test_apt_that_stays_busy_fails_under_ci(tmp_path: Path) -> None:
 
 def test_component_missing_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="chromium is missing .*CI=true needs it"):
+    with pytest.raises(pytest.fail.Exception, match=r"chromium is missing .*CI=true needs it"):
         component_missing("chromium", "make test installs it")
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception):

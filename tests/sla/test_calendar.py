@@ -256,8 +256,12 @@ def test_ru_working_saturday_by_law_is_worked_with_mondays_hours() -> None:
 def test_explicit_holiday_wins_over_a_working_saturday_by_law() -> None:
     cal = calendar_from_config(
         "office",
-        {"timezone": "Europe/Moscow", "hours": {"mon-fri": "09:00-18:00"}, "country": "RU",
-         "holidays": ["2025-11-01"]},
+        {
+            "timezone": "Europe/Moscow",
+            "hours": {"mon-fri": "09:00-18:00"},
+            "country": "RU",
+            "holidays": ["2025-11-01"],
+        },
     )
     assert not cal.is_open(at(MOSCOW, 2025, 11, 1, 10))
     without_country = make("Europe/Moscow", {"mon-fri": "09:00-18:00"})
@@ -349,7 +353,7 @@ def test_parse_hours() -> None:
     split = ((time(9), time(13)), (time(14), time(19)))
     assert got == {0: split, 1: split, 2: split, 3: ((time(0), None),), 4: split, 5: (), 6: ()}
     assert parse_hours({"Sat, Sun": "10:00-14:00"})[6] == ((time(10), time(14)),)
-    assert parse_hours({}) == {wd: () for wd in range(7)}
+    assert parse_hours({}) == dict.fromkeys(range(7), ())
 
 
 @pytest.mark.parametrize(
@@ -401,7 +405,8 @@ def test_calendar_from_config_matches_design_example() -> None:
     assert cal.workdays == {date(2026, 11, 1)}
     assert not cal.is_open(at(MOSCOW, 2026, 12, 31, 10))
     assert cal.is_open(at(MOSCOW, 2026, 11, 1, 18))  # a Sunday with Monday's hours
-    assert hash(cal) == hash(dataclasses.replace(cal)) and cal == dataclasses.replace(cal)
+    assert hash(cal) == hash(dataclasses.replace(cal))
+    assert cal == dataclasses.replace(cal)
 
 
 @pytest.mark.parametrize(
@@ -550,7 +555,8 @@ def test_elapsed_is_additive_and_monotone(
     b, c = a + d1, a + d1 + d2
     ab, bc, ac = cal.elapsed(a, b), cal.elapsed(b, c), cal.elapsed(a, c)
     assert ab + bc == ac
-    assert ab <= ac and bc <= ac
+    assert ab <= ac
+    assert bc <= ac
 
 
 @PROPERTY
@@ -571,7 +577,9 @@ def test_intervals_are_ordered_disjoint_and_sum_to_elapsed(
 def test_is_open_and_next_open_follow_the_wall_clock(cal: Calendar, t: datetime) -> None:
     assert cal.is_open(t) == wall_clock_open(cal, t)
     n = cal.next_open(t)
-    assert n >= t and cal.is_open(n) and cal.elapsed(t, n) == 0
+    assert n >= t
+    assert cal.is_open(n)
+    assert cal.elapsed(t, n) == 0
     assert (n == t) == cal.is_open(t)
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from supportctl import safepath, yamlio
-from supportctl.durations import parse_duration
-from supportctl.errors import ConfigError, GitError, NotFound, UsageError
-from supportctl.model import vocabulary
+from supportctl.domain import yamlio
+from supportctl.domain.durations import parse_duration
+from supportctl.domain.errors import ConfigError, GitError, NotFound, UsageError
+from supportctl.domain.ticket import vocabulary
+from supportctl.storage import safepath
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from supportctl.sla.calendar import Calendar
 
 CONFIG_NAME = "supportctl.yaml"
@@ -34,10 +36,7 @@ class Rule:
     line: int = 0
 
     def matches(self, ticket: dict[str, Any]) -> bool:
-        for key, values in self.when.items():
-            if str(ticket.get(key) or "") not in values:
-                return False
-        return True
+        return all(str(ticket.get(key) or "") in values for key, values in self.when.items())
 
 
 @dataclass(frozen=True)

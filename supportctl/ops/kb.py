@@ -12,15 +12,10 @@ ticket file changes too (so the ticket's history shows the article being written
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.actions import _act, _Change, _prepare, _set, message, short
-from supportctl.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
-from supportctl.gitio import Identity
-from supportctl.kb.articles import (
+from supportctl.domain.articles import (
     MAX_ARTICLE_TITLE,
     SLUG_RE,
     ArticleError,
@@ -33,8 +28,16 @@ from supportctl.kb.articles import (
     str_list,
     update_article,
 )
-from supportctl.model import check_tag, clean_line, ticket_path
-from supportctl.store import SupportRepo
+from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.ticket import check_tag, clean_line, ticket_path
+from supportctl.ops.tickets import _act, _Change, _prepare, _set, message, short
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from datetime import datetime
+
+    from supportctl.storage.git import Identity
+    from supportctl.storage.store import SupportRepo
 
 
 @dataclass
@@ -406,7 +409,9 @@ def edit_article(
     if text is None and title is None and tags is None and body is None:
         raise UsageError("nothing to edit: give --title, --tag or --body-file (or set $EDITOR)")
     new_title = (
-        clean_line(title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True) if title is not None else None
+        clean_line(title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
+        if title is not None
+        else None
     )
     new_tags = _tags(tags) if tags is not None else None
     if text is not None:
@@ -456,6 +461,6 @@ def article_text(repo: SupportRepo, slug: str) -> bytes:
 
 
 def _article_dict(repo: SupportRepo, slug: str) -> dict[str, Any]:
-    from supportctl.kb.catalog import get_article
+    from supportctl.storage.catalog import get_article
 
     return get_article(repo, slug).to_dict()

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from supportctl.errors import ConfigError
+from supportctl.domain.errors import ConfigError
 
 if TYPE_CHECKING:
-    from supportctl.gitio import Repo
-    from supportctl.store import SupportRepo
+    from collections.abc import Callable, Iterator
+
+    from supportctl.storage.git import Repo
+    from supportctl.storage.store import SupportRepo
 
 FOLDER = "templates"
 LINK_MODE = "120000"  # a symbolic link in a git tree
@@ -123,7 +124,8 @@ class RepoTemplates:
         self.commit = commit
 
     def _entries(self, path: str) -> list[tuple[str, str, str]]:
-        assert self.git is not None and self.commit is not None
+        assert self.git is not None
+        assert self.commit is not None
         return self.git.entries_at(self.commit, path)
 
     def _follow(self, shown: str, path: str, target: str) -> str:
@@ -244,18 +246,30 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
         intercepted_binops = frozenset(["*", "**", "+", "%"])
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            if (operator == "+" and isinstance(left, str | bytes | list | tuple)
-                    and hasattr(right, "__len__") and len(left) + len(right) > _MAX_PRODUCT):
+            if (
+                operator == "+"
+                and isinstance(left, str | bytes | list | tuple)
+                and hasattr(right, "__len__")
+                and len(left) + len(right) > _MAX_PRODUCT
+            ):
                 raise SecurityError(f"a sum longer than {_MAX_PRODUCT:,} items")
             if operator == "%" and isinstance(left, str):
                 _check_widths(left)
             if operator == "*":
                 for seq, times in ((left, right), (right, left)):
-                    if (isinstance(seq, str | bytes | list | tuple) and isinstance(times, int)
-                            and len(seq) * times > _MAX_PRODUCT):
+                    if (
+                        isinstance(seq, str | bytes | list | tuple)
+                        and isinstance(times, int)
+                        and len(seq) * times > _MAX_PRODUCT
+                    ):
                         raise SecurityError(f"a repetition longer than {_MAX_PRODUCT:,} items")
-            if (operator == "**" and isinstance(left, int) and isinstance(right, int)
-                    and abs(left) > 1 and right * left.bit_length() > _MAX_POWER_BITS):
+            if (
+                operator == "**"
+                and isinstance(left, int)
+                and isinstance(right, int)
+                and abs(left) > 1
+                and right * left.bit_length() > _MAX_POWER_BITS
+            ):
                 raise SecurityError(f"a power larger than {_MAX_POWER_BITS:,} bits")
             return super().call_binop(context, operator, left, right)
 
@@ -359,7 +373,5 @@ def render(
     except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
         # a template's own arithmetic or call going wrong (`1/0`, a range past the
         # sandbox's limit), not a bug of supportctl: one line naming the file
-        raise ConfigError(
-            f"{FOLDER}/{name}: template error: {type(exc).__name__}: {exc}"
-        ) from None
+        raise ConfigError(f"{FOLDER}/{name}: template error: {type(exc).__name__}: {exc}") from None
     return text

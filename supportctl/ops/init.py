@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from supportctl.config import CONFIG_NAME, parse_config
-from supportctl.errors import GitError, IllegalTransition
-from supportctl.gitio import Repo
+from supportctl.config.settings import CONFIG_NAME, parse_config
+from supportctl.domain.errors import GitError, IllegalTransition
+from supportctl.storage.git import Repo
 
 GITATTRIBUTES = """\
 # Ticket and worklog files are text; let git diff and merge them line by line.

@@ -32,14 +32,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from supportctl import yamlio
+from supportctl.domain import yamlio
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import date
 
 KB_DIR = "data/kb"
 FRONT_KEYS = ("title", "tags", "products", "customers", "tickets", "updated")

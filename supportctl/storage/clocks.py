@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
 
-from supportctl.config import Config
-from supportctl.errors import NotFound
-from supportctl.events import Event
-from supportctl.history import History, Keep
+from supportctl.domain.errors import NotFound
 from supportctl.sla.engine import Policy, Target, TicketSla, evaluate
-from supportctl.store import SupportRepo
+from supportctl.storage.history import History, Keep, TicketSpan
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from supportctl.config.settings import Config
+    from supportctl.domain.events import Event
+    from supportctl.storage.store import SupportRepo
 
 
 def make_policy(config: Config) -> Policy:
@@ -87,12 +92,10 @@ def desk_sla(
             repo.ticket(only)
     keep: Keep | None = None
     if only is not None:
-        keep = lambda t, span: t == only
+        keep = partial(_is_ticket, only)
     elif period is not None:
-        since, until = period[0].timestamp(), period[1].timestamp()
-        keep = lambda t, span: (
-            span.first < until and (span.settled is None or span.settled >= since)
-        )
+        keep = partial(_counts_in, period[0].timestamp(), period[1].timestamp())
+
     grouped = History(repo).by_ticket(rev, keep)
     if only is None:
         # only the evaluated tickets' files: a cold `sla check` of a month reads no others
@@ -100,6 +103,14 @@ def desk_sla(
     policy = make_policy(repo.config)
     tickets = {tid: evaluate(tid, evs, policy, now) for tid, evs in grouped.items()}
     return DeskSla(tickets, grouped, repo.git.rev(rev))
+
+
+def _is_ticket(only: str, ticket_id: str, span: TicketSpan) -> bool:
+    return ticket_id == only
+
+
+def _counts_in(since: float, until: float, ticket_id: str, span: TicketSpan) -> bool:
+    return span.first < until and (span.settled is None or span.settled >= since)
 
 
 def ticket_sla(repo: SupportRepo, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:

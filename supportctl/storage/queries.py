@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.errors import NotFound, UsageError
-from supportctl.model import PRIORITIES, STATUSES, TICKET_KEYS, TYPES, TicketView, ticket_path
-from supportctl.store import SupportRepo
+from supportctl.domain.errors import NotFound, UsageError
+from supportctl.domain.ticket import (
+    PRIORITIES,
+    STATUSES,
+    TICKET_KEYS,
+    TYPES,
+    TicketView,
+    ticket_path,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from supportctl.storage.store import SupportRepo
 
 SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
 LIST_FIELDS = (
@@ -133,7 +143,7 @@ def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
                 f"unknown ticket {ticket_id}: {path} is not committed yet (commit it to use it)"
             ) from None
         raise
-    record = {k: None for k in TICKET_KEYS} | dict(view.data)
+    record = dict.fromkeys(TICKET_KEYS) | dict(view.data)
     record["path"] = view.path
     # what is shown is the committed file; say so when the work tree differs from it
     record["uncommitted"] = view.path in repo.git.uncommitted(view.path)

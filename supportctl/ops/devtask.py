@@ -11,17 +11,20 @@ template can use.
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from supportctl.durations import format_duration
-from supportctl.errors import SupportctlError
-from supportctl.kb.recurring import _readable, _thread_root, ticket_number
-from supportctl.model import OPEN_STATUSES
-from supportctl.store import SupportRepo
-from supportctl.templating import RepoTemplates
-from supportctl.templating import render as render_template
+from supportctl.domain.durations import format_duration
+from supportctl.domain.errors import SupportctlError
+from supportctl.domain.ticket import OPEN_STATUSES
+from supportctl.ops.recurring import _readable, _thread_root, ticket_number
+from supportctl.storage.templates import RepoTemplates
+from supportctl.storage.templates import render as render_template
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from supportctl.storage.store import SupportRepo
 
 TEMPLATE = "devtask.md.j2"
 
@@ -72,8 +75,8 @@ def _ticket_row(t: dict[str, Any], relation: str) -> dict[str, Any]:
 
 def task_model(repo: SupportRepo, ticket_id: str, now: datetime) -> dict[str, Any]:
     """Everything the devtask template shows, as plain data."""
-    from supportctl.kb.catalog import get_article
-    from supportctl.sla_repo import ticket_sla
+    from supportctl.storage.catalog import get_article
+    from supportctl.storage.clocks import ticket_sla
 
     tid = repo.ticket_id(ticket_id)
     ticket = repo.ticket(tid).data
@@ -103,7 +106,7 @@ def task_model(repo: SupportRepo, ticket_id: str, now: datetime) -> dict[str, An
             linked.append(_ticket_row(tickets[other], "related"))
     if links.get("parent") and str(links["parent"]) in tickets:
         linked.append(_ticket_row(tickets[str(links["parent"])], "parent"))
-    for k, t in tickets.items():
+    for t in tickets.values():
         if str((t.get("links") or {}).get("parent") or "") == tid:
             linked.append(_ticket_row(t, "child"))
 

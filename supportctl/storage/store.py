@@ -9,17 +9,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl import safepath, yamlio
-from supportctl.config import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
-from supportctl.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
-from supportctl.gitio import Repo
-from supportctl.model import (
+from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
+from supportctl.domain import yamlio
+from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
+from supportctl.domain.ticket import (
     TicketView,
     invalid_value,
     is_ticket_file,
@@ -27,6 +25,11 @@ from supportctl.model import (
     ticket_path,
     vocabulary,
 )
+from supportctl.storage import safepath
+from supportctl.storage.git import Repo
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Iterator, Sequence
 
 CACHE_VERSION = 2
 
@@ -286,7 +289,7 @@ class SupportRepo:
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        from supportctl.history import highest_ticket_numbers
+        from supportctl.storage.history import highest_ticket_numbers
 
         best = highest_ticket_numbers(self).get(self.config.id_prefix, 0)
         base = self.root / "data" / "tickets"
@@ -382,7 +385,7 @@ def open_repo(override: str | None = None) -> SupportRepo:
             # Reading is still sound (it reads commits, not the work tree): a command that
             # only reads goes on and says why at the end; one that writes meets the same
             # problem under its own lock, as its error.
-            from supportctl.gitio import notice
+            from supportctl.storage.git import notice
 
             notice(f"{exc.message} (commands that only read go on; commands that write stop)")
     return repo

@@ -13,14 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.errors import DataError
-from supportctl.kb.catalog import HIGHLIGHT, analyzer_id, load_kb
-from supportctl.kb.search import Document, SearchIndex, analyze, analyze_document
-from supportctl.model import OPEN_STATUSES
-from supportctl.store import SupportRepo
-from supportctl.templating import code, md_text
+from supportctl.domain.errors import DataError
+from supportctl.domain.ticket import OPEN_STATUSES
+from supportctl.search.index import Document, SearchIndex, analyze, analyze_document
+from supportctl.storage.catalog import HIGHLIGHT, analyzer_id, load_kb
+from supportctl.storage.templates import code, md_text
+
+if TYPE_CHECKING:
+    from supportctl.storage.store import SupportRepo
 
 TEXT_KIND = "ticket-text"
 # A ticket of the same customer is more likely the same problem (same setup, same
@@ -333,7 +335,6 @@ def backlog(repo: SupportRepo, since: date | None = None, min_count: int = 2) ->
     found = [c for c in found if c.count >= min_count]
     found.sort(key=lambda c: (-c.count, KINDS.index(c.kind), -c.open, c.key))
     return found
-
 
 
 _KIND_LABEL = {"thread": "Duplicate thread", "kb": "Solved with KB article", "tag": "Frequent tag"}

@@ -13,10 +13,13 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from supportctl.errors import DataError
+from supportctl.domain.errors import DataError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -53,10 +56,8 @@ def _open_dir(root: Path, parts: list[str], *, create: bool) -> int:
             except FileNotFoundError:
                 if not create:
                     raise
-                try:
+                with contextlib.suppress(FileExistsError):
                     os.mkdir(name, dir_fd=fd)
-                except FileExistsError:
-                    pass
                 nxt = os.open(name, _DIR_FLAGS, dir_fd=fd)
             except OSError as exc:
                 # ELOOP: the component is a symlink; ENOTDIR: a file, or a link to one

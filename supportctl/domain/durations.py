@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from supportctl.errors import UsageError
+from supportctl.domain.errors import UsageError
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)")
 _UNIT = {"d": 86400, "h": 3600, "m": 60, "s": 1}

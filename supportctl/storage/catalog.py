@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from supportctl import __version__
-from supportctl.errors import DataError, NotFound
-from supportctl.kb.articles import (
+from supportctl.domain.articles import (
     KB_DIR,
     SLUG_RE,
     Article,
@@ -43,9 +42,10 @@ from supportctl.kb.articles import (
     parse_content,
     slug_of_path,
 )
-from supportctl.kb.search import Document, Hit, SearchIndex, analyze, analyze_document
-from supportctl.model import Problem
-from supportctl.store import CACHE_VERSION, SupportRepo
+from supportctl.domain.errors import DataError, NotFound
+from supportctl.domain.ticket import Problem
+from supportctl.search.index import Document, Hit, SearchIndex, analyze, analyze_document
+from supportctl.storage.store import CACHE_VERSION, SupportRepo
 
 CACHE_KIND = "kb"
 SNAPSHOT_NAME = "kb-index.marshal"
@@ -277,7 +277,7 @@ def _read_snapshot(path: Path, key: tuple[Any, ...]) -> KnowledgeBase | None:
             return None
         problems = [Problem(str(p), int(n), str(m)) for p, n, m in saved["problems"]]
         return KnowledgeBase(_SnapshotArticles(slugs, rest, index), problems, restored_index=index)
-    except Exception:  # noqa: BLE001 - whatever is wrong with it, the KB is rebuilt
+    except Exception:
         return None
 
 

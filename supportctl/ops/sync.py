@@ -25,20 +25,29 @@ so in its error, since the next one will not.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl import yamlio
-from supportctl.errors import GitError, SupportctlError, SyncError, UsageError
-from supportctl.events import Event
-from supportctl.gitio import ZERO, RawCommit, git_time
-from supportctl.history import events_from_diff, events_from_trailers
-from supportctl.kb.articles import ArticleError, assemble_article, set_key, split_article, str_list
-from supportctl.model import id_number, ticket_path
-from supportctl.store import SupportRepo, parse_ticket
+from supportctl.domain import yamlio
+from supportctl.domain.articles import (
+    ArticleError,
+    assemble_article,
+    set_key,
+    split_article,
+    str_list,
+)
+from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
+from supportctl.domain.ticket import id_number, ticket_path
+from supportctl.storage.git import ZERO, RawCommit, git_time
+from supportctl.storage.history import events_from_diff, events_from_trailers
+from supportctl.storage.store import SupportRepo, parse_ticket
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from supportctl.domain.events import Event
 
 MAX_ATTEMPTS = 5
 _TICKET_RE = re.compile(r"^data/tickets/\d{4}/([A-Z][A-Z0-9]*-\d+)\.yaml$")
@@ -272,7 +281,7 @@ class _Replayer:
         ]
         # IDs are never reused: a fresh number is above every ID either side ever used,
         # deleted tickets included (the local history up to HEAD contains the common base)
-        from supportctl.history import highest_ticket_numbers
+        from supportctl.storage.history import highest_ticket_numbers
 
         taken.append(highest_ticket_numbers(repo).get(prefix, 0))
         taken += [

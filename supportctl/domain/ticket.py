@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from supportctl.errors import IllegalTransition, UsageError
+from supportctl.domain.errors import IllegalTransition, UsageError
 
 STATUSES = ("new", "in_progress", "waiting", "resolved", "closed")
 OPEN_STATUSES = ("new", "in_progress", "waiting")

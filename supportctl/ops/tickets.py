@@ -8,18 +8,16 @@ and git trailers carrying the machine-readable facts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from supportctl import yamlio
-from supportctl.durations import format_duration
-from supportctl.errors import GitError, IllegalTransition, NotFound, UsageError
-from supportctl.gitio import Identity
-from supportctl.model import (
+from supportctl.domain import yamlio
+from supportctl.domain.durations import format_duration
+from supportctl.domain.errors import GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.ticket import (
     CHANNELS,
     EDITABLE_FIELDS,
     LINK_KINDS,
@@ -37,7 +35,12 @@ from supportctl.model import (
     ticket_path,
     worklog_path,
 )
-from supportctl.store import SupportRepo
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from supportctl.storage.git import Identity
+    from supportctl.storage.store import SupportRepo
 
 SUBJECT_TEXT = 60
 TRAILER_TEXT = 200
@@ -350,7 +353,7 @@ def resolve(
     text = check_text(resolution, what="resolution")
     slug = _check_slug(kb) if kb else None
     if slug:
-        from supportctl.kb.actions import _read_article
+        from supportctl.ops.kb import _read_article
 
         try:
             _read_article(repo, slug)  # fail early: unknown or broken article
@@ -365,8 +368,8 @@ def resolve(
         files: dict[str, bytes | None] = {}
         if slug:
             # Link both ways in the same commit: the ticket's `kb` and the article's `tickets:`.
-            from supportctl.kb.actions import _read_article, _set_tickets
-            from supportctl.kb.articles import update_article
+            from supportctl.domain.articles import update_article
+            from supportctl.ops.kb import _read_article, _set_tickets
 
             _set(data, "kb", slug)
             trailers.append(("Kb", slug))

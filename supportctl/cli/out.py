@@ -13,11 +13,13 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.errors import UsageError
+from supportctl.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # The only escape sequences supportctl prints itself: bold on and off (`kb search` at a
 # terminal). They change nothing but the weight of the text, so they pass wherever they are.

@@ -18,18 +18,21 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import git
 from gitdb.base import IStream
 
-from supportctl import safepath, yamlio
-from supportctl.errors import GitError, UsageError
-from supportctl.yamlio import MAX_FILE_BYTES
+from supportctl.domain import yamlio
+from supportctl.domain.errors import GitError, UsageError
+from supportctl.domain.yamlio import MAX_FILE_BYTES
+from supportctl.storage import safepath
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 ZERO = "0" * 40
 LOCK_TIMEOUT = 60.0
@@ -113,7 +116,9 @@ class Repo:
         """`.git/supportctl/`, checked on every use: read-only commands write caches there
         too, and through a symlinked folder they would land wherever it points."""
         if self._state_path.is_symlink():
-            raise GitError(f"{self._state_path} is a symbolic link; remove it (it holds only caches)")
+            raise GitError(
+                f"{self._state_path} is a symbolic link; remove it (it holds only caches)"
+            )
         return self._state_path
 
     # -- plumbing -------------------------------------------------------------
@@ -259,7 +264,8 @@ class Repo:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        assert proc.stdin is not None and proc.stdout is not None
+        assert proc.stdin is not None
+        assert proc.stdout is not None
         stdin = proc.stdin
 
         def feed() -> None:
@@ -425,7 +431,7 @@ class Repo:
             try:
                 done = self.recover()
                 if done:
-                    from supportctl.out import warn
+                    from supportctl.cli.out import warn
 
                     warn(f"{done}; check `git status` and `git log -1` if in doubt")
                 yield
@@ -657,7 +663,14 @@ class Repo:
         # (fetch first)"; stderr's last line is only a hint whose wording varies by git version.
         try:
             status, out, err = self._repo.git.execute(
-                ["git", "push", "--porcelain", "--end-of-options", remote, f"{sha}:refs/heads/{branch}"],
+                [
+                    "git",
+                    "push",
+                    "--porcelain",
+                    "--end-of-options",
+                    remote,
+                    f"{sha}:refs/heads/{branch}",
+                ],
                 with_exceptions=False,
                 with_extended_output=True,
             )

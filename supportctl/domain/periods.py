@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from supportctl.errors import UsageError
+from supportctl.domain.errors import UsageError
 
 # Dates supportctl accepts on the command line: git cannot record a time before 1970, and
 # a year such as 1 or 9999 is a typo (and overflows date arithmetic at the edges).

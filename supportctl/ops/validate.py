@@ -6,23 +6,26 @@ a hand edit is committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl import safepath, yamlio
-from supportctl.config import Config, load_config
-from supportctl.errors import ConfigError, UsageError
-from supportctl.kb.articles import parse_article
-from supportctl.model import (
+from supportctl.config.settings import Config, load_config
+from supportctl.domain import yamlio
+from supportctl.domain.articles import parse_article
+from supportctl.domain.errors import ConfigError, UsageError
+from supportctl.domain.ticket import (
     LINK_KINDS,
     Problem,
     normalize_id,
     ticket_path,
     vocabulary,
 )
-from supportctl.store import SupportRepo, parse_ticket
+from supportctl.storage import safepath
+from supportctl.storage.store import SupportRepo, parse_ticket
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ACCEPT = "Action: rename"  # the trailer that marks a hand rename as reviewed and meant
 REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")
@@ -157,7 +160,7 @@ def check_worklog(data: Any, rel: str, known: set[str]) -> list[Problem]:
 
 
 def check_article(text: bytes, rel: str) -> list[Problem]:
-    from supportctl.kb.articles import ArticleError
+    from supportctl.domain.articles import ArticleError
 
     try:
         parse_article(text, rel)
@@ -318,12 +321,10 @@ def _committed_renames(
     a rename whose commit carries the trailer `Action: rename`. So renaming it back, or
     renaming it in a commit with that trailer, settles it: a shared commit needs no
     rewriting. Also returns, per flagged ticket, the ID that would settle it."""
-    from supportctl.history import History
+    from supportctl.storage.history import History
 
     renamed = History(repo).with_action("rename")
-    live = {
-        t: evs for t, evs in renamed.items() if "~" not in t and evs[-1].action != "delete"
-    }
+    live = {t: evs for t, evs in renamed.items() if "~" not in t and evs[-1].action != "delete"}
     if not live:
         return [], {}
     shas = {e.sha for evs in live.values() for e in evs if e.action == "rename"}

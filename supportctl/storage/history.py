@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from supportctl.events import Event
-from supportctl.gitio import ZERO, RawCommit
-from supportctl.model import TRACKED_FIELDS
+from supportctl.domain.events import Event
+from supportctl.domain.ticket import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
-from supportctl.store import SupportRepo, parse_ticket
+from supportctl.storage.git import ZERO, RawCommit
+from supportctl.storage.store import SupportRepo, parse_ticket
 
 EVENTS_VERSION = 7
 TICKET_PREFIX = "data/tickets/"
@@ -117,7 +117,13 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
             "email": c.author_email,
             "manual": True,
         }
-        if path not in renamed_from and old and new and old.get("id") and old.get("id") != new.get("id"):
+        if (
+            path not in renamed_from
+            and old
+            and new
+            and old.get("id")
+            and old.get("id") != new.get("id")
+        ):
             # the id changed in place (e.g. after a `git mv` committed on its own): a rename too
             renamed_from[path] = path
         if path in renamed_from:
@@ -512,7 +518,9 @@ def _merge(index: Index, fresh: list[Event], seq: int) -> int:
         if e.action == "rename" and was in ("", e.ticket):
             # only the file moved (its id still says the same ticket): validate reports it
             e = dataclasses.replace(e, action="edit", details={})
-        elif e.action == "rename" and pairs and last.get(e.ticket) != "delete" and named == e.ticket:
+        elif (
+            e.action == "rename" and pairs and last.get(e.ticket) != "delete" and named == e.ticket
+        ):
             # an id typo put right: the id says the file's own ticket again, which it always
             # was; what else the commit changed is that ticket's
             e = dataclasses.replace(e, action=_action_for(e.changes), details={})
@@ -592,7 +600,7 @@ def parents_first(
 def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
     """Events grouped per ticket, each list in time order (author date, then commit order)."""
     grouped: dict[str, list[Event]] = {}
-    for i, e in enumerate(events):
+    for _i, e in enumerate(events):
         grouped.setdefault(e.ticket, []).append(e)
     for evs in grouped.values():
         evs.sort(key=lambda e: e.at.timestamp())  # stable: commit order breaks ties

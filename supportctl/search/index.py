@@ -499,7 +499,7 @@ class _Vocabulary:
     def stems_of(self) -> dict[str, set[str]]:
         """word form -> its stems."""
         stems_of: dict[str, set[str]] = {}
-        for stem, words in zip(self.stems, self.words):
+        for stem, words in zip(self.stems, self.words, strict=False):
             for word in words.split("\t"):
                 stems_of.setdefault(word, set()).add(stem)
         return stems_of
@@ -606,7 +606,7 @@ class SearchIndex:
                     "body": doc.body,
                     "analysis": _copy_analysis(analysis),
                 }
-                for doc, analysis in zip(self._docs, analyses)
+                for doc, analysis in zip(self._docs, analyses, strict=False)
             ],
         }
 
@@ -857,15 +857,15 @@ class SearchIndex:
             if len(expansions) == 1:
                 ids, weights = postings[0]
                 idf = self._idf_of(expansions[0]) * penalty
-                for doc_id, weight in zip(ids, weights):
+                for doc_id, weight in zip(ids, weights, strict=False):
                     scores[doc_id] += idf * weight
                 continue
             # A typo may be one edit from several words; a document scores for the
             # best of them only, so a misspelling never outweighs a correct word.
             best: dict[int, float] = {}
-            for stem, (ids, weights) in zip(expansions, postings):
+            for stem, (ids, weights) in zip(expansions, postings, strict=False):
                 idf = self._idf_of(stem) * penalty
-                for doc_id, weight in zip(ids, weights):
+                for doc_id, weight in zip(ids, weights, strict=False):
                     score = idf * weight
                     if score > best.get(doc_id, 0.0):
                         best[doc_id] = score
@@ -886,7 +886,7 @@ class SearchIndex:
                 snippet=_snippet(self._docs[doc_id], highlight_words, highlight),
                 matched_terms=tuple(
                     term.word
-                    for term, postings in zip(terms, term_postings)
+                    for term, postings in zip(terms, term_postings, strict=False)
                     if any(_contains(ids, doc_id) for ids in postings)
                 ),
             )

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl import actions, yamlio
-from supportctl.config import CONFIG_NAME
-from supportctl.durations import parse_duration
-from supportctl.errors import ConfigError, SupportctlError, UsageError
-from supportctl.initrepo import init_repo
-from supportctl.store import SupportRepo
+from supportctl.config.settings import CONFIG_NAME
+from supportctl.domain import yamlio
+from supportctl.domain.durations import parse_duration
+from supportctl.domain.errors import ConfigError, SupportctlError, UsageError
+from supportctl.ops import tickets as actions
+from supportctl.ops.init import init_repo
+from supportctl.storage.store import SupportRepo
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def build_demo(
         os.environ.update(_as_agent({}, "desk-admin", start))
         os.environ["GIT_AUTHOR_NAME"] = os.environ["GIT_COMMITTER_NAME"] = "Desk Admin"
         init_repo(target)
-        (target / DEMO_MARK).write_text("built by supportctl.demo; may be replaced\n")
+        (target / DEMO_MARK).write_text("built by supportctl.ops.demo; may be replaced\n")
         repo = SupportRepo(target)
         files: dict[str, bytes | None] = {CONFIG_NAME: (source / CONFIG_NAME).read_bytes()}
         for kb in sorted((source / "data" / "kb").glob("*.md")):
@@ -221,12 +224,12 @@ def build_demo(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m supportctl.demo [TARGET]`: build the demo repo (used by `make demo`)."""
+    """`python -m supportctl.ops.demo [TARGET]`: build the demo repo (used by `make demo`)."""
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(
-        prog="python -m supportctl.demo",
+        prog="python -m supportctl.ops.demo",
         description="Build a throwaway support repo by replaying the shipped demo month.",
     )
     parser.add_argument(
