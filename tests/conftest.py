@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,7 +19,6 @@ from supportctl.ops.init import init_repo
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 
@@ -165,36 +165,40 @@ def from_template(
 
 # Modules that drive many processes, clones, generated inputs or whole-desk CLI scenarios;
 # `make test-fast` leaves them out (the rest runs in about 20 s on two cores).
+_TESTS = Path(__file__).parent
 _SLOW_MODULES = {
-    "test_concurrency",
-    "test_demo",
-    "test_hostile",
-    "test_progress",
-    "test_sync",
-    "test_browser",
-    "test_ensure_chromium",
-    "test_entrypoint",
-    "test_sla_periods",
-    "test_cli_tickets",
-    "test_report_cli",
-    "test_kb_cli",
-    "test_backlog",
-    "test_catalog",
-    "test_figures",
-    "test_templates",
-    "test_ticket_size",
-    "test_isolation",
-    "test_escaping",
-    "test_sync_history",
-    "test_sla_cli",
-    "test_cli_common",
-    "test_safepath",
-    "test_history_identity",
-    "test_validate",
+    "cli/test_common.py",
+    "cli/test_entrypoint.py",
+    "cli/test_hostile.py",
+    "cli/test_kb.py",
+    "cli/test_progress.py",
+    "cli/test_sla.py",
+    "cli/test_tickets.py",
+    "ops/test_backlog.py",
+    "ops/test_demo.py",
+    "ops/test_sync.py",
+    "ops/test_sync_history.py",
+    "ops/test_ticket_size.py",
+    "ops/test_validate.py",
+    "report/test_browser.py",
+    "report/test_escaping.py",
+    "report/test_figures.py",
+    "report/test_isolation.py",
+    "report/test_report_cli.py",
+    "report/test_templates.py",
+    "scripts/test_ensure_chromium.py",
+    "storage/test_catalog.py",
+    "storage/test_concurrency.py",
+    "storage/test_history_identity.py",
+    "storage/test_safepath.py",
+    "storage/test_sla_periods.py",
 }
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.stem in _SLOW_MODULES or "hypothesis" in item.keywords:
+        if (
+            item.path.relative_to(_TESTS).as_posix() in _SLOW_MODULES
+            or "hypothesis" in item.keywords
+        ):
             item.add_marker(pytest.mark.slow)

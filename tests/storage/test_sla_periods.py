@@ -16,7 +16,7 @@ from supportctl.storage.clocks import desk_sla, make_policy
 from supportctl.storage.history import History
 from supportctl.storage.store import SupportRepo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -253,7 +253,7 @@ def test_the_shipped_examples_are_valid() -> None:
     from supportctl.ops.init import example_config
 
     parse_config(example_config(), Path("supportctl.yaml"), deep=True)
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     parse_config((root / "supportctl.yaml").read_bytes(), Path("supportctl.yaml"), deep=True)
 
 

@@ -7,9 +7,9 @@ Real clones of a real bare remote (the helpers of tests/test_sync.py).
 
 from __future__ import annotations
 
-from tests import test_sync
 from tests.conftest import git
-from tests.test_sync import NOW, TICKET, Clone, Desk, assert_clean, at
+from tests.ops import test_sync
+from tests.ops.test_sync import NOW, TICKET, Clone, Desk, assert_clean, at
 
 desk = test_sync.desk  # the fixture: real clones of a real bare remote
 

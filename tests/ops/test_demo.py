@@ -9,7 +9,7 @@ from supportctl.ops.demo import build_demo, load_steps
 from supportctl.ops.validate import validate_repo
 from supportctl.storage.store import SupportRepo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_scenario_is_a_month_in_time_order() -> None:

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from tests.conftest import Cli, git
-from tests.test_history import at, history, ok
+from tests.storage.test_history import at, history, ok
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -18,7 +18,7 @@ import typer.testing
 import supportctl
 from supportctl.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def console_script() -> str:
