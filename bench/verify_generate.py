@@ -28,8 +28,8 @@ import generate as gen
 
 from supportctl.ops import tickets as actions
 from supportctl.ops.init import init_repo
+from supportctl.storage.desk import Desk
 from supportctl.storage.git import git_time
-from supportctl.storage.store import SupportRepo
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
@@ -56,13 +56,13 @@ def replay(n: int, m: int, seed: int, out: Path) -> None:
     out.mkdir(parents=True)
     _git(out, "init", "-q", "-b", gen.BRANCH)
     plans, ops, start = gen.make_plan(n, m, seed)
-    repo: SupportRepo | None = None
+    repo: Desk | None = None
     for c in gen.render_commits(plans, ops, start):
         _env(c)
         op = c.op
         if op is None:
             init_repo(out)
-            repo = SupportRepo(out)
+            repo = Desk(out)
             continue
         assert repo is not None
         tid, kind, at = c.ticket_id, op.kind, c.at

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from supportctl.domain.errors import UsageError
 from supportctl.domain.periods import FIRST_DAY, LAST_DAY, check_day
-from supportctl.storage.store import SupportRepo, open_repo
+from supportctl.storage.desk import Desk, open_repo
 
 
-def repo(*, check_config: bool = True) -> SupportRepo:
+def repo(*, check_config: bool = True) -> Desk:
     """The support repo, its committed configuration read and checked: a mistake in it
     stops every command (exit 4). Not for `validate`, which reads the work tree's
     supportctl.yaml itself, nor for `sync`, which may be what brings the fix."""

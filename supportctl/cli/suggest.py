@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from supportctl.storage.store import SupportRepo
+    from supportctl.storage.desk import Desk
 
 
-def suggestions(repo: SupportRepo, ticket: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
+def suggestions(repo: Desk, ticket: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
     """Top KB articles for the ticket's title and description: slug, title, score, snippet.
 
     An empty KB gives none; so does a broken KB file, which is skipped here and

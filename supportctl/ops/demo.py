@@ -19,7 +19,7 @@ from supportctl.domain.durations import parse_duration
 from supportctl.domain.errors import ConfigError, SupportctlError, UsageError
 from supportctl.ops import tickets as actions
 from supportctl.ops.init import init_repo
-from supportctl.storage.store import SupportRepo
+from supportctl.storage.desk import Desk
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -85,7 +85,7 @@ def _as_agent(agents: dict[str, Any], handle: str, at: datetime) -> dict[str, st
     }
 
 
-def _run(repo: SupportRepo, step: Step, ids: dict[str, str]) -> str:
+def _run(repo: Desk, step: Step, ids: dict[str, str]) -> str:
     a = step.spec
     do = str(a.get("do"))
     at = step.at
@@ -150,7 +150,7 @@ def _run(repo: SupportRepo, step: Step, ids: dict[str, str]) -> str:
 
 
 def _link(
-    repo: SupportRepo, tid: str, a: dict[str, Any], ids: dict[str, str], at: datetime
+    repo: Desk, tid: str, a: dict[str, Any], ids: dict[str, str], at: datetime
 ) -> actions.ActionResult:
     for kind in ("duplicate_of", "related", "parent"):
         if a.get(kind):
@@ -163,7 +163,7 @@ DEMO_MARK = ".git/supportctl-demo"
 
 def build_demo(
     source: Path, target: Path, progress: Callable[[int, int], None] | None = None
-) -> SupportRepo:
+) -> Desk:
     """Make `target` a fresh support repo from the desk in `source` and replay its scenario.
 
     An existing `target` is replaced only when it is empty or a demo built here before
@@ -192,7 +192,7 @@ def build_demo(
         os.environ["GIT_AUTHOR_NAME"] = os.environ["GIT_COMMITTER_NAME"] = "Desk Admin"
         init_repo(target)
         (target / DEMO_MARK).write_text("built by supportctl.ops.demo; may be replaced\n")
-        repo = SupportRepo(target)
+        repo = Desk(target)
         files: dict[str, bytes | None] = {CONFIG_NAME: (source / CONFIG_NAME).read_bytes()}
         for kb in sorted((source / "data" / "kb").glob("*.md")):
             files[f"data/kb/{kb.name}"] = kb.read_bytes()
@@ -214,7 +214,7 @@ def build_demo(
             _run(repo, step, ids)
             if progress:
                 progress(i, len(steps))
-        return SupportRepo(target)
+        return Desk(target)
     finally:
         for k, v in saved.items():
             if v is None:

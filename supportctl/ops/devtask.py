@@ -24,7 +24,7 @@ from supportctl.storage.templates import render as render_template
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from supportctl.storage.store import SupportRepo
+    from supportctl.storage.desk import Desk
 
 TEMPLATE = "devtask.md.j2"
 
@@ -73,7 +73,7 @@ def _ticket_row(t: dict[str, Any], relation: str) -> dict[str, Any]:
     }
 
 
-def task_model(repo: SupportRepo, ticket_id: str, now: datetime) -> dict[str, Any]:
+def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
     """Everything the devtask template shows, as plain data."""
     from supportctl.storage.catalog import get_article
     from supportctl.storage.clocks import ticket_sla
@@ -215,7 +215,7 @@ def _dur(seconds: Any) -> str:
     return "—" if seconds is None else format_duration(float(seconds))
 
 
-def render_devtask(repo: SupportRepo, ticket_id: str, now: datetime) -> str:
+def render_devtask(repo: Desk, ticket_id: str, now: datetime) -> str:
     """The developer task for `ticket_id` as Markdown."""
     model = task_model(repo, ticket_id, now)
     templates = RepoTemplates(repo.git, repo.git.head())

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
+    from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
-    from supportctl.storage.store import SupportRepo
 
 
 @dataclass
@@ -154,7 +154,7 @@ class Draft:
 
 
 def new_draft(
-    repo: SupportRepo,
+    repo: Desk,
     title: str,
     *,
     tags: Sequence[str] = (),
@@ -177,7 +177,7 @@ def new_draft(
 
 
 # -- committing ------------------------------------------------------------------------
-def _taken(repo: SupportRepo, slug: str) -> bool:
+def _taken(repo: Desk, slug: str) -> bool:
     path = article_path(slug)
     return repo.git.file_at("HEAD", path) is not None or (repo.root / path).exists()
 
@@ -198,7 +198,7 @@ def _parse(content: bytes, where: str) -> dict[str, Any]:
         raise DataError(f"{where}:{exc.line}: {exc.message}") from None
 
 
-def _read_article(repo: SupportRepo, slug: str) -> tuple[str, bytes, dict[str, Any]]:
+def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, dict[str, Any]]:
     path = article_path(_check_slug(slug))
     content = repo.git.file_at("HEAD", path)
     if content is None:
@@ -224,7 +224,7 @@ def _set_tickets(meta: Any, tickets: list[str]) -> None:
 
 
 def _commit_plain(
-    repo: SupportRepo, action: str, at: datetime | None, build: Callable[[Identity], _Change]
+    repo: Desk, action: str, at: datetime | None, build: Callable[[Identity], _Change]
 ) -> tuple[str, str]:
     """One commit that touches no ticket (`build` runs under the lock)."""
     _prepare(repo)
@@ -247,7 +247,7 @@ def _commit_plain(
 
 
 def new_article(
-    repo: SupportRepo,
+    repo: Desk,
     text: bytes,
     *,
     slug: str | None = None,
@@ -305,7 +305,7 @@ def new_article(
 
 
 def check_new(
-    repo: SupportRepo,
+    repo: Desk,
     title: str,
     *,
     slug: str | None = None,
@@ -330,7 +330,7 @@ def check_new(
 
 
 def _point_ticket(
-    repo: SupportRepo, data: Any, tid: str, slug: str, replace: bool, files: dict[str, bytes | None]
+    repo: Desk, data: Any, tid: str, slug: str, replace: bool, files: dict[str, bytes | None]
 ) -> list[tuple[str, str]]:
     """Set the ticket's `kb`; with `replace`, also drop the ticket from its old article."""
     old = str(data.get("kb") or "") or None
@@ -354,7 +354,7 @@ def _point_ticket(
 
 
 def link_article(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     slug: str,
     *,
@@ -393,7 +393,7 @@ def link_article(
 
 
 def edit_article(
-    repo: SupportRepo,
+    repo: Desk,
     slug: str,
     *,
     title: str | None = None,
@@ -455,12 +455,12 @@ def edit_article(
     )
 
 
-def article_text(repo: SupportRepo, slug: str) -> bytes:
+def article_text(repo: Desk, slug: str) -> bytes:
     """The committed text of an article (what `kb edit` opens in the editor)."""
     return _read_article(repo, slug)[1]
 
 
-def _article_dict(repo: SupportRepo, slug: str) -> dict[str, Any]:
+def _article_dict(repo: Desk, slug: str) -> dict[str, Any]:
     from supportctl.storage.catalog import get_article
 
     return get_article(repo, slug).to_dict()

@@ -22,7 +22,7 @@ from supportctl.storage.catalog import HIGHLIGHT, analyzer_id, load_kb
 from supportctl.storage.templates import code, md_text
 
 if TYPE_CHECKING:
-    from supportctl.storage.store import SupportRepo
+    from supportctl.storage.desk import Desk
 
 TEXT_KIND = "ticket-text"
 # A ticket of the same customer is more likely the same problem (same setup, same
@@ -55,7 +55,7 @@ def _document(t: Mapping[str, Any]) -> Document:
     )
 
 
-def _readable(repo: SupportRepo) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def _readable(repo: Desk) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Readable tickets by id, and the blob id of each ticket's file."""
     views = repo.tickets()
     blobs = dict(repo.git.ls_tree("data/tickets"))
@@ -73,7 +73,7 @@ def _readable(repo: SupportRepo) -> tuple[dict[str, dict[str, Any]], dict[str, s
 
 
 def _ticket_index(
-    repo: SupportRepo, tickets: Mapping[str, Mapping[str, Any]], blob_of: Mapping[str, str]
+    repo: Desk, tickets: Mapping[str, Mapping[str, Any]], blob_of: Mapping[str, str]
 ) -> SearchIndex:
     cached = repo.cache.get_many(TEXT_KIND, (blob_of[t] for t in tickets if t in blob_of))
     fresh: dict[str, Any] = {}
@@ -120,7 +120,7 @@ class Similar:
 
 
 def similar_tickets(
-    repo: SupportRepo, ticket_id: str, now: datetime, *, limit: int = 10, days: int = RECENT_DAYS
+    repo: Desk, ticket_id: str, now: datetime, *, limit: int = 10, days: int = RECENT_DAYS
 ) -> list[Similar]:
     """Open and recent (created in the last `days`) tickets that look like `ticket_id`.
 
@@ -260,7 +260,7 @@ def _candidate(
     )
 
 
-def backlog(repo: SupportRepo, since: date | None = None, min_count: int = 2) -> list[Candidate]:
+def backlog(repo: Desk, since: date | None = None, min_count: int = 2) -> list[Candidate]:
     """Recurring problems, most frequent first: duplicate threads (`links.duplicate_of`),
     tickets solved with the same KB article (ticket `kb` or the article's `tickets:`),
     and frequent tags. A tag group with exactly the tickets of a thread or an article

@@ -40,9 +40,9 @@ from supportctl.domain.articles import (
 )
 from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.domain.ticket import id_number, ticket_path
+from supportctl.storage.desk import Desk, parse_ticket
 from supportctl.storage.git import ZERO, RawCommit, git_time
 from supportctl.storage.history import events_from_diff, events_from_trailers
-from supportctl.storage.store import SupportRepo, parse_ticket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -263,7 +263,7 @@ def _when(value: Any) -> float:
 
 
 class _Replayer:
-    def __init__(self, repo: SupportRepo, base: str, onto: str, local: list[str]) -> None:
+    def __init__(self, repo: Desk, base: str, onto: str, local: list[str]) -> None:
         self.repo = repo
         self.base = base
         self.onto = onto
@@ -442,7 +442,7 @@ class _Replayer:
         return merged
 
 
-def _plain_ticket(repo: SupportRepo, blob: str) -> dict[str, Any]:
+def _plain_ticket(repo: Desk, blob: str) -> dict[str, Any]:
     if blob == ZERO:
         return {}
     data = parse_ticket(repo.git.blob(blob))
@@ -471,7 +471,7 @@ def _with_note(message: str, lost: list[tuple[str, str, Any]]) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
-def sync(repo: SupportRepo, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -> SyncResult:
+def sync(repo: Desk, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -> SyncResult:
     git = repo.git
     busy = git.operation_in_progress()
     if busy:
@@ -499,7 +499,7 @@ def sync(repo: SupportRepo, remote: str = "origin", max_attempts: int = MAX_ATTE
 
 
 def _attempts(
-    repo: SupportRepo, remote: str, branch: str, max_attempts: int, result: SyncResult
+    repo: Desk, remote: str, branch: str, max_attempts: int, result: SyncResult
 ) -> SyncResult:
     git = repo.git
     for attempt in range(1, max_attempts + 1):
@@ -561,12 +561,12 @@ def _attempts(
     raise SyncError(f"{remote} kept moving; gave up after {max_attempts} attempts (run sync again)")
 
 
-def _subjects(repo: SupportRepo, spec: str) -> list[str]:
+def _subjects(repo: Desk, spec: str) -> list[str]:
     out = repo.git.run("log", "--reverse", "--format=%s", spec)
     return [line for line in out.splitlines() if line]
 
 
-def _push(repo: SupportRepo, remote: str, branch: str, sha: str) -> bool:
+def _push(repo: Desk, remote: str, branch: str, sha: str) -> bool:
     try:
         return repo.git.push(remote, branch, sha)
     except GitError as exc:
@@ -576,7 +576,7 @@ def _push(repo: SupportRepo, remote: str, branch: str, sha: str) -> bool:
         ) from None
 
 
-def _move(repo: SupportRepo, old: str | None, new: str) -> None:
+def _move(repo: Desk, old: str | None, new: str) -> None:
     try:
         repo.git.move_head(old, new, "supportctl: sync")
     except GitError as exc:

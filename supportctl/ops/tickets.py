@@ -39,8 +39,8 @@ from supportctl.domain.ticket import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
-    from supportctl.storage.store import SupportRepo
 
 SUBJECT_TEXT = 60
 TRAILER_TEXT = 200
@@ -83,7 +83,7 @@ def message(subject: str, trailers: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def author_handle(repo: SupportRepo, ident: Identity) -> str:
+def author_handle(repo: Desk, ident: Identity) -> str:
     agent = repo.config.agent_for_email(ident.email)
     return agent.handle if agent else (ident.name or ident.email)
 
@@ -107,14 +107,14 @@ def _snapshot(data: Any) -> dict[str, Any]:
     return {k: (str(data.get(k)) if data.get(k) is not None else None) for k in TRACKED_FIELDS}
 
 
-def _prepare(repo: SupportRepo) -> None:
+def _prepare(repo: Desk) -> None:
     busy = repo.git.operation_in_progress()
     if busy:
         raise GitError(f"{busy} is in progress in {repo.root}; finish or abort it first")
 
 
 def _commit(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     action: str,
     ident: Identity,
@@ -152,7 +152,7 @@ def _not_before_creation(ticket_id: str, data: Any, at: datetime | None) -> None
 
 
 def _act(
-    repo: SupportRepo,
+    repo: Desk,
     raw_id: str,
     action: str,
     at: datetime | None,
@@ -223,7 +223,7 @@ def _list(data: Any, key: str) -> Any:
 
 # -- new ------------------------------------------------------------------------------
 def new_ticket(
-    repo: SupportRepo,
+    repo: Desk,
     *,
     title: str,
     customer: str,
@@ -286,7 +286,7 @@ def new_ticket(
 
 # -- lifecycle moves ------------------------------------------------------------------
 def _move(
-    repo: SupportRepo,
+    repo: Desk,
     raw_id: str,
     action: str,
     reason_key: str | None,
@@ -320,28 +320,24 @@ def _move(
     return _act(repo, raw_id, action, at, fn)
 
 
-def start(repo: SupportRepo, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
+def start(repo: Desk, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
     return _move(repo, ticket_id, "start", None, None, at)
 
 
-def wait(
-    repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None
-) -> ActionResult:
+def wait(repo: Desk, ticket_id: str, *, reason: str, at: datetime | None = None) -> ActionResult:
     return _move(repo, ticket_id, "wait", "Reason", reason, at)
 
 
-def close(repo: SupportRepo, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
+def close(repo: Desk, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
     return _move(repo, ticket_id, "close", None, None, at)
 
 
-def reopen(
-    repo: SupportRepo, ticket_id: str, *, reason: str, at: datetime | None = None
-) -> ActionResult:
+def reopen(repo: Desk, ticket_id: str, *, reason: str, at: datetime | None = None) -> ActionResult:
     return _move(repo, ticket_id, "reopen", "Reason", reason, at)
 
 
 def resolve(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     *,
     resolution: str,
@@ -384,7 +380,7 @@ def resolve(
 
 
 def escalate(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     *,
     reason: str,
@@ -410,7 +406,7 @@ def escalate(
 
 
 # -- conversation and time --------------------------------------------------------------
-def _add_comment(data: Any, ident: Identity, repo: SupportRepo, text: str, visibility: str) -> None:
+def _add_comment(data: Any, ident: Identity, repo: Desk, text: str, visibility: str) -> None:
     entry = CommentedMap()
     entry["at"] = ident.when.isoformat()
     entry["author"] = author_handle(repo, ident)
@@ -420,7 +416,7 @@ def _add_comment(data: Any, ident: Identity, repo: SupportRepo, text: str, visib
 
 
 def comment(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     text: str,
     *,
@@ -441,7 +437,7 @@ def comment(
 
 
 def log_time(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     *,
     minutes: int,
@@ -488,13 +484,13 @@ def log_time(
 
 
 # -- attributes -------------------------------------------------------------------------
-def _check_agent(repo: SupportRepo, handle: str | None) -> None:
+def _check_agent(repo: Desk, handle: str | None) -> None:
     """When the config lists agents, an assignee must be one of them (as `validate` demands)."""
     repo.config.check_agent(handle)
 
 
 def assign(
-    repo: SupportRepo, ticket_id: str, assignee: str | None, *, at: datetime | None = None
+    repo: Desk, ticket_id: str, assignee: str | None, *, at: datetime | None = None
 ) -> ActionResult:
     handle = check_handle(assignee) if assignee else None
     _check_agent(repo, handle)
@@ -509,7 +505,7 @@ def assign(
 
 
 def link(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     *,
     kind: str,
@@ -548,7 +544,7 @@ def link(
 
 
 def tag(
-    repo: SupportRepo,
+    repo: Desk,
     ticket_id: str,
     *,
     add: Sequence[str] = (),
@@ -584,7 +580,7 @@ def tag(
 
 
 def edit(
-    repo: SupportRepo, ticket_id: str, changes: dict[str, str], *, at: datetime | None = None
+    repo: Desk, ticket_id: str, changes: dict[str, str], *, at: datetime | None = None
 ) -> ActionResult:
     clean: dict[str, str] = {}
     for key, value in changes.items():

@@ -22,7 +22,7 @@ from supportctl.domain.ticket import (
     vocabulary,
 )
 from supportctl.storage import safepath
-from supportctl.storage.store import SupportRepo, parse_ticket
+from supportctl.storage.desk import Desk, parse_ticket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,7 +31,7 @@ ACCEPT = "Action: rename"  # the trailer that marks a hand rename as reviewed an
 REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")
 
 
-def _rel(repo: SupportRepo, path: Path) -> str:
+def _rel(repo: Desk, path: Path) -> str:
     return path.relative_to(repo.root).as_posix()
 
 
@@ -186,7 +186,7 @@ def config_notes(config: Config) -> list[Problem]:
     return notes
 
 
-def validate_repo(repo: SupportRepo, notes: list[Problem] | None = None) -> list[Problem]:
+def validate_repo(repo: Desk, notes: list[Problem] | None = None) -> list[Problem]:
     """Every problem in the work tree; `notes` (when given) gets remarks that are not."""
     problems: list[Problem] = []
     try:
@@ -274,7 +274,7 @@ def validate_repo(repo: SupportRepo, notes: list[Problem] | None = None) -> list
 
 
 def _hand_renames(
-    repo: SupportRepo, read: dict[str, dict[str, Any]], settled: dict[str, str]
+    repo: Desk, read: dict[str, dict[str, Any]], settled: dict[str, str]
 ) -> list[Problem]:
     """A ticket file deleted since HEAD and another added with the same `created` time: one
     ticket renamed by hand. Its history follows the rename, but everyone who knows the old ID
@@ -314,7 +314,7 @@ def _hand_renames(
 
 
 def _committed_renames(
-    repo: SupportRepo, read: dict[str, dict[str, Any]]
+    repo: Desk, read: dict[str, dict[str, Any]]
 ) -> tuple[list[Problem], dict[str, str]]:
     """Tickets renamed by a hand commit (the history's `rename` events): flagged while the
     work tree has the ticket under an ID other than the one it was created with or given by
@@ -361,7 +361,7 @@ def _committed_renames(
     return out, back
 
 
-def _accepted(repo: SupportRepo, shas: set[str]) -> set[str]:
+def _accepted(repo: Desk, shas: set[str]) -> set[str]:
     """The commits among `shas` whose message carries the trailer `Action: rename`."""
     key, _, value = ACCEPT.partition(": ")
     text = repo.git.run(

@@ -18,11 +18,11 @@ if TYPE_CHECKING:
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
     from supportctl.domain.ticket import TicketView
-    from supportctl.storage.store import SupportRepo, Worklog
+    from supportctl.storage.desk import Desk, Worklog
 
 
 def report_model(
-    repo: SupportRepo,
+    repo: Desk,
     period: Period,
     customer: str | None,
     now: datetime,
@@ -74,7 +74,7 @@ def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[
 
 
 def tickets_as_of(
-    repo: SupportRepo, views: list[TicketView], events: dict[str, list[Event]], until: datetime
+    repo: Desk, views: list[TicketView], events: dict[str, list[Event]], until: datetime
 ) -> dict[str, dict[str, Any]]:
     """Each ticket's file as it was at `until` (events come ordered by time), so a ticket
     moved to another customer and retitled later shows its title of the period, never the
@@ -112,7 +112,7 @@ def _last_before(events: Sequence[Event], until: datetime) -> int | None:
     return None
 
 
-def kb_articles(repo: SupportRepo) -> dict[str, dict[str, list[str]]]:
+def kb_articles(repo: Desk) -> dict[str, dict[str, list[str]]]:
     """The tickets and customers each KB article names (a customer's report must not name
     an article that also serves another customer)."""
     from supportctl.storage.catalog import load_kb

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from supportctl.config.settings import Config, Customer
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
-    from supportctl.storage.store import Worklog
+    from supportctl.storage.desk import Worklog
 
 OPEN = ("new", "in_progress", "waiting")
 SHARED_KB = "(a KB article shared with other customers)"

@@ -45,7 +45,7 @@ from supportctl.domain.articles import (
 from supportctl.domain.errors import DataError, NotFound
 from supportctl.domain.ticket import Problem
 from supportctl.search.index import Document, Hit, SearchIndex, analyze, analyze_document
-from supportctl.storage.store import CACHE_VERSION, SupportRepo
+from supportctl.storage.desk import CACHE_VERSION, Desk
 
 CACHE_KIND = "kb"
 SNAPSHOT_NAME = "kb-index.marshal"
@@ -147,7 +147,7 @@ class KnowledgeBase:
         return Result(a.slug, a.title, hit.score, hit.snippet, tuple(a.tags), hit.matched_terms)
 
 
-def load_kb(repo: SupportRepo, rev: str = "HEAD") -> KnowledgeBase:
+def load_kb(repo: Desk, rev: str = "HEAD") -> KnowledgeBase:
     """The KB at `rev`: files `data/kb/<slug>.md`; other files in the folder are ignored."""
     at = repo.git.folder_at(rev, KB_DIR)
     if at is None:  # no commit yet, or no data/kb in it
@@ -164,7 +164,7 @@ def load_kb(repo: SupportRepo, rev: str = "HEAD") -> KnowledgeBase:
     return kb
 
 
-def _load(repo: SupportRepo, rev: str) -> KnowledgeBase:
+def _load(repo: Desk, rev: str) -> KnowledgeBase:
     """The KB at `rev` from git and the blob cache."""
     entries = []
     for path, blob in repo.git.ls_tree(KB_DIR, rev):
@@ -338,7 +338,7 @@ def _remove_abandoned(path: Path, age: float = 3600.0) -> None:
             pass  # gone already, or not ours to remove
 
 
-def get_article(repo: SupportRepo, slug: str, rev: str = "HEAD") -> Article:
+def get_article(repo: Desk, slug: str, rev: str = "HEAD") -> Article:
     """One article; NotFound for an unknown slug, DataError (path:line) for a broken file."""
     if not SLUG_RE.match(slug):
         raise NotFound(f"unknown KB article {slug!r} (slugs are lowercase ASCII, digits and -)")
@@ -352,7 +352,7 @@ def get_article(repo: SupportRepo, slug: str, rev: str = "HEAD") -> Article:
         raise DataError(f"{path}:{exc.line}: {exc.message}") from None
 
 
-def list_articles(repo: SupportRepo, tag: str | None = None) -> tuple[list[Article], list[Problem]]:
+def list_articles(repo: Desk, tag: str | None = None) -> tuple[list[Article], list[Problem]]:
     """Articles sorted by slug, optionally only those with `tag`."""
     kb = load_kb(repo)
     wanted = tag.strip().casefold() if tag else None
@@ -365,7 +365,7 @@ def list_articles(repo: SupportRepo, tag: str | None = None) -> tuple[list[Artic
 
 
 def search_kb(
-    repo: SupportRepo, query: str, limit: int = 10, highlight: tuple[str, str] = HIGHLIGHT
+    repo: Desk, query: str, limit: int = 10, highlight: tuple[str, str] = HIGHLIGHT
 ) -> tuple[list[Result], list[Problem]]:
     kb = load_kb(repo)
     return kb.search(query, limit, highlight), kb.problems
@@ -376,7 +376,7 @@ def search_kb(
 SUGGEST_MIN_SHARE = 0.25
 
 
-def suggest(repo: SupportRepo, title: str, description: str = "", limit: int = 3) -> list[Result]:
+def suggest(repo: Desk, title: str, description: str = "", limit: int = 3) -> list[Result]:
     """Articles that may answer a new ticket. The title goes first: past a few dozen
     words a query is cut, and the title says what the ticket is about."""
     hits = load_kb(repo).search(f"{title}\n{description}", limit)

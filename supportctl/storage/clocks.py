@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from supportctl.config.settings import Config
     from supportctl.domain.events import Event
-    from supportctl.storage.store import SupportRepo
+    from supportctl.storage.desk import Desk
 
 
 def make_policy(config: Config) -> Policy:
@@ -75,7 +75,7 @@ class DeskSla:
 
 
 def desk_sla(
-    repo: SupportRepo,
+    repo: Desk,
     now: datetime,
     rev: str = "HEAD",
     only: str | None = None,
@@ -113,7 +113,7 @@ def _counts_in(since: float, until: float, ticket_id: str, span: TicketSpan) -> 
     return span.first < until and (span.settled is None or span.settled >= since)
 
 
-def ticket_sla(repo: SupportRepo, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:
+def ticket_sla(repo: Desk, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:
     desk = desk_sla(repo, now, only=ticket_id)
     if ticket_id not in desk.tickets:
         # a committed file the reader refuses (hostile YAML) is named as such (exit 7), as

@@ -26,8 +26,8 @@ from typing import Any
 from supportctl.domain.events import Event
 from supportctl.domain.ticket import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
+from supportctl.storage.desk import Desk, parse_ticket
 from supportctl.storage.git import ZERO, RawCommit
-from supportctl.storage.store import SupportRepo, parse_ticket
 
 EVENTS_VERSION = 7
 TICKET_PREFIX = "data/tickets/"
@@ -268,7 +268,7 @@ class History:
     it needs.
     """
 
-    def __init__(self, repo: SupportRepo, progress: bool | None = None) -> None:
+    def __init__(self, repo: Desk, progress: bool | None = None) -> None:
         self.repo = repo
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.path = repo.git.state_dir / f"events.v{EVENTS_VERSION}.marshal"
@@ -611,7 +611,7 @@ IDS_FILE = "ids.v1.json"
 _ID_PATH = re.compile(r"^data/tickets/[^/]+/([A-Z][A-Z0-9]*)-(\d+)\.yaml$")
 
 
-def highest_ticket_numbers(repo: SupportRepo, rev: str = "HEAD") -> dict[str, int]:
+def highest_ticket_numbers(repo: Desk, rev: str = "HEAD") -> dict[str, int]:
     """Per ID prefix, the highest ticket number ever used in the history of `rev`: in a
     ticket file it has, or in one any of its commits deleted (or renamed away).
 
@@ -680,5 +680,5 @@ def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) 
     return found
 
 
-def load_events(repo: SupportRepo, rev: str = "HEAD") -> list[Event]:
+def load_events(repo: Desk, rev: str = "HEAD") -> list[Event]:
     return History(repo).events(rev)

@@ -19,7 +19,7 @@ from supportctl.domain.ticket import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from supportctl.storage.store import SupportRepo
+    from supportctl.storage.desk import Desk
 
 SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
 LIST_FIELDS = (
@@ -84,7 +84,7 @@ def summary(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_tickets(
-    repo: SupportRepo,
+    repo: Desk,
     filters: Filters,
     sort: str = "id",
     reverse: bool = False,
@@ -130,7 +130,7 @@ def list_tickets(
     return rows, problems
 
 
-def ticket_record(repo: SupportRepo, ticket_id: str) -> dict[str, Any]:
+def ticket_record(repo: Desk, ticket_id: str) -> dict[str, Any]:
     """Everything `show` prints: the ticket file's committed content (every field of a
     ticket file present, null when unset), whether the work tree differs from it
     (`uncommitted`), its worklogs and their total."""

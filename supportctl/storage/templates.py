@@ -31,8 +31,8 @@ from supportctl.domain.errors import ConfigError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from supportctl.storage.desk import Desk
     from supportctl.storage.git import Repo
-    from supportctl.storage.store import SupportRepo
 
 FOLDER = "templates"
 LINK_MODE = "120000"  # a symbolic link in a git tree
@@ -175,7 +175,7 @@ class RepoTemplates:
             raise ConfigError(f"{shown}: not UTF-8 text") from None
 
 
-def uncommitted_templates(repo: SupportRepo) -> list[str]:
+def uncommitted_templates(repo: Desk) -> list[str]:
     """Files under `templates/` that differ from HEAD: they are not used until committed."""
     # Read-only: no symlink refusal (templates are read from the commit) and no index lock.
     return sorted(repo.git.uncommitted(FOLDER)) if repo.git.head() else []

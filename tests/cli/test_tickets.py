@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from supportctl.ops import tickets as actions
-from supportctl.storage.store import SupportRepo
+from supportctl.storage.desk import Desk
 from tests.conftest import from_template
 
 if TYPE_CHECKING:
@@ -568,7 +568,7 @@ ACTIONS: list[tuple[str, list[list[str]], list[str], str, list[tuple[str, str]]]
 
 
 def _build_two_tickets(root: Path) -> None:
-    repo = SupportRepo(root)
+    repo = Desk(root)
     actions.new_ticket(
         repo,
         title="Checkout fails",
@@ -1031,7 +1031,7 @@ def desk(
 
 
 def _build_desk(root: Path) -> None:
-    repo = SupportRepo(root)
+    repo = Desk(root)
 
     def add(title: str, **kw: Any) -> None:
         kw = {"customer": "acme", "type": "incident", "priority": "high", **kw}
@@ -1083,7 +1083,7 @@ def test_list_filters_and_sorts(desk: Path, cli: Any) -> None:
 
 
 def test_list_title_sort_lowercase_yo(support_repo: Path, cli: Any) -> None:
-    repo = SupportRepo(support_repo)
+    repo = Desk(support_repo)
     for title in ("ёж", "ель", "жираф", "ящик", "арбуз", "Ёрш"):
         actions.new_ticket(repo, title=title, customer="acme", type="incident", priority="low")
     rows = json.loads(ok(cli("list", "--json", "--sort", "title")).stdout)

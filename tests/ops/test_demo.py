@@ -7,7 +7,7 @@ from pathlib import Path
 
 from supportctl.ops.demo import build_demo, load_steps
 from supportctl.ops.validate import validate_repo
-from supportctl.storage.store import SupportRepo
+from supportctl.storage.desk import Desk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def test_replay_matches_shipped_data(tmp_path: Path) -> None:
     assert sorted(shipped) == sorted(replayed)
     for path, content in shipped.items():
         assert replayed[path] == content, f"{path} differs: regenerate with `make demo-data`"
-    log = SupportRepo(repo.root).git.run("log", "--format=%s").splitlines()
+    log = Desk(repo.root).git.run("log", "--format=%s").splitlines()
     assert len(log) > 400
 
 

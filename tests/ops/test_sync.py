@@ -17,7 +17,7 @@ import pytest
 from supportctl.domain.errors import GitError, SyncError
 from supportctl.ops.init import init_repo
 from supportctl.ops.sync import sync as run_sync
-from supportctl.storage.store import SupportRepo
+from supportctl.storage.desk import Desk as SupportDesk
 from tests.conftest import CONFIG, Cli, git
 
 if TYPE_CHECKING:
@@ -667,9 +667,9 @@ def test_three_clones_sync_in_turns(desk: Desk) -> None:
         assert_clean(c)
 
 
-def _race(c: Clone, rival: Clone, times: int) -> SupportRepo:
+def _race(c: Clone, rival: Clone, times: int) -> SupportDesk:
     """A repo whose push first lets `rival` push a comment: the remote moves in between."""
-    repo = SupportRepo(c.root)
+    repo = SupportDesk(c.root)
     push = repo.git.push
     raced = {"n": 0}
 
@@ -842,7 +842,7 @@ def test_push_refused_by_the_remote_is_a_sync_error(desk: Desk) -> None:
 def test_push_refusals_that_mean_someone_pushed_first_are_retried(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, porcelain: str, retry: bool
 ) -> None:
-    repo = SupportRepo(desk.clone("anna").root)
+    repo = SupportDesk(desk.clone("anna").root)
     out = f"To {desk.remote}\n!\tabc:refs/heads/main\t{porcelain}\nDone\n"
     err = "error: failed to push some refs\nhint: Updates were rejected\n"
     monkeypatch.setattr(type(repo.git._repo.git), "execute", lambda *a, **k: (1, out, err))

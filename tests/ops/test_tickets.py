@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
 from supportctl.domain.ticket import TICKET_KEYS
 from supportctl.ops import tickets as actions
-from supportctl.storage.store import SupportRepo
+from supportctl.storage.desk import Desk
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,17 +45,17 @@ def top_keys(root: Path, rel: str = T1) -> list[str]:
 
 
 @pytest.fixture
-def repo(support_repo: Path) -> SupportRepo:
-    return SupportRepo(support_repo)
+def repo(support_repo: Path) -> Desk:
+    return Desk(support_repo)
 
 
-def ticket(repo: SupportRepo, title: str = "Checkout fails", **kw: Any) -> actions.ActionResult:
+def ticket(repo: Desk, title: str = "Checkout fails", **kw: Any) -> actions.ActionResult:
     kw = {"customer": "acme", "type": "incident", "priority": "high", **kw}
     return actions.new_ticket(repo, title=title, **kw)
 
 
 # -- new ----------------------------------------------------------------------------------
-def test_new_ticket_result(repo: SupportRepo) -> None:
+def test_new_ticket_result(repo: Desk) -> None:
     r = ticket(
         repo,
         tags=["Urgent", "payments", "urgent"],
@@ -75,7 +75,7 @@ def test_new_ticket_result(repo: SupportRepo) -> None:
     assert keys == [k for k in TICKET_KEYS if k in keys]
 
 
-def test_new_ticket_normalises_choices(repo: SupportRepo) -> None:
+def test_new_ticket_normalises_choices(repo: Desk) -> None:
     r = ticket(repo, type="Information-Request", priority=" LOW ", channel="Phone")
     assert (r.ticket["type"], r.ticket["priority"], r.ticket["channel"]) == (
         "information_request",
@@ -102,7 +102,7 @@ def test_new_ticket_normalises_choices(repo: SupportRepo) -> None:
     ],
 )
 def test_new_ticket_refusals(
-    repo: SupportRepo, kw: dict[str, Any], exc: type[Exception], message: str
+    repo: Desk, kw: dict[str, Any], exc: type[Exception], message: str
 ) -> None:
     before = head(repo.root)
     with pytest.raises(exc) as info:
@@ -112,20 +112,20 @@ def test_new_ticket_refusals(
     assert not (repo.root / T1).exists()
 
 
-def test_new_ticket_control_characters_in_description_are_dropped(repo: SupportRepo) -> None:
+def test_new_ticket_control_characters_in_description_are_dropped(repo: Desk) -> None:
     r = ticket(repo, description="ring \x07 bell\r\nnext\tline\x1b[31m")
     assert r.ticket["description"] == "ring  bell\nnext\tline[31m\n"
 
 
-def test_two_agents_get_sequential_ids(repo: SupportRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_agents_get_sequential_ids(repo: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     assert ticket(repo).ticket_id == "SUP-1"
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "boris@support.example")
-    assert ticket(SupportRepo(repo.root)).ticket_id == "SUP-2"
+    assert ticket(Desk(repo.root)).ticket_id == "SUP-2"
     assert git(repo.root, "log", "-1", "--format=%ae").strip() == "boris@support.example"
 
 
 # -- moves --------------------------------------------------------------------------------
-def test_full_lifecycle_statuses_and_trailers(repo: SupportRepo) -> None:
+def test_full_lifecycle_statuses_and_trailers(repo: Desk) -> None:
     ticket(repo)
     steps = [
         (lambda: actions.start(repo, "SUP-1"), "new", "in_progress"),
@@ -191,9 +191,7 @@ def test_full_lifecycle_statuses_and_trailers(repo: SupportRepo) -> None:
         ),
     ],
 )
-def test_illegal_moves(
-    repo: SupportRepo, status_steps: list[str], action: Any, message: str
-) -> None:
+def test_illegal_moves(repo: Desk, status_steps: list[str], action: Any, message: str) -> None:
     ticket(repo)
     for step in status_steps:
         {
@@ -210,7 +208,7 @@ def test_illegal_moves(
     assert head(repo.root) == before
 
 
-def test_escalate_lines(repo: SupportRepo) -> None:
+def test_escalate_lines(repo: Desk) -> None:
     ticket(repo)
     r = actions.escalate(repo, "SUP-1", reason="needs DB access")
     assert r.subject == "SUP-1: escalate L1 → L2 (needs DB access)"
@@ -226,7 +224,7 @@ def test_escalate_lines(repo: SupportRepo) -> None:
         actions.escalate(repo, "SUP-1", reason=" ")
 
 
-def test_escalate_line_not_in_config(repo: SupportRepo) -> None:
+def test_escalate_line_not_in_config(repo: Desk) -> None:
     ticket(repo)
     path = repo.root / T1
     path.write_text(
@@ -243,7 +241,7 @@ def test_escalate_line_not_in_config(repo: SupportRepo) -> None:
 
 
 def test_long_reason_is_shortened_in_subject_and_trailer_but_kept_in_file(
-    repo: SupportRepo,
+    repo: Desk,
 ) -> None:
     ticket(repo)
     reason = "word " * 100
@@ -257,7 +255,7 @@ def test_long_reason_is_shortened_in_subject_and_trailer_but_kept_in_file(
     assert load(repo.root)["comments"][0]["text"] == "Escalated L1 → L2: " + reason.strip()
 
 
-def test_resolve_with_kb_article(repo: SupportRepo) -> None:
+def test_resolve_with_kb_article(repo: Desk) -> None:
     ticket(repo)
     kb = repo.root / "data/kb/checkout-500.md"
     kb.write_text("---\ntitle: Checkout 500\n---\nClear the cache.\n", encoding="utf-8")
@@ -275,7 +273,7 @@ def test_resolve_with_kb_article(repo: SupportRepo) -> None:
 
 
 # -- comments, worklogs -------------------------------------------------------------------
-def test_first_comment_only_adds_lines(repo: SupportRepo) -> None:
+def test_first_comment_only_adds_lines(repo: Desk) -> None:
     ticket(repo)
     actions.comment(repo, "SUP-1", "hello")
     diff = git(repo.root, "diff", "HEAD~1", "HEAD", "--", T1)
@@ -292,7 +290,7 @@ def test_first_comment_only_adds_lines(repo: SupportRepo) -> None:
 
 
 def test_comment_author_is_agent_handle_or_git_name(
-    repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+    repo: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ticket(repo)
     actions.comment(repo, "SUP-1", "from anna")
@@ -305,16 +303,14 @@ def test_comment_author_is_agent_handle_or_git_name(
     ]
 
 
-def test_multiline_comment_is_a_literal_block(repo: SupportRepo) -> None:
+def test_multiline_comment_is_a_literal_block(repo: Desk) -> None:
     ticket(repo)
     actions.comment(repo, "SUP-1", "Здравствуйте!\n\nПроблема решена.")
     text = (repo.root / T1).read_text(encoding="utf-8")
     assert "    text: |\n      Здравствуйте!\n\n      Проблема решена.\n" in text
 
 
-def test_log_time_files_per_agent_and_month(
-    repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_log_time_files_per_agent_and_month(repo: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
     ticket(repo)
@@ -352,7 +348,7 @@ def test_log_time_files_per_agent_and_month(
         (24 * 60 + 1, "1441 minutes is more than a day; log each day separately"),
     ],
 )
-def test_log_time_refusals(repo: SupportRepo, minutes: int, message: str) -> None:
+def test_log_time_refusals(repo: Desk, minutes: int, message: str) -> None:
     ticket(repo)
     before = head(repo.root)
     with pytest.raises(UsageError) as info:
@@ -361,13 +357,13 @@ def test_log_time_refusals(repo: SupportRepo, minutes: int, message: str) -> Non
     assert head(repo.root) == before
 
 
-def test_log_time_whole_day_is_allowed(repo: SupportRepo) -> None:
+def test_log_time_whole_day_is_allowed(repo: Desk) -> None:
     ticket(repo)
     actions.log_time(repo, "SUP-1", minutes=24 * 60)
     assert ("Minutes", "1440") in trailers(repo.root)
 
 
-def test_log_time_refuses_a_broken_worklog_file(repo: SupportRepo) -> None:
+def test_log_time_refuses_a_broken_worklog_file(repo: Desk) -> None:
     ticket(repo)
     path = repo.root / "data/worklogs/2026-10/anna_at_support.example.yaml"
     path.parent.mkdir(parents=True)
@@ -383,7 +379,7 @@ def test_log_time_refuses_a_broken_worklog_file(repo: SupportRepo) -> None:
 
 
 # -- attributes ---------------------------------------------------------------------------
-def test_assign_inserts_missing_key_in_documented_place(repo: SupportRepo) -> None:
+def test_assign_inserts_missing_key_in_documented_place(repo: Desk) -> None:
     ticket(repo)
     path = repo.root / T1
     text = path.read_text(encoding="utf-8").replace("assignee:\n", "")
@@ -400,7 +396,7 @@ def test_assign_inserts_missing_key_in_documented_place(repo: SupportRepo) -> No
         actions.assign(repo, "SUP-1", None)
 
 
-def test_link_and_tag_refusals(repo: SupportRepo) -> None:
+def test_link_and_tag_refusals(repo: Desk) -> None:
     ticket(repo)
     ticket(repo, "Second")
     with pytest.raises(UsageError, match="unknown link kind 'child'"):
@@ -418,7 +414,7 @@ def test_link_and_tag_refusals(repo: SupportRepo) -> None:
         actions.tag(repo, "SUP-1", remove=["absent"])
 
 
-def test_edit_refusals(repo: SupportRepo) -> None:
+def test_edit_refusals(repo: Desk) -> None:
     ticket(repo)
     with pytest.raises(UsageError, match="cannot edit 'status'"):
         actions.edit(repo, "SUP-1", {"status": "closed"})
@@ -433,7 +429,7 @@ def test_edit_refusals(repo: SupportRepo) -> None:
 
 
 # -- the file and the commit ----------------------------------------------------------------
-def test_hand_comments_and_unknown_keys_survive_many_actions(repo: SupportRepo) -> None:
+def test_hand_comments_and_unknown_keys_survive_many_actions(repo: Desk) -> None:
     ticket(repo, tags=["a"])
     ticket(repo, "Other")
     path = repo.root / T1
@@ -461,7 +457,7 @@ def test_hand_comments_and_unknown_keys_survive_many_actions(repo: SupportRepo) 
     )
 
 
-def test_unknown_ticket_and_broken_ticket(repo: SupportRepo) -> None:
+def test_unknown_ticket_and_broken_ticket(repo: Desk) -> None:
     with pytest.raises(NotFound, match="unknown ticket SUP-7"):
         actions.start(repo, "7")
     ticket(repo)

@@ -10,7 +10,7 @@ import pytest
 
 from supportctl.ops import tickets as actions
 from supportctl.ops.validate import Problem, validate_repo
-from supportctl.storage.store import SupportRepo
+from supportctl.storage.desk import Desk
 from tests.conftest import from_template
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def good(
 
 
 def _build_good(support_repo: Path) -> None:
-    repo = SupportRepo(support_repo)
+    repo = Desk(support_repo)
     actions.new_ticket(
         repo, title="Checkout fails", customer="acme", type="incident", priority="high"
     )
@@ -74,7 +74,7 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
 
 
 def test_clean_repo_passes(good: Path, cli: Any) -> None:
-    assert validate_repo(SupportRepo(good)) == []
+    assert validate_repo(Desk(good)) == []
     r = cli("validate")
     assert r.exit_code == 0, r.output
     assert r.stdout == ""
@@ -274,7 +274,7 @@ def test_every_problem_in_every_file_is_listed(good: Path, cli: Any) -> None:
     edit(good, "data/tickets/0000/SUP-2.yaml", "customer: globex", "customer: initech")
     edit(good, WORKLOG, "minutes: 30", "minutes: -30")
     (good / "data/kb/broken.md").write_text("no front matter\n", encoding="utf-8")
-    problems = validate_repo(SupportRepo(good))
+    problems = validate_repo(Desk(good))
     assert [(p.path, p.line) for p in problems] == [
         (T1, 7),
         ("data/tickets/0000/SUP-2.yaml", 3),

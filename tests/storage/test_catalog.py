@@ -11,7 +11,7 @@ from supportctl.domain.errors import DataError, NotFound
 from supportctl.search.index import SearchIndex
 from supportctl.storage import catalog
 from supportctl.storage.catalog import get_article, list_articles, load_kb, search_kb, suggest
-from supportctl.storage.store import SupportRepo
+from supportctl.storage.desk import Desk
 from tests.conftest import git
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def commit_files(root: Path, files: dict[str, str], message: str = "KB by hand")
 
 
 @pytest.fixture
-def kb_repo(support_repo: Path) -> SupportRepo:
+def kb_repo(support_repo: Path) -> Desk:
     commit_files(
         support_repo,
         {
@@ -69,10 +69,10 @@ def kb_repo(support_repo: Path) -> SupportRepo:
             "data/kb/README.txt": "notes",
         },
     )
-    return SupportRepo(support_repo)
+    return Desk(support_repo)
 
 
-def test_articles_at_head_sorted_by_slug(kb_repo: SupportRepo) -> None:
+def test_articles_at_head_sorted_by_slug(kb_repo: Desk) -> None:
     kb = load_kb(kb_repo)
     assert list(kb.articles) == [
         "ne-pechatayutsya-cheki",
@@ -83,12 +83,12 @@ def test_articles_at_head_sorted_by_slug(kb_repo: SupportRepo) -> None:
     assert kb.articles["ne-pratsiuie-vpn"].tickets == []
 
 
-def test_uncommitted_files_are_not_in_the_kb(kb_repo: SupportRepo) -> None:
+def test_uncommitted_files_are_not_in_the_kb(kb_repo: Desk) -> None:
     (kb_repo.root / "data/kb/draft.md").write_text(MAIL, encoding="utf-8")
     assert "draft" not in load_kb(kb_repo).articles
 
 
-def test_search_ranks_across_word_forms_and_languages(kb_repo: SupportRepo) -> None:
+def test_search_ranks_across_word_forms_and_languages(kb_repo: Desk) -> None:
     results, problems = search_kb(kb_repo, "касса не печатает чек")
     assert problems == []
     assert results[0].slug == "ne-pechatayutsya-cheki"
@@ -104,11 +104,11 @@ def test_search_ranks_across_word_forms_and_languages(kb_repo: SupportRepo) -> N
 
 
 @pytest.mark.parametrize("query", ["", "   ", "и не на", "the a of", "?!,"])
-def test_empty_and_stop_word_queries_find_nothing(kb_repo: SupportRepo, query: str) -> None:
+def test_empty_and_stop_word_queries_find_nothing(kb_repo: Desk, query: str) -> None:
     assert search_kb(kb_repo, query) == ([], [])
 
 
-def test_broken_front_matter_is_reported_and_skipped(kb_repo: SupportRepo) -> None:
+def test_broken_front_matter_is_reported_and_skipped(kb_repo: Desk) -> None:
     commit_files(
         kb_repo.root,
         {
@@ -136,21 +136,19 @@ def test_broken_front_matter_is_reported_and_skipped(kb_repo: SupportRepo) -> No
         get_article(kb_repo, "broken")
 
 
-def test_get_article_unknown(kb_repo: SupportRepo) -> None:
+def test_get_article_unknown(kb_repo: Desk) -> None:
     with pytest.raises(NotFound):
         get_article(kb_repo, "nope")
     with pytest.raises(NotFound):
         get_article(kb_repo, "../supportctl")
 
 
-def test_list_filters_by_tag_case_insensitively(kb_repo: SupportRepo) -> None:
+def test_list_filters_by_tag_case_insensitively(kb_repo: Desk) -> None:
     rows, _ = list_articles(kb_repo, "VPN")
     assert [a.slug for a in rows] == ["ne-pratsiuie-vpn"]
 
 
-def test_analyses_are_cached_by_blob_id(
-    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_analyses_are_cached_by_blob_id(kb_repo: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     load_kb(kb_repo)
     calls: list[bytes] = []
     real = catalog._analyse
@@ -169,7 +167,7 @@ def test_analyses_are_cached_by_blob_id(
     assert kb.search("DMARC")[0].slug == "outgoing-email-spam"
 
 
-def test_stale_analysis_in_cache_is_recomputed(kb_repo: SupportRepo) -> None:
+def test_stale_analysis_in_cache_is_recomputed(kb_repo: Desk) -> None:
     load_kb(kb_repo)
     (kb_repo.git.state_dir / catalog.SNAPSHOT_NAME).unlink()  # go to the blob cache
     rows = kb_repo.cache.db.execute("SELECT blob FROM blobs WHERE kind='kb'").fetchall()
@@ -179,13 +177,13 @@ def test_stale_analysis_in_cache_is_recomputed(kb_repo: SupportRepo) -> None:
     assert search_kb(kb_repo, "касса")[0][0].slug == "ne-pechatayutsya-cheki"
 
 
-def test_suggest_uses_title_and_description(kb_repo: SupportRepo) -> None:
+def test_suggest_uses_title_and_description(kb_repo: Desk) -> None:
     hits = suggest(kb_repo, "Касса", "Чек не печатается после обновления Windows")
     assert [h.slug for h in hits] == ["ne-pechatayutsya-cheki"]
 
 
 def test_suggest_with_empty_kb(support_repo: Path) -> None:
-    assert suggest(SupportRepo(support_repo), "Касса не печатает чеки") == []
+    assert suggest(Desk(support_repo), "Касса не печатает чеки") == []
 
 
 # --- the snapshot of the whole KB ---------------------------------------------------
@@ -193,7 +191,7 @@ def test_suggest_with_empty_kb(support_repo: Path) -> None:
 QUERIES = ["касса не печатает чек", "впн після зміни паролю", "SPF record", "пичать", "spam"]
 
 
-def outcome(repo: SupportRepo) -> tuple[Any, ...]:
+def outcome(repo: Desk) -> tuple[Any, ...]:
     """Everything the KB commands show, to compare a snapshot with a fresh build."""
     kb = load_kb(repo)
     return (
@@ -205,7 +203,7 @@ def outcome(repo: SupportRepo) -> tuple[Any, ...]:
     )
 
 
-def snapshot_file(repo: SupportRepo) -> Path:
+def snapshot_file(repo: Desk) -> Path:
     return repo.git.state_dir / catalog.SNAPSHOT_NAME
 
 
@@ -214,7 +212,7 @@ def counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     builds: list[str] = []
     real = catalog._load
 
-    def load(repo: SupportRepo, rev: str) -> catalog.KnowledgeBase:
+    def load(repo: Desk, rev: str) -> catalog.KnowledgeBase:
         builds.append(rev)
         return real(repo, rev)
 
@@ -222,7 +220,7 @@ def counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return builds
 
 
-def forbid_rebuilding(repo: SupportRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def forbid_rebuilding(repo: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> Any:
         raise AssertionError("the KB was rebuilt instead of read from its snapshot")
 
@@ -233,13 +231,13 @@ def forbid_rebuilding(repo: SupportRepo, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.fixture
-def kb_with_problem(kb_repo: SupportRepo) -> SupportRepo:
+def kb_with_problem(kb_repo: Desk) -> Desk:
     commit_files(kb_repo.root, {"data/kb/broken.md": "---\ntitle: [x\n---\n"})
     return kb_repo
 
 
 def test_a_warm_load_reads_only_the_snapshot(
-    kb_with_problem: SupportRepo, monkeypatch: pytest.MonkeyPatch
+    kb_with_problem: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = kb_with_problem
     assert not snapshot_file(repo).exists()
@@ -252,7 +250,7 @@ def test_a_warm_load_reads_only_the_snapshot(
 
 
 def test_commits_outside_the_kb_keep_the_snapshot(
-    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+    kb_repo: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cold = outcome(kb_repo)
     commit_files(kb_repo.root, {"notes.txt": "not the KB", "data/other/x.md": "no"})
@@ -261,7 +259,7 @@ def test_commits_outside_the_kb_keep_the_snapshot(
 
 
 def test_a_changed_article_replaces_the_snapshot(
-    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+    kb_repo: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = outcome(kb_repo)
     builds = counting_loads(monkeypatch)
@@ -285,7 +283,7 @@ def test_a_changed_article_replaces_the_snapshot(
     assert outcome(kb_repo) == after
 
 
-def test_added_and_removed_articles_replace_the_snapshot(kb_repo: SupportRepo) -> None:
+def test_added_and_removed_articles_replace_the_snapshot(kb_repo: Desk) -> None:
     load_kb(kb_repo)
     git(kb_repo.root, "rm", "-q", "data/kb/ne-pratsiuie-vpn.md")
     commit_files(kb_repo.root, {"data/kb/new-one.md": MAIL.replace("Outgoing", "Incoming")})
@@ -318,7 +316,7 @@ def damage(path: Path, how: str) -> None:
     ["empty", "truncated", "appended", "magic", "garbage", "flipped-early", "flipped-late"],
 )
 def test_a_damaged_snapshot_is_ignored_and_rebuilt(
-    kb_with_problem: SupportRepo, monkeypatch: pytest.MonkeyPatch, how: str
+    kb_with_problem: Desk, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     repo = kb_with_problem
     cold = outcome(repo)
@@ -332,7 +330,7 @@ def test_a_damaged_snapshot_is_ignored_and_rebuilt(
 
 
 def test_a_snapshot_of_another_version_is_ignored(
-    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+    kb_repo: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cold = outcome(kb_repo)
     monkeypatch.setattr(catalog, "__version__", "99.0")
@@ -342,7 +340,7 @@ def test_a_snapshot_of_another_version_is_ignored(
 
 
 def test_a_snapshot_with_a_stale_index_is_ignored(
-    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+    kb_repo: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cold = outcome(kb_repo)
     # Same key, but an index snapshot the SearchIndex rejects (say, another platform).
@@ -359,7 +357,7 @@ def test_a_snapshot_with_a_stale_index_is_ignored(
 
 
 def test_an_unwritable_snapshot_only_costs_speed(
-    kb_repo: SupportRepo, monkeypatch: pytest.MonkeyPatch
+    kb_repo: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(*args: object) -> None:
         raise OSError("read-only file system")
@@ -381,7 +379,7 @@ def test_article_order_is_the_same_from_the_snapshot(support_repo: Path) -> None
             "data/kb/b.md": PRINTER,
         },
     )
-    repo = SupportRepo(support_repo)
+    repo = Desk(support_repo)
     cold = list(load_kb(repo).articles)
     assert snapshot_file(repo).is_file()
     assert list(load_kb(repo).articles) == cold == ["a-b", "a", "b"]
@@ -389,7 +387,7 @@ def test_article_order_is_the_same_from_the_snapshot(support_repo: Path) -> None
 
 
 def test_an_empty_kb_has_a_snapshot_too(support_repo: Path) -> None:
-    repo = SupportRepo(support_repo)
+    repo = Desk(support_repo)
     for _ in range(2):
         kb = load_kb(repo)
         assert (dict(kb.articles), kb.problems) == ({}, [])
@@ -397,7 +395,7 @@ def test_an_empty_kb_has_a_snapshot_too(support_repo: Path) -> None:
     assert snapshot_file(repo).is_file()
 
 
-def test_abandoned_temporary_files_are_removed(kb_repo: SupportRepo) -> None:
+def test_abandoned_temporary_files_are_removed(kb_repo: Desk) -> None:
     state = kb_repo.git.state_dir
     state.mkdir(parents=True, exist_ok=True)
     old, recent = state / ".kb-index.marshal.old.tmp", state / ".kb-index.marshal.new.tmp"

@@ -17,8 +17,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from supportctl.ops.init import init_repo
+from supportctl.storage.desk import open_repo
 from supportctl.storage.history import EVENTS_VERSION, History
-from supportctl.storage.store import open_repo
 
 if TYPE_CHECKING:
     from pathlib import Path

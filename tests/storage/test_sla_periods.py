@@ -13,14 +13,14 @@ from supportctl.domain.periods import resolve_period
 from supportctl.sla.compliance import compliance
 from supportctl.sla.engine import evaluate
 from supportctl.storage.clocks import desk_sla, make_policy
+from supportctl.storage.desk import Desk
 from supportctl.storage.history import History
-from supportctl.storage.store import SupportRepo
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> SupportRepo:
+def year(tmp_path_factory: pytest.TempPathFactory) -> Desk:
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import generate
@@ -28,7 +28,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> SupportRepo:
         sys.path.remove(str(ROOT / "bench"))
     out = tmp_path_factory.mktemp("year") / "repo"
     generate.generate(300, 3000, out, seed=5)
-    return SupportRepo(out)
+    return Desk(out)
 
 
 def _summary(result):  # type: ignore[no-untyped-def]
@@ -38,7 +38,7 @@ def _summary(result):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     "month", ["2025-09", "2025-12", "2026-02", "2026-05", "2026-08", "2026-10"]
 )
-def test_the_period_filter_changes_no_number(year: SupportRepo, month: str) -> None:
+def test_the_period_filter_changes_no_number(year: Desk, month: str) -> None:
     now = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
     period = resolve_period(month, None, None, now, year.config.timezone)
     at = min(now, period.until)
@@ -54,7 +54,7 @@ def test_the_period_filter_changes_no_number(year: SupportRepo, month: str) -> N
     )
 
 
-def test_incremental_cache_equals_a_full_scan(year: SupportRepo) -> None:
+def test_incremental_cache_equals_a_full_scan(year: Desk) -> None:
     h = History(year, progress=False)
     h.path.unlink(missing_ok=True)
     h.by_ticket("HEAD~700")  # cache at an older tip, then extended to HEAD

@@ -135,7 +135,7 @@ class Worklog:
     path: str
 
 
-class SupportRepo:
+class Desk:
     """A support repo: its root, configuration, git access and cache."""
 
     def __init__(self, root: Path) -> None:
@@ -373,10 +373,10 @@ def _id_sort_key(ticket_id: str) -> tuple[str, int]:
     return (prefix, int(num) if num.isdigit() else 0)
 
 
-def open_repo(override: str | None = None) -> SupportRepo:
+def open_repo(override: str | None = None) -> Desk:
     """The support repo around the current folder (or `override`). When a killed command
     left something behind, it is put right first, under the lock, and the user is told."""
-    repo = SupportRepo(find_root(override=override))
+    repo = Desk(find_root(override=override))
     if repo.git.needs_recovery():
         try:
             with repo.git.lock():
