@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -77,8 +78,18 @@ def output_path(output: str) -> Path:
     target = Path(output).expanduser()
     if not target.is_absolute():
         target = Path.cwd() / target
-    if output.endswith(("/", os.sep)) or (target.is_dir() and not target.is_symlink()):
+    try:
+        mode: int | None = target.lstat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # a new file; a parent that is a file is refused when it is written
+    except OSError as exc:  # no permission to look, a name too long, ...
+        raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
+    if output.endswith(("/", os.sep)) or (mode is not None and stat.S_ISDIR(mode)):
         raise UsageError(f"--output {output} is a folder: give a file name")
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        # the file is replaced, never written through: that would put a regular file in
+        # place of a device such as /dev/null, or of a named pipe
+        raise UsageError(f"--output {output} is not a regular file: give a file name")
     return target
 
 
@@ -138,3 +149,4 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
         parts = [c + " " * (widths[i] - cl[i]) if i < last else c for i, c in enumerate(cells)]
         out.append("  ".join(parts).rstrip())
     return "\n".join(out)
+
