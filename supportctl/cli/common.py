@@ -26,6 +26,8 @@ def repo(*, check_config: bool = True) -> Desk:
     from supportctl.storage.desk import open_repo
 
     r = open_repo(state.repo)
+    if sys.stderr.isatty():  # a person is waiting; a script reads stderr as text
+        r.progress = out.ScanBar()
     if check_config:
         if not r.config_committed:
             out.warn(

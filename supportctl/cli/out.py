@@ -22,6 +22,8 @@ from supportctl.domain.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from rich.progress import Progress, TaskID
+
 # The only escape sequences supportctl prints itself: bold on and off (`kb search` at a
 # terminal). They change nothing but the weight of the text, so they pass wherever they are.
 BOLD = ("\x1b[1m", "\x1b[0m")
@@ -150,3 +152,35 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
         out.append("  ".join(parts).rstrip())
     return "\n".join(out)
 
+
+class ScanBar:
+    """The bar a long history scan shows on a terminal (a `ScanProgress` of the desk).
+
+    It goes to stderr, since stdout may be a pipe carrying the answer, and disappears when
+    the scan ends."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __call__(self, done: int | None) -> None:
+        if done is None:
+            if self._bar is not None:
+                self._bar.stop()
+                self._bar = self._task = None
+            return
+        if self._bar is None or self._task is None:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("reading history: {task.completed} commits"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("history", total=None)
+        if done:
+            self._bar.update(self._task, completed=done)
