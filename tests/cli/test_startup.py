@@ -92,3 +92,21 @@ def test_rich_comes_in_only_for_typers_help() -> None:
     assert "rich" not in {name for name, _ in imports("--version")}
     parents = {parent for name, parent in imports("--help") if name == "rich"}
     assert parents == {"typer.rich_utils"}
+
+
+def test_no_cli_module_imports_its_own_package() -> None:
+    """cli/__init__ imports the command modules; one importing back from it is a cycle."""
+    import ast
+
+    cli = Path(supportctl.__file__).parent / "cli"
+    submodules = {p.stem for p in cli.glob("*.py")} - {"__init__"}
+    upward = []
+    for path in sorted(cli.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "supportctl.cli":
+                upward += [f"{path.name}: {a.name}" for a in node.names if a.name not in submodules]
+            if isinstance(node, ast.Import):
+                upward += [
+                    f"{path.name}: {a.name}" for a in node.names if a.name == "supportctl.cli"
+                ]
+    assert upward == []
