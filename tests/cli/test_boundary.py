@@ -53,6 +53,7 @@ def test_a_group_without_a_command_prints_its_help(cli: Cli, group: str) -> None
     assert f"{group} [OPTIONS] COMMAND [ARGS]..." in r.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [(), ("sla",), ("kb",)])
 def test_bare_groups_in_a_subprocess(args: tuple[str, ...]) -> None:
     p = subprocess.run(
@@ -108,6 +109,7 @@ main()
 """
 
 
+@pytest.mark.slow
 def test_an_unexpected_error_in_a_subprocess(support_repo: Path) -> None:
     p = subprocess.run(
         [sys.executable, "-c", BROKEN_LIST, "list"],
