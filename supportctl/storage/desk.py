@@ -17,14 +17,8 @@ from typing import TYPE_CHECKING, Any
 from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
 from supportctl.domain import yamlio
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
-from supportctl.domain.ticket import (
-    TicketView,
-    invalid_value,
-    is_ticket_file,
-    normalize_id,
-    ticket_path,
-    vocabulary,
-)
+from supportctl.domain.ids import id_of_path, normalize_id, parse_id, sort_key, ticket_path
+from supportctl.domain.ticket import TicketView, invalid_value, vocabulary
 from supportctl.storage import safepath
 from supportctl.storage.git import Repo
 
@@ -224,7 +218,7 @@ class Desk:
 
         With `fields`, each view's data holds only those fields (faster on big desks).
         """
-        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if is_ticket_file(p)]
+        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if id_of_path(p)]
         if among is not None:
             wanted = set(among)
             entries = [(p, b) for p, b in entries if PurePosixPath(p).stem in wanted]
@@ -243,7 +237,7 @@ class Desk:
             else:
                 problem = self._invalid(data)
                 views.append(TicketView(path, data, problem, invalid=problem is not None))
-        views.sort(key=lambda v: _id_sort_key(v.id))
+        views.sort(key=lambda v: sort_key(v.id))
         return views
 
     def _invalid(self, data: dict[str, Any]) -> str | None:
@@ -296,22 +290,26 @@ class Desk:
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
         from supportctl.storage.history import highest_ticket_numbers
 
-        best = highest_ticket_numbers(self).get(self.config.id_prefix, 0)
+        prefix = self.config.id_prefix
+        best = highest_ticket_numbers(self).get(prefix, 0)
+
+        def see(path: str) -> None:
+            nonlocal best
+            parsed = parse_id(tid) if (tid := id_of_path(path)) else None
+            if parsed and parsed[0] == prefix:
+                best = max(best, parsed[1])
+
         base = self.root / "data" / "tickets"
         shards = (
             sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
         )
         for shard in shards[:2]:
             for f in shard.iterdir():
-                stem = f.stem
-                if f.suffix == ".yaml" and "-" in stem and stem.rsplit("-", 1)[1].isdigit():
-                    best = max(best, int(stem.rsplit("-", 1)[1]))
+                see(f"data/tickets/{shard.name}/{f.name}")
         for path, _ in self.git.ls_tree(
             f"data/tickets/{shards[0].name}" if shards else "data/tickets"
         ):
-            stem = Path(path).stem
-            if "-" in stem and stem.rsplit("-", 1)[1].isdigit():
-                best = max(best, int(stem.rsplit("-", 1)[1]))
+            see(path)
         return best
 
     # -- worklogs ---------------------------------------------------------------
@@ -371,11 +369,6 @@ def _parse_worklog_file(content: bytes) -> dict[str, Any]:
     if not isinstance(data, list):
         return {"entries": [], "__error__": "expected a list of worklog entries", "__line__": 1}
     return {"entries": [e for e in data if isinstance(e, dict)]}
-
-
-def _id_sort_key(ticket_id: str) -> tuple[str, int]:
-    prefix, _, num = ticket_id.rpartition("-")
-    return (prefix, int(num) if num.isdigit() else 0)
 
 
 def open_repo(override: str | None = None) -> Desk:

@@ -14,7 +14,6 @@ import dataclasses
 import gc
 import json
 import marshal
-import re
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from supportctl.domain.events import Event
+from supportctl.domain.ids import id_of_path, parse_id
 from supportctl.domain.ticket import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
 from supportctl.storage.desk import Desk, parse_ticket
@@ -603,7 +603,6 @@ def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
 
 
 IDS_FILE = "ids.v1.json"
-_ID_PATH = re.compile(r"^data/tickets/[^/]+/([A-Z][A-Z0-9]*)-(\d+)\.yaml$")
 
 
 def highest_ticket_numbers(repo: Desk, rev: str = "HEAD") -> dict[str, int]:
@@ -628,9 +627,9 @@ def highest_ticket_numbers(repo: Desk, rev: str = "HEAD") -> dict[str, int]:
 
     def see(paths: Iterable[str]) -> None:
         for p in paths:
-            m = _ID_PATH.match(p)
-            if m:
-                best[m.group(1)] = max(best.get(m.group(1), 0), int(m.group(2)))
+            parsed = parse_id(tid) if (tid := id_of_path(p)) else None
+            if parsed:
+                best[parsed[0]] = max(best.get(parsed[0], 0), parsed[1])
 
     if known == tip:
         return best
