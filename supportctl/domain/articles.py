@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 KB_DIR = "data/kb"
 FRONT_KEYS = ("title", "tags", "products", "customers", "tickets", "updated")
-LIST_KEYS = ("tags", "products", "customers", "tickets")
 SLUG_LIMIT = 60
 MAX_ARTICLE_TITLE = 200
 

@@ -23,7 +23,7 @@ from supportctl.storage import safepath
 from supportctl.storage.git import Repo
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Sequence
 
     # Told how many commits a long history scan has read: 0 when it starts, then every few
     # hundred, None when it ends. Storage never writes to the terminal; the CLI draws this.
@@ -338,10 +338,6 @@ class Desk:
                 )
         result.sort(key=lambda w: (w.at, w.ticket))
         return result
-
-    def iter_files(self, prefix: str, rev: str = "HEAD") -> Iterator[tuple[str, bytes]]:
-        for path, blob in self.git.ls_tree(prefix, rev):
-            yield path, self.git.blob(blob)
 
 
 def check_identity(path: str, data: Any, ticket_id: str) -> None:

@@ -592,16 +592,6 @@ def parents_first(
     return result
 
 
-def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
-    """Events grouped per ticket, each list in time order (author date, then commit order)."""
-    grouped: dict[str, list[Event]] = {}
-    for _i, e in enumerate(events):
-        grouped.setdefault(e.ticket, []).append(e)
-    for evs in grouped.values():
-        evs.sort(key=lambda e: e.at.timestamp())  # stable: commit order breaks ties
-    return grouped
-
-
 IDS_FILE = "ids.v1.json"
 
 
@@ -672,7 +662,3 @@ def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) 
         if evs and evs[0].at <= when:
             found = key
     return found
-
-
-def load_events(repo: Desk, rev: str = "HEAD") -> list[Event]:
-    return History(repo).events(rev)
