@@ -282,7 +282,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def expired(signum: int, frame: Any) -> None:
+    def expired(_signum: int, _frame: Any) -> None:
         raise SecurityError(f"rendering took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
