@@ -10,7 +10,7 @@ import pytest
 
 from supportctl.config.settings import parse_config
 from supportctl.domain.errors import ConfigError
-from tests.conftest import CONFIG, git
+from tests.helpers import CONFIG, git
 
 
 def commit_config(root: Path, text: str) -> None:

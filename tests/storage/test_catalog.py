@@ -12,7 +12,7 @@ from supportctl.search.index import SearchIndex
 from supportctl.storage import catalog
 from supportctl.storage.catalog import get_article, list_articles, load_kb, search_kb, suggest
 from supportctl.storage.desk import Desk
-from tests.conftest import git
+from tests.helpers import git
 
 if TYPE_CHECKING:
     from pathlib import Path
