@@ -116,13 +116,18 @@ def trailers(root: Path, rev: str = "HEAD") -> list[tuple[str, str]]:
     return pairs
 
 
-def commit_file(root: Path, path: str, text: str, message: str = "Add a file by hand") -> None:
-    """Write `path` (relative to `root`) and commit it by hand, as a teammate would."""
-    target = root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    git(root, "add", "--", path)
+def commit_files(root: Path, files: dict[str, str], message: str = "Add files by hand") -> None:
+    """Write each path (relative to `root`) and commit them by hand, as a teammate would."""
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        git(root, "add", "--", path)
     git(root, "commit", "-qm", message)
+
+
+def commit_file(root: Path, path: str, text: str, message: str = "Add a file by hand") -> None:
+    commit_files(root, {path: text}, message)
 
 
 def history(root: Path) -> History:
