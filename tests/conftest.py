@@ -85,12 +85,25 @@ _SLOW_MODULES = {
     "storage/test_safepath.py",
     "storage/test_sla_periods.py",
 }
+# The longest git scenarios of otherwise quick modules (every parameter of each); the event
+# parsing they exercise is covered in the fast set by storage/test_history_parsing.py.
+_SLOW_TESTS = {
+    "ops/test_tickets.py::test_hand_comments_and_unknown_keys_survive_many_actions",
+    "storage/test_history.py::test_corrupt_cache_is_rebuilt",
+    "storage/test_history.py::test_hand_made_commits_give_the_same_sla_as_supportctl",
+    "storage/test_history.py::test_merge_counts_the_branch_event_once",
+    "storage/test_history.py::test_rewritten_history_gives_fresh_results",
+    "storage/test_history.py::test_skewed_commit_dates_keep_events_in_commit_order",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        module = item.path.relative_to(_TESTS).as_posix()
+        name = getattr(item, "originalname", item.name)  # without the parameters
         if (
-            item.path.relative_to(_TESTS).as_posix() in _SLOW_MODULES
+            module in _SLOW_MODULES
+            or f"{module}::{name}" in _SLOW_TESTS
             or "hypothesis" in item.keywords
         ):
             item.add_marker(pytest.mark.slow)
