@@ -2,64 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pytest
-import typer.main
 import typer.testing
-from typer.testing import CliRunner, Result
 
-from supportctl.cli import app, state
+from supportctl.cli import state
 from supportctl.ops.init import init_repo
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-FIXED_DATE = "2026-10-05T10:00:00+03:00"
-
-CONFIG = """\
-id_prefix: SUP
-lines: [L1, L2, L3, L4]
-timezone: Europe/Moscow
-calendars:
-  office:
-    timezone: Europe/Moscow
-    hours:
-      mon-fri: "09:00-13:00, 14:00-18:00"
-    country: RU
-plans:
-  standard:
-    calendar: office
-    warn_at: 80%
-    rules:
-      - when: {priority: critical}
-        calendar: 24x7
-        first_response: 30m
-        start_work: 1h
-        resolution: 4h
-      - first_response: 2h
-        start_work: 4h
-        resolution: 16h
-customers:
-  acme:
-    name: ACME LLC
-    plan: standard
-    package: {hours: 10, rollover: false}
-    rate: 2500
-    currency: RUB
-    credits: {per_breach: 2%, cap: 15%}
-  globex:
-    name: Globex
-    plan: standard
-agents:
-  anna: {name: Anna Smirnova, email: anna@support.example, line: L1}
-  boris: {name: Boris Petrenko, email: boris@support.example, line: L2}
-"""
+from tests.helpers import CONFIG, FIXED_DATE, Cli, cached_get_command, git
 
 
 @pytest.fixture(autouse=True)
@@ -86,13 +37,6 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     state.debug = False
 
 
-def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    full = {**os.environ, **(env or {})}
-    return subprocess.run(
-        ["git", *args], cwd=root, env=full, check=True, capture_output=True, text=True
-    ).stdout
-
-
 @pytest.fixture
 def support_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An initialised support repo with the test config, as the current directory."""
@@ -105,62 +49,10 @@ def support_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-_COMMAND: list[Any] = []
-
-
-def _cached_get_command(typer_app: Any) -> Any:
-    """Build the Click command tree once: walking every signature took most of the run time."""
-    if typer_app is not app:
-        return typer.main.get_command(typer_app)
-    if not _COMMAND:
-        _COMMAND.append(typer.main.get_command(app))
-    return _COMMAND[0]
-
-
-class Cli:
-    """Runs the Typer app in-process; our error boundary lives inside the app."""
-
-    def __init__(self) -> None:
-        self.runner = CliRunner()
-
-    def __call__(
-        self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
-    ) -> Result:
-        state.repo = None
-        state.debug = False
-        return self.runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    monkeypatch.setattr(typer.testing, "_get_command", _cached_get_command)
+def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setattr(typer.testing, "_get_command", cached_get_command)
     return Cli()
-
-
-_TEMPLATES: dict[str, Path] = {}
-
-
-def from_template(
-    name: str,
-    root: Path,
-    build: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    factory: pytest.TempPathFactory,
-) -> Path:
-    """Turn the fresh `support_repo` at `root` into the repo `build(root)` makes, building once.
-
-    Every test still gets its own copy; commit ids match because dates and identity are pinned.
-    """
-    if name not in _TEMPLATES:
-        build(root)
-        saved = factory.mktemp(f"template-{name}") / "repo"
-        shutil.copytree(root, saved, symlinks=True)
-        _TEMPLATES[name] = saved
-    else:
-        shutil.rmtree(root)
-        shutil.copytree(_TEMPLATES[name], root, symlinks=True)
-        monkeypatch.chdir(root)
-    return root
 
 
 # Modules that drive many processes, clones, generated inputs or whole-desk CLI scenarios;
@@ -193,12 +85,25 @@ _SLOW_MODULES = {
     "storage/test_safepath.py",
     "storage/test_sla_periods.py",
 }
+# The longest git scenarios of otherwise quick modules (every parameter of each); the event
+# parsing they exercise is covered in the fast set by storage/test_history_parsing.py.
+_SLOW_TESTS = {
+    "ops/test_tickets.py::test_hand_comments_and_unknown_keys_survive_many_actions",
+    "storage/test_history.py::test_corrupt_cache_is_rebuilt",
+    "storage/test_history.py::test_hand_made_commits_give_the_same_sla_as_supportctl",
+    "storage/test_history.py::test_merge_counts_the_branch_event_once",
+    "storage/test_history.py::test_rewritten_history_gives_fresh_results",
+    "storage/test_history.py::test_skewed_commit_dates_keep_events_in_commit_order",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        module = item.path.relative_to(_TESTS).as_posix()
+        name = getattr(item, "originalname", item.name)  # without the parameters
         if (
-            item.path.relative_to(_TESTS).as_posix() in _SLOW_MODULES
+            module in _SLOW_MODULES
+            or f"{module}::{name}" in _SLOW_TESTS
             or "hypothesis" in item.keywords
         ):
             item.add_marker(pytest.mark.slow)

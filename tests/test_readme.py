@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from tests.helpers import run_at
+
 if TYPE_CHECKING:
     from pathlib import Path
 
 
 def test_worked_example(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    def at(when: str, *args: str) -> None:
-        env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-        result = cli(*args, env=env)
-        assert result.exit_code == 0, result.output
-
-    at(
+    run_at(
+        cli,
         "2026-10-06T09:00:00+03:00",
         "new",
         "Slow report",
@@ -26,11 +24,11 @@ def test_worked_example(support_repo: Path, cli) -> None:  # type: ignore[no-unt
         "--priority",
         "normal",
     )
-    at("2026-10-06T14:00:00+03:00", "comment", "SUP-1", "Looking")
-    at("2026-10-06T14:10:00+03:00", "start", "SUP-1")
-    at("2026-10-06T17:00:00+03:00", "wait", "SUP-1", "--reason", "need logs")
-    at("2026-10-07T11:00:00+03:00", "start", "SUP-1")
-    at("2026-10-08T10:00:00+03:00", "resolve", "SUP-1", "--resolution", "Index added")
+    run_at(cli, "2026-10-06T14:00:00+03:00", "comment", "SUP-1", "Looking")
+    run_at(cli, "2026-10-06T14:10:00+03:00", "start", "SUP-1")
+    run_at(cli, "2026-10-06T17:00:00+03:00", "wait", "SUP-1", "--reason", "need logs")
+    run_at(cli, "2026-10-07T11:00:00+03:00", "start", "SUP-1")
+    run_at(cli, "2026-10-08T10:00:00+03:00", "resolve", "SUP-1", "--resolution", "Index added")
     shown = cli("sla", "show", "SUP-1", "--json", "--now", "2026-10-09T12:00:00+03:00")
     metrics = json.loads(shown.stdout)["metrics"]
     fr, sw, res = metrics["first_response"], metrics["start_work"], metrics["resolution"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import git
+from tests.helpers import git, ok
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,11 +21,6 @@ LATER = {
     "GIT_AUTHOR_DATE": "2026-10-05T18:00:00+03:00",
     "GIT_COMMITTER_DATE": "2026-10-05T18:00:00+03:00",
 }
-
-
-def ok(result: Any) -> Any:
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def snapshot(root: Path) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import supportctl
 from supportctl.ops.init import init_repo
-from tests.conftest import CONFIG, Cli, git
+from tests.helpers import CONFIG, Cli, git
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -9,19 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.helpers import git, run_at
 
 WHEN = "2026-10-07T15:30:00+03:00"
 TICKET = "data/tickets/0000/SUP-1.yaml"
 SLUG = "kassa-ne-pechataet-cheki-posle-obnovleniya"
 ARTICLE = f"data/kb/{SLUG}.md"
-
-
-def _at(cli, when: str, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    result = cli(*args, env=env, input=input)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def commits(root: Path) -> int:
@@ -39,7 +32,7 @@ def changed(root: Path) -> list[str]:
 @pytest.fixture
 def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
     """SUP-1: a solved acme ticket with a public reply, an internal note and a resolution."""
-    _at(
+    run_at(
         cli,
         "2026-10-05T10:00:00+03:00",
         "new",
@@ -55,14 +48,14 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         "--description",
         "После обновления Windows касса пишет «Нет связи с ККТ».\nЧеки не печатаются.",
     )
-    _at(
+    run_at(
         cli,
         "2026-10-05T10:20:00+03:00",
         "comment",
         "SUP-1",
         "Закрепили COM-порт ККТ, проверьте печать.",
     )
-    _at(
+    run_at(
         cli,
         "2026-10-05T10:25:00+03:00",
         "comment",
@@ -70,7 +63,7 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         "пароль от RDP кассы: hunter2",
         "--internal",
     )
-    _at(
+    run_at(
         cli,
         "2026-10-05T11:00:00+03:00",
         "resolve",
@@ -83,7 +76,7 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
 
 def test_new_from_ticket_prefills_and_links_both_ways_in_one_commit(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
     before = commits(desk)
-    r = _at(
+    r = run_at(
         cli,
         WHEN,
         "kb",
@@ -131,7 +124,7 @@ def test_new_from_ticket_prefills_and_links_both_ways_in_one_commit(desk: Path, 
 
 
 def test_new_without_ticket_commits_only_the_article(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    r = _at(
+    r = run_at(
         cli,
         WHEN,
         "kb",
@@ -154,7 +147,9 @@ def test_new_without_ticket_commits_only_the_article(desk: Path, cli) -> None:  
 
 
 def test_new_json(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    r = _at(cli, WHEN, "kb", "new", "Printer offline", "--body-file", "-", "--json", input="Body\n")
+    r = run_at(
+        cli, WHEN, "kb", "new", "Printer offline", "--body-file", "-", "--json", input="Body\n"
+    )
     data = json.loads(r.stdout)
     assert data["action"] == "kb-new"
     assert data["slug"] == "printer-offline"
@@ -164,7 +159,7 @@ def test_new_json(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_new_refuses_an_existing_slug(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Printer offline")
+    run_at(cli, WHEN, "kb", "new", "Printer offline")
     before = commits(desk)
     r = cli("kb", "new", "Printer  Offline!")
     assert r.exit_code == 6
@@ -173,7 +168,7 @@ def test_new_refuses_an_existing_slug(desk: Path, cli) -> None:  # type: ignore[
         "(data/kb/printer-offline.md); give another title or --slug, or use `kb edit`\n"
     )
     assert commits(desk) == before
-    _at(cli, WHEN, "kb", "new", "Printer offline", "--slug", "printer-offline-2")
+    run_at(cli, WHEN, "kb", "new", "Printer offline", "--slug", "printer-offline-2")
     assert (desk / "data/kb/printer-offline-2.md").is_file()
 
 
@@ -184,8 +179,8 @@ def test_new_refuses_an_uncommitted_file_of_that_name(desk: Path, cli) -> None: 
 
 
 def test_titles_without_letters_get_article_n(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    assert _at(cli, WHEN, "kb", "new", "!!!").stdout.startswith("KB: new article article-1:")
-    assert _at(cli, WHEN, "kb", "new", "日本語").stdout.startswith("KB: new article article-2:")
+    assert run_at(cli, WHEN, "kb", "new", "!!!").stdout.startswith("KB: new article article-1:")
+    assert run_at(cli, WHEN, "kb", "new", "日本語").stdout.startswith("KB: new article article-2:")
 
 
 @pytest.mark.parametrize(
@@ -212,22 +207,24 @@ def test_new_bad_input(desk: Path, cli, args: list[str], code: int, message: str
 
 
 def test_new_from_ticket_that_names_another_article(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Old article", "--from-ticket", "SUP-1")
+    run_at(cli, WHEN, "kb", "new", "Old article", "--from-ticket", "SUP-1")
     r = cli("kb", "new", "New article", "--from-ticket", "SUP-1")
     assert r.exit_code == 6
     assert r.stderr == (
         "supportctl: error: SUP-1 is already linked to KB article old-article; "
         "use --replace to link it to new-article instead\n"
     )
-    _at(cli, WHEN, "kb", "new", "New article", "--from-ticket", "SUP-1", "--replace")
+    run_at(cli, WHEN, "kb", "new", "New article", "--from-ticket", "SUP-1", "--replace")
     assert sorted(changed(desk)) == ["data/kb/new-article.md", "data/kb/old-article.md", TICKET]
     assert "tickets: []\n" in (desk / "data/kb/old-article.md").read_text()
     assert "Kb-Previous: old-article" in trailers(desk)
 
 
 def test_show_and_list(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Касса не печатает чеки после обновления", "--from-ticket", "SUP-1")
-    _at(
+    run_at(
+        cli, WHEN, "kb", "new", "Касса не печатает чеки после обновления", "--from-ticket", "SUP-1"
+    )
+    run_at(
         cli,
         WHEN,
         "kb",
@@ -263,7 +260,7 @@ def test_show_unknown(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_broken_article_is_reported_and_skipped_by_list_and_search(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(
+    run_at(
         cli,
         WHEN,
         "kb",
@@ -298,8 +295,10 @@ def test_broken_article_is_reported_and_skipped_by_list_and_search(desk: Path, c
 
 
 def test_search_json_fields_and_ranking(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Касса не печатает чеки после обновления", "--from-ticket", "SUP-1")
-    _at(
+    run_at(
+        cli, WHEN, "kb", "new", "Касса не печатает чеки после обновления", "--from-ticket", "SUP-1"
+    )
+    run_at(
         cli,
         WHEN,
         "kb",
@@ -331,7 +330,7 @@ def test_search_json_fields_and_ranking(desk: Path, cli) -> None:  # type: ignor
     ],
 )
 def test_search_finding_nothing(desk: Path, cli, query: str, message: str) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Printer offline")
+    run_at(cli, WHEN, "kb", "new", "Printer offline")
     r = cli("kb", "search", query)
     assert r.exit_code == 0
     assert r.stdout == ""
@@ -346,7 +345,7 @@ def test_search_an_empty_kb(support_repo: Path, cli) -> None:  # type: ignore[no
 
 
 def test_edit_sets_updated_to_the_commit_date(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(
+    run_at(
         cli,
         WHEN,
         "kb",
@@ -358,7 +357,7 @@ def test_edit_sets_updated_to_the_commit_date(desk: Path, cli) -> None:  # type:
         "-",
         input="Old.\n",
     )
-    r = _at(
+    r = run_at(
         cli,
         "2026-10-09T09:00:00+03:00",
         "kb",
@@ -396,7 +395,7 @@ def test_edit_sets_updated_to_the_commit_date(desk: Path, cli) -> None:  # type:
 def test_edit_in_the_editor_keeps_tickets_managed(
     desk: Path, cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    _at(
+    run_at(
         cli,
         WHEN,
         "kb",
@@ -420,7 +419,7 @@ def test_edit_in_the_editor_keeps_tickets_managed(
     )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
     monkeypatch.setattr("supportctl.cli.kb._interactive", lambda: True)
-    r = _at(cli, "2026-10-09T09:00:00+03:00", "kb", "edit", "printer-offline")
+    r = run_at(cli, "2026-10-09T09:00:00+03:00", "kb", "edit", "printer-offline")
     assert r.stdout == "KB: edit printer-offline (body)\n"
     text = (desk / "data/kb/printer-offline.md").read_text(encoding="utf-8")
     assert "Новый текст." in text
@@ -454,16 +453,16 @@ def test_new_in_the_editor_and_a_broken_edit_keeps_the_text(
         "p.write_text(p.read_text(encoding='utf-8') + 'Typed in the editor.\\n', encoding='utf-8')\n",
         encoding="utf-8",
     )
-    _at(cli, WHEN, "kb", "new", "Printer offline")
+    run_at(cli, WHEN, "kb", "new", "Printer offline")
     assert "Typed in the editor." in (desk / "data/kb/printer-offline.md").read_text(
         encoding="utf-8"
     )
 
 
 def test_link_both_ways_in_one_commit(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Printer offline", "--body-file", "-", input="Restart.\n")
+    run_at(cli, WHEN, "kb", "new", "Printer offline", "--body-file", "-", input="Restart.\n")
     before = commits(desk)
-    r = _at(cli, WHEN, "kb", "link", "SUP-1", "printer-offline")
+    r = run_at(cli, WHEN, "kb", "link", "SUP-1", "printer-offline")
     assert r.stdout == "SUP-1: link KB article printer-offline\n"
     assert commits(desk) == before + 1
     assert sorted(changed(desk)) == ["data/kb/printer-offline.md", TICKET]
@@ -479,23 +478,23 @@ def test_link_both_ways_in_one_commit(desk: Path, cli) -> None:  # type: ignore[
 
 
 def test_resolve_kb_links_both_ways_in_one_commit(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Printer offline")
-    _at(cli, WHEN, "reopen", "SUP-1", "--reason", "again")
-    _at(cli, WHEN, "resolve", "SUP-1", "--resolution", "port", "--kb", "printer-offline")
+    run_at(cli, WHEN, "kb", "new", "Printer offline")
+    run_at(cli, WHEN, "reopen", "SUP-1", "--reason", "again")
+    run_at(cli, WHEN, "resolve", "SUP-1", "--resolution", "port", "--kb", "printer-offline")
     assert sorted(changed(desk)) == ["data/kb/printer-offline.md", TICKET]
     assert "tickets: [SUP-1]" in (desk / "data/kb/printer-offline.md").read_text(encoding="utf-8")
     assert cli("kb", "link", "SUP-1", "printer-offline").exit_code == 6  # already linked
 
 
 def test_link_errors(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Printer offline")
-    _at(cli, WHEN, "kb", "new", "Scanner offline")
+    run_at(cli, WHEN, "kb", "new", "Printer offline")
+    run_at(cli, WHEN, "kb", "new", "Scanner offline")
     assert cli("kb", "link", "SUP-1", "nope").exit_code == 5
     assert cli("kb", "link", "SUP-7", "printer-offline").exit_code == 5
-    _at(cli, WHEN, "kb", "link", "SUP-1", "printer-offline")
+    run_at(cli, WHEN, "kb", "link", "SUP-1", "printer-offline")
     r = cli("kb", "link", "SUP-1", "scanner-offline")
     assert r.exit_code == 6
-    _at(cli, WHEN, "kb", "link", "SUP-1", "scanner-offline", "--replace")
+    run_at(cli, WHEN, "kb", "link", "SUP-1", "scanner-offline", "--replace")
     assert sorted(changed(desk)) == [
         "data/kb/printer-offline.md",
         "data/kb/scanner-offline.md",
@@ -504,8 +503,10 @@ def test_link_errors(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_new_ticket_suggestions(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, WHEN, "kb", "new", "Касса не печатает чеки после обновления", "--from-ticket", "SUP-1")
-    _at(
+    run_at(
+        cli, WHEN, "kb", "new", "Касса не печатает чеки после обновления", "--from-ticket", "SUP-1"
+    )
+    run_at(
         cli,
         WHEN,
         "kb",
@@ -556,7 +557,7 @@ def test_every_kb_command_has_help_with_an_example(cli) -> None:  # type: ignore
 
 
 def test_installed_entry_point_searches(desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(
+    run_at(
         cli,
         WHEN,
         "kb",

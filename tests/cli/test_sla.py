@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import git
+from tests.helpers import at, git, ok
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,17 +24,8 @@ if TYPE_CHECKING:
 Cli = Any  # the `cli` fixture of conftest.py
 
 
-def at(ts: str) -> dict[str, str]:
-    return {"GIT_AUTHOR_DATE": ts, "GIT_COMMITTER_DATE": ts}
-
-
 def msk(day: str, hm: str) -> dict[str, str]:
     return at(f"2026-{day}T{hm}:00+03:00")
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def js(result: Result) -> Any:
@@ -546,7 +537,7 @@ customers:
 
 @pytest.fixture
 def utc_desk(support_repo: Path) -> Path:
-    from tests.conftest import git
+    from tests.helpers import git
 
     (support_repo / "supportctl.yaml").write_text(UTC_DESK, encoding="utf-8")
     git(support_repo, "commit", "-qam", "UTC desk")

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 
 from supportctl.ops import tickets as actions
 from supportctl.storage.desk import Desk
-from tests.conftest import from_template
+from tests.helpers import from_template, git, head, ok, trailers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,33 +24,12 @@ WORKLOG = "data/worklogs/2026-10/anna_at_support.example.yaml"
 
 
 # -- helpers ------------------------------------------------------------------------------
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def head(root: Path) -> str:
-    return git(root, "rev-parse", "HEAD").strip()
-
-
 def count(root: Path) -> int:
     return int(git(root, "rev-list", "--count", "HEAD"))
 
 
 def touched(root: Path, rev: str = "HEAD") -> list[str]:
     return git(root, "show", "--name-only", "--format=", rev).split()
-
-
-def trailers(root: Path, rev: str = "HEAD") -> list[tuple[str, str]]:
-    """Trailers as git itself parses them."""
-    out = git(root, "log", "-1", "--format=%(trailers:only,unfold)", rev)
-    pairs = []
-    for line in out.splitlines():
-        if line.strip():
-            key, _, value = line.partition(": ")
-            pairs.append((key, value))
-    return pairs
 
 
 def subject(root: Path, rev: str = "HEAD") -> str:
@@ -63,11 +42,6 @@ def snapshot(root: Path) -> tuple[str, str]:
 
 def load(root: Path, rel: str) -> Any:
     return YAML(typ="safe").load((root / rel).read_text(encoding="utf-8"))
-
-
-def ok(result: Any) -> Any:
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def new(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from supportctl.config.settings import parse_config
+from supportctl.config.settings import Agent, Config, Customer, parse_config
 from supportctl.domain.errors import ConfigError
-from tests.conftest import CONFIG, git
+from tests.helpers import CONFIG, git
 
 
 def commit_config(root: Path, text: str) -> None:
@@ -454,3 +454,204 @@ def test_the_first_matching_rule_wins_and_without_a_catch_all_none_may_match() -
     assert plan.rule_for({"type": "information_request", "line": "L1"}) == (2, info)
     assert plan.rule_for({"type": "information_request", "line": None}) is None
     assert info.describe() == "type=information_request, line=L1"
+
+
+# -- parse_config on texts: no repository, no git --------------------------------------------
+def parse(text: str) -> Config:
+    return parse_config(text.encode(), Path("supportctl.yaml"))
+
+
+def mistakes(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    return caught.value.message.splitlines()
+
+
+def test_an_empty_file_is_the_defaults() -> None:
+    config = parse("")
+    assert (config.id_prefix, config.lines, config.timezone, config.backdate_tolerance) == (
+        "SUP",
+        ("L1", "L2", "L3"),
+        "UTC",
+        600,  # 10m
+    )
+    assert (config.plans, config.customers, config.agents, config.calendar_specs) == (
+        {},
+        {},
+        {},
+        {},
+    )
+
+
+def test_the_plan_keeps_its_rules_in_order_with_their_targets_and_calendars() -> None:
+    plan = parse(CONFIG).plans["standard"]
+    assert (plan.name, plan.calendar, plan.warn_at) == ("standard", "office", 0.8)
+    critical, default = plan.rules
+    # 30m, 1h, 4h in seconds: 30*60, 60*60, 4*3600
+    assert (critical.when, critical.targets, critical.calendar) == (
+        {"priority": ("critical",)},
+        {"first_response": 1800, "start_work": 3600, "resolution": 14400},
+        "24x7",
+    )
+    # 2h, 4h, 16h: 2*3600, 4*3600, 16*3600; no `calendar:` of its own, so the plan's
+    assert (default.when, default.targets, default.calendar) == (
+        {},
+        {"first_response": 7200, "start_work": 14400, "resolution": 57600},
+        "office",
+    )
+    assert (critical.line, default.line) == (
+        line_of(CONFIG, "- when: {priority: critical}"),
+        line_of(CONFIG, "- first_response: 2h"),
+    )
+
+
+def test_the_first_matching_rule_wins() -> None:
+    text = CONFIG.replace(
+        "      - first_response: 2h\n",
+        "      - when: {type: [service_request, information_request], line: L2}\n"
+        "        first_response: 8h\n"
+        "      - first_response: 2h\n",
+        1,
+    )
+    plan = parse(text).plans["standard"]
+    critical, request, default = plan.rules
+    assert request.when == {"type": ("service_request", "information_request"), "line": ("L2",)}
+    assert request.targets == {"first_response": 8 * 3600}  # a missing metric has no target
+    cases = [
+        ({"priority": "critical", "type": "service_request", "line": "L2"}, critical),  # first wins
+        ({"priority": "normal", "type": "information_request", "line": "L2"}, request),
+        (
+            {"priority": "normal", "type": "service_request", "line": "L1"},
+            default,
+        ),  # every key must match
+        ({"priority": "normal", "type": None, "line": "L2"}, default),
+        ({}, default),
+    ]
+    found = [plan.rule_for(ticket) for ticket, _ in cases]
+    assert [f[1] if f else None for f in found] == [rule for _, rule in cases]
+
+
+def test_a_plan_without_a_catch_all_rule_leaves_other_tickets_without_targets() -> None:
+    text = CONFIG.replace(
+        "      - first_response: 2h\n        start_work: 4h\n        resolution: 16h\n", "", 1
+    )
+    plan = parse(text).plans["standard"]
+    assert len(plan.rules) == 1
+    assert plan.rule_for({"priority": "normal"}) is None
+
+
+def test_customers_read_package_rate_and_credits_with_defaults() -> None:
+    credits = "    credits: {per_breach: 2%, cap: 15%}\n"
+    config = parse(CONFIG.replace(credits, credits + "    fee: 120000\n", 1))
+    acme, globex = config.customers["acme"], config.customers["globex"]
+    # 2% and 15% as shares: 2/100 and 15/100
+    assert acme == Customer(
+        "acme", "ACME LLC", "standard", 10.0, False, 2500.0, "RUB", 0.02, 0.15, 120000.0
+    )
+    # nothing but name and plan: no package, no rate, no credits, no fee
+    assert globex == Customer("globex", "Globex", "standard")
+    assert (globex.package_hours, globex.rate, globex.credit_cap, globex.fee) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("written", "share"),
+    [
+        ("2%", 0.02),
+        ("2.5%", 0.025),
+        ("2", 0.02),  # a bare number above 1 is a percentage: 2 / 100
+        ("0.5", 0.5),  # a bare number up to 1 is already a share
+        ("0%", 0.0),
+        ("100%", 1.0),
+    ],
+)
+def test_a_percentage_is_read_as_a_share(written: str, share: float) -> None:
+    text = CONFIG.replace("per_breach: 2%", f"per_breach: {written}", 1)
+    assert parse(text).customers["acme"].credit_per_breach == share
+
+
+def test_the_agents_line_defaults_to_the_first_line() -> None:
+    text = CONFIG.replace(", line: L2}", "}", 1)
+    agents = parse(text).agents
+    assert (agents["anna"].line, agents["boris"].line) == ("L1", "L1")
+    assert agents["boris"] == Agent("boris", "Boris Petrenko", "boris@support.example", "L1")
+    assert parse(text).agent_for_email("BORIS@support.example") == agents["boris"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "message"),
+    [
+        (
+            "        resolution: 16h",
+            "        resolutoin: 16h",
+            "resolutoin",
+            "unknown key 'resolutoin' in rule 2 of plan 'standard' (did you mean 'resolution'?)",
+        ),
+        (
+            "package: {hours: 10,",
+            "package: {hour: 10,",
+            "hour:",
+            "unknown key 'hour' in the package of customer 'acme' (did you mean 'hours'?)",
+        ),
+        (
+            "cap: 15%}",
+            "capp: 15%}",
+            "capp:",
+            "unknown key 'capp' in the credits of customer 'acme' (did you mean 'cap'?)",
+        ),
+        (
+            "    warn_at: 80%",
+            "    warn_on: 80%",
+            "warn_on",
+            "unknown key 'warn_on' in plan 'standard' (did you mean 'warn_at'?)",
+        ),
+        (
+            "    name: ACME LLC",
+            "    nmae: ACME LLC",
+            "nmae",
+            "unknown key 'nmae' in customer 'acme' (did you mean 'name'?)",
+        ),
+        # YAML 1.2 reads `yes` as text, which bool() would take for true
+        (
+            "rollover: false",
+            "rollover: yes",
+            "rollover",
+            "customer acme: `rollover` must be true or false, got 'yes'",
+        ),
+        (
+            "    rate: 2500",
+            "    rate: -2500",
+            "rate:",
+            "customer acme: `rate` must not be negative",
+        ),
+        (
+            "id_prefix: SUP",
+            "id_prefix: sup",
+            "id_prefix",
+            "`id_prefix` must be 1-10 capital letters/digits, e.g. SUP",
+        ),
+        (
+            "timezone: Europe/Moscow\ncalendars",
+            "timezone: Europe/Moskow\ncalendars",
+            "Moskow",
+            "unknown time zone 'Europe/Moskow' (expected an IANA name like Europe/Moscow)",
+        ),
+    ],
+)
+def test_a_typo_is_a_mistake_never_a_default(old: str, new: str, needle: str, message: str) -> None:
+    text = CONFIG.replace(old, new, 1)
+    assert text != CONFIG
+    assert mistakes(text) == [f"supportctl.yaml:{line_of(text, needle)}: {message}"]
+
+
+def test_mistakes_come_in_file_order_whatever_the_order_found() -> None:
+    # agents are checked after customers, the top-level timezone last; the list is by line
+    text = (
+        CONFIG.replace("timezone: Europe/Moscow\ncalendars", "timezone: Mars\ncalendars", 1)
+        .replace("    rate: 2500", "    rate: lots", 1)
+        .replace("line: L1}", "line: L9}", 1)
+    )
+    assert [m.split(": ", 1)[0] for m in mistakes(text)] == [
+        f"supportctl.yaml:{line_of(text, 'Mars')}",
+        f"supportctl.yaml:{line_of(text, 'rate:')}",
+        f"supportctl.yaml:{line_of(text, 'L9')}",
+    ]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import git
+from tests.helpers import git, run_at
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -15,15 +15,8 @@ if TYPE_CHECKING:
 NOW = "2026-10-15T12:00:00+03:00"
 
 
-def _at(cli, when: str, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    result = cli(*args, env=env, input=input)
-    assert result.exit_code == 0, result.output
-    return result
-
-
 def _new(cli, when: str, title: str, customer: str, *extra: str) -> None:  # type: ignore[no-untyped-def]
-    _at(
+    run_at(
         cli,
         when,
         "new",
@@ -52,14 +45,14 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         "Since the release customers cannot pay.\nSteps to reproduce:\n1. Add an item\n"
         "2. Pay by card\nExpected: the order is placed\nActual: HTTP 500 on the payment step",
     )
-    _at(
+    run_at(
         cli,
         "2026-10-01T10:10:00+03:00",
         "comment",
         "SUP-1",
         "We are on it; pickup orders still work.",
     )
-    _at(
+    run_at(
         cli,
         "2026-10-01T10:20:00+03:00",
         "comment",
@@ -67,7 +60,7 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         "Migration 42 did not run",
         "--internal",
     )
-    _at(
+    run_at(
         cli,
         "2026-10-01T10:30:00+03:00",
         "escalate",
@@ -87,13 +80,13 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         "--description",
         "Payment step shows error 500.",
     )
-    _at(cli, "2026-10-02T09:40:00+03:00", "link", "SUP-2", "--duplicate-of", "SUP-1")
+    run_at(cli, "2026-10-02T09:40:00+03:00", "link", "SUP-2", "--duplicate-of", "SUP-1")
     _new(
         cli, "2026-10-03T11:00:00+03:00", "Error 500 at checkout again", "acme", "--tag", "checkout"
     )
-    _at(cli, "2026-10-03T11:05:00+03:00", "link", "SUP-3", "--duplicate-of", "SUP-2")  # a chain
+    run_at(cli, "2026-10-03T11:05:00+03:00", "link", "SUP-3", "--duplicate-of", "SUP-2")  # a chain
     # Two VPN tickets solved with one KB article.
-    _at(
+    run_at(
         cli,
         "2026-10-04T09:00:00+03:00",
         "kb",
@@ -104,7 +97,7 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         input="Renew the client certificate.\n",
     )
     _new(cli, "2026-10-06T09:00:00+03:00", "VPN disconnects", "globex", "--tag", "vpn")
-    _at(
+    run_at(
         cli,
         "2026-10-06T10:00:00+03:00",
         "resolve",
@@ -115,8 +108,8 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         "vpn-drops-every-hour",
     )
     _new(cli, "2026-10-07T09:00:00+03:00", "Tunnel keeps dropping", "acme", "--tag", "network")
-    _at(cli, "2026-10-07T10:00:00+03:00", "kb", "link", "SUP-5", "vpn-drops-every-hour")
-    _at(cli, "2026-10-07T10:05:00+03:00", "resolve", "SUP-5", "--resolution", "cert")
+    run_at(cli, "2026-10-07T10:00:00+03:00", "kb", "link", "SUP-5", "vpn-drops-every-hour")
+    run_at(cli, "2026-10-07T10:05:00+03:00", "resolve", "SUP-5", "--resolution", "cert")
     # Three identical printer tickets: same text, two customers.
     for n, customer in enumerate(("acme", "globex", "acme")):
         _new(
@@ -131,8 +124,8 @@ def desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
         )
     # An old, closed checkout ticket: not recent any more.
     _new(cli, "2026-05-04T10:00:00+03:00", "Checkout error 500 on payment", "acme")
-    _at(cli, "2026-05-04T11:00:00+03:00", "resolve", "SUP-9", "--resolution", "restart")
-    _at(cli, "2026-05-04T12:00:00+03:00", "close", "SUP-9")
+    run_at(cli, "2026-05-04T11:00:00+03:00", "resolve", "SUP-9", "--resolution", "restart")
+    run_at(cli, "2026-05-04T12:00:00+03:00", "close", "SUP-9")
     return support_repo
 
 

@@ -10,135 +10,16 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from supportctl.domain.errors import GitError, SyncError
-from supportctl.ops.init import init_repo
 from supportctl.ops.sync import sync as run_sync
 from supportctl.storage.desk import Desk as SupportDesk
-from tests.conftest import CONFIG, Cli, git
+from tests.helpers import Clone, Remote, assert_clean, git, monday
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-CONFIG3 = CONFIG + "  vera: {name: Vera Orlova, email: vera@support.example, line: L3}\n"
-PEOPLE = {
-    "anna": ("Anna Smirnova", "anna@support.example"),
-    "boris": ("Boris Petrenko", "boris@support.example"),
-    "vera": ("Vera Orlova", "vera@support.example"),
-}
 NOW = "2026-10-07T12:00:00+03:00"  # "now" for SLA questions: two days after the action
-
-
-def at(hhmm: str, day: str = "2026-10-05") -> str:
-    """An author date on Monday 2026-10-05 in Moscow (office hours 09-13, 14-18)."""
-    return f"{day}T{hhmm}:00+03:00"
-
-
-class Clone:
-    """One agent's clone; commands run in-process with the clone's own git identity."""
-
-    def __init__(self, root: Path, handle: str, cli: Cli) -> None:
-        self.root = root
-        self.handle = handle
-        self.cli = cli
-
-    def __call__(
-        self,
-        *args: str,
-        when: str = "2026-10-05T08:00:00+03:00",
-        who: str | None = None,
-        code: int = 0,
-    ) -> Any:
-        env: dict[str, str | None] = {
-            "SUPPORTCTL_REPO": str(self.root),
-            # unset the conftest identity so the clone's `git config user.*` is used
-            "GIT_AUTHOR_NAME": None,
-            "GIT_AUTHOR_EMAIL": None,
-            "GIT_COMMITTER_NAME": None,
-            "GIT_COMMITTER_EMAIL": None,
-            "GIT_AUTHOR_DATE": when,
-            "GIT_COMMITTER_DATE": when,
-        }
-        if who:  # act as somebody else (the sequential reference desk)
-            name, email = PEOPLE[who]
-            env.update(
-                GIT_AUTHOR_NAME=name,
-                GIT_AUTHOR_EMAIL=email,
-                GIT_COMMITTER_NAME=name,
-                GIT_COMMITTER_EMAIL=email,
-            )
-        r = self.cli(*args, env=env)  # type: ignore[arg-type]
-        assert r.exit_code == code, f"{args}: exit {r.exit_code}\n{r.stdout}\n{r.stderr}"
-        return r
-
-    def sync(self, when: str = "2026-10-05T19:00:00+03:00") -> dict[str, Any]:
-        return dict(json.loads(self("sync", "--json", when=when).stdout))
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json").stdout)
-
-    def git(self, *args: str) -> str:
-        return git(self.root, *args)
-
-    def head(self) -> str:
-        return self.git("rev-parse", "HEAD").strip()
-
-    def subjects(self) -> list[str]:
-        return self.git("log", "--format=%s").splitlines()
-
-
-class Desk:
-    """A bare remote seeded with a support repo, and clones of it."""
-
-    def __init__(self, tmp_path: Path, cli: Cli, config: str = CONFIG3) -> None:
-        self.tmp = tmp_path
-        self.cli = cli
-        self.remote = tmp_path / "remote.git"
-        git(tmp_path, "init", "-q", "--bare", "-b", "main", str(self.remote))
-        seed = tmp_path / "seed"
-        init_repo(seed)
-        (seed / "supportctl.yaml").write_text(config, encoding="utf-8")
-        git(seed, "add", "supportctl.yaml")
-        git(seed, "commit", "-qm", "Test configuration")
-        git(seed, "branch", "-M", "main")
-        git(seed, "push", "-q", str(self.remote), "main")
-
-    def clone(self, handle: str, name: str | None = None) -> Clone:
-        root = self.tmp / (name or handle)
-        git(self.tmp, "clone", "-q", str(self.remote), str(root))
-        full, email = PEOPLE[handle]
-        git(root, "config", "user.name", full)
-        git(root, "config", "user.email", email)
-        return Clone(root, handle, self.cli)
-
-    def remote_head(self) -> str:
-        return git(self.remote, "rev-parse", "main").strip()
-
-
-@pytest.fixture
-def desk(tmp_path: Path, cli: Cli) -> Desk:
-    return Desk(tmp_path, cli)
-
-
-def files_of(root: Path) -> Iterator[Path]:
-    for p in root.rglob("*"):
-        if p.is_file() and ".git" not in p.relative_to(root).parts:
-            yield p
-
-
-def assert_no_conflict_markers(root: Path) -> None:
-    for p in files_of(root):
-        for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-            assert not line.startswith(("<<<<<<<", "=======", ">>>>>>>", "|||||||")), f"{p}: {line}"
-
-
-def assert_clean(c: Clone) -> None:
-    assert c.git("status", "--porcelain") == ""
-    c("validate")
-    assert_no_conflict_markers(c.root)
 
 
 def trailer(c: Clone, key: str, rev: str = "HEAD") -> list[str]:
@@ -157,7 +38,7 @@ def sla_numbers(sla: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- sending and receiving ------------------------------------------------------------
-def test_offline_work_is_sent_then_received(desk: Desk) -> None:
+def test_offline_work_is_sent_then_received(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
     done = [
         a(
@@ -169,12 +50,12 @@ def test_offline_work_is_sent_then_received(desk: Desk) -> None:
             "incident",
             "-p",
             "high",
-            when=at("09:00"),
+            when=monday("09:00"),
         ),
-        a("comment", "SUP-1", "Looking at the tunnel logs", when=at("09:05")),
-        a("log", "SUP-1", "-m", "25", "--note", "tunnel logs", when=at("09:30")),
-        a("start", "SUP-1", when=at("09:31")),
-        a("tag", "SUP-1", "vpn", when=at("09:32")),
+        a("comment", "SUP-1", "Looking at the tunnel logs", when=monday("09:05")),
+        a("log", "SUP-1", "-m", "25", "--note", "tunnel logs", when=monday("09:30")),
+        a("start", "SUP-1", when=monday("09:31")),
+        a("tag", "SUP-1", "vpn", when=monday("09:32")),
     ]
     assert done[0].stdout == "SUP-1\n"
     subjects = [a.subjects()[4]] + [r.stdout.strip() for r in done[1:]]
@@ -222,25 +103,25 @@ TICKET = (
 
 # (agent, author date, command): what the two agents do while neither syncs
 ANNA = [
-    ("anna", at("09:10"), ("log", "SUP-1", "-m", "30", "--note", "first look")),
-    ("anna", at("09:20"), ("comment", "SUP-1", "We are looking into it")),
-    ("anna", at("09:25"), ("tag", "SUP-1", "printer", "hw", "--remove", "triage")),
-    ("anna", at("09:40"), ("edit", "SUP-1", "--title", "Printer on floor 2 is broken")),
-    ("anna", at("11:00"), ("resolve", "SUP-1", "--resolution", "Replaced the fuser")),
+    ("anna", monday("09:10"), ("log", "SUP-1", "-m", "30", "--note", "first look")),
+    ("anna", monday("09:20"), ("comment", "SUP-1", "We are looking into it")),
+    ("anna", monday("09:25"), ("tag", "SUP-1", "printer", "hw", "--remove", "triage")),
+    ("anna", monday("09:40"), ("edit", "SUP-1", "--title", "Printer on floor 2 is broken")),
+    ("anna", monday("11:00"), ("resolve", "SUP-1", "--resolution", "Replaced the fuser")),
 ]
 BORIS = [
-    ("boris", at("09:15"), ("escalate", "SUP-1", "--reason", "needs a hardware engineer")),
-    ("boris", at("09:30"), ("tag", "SUP-1", "urgent")),
-    ("boris", at("09:35"), ("edit", "SUP-1", "--title", "Printer jammed")),
-    ("boris", at("10:30"), ("comment", "SUP-1", "--internal", "Ordered a spare fuser")),
-    ("boris", at("10:40"), ("log", "SUP-1", "-m", "20", "--note", "spare part")),
-    ("boris", at("11:10"), ("comment", "SUP-1", "It prints again;\nplease confirm.")),
+    ("boris", monday("09:15"), ("escalate", "SUP-1", "--reason", "needs a hardware engineer")),
+    ("boris", monday("09:30"), ("tag", "SUP-1", "urgent")),
+    ("boris", monday("09:35"), ("edit", "SUP-1", "--title", "Printer jammed")),
+    ("boris", monday("10:30"), ("comment", "SUP-1", "--internal", "Ordered a spare fuser")),
+    ("boris", monday("10:40"), ("log", "SUP-1", "-m", "20", "--note", "spare part")),
+    ("boris", monday("11:10"), ("comment", "SUP-1", "It prints again;\nplease confirm.")),
 ]
 
 
-def test_two_agents_on_one_ticket_lose_nothing(desk: Desk) -> None:
+def test_two_agents_on_one_ticket_lose_nothing(desk: Remote) -> None:
     a, b, ref = desk.clone("anna"), desk.clone("boris"), desk.clone("anna", "reference")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
     ref.sync()
@@ -302,12 +183,16 @@ def test_two_agents_on_one_ticket_lose_nothing(desk: Desk) -> None:
 
 
 @pytest.mark.parametrize("later", ["anna", "boris"])
-def test_contradicting_edits_later_action_wins(desk: Desk, later: str) -> None:
+def test_contradicting_edits_later_action_wins(desk: Remote, later: str) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
-    a_at, b_at = (at("10:05"), at("10:00")) if later == "anna" else (at("10:00"), at("10:05"))
+    a_at, b_at = (
+        (monday("10:05"), monday("10:00"))
+        if later == "anna"
+        else (monday("10:00"), monday("10:05"))
+    )
     a("edit", "SUP-1", "--priority", "critical", "--title", "Whole floor cannot print", when=a_at)
     b("edit", "SUP-1", "--priority", "low", "--title", "One printer jams", when=b_at)
     a.sync()
@@ -364,13 +249,13 @@ def test_contradicting_edits_later_action_wins(desk: Desk, later: str) -> None:
         assert any("overridden by a later action" in d for d in details), details
 
 
-def test_human_sync_output_names_decisions(desk: Desk) -> None:
+def test_human_sync_output_names_decisions(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
-    a("edit", "SUP-1", "--title", "Toner empty", when=at("10:00"))
-    b("edit", "SUP-1", "--title", "Paper jam", when=at("10:01"))
+    a("edit", "SUP-1", "--title", "Toner empty", when=monday("10:00"))
+    b("edit", "SUP-1", "--title", "Paper jam", when=monday("10:01"))
     a.sync()
     out = b("sync").stdout.splitlines()
     assert out == [
@@ -385,16 +270,16 @@ def test_human_sync_output_names_decisions(desk: Desk) -> None:
     ]
 
 
-def test_replayed_commits_keep_their_commit_date(desk: Desk) -> None:
+def test_replayed_commits_keep_their_commit_date(desk: Remote) -> None:
     """Offline work synced hours later is not reported as back-dated."""
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
-    b("comment", "SUP-1", "Checking the tray", when=at("09:05"))
-    a("start", "SUP-1", when=at("09:10"))
-    a.sync(when=at("09:11"))
-    b.sync(when=at("17:00"))
+    b("comment", "SUP-1", "Checking the tray", when=monday("09:05"))
+    a("start", "SUP-1", when=monday("09:10"))
+    a.sync(when=monday("09:11"))
+    b.sync(when=monday("17:00"))
     assert b.git("log", "-1", "--format=%an %ad|%cn %cd", "--date=iso", "HEAD~0") == (
         "Boris Petrenko 2026-10-05 09:05:00 +0300|Boris Petrenko 2026-10-05 09:05:00 +0300\n"
     )
@@ -407,16 +292,16 @@ def test_replayed_commits_keep_their_commit_date(desk: Desk) -> None:
     assert report["audit"]["flagged"] == []
 
 
-def test_comment_fixed_by_hand_while_the_other_side_comments(desk: Desk) -> None:
+def test_comment_fixed_by_hand_while_the_other_side_comments(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
-    a("comment", "SUP-1", "Plese send the model number", when=at("09:10"))
+    a(*TICKET, when=monday("09:00"))
+    a("comment", "SUP-1", "Plese send the model number", when=monday("09:10"))
     a.sync()
     b.sync()
     path = a.root / "data/tickets/0000/SUP-1.yaml"
     path.write_text(path.read_text().replace("Plese", "Please"))
     a.git("commit", "-qam", "Fix a typo in SUP-1's first reply")
-    b("comment", "SUP-1", "Model HP 4250, thanks", when=at("09:20"))
+    b("comment", "SUP-1", "Model HP 4250, thanks", when=monday("09:20"))
     b.sync()
     got = a.sync()
     assert got["sent"] == ["Fix a typo in SUP-1's first reply"]
@@ -431,14 +316,22 @@ def test_comment_fixed_by_hand_while_the_other_side_comments(desk: Desk) -> None
 
 
 # -- ticket IDs -------------------------------------------------------------------------
-def test_offline_new_tickets_never_share_an_id(desk: Desk) -> None:
+def test_offline_new_tickets_never_share_an_id(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
     assert (
         a(
-            "new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=at("10:00")
+            "new",
+            "Mail bounces",
+            "-c",
+            "acme",
+            "-t",
+            "incident",
+            "-p",
+            "normal",
+            when=monday("10:00"),
         ).stdout
         == "SUP-2\n"
     )
@@ -452,14 +345,14 @@ def test_offline_new_tickets_never_share_an_id(desk: Desk) -> None:
             "service_request",
             "-p",
             "low",
-            when=at("10:05"),
+            when=monday("10:05"),
         ).stdout
         == "SUP-2\n"
     )
-    b("comment", "SUP-2", "Which model do you need?", when=at("10:10"))
-    b("log", "SUP-2", "-m", "15", "--note", "quote", when=at("10:15"))
-    b("link", "SUP-1", "--related", "SUP-2", when=at("10:20"))
-    b("start", "SUP-2", when=at("10:25"))
+    b("comment", "SUP-2", "Which model do you need?", when=monday("10:10"))
+    b("log", "SUP-2", "-m", "15", "--note", "quote", when=monday("10:15"))
+    b("link", "SUP-1", "--related", "SUP-2", when=monday("10:20"))
+    b("start", "SUP-2", when=monday("10:25"))
     a.sync()
     got = b.sync()
     assert got["renumbered"] == [{"from": "SUP-2", "to": "SUP-3"}]
@@ -497,12 +390,14 @@ def test_offline_new_tickets_never_share_an_id(desk: Desk) -> None:
     assert "SUP-2" not in worklog
     # the next ticket B opens continues after everything it has seen
     assert (
-        b("new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=at("11:00")).stdout
+        b(
+            "new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=monday("11:00")
+        ).stdout
         == "SUP-4\n"
     )
 
 
-def test_three_clones_offline_all_get_distinct_ids(desk: Desk) -> None:
+def test_three_clones_offline_all_get_distinct_ids(desk: Remote) -> None:
     clones = [desk.clone(h) for h in ("anna", "boris", "vera")]
     for i, c in enumerate(clones):
         c.sync()
@@ -515,10 +410,10 @@ def test_three_clones_offline_all_get_distinct_ids(desk: Desk) -> None:
             "incident",
             "-p",
             "low",
-            when=at(f"10:0{i}"),
+            when=monday(f"10:0{i}"),
         )
         assert r.stdout == "SUP-1\n"
-        c("comment", "SUP-1", f"note {i}", when=at(f"10:1{i}"))
+        c("comment", "SUP-1", f"note {i}", when=monday(f"10:1{i}"))
     clones[0].sync()
     assert clones[1].sync()["renumbered"] == [{"from": "SUP-1", "to": "SUP-2"}]
     out = clones[2]("sync").stdout
@@ -590,16 +485,16 @@ def _assert_hand_edit_counts(c: Clone) -> None:
     assert [(f["ticket"], f["manual"]) for f in flagged] == [("SUP-1", True)]
 
 
-def test_reviewer_merge_pushed_by_hand_is_an_event(desk: Desk) -> None:
+def test_reviewer_merge_pushed_by_hand_is_an_event(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
-    b("comment", "SUP-1", "Checking it", when=at("09:20"))
+    b("comment", "SUP-1", "Checking it", when=monday("09:20"))
     before = b.json("sla", "show", "SUP-1", "--now", NOW)
     assert before["metrics"]["resolution"]["target_seconds"] == 16 * 3600
 
-    _review_branch(a, at("09:30"))
+    _review_branch(a, monday("09:30"))
     git(a.root, "push", "-q", "origin", "main")  # plain git, no supportctl
     got = b.sync()
     assert got["received"] == [
@@ -616,14 +511,14 @@ def test_reviewer_merge_pushed_by_hand_is_an_event(desk: Desk) -> None:
         assert_clean(c)
 
 
-def test_unpushed_local_merge_is_replayed(desk: Desk) -> None:
+def test_unpushed_local_merge_is_replayed(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
-    b("comment", "SUP-1", "Checking it", when=at("09:20"))
+    b("comment", "SUP-1", "Checking it", when=monday("09:20"))
     b.sync()
-    _review_branch(a, at("09:30"))  # merged locally, not pushed; the remote moved meanwhile
+    _review_branch(a, monday("09:30"))  # merged locally, not pushed; the remote moved meanwhile
     got = a.sync()
     assert got["sent"] == ["Raise SUP-1 to critical: the whole floor is down"]
     b.sync()
@@ -634,9 +529,9 @@ def test_unpushed_local_merge_is_replayed(desk: Desk) -> None:
 
 
 # -- three clones, moving remote ------------------------------------------------------------
-def test_three_clones_sync_in_turns(desk: Desk) -> None:
+def test_three_clones_sync_in_turns(desk: Remote) -> None:
     clones = [desk.clone(h) for h in ("anna", "boris", "vera")]
-    clones[0](*TICKET, when=at("09:00"))
+    clones[0](*TICKET, when=monday("09:00"))
     for c in clones:
         c.sync()
     subjects = []
@@ -649,11 +544,11 @@ def test_three_clones_sync_in_turns(desk: Desk) -> None:
                     "comment",
                     "SUP-1",
                     f"round {rnd} from {c.handle}",
-                    when=at(f"09:{10 + minute:02d}"),
+                    when=monday(f"09:{10 + minute:02d}"),
                 ).stdout.strip()
             )
-            c("log", "SUP-1", "-m", "5", "--note", f"r{rnd}", when=at(f"09:{10 + minute:02d}"))
-            c.sync(when=at(f"09:{10 + minute:02d}"))
+            c("log", "SUP-1", "-m", "5", "--note", f"r{rnd}", when=monday(f"09:{10 + minute:02d}"))
+            c.sync(when=monday(f"09:{10 + minute:02d}"))
     for c in clones:
         c.sync()
     assert len({c.head() for c in clones} | {desk.remote_head()}) == 1
@@ -676,7 +571,9 @@ def _race(c: Clone, rival: Clone, times: int) -> SupportDesk:
     def racing_push(remote: str, branch: str, sha: str) -> bool:
         if raced["n"] < times:
             raced["n"] += 1
-            rival("comment", "SUP-1", f"meanwhile #{raced['n']}", when=at(f"10:{raced['n']:02d}"))
+            rival(
+                "comment", "SUP-1", f"meanwhile #{raced['n']}", when=monday(f"10:{raced['n']:02d}")
+            )
             rival.sync()
         return push(remote, branch, sha)
 
@@ -684,13 +581,13 @@ def _race(c: Clone, rival: Clone, times: int) -> SupportDesk:
     return repo
 
 
-def test_remote_moving_between_fetch_and_push_is_retried(desk: Desk) -> None:
+def test_remote_moving_between_fetch_and_push_is_retried(desk: Remote) -> None:
     a, b, c = desk.clone("anna"), desk.clone("boris"), desk.clone("vera")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     for x in (a, b, c):
         x.sync()
-    a("comment", "SUP-1", "from anna", when=at("09:30"))
-    b("tag", "SUP-1", "floor2", when=at("09:31"))
+    a("comment", "SUP-1", "from anna", when=monday("09:30"))
+    b("tag", "SUP-1", "floor2", when=monday("09:31"))
     b.sync()  # a is now behind and ahead: the first attempt replays
     result = run_sync(_race(a, c, times=2))
     assert result.attempts == 3
@@ -708,12 +605,12 @@ def test_remote_moving_between_fetch_and_push_is_retried(desk: Desk) -> None:
     assert_clean(a)
 
 
-def test_sync_gives_up_after_max_attempts_keeping_local_work(desk: Desk) -> None:
+def test_sync_gives_up_after_max_attempts_keeping_local_work(desk: Remote) -> None:
     a, c = desk.clone("anna"), desk.clone("vera")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     c.sync()
-    a("comment", "SUP-1", "from anna", when=at("09:30"))
+    a("comment", "SUP-1", "from anna", when=monday("09:30"))
     with pytest.raises(
         SyncError, match=r"^origin kept moving; gave up after 3 attempts \(run sync again\)$"
     ):
@@ -725,14 +622,14 @@ def test_sync_gives_up_after_max_attempts_keeping_local_work(desk: Desk) -> None
     assert got["attempts"] == 1
 
 
-def test_failed_sync_still_says_what_it_renumbered(desk: Desk) -> None:
+def test_failed_sync_still_says_what_it_renumbered(desk: Remote) -> None:
     a, b, c = desk.clone("anna"), desk.clone("boris"), desk.clone("vera")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     for x in (a, b, c):
         x.sync()
-    b("new", "Taken first", "-c", "acme", "-t", "incident", "-p", "low", when=at("09:10"))
+    b("new", "Taken first", "-c", "acme", "-t", "incident", "-p", "low", when=monday("09:10"))
     b.sync()
-    a("new", "Offline ticket", "-c", "acme", "-t", "incident", "-p", "low", when=at("09:20"))
+    a("new", "Offline ticket", "-c", "acme", "-t", "incident", "-p", "low", when=monday("09:20"))
     with pytest.raises(SyncError) as failed:
         run_sync(_race(a, c, times=99), max_attempts=2)
     assert failed.value.message == (
@@ -751,7 +648,7 @@ def _refused(r: Any, code: int, message: str) -> None:
     assert message in r.stderr, r.stderr
 
 
-def test_sync_without_a_reachable_remote(desk: Desk) -> None:
+def test_sync_without_a_reachable_remote(desk: Remote) -> None:
     a = desk.clone("anna")
     _refused(
         a("sync", "--remote", "upstream", code=2), 2, "unknown remote 'upstream' (remotes: origin)"
@@ -760,7 +657,7 @@ def test_sync_without_a_reachable_remote(desk: Desk) -> None:
     _refused(a("sync", code=10), 10, "cannot fetch from origin:")
 
 
-def test_a_remote_is_never_read_as_a_git_option(desk: Desk) -> None:
+def test_a_remote_is_never_read_as_a_git_option(desk: Remote) -> None:
     a = desk.clone("anna")
     pwned = desk.tmp / "pwned"
     for remote in (
@@ -773,18 +670,18 @@ def test_a_remote_is_never_read_as_a_git_option(desk: Desk) -> None:
     assert not pwned.exists()
 
 
-def test_sync_refuses_on_detached_head(desk: Desk) -> None:
+def test_sync_refuses_on_detached_head(desk: Remote) -> None:
     a = desk.clone("anna")
     a.git("checkout", "-q", "--detach")
     _refused(a("sync", code=10), 10, "HEAD is detached; check out a branch to sync")
 
 
-def test_local_changes_in_the_way_stop_sync_without_harm(desk: Desk) -> None:
+def test_local_changes_in_the_way_stop_sync_without_harm(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
-    a("comment", "SUP-1", "from anna", when=at("09:30"))
+    a("comment", "SUP-1", "from anna", when=monday("09:30"))
     a.sync()
     path = b.root / "data/tickets/0000/SUP-1.yaml"
     path.write_text(path.read_text() + "# my note\n")
@@ -800,7 +697,7 @@ def test_local_changes_in_the_way_stop_sync_without_harm(desk: Desk) -> None:
     assert (b.root / "scratch.txt").read_text() == "unrelated\n"  # unrelated work survives
 
 
-def test_true_conflict_outside_tickets_stops_with_nothing_changed(desk: Desk) -> None:
+def test_true_conflict_outside_tickets_stops_with_nothing_changed(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
     for c, plan in ((a, "standard  # a"), (b, "standard  # b")):
         cfg = c.root / "supportctl.yaml"
@@ -815,12 +712,12 @@ def test_true_conflict_outside_tickets_stops_with_nothing_changed(desk: Desk) ->
     assert b.git("status", "--porcelain") == ""
 
 
-def test_push_refused_by_the_remote_is_a_sync_error(desk: Desk) -> None:
+def test_push_refused_by_the_remote_is_a_sync_error(desk: Remote) -> None:
     a = desk.clone("anna")
     hook = desk.remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'frozen for the audit' >&2\nexit 1\n")
     hook.chmod(0o755)
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     r = a("sync", code=10)
     _refused(r, 10, "cannot push to origin: [remote rejected] (pre-receive hook declined)")
     assert a.git("status", "--porcelain") == ""
@@ -840,7 +737,7 @@ def test_push_refused_by_the_remote_is_a_sync_error(desk: Desk) -> None:
     ],
 )
 def test_push_refusals_that_mean_someone_pushed_first_are_retried(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch, porcelain: str, retry: bool
+    desk: Remote, monkeypatch: pytest.MonkeyPatch, porcelain: str, retry: bool
 ) -> None:
     repo = SupportDesk(desk.clone("anna").root)
     out = f"To {desk.remote}\n!\tabc:refs/heads/main\t{porcelain}\nDone\n"
@@ -855,14 +752,14 @@ def test_push_refusals_that_mean_someone_pushed_first_are_retried(
             repo.git.push("origin", "main", "abc")
 
 
-def test_sync_entry_point_in_a_subprocess(desk: Desk) -> None:
+def test_sync_entry_point_in_a_subprocess(desk: Remote) -> None:
     """The installed console script, as an agent's shell runs it."""
     import os
     import shutil
     import sys
 
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     exe = shutil.which("supportctl", path=str(Path(sys.executable).parent)) or "supportctl"
     env = dict(os.environ)
     r = subprocess.run(
@@ -884,15 +781,31 @@ def _kb_article(c: Clone, slug: str) -> str:
     return (c.root / "data/kb" / f"{slug}.md").read_text(encoding="utf-8")
 
 
-def test_two_agents_solving_with_one_article_both_keep_their_link(desk: Desk) -> None:
+def test_two_agents_solving_with_one_article_both_keep_their_link(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
-    a("new", "Printer jams", "-c", "acme", "-t", "incident", "-p", "low", when=at("09:05"))
-    a("kb", "new", "Printer jams on thick paper", "--body-file", "-", when=at("09:10"))
+    a(*TICKET, when=monday("09:00"))
+    a("new", "Printer jams", "-c", "acme", "-t", "incident", "-p", "low", when=monday("09:05"))
+    a("kb", "new", "Printer jams on thick paper", "--body-file", "-", when=monday("09:10"))
     a.sync()
     b.sync()
-    a("resolve", "SUP-1", "-r", "fixed", "--kb", "printer-jams-on-thick-paper", when=at("10:00"))
-    b("resolve", "SUP-2", "-r", "fixed", "--kb", "printer-jams-on-thick-paper", when=at("10:30"))
+    a(
+        "resolve",
+        "SUP-1",
+        "-r",
+        "fixed",
+        "--kb",
+        "printer-jams-on-thick-paper",
+        when=monday("10:00"),
+    )
+    b(
+        "resolve",
+        "SUP-2",
+        "-r",
+        "fixed",
+        "--kb",
+        "printer-jams-on-thick-paper",
+        when=monday("10:30"),
+    )
     a.sync()
     got = b.sync()
     assert got["sent"][-1].startswith("SUP-2: resolve")
@@ -903,14 +816,14 @@ def test_two_agents_solving_with_one_article_both_keep_their_link(desk: Desk) ->
         assert_clean(c)
 
 
-def test_renumbered_ticket_keeps_its_article_link(desk: Desk) -> None:
+def test_renumbered_ticket_keeps_its_article_link(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
-    a("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=at("10:00"))
-    b("new", "Toner empty", "-c", "globex", "-t", "incident", "-p", "low", when=at("10:05"))
-    b("resolve", "SUP-2", "-r", "new toner", when=at("10:20"))
+    a("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=monday("10:00"))
+    b("new", "Toner empty", "-c", "globex", "-t", "incident", "-p", "low", when=monday("10:05"))
+    b("resolve", "SUP-2", "-r", "new toner", when=monday("10:20"))
     b(
         "kb",
         "new",
@@ -919,7 +832,7 @@ def test_renumbered_ticket_keeps_its_article_link(desk: Desk) -> None:
         "SUP-2",
         "--body-file",
         "-",
-        when=at("10:30"),
+        when=monday("10:30"),
     )
     a.sync()
     got = b.sync()
@@ -932,7 +845,7 @@ def test_renumbered_ticket_keeps_its_article_link(desk: Desk) -> None:
     assert_clean(b)
 
 
-def test_sync_brings_the_fix_of_a_broken_configuration(desk: Desk) -> None:
+def test_sync_brings_the_fix_of_a_broken_configuration(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
     cfg = a.root / "supportctl.yaml"
     good = cfg.read_text()

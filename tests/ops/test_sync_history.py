@@ -2,16 +2,31 @@
 and where two clones set one field differently the later action that set it wins, while the
 losing text stays in history.
 
-Real clones of a real bare remote (the helpers of tests/test_sync.py).
+Real clones of a real bare remote (tests/helpers.py).
 """
 
 from __future__ import annotations
 
-from tests.conftest import git
-from tests.ops import test_sync
-from tests.ops.test_sync import NOW, TICKET, Clone, Desk, assert_clean, at
+from typing import TYPE_CHECKING
 
-desk = test_sync.desk  # the fixture: real clones of a real bare remote
+from tests.helpers import assert_clean, at, git, monday
+
+if TYPE_CHECKING:
+    from tests.helpers import Clone, Remote
+
+NOW = "2026-10-07T12:00:00+03:00"  # "now" for SLA questions: two days after the action
+TICKET = (
+    "new",
+    "Printer on floor 2 jams",
+    "-c",
+    "acme",
+    "-t",
+    "incident",
+    "-p",
+    "high",
+    "--tag",
+    "triage",
+)
 
 
 def delete_by_hand(c: Clone, ticket: str, when: str) -> None:
@@ -21,29 +36,37 @@ def delete_by_hand(c: Clone, ticket: str, when: str) -> None:
         "commit",
         "-qm",
         f"remove {ticket}",
-        env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+        env=at(when),
     )
 
 
 # -- renumbering -------------------------------------------------------------------------------
-def test_renumbering_skips_ids_the_remote_used_and_deleted(desk: Desk) -> None:
+def test_renumbering_skips_ids_the_remote_used_and_deleted(desk: Remote) -> None:
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
+    a(*TICKET, when=monday("09:00"))
     a.sync()
     b.sync()
     # on the remote: SUP-2 and SUP-3 created, then deleted by hand; SUP-2 is not in its tree
     assert (
         a(
-            "new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal", when=at("10:00")
+            "new",
+            "Mail bounces",
+            "-c",
+            "acme",
+            "-t",
+            "incident",
+            "-p",
+            "normal",
+            when=monday("10:00"),
         ).stdout
         == "SUP-2\n"
     )
     assert (
-        a("new", "Fax", "-c", "acme", "-t", "incident", "-p", "low", when=at("10:01")).stdout
+        a("new", "Fax", "-c", "acme", "-t", "incident", "-p", "low", when=monday("10:01")).stdout
         == "SUP-3\n"
     )
-    delete_by_hand(a, "SUP-2", at("10:10"))
-    delete_by_hand(a, "SUP-3", at("10:11"))
+    delete_by_hand(a, "SUP-2", monday("10:10"))
+    delete_by_hand(a, "SUP-3", monday("10:11"))
     a.sync()
     # meanwhile, offline, B opens its own SUP-2
     assert (
@@ -56,11 +79,11 @@ def test_renumbering_skips_ids_the_remote_used_and_deleted(desk: Desk) -> None:
             "service_request",
             "-p",
             "low",
-            when=at("10:05"),
+            when=monday("10:05"),
         ).stdout
         == "SUP-2\n"
     )
-    b("comment", "SUP-2", "Which model do you need?", when=at("10:20"))
+    b("comment", "SUP-2", "Which model do you need?", when=monday("10:20"))
     got = b.sync()
     assert got["renumbered"] == [{"from": "SUP-2", "to": "SUP-4"}]
     a.sync()
@@ -74,18 +97,20 @@ def test_renumbering_skips_ids_the_remote_used_and_deleted(desk: Desk) -> None:
         assert_clean(c)
     # and the next ticket continues after every ID ever seen
     assert (
-        b("new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=at("11:00")).stdout
+        b(
+            "new", "Keyboard", "-c", "acme", "-t", "incident", "-p", "low", when=monday("11:00")
+        ).stdout
         == "SUP-5\n"
     )
 
 
 # -- contradicting actions ---------------------------------------------------------------------
-def _two_resolutions(desk: Desk, anna_at: str, boris_at: str) -> tuple[Clone, Clone]:
+def _two_resolutions(desk: Remote, anna_at: str, boris_at: str) -> tuple[Clone, Clone]:
     """Both agents resolve SUP-1 offline with different texts; Boris also comments at 10:10,
     after both resolutions, and syncs first."""
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
-    a("start", "SUP-1", when=at("09:30"))
+    a(*TICKET, when=monday("09:00"))
+    a("start", "SUP-1", when=monday("09:30"))
     a.sync()
     b.sync()
     a(
@@ -96,15 +121,15 @@ def _two_resolutions(desk: Desk, anna_at: str, boris_at: str) -> tuple[Clone, Cl
         when=anna_at,
     )
     b("resolve", "SUP-1", "-r", "BOB fix", when=boris_at)
-    b("comment", "SUP-1", "Printing again, closing soon", when=at("10:10"))
+    b("comment", "SUP-1", "Printing again, closing soon", when=monday("10:10"))
     b.sync()
     return a, b
 
 
-def test_later_resolution_wins_even_when_the_other_side_acted_later(desk: Desk) -> None:
+def test_later_resolution_wins_even_when_the_other_side_acted_later(desk: Remote) -> None:
     """ "Later action wins" compares the actions that set the field: Boris's later comment does
     not make his earlier resolution the later one."""
-    a, b = _two_resolutions(desk, anna_at=at("10:05"), boris_at=at("10:00"))
+    a, b = _two_resolutions(desk, anna_at=monday("10:05"), boris_at=monday("10:00"))
     got = a.sync()
     assert got["decisions"] == [
         (
@@ -125,8 +150,8 @@ def test_later_resolution_wins_even_when_the_other_side_acted_later(desk: Desk) 
     assert "BOB fix" in a.git("log", "-p", "--format=%s")
 
 
-def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Desk) -> None:
-    a, b = _two_resolutions(desk, anna_at=at("10:00"), boris_at=at("10:05"))
+def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Remote) -> None:
+    a, b = _two_resolutions(desk, anna_at=monday("10:00"), boris_at=monday("10:05"))
     got = a.sync()
     assert got["decisions"] == [
         (
@@ -159,26 +184,26 @@ def test_losing_resolution_text_is_kept_in_the_replayed_commit(desk: Desk) -> No
         ]
 
 
-def test_a_later_remote_action_that_set_a_field_back_still_wins(desk: Desk) -> None:
+def test_a_later_remote_action_that_set_a_field_back_still_wins(desk: Remote) -> None:
     """Boris sets the priority to low and, later than Anna's offline `critical`, back to high:
     his later action wins as it would on one desk, and the file agrees with the SLA's history
     (before, the file kept Anna's earlier `critical` while the SLA read Boris's `high`)."""
     a, b = desk.clone("anna"), desk.clone("boris")
-    a(*TICKET, when=at("09:00"))
-    a.sync(when=at("09:10"))
-    b.sync(when=at("09:10"))
-    b("edit", "SUP-1", "--priority", "low", when=at("10:00"))
-    b("edit", "SUP-1", "--priority", "high", when=at("10:20"))
-    b.sync(when=at("10:30"))
-    a("edit", "SUP-1", "--priority", "critical", when=at("10:05"))
-    got = a.sync(when=at("10:40"))
+    a(*TICKET, when=monday("09:00"))
+    a.sync(when=monday("09:10"))
+    b.sync(when=monday("09:10"))
+    b("edit", "SUP-1", "--priority", "low", when=monday("10:00"))
+    b("edit", "SUP-1", "--priority", "high", when=monday("10:20"))
+    b.sync(when=monday("10:30"))
+    a("edit", "SUP-1", "--priority", "critical", when=monday("10:05"))
+    got = a.sync(when=monday("10:40"))
     assert got["decisions"] == [
         (
             "SUP-1: priority changed on both sides; kept the remote's ('high', the later action); "
             "yours ('critical') stays in history"
         )
     ]
-    b.sync(when=at("10:50"))
+    b.sync(when=monday("10:50"))
     for c in (a, b):
         assert c.json("show", "SUP-1")["priority"] == "high"
         assert c.json("sla", "show", "SUP-1", "--now", NOW)["priority"] == "high"

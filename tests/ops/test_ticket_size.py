@@ -10,7 +10,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from supportctl.domain import yamlio
 from supportctl.ops.tickets import CLOSING_RESERVE
-from tests.conftest import Cli, git
+from tests.helpers import Cli, git
 
 if TYPE_CHECKING:
     from pathlib import Path

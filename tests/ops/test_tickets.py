@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,27 +11,13 @@ from supportctl.domain.errors import DataError, GitError, IllegalTransition, Not
 from supportctl.domain.ticket import TICKET_KEYS
 from supportctl.ops import tickets as actions
 from supportctl.storage.desk import Desk
+from tests.helpers import git, head, trailers
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 T1 = "data/tickets/0000/SUP-1.yaml"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def head(root: Path) -> str:
-    return git(root, "rev-parse", "HEAD").strip()
-
-
-def trailers(root: Path) -> list[tuple[str, str]]:
-    out = git(root, "log", "-1", "--format=%(trailers:only,unfold)")
-    return [tuple(ln.split(": ", 1)) for ln in out.splitlines() if ln.strip()]  # type: ignore[misc]
 
 
 def load(root: Path, rel: str = T1) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from supportctl.ops import tickets as actions
 from supportctl.ops.validate import Problem, validate_repo
 from supportctl.storage.desk import Desk
-from tests.conftest import from_template
+from tests.helpers import from_template, git
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,12 +25,6 @@ tickets: [SUP-1]
 ---
 Clear the cache and restart the worker.
 """
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture

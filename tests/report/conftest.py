@@ -7,31 +7,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import git
+from tests.helpers import git, run_at
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-def commit_file(root: Path, path: str, text: str, message: str = "Add a file by hand") -> None:
-    """Write `path` (relative to `root`) and commit it by hand, as a teammate would."""
-    target = root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    git(root, "add", "--", path)
-    git(root, "commit", "-qm", message)
-
-
-def _at(cli, when: str, *args: str, input: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    result = cli(*args, env=env, input=input)
-    assert result.exit_code == 0, result.output
-
-
 @pytest.fixture
 def october_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
     # SUP-1 acme high: replied in 30m, resolved within the day, closed.
-    _at(
+    run_at(
         cli,
         "2026-10-05T10:00:00+03:00",
         "new",
@@ -49,9 +34,9 @@ def october_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
         "--tag",
         "checkout",
     )
-    _at(cli, "2026-10-05T10:30:00+03:00", "comment", "SUP-1", "Looking into it")
-    _at(cli, "2026-10-05T10:31:00+03:00", "start", "SUP-1")
-    _at(
+    run_at(cli, "2026-10-05T10:30:00+03:00", "comment", "SUP-1", "Looking into it")
+    run_at(cli, "2026-10-05T10:31:00+03:00", "start", "SUP-1")
+    run_at(
         cli,
         "2026-10-05T11:00:00+03:00",
         "log",
@@ -63,10 +48,10 @@ def october_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
         "--on",
         "2026-10-05",
     )
-    _at(cli, "2026-10-05T15:00:00+03:00", "resolve", "SUP-1", "--resolution", "Cache cleared")
-    _at(cli, "2026-10-06T09:00:00+03:00", "close", "SUP-1")
+    run_at(cli, "2026-10-05T15:00:00+03:00", "resolve", "SUP-1", "--resolution", "Cache cleared")
+    run_at(cli, "2026-10-06T09:00:00+03:00", "close", "SUP-1")
     # SUP-2 globex normal: first response breached (no reply for 3 business hours), escalated to L2.
-    _at(
+    run_at(
         cli,
         "2026-10-06T09:00:00+03:00",
         "new",
@@ -82,9 +67,9 @@ def october_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
         "--tag",
         "reports",
     )
-    _at(cli, "2026-10-06T14:00:00+03:00", "comment", "SUP-2", "Смотрим")
-    _at(cli, "2026-10-06T14:05:00+03:00", "escalate", "SUP-2", "--reason", "needs DB analysis")
-    _at(cli, "2026-10-06T14:10:00+03:00", "start", "SUP-2")
+    run_at(cli, "2026-10-06T14:00:00+03:00", "comment", "SUP-2", "Смотрим")
+    run_at(cli, "2026-10-06T14:05:00+03:00", "escalate", "SUP-2", "--reason", "needs DB analysis")
+    run_at(cli, "2026-10-06T14:10:00+03:00", "start", "SUP-2")
     # a phone call logged later: back-dated by a day
     env = {
         "GIT_AUTHOR_DATE": "2026-10-08T12:00:00+03:00",
@@ -102,9 +87,11 @@ def october_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
         ).exit_code
         == 0
     )
-    _at(cli, "2026-10-08T13:00:00+03:00", "log", "SUP-2", "--minutes", "45", "--on", "2026-10-08")
+    run_at(
+        cli, "2026-10-08T13:00:00+03:00", "log", "SUP-2", "--minutes", "45", "--on", "2026-10-08"
+    )
     # SUP-3 acme: hostile title, duplicate of SUP-1, still open at month end.
-    _at(
+    run_at(
         cli,
         "2026-10-20T10:00:00+03:00",
         "new",
@@ -118,7 +105,7 @@ def october_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
         "--tag",
         "checkout",
     )
-    _at(cli, "2026-10-20T10:05:00+03:00", "link", "SUP-3", "--duplicate-of", "SUP-1")
+    run_at(cli, "2026-10-20T10:05:00+03:00", "link", "SUP-3", "--duplicate-of", "SUP-1")
     # a reviewer raises SUP-3's priority by hand in an editor
     path = support_repo / "data/tickets/0000/SUP-3.yaml"
     path.write_text(
@@ -136,5 +123,5 @@ def october_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
         },
     )
     # November activity must not leak into October
-    _at(cli, "2026-11-02T10:00:00+03:00", "comment", "SUP-3", "Fixed in November")
+    run_at(cli, "2026-11-02T10:00:00+03:00", "comment", "SUP-3", "Fixed in November")
     return support_repo

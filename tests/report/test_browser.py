@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
-from tests.components import component_missing
+from tests.helpers import component_missing
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 import markdown
 import pytest
 
-from tests.conftest import CONFIG, git
-from tests.report.conftest import _at
+from tests.helpers import CONFIG, at, git, run_at
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,7 +60,7 @@ def hostile_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
     )
     (support_repo / "supportctl.yaml").write_text(config, encoding="utf-8")
     git(support_repo, "commit", "-qam", "Hostile configuration")
-    _at(
+    run_at(
         cli,
         "2026-10-05T10:00:00+03:00",
         "new",
@@ -77,10 +76,10 @@ def hostile_desk(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-de
         "--tag",
         "pixel",
     )
-    _at(cli, "2026-10-05T11:00:00+03:00", "escalate", "SUP-1", "--reason", "needs L2")
-    _at(cli, "2026-10-05T11:05:00+03:00", "escalate", "SUP-1", "--reason", hostile("reason"))
-    _at(cli, "2026-10-05T12:00:00+03:00", "log", "SUP-1", "--time", "12h", "--on", "2026-10-05")
-    _at(
+    run_at(cli, "2026-10-05T11:00:00+03:00", "escalate", "SUP-1", "--reason", "needs L2")
+    run_at(cli, "2026-10-05T11:05:00+03:00", "escalate", "SUP-1", "--reason", hostile("reason"))
+    run_at(cli, "2026-10-05T12:00:00+03:00", "log", "SUP-1", "--time", "12h", "--on", "2026-10-05")
+    run_at(
         cli,
         "2026-10-06T10:00:00+03:00",
         "new",
@@ -127,7 +126,7 @@ def test_hand_committed_fields_never_load_anything(hostile_desk: Path, cli) -> N
             "commit",
             "-qam",
             "Edit by hand",
-            env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+            env=at(when),
         )
 
     # Free text (a tag, the name of a KB article) never loads anything.
@@ -155,7 +154,7 @@ def test_hand_committed_fields_never_load_anything(hostile_desk: Path, cli) -> N
 
 
 def test_devtask_escapes_every_value(hostile_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, "2026-10-07T10:00:00+03:00", "comment", "SUP-1", hostile("comment"))
+    run_at(cli, "2026-10-07T10:00:00+03:00", "comment", "SUP-1", hostile("comment"))
     r = cli("devtask", "SUP-1", "--now", NOW)
     assert r.exit_code == 0, r.output
     _check(r.stdout, "md")

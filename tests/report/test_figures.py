@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from tests.conftest import git
-from tests.report.conftest import _at
+from tests.helpers import git, run_at
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,9 +39,11 @@ def test_packages_rollover_overage_and_capped_credits(october_desk: Path, cli) -
     )
     git(october_desk, "commit", "-qm", "globex: package and credits", "supportctl.yaml")
     # September: 30 minutes of globex's 2 package hours used; 1.5 h roll over into October
-    _at(cli, "2026-10-09T10:00:00+03:00", "log", "SUP-2", "--minutes", "30", "--on", "2026-09-20")
+    run_at(
+        cli, "2026-10-09T10:00:00+03:00", "log", "SUP-2", "--minutes", "30", "--on", "2026-09-20"
+    )
     # October: 45 min (fixture) + 3 h = 3.75 h against 2 + 1.5 = 3.5 h available
-    _at(cli, "2026-10-09T11:00:00+03:00", "log", "SUP-2", "--time", "3h", "--on", "2026-10-09")
+    run_at(cli, "2026-10-09T11:00:00+03:00", "log", "SUP-2", "--time", "3h", "--on", "2026-10-09")
     model = _report(cli)
     globex = next(c for c in model["time"]["customers"] if c["customer"] == "globex")
     assert globex["breaches"] >= 2  # so 10% per breach hits the 15% cap
@@ -84,7 +85,7 @@ def test_packages_rollover_overage_and_capped_credits(october_desk: Path, cli) -
 
 def test_reopens_previous_month_and_shared_articles(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
     # September: one acme ticket created and resolved, so October's change is against it
-    _at(
+    run_at(
         cli,
         "2026-09-28T10:00:00+03:00",
         "new",
@@ -96,14 +97,16 @@ def test_reopens_previous_month_and_shared_articles(october_desk: Path, cli) -> 
         "--priority",
         "low",
     )
-    _at(cli, "2026-09-28T11:00:00+03:00", "resolve", "SUP-4", "--resolution", "answered")
+    run_at(cli, "2026-09-28T11:00:00+03:00", "resolve", "SUP-4", "--resolution", "answered")
     # October: SUP-1 (closed on the 6th) fails again, is reopened and resolved again
-    _at(cli, "2026-10-10T10:00:00+03:00", "reopen", "SUP-1", "--reason", "fails again")
-    _at(cli, "2026-10-10T12:00:00+03:00", "resolve", "SUP-1", "--resolution", "cache cleared again")
+    run_at(cli, "2026-10-10T10:00:00+03:00", "reopen", "SUP-1", "--reason", "fails again")
+    run_at(
+        cli, "2026-10-10T12:00:00+03:00", "resolve", "SUP-1", "--resolution", "cache cleared again"
+    )
     # one article for two tickets (linked after SUP-3 exists, on the 20th)
-    _at(cli, "2026-10-21T10:00:00+03:00", "kb", "new", "Checkout cache", "--body-file", "-")
-    _at(cli, "2026-10-21T10:05:00+03:00", "kb", "link", "SUP-1", "checkout-cache")
-    _at(cli, "2026-10-21T10:10:00+03:00", "kb", "link", "SUP-3", "checkout-cache")
+    run_at(cli, "2026-10-21T10:00:00+03:00", "kb", "new", "Checkout cache", "--body-file", "-")
+    run_at(cli, "2026-10-21T10:05:00+03:00", "kb", "link", "SUP-1", "checkout-cache")
+    run_at(cli, "2026-10-21T10:10:00+03:00", "kb", "link", "SUP-3", "checkout-cache")
     model = _report(cli)
     summary = model["summary"]
     assert (summary["created"], summary["reopened"], summary["previous"]["created"]) == (3, 1, 1)

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import git
-from tests.report.conftest import _at
+from tests.helpers import at, git, run_at
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,7 +38,7 @@ def _move_by_hand(root: Path) -> None:
         "commit",
         "-qam",
         "Move SUP-1 to Globex",
-        env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+        env=at(when),
     )
 
 
@@ -49,7 +48,7 @@ def test_a_moved_ticket_shows_its_title_and_customer_of_the_period(
     cli,  # type: ignore[no-untyped-def]
     by_hand: bool,
 ) -> None:
-    _at(
+    run_at(
         cli,
         "2026-11-05T10:00:00+03:00",
         "new",
@@ -61,11 +60,11 @@ def test_a_moved_ticket_shows_its_title_and_customer_of_the_period(
         "--priority",
         "normal",
     )
-    _at(cli, "2026-11-05T10:30:00+03:00", "comment", "SUP-1", "Looking into it")
+    run_at(cli, "2026-11-05T10:30:00+03:00", "comment", "SUP-1", "Looking into it")
     if by_hand:
         _move_by_hand(support_repo)
     else:
-        _at(
+        run_at(
             cli,
             "2026-12-03T10:00:00+03:00",
             "edit",
@@ -101,7 +100,7 @@ def test_a_moved_ticket_shows_its_title_and_customer_of_the_period(
 @pytest.fixture
 def shared_article(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-def]
     # globex's ticket gives the article its slug; two acme tickets are solved with it too
-    _at(
+    run_at(
         cli,
         "2026-10-05T10:00:00+03:00",
         "new",
@@ -113,7 +112,7 @@ def shared_article(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-
         "--priority",
         "normal",
     )
-    _at(
+    run_at(
         cli,
         "2026-10-05T11:00:00+03:00",
         "kb",
@@ -126,7 +125,7 @@ def shared_article(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-
         input="Restart the exporter.\n",
     )
     for n, day in ((2, "06"), (3, "07")):
-        _at(
+        run_at(
             cli,
             f"2026-10-{day}T10:00:00+03:00",
             "new",
@@ -138,7 +137,7 @@ def shared_article(support_repo: Path, cli) -> Path:  # type: ignore[no-untyped-
             "--priority",
             "normal",
         )
-        _at(
+        run_at(
             cli,
             f"2026-10-{day}T10:05:00+03:00",
             "kb",
@@ -176,7 +175,7 @@ def test_an_article_of_another_customer_is_not_named(shared_article: Path, cli) 
 
 
 def test_an_article_of_this_customer_only_is_named(shared_article: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(
+    run_at(
         cli,
         "2026-10-08T10:00:00+03:00",
         "kb",
@@ -189,7 +188,7 @@ def test_an_article_of_this_customer_only_is_named(shared_article: Path, cli) ->
         "-",
         input="Restart it.\n",
     )
-    _at(cli, "2026-10-08T10:05:00+03:00", "kb", "link", "SUP-3", "exporter-restart", "--replace")
+    run_at(cli, "2026-10-08T10:05:00+03:00", "kb", "link", "SUP-3", "exporter-restart", "--replace")
     model = json.loads(_report(cli, "2026-10", "acme", "json"))
     assert model["recurring"]["kb"] == [
         {"slug": "exporter-restart", "count": 2, "tickets": ["SUP-2", "SUP-3"], "shared": False}
@@ -200,7 +199,7 @@ def test_an_action_back_dated_into_the_period_after_the_move_shows_nothing_later
     support_repo: Path,  # type: ignore[no-untyped-def]
     cli,
 ) -> None:
-    _at(
+    run_at(
         cli,
         "2026-11-05T10:00:00+03:00",
         "new",
@@ -212,7 +211,7 @@ def test_an_action_back_dated_into_the_period_after_the_move_shows_nothing_later
         "--priority",
         "normal",
     )
-    _at(
+    run_at(
         cli,
         "2026-12-03T10:00:00+03:00",
         "edit",
@@ -223,7 +222,7 @@ def test_an_action_back_dated_into_the_period_after_the_move_shows_nothing_later
         NEW_TITLE,
     )
     # a phone call of November logged on December 5th, after the move: its commit holds the move
-    _at(
+    run_at(
         cli,
         "2026-12-05T10:00:00+03:00",
         "comment",
@@ -242,7 +241,7 @@ def test_a_value_put_right_since_still_shows_the_ticket_of_the_period(
 ) -> None:  # type: ignore[no-untyped-def]
     """A past version is shown as it was: today's lists of values are not applied to it, so a
     priority mistyped in November and fixed in December does not blank November's row."""
-    _at(
+    run_at(
         cli,
         "2026-11-05T10:00:00+03:00",
         "new",
@@ -268,7 +267,7 @@ def test_a_value_put_right_since_still_shows_the_ticket_of_the_period(
             "commit",
             "-qam",
             "priority by hand",
-            env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+            env=at(when),
         )
     model = json.loads(_report(cli, "2026-11", "acme", "json"))
     assert [t["title"] for t in model["tickets"]] == [OLD_TITLE]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.conftest import _at, commit_file
+from tests.helpers import commit_file, run_at
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = "2026-11-15T12:00:00+03:00"
@@ -102,8 +102,8 @@ def test_customer_report_shows_nothing_of_others(october_desk: Path, cli) -> Non
 
 
 def test_links_across_customers_name_no_other_ticket(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(cli, "2026-10-21T10:00:00+03:00", "link", "SUP-2", "--duplicate-of", "SUP-1")
-    _at(cli, "2026-10-21T10:05:00+03:00", "link", "SUP-3", "--related", "SUP-2")
+    run_at(cli, "2026-10-21T10:00:00+03:00", "link", "SUP-2", "--duplicate-of", "SUP-1")
+    run_at(cli, "2026-10-21T10:05:00+03:00", "link", "SUP-3", "--related", "SUP-2")
     for fmt in ("md", "json", "html"):
         globex = _report(cli, "--customer", "globex", "--format", fmt)
         assert "SUP-1" not in globex, fmt
@@ -119,7 +119,7 @@ def test_links_across_customers_name_no_other_ticket(october_desk: Path, cli) ->
 
 
 def test_recurring_problems_are_those_of_the_period(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _at(
+    run_at(
         cli,
         "2026-11-03T10:00:00+03:00",
         "new",
@@ -133,7 +133,7 @@ def test_recurring_problems_are_those_of_the_period(october_desk: Path, cli) -> 
         "--tag",
         "checkout",
     )
-    _at(cli, "2026-11-03T10:05:00+03:00", "link", "SUP-4", "--duplicate-of", "SUP-3")
+    run_at(cli, "2026-11-03T10:05:00+03:00", "link", "SUP-4", "--duplicate-of", "SUP-3")
     october = json.loads(_report(cli, "--format", "json"))["recurring"]
     assert october["threads"][0]["tickets"] == ["SUP-1", "SUP-3"]
     assert october["tags"][0] == {"tag": "checkout", "count": 2, "tickets": ["SUP-1", "SUP-3"]}

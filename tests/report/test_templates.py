@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import git
-from tests.report.conftest import commit_file
+from tests.helpers import commit_file, git
 
 if TYPE_CHECKING:
     from pathlib import Path

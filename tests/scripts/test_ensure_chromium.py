@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.components import component_missing
+from tests.helpers import component_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ensure-chromium"

@@ -12,7 +12,7 @@ from supportctl.search.index import SearchIndex
 from supportctl.storage import catalog
 from supportctl.storage.catalog import get_article, list_articles, load_kb, search_kb, suggest
 from supportctl.storage.desk import Desk
-from tests.conftest import git
+from tests.helpers import commit_files, git
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,15 +46,6 @@ tags: [email, spf]
 ---
 Publish SPF and DKIM records for the sending domain.
 """
-
-
-def commit_files(root: Path, files: dict[str, str], message: str = "KB by hand") -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        git(root, "add", rel)
-    git(root, "commit", "-qm", message)
 
 
 @pytest.fixture

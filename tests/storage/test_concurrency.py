@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from supportctl.storage import git as gitio
-from tests.conftest import Cli, git
+from tests.helpers import Cli, git
 
 _SCRIPT = Path(sys.executable).parent / "supportctl"
 SUPPORTCTL = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "supportctl"]

@@ -13,18 +13,13 @@ import pytest
 
 from supportctl.domain.errors import GitError
 from supportctl.storage.git import Identity, Repo, git_time, parse_git_time
+from tests.helpers import git
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 MSK = timezone(timedelta(hours=3))
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture

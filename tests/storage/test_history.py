@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import marshal
-import os
 import re
 import subprocess
 from typing import TYPE_CHECKING, Any
@@ -19,41 +18,15 @@ from ruamel.yaml import YAML
 from supportctl.ops.init import init_repo
 from supportctl.storage.desk import open_repo
 from supportctl.storage.history import EVENTS_VERSION, History
+from tests.helpers import at, git, history, ok
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from typer.testing import Result
 
     from supportctl.domain.events import Event
 
 NOW = "2026-10-20T12:00:00+03:00"
 Cli = Any  # the `cli` fixture of conftest.py
-
-
-def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=root,
-        env={**os.environ, **(env or {})},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def at(ts: str) -> dict[str, str]:
-    """Pin both git dates, like an agent acting at that moment."""
-    return {"GIT_AUTHOR_DATE": ts, "GIT_COMMITTER_DATE": ts}
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def history(root: Path) -> History:
-    return History(open_repo(str(root)), progress=False)
 
 
 def ticket_events(root: Path, ticket: str = "SUP-1") -> list[Event]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tests.conftest import Cli, git
-from tests.storage.test_history import at, history, ok
+from tests.helpers import Cli, at, git, history, ok
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -55,7 +55,7 @@ def _three_tickets(root: Path, cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_list_marks_tickets_with_uncommitted_hand_edits(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import git
+    from tests.helpers import git
 
     _three_tickets(support_repo, cli)
     shard = support_repo / "data/tickets/0000"

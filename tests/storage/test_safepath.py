@@ -11,17 +11,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from supportctl.storage import safepath
-from tests.conftest import Cli, git
+from tests.helpers import LINK_ADVICE, Cli, git
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 T1 = "data/tickets/0000/SUP-1.yaml"
-LINK_ADVICE = (
-    "is a symbolic link; supportctl never reads or writes through a link in the repo's "
-    "data (replace it with a real folder or file)"
-)
 
 
 @pytest.fixture
@@ -29,16 +24,6 @@ def ticket(support_repo: Path, cli: Cli) -> Path:
     r = cli("new", "Server room too hot", "-c", "acme", "-t", "incident", "-p", "high")
     assert r.exit_code == 0, r.stderr
     return support_repo
-
-
-@pytest.fixture
-def outside(tmp_path: Path) -> Path:
-    folder = tmp_path / "outside"
-    folder.mkdir()
-    (folder / "secret.yaml").write_text("- ticket: SUP-1\n  minutes: TOPSECRET\n  on: x\n")
-    (folder / "secret.md").write_text("---\ntitle: TOPSECRET\ntickets: [TOPSECRET]\n---\nbody\n")
-    (folder / "victim.txt").write_text("keep me\n")
-    return folder
 
 
 # -- validate ---------------------------------------------------------------------------------
@@ -229,30 +214,3 @@ def test_a_symlinked_configuration_is_never_read(ticket: Path, cli: Cli, outside
         r = cli(*args)
         assert (r.exit_code, r.stderr) == (4, f"supportctl: error: {message}\n"), args
         assert "TOPSECRET" not in r.output
-
-
-# -- the helpers themselves ---------------------------------------------------------------------------
-def test_safepath_walks_folder_by_folder(tmp_path: Path, outside: Path) -> None:
-    root = tmp_path / "repo"
-    (root / "data").mkdir(parents=True)
-    safepath.write_bytes(root, "data/a/b.yaml", b"x")
-    assert safepath.read_bytes(root, "data/a/b.yaml") == b"x"
-    (root / "data/link").symlink_to(outside, target_is_directory=True)
-    (root / "data/a/file-link.yaml").symlink_to(outside / "victim.txt")
-    for rel in ("data/link/victim.txt", "data/link/new/deeper.txt"):
-        with pytest.raises(safepath.UnsafePath) as info:
-            safepath.write_bytes(root, rel, b"changed")
-        assert info.value.message == f"data/link {LINK_ADVICE}"
-        assert info.value.exit_code == 7
-    with pytest.raises(safepath.UnsafePath) as info:
-        safepath.read_bytes(root, "data/a/file-link.yaml")
-    assert info.value.message == f"data/a/file-link.yaml {LINK_ADVICE}"
-    with pytest.raises(safepath.UnsafePath):
-        safepath.remove(root, "data/link/victim.txt")
-    for bad in ("/etc/passwd", "../x", "data/./x", "data//x", ""):
-        with pytest.raises(safepath.UnsafePath):
-            safepath.check(root, bad)
-    assert (outside / "victim.txt").read_text() == "keep me\n"
-    assert not (outside / "new").exists()
-    assert safepath.links_under(root, "data") == ["data/a/file-link.yaml", "data/link"]
-    assert list(safepath.files_under(root, "data", ".yaml")) == ["data/a/b.yaml"]
