@@ -5,10 +5,14 @@ Pure: no I/O. Everything here is what `validate`, the store and the actions agre
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 from supportctl.domain.errors import IllegalTransition, UsageError
 
@@ -17,32 +21,7 @@ OPEN_STATUSES = ("new", "in_progress", "waiting")
 TYPES = ("incident", "service_request", "change_request", "information_request")
 PRIORITIES = ("critical", "high", "normal", "low")
 CHANNELS = ("email", "phone", "messenger", "portal", "monitoring")
-LINK_KINDS = ("duplicate_of", "related", "parent")
 EDITABLE_FIELDS = ("title", "priority", "type", "customer", "class")
-
-# Key order of a new ticket file. Hand-added keys are kept where the author put them.
-TICKET_KEYS = (
-    "id",
-    "title",
-    "customer",
-    "type",
-    "priority",
-    "class",
-    "channel",
-    "reporter",
-    "status",
-    "line",
-    "assignee",
-    "tags",
-    "created",
-    "description",
-    "links",
-    "kb",
-    "resolution",
-    "comments",
-)
-COMMENT_KEYS = ("at", "author", "visibility", "text")
-WORKLOG_KEYS = ("ticket", "minutes", "on", "note", "author", "at")
 
 # Fields whose changes are events (trailers `From-<Field>` / `To-<Field>`).
 TRACKED_FIELDS = ("status", "line", "priority", "type", "customer", "class", "assignee", "title")
@@ -226,7 +205,7 @@ def vocabulary(lines: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 
 def invalid_value(
-    data: dict[str, Any], lines: tuple[str, ...], customers: tuple[str, ...] | None = None
+    ticket: Ticket, lines: tuple[str, ...], customers: tuple[str, ...] | None = None
 ) -> str | None:
     """`SUP-3: invalid status 'in progres' (expected one of ...); run supportctl validate`
     for the first field holding a value outside its vocabulary (a hand edit), else None.
@@ -238,10 +217,10 @@ def invalid_value(
     if customers is not None:
         rules["customer"] = customers
     for key, allowed in rules.items():
-        value = data.get(key)
+        value = ticket.value(key)
         if value not in (None, "") and str(value) not in allowed:
             return (
-                f"{data.get('id') or '?'}: invalid {key} {str(value)!r} (expected one of "
+                f"{ticket.id or '?'}: invalid {key} {str(value)!r} (expected one of "
                 f"{', '.join(allowed) or 'none configured'}); run supportctl validate"
             )
     return None
@@ -249,19 +228,24 @@ def invalid_value(
 
 @dataclass
 class TicketView:
-    """A ticket's current content as plain data (what `list`/`show` and reports read).
+    """A ticket file at a commit (what `list`/`show` and reports read).
 
     `error`: why the file cannot be used (unreadable, or `invalid`: a value outside its
-    vocabulary)."""
+    vocabulary); an unreadable file's `ticket` holds only the ID its name gives."""
 
     path: str
-    data: dict[str, Any] = field(default_factory=dict)
+    ticket: Ticket = field(default_factory=lambda: Ticket())
     error: str | None = None
     invalid: bool = False
 
     @property
     def id(self) -> str:
-        return str(self.data.get("id", ""))
+        return self.ticket.id
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The file's plain data (`Ticket.to_plain`), for readers that take it whole."""
+        return self.ticket.to_plain()
 
 
 @dataclass(frozen=True)
@@ -274,3 +258,458 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+# -- the typed ticket ---------------------------------------------------------------------
+# A ticket file is YAML a person may edit by hand, so a record keeps what it cannot type:
+# keys the format does not know, and values that do not fit their field (`title: 42`, a
+# `tags:` that is not a list; `validate` reports those). `to_plain` writes them back as they
+# were read, so JSON output and caches see the file's own data.
+
+# Python names of fields whose YAML key is a keyword.
+_KEY_OF = {"class_": "class"}
+_ATTR_OF = {v: k for k, v in _KEY_OF.items()}
+
+# (value, exact): the field's typed value read from `raw`, and whether it carries all of it.
+Coerced = tuple[Any, bool]
+
+
+def _text(raw: object) -> Coerced:
+    if raw is None or type(raw) is str:
+        return raw, True
+    return str(raw), False
+
+
+def _id_text(raw: object) -> Coerced:
+    if type(raw) is str:
+        return raw, True
+    return ("" if raw is None else str(raw)), False
+
+
+def _texts(raw: object) -> Coerced:
+    if not isinstance(raw, list):
+        return (), raw is None
+    value = tuple(x if type(x) is str else str(x) for x in raw)
+    return value, all(type(x) is str for x in raw)
+
+
+def _plain_of(value: object) -> object:
+    if isinstance(value, tuple):
+        return [_plain_of(v) for v in value]
+    if isinstance(value, _Record):
+        return value.to_plain()
+    return value
+
+
+class _Record:
+    """What the typed records share: reading from and writing back to a YAML mapping.
+
+    `keys` are the mapping's keys in file order (empty for a record built in code);
+    `kept` the values written back as they were read (see above)."""
+
+    keys: tuple[str, ...]
+    kept: Mapping[str, object]
+    # YAML key -> how its value is read; filled for each record class below
+    _read: ClassVar[dict[str, Callable[[object], Coerced]]]
+
+    def has(self, key: str) -> bool:
+        """Whether the mapping read holds `key` (one set to null counts)."""
+        return key in self.keys
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, object]) -> Self:
+        values: dict[str, object] = {}
+        kept: dict[str, object] = {}
+        read = cls._read
+        for key, raw in data.items():
+            reader = read.get(key)
+            if reader is None:
+                kept[key] = raw
+                continue
+            value, exact = reader(raw)
+            if not exact:
+                kept[key] = raw
+            values[_ATTR_OF.get(key, key)] = value
+        return cls(**values, keys=tuple(data), kept=kept)  # type: ignore[call-arg]
+
+    def to_plain(self) -> dict[str, Any]:
+        """The mapping as plain data (str keys; str, int, bool, None, lists and mappings),
+        in file order; fields set in code that the file did not have come last."""
+        out: dict[str, Any] = {}
+        read = type(self)._read
+        for key in self.keys:
+            reader = read.get(key)
+            if reader is None:
+                out[key] = self.kept[key]
+                continue
+            value = getattr(self, _ATTR_OF.get(key, key))
+            if key in self.kept and reader(self.kept[key])[0] == value:
+                out[key] = self.kept[key]
+            else:
+                out[key] = _plain_of(value)
+        for key in read:
+            if key not in out:
+                value = getattr(self, _ATTR_OF.get(key, key))
+                if value != _DEFAULTS[type(self)][key]:
+                    out[key] = _plain_of(value)
+        return out
+
+
+def _record(cls: type[_Record], readers: Mapping[str, Callable[[object], Coerced]]) -> None:
+    """Fill `cls._read` from its dataclass fields (the one place the field names live),
+    reading each by its annotation through `readers`."""
+    read: dict[str, Callable[[object], Coerced]] = {}
+    defaults: dict[str, object] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in ("keys", "kept"):
+            continue
+        key = _KEY_OF.get(f.name, f.name)
+        read[key] = readers[str(f.type)]
+        factory = f.default_factory
+        defaults[key] = f.default if factory is dataclasses.MISSING else factory()
+    cls._read = read
+    _DEFAULTS[cls] = defaults
+
+
+_DEFAULTS: dict[type[_Record], dict[str, object]] = {}
+
+
+def _mapping(cls: type[_Record]) -> Callable[[object], Coerced]:
+    def read(raw: object) -> Coerced:
+        if isinstance(raw, dict):
+            return cls.from_plain(raw), True
+        return cls(), raw is None
+
+    return read
+
+
+def _mappings(cls: type[_Record]) -> Callable[[object], Coerced]:
+    def read(raw: object) -> Coerced:
+        if not isinstance(raw, list):
+            return (), raw is None
+        items = tuple(cls.from_plain(x) if isinstance(x, dict) else cls() for x in raw)
+        return items, all(isinstance(x, dict) for x in raw)
+
+    return read
+
+
+@dataclass(frozen=True)
+class Comment(_Record):
+    """One entry of a ticket's `comments:` thread."""
+
+    at: str | None = None
+    author: str | None = None
+    visibility: str | None = None  # absent means public
+    text: str | None = None
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def internal(self) -> bool:
+        return self.visibility == "internal"
+
+
+@dataclass(frozen=True)
+class Links(_Record):
+    """A ticket's `links:`: other tickets it duplicates, relates to or belongs under."""
+
+    duplicate_of: str | None = None
+    related: tuple[str, ...] = ()
+    parent: str | None = None
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Ticket(_Record):
+    """A ticket file's content. Field order is the key order of a new ticket file (a
+    hand-added key stays where its author put it)."""
+
+    id: str = ""
+    title: str | None = None
+    customer: str | None = None
+    type: str | None = None
+    priority: str | None = None
+    class_: str | None = None
+    channel: str | None = None
+    reporter: str | None = None
+    status: str | None = None
+    line: str | None = None
+    assignee: str | None = None
+    tags: tuple[str, ...] = ()
+    created: str | None = None
+    description: str | None = None
+    links: Links = field(default_factory=Links)
+    kb: str | None = None
+    resolution: str | None = None
+    comments: tuple[Comment, ...] = ()
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    def value(self, key: str) -> str | None:
+        """A one-value field by its YAML name (`status`, `class`, ...), for the callers
+        that take the field name as data: filters, sort keys, vocabularies."""
+        if key not in ONE_VALUE_KEYS:
+            raise KeyError(key)
+        value: str | None = getattr(self, _ATTR_OF.get(key, key))
+        return value
+
+    def with_value(self, key: str, value: str | None) -> Ticket:
+        """The ticket with the one-value field `key` (its YAML name) set to `value`."""
+        if key not in ONE_VALUE_KEYS:
+            raise KeyError(key)
+        changed: dict[str, Any] = {_ATTR_OF.get(key, key): value}
+        return dataclasses.replace(self, **changed)
+
+
+@dataclass(frozen=True)
+class WorklogEntry(_Record):
+    """One entry of a worklog file (`data/worklogs/<month>/<agent>.yaml`)."""
+
+    ticket: str = ""
+    minutes: int = 0
+    on: str = ""
+    note: str = ""
+    author: str = ""
+    at: str = ""
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+
+def _int(raw: object) -> Coerced:
+    if type(raw) is int:
+        return raw, True
+    try:
+        return int(raw or 0), False  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0, False
+
+
+def _worklog_text(raw: object) -> Coerced:
+    if type(raw) is str:
+        return raw, True
+    return ("" if raw is None else str(raw)), False
+
+
+_TICKET_READERS = {
+    "str": _id_text,
+    "str | None": _text,
+    "tuple[str, ...]": _texts,
+    "Links": _mapping(Links),
+    "tuple[Comment, ...]": _mappings(Comment),
+}
+for _cls in (Comment, Links, Ticket):
+    _record(_cls, _TICKET_READERS)
+_record(WorklogEntry, {"str": _worklog_text, "int": _int})
+
+# The YAML keys, in the order a new file has them: one list, from the fields above.
+TICKET_KEYS = tuple(Ticket._read)
+COMMENT_KEYS = tuple(Comment._read)
+LINK_KINDS = tuple(Links._read)
+WORKLOG_KEYS = tuple(WorklogEntry._read)
+ONE_VALUE_KEYS = frozenset(k for k, r in Ticket._read.items() if r in (_text, _id_text))
+
+# Fields written as literal blocks when they hold more than one line.
+_TEXT_KEYS = ("description", "resolution")
+NOT_A_TICKET = "expected a mapping of ticket fields"
+
+
+def parse_ticket(content: bytes) -> dict[str, Any]:
+    """A ticket file's plain data (see `Ticket.to_plain`), or `{'__error__': message,
+    '__line__': n}` when it cannot be read: the form the cache keeps."""
+    from supportctl.domain import yamlio
+
+    try:
+        data = yamlio.load_plain(content)
+    except yamlio.YamlProblem as exc:
+        return {"__error__": exc.message, "__line__": exc.line}
+    if not isinstance(data, dict):
+        return {"__error__": NOT_A_TICKET, "__line__": 1}
+    return data
+
+
+class UnreadableTicket(Exception):
+    """A ticket file that is no YAML mapping; `line` is 1-based (0 when unknown)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def ticket_of(plain: Mapping[str, Any]) -> Ticket:
+    """The ticket in `parse_ticket`'s result; UnreadableTicket for its error form."""
+    if "__error__" in plain:
+        raise UnreadableTicket(str(plain["__error__"]), int(plain.get("__line__") or 0))
+    return Ticket.from_plain(plain)
+
+
+def read_ticket(content: bytes) -> Ticket:
+    """The one reader: a ticket file's bytes as a `Ticket` (UnreadableTicket when not)."""
+    return ticket_of(parse_ticket(content))
+
+
+class TicketFile:
+    """A ticket file open for editing. `update` writes a changed `Ticket` back as the
+    smallest edit of the YAML document: the file's comments, key order and hand-added
+    keys stay; a key it lacks goes to its place in `TICKET_KEYS`."""
+
+    def __init__(self, doc: Any) -> None:
+        self._doc = doc  # ruamel's round-trip mapping
+        self._ticket: Ticket | None = None
+
+    @classmethod
+    def parse(cls, content: bytes) -> TicketFile:
+        """UnreadableTicket (with yamlio's message and line) when it is no mapping."""
+        from supportctl.domain import yamlio
+
+        try:
+            doc = yamlio.load(content)
+        except yamlio.YamlProblem as exc:
+            raise UnreadableTicket(exc.message, exc.line) from None
+        if not isinstance(doc, dict):
+            raise UnreadableTicket(NOT_A_TICKET, 1)
+        return cls(doc)
+
+    @classmethod
+    def new(cls, ticket: Ticket) -> TicketFile:
+        """A new file holding `ticket`'s keys (`ticket.keys`, else every field that is set)."""
+        from ruamel.yaml.comments import CommentedMap
+
+        file = cls(CommentedMap())
+        for key, value in ticket.to_plain().items():
+            file._doc[key] = file._value(key, value)
+        return file
+
+    @property
+    def ticket(self) -> Ticket:
+        if self._ticket is None:
+            from supportctl.domain import yamlio
+
+            self._ticket = Ticket.from_plain(yamlio.plain(self._doc))
+        return self._ticket
+
+    def dump(self) -> bytes:
+        from supportctl.domain import yamlio
+
+        return yamlio.dump(self._doc)
+
+    def update(self, after: Ticket) -> None:
+        """Write the fields in which `after` differs from `self.ticket`. Comments can only
+        be added at the end, links only added or replaced."""
+        before = self.ticket
+        for key in TICKET_KEYS:
+            attr = _ATTR_OF.get(key, key)
+            old, new = getattr(before, attr), getattr(after, attr)
+            if old == new:
+                continue
+            if key == "tags":
+                self._set_tags(before.tags, after.tags)
+            elif key == "comments":
+                self._add_comments(before.comments, after.comments)
+            elif key == "links":
+                self._set_links(before.links, after.links)
+            else:
+                self._set(key, self._value(key, new))
+        self._ticket = None
+
+    # -- the edits -----------------------------------------------------------------------
+    @staticmethod
+    def _value(key: str, value: Any) -> Any:
+        """A plain value as the file writes it: lists of tags and related IDs on one line,
+        long texts as literal blocks."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        from supportctl.domain import yamlio
+
+        if key in _TEXT_KEYS and isinstance(value, str):
+            return yamlio.text_value(value)
+        if key in ("tags", "related") and isinstance(value, list):
+            seq = CommentedSeq(value)
+            seq.fa.set_flow_style()
+            return seq
+        if key == "comments" and isinstance(value, list):
+            return CommentedSeq(TicketFile._comment(c) for c in value)
+        if isinstance(value, dict):
+            out = CommentedMap()
+            for k, v in value.items():
+                out[k] = TicketFile._value(k, v)
+            return out
+        return value
+
+    @staticmethod
+    def _comment(value: Any) -> Any:
+        from ruamel.yaml.comments import CommentedMap
+
+        from supportctl.domain import yamlio
+
+        if not isinstance(value, dict):
+            return value
+        entry = CommentedMap()
+        for k, v in value.items():
+            entry[k] = yamlio.text_value(v) if k == "text" and isinstance(v, str) else v
+        return entry
+
+    def _set(self, key: str, value: Any) -> None:
+        """Set a key, inserting a missing one at its documented place in the key order."""
+        doc = self._doc
+        if key in doc or key not in TICKET_KEYS:
+            doc[key] = value
+            return
+        order = TICKET_KEYS.index(key)
+        pos = len(doc)
+        for i, existing in enumerate(doc):
+            if existing in TICKET_KEYS and TICKET_KEYS.index(existing) > order:
+                pos = i
+                break
+        doc.insert(pos, key, value)
+
+    def _list(self, key: str) -> Any:
+        from ruamel.yaml.comments import CommentedSeq
+
+        value = self._doc.get(key)
+        if not isinstance(value, list):
+            value = CommentedSeq()
+            self._set(key, value)
+        return value
+
+    def _set_tags(self, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+        tags = self._list("tags")
+        for t in dict.fromkeys(old):
+            if t not in new and t in tags:
+                tags.remove(t)
+        for t in new:
+            if t not in old:
+                tags.append(t)
+        if hasattr(tags, "fa"):
+            tags.fa.set_flow_style()  # short lists read best on one line: tags: [a, b]
+
+    def _add_comments(self, old: tuple[Comment, ...], new: tuple[Comment, ...]) -> None:
+        if new[: len(old)] != old:
+            raise ValueError("comments can only be added at the end of the thread")
+        thread = self._list("comments")
+        for c in new[len(old) :]:
+            thread.append(self._comment(c.to_plain()))
+
+    def _set_links(self, old: Links, new: Links) -> None:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        links = self._doc.get("links")
+        if not isinstance(links, dict):
+            links = CommentedMap()
+            self._set("links", links)
+        for kind in LINK_KINDS:
+            before, after = getattr(old, kind), getattr(new, kind)
+            if before == after:
+                continue
+            if kind == "related":
+                related = links.get("related")
+                if not isinstance(related, list):
+                    related = CommentedSeq()
+                    related.fa.set_flow_style()
+                    links["related"] = related
+                for other in after:
+                    if other not in before:
+                        related.append(other)
+            else:
+                links[kind] = after

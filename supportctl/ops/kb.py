@@ -11,6 +11,7 @@ ticket file changes too (so the ticket's history shows the article being written
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,12 +31,13 @@ from supportctl.domain.articles import (
 )
 from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
 from supportctl.domain.ticket import check_tag, clean_line, ticket_path
-from supportctl.ops.tickets import _act, _Change, _prepare, _set, message, short
+from supportctl.ops.tickets import _act, _Change, _prepare, message, short
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
+    from supportctl.domain.ticket import TicketFile
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
 
@@ -292,7 +294,7 @@ def new_article(
         sha, subject = _commit_plain(repo, "kb-new", at, build)
         return KbResult("kb-new", chosen, path, sha, subject, None, _article_dict(repo, chosen))
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> _Change:
         files: dict[str, bytes | None] = {path: content(ident)}
         trailers = [("Kb", chosen)]
         trailers += _point_ticket(repo, data, tid, chosen, replace, files)
@@ -330,10 +332,10 @@ def check_new(
 
 
 def _point_ticket(
-    repo: Desk, data: Any, tid: str, slug: str, replace: bool, files: dict[str, bytes | None]
+    repo: Desk, data: TicketFile, tid: str, slug: str, replace: bool, files: dict[str, bytes | None]
 ) -> list[tuple[str, str]]:
     """Set the ticket's `kb`; with `replace`, also drop the ticket from its old article."""
-    old = str(data.get("kb") or "") or None
+    old = data.ticket.kb or None
     trailers: list[tuple[str, str]] = []
     if old and old != slug:
         if not replace:
@@ -349,7 +351,7 @@ def _point_ticket(
             if tid in fields["tickets"]:
                 remaining = [t for t in fields["tickets"] if t != tid]
                 files[old_path] = update_article(old_content, lambda m: _set_tickets(m, remaining))
-    _set(data, "kb", slug)
+    data.update(dataclasses.replace(data.ticket, kb=slug))
     return trailers
 
 
@@ -366,10 +368,10 @@ def link_article(
     slug = _check_slug(slug)
     _read_article(repo, slug)  # fail early, before taking the lock
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> _Change:
         path, content, fields = _read_article(repo, slug)
         in_article = tid in fields["tickets"]
-        if str(data.get("kb") or "") == slug and in_article:
+        if (data.ticket.kb or "") == slug and in_article:
             raise IllegalTransition(f"{tid} and KB article {slug} are already linked")
         files: dict[str, bytes | None] = {}
         trailers = [("Kb", slug)]

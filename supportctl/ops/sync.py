@@ -39,8 +39,7 @@ from supportctl.domain.articles import (
     str_list,
 )
 from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
-from supportctl.domain.ticket import id_number, ticket_path
-from supportctl.storage.desk import Desk, parse_ticket
+from supportctl.domain.ticket import id_number, parse_ticket, ticket_path
 from supportctl.storage.git import ZERO, RawCommit, git_time
 from supportctl.storage.history import events_from_diff, events_from_trailers
 
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from supportctl.domain.events import Event
+    from supportctl.storage.desk import Desk
 
 MAX_ATTEMPTS = 5
 _TICKET_RE = re.compile(r"^data/tickets/\d{4}/([A-Z][A-Z0-9]*-\d+)\.yaml$")

@@ -18,14 +18,16 @@ from supportctl.domain.ticket import (
     LINK_KINDS,
     Problem,
     normalize_id,
+    parse_ticket,
     ticket_path,
     vocabulary,
 )
 from supportctl.storage import safepath
-from supportctl.storage.desk import Desk, parse_ticket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from supportctl.storage.desk import Desk
 
 ACCEPT = "Action: rename"  # the trailer that marks a hand rename as reviewed and meant
 REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")
