@@ -242,11 +242,6 @@ class TicketView:
     def id(self) -> str:
         return self.ticket.id
 
-    @property
-    def data(self) -> dict[str, Any]:
-        """The file's plain data (`Ticket.to_plain`), for readers that take it whole."""
-        return self.ticket.to_plain()
-
 
 @dataclass(frozen=True)
 class Problem:

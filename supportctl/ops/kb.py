@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
-    from supportctl.domain.ticket import TicketFile
+    from supportctl.domain.ticket import Ticket, TicketFile
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
 
@@ -78,8 +78,8 @@ def _language(text: str) -> str:
     return "ru" if re.search("[а-яА-ЯёЁ]", text) else "en"
 
 
-def _block(text: Any) -> str:
-    return str(text or "").strip()
+def _block(text: str | None) -> str:
+    return (text or "").strip()
 
 
 def _bullet(text: str) -> str:
@@ -87,30 +87,28 @@ def _bullet(text: str) -> str:
     return "\n".join([f"- {lines[0]}", *(f"  {ln}" if ln.strip() else "" for ln in lines[1:])])
 
 
-def body_from_ticket(ticket: dict[str, Any]) -> str:
+def body_from_ticket(ticket: Ticket) -> str:
     """Article body prefilled from a (solved) ticket: Problem from its description, Cause
     from the resolution, Resolution from the public replies, and a link to the ticket.
 
     Internal notes are left out on purpose: they may hold credentials or names the
     customer-facing text should not, and the agent adds what matters while editing.
     """
-    tid = str(ticket.get("id"))
-    title = str(ticket.get("title") or "")
-    lang = _language(f"{title} {ticket.get('description') or ''}")
+    tid = ticket.id
+    title = ticket.title or ""
+    lang = _language(f"{title} {ticket.description or ''}")
     problem_h, cause_h, resolution_h, tickets_h, missing = _HEADINGS[lang]
     todo = f"_({missing.format(id=tid)})_"
     replies = [
-        _block(c.get("text"))
-        for c in ticket.get("comments") or []
-        if isinstance(c, dict)
-        and c.get("visibility", "public") == "public"
-        and _block(c.get("text"))
+        _block(c.text)
+        for c in ticket.comments
+        if (c.visibility if c.has("visibility") else "public") == "public" and _block(c.text)
     ]
-    resolution = _block(ticket.get("resolution"))
+    resolution = _block(ticket.resolution)
     parts = [
         f"## {problem_h}",
         "",
-        _block(ticket.get("description")) or title,
+        _block(ticket.description) or title,
         "",
         f"## {cause_h}",
         "",
@@ -168,10 +166,10 @@ def new_draft(
     tag_list = _tags(tags)
     customers: list[str] = []
     if ticket_id:
-        ticket = repo.ticket(repo.ticket_id(ticket_id)).data
-        tag_list = list(dict.fromkeys([*(str(t) for t in ticket.get("tags") or []), *tag_list]))
-        if ticket.get("customer"):
-            customers = [str(ticket["customer"])]
+        ticket = repo.ticket(repo.ticket_id(ticket_id)).ticket
+        tag_list = list(dict.fromkeys([*ticket.tags, *tag_list]))
+        if ticket.customer:
+            customers = [ticket.customer]
         prefilled = body_from_ticket(ticket)
     else:
         prefilled = blank_body(title)
@@ -323,7 +321,7 @@ def check_new(
             )
     if ticket_id:
         tid = repo.ticket_id(ticket_id)
-        old = str(repo.ticket(tid).data.get("kb") or "")
+        old = repo.ticket(tid).ticket.kb or ""
         if old and not replace:
             raise IllegalTransition(
                 f"{tid} is already linked to KB article {old}; use --replace "
