@@ -23,7 +23,7 @@ from supportctl.domain.articles import (
     article_path,
     front_matter,
     new_slug,
-    parse_content,
+    parse_meta,
     render_article,
     set_key,
     str_list,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
+    from supportctl.domain.articles import ArticleMeta
     from supportctl.domain.ticket import Ticket, TicketFile
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
@@ -191,27 +192,27 @@ def _check_slug(slug: str) -> str:
     return s
 
 
-def _parse(content: bytes, where: str) -> dict[str, Any]:
+def _parse(content: bytes, where: str) -> tuple[ArticleMeta, str]:
     try:
-        return parse_content(content)
+        return parse_meta(content)
     except ArticleError as exc:
         raise DataError(f"{where}:{exc.line}: {exc.message}") from None
 
 
-def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, dict[str, Any]]:
+def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, ArticleMeta]:
     path = article_path(_check_slug(slug))
     content = repo.git.file_at("HEAD", path)
     if content is None:
         raise NotFound(f"unknown KB article {slug!r} (no {path})")
-    return path, content, _parse(content, path)
+    return path, content, _parse(content, path)[0]
 
 
-def _normalise(meta: Any, fields: dict[str, Any]) -> None:
+def _normalise(meta: Any, fields: ArticleMeta) -> None:
     """Title on one line and tags in the form every other command uses."""
-    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
+    title = clean_line(fields.title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     if meta.get("title") != title:
         meta["title"] = title
-    tags = _tags(fields["tags"])
+    tags = _tags(fields.tags)
     if list(meta.get("tags") or []) != tags:
         seq = str_list(meta, "tags")
         seq[:] = tags
@@ -262,8 +263,8 @@ def new_article(
     The slug comes from the title (`article-N` when it has no transliterable letters);
     an existing slug is refused (IllegalTransition) rather than overwritten.
     """
-    fields = _parse(text, source)
-    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
+    fields, _ = _parse(text, source)
+    title = clean_line(fields.title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     chosen = _check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
     path = article_path(chosen)
     tid = repo.ticket_id(ticket_id) if ticket_id else None
@@ -345,9 +346,9 @@ def _point_ticket(
         old_path = article_path(old)
         old_content = repo.git.file_at("HEAD", old_path) if SLUG_RE.match(old) else None
         if old_content is not None:
-            fields = _parse(old_content, old_path)
-            if tid in fields["tickets"]:
-                remaining = [t for t in fields["tickets"] if t != tid]
+            fields, _ = _parse(old_content, old_path)
+            if tid in fields.tickets:
+                remaining = [t for t in fields.tickets if t != tid]
                 files[old_path] = update_article(old_content, lambda m: _set_tickets(m, remaining))
     data.update(dataclasses.replace(data.ticket, kb=slug))
     return trailers
@@ -368,16 +369,14 @@ def link_article(
 
     def fn(data: TicketFile, ident: Identity) -> _Change:
         path, content, fields = _read_article(repo, slug)
-        in_article = tid in fields["tickets"]
+        in_article = tid in fields.tickets
         if (data.ticket.kb or "") == slug and in_article:
             raise IllegalTransition(f"{tid} and KB article {slug} are already linked")
         files: dict[str, bytes | None] = {}
         trailers = [("Kb", slug)]
         trailers += _point_ticket(repo, data, tid, slug, replace, files)
         if not in_article:
-            files[path] = update_article(
-                content, lambda m: _set_tickets(m, [*fields["tickets"], tid])
-            )
+            files[path] = update_article(content, lambda m: _set_tickets(m, [*fields.tickets, tid]))
         return _Change(f"link KB article {slug}", trailers, files)
 
     result = _act(repo, tid, "kb-link", at, fn)
@@ -419,16 +418,17 @@ def edit_article(
 
     def build(ident: Identity) -> _Change:
         path, current, fields = _read_article(repo, slug)
+        current_body = _parse(current, path)[1]
         base = text if text is not None else current
-        base_fields = _parse(base, source)
+        base_fields, base_body = _parse(base, source)
+        if new_title is not None:
+            base_fields = dataclasses.replace(base_fields, title=new_title)
+        if new_tags is not None:
+            base_fields = dataclasses.replace(base_fields, tags=tuple(new_tags))
 
         def change(meta: Any) -> None:
-            if new_title is not None:
-                base_fields["title"] = new_title
-            if new_tags is not None:
-                base_fields["tags"] = new_tags
             _normalise(meta, base_fields)
-            _set_tickets(meta, list(fields["tickets"]))
+            _set_tickets(meta, list(fields.tickets))
             if text is not None:
                 # The date is ours to set; a hand change to it in the editor is not a change.
                 before = front_matter(current)
@@ -437,13 +437,21 @@ def edit_article(
                 else:
                     meta.pop("updated", None)
 
-        same_body = body is not None and body.strip("\n") == str(base_fields["body"]).strip("\n")
+        same_body = body is not None and body.strip("\n") == base_body.strip("\n")
         edited = update_article(base, change, None if same_body else body)
         if edited == current:
             raise IllegalTransition(f"KB article {slug}: nothing changed")
-        after = _parse(edited, source)
+        after, after_body = _parse(edited, source)
         what = [
-            k for k in ("title", "tags", "products", "customers", "body") if after[k] != fields[k]
+            name
+            for name, changed in (
+                ("title", after.title != fields.title),
+                ("tags", after.tags != fields.tags),
+                ("products", after.products != fields.products),
+                ("customers", after.customers != fields.customers),
+                ("body", after_body != current_body),
+            )
+            if changed
         ]
         final = update_article(edited, lambda m: set_key(m, "updated", ident.when.date()))
         label = ", ".join(what) or "front matter"

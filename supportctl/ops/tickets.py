@@ -365,9 +365,9 @@ def resolve(
             data.update(replace(data.ticket, kb=slug))
             trailers.append(("Kb", slug))
             path, content, fields = _read_article(repo, slug)
-            if tid not in fields["tickets"]:
+            if tid not in fields.tickets:
                 files[path] = update_article(
-                    content, lambda m: _set_tickets(m, [*fields["tickets"], tid])
+                    content, lambda m: _set_tickets(m, [*fields.tickets, tid])
                 )
         return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
 
