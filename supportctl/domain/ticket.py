@@ -275,7 +275,7 @@ def _text(raw: object) -> Coerced:
     return str(raw), False
 
 
-def _id_text(raw: object) -> Coerced:
+def _id_text(raw: object) -> Coerced:  # text that is never null: "" when unset
     if type(raw) is str:
         return raw, True
     return ("" if raw is None else str(raw)), False
@@ -313,10 +313,14 @@ class _Record:
 
     @classmethod
     def from_plain(cls, data: Mapping[str, object]) -> Self:
-        values: dict[str, object] = {}
+        values = dict(_INITIAL[cls])
         kept: dict[str, object] = {}
         read = cls._read
+        texts = _TEXTS[cls]
         for key, raw in data.items():
+            if type(raw) is str and key in texts:  # most values: taken as they are
+                values[texts[key]] = raw
+                continue
             reader = read.get(key)
             if reader is None:
                 kept[key] = raw
@@ -325,7 +329,13 @@ class _Record:
             if not exact:
                 kept[key] = raw
             values[_ATTR_OF.get(key, key)] = value
-        return cls(**values, keys=tuple(data), kept=kept)  # type: ignore[call-arg]
+        values["keys"] = tuple(data)
+        values["kept"] = kept
+        # Filled in directly: a listing reads tens of thousands of tickets, and a frozen
+        # dataclass's __init__ sets each field through object.__setattr__ (five times slower).
+        record = object.__new__(cls)
+        record.__dict__.update(values)
+        return record
 
     def to_plain(self) -> dict[str, Any]:
         """The mapping as plain data (str keys; str, int, bool, None, lists and mappings),
@@ -364,9 +374,13 @@ def _record(cls: type[_Record], readers: Mapping[str, Callable[[object], Coerced
         defaults[key] = f.default if factory is dataclasses.MISSING else factory()
     cls._read = read
     _DEFAULTS[cls] = defaults
+    _INITIAL[cls] = {_ATTR_OF.get(k, k): v for k, v in defaults.items()}
+    _TEXTS[cls] = {k: _ATTR_OF.get(k, k) for k, r in read.items() if r in _TEXT_READERS}
 
 
-_DEFAULTS: dict[type[_Record], dict[str, object]] = {}
+_DEFAULTS: dict[type[_Record], dict[str, object]] = {}  # by YAML key
+_INITIAL: dict[type[_Record], dict[str, object]] = {}  # by field name
+_TEXTS: dict[type[_Record], dict[str, str]] = {}  # YAML key -> field, for str fields
 
 
 def _mapping(cls: type[_Record]) -> Callable[[object], Coerced]:
@@ -480,12 +494,7 @@ def _int(raw: object) -> Coerced:
         return 0, False
 
 
-def _worklog_text(raw: object) -> Coerced:
-    if type(raw) is str:
-        return raw, True
-    return ("" if raw is None else str(raw)), False
-
-
+_TEXT_READERS = (_text, _id_text)  # each takes any str as it is
 _TICKET_READERS = {
     "str": _id_text,
     "str | None": _text,
@@ -495,7 +504,7 @@ _TICKET_READERS = {
 }
 for _cls in (Comment, Links, Ticket):
     _record(_cls, _TICKET_READERS)
-_record(WorklogEntry, {"str": _worklog_text, "int": _int})
+_record(WorklogEntry, {"str": _id_text, "int": _int})
 
 # The YAML keys, in the order a new file has them: one list, from the fields above.
 TICKET_KEYS = tuple(Ticket._read)
