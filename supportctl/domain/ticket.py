@@ -1,4 +1,6 @@
-"""The ticket data model: vocabularies, ID rules, file layout and legal status moves.
+"""The ticket data model: vocabularies, ID rules, file layout, legal status moves, and the
+typed `Ticket` with its one reader (`read_ticket`, bytes to Ticket) and one writer
+(`TicketFile.update`, a changed Ticket back into the YAML as a minimal edit).
 
 Pure: no I/O. Everything here is what `validate`, the store and the actions agree on.
 """

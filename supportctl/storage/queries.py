@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
     from supportctl.storage.desk import Desk, Worklog
 
-SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
 # The fields of a listing, in the order its JSON rows have them.
 LIST_FIELDS = (
     "id",
@@ -107,15 +106,17 @@ def _created(t: Ticket) -> float:
     return datetime.fromisoformat(t.created).timestamp() if t.created else 0
 
 
+# Sort key -> how a ticket sorts by it; "id" is the order tickets come in.
 _ORDER: dict[str, Callable[[Ticket], Any]] = {
+    "created": _created,
     "priority": lambda t: PRIORITIES.index(t.priority) if t.priority in PRIORITIES else 9,
     "status": lambda t: STATUSES.index(t.status) if t.status in STATUSES else 9,
     "customer": lambda t: text_key(t.customer or ""),
     "title": lambda t: text_key(t.title or ""),
     "line": lambda t: text_key(t.line or ""),
     "assignee": lambda t: text_key(t.assignee or ""),
-    "created": _created,
 }
+SORT_KEYS = ("id", *_ORDER)
 
 
 def list_tickets(
