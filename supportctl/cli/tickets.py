@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supportctl.cli import app, out
+from supportctl.cli import out
 from supportctl.cli.common import parse_day, parse_when, read_text_input, repo
+from supportctl.cli.root import app
 from supportctl.domain.durations import format_duration, parse_duration
 from supportctl.domain.errors import UsageError, ValidationFailed
 from supportctl.domain.ticket import TICKET_KEYS
-from supportctl.ops import tickets as actions
 
 if TYPE_CHECKING:
+    from supportctl.ops import tickets as actions
     from supportctl.storage.queries import TicketRecord
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -107,6 +108,8 @@ def new(
 
     Example: supportctl new "Checkout fails with 500" --customer acme --type incident --priority high
     """
+    from supportctl.ops import tickets as actions
+
     text = read_text_input(description, description_file, "--description")
     r = repo()
     result = actions.new_ticket(
@@ -308,6 +311,8 @@ def assign(
 
     Example: supportctl assign SUP-42 boris
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.assign(repo(), ticket_id, assignee, at=parse_when(at)), as_json)
 
 
@@ -328,6 +333,8 @@ def comment(
 
     Example: supportctl comment SUP-42 "We are on it, next update in 1 hour"
     """
+    from supportctl.ops import tickets as actions
+
     if text is None and file is None:
         raise UsageError("give the comment text, or --file")
     body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
@@ -350,6 +357,8 @@ def log(
 
     Example: supportctl log SUP-42 --time 1h30m --note "log analysis" --on 2026-10-05
     """
+    from supportctl.ops import tickets as actions
+
     if (minutes is None) == (time is None):
         raise UsageError("give exactly one of --minutes N or --time 1h30m")
     if time is not None:
@@ -376,6 +385,8 @@ def start(
 
     Example: supportctl start SUP-42
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.start(repo(), ticket_id, at=parse_when(at)), as_json)
 
 
@@ -392,6 +403,8 @@ def wait(
 
     Example: supportctl wait SUP-42 --reason "asked for server logs"
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.wait(repo(), ticket_id, reason=reason, at=parse_when(at)), as_json)
 
 
@@ -409,6 +422,8 @@ def escalate(
 
     Example: supportctl escalate SUP-42 --to L3 --reason "needs a code fix"
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.escalate(repo(), ticket_id, reason=reason, to=to, at=parse_when(at)), as_json)
 
 
@@ -426,6 +441,8 @@ def resolve(
 
     Example: supportctl resolve SUP-42 --resolution "Cleared the cache" --kb checkout-500
     """
+    from supportctl.ops import tickets as actions
+
     _done(
         actions.resolve(repo(), ticket_id, resolution=resolution, kb=kb, at=parse_when(at)), as_json
     )
@@ -441,6 +458,8 @@ def close(
 
     Example: supportctl close SUP-42
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.close(repo(), ticket_id, at=parse_when(at)), as_json)
 
 
@@ -455,6 +474,8 @@ def reopen(
 
     Example: supportctl reopen SUP-42 --reason "fails again after restart"
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.reopen(repo(), ticket_id, reason=reason, at=parse_when(at)), as_json)
 
 
@@ -473,6 +494,8 @@ def link(
 
     Example: supportctl link SUP-43 --duplicate-of SUP-42
     """
+    from supportctl.ops import tickets as actions
+
     given = [
         (k, v)
         for k, v in (("duplicate_of", duplicate_of), ("related", related), ("parent", parent))
@@ -498,6 +521,8 @@ def tag(
 
     Example: supportctl tag SUP-42 payments urgent --remove triage
     """
+    from supportctl.ops import tickets as actions
+
     _done(
         actions.tag(repo(), ticket_id, add=tags or [], remove=remove or [], at=parse_when(at)),
         as_json,
@@ -528,6 +553,8 @@ def edit(
 
     Example: supportctl edit SUP-42 --priority critical
     """
+    from supportctl.ops import tickets as actions
+
     changes = {
         k: v
         for k, v in (

@@ -35,7 +35,11 @@ from supportctl.storage import safepath
 from supportctl.storage.git import Repo
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+
+    # Told how many commits a long history scan has read: 0 when it starts, then every few
+    # hundred, None when it ends. Storage never writes to the terminal; the CLI draws this.
+    ScanProgress = Callable[[int | None], None]
 
 CACHE_VERSION = 2
 
@@ -136,6 +140,7 @@ class Desk:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.git = Repo(root)
+        self.progress: ScanProgress | None = None
 
     @cached_property
     def config(self) -> Config:
