@@ -20,7 +20,7 @@ def repo(*, check_config: bool = True) -> Desk:
     from supportctl.cli import out, state
     from supportctl.config.settings import CONFIG_NAME
 
-    r = open_repo(state.repo)
+    r = open_repo(state.repo, notify=out.warn)
     if check_config:
         if not r.config_committed:
             out.warn(

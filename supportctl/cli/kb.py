@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -15,6 +13,7 @@ import typer
 from supportctl.cli import app, out
 from supportctl.cli.common import parse_when, read_text_input, repo
 from supportctl.domain.errors import SupportctlError, UsageError
+from supportctl.storage.editor import run_editor
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,7 +46,7 @@ def _with_editor(text: bytes, commit: Callable[[bytes, str], T]) -> T:
         fh.write(text)
     editor = os.environ.get("EDITOR", "vi")
     try:
-        code = subprocess.call([*shlex.split(editor), name])
+        code = run_editor(editor, name)
     except OSError as exc:
         raise UsageError(f"cannot run $EDITOR {editor!r}: {exc.strerror}") from None
     if code != 0:

@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING, Any
 from supportctl.domain.articles import (
     MAX_ARTICLE_TITLE,
     SLUG_RE,
-    ArticleError,
     article_path,
     front_matter,
     new_slug,
-    parse_content,
     render_article,
     set_key,
     str_list,
     update_article,
 )
-from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.errors import IllegalTransition, UsageError
 from supportctl.domain.ticket import check_tag, clean_line, ticket_path
-from supportctl.ops.tickets import _act, _Change, _prepare, _set, message, short
+from supportctl.ops.articles import check_slug, parse_article, read_article, set_tickets
+from supportctl.ops.tickets import set_field, ticket_action
+from supportctl.storage.transaction import Change, short, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -182,30 +182,6 @@ def _taken(repo: Desk, slug: str) -> bool:
     return repo.git.file_at("HEAD", path) is not None or (repo.root / path).exists()
 
 
-def _check_slug(slug: str) -> str:
-    s = slug.strip()
-    if not SLUG_RE.match(s):
-        raise UsageError(
-            f"bad slug {slug!r}: lowercase ASCII letters, digits and - only, at most 80"
-        )
-    return s
-
-
-def _parse(content: bytes, where: str) -> dict[str, Any]:
-    try:
-        return parse_content(content)
-    except ArticleError as exc:
-        raise DataError(f"{where}:{exc.line}: {exc.message}") from None
-
-
-def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, dict[str, Any]]:
-    path = article_path(_check_slug(slug))
-    content = repo.git.file_at("HEAD", path)
-    if content is None:
-        raise NotFound(f"unknown KB article {slug!r} (no {path})")
-    return path, content, _parse(content, path)
-
-
 def _normalise(meta: Any, fields: dict[str, Any]) -> None:
     """Title on one line and tags in the form every other command uses."""
     title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
@@ -217,32 +193,14 @@ def _normalise(meta: Any, fields: dict[str, Any]) -> None:
         seq[:] = tags
 
 
-def _set_tickets(meta: Any, tickets: list[str]) -> None:
-    seq = str_list(meta, "tickets")
-    if [str(t) for t in seq] != tickets:
-        seq[:] = tickets
-
-
 def _commit_plain(
-    repo: Desk, action: str, at: datetime | None, build: Callable[[Identity], _Change]
+    repo: Desk, action: str, at: datetime | None, build: Callable[[Identity], Change]
 ) -> tuple[str, str]:
     """One commit that touches no ticket (`build` runs under the lock)."""
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
-        change = build(ident)
-        dirty = repo.git.dirty(list(change.files))
-        if dirty:
-            raise GitError(
-                f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
-                f"`git restore --staged --worktree -- {dirty[0]}`"
-            )
+    with transaction(repo, at=at) as tx:
+        change = build(tx.author)
         subject = f"KB: {change.subject}"
-        trailers = [("Action", action), *change.trailers]
-        sha = repo.git.commit(
-            change.files, message(subject, trailers), author=ident, expect_head=head
-        )
+        sha = tx.commit(Change(subject, [("Action", action), *change.trailers], change.files))
         return sha, subject
 
 
@@ -262,9 +220,9 @@ def new_article(
     The slug comes from the title (`article-N` when it has no transliterable letters);
     an existing slug is refused (IllegalTransition) rather than overwritten.
     """
-    fields = _parse(text, source)
+    fields = parse_article(text, source)
     title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
-    chosen = _check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
+    chosen = check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
     path = article_path(chosen)
     tid = repo.ticket_id(ticket_id) if ticket_id else None
 
@@ -277,28 +235,28 @@ def new_article(
 
         def change(meta: Any) -> None:
             _normalise(meta, fields)
-            _set_tickets(meta, [tid] if tid else [])
+            set_tickets(meta, [tid] if tid else [])
             set_key(meta, "updated", ident.when.date())
 
         return update_article(text, change)
 
     if tid is None:
 
-        def build(ident: Identity) -> _Change:
-            return _Change(
+        def build(ident: Identity) -> Change:
+            return Change(
                 f"new article {chosen}: {short(title)}", [("Kb", chosen)], {path: content(ident)}
             )
 
         sha, subject = _commit_plain(repo, "kb-new", at, build)
         return KbResult("kb-new", chosen, path, sha, subject, None, _article_dict(repo, chosen))
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         files: dict[str, bytes | None] = {path: content(ident)}
         trailers = [("Kb", chosen)]
         trailers += _point_ticket(repo, data, tid, chosen, replace, files)
-        return _Change(f"KB article {chosen} written from this ticket", trailers, files)
+        return Change(f"KB article {chosen} written from this ticket", trailers, files)
 
-    result = _act(repo, tid, "kb-new", at, fn)
+    result = ticket_action(repo, tid, "kb-new", at, fn)
     return KbResult(
         "kb-new", chosen, path, result.commit, result.subject, tid, _article_dict(repo, chosen)
     )
@@ -314,7 +272,7 @@ def check_new(
 ) -> None:
     """Refuse early what `new_article` would refuse, before anyone spends time in an editor."""
     if slug:
-        chosen = _check_slug(slug)
+        chosen = check_slug(slug)
         if _taken(repo, chosen):
             raise IllegalTransition(
                 f"KB article {chosen!r} already exists ({article_path(chosen)})"
@@ -345,11 +303,11 @@ def _point_ticket(
         old_path = article_path(old)
         old_content = repo.git.file_at("HEAD", old_path) if SLUG_RE.match(old) else None
         if old_content is not None:
-            fields = _parse(old_content, old_path)
+            fields = parse_article(old_content, old_path)
             if tid in fields["tickets"]:
                 remaining = [t for t in fields["tickets"] if t != tid]
-                files[old_path] = update_article(old_content, lambda m: _set_tickets(m, remaining))
-    _set(data, "kb", slug)
+                files[old_path] = update_article(old_content, lambda m: set_tickets(m, remaining))
+    set_field(data, "kb", slug)
     return trailers
 
 
@@ -363,11 +321,11 @@ def link_article(
 ) -> KbResult:
     """Link a ticket and an article both ways in one commit (ticket `kb`, article `tickets:`)."""
     tid = repo.ticket_id(ticket_id)
-    slug = _check_slug(slug)
-    _read_article(repo, slug)  # fail early, before taking the lock
+    slug = check_slug(slug)
+    read_article(repo, slug)  # fail early, before taking the lock
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        path, content, fields = _read_article(repo, slug)
+    def fn(data: Any, ident: Identity) -> Change:
+        path, content, fields = read_article(repo, slug)
         in_article = tid in fields["tickets"]
         if str(data.get("kb") or "") == slug and in_article:
             raise IllegalTransition(f"{tid} and KB article {slug} are already linked")
@@ -376,11 +334,11 @@ def link_article(
         trailers += _point_ticket(repo, data, tid, slug, replace, files)
         if not in_article:
             files[path] = update_article(
-                content, lambda m: _set_tickets(m, [*fields["tickets"], tid])
+                content, lambda m: set_tickets(m, [*fields["tickets"], tid])
             )
-        return _Change(f"link KB article {slug}", trailers, files)
+        return Change(f"link KB article {slug}", trailers, files)
 
-    result = _act(repo, tid, "kb-link", at, fn)
+    result = ticket_action(repo, tid, "kb-link", at, fn)
     return KbResult(
         "kb-link",
         slug,
@@ -405,7 +363,7 @@ def edit_article(
 ) -> KbResult:
     """Change an article's title, tags and/or body, or replace its whole text (`text`, from
     an editor). `updated` becomes the commit date; the slug and `tickets:` never change."""
-    slug = _check_slug(slug)
+    slug = check_slug(slug)
     if text is None and title is None and tags is None and body is None:
         raise UsageError("nothing to edit: give --title, --tag or --body-file (or set $EDITOR)")
     new_title = (
@@ -415,12 +373,12 @@ def edit_article(
     )
     new_tags = _tags(tags) if tags is not None else None
     if text is not None:
-        _parse(text, source)
+        parse_article(text, source)
 
-    def build(ident: Identity) -> _Change:
-        path, current, fields = _read_article(repo, slug)
+    def build(ident: Identity) -> Change:
+        path, current, fields = read_article(repo, slug)
         base = text if text is not None else current
-        base_fields = _parse(base, source)
+        base_fields = parse_article(base, source)
 
         def change(meta: Any) -> None:
             if new_title is not None:
@@ -428,7 +386,7 @@ def edit_article(
             if new_tags is not None:
                 base_fields["tags"] = new_tags
             _normalise(meta, base_fields)
-            _set_tickets(meta, list(fields["tickets"]))
+            set_tickets(meta, list(fields["tickets"]))
             if text is not None:
                 # The date is ours to set; a hand change to it in the editor is not a change.
                 before = front_matter(current)
@@ -441,13 +399,13 @@ def edit_article(
         edited = update_article(base, change, None if same_body else body)
         if edited == current:
             raise IllegalTransition(f"KB article {slug}: nothing changed")
-        after = _parse(edited, source)
+        after = parse_article(edited, source)
         what = [
             k for k in ("title", "tags", "products", "customers", "body") if after[k] != fields[k]
         ]
         final = update_article(edited, lambda m: set_key(m, "updated", ident.when.date()))
         label = ", ".join(what) or "front matter"
-        return _Change(f"edit {slug} ({label})", [("Kb", slug)], {path: final})
+        return Change(f"edit {slug} ({label})", [("Kb", slug)], {path: final})
 
     sha, subject = _commit_plain(repo, "kb-edit", at, build)
     return KbResult(
@@ -457,7 +415,7 @@ def edit_article(
 
 def article_text(repo: Desk, slug: str) -> bytes:
     """The committed text of an article (what `kb edit` opens in the editor)."""
-    return _read_article(repo, slug)[1]
+    return read_article(repo, slug)[1]
 
 
 def _article_dict(repo: Desk, slug: str) -> dict[str, Any]:

@@ -35,6 +35,8 @@ from supportctl.domain.ticket import (
     ticket_path,
     worklog_path,
 )
+from supportctl.ops.articles import read_article, set_tickets
+from supportctl.storage.transaction import Change, Transaction, short, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -42,8 +44,6 @@ if TYPE_CHECKING:
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
 
-SUBJECT_TEXT = 60
-TRAILER_TEXT = 200
 # The last part of what a file may hold (yamlio.MAX_FILE_BYTES, the reader's cap) is kept
 # for the moves that take a ticket to its end: a thread that fills up can always be
 # started, resolved (with a resolution of up to 64 K characters) and closed.
@@ -61,26 +61,6 @@ class ActionResult:
     subject: str
     ticket: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Change:
-    subject: str
-    trailers: list[tuple[str, str]] = field(default_factory=list)
-    files: dict[str, bytes | None] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def short(text: str, limit: int = SUBJECT_TEXT) -> str:
-    """One line, at most `limit` characters: safe in a subject or a trailer value."""
-    one = " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", text).split())
-    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
-
-
-def message(subject: str, trailers: Sequence[tuple[str, str]]) -> str:
-    lines = [short(subject, 120), ""]
-    lines += [f"{k}: {short(v, TRAILER_TEXT)}" for k, v in trailers]
-    return "\n".join(lines) + "\n"
 
 
 def author_handle(repo: Desk, ident: Identity) -> str:
@@ -107,34 +87,20 @@ def _snapshot(data: Any) -> dict[str, Any]:
     return {k: (str(data.get(k)) if data.get(k) is not None else None) for k in TRACKED_FIELDS}
 
 
-def _prepare(repo: Desk) -> None:
-    busy = repo.git.operation_in_progress()
-    if busy:
-        raise GitError(f"{busy} is in progress in {repo.root}; finish or abort it first")
-
-
 def _commit(
-    repo: Desk,
+    tx: Transaction,
     ticket_id: str,
     action: str,
-    ident: Identity,
-    head: str | None,
-    change: _Change,
+    change: Change,
     data: Any,
     before: dict[str, Any] | None,
 ) -> ActionResult:
-    dirty = repo.git.dirty(list(change.files))
-    if dirty:
-        raise GitError(
-            f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
-            f"`git restore --staged --worktree -- {dirty[0]}`"
-        )
     trailers = [("Ticket", ticket_id), ("Action", action)]
     trailers += _field_trailers(before, _snapshot(data))
     trailers += change.trailers
     subject = f"{ticket_id}: {change.subject}"
-    sha = repo.git.commit(change.files, message(subject, trailers), author=ident, expect_head=head)
-    return ActionResult(ticket_id, action, sha, subject, dict(yamlio.plain(data)), change.extra)
+    sha = tx.commit(Change(subject, trailers, change.files))
+    return ActionResult(ticket_id, action, sha, subject, dict(yamlio.plain(data)))
 
 
 def _not_before_creation(ticket_id: str, data: Any, at: datetime | None) -> None:
@@ -151,18 +117,18 @@ def _not_before_creation(ticket_id: str, data: Any, at: datetime | None) -> None
         )
 
 
-def _act(
+def ticket_action(
     repo: Desk,
     raw_id: str,
     action: str,
     at: datetime | None,
-    fn: Callable[[Any, Identity], _Change],
+    fn: Callable[[Any, Identity], Change],
 ) -> ActionResult:
+    """One action on one ticket, one commit: `fn` changes the ticket's loaded file (and
+    may add other files to the commit) under the lock, and says what it did."""
     ticket_id = repo.ticket_id(raw_id)
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
+    with transaction(repo, at=at) as tx:
+        ident = tx.author
         path, data = repo.load_ticket_file(ticket_id)
         _not_before_creation(ticket_id, data, at)
         before = _snapshot(data)
@@ -170,7 +136,7 @@ def _act(
         content = yamlio.dump(data)
         _check_room(ticket_id, path, action, content)
         change.files = {path: content, **change.files}
-        return _commit(repo, ticket_id, action, ident, head, change, data, before)
+        return _commit(tx, ticket_id, action, change, data, before)
 
 
 def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
@@ -199,7 +165,7 @@ def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
     )
 
 
-def _set(data: Any, key: str, value: Any) -> None:
+def set_field(data: Any, key: str, value: Any) -> None:
     """Set a key, inserting a missing one at its documented place in the key order."""
     if key in data or key not in TICKET_KEYS:
         data[key] = value
@@ -217,7 +183,7 @@ def _list(data: Any, key: str) -> Any:
     value = data.get(key)
     if not isinstance(value, list):
         value = CommentedSeq()
-        _set(data, key, value)
+        set_field(data, key, value)
     return value
 
 
@@ -248,10 +214,8 @@ def new_ticket(
     tag_list = sorted({check_tag(t) for t in tags})
     assignee = check_handle(assignee) if assignee else None
     _check_agent(repo, assignee)
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
+    with transaction(repo, at=at) as tx:
+        ident = tx.author
         number = repo.max_ticket_number() + 1
         ticket_id = f"{repo.config.id_prefix}-{number}"
         data = CommentedMap()
@@ -276,12 +240,12 @@ def new_ticket(
         path = ticket_path(ticket_id)
         if (repo.root / path).exists():
             raise GitError(f"{path} exists but is not committed; commit or remove it first")
-        change = _Change(
+        change = Change(
             f"new {type_.replace('_', ' ')} for {customer} ({priority}): {short(title)}",
             [("Channel", channel)],
             {path: yamlio.dump(data)},
         )
-        return _commit(repo, ticket_id, "new", ident, head, change, data, None)
+        return _commit(tx, ticket_id, "new", change, data, None)
 
 
 # -- lifecycle moves ------------------------------------------------------------------
@@ -298,14 +262,14 @@ def _move(
         raise UsageError(f"{action} needs --{reason_key.lower()}")
     text = check_text(reason or "", what=(reason_key or "reason").lower())
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         tid = str(data.get("id"))
         new_status = check_move(action, tid, str(data.get("status")))
         old_status = data.get("status")
         data["status"] = new_status
         trailers = [(reason_key, text)] if reason_key and text else []
         if field_name:
-            _set(data, field_name, yamlio.text_value(text))
+            set_field(data, field_name, yamlio.text_value(text))
         if reason_key and not field_name:
             _add_comment(data, ident, repo, f"{action.capitalize()}: {text}", "internal")
         what = {
@@ -315,9 +279,9 @@ def _move(
             "close": "close",
             "reopen": f"reopen ({short(text, 40)})",
         }[action]
-        return _Change(what, trailers)
+        return Change(what, trailers)
 
-    return _act(repo, raw_id, action, at, fn)
+    return ticket_action(repo, raw_id, action, at, fn)
 
 
 def start(repo: Desk, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
@@ -349,34 +313,31 @@ def resolve(
     text = check_text(resolution, what="resolution")
     slug = _check_slug(kb) if kb else None
     if slug:
-        from supportctl.ops.kb import _read_article
-
         try:
-            _read_article(repo, slug)  # fail early: unknown or broken article
+            read_article(repo, slug)  # fail early: unknown or broken article
         except NotFound:
             raise NotFound(f"unknown KB article {slug!r}") from None
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         tid = str(data.get("id"))
         data["status"] = check_move("resolve", tid, str(data.get("status")))
-        _set(data, "resolution", yamlio.text_value(text))
+        set_field(data, "resolution", yamlio.text_value(text))
         trailers = []
         files: dict[str, bytes | None] = {}
         if slug:
             # Link both ways in the same commit: the ticket's `kb` and the article's `tickets:`.
             from supportctl.domain.articles import update_article
-            from supportctl.ops.kb import _read_article, _set_tickets
 
-            _set(data, "kb", slug)
+            set_field(data, "kb", slug)
             trailers.append(("Kb", slug))
-            path, content, fields = _read_article(repo, slug)
+            path, content, fields = read_article(repo, slug)
             if tid not in fields["tickets"]:
                 files[path] = update_article(
-                    content, lambda m: _set_tickets(m, [*fields["tickets"], tid])
+                    content, lambda m: set_tickets(m, [*fields["tickets"], tid])
                 )
-        return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
+        return Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
 
-    return _act(repo, ticket_id, "resolve", at, fn)
+    return ticket_action(repo, ticket_id, "resolve", at, fn)
 
 
 def escalate(
@@ -391,7 +352,7 @@ def escalate(
         raise UsageError("escalate needs --reason")
     text = check_text(reason, what="reason")
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         tid = str(data.get("id"))
         check_move("escalate", tid, str(data.get("status")))
         old = str(data.get("line"))
@@ -400,9 +361,9 @@ def escalate(
         new = next_line(repo.config.lines, old, to, tid)
         data["line"] = new
         _add_comment(data, ident, repo, f"Escalated {old} → {new}: {text}", "internal")
-        return _Change(f"escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
+        return Change(f"escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
 
-    return _act(repo, ticket_id, "escalate", at, fn)
+    return ticket_action(repo, ticket_id, "escalate", at, fn)
 
 
 # -- conversation and time --------------------------------------------------------------
@@ -428,12 +389,12 @@ def comment(
         raise UsageError("comment text is empty")
     visibility = "internal" if internal else "public"
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         _add_comment(data, ident, repo, body, visibility)
         what = "internal note" if internal else "reply to customer"
-        return _Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
+        return Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
 
-    return _act(repo, ticket_id, "comment", at, fn)
+    return ticket_action(repo, ticket_id, "comment", at, fn)
 
 
 def log_time(
@@ -451,10 +412,8 @@ def log_time(
         raise UsageError(f"{minutes} minutes is more than a day; log each day separately")
     note = clean_line(note, what="note", limit=500) if note.strip() else ""
     tid = repo.ticket_id(ticket_id)
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
+    with transaction(repo, at=at) as tx:
+        ident = tx.author
         _, data = repo.load_ticket_file(tid)
         _not_before_creation(tid, data, at)
         work_day = on or ident.when.date()
@@ -475,12 +434,12 @@ def log_time(
         entry["author"] = author_handle(repo, ident)
         entry["at"] = ident.when.isoformat()
         entries.append(entry)
-        change = _Change(
+        change = Change(
             f"log {format_duration(minutes * 60)}" + (f" ({short(note, 40)})" if note else ""),
             [("Minutes", str(minutes)), ("Worked-On", work_day.isoformat())],
             {path: yamlio.dump(entries)},
         )
-        return _commit(repo, tid, "log", ident, head, change, data, _snapshot(data))
+        return _commit(tx, tid, "log", change, data, _snapshot(data))
 
 
 # -- attributes -------------------------------------------------------------------------
@@ -495,13 +454,13 @@ def assign(
     handle = check_handle(assignee) if assignee else None
     _check_agent(repo, handle)
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         if (data.get("assignee") or None) == handle:
             raise IllegalTransition(f"{data.get('id')} is already assigned to {handle or 'nobody'}")
-        _set(data, "assignee", handle)
-        return _Change(f"assign to {handle}" if handle else "unassign")
+        set_field(data, "assignee", handle)
+        return Change(f"assign to {handle}" if handle else "unassign")
 
-    return _act(repo, ticket_id, "assign", at, fn)
+    return ticket_action(repo, ticket_id, "assign", at, fn)
 
 
 def link(
@@ -520,11 +479,11 @@ def link(
         raise UsageError(f"cannot link {tid} to itself")
     repo.ticket(oid)  # must exist
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         links = data.get("links")
         if not isinstance(links, dict):
             links = CommentedMap()
-            _set(data, "links", links)
+            set_field(data, "links", links)
         if kind == "related":
             related = links.get("related")
             if not isinstance(related, list):
@@ -538,9 +497,9 @@ def link(
             if links.get(kind) == oid:
                 raise IllegalTransition(f"{tid} is already {kind.replace('_', ' ')} {oid}")
             links[kind] = oid
-        return _Change(f"{kind.replace('_', ' ')} {oid}", [("Link", f"{kind} {oid}")])
+        return Change(f"{kind.replace('_', ' ')} {oid}", [("Link", f"{kind} {oid}")])
 
-    return _act(repo, tid, "link", at, fn)
+    return ticket_action(repo, tid, "link", at, fn)
 
 
 def tag(
@@ -556,7 +515,7 @@ def tag(
     if not plus and not minus:
         raise UsageError("give tags to add, or --remove TAG")
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         tags = _list(data, "tags")
         added = [t for t in dict.fromkeys(plus) if t not in tags]
         removed = [t for t in dict.fromkeys(minus) if t in tags]
@@ -574,9 +533,9 @@ def tag(
         if removed:
             trailers.append(("Tags-Removed", " ".join(removed)))
         words = " ".join([f"+{t}" for t in added] + [f"-{t}" for t in removed])
-        return _Change(f"tag {words}", trailers)
+        return Change(f"tag {words}", trailers)
 
-    return _act(repo, ticket_id, "tag", at, fn)
+    return ticket_action(repo, ticket_id, "tag", at, fn)
 
 
 def edit(
@@ -602,18 +561,18 @@ def edit(
     if not clean:
         raise UsageError("nothing to edit: give --title, --priority, --type, --customer or --class")
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: Any, ident: Identity) -> Change:
         parts = []
         for key, value in clean.items():
             old = data.get(key)
             if old != value:
-                _set(data, key, value)
+                set_field(data, key, value)
                 parts.append(f"{key} {short(str(old or '-'), 30)} → {short(value, 30)}")
         if not parts:
             raise IllegalTransition(f"{data.get('id')}: nothing changed")
-        return _Change("edit " + ", ".join(parts))
+        return Change("edit " + ", ".join(parts))
 
-    return _act(repo, ticket_id, "edit", at, fn)
+    return ticket_action(repo, ticket_id, "edit", at, fn)
 
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")

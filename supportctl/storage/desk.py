@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
+from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, parse_config
 from supportctl.domain import yamlio
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
 from supportctl.domain.ticket import (
@@ -26,10 +26,13 @@ from supportctl.domain.ticket import (
     vocabulary,
 )
 from supportctl.storage import safepath
+from supportctl.storage.config_file import load_config
 from supportctl.storage.git import Repo
+from supportctl.storage.numbers import highest_ticket_numbers
+from supportctl.storage.transaction import lock, needs_recovery
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 CACHE_VERSION = 2
 
@@ -138,9 +141,9 @@ class Worklog:
 class Desk:
     """A support repo: its root, configuration, git access and cache."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, notify: Callable[[str], None] | None = None) -> None:
         self.root = root
-        self.git = Repo(root)
+        self.git = Repo(root, notify)
 
     @cached_property
     def config(self) -> Config:
@@ -289,9 +292,7 @@ class Desk:
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        from supportctl.storage.history import highest_ticket_numbers
-
-        best = highest_ticket_numbers(self).get(self.config.id_prefix, 0)
+        best = highest_ticket_numbers(self.git).get(self.config.id_prefix, 0)
         base = self.root / "data" / "tickets"
         shards = (
             sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
@@ -373,13 +374,14 @@ def _id_sort_key(ticket_id: str) -> tuple[str, int]:
     return (prefix, int(num) if num.isdigit() else 0)
 
 
-def open_repo(override: str | None = None) -> Desk:
+def open_repo(override: str | None = None, notify: Callable[[str], None] | None = None) -> Desk:
     """The support repo around the current folder (or `override`). When a killed command
-    left something behind, it is put right first, under the lock, and the user is told."""
-    repo = Desk(find_root(override=override))
-    if repo.git.needs_recovery():
+    left something behind, it is put right first, under the lock, and the user is told
+    through `notify`."""
+    repo = Desk(find_root(override=override), notify)
+    if needs_recovery(repo.git):
         try:
-            with repo.git.lock():
+            with lock(repo.git):
                 pass
         except GitError as exc:
             # Reading is still sound (it reads commits, not the work tree): a command that

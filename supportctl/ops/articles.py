@@ -1,0 +1,46 @@
+"""A KB article as the actions see it: read from HEAD, parsed, its `tickets:` list set.
+
+Shared by the ticket actions (`resolve --kb` links both ways) and the KB actions, which
+build on the ticket actions: kept apart from both so neither has to import the other.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from supportctl.domain.articles import SLUG_RE, ArticleError, article_path, parse_content, str_list
+from supportctl.domain.errors import DataError, NotFound, UsageError
+
+if TYPE_CHECKING:
+    from supportctl.storage.desk import Desk
+
+
+def check_slug(slug: str) -> str:
+    s = slug.strip()
+    if not SLUG_RE.match(s):
+        raise UsageError(
+            f"bad slug {slug!r}: lowercase ASCII letters, digits and - only, at most 80"
+        )
+    return s
+
+
+def parse_article(content: bytes, where: str) -> dict[str, Any]:
+    try:
+        return parse_content(content)
+    except ArticleError as exc:
+        raise DataError(f"{where}:{exc.line}: {exc.message}") from None
+
+
+def read_article(repo: Desk, slug: str) -> tuple[str, bytes, dict[str, Any]]:
+    """(path, committed text, parsed fields) of an article at HEAD; NotFound without one."""
+    path = article_path(check_slug(slug))
+    content = repo.git.file_at("HEAD", path)
+    if content is None:
+        raise NotFound(f"unknown KB article {slug!r} (no {path})")
+    return path, content, parse_article(content, path)
+
+
+def set_tickets(meta: Any, tickets: list[str]) -> None:
+    seq = str_list(meta, "tickets")
+    if [str(t) for t in seq] != tickets:
+        seq[:] = tickets
