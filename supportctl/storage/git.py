@@ -1,11 +1,12 @@
 """The only module that talks to git.
 
-Every git process starts in `_spawn`, so the environment, the working folder, timeouts
-and the mapping of a failure to a one-line `GitError` live in one place; `run_git` and
-`_reading` are the two ways to wait for one. The rest of the module is small named
-operations on top, and everything else gets plain data from here: paths, blob ids,
-bytes, `Identity`, `RawCommit`. Objects are read through GitPython's object database,
-which keeps one `git cat-file --batch` process for the whole command.
+Every git process supportctl starts goes through `_spawn`, so the environment, the
+working folder and the mapping of a failure to a one-line `GitError` live in one place;
+`run_git` (with its timeout) and `_reading` (output read while git runs) are the two ways
+to wait for one. The rest of the module is small named operations on top, and everything
+else gets plain data from here: paths, blob ids, bytes, `Identity`, `RawCommit`. Single
+objects are read through GitPython's object database, the library's own way, which keeps
+one `git cat-file --batch` process for the whole command.
 
 Commits are built in a private index so the user's own staged and unstaged changes are
 never swept into a supportctl commit; `storage.transaction` makes one per action.
@@ -29,7 +30,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import git
-from gitdb.base import IStream
 
 from supportctl.domain.errors import GitError, UsageError
 from supportctl.storage import safepath
@@ -605,9 +605,9 @@ class Repo:
 
     # -- writing --------------------------------------------------------------
     def store_blob(self, content: bytes) -> str:
-        istream = self._repo.odb.store(IStream("blob", len(content), io.BytesIO(content)))
-        sha = istream.hexsha
-        return sha.decode() if isinstance(sha, bytes) else str(sha)
+        """Write `content` as a blob, byte for byte (no attribute filter, no end-of-line
+        conversion: the file is checked out as the action wrote it); its id."""
+        return self._run("hash-object", "-w", "--no-filters", "--stdin", stdin=content).strip()
 
     def write_commit(
         self,
