@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
 from supportctl.domain.errors import GitError
 from supportctl.storage.git import Identity, Repo, git_time, parse_git_time, run_git
 from supportctl.storage.transaction import commit_files
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 MSK = timezone(timedelta(hours=3))
@@ -288,3 +287,46 @@ def test_named_reads_on_a_small_history(empty: Path) -> None:
     assert repo.hooks_dir() == empty / ".git" / "hooks"
     git(empty, "config", "core.hooksPath", "/srv/hooks")
     assert repo.hooks_dir().as_posix() == "/srv/hooks"
+
+
+def test_a_reader_that_stops_early_stops_git(empty: Path) -> None:
+    # two commits of 3000 files each: far more `--raw` output than a pipe holds, so the git
+    # behind the stream is still writing when the reader stops after the first commit
+    for round_ in ("1", "2"):
+        blob = (
+            subprocess.run(
+                ["git", "hash-object", "-w", "--stdin"],
+                cwd=empty,
+                input=round_.encode(),
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .strip()
+        )
+        entries = "".join(f"100644 {blob}\tdata/{n:04d}\n" for n in range(3000))
+        subprocess.run(
+            ["git", "update-index", "--index-info"], cwd=empty, input=entries.encode(), check=True
+        )
+        git(empty, "commit", "-qm", f"round {round_}")
+    stream = Repo(empty).log(newest_first=True)
+    assert next(stream).subject == "round 2"
+    closing = threading.Thread(target=stream.close, daemon=True)
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()
+    assert _git_children("log") == []
+
+
+def _git_children(sub: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        parent = next((ln.split()[1] for ln in status.splitlines() if ln.startswith("PPid:")), "")
+        if parent == str(os.getpid()) and sub.encode() in argv:
+            found.append(int(entry.name))
+    return found
