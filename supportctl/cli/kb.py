@@ -10,16 +10,14 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from supportctl.cli import app, out
+from supportctl.cli import out
 from supportctl.cli.common import parse_when, read_text_input, repo
 from supportctl.domain.errors import SupportctlError, UsageError
-from supportctl.storage.editor import run_editor
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 kb_app = typer.Typer(help="Knowledge base: write, find and link articles.", no_args_is_help=True)
-app.add_typer(kb_app, name="kb")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[
@@ -41,6 +39,8 @@ def _interactive() -> bool:
 def _with_editor(text: bytes, commit: Callable[[bytes, str], T]) -> T:
     """Let the user edit `text` in $EDITOR, then `commit` it. If that fails, the edited
     text is kept in its temporary file (named in the message) instead of being lost."""
+    from supportctl.storage.editor import run_editor  # here: `--help` starts without storage
+
     fd, name = tempfile.mkstemp(prefix="supportctl-kb-", suffix=".md")
     with os.fdopen(fd, "wb") as fh:
         fh.write(text)

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from supportctl.domain.articles import SLUG_RE, ArticleError, article_path, parse_content, str_list
-from supportctl.domain.errors import DataError, NotFound, UsageError
+from supportctl.domain.articles import ArticleError, article_path, parse_content, str_list
+from supportctl.domain.errors import DataError, NotFound
+from supportctl.domain.text import check_slug
 
 if TYPE_CHECKING:
     from supportctl.storage.desk import Desk
-
-
-def check_slug(slug: str) -> str:
-    s = slug.strip()
-    if not SLUG_RE.match(s):
-        raise UsageError(
-            f"bad slug {slug!r}: lowercase ASCII letters, digits and - only, at most 80"
-        )
-    return s
 
 
 def parse_article(content: bytes, where: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.articles import (
     MAX_ARTICLE_TITLE,
-    SLUG_RE,
     article_path,
     front_matter,
     new_slug,
@@ -27,8 +26,10 @@ from supportctl.domain.articles import (
     update_article,
 )
 from supportctl.domain.errors import IllegalTransition, UsageError
-from supportctl.domain.ticket import check_tag, clean_line, ticket_path
-from supportctl.ops.articles import check_slug, parse_article, read_article, set_tickets
+from supportctl.domain.ids import ticket_path
+from supportctl.domain.text import check_slug, is_slug
+from supportctl.domain.ticket import check_tag, clean_line
+from supportctl.ops.articles import parse_article, read_article, set_tickets
 from supportctl.ops.tickets import set_field, ticket_action
 from supportctl.storage.transaction import Change, short, transaction
 
@@ -301,7 +302,7 @@ def _point_ticket(
             )
         trailers.append(("Kb-Previous", old))
         old_path = article_path(old)
-        old_content = repo.git.file_at("HEAD", old_path) if SLUG_RE.match(old) else None
+        old_content = repo.git.file_at("HEAD", old_path) if is_slug(old) else None
         if old_content is not None:
             fields = parse_article(old_content, old_path)
             if tid in fields["tickets"]:

@@ -17,14 +17,8 @@ from typing import TYPE_CHECKING, Any
 from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, parse_config
 from supportctl.domain import yamlio
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
-from supportctl.domain.ticket import (
-    TicketView,
-    invalid_value,
-    is_ticket_file,
-    normalize_id,
-    ticket_path,
-    vocabulary,
-)
+from supportctl.domain.ids import id_of_path, normalize_id, parse_id, sort_key, ticket_path
+from supportctl.domain.ticket import TicketView, invalid_value, vocabulary
 from supportctl.storage import safepath
 from supportctl.storage.config_file import load_config
 from supportctl.storage.git import Repo
@@ -32,7 +26,11 @@ from supportctl.storage.numbers import highest_ticket_numbers
 from supportctl.storage.transaction import lock, needs_recovery
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Sequence
+
+    # Told how many commits a long history scan has read: 0 when it starts, then every few
+    # hundred, None when it ends. Storage never writes to the terminal; the CLI draws this.
+    ScanProgress = Callable[[int | None], None]
 
 CACHE_VERSION = 2
 
@@ -144,6 +142,7 @@ class Desk:
     def __init__(self, root: Path, notify: Callable[[str], None] | None = None) -> None:
         self.root = root
         self.git = Repo(root, notify)
+        self.progress: ScanProgress | None = None
 
     @cached_property
     def config(self) -> Config:
@@ -222,7 +221,7 @@ class Desk:
 
         With `fields`, each view's data holds only those fields (faster on big desks).
         """
-        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if is_ticket_file(p)]
+        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if id_of_path(p)]
         if among is not None:
             wanted = set(among)
             entries = [(p, b) for p, b in entries if PurePosixPath(p).stem in wanted]
@@ -241,7 +240,7 @@ class Desk:
             else:
                 problem = self._invalid(data)
                 views.append(TicketView(path, data, problem, invalid=problem is not None))
-        views.sort(key=lambda v: _id_sort_key(v.id))
+        views.sort(key=lambda v: sort_key(v.id))
         return views
 
     def _invalid(self, data: dict[str, Any]) -> str | None:
@@ -292,22 +291,26 @@ class Desk:
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        best = highest_ticket_numbers(self.git).get(self.config.id_prefix, 0)
+        prefix = self.config.id_prefix
+        best = highest_ticket_numbers(self.git).get(prefix, 0)
+
+        def see(path: str) -> None:
+            nonlocal best
+            parsed = parse_id(tid) if (tid := id_of_path(path)) else None
+            if parsed and parsed[0] == prefix:
+                best = max(best, parsed[1])
+
         base = self.root / "data" / "tickets"
         shards = (
             sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
         )
         for shard in shards[:2]:
             for f in shard.iterdir():
-                stem = f.stem
-                if f.suffix == ".yaml" and "-" in stem and stem.rsplit("-", 1)[1].isdigit():
-                    best = max(best, int(stem.rsplit("-", 1)[1]))
+                see(f"data/tickets/{shard.name}/{f.name}")
         for path, _ in self.git.ls_tree(
             f"data/tickets/{shards[0].name}" if shards else "data/tickets"
         ):
-            stem = Path(path).stem
-            if "-" in stem and stem.rsplit("-", 1)[1].isdigit():
-                best = max(best, int(stem.rsplit("-", 1)[1]))
+            see(path)
         return best
 
     # -- worklogs ---------------------------------------------------------------
@@ -337,10 +340,6 @@ class Desk:
         result.sort(key=lambda w: (w.at, w.ticket))
         return result
 
-    def iter_files(self, prefix: str, rev: str = "HEAD") -> Iterator[tuple[str, bytes]]:
-        for path, blob in self.git.ls_tree(prefix, rev):
-            yield path, self.git.blob(blob)
-
 
 def check_identity(path: str, data: Any, ticket_id: str) -> None:
     """An action on a file whose `id:` names another ticket would split that ticket's
@@ -367,11 +366,6 @@ def _parse_worklog_file(content: bytes) -> dict[str, Any]:
     if not isinstance(data, list):
         return {"entries": [], "__error__": "expected a list of worklog entries", "__line__": 1}
     return {"entries": [e for e in data if isinstance(e, dict)]}
-
-
-def _id_sort_key(ticket_id: str) -> tuple[str, int]:
-    prefix, _, num = ticket_id.rpartition("-")
-    return (prefix, int(num) if num.isdigit() else 0)
 
 
 def open_repo(override: str | None = None, notify: Callable[[str], None] | None = None) -> Desk:

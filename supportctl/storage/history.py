@@ -15,7 +15,6 @@ import gc
 import json
 import marshal
 import sqlite3
-import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -267,9 +266,11 @@ class History:
     it needs.
     """
 
-    def __init__(self, repo: Desk, progress: bool | None = None) -> None:
+    def __init__(self, repo: Desk, progress: bool = True) -> None:
+        """`progress`: tell the desk's progress reporter (if the caller gave it one) about
+        a long scan."""
         self.repo = repo
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = repo.progress if progress else None
         self.path = repo.git.state_dir / f"events.v{EVENTS_VERSION}.marshal"
 
     def by_ticket(self, rev: str = "HEAD", keep: Keep | None = None) -> dict[str, list[Event]]:
@@ -405,24 +406,18 @@ class History:
         return None
 
     def _with_progress(self, commits: Iterator[RawCommit]) -> Iterable[RawCommit]:
-        if not self.progress:
+        report = self.progress
+        if report is None:
             yield from commits
             return
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("reading history: {task.completed} commits"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),  # stdout may be a pipe carrying the answer
-            transient=True,
-        ) as bar:
-            task = bar.add_task("history", total=None)
+        report(0)
+        try:
             for i, c in enumerate(commits, 1):
                 if i % 500 == 0:
-                    bar.update(task, completed=i)
+                    report(i)
                 yield c
+        finally:
+            report(None)
 
     def _load(self) -> tuple[str | None, int, Index]:
         try:
@@ -596,16 +591,6 @@ def parents_first(
     return result
 
 
-def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
-    """Events grouped per ticket, each list in time order (author date, then commit order)."""
-    grouped: dict[str, list[Event]] = {}
-    for _i, e in enumerate(events):
-        grouped.setdefault(e.ticket, []).append(e)
-    for evs in grouped.values():
-        evs.sort(key=lambda e: e.at.timestamp())  # stable: commit order breaks ties
-    return grouped
-
-
 def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) -> str:
     """The key (`ID`, or `ID~n` for a deleted namesake) of the ticket that bore this ID at
     `when`: the latest generation created at or before it."""
@@ -618,7 +603,3 @@ def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) 
         if evs and evs[0].at <= when:
             found = key
     return found
-
-
-def load_events(repo: Desk, rev: str = "HEAD") -> list[Event]:
-    return History(repo).events(rev)

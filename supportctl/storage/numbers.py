@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
+
+from supportctl.domain.ids import id_of_path, parse_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -12,7 +13,6 @@ if TYPE_CHECKING:
     from supportctl.storage.git import Repo
 
 IDS_FILE = "ids.v1.json"
-_ID_PATH = re.compile(r"^data/tickets/[^/]+/([A-Z][A-Z0-9]*)-(\d+)\.yaml$")
 
 
 def highest_ticket_numbers(git: Repo, rev: str = "HEAD") -> dict[str, int]:
@@ -36,9 +36,9 @@ def highest_ticket_numbers(git: Repo, rev: str = "HEAD") -> dict[str, int]:
 
     def see(paths: Iterable[str]) -> None:
         for p in paths:
-            m = _ID_PATH.match(p)
-            if m:
-                best[m.group(1)] = max(best.get(m.group(1), 0), int(m.group(2)))
+            parsed = parse_id(tid) if (tid := id_of_path(p)) else None
+            if parsed:
+                best[parsed[0]] = max(best.get(parsed[0], 0), parsed[1])
 
     if known == tip:
         return best
