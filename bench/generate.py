@@ -59,7 +59,7 @@ from supportctl.domain.durations import format_duration
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.ticket import worklog_path
 from supportctl.ops.init import FOLDERS, GITATTRIBUTES, example_config
-from supportctl.ops.tickets import message, short
+from supportctl.storage.transaction import commit_message, short
 
 SEED = 20251001
 START = datetime(2025, 9, 1, tzinfo=UTC)
@@ -666,7 +666,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
                 op.actor,
                 when,
                 committed,
-                message(f"{tid}: {subject}", trailers),
+                commit_message(f"{tid}: {subject}", trailers),
                 {st.path: st.render()},
                 op,
                 tid,
@@ -730,7 +730,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
                 op.actor,
                 when,
                 committed,
-                message(f"{tid}: {subject}", trailers),
+                commit_message(f"{tid}: {subject}", trailers),
                 extra_files,
                 op,
                 tid,
@@ -758,7 +758,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
             op.actor,
             when,
             committed,
-            message(f"{tid}: {subject}", trailers),
+            commit_message(f"{tid}: {subject}", trailers),
             {st.path: st.render(), **extra_files},
             op,
             tid,

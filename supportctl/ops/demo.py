@@ -20,6 +20,7 @@ from supportctl.domain.errors import ConfigError, SupportctlError, UsageError
 from supportctl.ops import tickets as actions
 from supportctl.ops.init import init_repo
 from supportctl.storage.desk import Desk
+from supportctl.storage.transaction import Change, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -200,14 +201,9 @@ def build_demo(
             for f in sorted((source / folder).rglob("*")) if (source / folder).is_dir() else []:
                 if f.is_file():
                     files[f.relative_to(source).as_posix()] = f.read_bytes()
-        with repo.git.lock():
-            ident = repo.git.identity()
-            repo.git.commit(
-                files,
-                "Set up the demo desk: configuration, KB and templates\n",
-                author=ident,
-                expect_head=repo.git.head(),
-            )
+        with transaction(repo) as tx:
+            subject = "Set up the demo desk: configuration, KB and templates"
+            tx.commit(Change(subject, [], files), check_dirty=False)
         ids: dict[str, str] = {}
         for i, step in enumerate(steps, 1):
             os.environ.update(_as_agent(agents, step.by, step.at))

@@ -10,17 +10,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from supportctl.config.settings import Config, load_config
 from supportctl.domain import yamlio
 from supportctl.domain.articles import parse_article
 from supportctl.domain.errors import ConfigError
 from supportctl.domain.ids import is_ticket_id, ticket_path
 from supportctl.domain.ticket import LINK_KINDS, Problem, parse_ticket, vocabulary
 from supportctl.storage import safepath
+from supportctl.storage.config_file import load_config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from supportctl.config.settings import Config
     from supportctl.storage.desk import Desk
 
 ACCEPT = "Action: rename"  # the trailer that marks a hand rename as reviewed and meant
@@ -358,19 +359,8 @@ def _committed_renames(
 def _accepted(repo: Desk, shas: set[str]) -> set[str]:
     """The commits among `shas` whose message carries the trailer `Action: rename`."""
     key, _, value = ACCEPT.partition(": ")
-    text = repo.git.run(
-        "log",
-        "--no-walk=unsorted",
-        "--stdin",
-        f"--format=%H%x1f%(trailers:key={key},valueonly,unfold)%x1e",
-        stdin="".join(f"{s}\n" for s in sorted(shas)).encode(),
-    )
-    out = set()
-    for record in text.split("\x1e"):
-        sha, _, values = record.strip().partition("\x1f")
-        if any(v.strip().lower() == value for v in values.splitlines()):
-            out.add(sha)
-    return out
+    found = repo.git.trailer_values(sorted(shas), key)
+    return {sha for sha, values in found.items() if any(v.lower() == value for v in values)}
 
 
 def _instant(value: Any) -> datetime | None:

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
+from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, parse_config
 from supportctl.domain import yamlio
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
 from supportctl.domain.ids import id_of_path, normalize_id, parse_id, sort_key, ticket_path
@@ -30,7 +30,10 @@ from supportctl.domain.ticket import (
     vocabulary,
 )
 from supportctl.storage import safepath
+from supportctl.storage.config_file import load_config
 from supportctl.storage.git import Repo
+from supportctl.storage.numbers import highest_ticket_numbers
+from supportctl.storage.transaction import lock, needs_recovery
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Sequence
@@ -135,9 +138,9 @@ class Worklog:
 class Desk:
     """A support repo: its root, configuration, git access and cache."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, notify: Callable[[str], None] | None = None) -> None:
         self.root = root
-        self.git = Repo(root)
+        self.git = Repo(root, notify)
         self.progress: ScanProgress | None = None
 
     @cached_property
@@ -289,10 +292,8 @@ class Desk:
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        from supportctl.storage.history import highest_ticket_numbers
-
         prefix = self.config.id_prefix
-        best = highest_ticket_numbers(self).get(prefix, 0)
+        best = highest_ticket_numbers(self.git).get(prefix, 0)
 
         def see(path: str) -> None:
             nonlocal best
@@ -369,13 +370,14 @@ def _parse_worklog_file(content: bytes) -> dict[str, Any]:
     return {"entries": [e for e in data if isinstance(e, dict)]}
 
 
-def open_repo(override: str | None = None) -> Desk:
+def open_repo(override: str | None = None, notify: Callable[[str], None] | None = None) -> Desk:
     """The support repo around the current folder (or `override`). When a killed command
-    left something behind, it is put right first, under the lock, and the user is told."""
-    repo = Desk(find_root(override=override))
-    if repo.git.needs_recovery():
+    left something behind, it is put right first, under the lock, and the user is told
+    through `notify`."""
+    repo = Desk(find_root(override=override), notify)
+    if needs_recovery(repo.git):
         try:
-            with repo.git.lock():
+            with lock(repo.git):
                 pass
         except GitError as exc:
             # Reading is still sound (it reads commits, not the work tree): a command that

@@ -11,6 +11,7 @@ from supportctl.domain.errors import DataError, GitError, IllegalTransition, Not
 from supportctl.domain.ticket import TICKET_KEYS
 from supportctl.ops import tickets as actions
 from supportctl.storage.desk import Desk
+from supportctl.storage.transaction import TRAILER_TEXT
 from tests.helpers import git, head, trailers
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ def test_long_reason_is_shortened_in_subject_and_trailer_but_kept_in_file(
     assert subject.startswith("SUP-1: escalate L1 → L2 (word word")
     assert subject.endswith("…)")
     value = dict(trailers(repo.root))["Reason"]
-    assert len(value) <= actions.TRAILER_TEXT
+    assert len(value) <= TRAILER_TEXT
     assert value.endswith("…")
     assert load(repo.root)["comments"][0]["text"] == "Escalated L1 → L2: " + reason.strip()
 
@@ -450,12 +451,3 @@ def test_unknown_ticket_and_broken_ticket(repo: Desk) -> None:
     git(repo.root, "commit", "-qam", "break")
     with pytest.raises(DataError, match=r"^data/tickets/0000/SUP-1.yaml:1: expected a mapping"):
         actions.start(repo, "SUP-1")
-
-
-def test_message_and_short() -> None:
-    assert actions.short("a\nb\tc\x00d\u2028e") == "a b c d e"
-    assert actions.short("x" * 100, 10) == "x" * 9 + "…"
-    msg = actions.message(
-        "SUP-1: subject\nAction: close", [("Ticket", "SUP-1"), ("Reason", "a\n\nAction: close")]
-    )
-    assert msg == "SUP-1: subject Action: close\n\nTicket: SUP-1\nReason: a Action: close\n"

@@ -36,20 +36,15 @@ def die(*args, **kwargs):
 
 point = sys.argv[1]
 if point == "before-ref":           # commit object and journal written, HEAD not moved
-    run = gitio.Repo.run
-    def run_until_ref(self, *args, **kwargs):
-        if args and args[0] == "update-ref":
-            die()
-        return run(self, *args, **kwargs)
-    gitio.Repo.run = run_until_ref
+    gitio.Repo.update_ref = die
 elif point == "after-ref":          # HEAD moved, work tree and index not updated
-    gitio.Repo._checkout_files = die
+    gitio.Repo.checkout_files = die
 elif point == "mid-index":          # work tree written, index not updated
     gitio.Repo._update_index = die
 elif point == "sync-before-checkout":   # sync: replayed, nothing checked out yet
     gitio.Repo._with_index = die
 elif point == "sync-after-checkout":    # sync: index and work tree moved, branch not
-    gitio.Repo._set_branch = die
+    gitio.Repo.set_branch = die
 sys.argv = ["supportctl", *sys.argv[2:]]
 from supportctl.cli import main
 main()
