@@ -24,10 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+
+    from supportctl.storage.git import Repo
 
 # Bump a number when what that cache holds, or how it is derived, changes.
 CACHE_FORMATS: Final[Mapping[str, int]] = MappingProxyType(
@@ -81,6 +83,16 @@ def versioned(kind: str) -> str:
 
 def file_name(name: str) -> str:
     return f"{name}.v{CACHE_FORMATS[name]}.{_FILES[name]}"
+
+
+class CachedRepo(Protocol):
+    """A repo's git access and its caches: what the readers behind `Desk` use."""
+
+    @property
+    def git(self) -> Repo: ...
+
+    @property
+    def cache(self) -> Cache: ...
 
 
 class Cache:

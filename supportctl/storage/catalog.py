@@ -44,7 +44,7 @@ from supportctl.search.index import Document, Hit, SearchIndex, analyze, analyze
 from supportctl.storage.cache import CACHE_FORMATS
 
 if TYPE_CHECKING:
-    from supportctl.storage.desk import Desk
+    from supportctl.storage.cache import CachedRepo
 
 # The cache of this module (see CACHE_FORMATS): its rows hold parsed articles, its file
 # the snapshot. Bump its version when what either holds, or how articles are parsed,
@@ -146,7 +146,7 @@ class KnowledgeBase:
         return Result(a.slug, a.title, hit.score, hit.snippet, tuple(a.tags), hit.matched_terms)
 
 
-def load_kb(repo: Desk, rev: str = "HEAD") -> KnowledgeBase:
+def load_kb(repo: CachedRepo, rev: str = "HEAD") -> KnowledgeBase:
     """The KB at `rev`: files `data/kb/<slug>.md`; other files in the folder are ignored."""
     at = repo.git.folder_at(rev, KB_DIR)
     if at is None:  # no commit yet, or no data/kb in it
@@ -162,7 +162,7 @@ def load_kb(repo: Desk, rev: str = "HEAD") -> KnowledgeBase:
     return kb
 
 
-def _load(repo: Desk, rev: str) -> KnowledgeBase:
+def _load(repo: CachedRepo, rev: str) -> KnowledgeBase:
     """The KB at `rev` from git and the blob cache."""
     entries = []
     for path, blob in repo.git.ls_tree(KB_DIR, rev):
@@ -310,7 +310,7 @@ def _snapshot_chunks(key: tuple[Any, ...], kb: KnowledgeBase) -> list[bytes]:
     return [_MAGIC + _SIZES.pack(len(head), len(payload), size, crc) + head + payload, *chunks]
 
 
-def get_article(repo: Desk, slug: str, rev: str = "HEAD") -> Article:
+def get_article(repo: CachedRepo, slug: str, rev: str = "HEAD") -> Article:
     """One article; NotFound for an unknown slug, DataError (path:line) for a broken file."""
     if not SLUG_RE.match(slug):
         raise NotFound(f"unknown KB article {slug!r} (slugs are lowercase ASCII, digits and -)")
@@ -324,7 +324,7 @@ def get_article(repo: Desk, slug: str, rev: str = "HEAD") -> Article:
         raise DataError(f"{path}:{exc.line}: {exc.message}") from None
 
 
-def list_articles(repo: Desk, tag: str | None = None) -> tuple[list[Article], list[Problem]]:
+def list_articles(repo: CachedRepo, tag: str | None = None) -> tuple[list[Article], list[Problem]]:
     """Articles sorted by slug, optionally only those with `tag`."""
     kb = load_kb(repo)
     wanted = tag.strip().casefold() if tag else None
@@ -337,7 +337,7 @@ def list_articles(repo: Desk, tag: str | None = None) -> tuple[list[Article], li
 
 
 def search_kb(
-    repo: Desk, query: str, limit: int = 10, highlight: tuple[str, str] = HIGHLIGHT
+    repo: CachedRepo, query: str, limit: int = 10, highlight: tuple[str, str] = HIGHLIGHT
 ) -> tuple[list[Result], list[Problem]]:
     kb = load_kb(repo)
     return kb.search(query, limit, highlight), kb.problems
@@ -348,7 +348,7 @@ def search_kb(
 SUGGEST_MIN_SHARE = 0.25
 
 
-def suggest(repo: Desk, title: str, description: str = "", limit: int = 3) -> list[Result]:
+def suggest(repo: CachedRepo, title: str, description: str = "", limit: int = 3) -> list[Result]:
     """Articles that may answer a new ticket. The title goes first: past a few dozen
     words a query is cut, and the title says what the ticket is about."""
     hits = load_kb(repo).search(f"{title}\n{description}", limit)

@@ -29,6 +29,8 @@ from supportctl.domain.ticket import (
 from supportctl.storage import safepath
 from supportctl.storage.cache import Cache
 from supportctl.storage.git import Repo
+from supportctl.storage.parsing import parse_ticket as parse_ticket
+from supportctl.storage.parsing import parse_worklog_file as parse_worklog_file
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -57,17 +59,6 @@ def find_root(start: Path | None = None, override: str | None = None) -> Path:
     raise NotASupportRepo(
         f"{here}: not inside a support repo (no {CONFIG_NAME}; see `supportctl init`)"
     )
-
-
-def parse_ticket(content: bytes) -> dict[str, Any]:
-    """Plain data of a ticket file, or {'__error__': msg, '__line__': n}."""
-    try:
-        data = yamlio.load_plain(content)
-    except yamlio.YamlProblem as exc:
-        return {"__error__": exc.message, "__line__": exc.line}
-    if not isinstance(data, dict):
-        return {"__error__": "expected a mapping of ticket fields", "__line__": 1}
-    return data
 
 
 @dataclass
@@ -408,16 +399,6 @@ def worklog_entries(
             )
     result.sort(key=lambda w: (w.at, w.ticket))
     return result
-
-
-def parse_worklog_file(content: bytes) -> dict[str, Any]:
-    try:
-        data = yamlio.load_plain(content)
-    except yamlio.YamlProblem as exc:
-        return {"entries": [], "__error__": exc.message, "__line__": exc.line}
-    if not isinstance(data, list):
-        return {"entries": [], "__error__": "expected a list of worklog entries", "__line__": 1}
-    return {"entries": [e for e in data if isinstance(e, dict)]}
 
 
 def _id_sort_key(ticket_id: str) -> tuple[str, int]:

@@ -25,11 +25,13 @@ from supportctl.domain.events import Event
 from supportctl.domain.ticket import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
 from supportctl.storage.cache import CACHE_FORMATS
-from supportctl.storage.desk import Desk, parse_ticket
 from supportctl.storage.git import ZERO, RawCommit
+from supportctl.storage.parsing import parse_ticket
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from supportctl.storage.cache import CachedRepo
 
 EVENTS = "events"  # the cache of this module (see CACHE_FORMATS)
 TICKET_PREFIX = "data/tickets/"
@@ -270,7 +272,7 @@ class History:
     it needs.
     """
 
-    def __init__(self, repo: Desk, progress: bool | None = None) -> None:
+    def __init__(self, repo: CachedRepo, progress: bool | None = None) -> None:
         self.repo = repo
         self.progress = sys.stderr.isatty() if progress is None else progress
 
@@ -630,7 +632,7 @@ IDS = "ids"  # the cache of highest ticket numbers (see CACHE_FORMATS)
 _ID_PATH = re.compile(r"^data/tickets/[^/]+/([A-Z][A-Z0-9]*)-(\d+)\.yaml$")
 
 
-def highest_ticket_numbers(repo: Desk, rev: str = "HEAD") -> dict[str, int]:
+def highest_ticket_numbers(repo: CachedRepo, rev: str = "HEAD") -> dict[str, int]:
     """Per ID prefix, the highest ticket number ever used in the history of `rev`: in a
     ticket file it has, or in one any of its commits deleted (or renamed away).
 
@@ -690,7 +692,3 @@ def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) 
         if evs and evs[0].at <= when:
             found = key
     return found
-
-
-def load_events(repo: Desk, rev: str = "HEAD") -> list[Event]:
-    return History(repo).events(rev)
