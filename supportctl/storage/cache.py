@@ -23,7 +23,6 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
@@ -32,30 +31,26 @@ if TYPE_CHECKING:
     from supportctl.storage.git import Repo
 
 # Bump a number when what that cache holds, or how it is derived, changes.
-CACHE_FORMATS: Final[Mapping[str, int]] = MappingProxyType(
-    {
-        # the SQLite file (its tables) that holds the row kinds below
-        "blobs": 3,
-        # rows by blob id: parsed ticket files, and projections of them for listings
-        "ticket": 1,
-        # rows by blob id: parsed worklog files
-        "worklog": 1,
-        # rows by blob id: parsed and analysed KB articles; the file: the whole KB with
-        # its built search index, keyed by the tree of data/kb
-        "kb": 2,
-        # rows by blob id: search analyses of tickets (recurring problems)
-        "ticket-text": 1,
-        # the file: every ticket's events up to a tip commit; rows by commit id: the
-        # events of a commit made by hand (they follow the same rules)
-        "events": 7,
-        # the file: the highest ticket number ever used, per ID prefix
-        "ids": 1,
-    }
-)
+CACHE_FORMATS: Final[dict[str, int]] = {
+    # the SQLite file (its tables) that holds the row kinds below
+    "blobs": 3,
+    # rows by blob id: parsed ticket files, and projections of them for listings
+    "ticket": 1,
+    # rows by blob id: parsed worklog files
+    "worklog": 1,
+    # rows by blob id: parsed and analysed KB articles; the file: the whole KB with
+    # its built search index, keyed by the tree of data/kb
+    "kb": 2,
+    # rows by blob id: search analyses of tickets (recurring problems)
+    "ticket-text": 1,
+    # the file: every ticket's events up to a tip commit; rows by commit id: the
+    # events of a commit made by hand (they follow the same rules)
+    "events": 7,
+    # the file: the highest ticket number ever used, per ID prefix
+    "ids": 1,
+}
 # The caches kept as files of their own, and the suffix of each file's name.
-_FILES: Final[Mapping[str, str]] = MappingProxyType(
-    {"blobs": "sqlite", "events": "marshal", "ids": "json", "kb": "marshal"}
-)
+_FILES: Final = {"blobs": "sqlite", "events": "marshal", "ids": "json", "kb": "marshal"}
 FOLDER = "cache"
 # Where caches lived before they had a folder of their own (in `.git/supportctl/`).
 _LEGACY = (
