@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from supportctl.storage.desk import Worklog
     from supportctl.storage.history import Keep
 
-HEAD = "0" * 39 + "1"  # the commit id a memory desk reports for its one state
+HEAD = "1" * 40  # the commit id a memory desk reports for its one state
 
 
 class MemoryDesk(DeskReader):
