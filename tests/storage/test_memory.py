@@ -228,3 +228,34 @@ def test_memory_desk_refuses_what_desk_refuses() -> None:
         broken.check_values()
     with pytest.raises(DataError):
         broken.ticket("SUP-2")
+
+
+def test_sla_on_a_memory_desk_alone_keeps_a_deleted_namesake_apart() -> None:
+    def event(when: str, action: str, changes: dict[str, Any]) -> Event:
+        at = datetime.fromisoformat(when)
+        return Event(f"{when}{action}", "SUP-1", action, at, at, AUTHOR, EMAIL, changes)
+
+    reborn = to_yaml(
+        {
+            **{k: v for k, (_, v) in opened("globex", "normal", "incident").items()},
+            "id": "SUP-1",
+            "title": "Second",
+            "created": "2026-10-05T12:00:00+03:00",
+            "comments": [],
+        }
+    )
+    desk = MemoryDesk(
+        CONFIG,
+        {"SUP-1": reborn},
+        [
+            event("2026-10-05T10:00:00+03:00", "new", opened("acme", "critical", "incident")),
+            event("2026-10-05T11:00:00+03:00", "delete", {}),
+            event("2026-10-05T12:00:00+03:00", "new", opened("globex", "normal", "incident")),
+        ],
+    )
+    tickets = desk_sla(desk, NOW).tickets
+    assert sorted(tickets) == ["SUP-1", "SUP-1~1"]
+    assert (tickets["SUP-1"].attrs["customer"], tickets["SUP-1~1"].attrs["customer"]) == (
+        "globex",
+        "acme",
+    )
