@@ -237,9 +237,7 @@ class Desk(DeskReader):
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        from supportctl.storage.history import highest_ticket_numbers
-
-        best = highest_ticket_numbers(self).get(self.config.id_prefix, 0)
+        best = self.ticket_numbers_used().get(self.config.id_prefix, 0)
         base = self.root / "data" / "tickets"
         shards = (
             sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
