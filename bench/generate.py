@@ -56,7 +56,8 @@ from ruamel.yaml.scalarstring import (
 
 from supportctl.domain import yamlio
 from supportctl.domain.durations import format_duration
-from supportctl.domain.ticket import ticket_path, worklog_path
+from supportctl.domain.ids import ticket_path
+from supportctl.domain.ticket import worklog_path
 from supportctl.ops.init import FOLDERS, GITATTRIBUTES, example_config
 from supportctl.ops.tickets import message, short
 

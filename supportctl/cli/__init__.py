@@ -1,137 +1,29 @@
-"""The `supportctl` command line: one Typer app, sub-apps per noun, one error boundary."""
+"""The `supportctl` command line: one Typer app, sub-apps per noun, one error boundary.
+
+The command modules import only light things at the top (Typer, the domain's errors and
+parsers); each command imports what it works with when it runs, so `--help` and
+`--version` start without git, YAML, SQLite or the report's libraries.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
-from typer.core import TyperGroup
+# the ticket verbs and the other top-level commands register on `app` as they are imported,
+# in the order `--help` lists them
+from supportctl.cli import backlog as _backlog  # noqa: F401  (similar, backlog, devtask)
+from supportctl.cli import report as _report  # noqa: F401
+from supportctl.cli import sync as _sync  # noqa: F401
+from supportctl.cli import tickets as _tickets  # noqa: F401
+from supportctl.cli.kb import kb_app
+from supportctl.cli.root import app, state
+from supportctl.cli.sla import sla_app
 
-from supportctl import __version__
-from supportctl.domain.errors import SupportctlError
+app.add_typer(kb_app, name="kb")
+app.add_typer(sla_app, name="sla")
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-
-class _Boundary(TyperGroup):
-    """The one error boundary: a SupportctlError becomes one line on stderr and its exit code."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            result = super().invoke(ctx)
-        except SupportctlError as exc:
-            _notices()
-            if state.debug:
-                raise
-            from supportctl.cli.out import error
-
-            # a configuration with several mistakes lists each on a line of its own
-            for line in exc.message.splitlines() or [""]:
-                error(line)
-            raise typer.Exit(exc.exit_code) from None
-        except BaseException:  # typer.Exit from a command, Ctrl-C: the warnings still go out
-            _notices()
-            raise
-        _notices()
-        return result
-
-    def main(
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        windows_expand_args: bool = True,
-        **extra: Any,
-    ) -> Any:
-        """Usage mistakes (a missing option, a bad value) are one line too, exit code 2."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        try:
-            rv = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        except typer.Abort:
-            from supportctl.cli.out import error
-
-            error("aborted")
-            sys.exit(1)
-        except typer.TyperException as exc:  # click's usage errors and bad parameters
-            from supportctl.cli.out import error
-
-            ctx = getattr(exc, "ctx", None)
-            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            error(" ".join(message.split()) + hint)
-            sys.exit(int(getattr(exc, "exit_code", 2)))
-        sys.exit(rv if isinstance(rv, int) else 0)
-
-
-def _notices() -> None:
-    """Warnings a command that only read left for its end (see gitio.take_notices)."""
-    gitio = sys.modules.get("supportctl.storage.git")
-    if gitio is not None:
-        from supportctl.cli.out import warn
-
-        for text in gitio.take_notices():
-            warn(text)
-
-
-app = typer.Typer(
-    cls=_Boundary,
-    name="supportctl",
-    help="A command-line helpdesk whose tickets, worklogs and KB live in a git repository.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-class State:
-    repo: str | None = None
-    debug: bool = False
-
-
-state = State()
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"supportctl {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    repo: Annotated[
-        str | None,
-        typer.Option(
-            "--repo",
-            envvar="SUPPORTCTL_REPO",
-            help="Support repo to use instead of the current one.",
-        ),
-    ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-) -> None:
-    """supportctl: tickets, SLA, reports and a knowledge base kept in git."""
-    state.repo = repo
-    state.debug = debug
-
-
-from supportctl.cli import backlog as _backlog  # noqa: E402, F401  (kb, similar, backlog, devtask)
-from supportctl.cli import kb as _kb  # noqa: E402, F401  (registers `kb`)
-from supportctl.cli import report as _report  # noqa: E402, F401  (registers `report`)
-from supportctl.cli import sla as _sla  # noqa: E402, F401  (registers `sla`)
-from supportctl.cli import sync as _sync  # noqa: E402, F401  (registers `sync`)
-from supportctl.cli import tickets as _tickets  # noqa: E402, F401  (registers the ticket verbs)
+__all__ = ["app", "main", "state"]
 
 
 def main() -> None:

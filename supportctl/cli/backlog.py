@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from supportctl.cli import app, out
+from supportctl.cli import out
 from supportctl.cli.common import parse_day, parse_now, repo
+from supportctl.cli.root import app
 from supportctl.domain.errors import UsageError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]

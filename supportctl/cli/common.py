@@ -6,21 +6,28 @@ import os
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from supportctl.domain.errors import UsageError
 from supportctl.domain.periods import FIRST_DAY, LAST_DAY, check_day
-from supportctl.storage.desk import Desk, open_repo
+
+if TYPE_CHECKING:
+    from supportctl.storage.desk import Desk
 
 
 def repo(*, check_config: bool = True) -> Desk:
     """The support repo, its committed configuration read and checked: a mistake in it
     stops every command (exit 4). Not for `validate`, which reads the work tree's
     supportctl.yaml itself, nor for `sync`, which may be what brings the fix."""
-    from supportctl.cli import out, state
+    from supportctl.cli import out
+    from supportctl.cli.root import state
     from supportctl.config.settings import CONFIG_NAME
+    from supportctl.storage.desk import open_repo
 
     r = open_repo(state.repo)
+    if sys.stderr.isatty():  # a person is waiting; a script reads stderr as text
+        r.progress = out.ScanBar()
     if check_config:
         if not r.config_committed:
             out.warn(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from supportctl.cli import app, out
+from supportctl.cli import out
 from supportctl.cli.common import parse_when, read_text_input, repo
 from supportctl.domain.errors import SupportctlError, UsageError
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 kb_app = typer.Typer(help="Knowledge base: write, find and link articles.", no_args_is_help=True)
-app.add_typer(kb_app, name="kb")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +21,8 @@ from supportctl.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from rich.progress import Progress, TaskID
 
 # The only escape sequences supportctl prints itself: bold on and off (`kb search` at a
 # terminal). They change nothing but the weight of the text, so they pass wherever they are.
@@ -77,8 +80,18 @@ def output_path(output: str) -> Path:
     target = Path(output).expanduser()
     if not target.is_absolute():
         target = Path.cwd() / target
-    if output.endswith(("/", os.sep)) or (target.is_dir() and not target.is_symlink()):
+    try:
+        mode: int | None = target.lstat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # a new file; a parent that is a file is refused when it is written
+    except OSError as exc:  # no permission to look, a name too long, ...
+        raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
+    if output.endswith(("/", os.sep)) or (mode is not None and stat.S_ISDIR(mode)):
         raise UsageError(f"--output {output} is a folder: give a file name")
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        # the file is replaced, never written through: that would put a regular file in
+        # place of a device such as /dev/null, or of a named pipe
+        raise UsageError(f"--output {output} is not a regular file: give a file name")
     return target
 
 
@@ -138,3 +151,36 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
         parts = [c + " " * (widths[i] - cl[i]) if i < last else c for i, c in enumerate(cells)]
         out.append("  ".join(parts).rstrip())
     return "\n".join(out)
+
+
+class ScanBar:
+    """The bar a long history scan shows on a terminal (a `ScanProgress` of the desk).
+
+    It goes to stderr, since stdout may be a pipe carrying the answer, and disappears when
+    the scan ends."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __call__(self, done: int | None) -> None:
+        if done is None:
+            if self._bar is not None:
+                self._bar.stop()
+                self._bar = self._task = None
+            return
+        if self._bar is None or self._task is None:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("reading history: {task.completed} commits"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("history", total=None)
+        if done:
+            self._bar.update(self._task, completed=done)

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from supportctl.cli import app, out
+from supportctl.cli import out
 from supportctl.cli.common import parse_now, repo
 from supportctl.domain.durations import format_duration
 from supportctl.domain.errors import BelowTarget, UsageError
 
 sla_app = typer.Typer(help="SLA clocks, compliance and explanations.", no_args_is_help=True)
-app.add_typer(sla_app, name="sla")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 NowOpt = Annotated[

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from supportctl.cli import app, out
+from supportctl.cli import out
 from supportctl.cli.common import repo
+from supportctl.cli.root import app
 
 
 @app.command()

@@ -4,16 +4,19 @@ escalate, resolve, close, reopen, link, tag, edit, validate."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supportctl.cli import app, out
+from supportctl.cli import out
 from supportctl.cli.common import parse_day, parse_when, read_text_input, repo
+from supportctl.cli.root import app
 from supportctl.domain.durations import format_duration, parse_duration
 from supportctl.domain.errors import UsageError, ValidationFailed
 from supportctl.domain.ticket import TICKET_KEYS
-from supportctl.ops import tickets as actions
+
+if TYPE_CHECKING:
+    from supportctl.ops import tickets as actions
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[
@@ -104,6 +107,8 @@ def new(
 
     Example: supportctl new "Checkout fails with 500" --customer acme --type incident --priority high
     """
+    from supportctl.ops import tickets as actions
+
     text = read_text_input(description, description_file, "--description")
     r = repo()
     result = actions.new_ticket(
@@ -309,6 +314,8 @@ def assign(
 
     Example: supportctl assign SUP-42 boris
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.assign(repo(), ticket_id, assignee, at=parse_when(at)), as_json)
 
 
@@ -329,6 +336,8 @@ def comment(
 
     Example: supportctl comment SUP-42 "We are on it, next update in 1 hour"
     """
+    from supportctl.ops import tickets as actions
+
     if text is None and file is None:
         raise UsageError("give the comment text, or --file")
     body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
@@ -351,6 +360,8 @@ def log(
 
     Example: supportctl log SUP-42 --time 1h30m --note "log analysis" --on 2026-10-05
     """
+    from supportctl.ops import tickets as actions
+
     if (minutes is None) == (time is None):
         raise UsageError("give exactly one of --minutes N or --time 1h30m")
     if time is not None:
@@ -377,6 +388,8 @@ def start(
 
     Example: supportctl start SUP-42
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.start(repo(), ticket_id, at=parse_when(at)), as_json)
 
 
@@ -393,6 +406,8 @@ def wait(
 
     Example: supportctl wait SUP-42 --reason "asked for server logs"
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.wait(repo(), ticket_id, reason=reason, at=parse_when(at)), as_json)
 
 
@@ -410,6 +425,8 @@ def escalate(
 
     Example: supportctl escalate SUP-42 --to L3 --reason "needs a code fix"
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.escalate(repo(), ticket_id, reason=reason, to=to, at=parse_when(at)), as_json)
 
 
@@ -427,6 +444,8 @@ def resolve(
 
     Example: supportctl resolve SUP-42 --resolution "Cleared the cache" --kb checkout-500
     """
+    from supportctl.ops import tickets as actions
+
     _done(
         actions.resolve(repo(), ticket_id, resolution=resolution, kb=kb, at=parse_when(at)), as_json
     )
@@ -442,6 +461,8 @@ def close(
 
     Example: supportctl close SUP-42
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.close(repo(), ticket_id, at=parse_when(at)), as_json)
 
 
@@ -456,6 +477,8 @@ def reopen(
 
     Example: supportctl reopen SUP-42 --reason "fails again after restart"
     """
+    from supportctl.ops import tickets as actions
+
     _done(actions.reopen(repo(), ticket_id, reason=reason, at=parse_when(at)), as_json)
 
 
@@ -474,6 +497,8 @@ def link(
 
     Example: supportctl link SUP-43 --duplicate-of SUP-42
     """
+    from supportctl.ops import tickets as actions
+
     given = [
         (k, v)
         for k, v in (("duplicate_of", duplicate_of), ("related", related), ("parent", parent))
@@ -499,6 +524,8 @@ def tag(
 
     Example: supportctl tag SUP-42 payments urgent --remove triage
     """
+    from supportctl.ops import tickets as actions
+
     _done(
         actions.tag(repo(), ticket_id, add=tags or [], remove=remove or [], at=parse_when(at)),
         as_json,
@@ -529,6 +556,8 @@ def edit(
 
     Example: supportctl edit SUP-42 --priority critical
     """
+    from supportctl.ops import tickets as actions
+
     changes = {
         k: v
         for k, v in (

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from supportctl.domain import yamlio
 from supportctl.domain.durations import parse_duration
 from supportctl.domain.errors import ConfigError, GitError, NotFound, UsageError
+from supportctl.domain.ids import is_prefix
 from supportctl.domain.ticket import vocabulary
 from supportctl.storage import safepath
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from supportctl.sla.calendar import Calendar
@@ -35,8 +37,12 @@ class Rule:
     calendar: str
     line: int = 0
 
-    def matches(self, ticket: dict[str, Any]) -> bool:
+    def matches(self, ticket: Mapping[str, Any]) -> bool:
         return all(str(ticket.get(key) or "") in values for key, values in self.when.items())
+
+    def describe(self) -> str:
+        """`priority=critical|high, type=incident`, or `any ticket`."""
+        return ", ".join(f"{k}={'|'.join(v)}" for k, v in self.when.items()) or "any ticket"
 
 
 @dataclass(frozen=True)
@@ -46,8 +52,9 @@ class Plan:
     warn_at: float
     rules: tuple[Rule, ...]
 
-    def rule_for(self, ticket: dict[str, Any]) -> Rule | None:
-        return next((r for r in self.rules if r.matches(ticket)), None)
+    def rule_for(self, ticket: Mapping[str, Any]) -> tuple[int, Rule] | None:
+        """The first rule `ticket` matches, with its number in the plan (from 1)."""
+        return next(((i, r) for i, r in enumerate(self.rules, 1) if r.matches(ticket)), None)
 
 
 @dataclass(frozen=True)
@@ -371,7 +378,7 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
     chk.keys(data, TOP_KEYS, "at the top level")
 
     prefix = str(data.get("id_prefix") or "SUP")
-    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
+    if not is_prefix(prefix):
         chk.fail(data, "id_prefix", "`id_prefix` must be 1-10 capital letters/digits, e.g. SUP")
     raw_lines = data.get("lines") or ["L1", "L2", "L3"]
     if (

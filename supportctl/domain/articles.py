@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from supportctl.domain import yamlio
+from supportctl.domain.text import SLUG_MAX, is_slug
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
 
 KB_DIR = "data/kb"
 FRONT_KEYS = ("title", "tags", "products", "customers", "tickets", "updated")
-LIST_KEYS = ("tags", "products", "customers", "tickets")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 SLUG_LIMIT = 60
 MAX_ARTICLE_TITLE = 200
 
@@ -155,15 +154,6 @@ def new_slug(title: str, taken: Callable[[str], bool]) -> str:
     while taken(f"article-{n}"):
         n += 1
     return f"article-{n}"
-
-
-def check_slug(slug: str) -> str:
-    s = slug.strip()
-    if not SLUG_RE.match(s):
-        raise ArticleError(
-            f"bad slug {slug!r}: lowercase ASCII letters, digits and - only (at most 80)"
-        )
-    return s
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -275,7 +265,11 @@ def from_fields(fields: dict[str, Any], path: str) -> Article:
 
 def parse_article(content: bytes, path: str) -> Article:
     """An article from its file content and repo path; ArticleError when it is broken."""
-    check_slug(slug_of_path(path))
+    slug = slug_of_path(path)
+    if not is_slug(slug):
+        raise ArticleError(
+            f"bad slug {slug!r}: lowercase ASCII letters, digits and - only (at most {SLUG_MAX})"
+        )
     return from_fields(parse_content(content), path)
 
 

@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "target", nargs="?", default="build/demo", help="folder to build in (default build/demo)"
     )
     args = parser.parse_args(argv)
-    source = Path(__file__).resolve().parent.parent
+    source = Path(__file__).resolve().parents[2]
     target = Path(args.target).resolve()
     steps = len(load_steps(source / "demo" / "scenario.yaml"))
 

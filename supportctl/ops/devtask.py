@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 from supportctl.domain.durations import format_duration
 from supportctl.domain.errors import SupportctlError
+from supportctl.domain.ids import number_key
+from supportctl.domain.thread import duplicate_links, thread_root
 from supportctl.domain.ticket import OPEN_STATUSES
-from supportctl.ops.recurring import _readable, _thread_root, ticket_number
+from supportctl.ops.recurring import _readable
 from supportctl.storage.templates import RepoTemplates
 from supportctl.storage.templates import render as render_template
 
@@ -85,8 +87,9 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
     config = repo.config
 
     # The thread: the ticket this one duplicates (if any) and every report of the same failure.
-    root = _thread_root(tid, tickets)
-    thread = sorted((k for k in tickets if _thread_root(k, tickets) == root), key=ticket_number)
+    duplicate_of = duplicate_links(tickets)
+    root = thread_root(tid, duplicate_of)
+    thread = sorted((k for k in tickets if thread_root(k, duplicate_of) == root), key=number_key)
     links = ticket.get("links") or {}
     linked: list[dict[str, Any]] = []
     for other in thread:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.articles import (
     MAX_ARTICLE_TITLE,
-    SLUG_RE,
     ArticleError,
     article_path,
     front_matter,
@@ -29,7 +28,9 @@ from supportctl.domain.articles import (
     update_article,
 )
 from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
-from supportctl.domain.ticket import check_tag, clean_line, ticket_path
+from supportctl.domain.ids import ticket_path
+from supportctl.domain.text import check_slug, is_slug
+from supportctl.domain.ticket import check_tag, clean_line
 from supportctl.ops.tickets import _act, _Change, _prepare, _set, message, short
 
 if TYPE_CHECKING:
@@ -182,15 +183,6 @@ def _taken(repo: Desk, slug: str) -> bool:
     return repo.git.file_at("HEAD", path) is not None or (repo.root / path).exists()
 
 
-def _check_slug(slug: str) -> str:
-    s = slug.strip()
-    if not SLUG_RE.match(s):
-        raise UsageError(
-            f"bad slug {slug!r}: lowercase ASCII letters, digits and - only, at most 80"
-        )
-    return s
-
-
 def _parse(content: bytes, where: str) -> dict[str, Any]:
     try:
         return parse_content(content)
@@ -199,7 +191,7 @@ def _parse(content: bytes, where: str) -> dict[str, Any]:
 
 
 def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, dict[str, Any]]:
-    path = article_path(_check_slug(slug))
+    path = article_path(check_slug(slug))
     content = repo.git.file_at("HEAD", path)
     if content is None:
         raise NotFound(f"unknown KB article {slug!r} (no {path})")
@@ -264,7 +256,7 @@ def new_article(
     """
     fields = _parse(text, source)
     title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
-    chosen = _check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
+    chosen = check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
     path = article_path(chosen)
     tid = repo.ticket_id(ticket_id) if ticket_id else None
 
@@ -314,7 +306,7 @@ def check_new(
 ) -> None:
     """Refuse early what `new_article` would refuse, before anyone spends time in an editor."""
     if slug:
-        chosen = _check_slug(slug)
+        chosen = check_slug(slug)
         if _taken(repo, chosen):
             raise IllegalTransition(
                 f"KB article {chosen!r} already exists ({article_path(chosen)})"
@@ -343,7 +335,7 @@ def _point_ticket(
             )
         trailers.append(("Kb-Previous", old))
         old_path = article_path(old)
-        old_content = repo.git.file_at("HEAD", old_path) if SLUG_RE.match(old) else None
+        old_content = repo.git.file_at("HEAD", old_path) if is_slug(old) else None
         if old_content is not None:
             fields = _parse(old_content, old_path)
             if tid in fields["tickets"]:
@@ -363,7 +355,7 @@ def link_article(
 ) -> KbResult:
     """Link a ticket and an article both ways in one commit (ticket `kb`, article `tickets:`)."""
     tid = repo.ticket_id(ticket_id)
-    slug = _check_slug(slug)
+    slug = check_slug(slug)
     _read_article(repo, slug)  # fail early, before taking the lock
 
     def fn(data: Any, ident: Identity) -> _Change:
@@ -405,7 +397,7 @@ def edit_article(
 ) -> KbResult:
     """Change an article's title, tags and/or body, or replace its whole text (`text`, from
     an editor). `updated` becomes the commit date; the slug and `tickets:` never change."""
-    slug = _check_slug(slug)
+    slug = check_slug(slug)
     if text is None and title is None and tags is None and body is None:
         raise UsageError("nothing to edit: give --title, --tag or --body-file (or set $EDITOR)")
     new_title = (

@@ -16,10 +16,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import DataError
+from supportctl.domain.ids import number_key
+from supportctl.domain.text import md_code, md_text
+from supportctl.domain.thread import duplicate_links, thread_root
 from supportctl.domain.ticket import OPEN_STATUSES
 from supportctl.search.index import Document, SearchIndex, analyze, analyze_document
 from supportctl.storage.catalog import HIGHLIGHT, analyzer_id, load_kb
-from supportctl.storage.templates import code, md_text
 
 if TYPE_CHECKING:
     from supportctl.storage.desk import Desk
@@ -32,11 +34,6 @@ SAME_KB_BONUS = 0.5
 # Below this share of the ticket's own score, shared words are coincidence.
 MIN_SIMILARITY = 0.1
 RECENT_DAYS = 90
-
-
-def ticket_number(ticket_id: str) -> int:
-    tail = ticket_id.rsplit("-", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
 
 
 def _created(t: Mapping[str, Any]) -> datetime | None:
@@ -183,7 +180,7 @@ def similar_tickets(
             )
         )
     # Newer first among equals: the live problem matters more than last quarter's.
-    found.sort(key=lambda s: (-s.score, -ticket_number(s.id)))
+    found.sort(key=lambda s: (-s.score, -number_key(s.id)))
     return found[:limit]
 
 
@@ -225,17 +222,6 @@ class Candidate:
         }
 
 
-def _thread_root(tid: str, tickets: Mapping[str, Mapping[str, Any]]) -> str:
-    seen = {tid}
-    root = tid
-    while True:
-        nxt = str(((tickets.get(root) or {}).get("links") or {}).get("duplicate_of") or "")
-        if not nxt or nxt in seen:
-            return root
-        seen.add(nxt)
-        root = nxt
-
-
 def _candidate(
     kind: str,
     key: str,
@@ -244,7 +230,7 @@ def _candidate(
     tickets: Mapping[str, Mapping[str, Any]],
     task: str,
 ) -> Candidate:
-    ids = sorted(set(members), key=ticket_number)
+    ids = sorted(set(members), key=number_key)
     rows = [tickets[t] for t in ids if t in tickets]
     created = sorted(str(r.get("created") or "") for r in rows if r.get("created"))
     return Candidate(
@@ -277,9 +263,10 @@ def backlog(repo: Desk, since: date | None = None, min_count: int = 2) -> list[C
     kb = load_kb(repo)
 
     threads: dict[str, set[str]] = defaultdict(set)
-    for tid, t in tickets.items():
-        if (t.get("links") or {}).get("duplicate_of"):
-            root = _thread_root(tid, all_tickets)
+    duplicate_of = duplicate_links(all_tickets)
+    for tid in tickets:
+        if tid in duplicate_of:
+            root = thread_root(tid, duplicate_of)
             threads[root].update({tid, root})
     by_kb: dict[str, set[str]] = defaultdict(set)
     for tid, t in tickets.items():
@@ -351,7 +338,7 @@ def backlog_markdown(candidates: list[Candidate], since: date | None = None) -> 
         customers = ", ".join(md_text(x) for x in c.customers) or "—"
         lines += [
             (
-                f"{n}. **{md_text(c.title)}** — {_KIND_LABEL[c.kind]} {code(c.key)}, "
+                f"{n}. **{md_text(c.title)}** — {_KIND_LABEL[c.kind]} {md_code(c.key)}, "
                 f"{c.count} tickets, {c.open} open"
             ),
             f"   - Task: {md_text(c.task)}",

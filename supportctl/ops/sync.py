@@ -39,7 +39,7 @@ from supportctl.domain.articles import (
     str_list,
 )
 from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
-from supportctl.domain.ticket import id_number, ticket_path
+from supportctl.domain.ids import id_number, id_of_path, is_ticket_id, ticket_path
 from supportctl.storage.desk import Desk, parse_ticket
 from supportctl.storage.git import ZERO, RawCommit, git_time
 from supportctl.storage.history import events_from_diff, events_from_trailers
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from supportctl.domain.events import Event
 
 MAX_ATTEMPTS = 5
-_TICKET_RE = re.compile(r"^data/tickets/\d{4}/([A-Z][A-Z0-9]*-\d+)\.yaml$")
-_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 
 
 @dataclass
@@ -275,24 +273,22 @@ class _Replayer:
         self.merger = _Merger(self._lookup, self._set_at)
         prefix = repo.config.id_prefix
         taken = [
-            id_number(m.group(1))
+            id_number(tid)
             for p, _ in repo.git.ls_tree("data/tickets", onto)
-            if (m := _TICKET_RE.match(p)) and m.group(1).startswith(prefix + "-")
+            if (tid := id_of_path(p)) and is_ticket_id(tid, prefix)
         ]
         # IDs are never reused: a fresh number is above every ID either side ever used,
         # deleted tickets included (the local history up to HEAD contains the common base)
         from supportctl.storage.history import highest_ticket_numbers
 
         taken.append(highest_ticket_numbers(repo).get(prefix, 0))
-        taken += [
-            id_number(t) for t in self.remote_ids if _ID_RE.match(t) and t.startswith(prefix + "-")
-        ]
+        taken += [id_number(t) for t in self.remote_ids if is_ticket_id(t, prefix)]
         self.next_number = max(taken, default=0)
         for sha in local:
             for path, old, _ in repo.git.changed_paths(f"{sha}^", sha):
-                m = _TICKET_RE.match(path)
-                if m and old == ZERO:
-                    self.next_number = max(self.next_number, id_number(m.group(1)))
+                tid = id_of_path(path)
+                if tid and old == ZERO and is_ticket_id(tid, prefix):
+                    self.next_number = max(self.next_number, id_number(tid))
 
     def _remote_commits(self) -> list[RawCommit]:
         commits = []
@@ -302,9 +298,7 @@ class _Replayer:
             commits.append(c)
             events: list[Event] = events_from_trailers(c) or events_from_diff(c, self.repo.git.blob)
             self.remote_ids.update(e.ticket for e in events)
-            self.remote_ids.update(
-                m.group(1) for p, _, _ in c.changes if (m := _TICKET_RE.match(p))
-            )
+            self.remote_ids.update(tid for p, _, _ in c.changes if (tid := id_of_path(p)))
         return commits
 
     def _field_times(self) -> dict[tuple[str, str], datetime]:
@@ -322,21 +316,21 @@ class _Replayer:
 
         for c in self._commits:
             for path, old_blob, new_blob in c.changes:
-                m = _TICKET_RE.match(path)
-                if not m:
+                tid = id_of_path(path)
+                if not tid:
                     continue
                 old = _plain_ticket(self.repo, old_blob)
                 new = _plain_ticket(self.repo, new_blob)
-                seen(m.group(1), "*", c.author_time)
+                seen(tid, "*", c.author_time)
                 for key in dict.fromkeys([*old, *new]):
                     if old.get(key) == new.get(key):
                         continue
-                    seen(m.group(1), key, c.author_time)
+                    seen(tid, key, c.author_time)
                     ol, nl = old.get(key), new.get(key)
                     if key == "links" and isinstance(ol or {}, dict) and isinstance(nl or {}, dict):
                         for kind in dict.fromkeys([*(ol or {}), *(nl or {})]):
                             if (ol or {}).get(kind) != (nl or {}).get(kind):
-                                seen(m.group(1), f"links.{kind}", c.author_time)
+                                seen(tid, f"links.{kind}", c.author_time)
         return times
 
     @cached_property
@@ -367,19 +361,19 @@ class _Replayer:
             for path, old_blob, new_blob in git.changed_paths(parents[0], sha):
                 old = git.blob(old_blob) if old_blob != ZERO else None
                 new = git.blob(new_blob) if new_blob != ZERO else None
-                m = _TICKET_RE.match(path)
-                if m and old is None and m.group(1) not in self.idmap:
+                tid = id_of_path(path)
+                if tid and old is None and tid not in self.idmap:
                     taken = git.file_at(tip, path)
                     # taken: the remote has another ticket with this ID, or had one
                     if (taken is not None and taken != new) or (
-                        taken is None and m.group(1) in self.remote_ids
+                        taken is None and tid in self.remote_ids
                     ):
                         self.next_number += 1
                         fresh = f"{self.repo.config.id_prefix}-{self.next_number}"
-                        self.idmap[m.group(1)] = fresh
-                        self.renumbered.append((m.group(1), fresh))
-                if m and m.group(1) in self.idmap:
-                    path = ticket_path(self.idmap[m.group(1)])
+                        self.idmap[tid] = fresh
+                        self.renumbered.append((tid, fresh))
+                if tid and tid in self.idmap:
+                    path = ticket_path(self.idmap[tid])
                 if path.startswith(("data/tickets/", "data/worklogs/", "data/kb/")):
                     old = self._renumber_text(old) if old is not None else None
                     new = self._renumber_text(new) if new is not None else None
@@ -407,15 +401,15 @@ class _Replayer:
     def _merge(
         self, path: str, old: bytes | None, new: bytes | None, cur: bytes | None, local_at: datetime
     ) -> bytes | None:
-        m = _TICKET_RE.match(path)
+        tid = id_of_path(path)
         if cur == new:
             return new
         if cur == old:
             # a ticket the remote changed and changed back is not "untouched": its later action
             # on a field still beats ours; otherwise our file goes in byte for byte
-            if m and old is not None and new is not None and self._set_at(m.group(1), "*"):
+            if tid and old is not None and new is not None and self._set_at(tid, "*"):
                 decided = len(self.merger.decisions)
-                kept = self.merger.ticket(m.group(1), old, new, old, local_at)
+                kept = self.merger.ticket(tid, old, new, old, local_at)
                 if kept is not None and len(self.merger.decisions) > decided:
                     return kept
             return new
@@ -426,8 +420,8 @@ class _Replayer:
                 f"{path} was deleted on one side and changed on the other; resolve it by hand"
             )
         merged: bytes | None = None
-        if m and old is not None:
-            merged = self.merger.ticket(m.group(1), old, new, cur, local_at)
+        if tid and old is not None:
+            merged = self.merger.ticket(tid, old, new, cur, local_at)
         elif path.startswith("data/worklogs/"):
             merged = self.merger.worklog(old, new, cur)
         elif path.startswith("data/kb/") and old is not None:

@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from supportctl.domain import yamlio
 from supportctl.domain.durations import format_duration
 from supportctl.domain.errors import GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.text import is_slug
 from supportctl.domain.ticket import (
     CHANNELS,
     EDITABLE_FIELDS,
@@ -616,11 +617,9 @@ def edit(
     return _act(repo, ticket_id, "edit", at, fn)
 
 
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-
-
 def _check_slug(slug: str) -> str:
+    # `resolve --kb` has always taken the slug in any case
     s = slug.strip().lower()
-    if not _SLUG_RE.match(s):
+    if not is_slug(s):
         raise UsageError(f"bad KB slug {slug!r}: lowercase letters, digits and - only")
     return s

@@ -13,14 +13,9 @@ from typing import TYPE_CHECKING, Any
 from supportctl.config.settings import Config, load_config
 from supportctl.domain import yamlio
 from supportctl.domain.articles import parse_article
-from supportctl.domain.errors import ConfigError, UsageError
-from supportctl.domain.ticket import (
-    LINK_KINDS,
-    Problem,
-    normalize_id,
-    ticket_path,
-    vocabulary,
-)
+from supportctl.domain.errors import ConfigError
+from supportctl.domain.ids import is_ticket_id, ticket_path
+from supportctl.domain.ticket import LINK_KINDS, Problem, vocabulary
 from supportctl.storage import safepath
 from supportctl.storage.desk import Desk, parse_ticket
 
@@ -83,13 +78,11 @@ def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[P
         if data.get(key) in (None, ""):
             out.append(Problem(rel, 1, f"missing `{key}`"))
     tid = str(data.get("id") or "")
-    if tid:
-        try:
-            normalize_id(tid, config.id_prefix)
-            if ticket_path(tid) != rel:
-                bad("id", f"id {tid} does not match the file name (expected {ticket_path(tid)})")
-        except UsageError:
-            bad("id", f"bad id {tid!r}: expected {config.id_prefix}-<number>")
+    if tid and not is_ticket_id(tid, config.id_prefix):
+        # the file's own `id`, as written: `sup-1` or `1` would be a second name for it
+        bad("id", f"bad id {tid!r}: expected {config.id_prefix}-<number>")
+    elif tid and ticket_path(tid) != rel:
+        bad("id", f"id {tid} does not match the file name (expected {ticket_path(tid)})")
     for key, allowed in vocabulary(config.lines).items():
         value = data.get(key)
         if value not in (None, "") and str(value) not in allowed:

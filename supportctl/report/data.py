@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from supportctl import __version__
+from supportctl.domain.ids import number_key
+from supportctl.domain.thread import duplicate_links, thread_root
 from supportctl.sla.compliance import compliance
 from supportctl.sla.engine import METRICS, TicketSla, replay
 from supportctl.storage.queries import text_key
@@ -275,7 +277,7 @@ def _time_section(
         ],
         "tickets": [
             {"ticket": t, "hours": round(m / 60, 2)}
-            for t, m in sorted(per_ticket.items(), key=lambda kv: (-kv[1], _num(kv[0])))
+            for t, m in sorted(per_ticket.items(), key=lambda kv: (-kv[1], number_key(kv[0])))
         ],
         "agents": [
             {"agent": a, "hours": round(m / 60, 2)}
@@ -283,11 +285,6 @@ def _time_section(
         ],
         "total_hours": round(sum(w.minutes for w in in_period) / 60, 2),
     }
-
-
-def _num(ticket: str) -> int:
-    tail = ticket.rsplit("-", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
 
 
 def _recurring(
@@ -310,13 +307,9 @@ def _recurring(
         tid: t for tid, t in pool.items() if any(_in(e.at, period) for e in events.get(tid, ()))
     }
     threads: dict[str, list[str]] = defaultdict(list)
-    for tid, t in relevant.items():
-        root, seen = tid, {tid}
-        target = (t.get("links") or {}).get("duplicate_of")
-        while target and str(target) in pool and str(target) not in seen:
-            root = str(target)
-            seen.add(root)
-            target = (pool[root].get("links") or {}).get("duplicate_of")
+    duplicate_of = duplicate_links(pool)
+    for tid in relevant:
+        root = thread_root(tid, duplicate_of, within=pool)
         if root != tid:
             threads[root].append(tid)
     by_kb: dict[str, list[str]] = defaultdict(list)
@@ -329,7 +322,7 @@ def _recurring(
 
     def rows(groups: dict[str, list[str]], key: str, minimum: int) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = [
-            {key: k, "count": len(v), "tickets": sorted(v, key=_num)}
+            {key: k, "count": len(v), "tickets": sorted(v, key=number_key)}
             for k, v in groups.items()
             if len(v) >= minimum
         ]
@@ -338,7 +331,7 @@ def _recurring(
 
     thread_rows: list[dict[str, Any]] = []
     for root, dups in threads.items():
-        members = sorted({root, *dups}, key=_num)
+        members = sorted({root, *dups}, key=number_key)
         thread_rows.append(
             {
                 "root": root,
@@ -347,7 +340,7 @@ def _recurring(
                 "tickets": members,
             }
         )
-    thread_rows.sort(key=lambda r: (-len(r["tickets"]), _num(str(r["root"]))))
+    thread_rows.sort(key=lambda r: (-len(r["tickets"]), number_key(str(r["root"]))))
     kb_rows = rows(by_kb, "slug", 2)
     for row in kb_rows:
         row["shared"] = row["slug"] in shared_kb
@@ -446,7 +439,7 @@ def _audit(
                     "_sort": (e.at.timestamp(), e.committed.timestamp(), e.sha),
                 }
             )
-    rows.sort(key=lambda r: (r["_sort"], _num(str(r["ticket"]))))
+    rows.sort(key=lambda r: (r["_sort"], number_key(str(r["ticket"]))))
     for r in rows:
         del r["_sort"]
     flagged = [r for r in rows if r["backdated_seconds"] or r["manual"]]
@@ -495,7 +488,7 @@ def _requests(
                 **{f"{m}_state": (clocks[m].state if m in clocks else None) for m in METRICS},
             }
         )
-    out.sort(key=lambda r: (str(r["created"]), _num(str(r["id"]))))
+    out.sort(key=lambda r: (str(r["created"]), number_key(str(r["id"]))))
     return out
 
 

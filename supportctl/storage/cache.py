@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from supportctl.storage.git import Repo
 
@@ -88,6 +88,10 @@ class CachedRepo(Protocol):
 
     @property
     def cache(self) -> Cache: ...
+
+    @property
+    def progress(self) -> Callable[[int | None], None] | None:
+        """Told how far a long history scan has got (see `Desk.progress`)."""
 
 
 class Cache:

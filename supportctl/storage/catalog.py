@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from supportctl import __version__
 from supportctl.domain.articles import (
     KB_DIR,
-    SLUG_RE,
     Article,
     ArticleError,
     article_path,
@@ -39,6 +38,7 @@ from supportctl.domain.articles import (
     slug_of_path,
 )
 from supportctl.domain.errors import DataError, NotFound
+from supportctl.domain.text import is_slug
 from supportctl.domain.ticket import Problem
 from supportctl.search.index import Document, Hit, SearchIndex, analyze, analyze_document
 from supportctl.storage.cache import CACHE_FORMATS
@@ -184,7 +184,7 @@ def _load(repo: CachedRepo, rev: str) -> KnowledgeBase:
     for path, blob in sorted(entries):
         entry = cached[blob]
         slug = slug_of_path(path)
-        if not SLUG_RE.match(slug):
+        if not is_slug(slug):
             problems.append(
                 Problem(path, 1, f"bad slug {slug!r}: lowercase ASCII letters, digits and - only")
             )
@@ -312,7 +312,7 @@ def _snapshot_chunks(key: tuple[Any, ...], kb: KnowledgeBase) -> list[bytes]:
 
 def get_article(repo: CachedRepo, slug: str, rev: str = "HEAD") -> Article:
     """One article; NotFound for an unknown slug, DataError (path:line) for a broken file."""
-    if not SLUG_RE.match(slug):
+    if not is_slug(slug):
         raise NotFound(f"unknown KB article {slug!r} (slugs are lowercase ASCII, digits and -)")
     path = article_path(slug)
     content = repo.git.file_at(rev, path)

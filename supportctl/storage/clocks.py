@@ -47,15 +47,14 @@ def make_policy(config: Config) -> Policy:
         plan = config.plans.get(customer.plan) if customer else None
         target = fallback
         if plan is not None:
-            rules = [(i, r) for i, r in enumerate(plan.rules, 1) if r.matches(attrs)]
-            if rules:
-                i, rule = rules[0]
-                when = ", ".join(f"{k}={'|'.join(v)}" for k, v in rule.when.items()) or "any ticket"
+            found = plan.rule_for(attrs)
+            if found:
+                i, rule = found
                 target = Target(
                     rule.targets.get(metric),
                     config.calendar(rule.calendar),
                     plan.warn_at,
-                    f"{plan.name} rule {i} ({when})",
+                    f"{plan.name} rule {i} ({rule.describe()})",
                 )
             else:
                 target = Target(

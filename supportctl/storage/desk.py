@@ -18,14 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
 from supportctl.domain import yamlio
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
-from supportctl.domain.ticket import (
-    TicketView,
-    invalid_value,
-    is_ticket_file,
-    normalize_id,
-    ticket_path,
-    vocabulary,
-)
+from supportctl.domain.ids import id_of_path, normalize_id, parse_id, sort_key, ticket_path
+from supportctl.domain.ticket import TicketView, invalid_value, vocabulary
 from supportctl.storage import safepath
 from supportctl.storage.cache import Cache
 from supportctl.storage.git import Repo
@@ -33,8 +27,12 @@ from supportctl.storage.parsing import parse_ticket as parse_ticket
 from supportctl.storage.parsing import parse_worklog_file as parse_worklog_file
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
     from datetime import datetime
+
+    # Told how many commits a long history scan has read: 0 when it starts, then every few
+    # hundred, None when it ends. Storage never writes to the terminal; the CLI draws this.
+    ScanProgress = Callable[[int | None], None]
 
     from supportctl.domain.articles import Article
     from supportctl.domain.events import Event
@@ -112,6 +110,7 @@ class Desk(DeskReader):
     def __init__(self, root: Path) -> None:
         self.root = root
         self.git = Repo(root)
+        self.progress: ScanProgress | None = None
 
     @cached_property
     def config(self) -> Config:
@@ -190,7 +189,7 @@ class Desk(DeskReader):
 
         With `fields`, each view's data holds only those fields (faster on big desks).
         """
-        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if is_ticket_file(p)]
+        entries = [(p, b) for p, b in self.git.ls_tree("data/tickets", rev) if id_of_path(p)]
         if among is not None:
             wanted = set(among)
             entries = [(p, b) for p, b in entries if PurePosixPath(p).stem in wanted]
@@ -237,22 +236,26 @@ class Desk(DeskReader):
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        best = self.ticket_numbers_used().get(self.config.id_prefix, 0)
+        prefix = self.config.id_prefix
+        best = self.ticket_numbers_used().get(prefix, 0)
+
+        def see(path: str) -> None:
+            nonlocal best
+            parsed = parse_id(tid) if (tid := id_of_path(path)) else None
+            if parsed and parsed[0] == prefix:
+                best = max(best, parsed[1])
+
         base = self.root / "data" / "tickets"
         shards = (
             sorted((d for d in base.iterdir() if d.is_dir()), reverse=True) if base.is_dir() else []
         )
         for shard in shards[:2]:
             for f in shard.iterdir():
-                stem = f.stem
-                if f.suffix == ".yaml" and "-" in stem and stem.rsplit("-", 1)[1].isdigit():
-                    best = max(best, int(stem.rsplit("-", 1)[1]))
+                see(f"data/tickets/{shard.name}/{f.name}")
         for path, _ in self.git.ls_tree(
             f"data/tickets/{shards[0].name}" if shards else "data/tickets"
         ):
-            stem = Path(path).stem
-            if "-" in stem and stem.rsplit("-", 1)[1].isdigit():
-                best = max(best, int(stem.rsplit("-", 1)[1]))
+            see(path)
         return best
 
     # -- worklogs ---------------------------------------------------------------
@@ -262,10 +265,6 @@ class Desk(DeskReader):
         entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
         parsed = self._parsed("worklog", entries, parse_worklog_file)
         return worklog_entries(((path, parsed[blob]) for path, blob in entries), problems)
-
-    def iter_files(self, prefix: str, rev: str = "HEAD") -> Iterator[tuple[str, bytes]]:
-        for path, blob in self.git.ls_tree(prefix, rev):
-            yield path, self.git.blob(blob)
 
     # -- commits, history, KB -------------------------------------------------------
     def commit_id(self, rev: str = "HEAD") -> str | None:
@@ -331,7 +330,7 @@ def ticket_views(files: Iterable[tuple[str, dict[str, Any]]], config: Config) ->
         else:
             problem = invalid_value(data, config.lines, tuple(config.customers))
             views.append(TicketView(path, data, problem, invalid=problem is not None))
-    views.sort(key=lambda v: _id_sort_key(v.id))
+    views.sort(key=lambda v: sort_key(v.id))
     return views
 
 
@@ -397,11 +396,6 @@ def worklog_entries(
             )
     result.sort(key=lambda w: (w.at, w.ticket))
     return result
-
-
-def _id_sort_key(ticket_id: str) -> tuple[str, int]:
-    prefix, _, num = ticket_id.rpartition("-")
-    return (prefix, int(num) if num.isdigit() else 0)
 
 
 def open_repo(override: str | None = None) -> Desk:

@@ -13,8 +13,6 @@ import contextlib
 import dataclasses
 import gc
 import marshal
-import re
-import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.events import Event
+from supportctl.domain.ids import id_of_path, parse_id
 from supportctl.domain.ticket import TRACKED_FIELDS
 from supportctl.sla.engine import settled_at
 from supportctl.storage.cache import CACHE_FORMATS
@@ -272,9 +271,11 @@ class History:
     it needs.
     """
 
-    def __init__(self, repo: CachedRepo, progress: bool | None = None) -> None:
+    def __init__(self, repo: CachedRepo, progress: bool = True) -> None:
+        """`progress`: tell the desk's progress reporter (if the caller gave it one) about
+        a long scan."""
         self.repo = repo
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = repo.progress if progress else None
 
     @property
     def path(self) -> Path | None:
@@ -402,24 +403,18 @@ class History:
         cache.put_many(EVENTS, fresh)
 
     def _with_progress(self, commits: Iterator[RawCommit]) -> Iterable[RawCommit]:
-        if not self.progress:
+        report = self.progress
+        if report is None:
             yield from commits
             return
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("reading history: {task.completed} commits"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),  # stdout may be a pipe carrying the answer
-            transient=True,
-        ) as bar:
-            task = bar.add_task("history", total=None)
+        report(0)
+        try:
             for i, c in enumerate(commits, 1):
                 if i % 500 == 0:
-                    bar.update(task, completed=i)
+                    report(i)
                 yield c
+        finally:
+            report(None)
 
     def _load(self) -> tuple[str | None, int, Index]:
         data = self.repo.cache.read(EVENTS)
@@ -618,18 +613,7 @@ def parents_first(
     return result
 
 
-def events_by_ticket(events: Iterable[Event]) -> dict[str, list[Event]]:
-    """Events grouped per ticket, each list in time order (author date, then commit order)."""
-    grouped: dict[str, list[Event]] = {}
-    for _i, e in enumerate(events):
-        grouped.setdefault(e.ticket, []).append(e)
-    for evs in grouped.values():
-        evs.sort(key=lambda e: e.at.timestamp())  # stable: commit order breaks ties
-    return grouped
-
-
 IDS = "ids"  # the cache of highest ticket numbers (see CACHE_FORMATS)
-_ID_PATH = re.compile(r"^data/tickets/[^/]+/([A-Z][A-Z0-9]*)-(\d+)\.yaml$")
 
 
 def highest_ticket_numbers(repo: CachedRepo, rev: str = "HEAD") -> dict[str, int]:
@@ -653,9 +637,9 @@ def highest_ticket_numbers(repo: CachedRepo, rev: str = "HEAD") -> dict[str, int
 
     def see(paths: Iterable[str]) -> None:
         for p in paths:
-            m = _ID_PATH.match(p)
-            if m:
-                best[m.group(1)] = max(best.get(m.group(1), 0), int(m.group(2)))
+            parsed = parse_id(tid) if (tid := id_of_path(p)) else None
+            if parsed:
+                best[parsed[0]] = max(best.get(parsed[0], 0), parsed[1])
 
     if known == tip:
         return best

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 from supportctl.config.settings import CONFIG_NAME, Config, parse_config
 from supportctl.domain.articles import (
-    SLUG_RE,
     Article,
     ArticleError,
     article_path,
     from_fields,
     parse_content,
 )
-from supportctl.domain.ticket import ticket_path
+from supportctl.domain.ids import ticket_path
+from supportctl.domain.text import is_slug
 from supportctl.storage.desk import (
     DeskReader,
     parse_ticket,
@@ -134,7 +134,7 @@ class MemoryDesk(DeskReader):
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]:
         found: dict[str, Article] = {}
         for slug, content in sorted(self._articles.items(), key=lambda i: article_path(i[0])):
-            if not SLUG_RE.match(slug):
+            if not is_slug(slug):
                 continue
             try:
                 found[slug] = from_fields(parse_content(content), article_path(slug))

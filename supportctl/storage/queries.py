@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import NotFound, UsageError
+from supportctl.domain.ids import ticket_path
 from supportctl.domain.ticket import (
     PRIORITIES,
     STATUSES,
     TICKET_KEYS,
     TYPES,
     TicketView,
-    ticket_path,
 )
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ teammate's commit (and `sync`) brings to every machine that makes a report, so:
   link is followed only inside the commit's tree: otherwise a committed
   `templates/report.md.j2 -> /etc/passwd` would put a local file into a customer's report.
 
-One escaping policy: in a Markdown template every printed value is escaped for Markdown
-and HTML (`md_text`), unless a filter already made it safe (`md`, `quote`, `code`, or
-`safe` for Markdown that is meant); in an HTML template every value is HTML-escaped
+One escaping policy (`supportctl.domain.text`): in a Markdown template every printed
+value is escaped for Markdown and HTML (`escape_markdown`), unless a filter already made
+it safe (`md`, `quote`, `code`, or `safe` for Markdown that is meant); in an HTML template every value is HTML-escaped
 (autoescape). Text in data never becomes markup, a link or an image.
 """
 
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from supportctl.domain.errors import ConfigError
+from supportctl.domain.text import escape_markdown, md_code, md_quote, md_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -37,12 +38,6 @@ if TYPE_CHECKING:
 FOLDER = "templates"
 LINK_MODE = "120000"  # a symbolic link in a git tree
 FILE_MODES = ("100644", "100755")
-
-# Markdown's inline specials (backslash-escaped; `#` too, for a value at a line start) and
-# HTML's (as entities: Python-Markdown does not honour `\<`).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_BREAKS = re.compile(r"[^\S ]")  # whitespace other than a space: a value stays on its line
 
 
 class MarkdownText(Markup):
@@ -56,43 +51,19 @@ class MarkdownText(Markup):
         return cls(escape_markdown(str(s)))
 
 
-def escape_markdown(text: str) -> str:
-    """The one escaping rule for Markdown output: line breaks become spaces, HTML specials
-    entities, Markdown specials backslash-escaped. Spaces are kept as they are."""
-    text = "".join(_HTML_SPECIAL.get(ch, ch) for ch in _BREAKS.sub(" ", text))
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def md_text(value: Any) -> str:
-    """One line of text, safe anywhere in Markdown (table cells included): whitespace
-    collapsed, HTML specials as entities, Markdown specials backslash-escaped."""
-    return escape_markdown(" ".join(str(value if value is not None else "").split()))
-
-
 def md(value: Any) -> MarkdownText:
     """Filter `md`: `md_text`, marked safe."""
     return MarkdownText(md_text(value))
 
 
 def quote(value: Any, indent: int = 0) -> MarkdownText:
-    """Filter `quote`: a block of text as a Markdown quote, line by line; each line is
-    escaped (its indentation and inner spaces kept), so it cannot open markup."""
-    pad = " " * indent
-    lines = []
-    for line in str(value if value is not None else "").strip().splitlines():
-        lead = line[: len(line) - len(line.lstrip())].replace("\t", "    ")
-        lines.append(f"{pad}> {lead}{escape_markdown(line.strip())}".rstrip())
-    return MarkdownText("\n".join(lines) or f"{pad}>")
+    """Filter `quote`: `md_quote`, marked safe."""
+    return MarkdownText(md_quote(value, indent))
 
 
 def code(value: Any) -> MarkdownText:
-    """Filter `code`: one line of text as a Markdown code span (shown literally; a
-    backtick in the text cannot close it, `<` stays text)."""
-    text = " ".join(str(value if value is not None else "").split())
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return MarkdownText(f"{fence}{pad}{text}{pad}{fence}")
+    """Filter `code`: `md_code`, marked safe."""
+    return MarkdownText(md_code(value))
 
 
 def _markdown_value(value: Any) -> Any:
@@ -311,7 +282,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def expired(signum: int, frame: Any) -> None:
+    def expired(_signum: int, _frame: Any) -> None:
         raise SecurityError(f"rendering took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)

@@ -430,3 +430,27 @@ def test_a_file_that_is_not_a_mapping_is_one_mistake_with_its_line(
     assert (r.exit_code, r.stdout) == (9, message + "\n")
     r = cli("list")
     assert (r.exit_code, r.stdout, r.stderr) == (4, "", f"supportctl: error: {message}\n")
+
+
+def test_rule_for_is_the_first_matching_rule_with_its_number() -> None:
+    from supportctl.ops.init import example_config
+
+    plan = parse_config(example_config(), Path("supportctl.yaml")).plans["standard"]
+    found = plan.rule_for({"priority": "normal", "type": "incident"})
+    assert found is not None
+    number, rule = found
+    assert (number, rule.describe()) == (2, "priority=high|normal")
+    assert plan.rule_for({"priority": "low"}) == (3, plan.rules[2])
+    assert plan.rules[2].describe() == "any ticket"
+
+
+def test_the_first_matching_rule_wins_and_without_a_catch_all_none_may_match() -> None:
+    from supportctl.config.settings import Plan, Rule
+
+    critical = Rule({"priority": ("critical",)}, {"resolution": 3600}, "24x7")
+    info = Rule({"type": ("information_request",), "line": ("L1",)}, {}, "24x7")
+    plan = Plan("p", "24x7", 0.8, (critical, info))
+    assert plan.rule_for({"priority": "critical", "type": "information_request"}) == (1, critical)
+    assert plan.rule_for({"type": "information_request", "line": "L1"}) == (2, info)
+    assert plan.rule_for({"type": "information_request", "line": None}) is None
+    assert info.describe() == "type=information_request, line=L1"

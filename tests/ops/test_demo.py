@@ -68,3 +68,26 @@ def test_demo_entry_point_has_help(capsys) -> None:  # type: ignore[no-untyped-d
         demo.main(["--help"])
     assert exc.value.code == 0
     assert "usage: python -m supportctl.ops.demo" in capsys.readouterr().out
+
+
+def test_demo_entry_point_builds_from_the_shipped_desk(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from supportctl.ops import demo
+
+    monkeypatch.setattr(demo, "load_steps", lambda path: [])  # set-up commit only: fast
+    target = tmp_path / "demo"
+    assert demo.main([str(target)]) == 0
+    assert capsys.readouterr() == (f"demo support repo: {target} (0 actions replayed)\n", "")
+    shipped = (ROOT / "supportctl.yaml").read_bytes()
+    assert (target / "supportctl.yaml").read_bytes() == shipped
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    assert demo.main([str(mine)]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"supportctl: error: {mine} exists and is not a demo repo built by supportctl; "
+        "refusing to replace it (choose another folder)\n",
+    )

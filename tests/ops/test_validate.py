@@ -143,6 +143,9 @@ TICKET_MISTAKES = [
         "id SUP-7 does not match the file name (expected data/tickets/0000/SUP-7.yaml)",
     ),
     ("id: SUP-1", "id: ../etc", 1, "bad id '../etc': expected SUP-<number>"),
+    # a number alone or a lower-case ID names no ticket file (a bare number was a traceback)
+    ("id: SUP-1", "id: 1", 1, "bad id '1': expected SUP-<number>"),
+    ("id: SUP-1", "id: sup-1", 1, "bad id 'sup-1': expected SUP-<number>"),
     ("title: Checkout fails\n", "", 1, "missing `title`"),
     ("tags: []", "tags: urgent", 10, "`tags` must be a list"),
     (

@@ -503,3 +503,30 @@ def test_commit_outside_data_brings_no_event_even_with_trailers(
     git(support_repo, "add", "NOTES.md")
     git(support_repo, "commit", "-qm", "Notes\n\nTicket: SUP-1\nAction: close")
     assert [e.action for e in history(support_repo).events()] == ["new"]
+
+
+def test_a_long_scan_reports_to_the_desks_progress_callback(support_repo: Path) -> None:
+    head = git(support_repo, "rev-parse", "HEAD").strip()
+    branch = git(support_repo, "symbolic-ref", "HEAD").strip()
+    stream = "".join(
+        f"commit {branch}\ncommitter Anna <anna@support.example> {1790000000 + i} +0300\n"
+        f"data 5\nnote\n{f'from {head}' if i == 0 else ''}\n"
+        for i in range(1100)
+    )
+    subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=support_repo, input=stream, text=True, check=True
+    )
+    total = int(git(support_repo, "rev-list", "--count", "HEAD"))
+    assert total > 1000
+    desk = open_repo(str(support_repo))
+    seen: list[int | None] = []
+    desk.progress = seen.append
+    History(desk).events()
+    assert seen == [0, 500, 1000, None]
+
+    seen.clear()
+    History(desk).events()  # the cache is up to date: nothing to scan, nothing to report
+    assert seen == []
+    git(support_repo, "commit", "--allow-empty", "-qm", "One more")
+    History(desk, progress=False).events()  # a scan the caller wants no progress of
+    assert seen == []

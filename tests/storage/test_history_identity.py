@@ -66,6 +66,20 @@ def test_new_never_reuses_the_id_of_a_deleted_ticket(support_repo: Path, cli: Cl
     assert ok(cli(*NEW_ACME, env=at("2026-10-05T10:50:00+03:00"))).stdout == "SUP-4\n"
 
 
+def test_only_ticket_files_of_the_desk_reserve_numbers(support_repo: Path, cli: Cli) -> None:
+    """A YAML file under data/tickets that is no ticket file (validate names it) holds no ID:
+    its name reserves no number, nor does a ticket of another prefix. `new` counted any
+    `<name>-<digits>.yaml`, so a stray `notes-2026.yaml` made the next ticket SUP-2027."""
+    ok(cli(*NEW_ACME, env=at("2026-10-05T10:00:00+03:00")))
+    shard = support_repo / "data/tickets/0000"
+    (shard / "notes-2026.yaml").write_text("a: 1\n", encoding="utf-8")
+    (shard / "HD-300.yaml").write_text("a: 1\n", encoding="utf-8")
+    git(support_repo, "add", "data")
+    git(support_repo, "commit", "-qm", "stray files", env=at("2026-10-05T10:05:00+03:00"))
+    (shard / "SUP-0450.yaml").write_text("a: 1\n", encoding="utf-8")  # not committed
+    assert ok(cli(*NEW_ACME, env=at("2026-10-05T10:10:00+03:00"))).stdout == "SUP-2\n"
+
+
 def test_a_deleted_tickets_namesake_is_another_ticket(support_repo: Path, cli: Cli) -> None:
     """A file with a deleted ticket's ID brought back by hand (or from an old clone) starts a new
     generation: the old one's events count neither for its SLA nor in its customer's report."""

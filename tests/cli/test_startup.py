@@ -1,0 +1,112 @@
+"""`--help` and `--version` start fast: they import nothing heavy (STYLE.md, lazy imports).
+
+Each command imports what it works with when it runs; registering the commands must not.
+Typer itself formats help with rich, so rich may come in for `--help`, but only through
+typer.rich_utils.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import supportctl
+
+HEAVY = {
+    "git",
+    "gitdb",
+    "ruamel",
+    "yaml",
+    "sqlite3",
+    "_sqlite3",
+    "jinja2",
+    "markdown",
+    "nh3",
+    "holidays",
+    "rich",
+    "babel",
+    "snowballstemmer",
+    "leather",
+    "tabulate",
+}
+# the implementations behind the commands: none is needed to describe them
+LAYERS = ("supportctl.ops", "supportctl.report", "supportctl.storage", "supportctl.config")
+
+# the package under test, wherever the test run found it
+SOURCE = str(Path(supportctl.__file__).resolve().parents[1])
+_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|( *)(\S+)$")
+
+
+def imports(*args: str) -> list[tuple[str, str | None]]:
+    """(module, the module that imported it) for each module `supportctl ARGS` imports."""
+    env = {**os.environ, "PYTHONPATH": SOURCE}
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "supportctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+        cwd="/",
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    tree = [
+        (len(m.group(1)) // 2, m.group(2))
+        for m in map(_LINE.match, p.stderr.splitlines())
+        if m is not None
+    ]
+    found: list[tuple[str, str | None]] = []
+    # -X importtime prints a module after the modules it imported, one level deeper
+    for i, (depth, name) in enumerate(tree):
+        parent = next((n for d, n in tree[i + 1 :] if d < depth), None)
+        found.append((name, parent))
+    return found
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--version",), ("--help",), ("sla", "--help"), ("kb", "--help"), ("list", "--help")],
+    ids=" ".join,
+)
+def test_nothing_heavy_is_imported(args: tuple[str, ...]) -> None:
+    found = imports(*args)
+    names = {name for name, _ in found}
+    assert "supportctl.cli" in names  # the measurement sees our imports at all
+    heavy = sorted(
+        name
+        for name, parent in found
+        if name.split(".")[0] in HEAVY
+        and not (name == "rich" and parent == "typer.rich_utils" and "--help" in args)
+        and not (name.startswith("rich.") and "--help" in args)
+    )
+    assert heavy == []
+    assert sorted(n for n in names if n.startswith(LAYERS)) == []
+
+
+def test_rich_comes_in_only_for_typers_help() -> None:
+    assert "rich" not in {name for name, _ in imports("--version")}
+    parents = {parent for name, parent in imports("--help") if name == "rich"}
+    assert parents == {"typer.rich_utils"}
+
+
+def test_no_cli_module_imports_its_own_package() -> None:
+    """cli/__init__ imports the command modules; one importing back from it is a cycle."""
+    import ast
+
+    cli = Path(supportctl.__file__).parent / "cli"
+    submodules = {p.stem for p in cli.glob("*.py")} - {"__init__"}
+    upward = []
+    for path in sorted(cli.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "supportctl.cli":
+                upward += [f"{path.name}: {a.name}" for a in node.names if a.name not in submodules]
+            if isinstance(node, ast.Import):
+                upward += [
+                    f"{path.name}: {a.name}" for a in node.names if a.name == "supportctl.cli"
+                ]
+    assert upward == []
