@@ -282,9 +282,7 @@ class _Replayer:
         ]
         # IDs are never reused: a fresh number is above every ID either side ever used,
         # deleted tickets included (the local history up to HEAD contains the common base)
-        from supportctl.storage.numbers import highest_ticket_numbers
-
-        taken.append(highest_ticket_numbers(repo.git).get(prefix, 0))
+        taken.append(repo.ticket_numbers_used().get(prefix, 0))
         taken += [id_number(t) for t in self.remote_ids if is_ticket_id(t, prefix)]
         self.next_number = max(taken, default=0)
         for sha in local:

@@ -316,9 +316,7 @@ def _committed_renames(
     a rename whose commit carries the trailer `Action: rename`. So renaming it back, or
     renaming it in a commit with that trailer, settles it: a shared commit needs no
     rewriting. Also returns, per flagged ticket, the ID that would settle it."""
-    from supportctl.storage.history import History
-
-    renamed = History(repo).with_action("rename")
+    renamed = repo.events_with_action("rename")
     live = {t: evs for t, evs in renamed.items() if "~" not in t and evs[-1].action != "delete"}
     if not live:
         return [], {}

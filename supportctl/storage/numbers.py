@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from supportctl.domain.ids import id_of_path, parse_id
@@ -10,26 +9,26 @@ from supportctl.domain.ids import id_of_path, parse_id
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from supportctl.storage.git import Repo
+    from supportctl.storage.cache import CachedRepo
 
-IDS_FILE = "ids.v1.json"
+IDS = "ids"  # the cache of highest ticket numbers (see CACHE_FORMATS)
 
 
-def highest_ticket_numbers(git: Repo, rev: str = "HEAD") -> dict[str, int]:
+def highest_ticket_numbers(repo: CachedRepo, rev: str = "HEAD") -> dict[str, int]:
     """Per ID prefix, the highest ticket number ever used in the history of `rev`: in a
     ticket file it has, or in one any of its commits deleted (or renamed away).
 
-    Kept in a small file under `.git/supportctl/` with the commit it was read at and
+    Kept in a small cache file with the commit it was read at and
     extended with the commits since, so `new` on a long history reads a few commits. The
     first time, only the highest shard folders are searched for deleted files: a number
     above the highest one in the tree was handed out in its shard or a later one.
     """
+    git = repo.git
     tip = git.rev(rev)
     if tip is None:
         return {}
-    path = git.state_dir / IDS_FILE
+    saved = repo.cache.read_json(IDS)
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
         known, best = str(saved["tip"]), {str(k): int(v) for k, v in saved["max"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         known, best = "", {}
@@ -56,11 +55,5 @@ def highest_ticket_numbers(git: Repo, rev: str = "HEAD") -> dict[str, int]:
             top = int(shards[-1].rsplit("/", 1)[-1])
             where = [f"data/tickets/{n:04d}" for n in (top, top + 1, top + 2)]
         see(git.deleted_paths(tip, where))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"tip": tip, "max": best}), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs speed
+    repo.cache.write_json(IDS, {"tip": tip, "max": best})
     return best
