@@ -54,6 +54,7 @@ lint: install-test
 	$(BIN)/ruff check supportctl tests bench scripts
 	$(BIN)/ruff format --check supportctl tests bench scripts
 	$(BIN)/mypy supportctl
+	$(BIN)/lint-imports --no-cache
 
 bench: install
 	$(BIN)/python bench/run.py
