@@ -97,18 +97,39 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles(graph, {"p.a", "p.b", "p.c"}) == [["p.a", "p.b"]]
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
 def _borrowed_private_names() -> list[str]:
+    """`from other import _name`, and `other._name` where `other` is a module of ours."""
+    modules = _modules()
     found = []
-    for name, path in _modules().items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
-                continue
-            if not node.module.startswith("supportctl"):
-                continue
-            for alias in node.names:
-                private = alias.name.startswith("_") and not alias.name.startswith("__")
-                if private and node.module != name:
-                    found.append(f"{name} imports {node.module}.{alias.name}")
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases: dict[str, str] = {}  # local name -> a module of ours
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if not node.module.startswith("supportctl"):
+                    continue
+                for alias in node.names:
+                    if _private(alias.name) and node.module != name:
+                        found.append(f"{name} imports {node.module}.{alias.name}")
+                    if f"{node.module}.{alias.name}" in modules:
+                        aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name in modules and alias.asname:
+                        aliases[alias.asname] = alias.name
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and aliases[node.value.id] != name
+                and _private(node.attr)
+            ):
+                found.append(f"{name} uses {aliases[node.value.id]}.{node.attr}")
     return found
 
 

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except SupportctlError as exc:
         sys.stderr.write(f"supportctl: error: {exc}\n")
         return exc.exit_code
+    except OSError as exc:  # a target that cannot be made: one line, as for any command
+        sys.stderr.write(f"supportctl: error: cannot build the demo in {target}: {exc.strerror}\n")
+        return 2
     print(f"demo support repo: {target} ({steps} actions replayed)")
     return 0
 

@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from supportctl.domain import yamlio
 from supportctl.domain.durations import format_duration
-from supportctl.domain.errors import GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.text import is_slug
 from supportctl.domain.ticket import (
@@ -422,10 +422,12 @@ def log_time(
         existing = repo.git.file_at("HEAD", path)
         try:
             entries = yamlio.load(existing) if existing else None
-        except yamlio.YamlProblem as exc:
-            raise GitError(f"{path}:{exc.line}: {exc.message}") from None
+        except yamlio.YamlProblem as exc:  # exit 7, as for every malformed file
+            raise DataError(f"{path}:{exc.line}: {exc.message}") from None
         if entries is None:
             entries = CommentedSeq()
+        if not isinstance(entries, list):  # a hand edit: a mapping or a scalar
+            raise DataError(f"{path}:1: expected a list of worklog entries")
         entry = WorklogEntry(
             ticket=tid,
             minutes=minutes,

@@ -17,6 +17,7 @@ folder belong to commits, not to caches, and are left alone.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import os
 import sqlite3
@@ -169,17 +170,19 @@ class Cache:
 
 
 def _prepare(folder: Path) -> Path | None:
-    """The cache folder, made when missing (then the caches of the old layout beside it
-    are removed); strangers in it (other versions, other programs, abandoned temporary
+    """The cache folder, made when missing; the caches of the old layout beside it are
+    removed, and strangers in it (other versions, other programs, abandoned temporary
     files) are removed. None when it cannot be made: every cache is then skipped."""
     try:
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             folder.unlink()  # the caches would be written wherever it points
+        # every time, not only when the folder is new: an older supportctl run in this
+        # clone since then writes its caches there again
+        for old in os.scandir(folder.parent):
+            if any(fnmatch.fnmatchcase(old.name, pattern) for pattern in _LEGACY):
+                with contextlib.suppress(OSError):
+                    os.unlink(old.path)
         if not folder.is_dir():
-            for pattern in _LEGACY:
-                for old in folder.parent.glob(pattern):
-                    with contextlib.suppress(OSError):
-                        old.unlink()
             folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None

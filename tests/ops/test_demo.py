@@ -93,3 +93,13 @@ def test_demo_entry_point_builds_from_the_shipped_desk(  # type: ignore[no-untyp
         f"supportctl: error: {mine} exists and is not a demo repo built by supportctl; "
         "refusing to replace it (choose another folder)\n",
     )
+
+
+def test_demo_entry_point_cannot_build_in_proc_in_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    from supportctl.cli import demo
+
+    assert demo.main(["/proc/nope/demo"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("supportctl: error: cannot build the demo in /proc/nope/demo: ")
+    assert err.count("\n") == 1

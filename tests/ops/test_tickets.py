@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from ruamel.yaml import YAML
 
-from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.errors import DataError, IllegalTransition, NotFound, UsageError
 from supportctl.domain.ticket import TICKET_KEYS
 from supportctl.ops import tickets as actions
 from supportctl.storage.desk import Desk
@@ -358,9 +358,26 @@ def test_log_time_refuses_a_broken_worklog_file(repo: Desk) -> None:
     git(repo.root, "commit", "-qm", "broken worklog")
     before = head(repo.root)
     with pytest.raises(
-        GitError, match=r"^data/worklogs/2026-10/anna_at_support.example.yaml:\d+: "
+        DataError, match=r"^data/worklogs/2026-10/anna_at_support.example.yaml:\d+: "
     ):
         actions.log_time(repo, "SUP-1", minutes=5)
+    assert head(repo.root) == before
+
+
+def test_log_time_refuses_a_worklog_file_that_is_no_list(repo: Desk) -> None:
+    ticket(repo)
+    path = repo.root / "data/worklogs/2026-10/anna_at_support.example.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("a: 1\n", encoding="utf-8")
+    git(repo.root, "add", str(path))
+    git(repo.root, "commit", "-qm", "a mapping by hand")
+    before = head(repo.root)
+    with pytest.raises(DataError) as caught:
+        actions.log_time(repo, "SUP-1", minutes=5)
+    assert caught.value.exit_code == 7
+    assert str(caught.value) == (
+        "data/worklogs/2026-10/anna_at_support.example.yaml:1: expected a list of worklog entries"
+    )
     assert head(repo.root) == before
 
 

@@ -204,6 +204,11 @@ def test_caches_of_the_old_layout_are_removed_and_the_lock_is_kept(desk: Path, c
     assert answers(desk, cli) == cold
     assert [p for p in old if p.exists()] == []
     assert all(p.exists() for p in mine)  # the lock and what else commits keep there
+    # an older supportctl run since then, with the new folder in place: removed again
+    for path in old:
+        path.write_bytes(b"a cache of an older supportctl")
+    assert answers(desk, cli) == cold
+    assert [p for p in old if p.exists()] == []
 
 
 @pytest.mark.slow
