@@ -27,16 +27,10 @@ from supportctl.storage.transaction import (
 
 if TYPE_CHECKING:
     from pathlib import Path
+from tests.helpers import FIXED_DATE, git
 
-FIXED_DATE = "2026-10-05T10:00:00+03:00"
 MSK = timezone(timedelta(hours=3))
 CHECK = "; check `git status` and `git log -1` if in doubt"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture
