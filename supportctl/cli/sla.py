@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from supportctl.cli import out
 from supportctl.cli.common import parse_now, repo
 from supportctl.domain.durations import format_duration
-from supportctl.domain.errors import BelowTarget, UsageError
+from supportctl.domain.errors import BelowTarget
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from supportctl.ops.sla import ComplianceCheck, Explanation, OpenClocks, TicketClocks
+    from supportctl.sla.engine import TimelineRow
 
 sla_app = typer.Typer(help="SLA clocks, compliance and explanations.", no_args_is_help=True)
 
@@ -28,12 +33,6 @@ def _iso(t: datetime | None, tz: Any = None) -> str | None:
     if t is None:
         return None
     return (t.astimezone(tz) if tz is not None else t).isoformat()
-
-
-def _zone(r: Any) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(r.config.timezone)
 
 
 def clock_json(c: Any, tz: Any = None) -> dict[str, Any]:
@@ -72,6 +71,33 @@ def _clock_line(c: Any, tz: Any) -> str:
     return f"  {c.metric:<15} {state:<20} {format_duration(c.elapsed_seconds):>9} of {target:<9} {stop}"
 
 
+def _show_json(s: TicketClocks) -> dict[str, Any]:
+    t = s.ticket
+    return {
+        "id": t.ticket,
+        "now": _iso(s.now, s.zone),
+        "created": _iso(t.created, s.zone),
+        "status": t.attrs.get("status"),
+        "customer": t.attrs.get("customer"),
+        "priority": t.attrs.get("priority"),
+        "metrics": {m: clock_json(c, s.zone) for m, c in t.clocks.items()},
+    }
+
+
+def _show_lines(s: TicketClocks) -> list[str]:
+    a = s.ticket.attrs
+    lines = [
+        f"{s.ticket.ticket} ({a.get('customer')}, {a.get('priority')}, "
+        f"{a.get('status')}) as of {s.now.astimezone(s.zone).isoformat('T', 'seconds')}"
+    ]
+    lines += [_clock_line(c, s.zone) for c in s.ticket.clocks.values()]
+    if len(s.rules) == 1:
+        lines.append(f"  targets from {next(iter(s.rules))}")
+    else:
+        lines += [f"  targets of {', '.join(ms)} from {rule}" for rule, ms in s.rules.items()]
+    return lines
+
+
 @sla_app.command("show")
 def show(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
@@ -82,41 +108,53 @@ def show(
 
     Example: supportctl sla show SUP-42 --json
     """
-    from supportctl.storage.clocks import ticket_sla
+    from supportctl.ops import sla
 
     r = repo()
-    at = parse_now(now)
-    result, _ = ticket_sla(r, r.ticket_id(ticket_id), at)
+    result = sla.show(r, ticket_id, parse_now(now))
     if as_json:
-        out.emit_json(
-            {
-                "id": result.ticket,
-                "now": _iso(at, _zone(r)),
-                "created": _iso(result.created, _zone(r)),
-                "status": result.attrs.get("status"),
-                "customer": result.attrs.get("customer"),
-                "priority": result.attrs.get("priority"),
-                "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()},
-            }
-        )
+        out.emit_json(_show_json(result))
         return
-    out.emit(
-        f"{result.ticket} ({result.attrs.get('customer')}, {result.attrs.get('priority')}, "
-        f"{result.attrs.get('status')}) as of {at.astimezone(_zone(r)).isoformat('T', 'seconds')}"
+    for line in _show_lines(result):
+        out.emit(line)
+
+
+def _status_json(s: OpenClocks) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": t.ticket,
+            "customer": t.attrs.get("customer"),
+            "priority": t.attrs.get("priority"),
+            "status": t.attrs.get("status"),
+            "line": t.attrs.get("line"),
+            "metric": c.metric,
+            "remaining_seconds": rem,
+            **clock_json(c, s.zone),
+        }
+        for t, c, rem in s.rows
+    ]
+
+
+def _status_table(s: OpenClocks) -> str:
+    from tabulate import tabulate
+
+    table = [
+        [
+            t.ticket,
+            t.attrs.get("customer"),
+            t.attrs.get("priority"),
+            c.metric,
+            c.state + ("!" if c.at_risk else ""),
+            format_duration(rem),
+            _iso(c.due, s.zone) or "",
+        ]
+        for t, c, rem in s.rows
+    ]
+    return tabulate(
+        table,
+        headers=["ID", "CUSTOMER", "PRIORITY", "METRIC", "STATE", "LEFT", "DUE"],
+        tablefmt="plain",
     )
-    for c in result.clocks.values():
-        out.emit(_clock_line(c, _zone(r)))
-    # each clock's rule is the one in force at its stop, or now for a running clock: after a
-    # priority change the clocks may answer to different rules
-    metrics_of: dict[str, list[str]] = {}
-    for c in result.clocks.values():
-        if c.rule:
-            metrics_of.setdefault(c.rule, []).append(c.metric)
-    if len(metrics_of) == 1:
-        out.emit(f"  targets from {next(iter(metrics_of))}")
-    else:
-        for rule, metrics in metrics_of.items():
-            out.emit(f"  targets of {', '.join(metrics)} from {rule}")
 
 
 @sla_app.command("status")
@@ -142,59 +180,41 @@ def status(
 
     Example: supportctl sla status --at-risk --now 2026-10-15T12:00+03:00
     """
-    from supportctl.sla.status import open_clocks
-    from supportctl.storage.clocks import desk_sla
+    from supportctl.ops import sla
 
     r = repo()
-    if customer:
-        r.config.customer(customer)
     at = parse_now(now)
-    # a ticket open at `at` has a clock that had not stopped for good by then
-    desk = desk_sla(r, at, period=(at, datetime.max.replace(tzinfo=UTC)))
-    rows = open_clocks(
-        desk.tickets.values(), at, customer=customer, at_risk=at_risk, breached=breached
-    )
+    result = sla.status(r, at, customer=customer, at_risk=at_risk, breached=breached)
     if as_json:
-        out.emit_json(
-            [
-                {
-                    "id": t.ticket,
-                    "customer": t.attrs.get("customer"),
-                    "priority": t.attrs.get("priority"),
-                    "status": t.attrs.get("status"),
-                    "line": t.attrs.get("line"),
-                    "metric": c.metric,
-                    "remaining_seconds": rem,
-                    **clock_json(c, _zone(r)),
-                }
-                for t, c, rem in rows
-            ]
-        )
-        return
-    if not rows:
+        out.emit_json(_status_json(result))
+    elif not result.rows:
         out.emit("no open clocks match")
-        return
-    from tabulate import tabulate
+    else:
+        out.emit(_status_table(result))
 
-    table = [
-        [
-            t.ticket,
-            t.attrs.get("customer"),
-            t.attrs.get("priority"),
-            c.metric,
-            c.state + ("!" if c.at_risk else ""),
-            format_duration(rem),
-            _iso(c.due, _zone(r)) or "",
-        ]
-        for t, c, rem in rows
-    ]
-    out.emit(
-        tabulate(
-            table,
-            headers=["ID", "CUSTOMER", "PRIORITY", "METRIC", "STATE", "LEFT", "DUE"],
-            tablefmt="plain",
-        )
-    )
+
+def _check_json(c: ComplianceCheck) -> dict[str, Any]:
+    table = c.result.as_dict()
+    return {
+        "period": {
+            "label": c.period.label,
+            "since": c.period.since.isoformat(),
+            "until": c.period.until.isoformat(),
+        },
+        "customer": c.customer,
+        "metrics": {m: v for m, v in table.items() if m != "overall"},
+        "overall": table["overall"],
+        "min": c.minimum,
+        "ok": not c.below,
+    }
+
+
+def _check_lines(c: ComplianceCheck) -> list[str]:
+    lines = [f"SLA compliance {c.period.label}" + (f" for {c.customer}" if c.customer else "")]
+    for m in [*c.result.metrics.values(), c.result.overall]:
+        pct = f"{m.percent:.1f}%" if m.percent is not None else "n/a"
+        lines.append(f"  {m.metric:<15} {pct:>7}  ({m.met} met, {m.breached} breached)")
+    return lines
 
 
 @sla_app.command("check")
@@ -217,49 +237,83 @@ def check(
 
     Example: supportctl sla check --month 2026-10 --min 95
     """
-    from supportctl.domain.periods import resolve_period
-    from supportctl.sla.compliance import compliance
-    from supportctl.storage.clocks import desk_sla
+    from supportctl.ops import sla
 
     r = repo()
-    if customer:
-        r.config.customer(customer)
-    if minimum is not None and not 0 <= minimum <= 100:
-        raise UsageError("--min must be between 0 and 100")
     at = parse_now(now)
-    period = resolve_period(month, since, until, at, r.config.timezone)
-    evaluate_at = min(at, period.until)
-    tickets = [
-        t
-        for t in desk_sla(r, evaluate_at, period=(period.since, period.until)).tickets.values()
-        if not customer or t.attrs.get("customer") == customer
-    ]
-    result = compliance(tickets, period.since, period.until)
-    overall = result.overall
-    below = minimum is not None and overall.percent is not None and overall.percent < minimum
+    c = sla.check(r, at, month=month, since=since, until=until, customer=customer, minimum=minimum)
     if as_json:
-        table = result.as_dict()
-        out.emit_json(
-            {
-                "period": {
-                    "label": period.label,
-                    "since": period.since.isoformat(),
-                    "until": period.until.isoformat(),
-                },
-                "customer": customer,
-                "metrics": {m: v for m, v in table.items() if m != "overall"},
-                "overall": table["overall"],
-                "min": minimum,
-                "ok": not below,
-            }
-        )
+        out.emit_json(_check_json(c))
     else:
-        out.emit(f"SLA compliance {period.label}" + (f" for {customer}" if customer else ""))
-        for m in [*result.metrics.values(), overall]:
-            pct = f"{m.percent:.1f}%" if m.percent is not None else "n/a"
-            out.emit(f"  {m.metric:<15} {pct:>7}  ({m.met} met, {m.breached} breached)")
-    if below:
-        raise BelowTarget(f"compliance {overall.percent:.1f}% is below --min {minimum:g}%")
+        for line in _check_lines(c):
+            out.emit(line)
+    if c.below:
+        raise BelowTarget(f"compliance {c.result.overall.percent:.1f}% is below --min {minimum:g}%")
+
+
+def _event_json(row: TimelineRow, tz: Any) -> dict[str, Any]:
+    return {
+        "at": _iso(row.at, tz),
+        "action": row.action,
+        "author": row.author,
+        "commit": row.sha,
+        "status": row.status,
+        "line": row.line,
+        "priority": row.priority,
+        "detail": row.detail,
+        "wall_seconds": row.wall_seconds,
+        "business_seconds": row.business_seconds,
+        "counting": row.counting,
+        "backdated_seconds": row.backdated_seconds,
+        "manual": row.manual,
+    }
+
+
+def _explain_json(e: Explanation) -> dict[str, Any]:
+    return {
+        "id": e.ticket.ticket,
+        "now": _iso(e.now, e.zone),
+        "events": [_event_json(row, e.zone) for row in e.rows],
+        "metrics": {m: clock_json(c, e.zone) for m, c in e.ticket.clocks.items()},
+    }
+
+
+def _event_cells(row: TimelineRow, tz: Any, tolerance: int) -> list[Any]:
+    flags = ("hand edit " if row.manual else "") + (
+        f"back-dated {format_duration(row.backdated_seconds)}"
+        if row.backdated_seconds > tolerance
+        else ""
+    )
+    counted = (
+        ""
+        if row.action == "new"
+        else (format_duration(row.business_seconds) if row.counting else "paused")
+    )
+    return [
+        _iso(row.at, tz),
+        row.action,
+        row.author,
+        row.status,
+        row.line,
+        format_duration(row.wall_seconds),
+        counted,
+        (row.detail + " " + flags).strip()[:60],
+    ]
+
+
+def _explain_lines(e: Explanation) -> list[str]:
+    from tabulate import tabulate
+
+    table = [_event_cells(row, e.zone, e.backdate_tolerance) for row in e.rows]
+    return [
+        tabulate(
+            table,
+            headers=["WHEN", "ACTION", "BY", "STATUS", "LINE", "WALL", "COUNTED", "DETAIL"],
+            tablefmt="plain",
+        ),
+        "",
+        *(_clock_line(c, e.zone) for c in e.ticket.clocks.values()),
+    ]
 
 
 @sla_app.command("explain")
@@ -272,75 +326,12 @@ def explain(
 
     Example: supportctl sla explain SUP-42
     """
-    from supportctl.sla.engine import timeline
-    from supportctl.storage.clocks import make_policy, ticket_sla
+    from supportctl.ops import sla
 
     r = repo()
-    at = parse_now(now)
-    tid = r.ticket_id(ticket_id)
-    result, events = ticket_sla(r, tid, at)
-    rows = timeline(events, make_policy(r.config), at)
+    result = sla.explain(r, ticket_id, parse_now(now))
     if as_json:
-        out.emit_json(
-            {
-                "id": tid,
-                "now": _iso(at, _zone(r)),
-                "events": [
-                    {
-                        "at": _iso(row.at, _zone(r)),
-                        "action": row.action,
-                        "author": row.author,
-                        "commit": row.sha,
-                        "status": row.status,
-                        "line": row.line,
-                        "priority": row.priority,
-                        "detail": row.detail,
-                        "wall_seconds": row.wall_seconds,
-                        "business_seconds": row.business_seconds,
-                        "counting": row.counting,
-                        "backdated_seconds": row.backdated_seconds,
-                        "manual": row.manual,
-                    }
-                    for row in rows
-                ],
-                "metrics": {m: clock_json(c, _zone(r)) for m, c in result.clocks.items()},
-            }
-        )
+        out.emit_json(_explain_json(result))
         return
-    from tabulate import tabulate
-
-    tol = r.config.backdate_tolerance
-    table = []
-    for row in rows:
-        flags = ("hand edit " if row.manual else "") + (
-            f"back-dated {format_duration(row.backdated_seconds)}"
-            if row.backdated_seconds > tol
-            else ""
-        )
-        counted = (
-            ""
-            if row.action == "new"
-            else (format_duration(row.business_seconds) if row.counting else "paused")
-        )
-        table.append(
-            [
-                _iso(row.at, _zone(r)),
-                row.action,
-                row.author,
-                row.status,
-                row.line,
-                format_duration(row.wall_seconds),
-                counted,
-                (row.detail + " " + flags).strip()[:60],
-            ]
-        )
-    out.emit(
-        tabulate(
-            table,
-            headers=["WHEN", "ACTION", "BY", "STATUS", "LINE", "WALL", "COUNTED", "DETAIL"],
-            tablefmt="plain",
-        )
-    )
-    out.emit("")
-    for c in result.clocks.values():
-        out.emit(_clock_line(c, _zone(r)))
+    for line in _explain_lines(result):
+        out.emit(line)

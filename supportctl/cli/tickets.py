@@ -126,7 +126,7 @@ def new(
         assignee=assignee,
         at=parse_when(at),
     )
-    from supportctl.cli.suggest import suggestions
+    from supportctl.ops.suggest import suggestions
 
     hints = suggestions(r, result.ticket)
     if as_json:
