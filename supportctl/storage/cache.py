@@ -178,10 +178,11 @@ def _prepare(folder: Path) -> Path | None:
             folder.unlink()  # the caches would be written wherever it points
         # every time, not only when the folder is new: an older supportctl run in this
         # clone since then writes its caches there again
-        for old in os.scandir(folder.parent):
-            if any(fnmatch.fnmatchcase(old.name, pattern) for pattern in _LEGACY):
-                with contextlib.suppress(OSError):
-                    os.unlink(old.path)
+        with contextlib.suppress(FileNotFoundError):  # a fresh clone has no state folder yet
+            for old in os.scandir(folder.parent):
+                if any(fnmatch.fnmatchcase(old.name, pattern) for pattern in _LEGACY):
+                    with contextlib.suppress(OSError):
+                        os.unlink(old.path)
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
     except OSError:

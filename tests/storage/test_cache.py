@@ -87,6 +87,7 @@ def test_deleting_the_state_folder_changes_no_output(desk: Path, cli: Cli) -> No
     assert answers(desk, cli) == cold  # warm
     shutil.rmtree(desk / ".git/supportctl")
     assert answers(desk, cli) == cold
+    assert {file_name(n) for n in FILE_CACHES} <= set(os.listdir(cache_folder(desk)))  # rebuilt
     assert cold[-1] == {"SUP": 3}
     assert "supportctl" not in git(desk, "status", "--porcelain", "--ignored")  # never committed
 
@@ -298,6 +299,14 @@ def test_without_a_cache_folder_everything_still_works(tmp_path: Path) -> None:
     assert cache.read("events") is None
     cache.put_many("ticket", {"a1": 1})
     assert cache.get_many("ticket", ["a1"]) == {"a1": 1}  # kept in memory for this run
+
+
+def test_the_state_folder_of_a_fresh_clone_is_made(tmp_path: Path) -> None:
+    state = tmp_path / "supportctl"  # `.git/supportctl` before any command ran
+    cache = Cache(state)
+    assert cache.folder == state / FOLDER
+    cache.write_json("ids", {"tip": "a", "max": {}})
+    assert Cache(state).read_json("ids") == {"tip": "a", "max": {}}
 
 
 def test_files_are_replaced_whole(tmp_path: Path) -> None:
