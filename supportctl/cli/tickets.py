@@ -4,7 +4,7 @@ escalate, resolve, close, reopen, link, tag, edit, validate."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from supportctl.domain.ticket import TICKET_KEYS
 
 if TYPE_CHECKING:
     from supportctl.ops import tickets as actions
+    from supportctl.storage.queries import TicketRecord
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[
@@ -33,7 +34,7 @@ def _done(result: actions.ActionResult, as_json: bool) -> None:
                 "action": result.action,
                 "commit": result.commit,
                 "subject": result.subject,
-                "ticket": result.ticket,
+                "ticket": result.ticket.to_plain(),
                 **result.extra,
             }
         )
@@ -134,7 +135,7 @@ def new(
                 "id": result.ticket_id,
                 "commit": result.commit,
                 "subject": result.subject,
-                "ticket": result.ticket,
+                "ticket": result.ticket.to_plain(),
                 "suggestions": hints,
             }
         )
@@ -202,20 +203,21 @@ def list_(
     if limit > 0:
         rows = rows[:limit]
     if as_json:
-        out.emit_json(rows)
+        out.emit_json([r.to_dict() for r in rows])
         return
     table = [
         [
-            r["id"] + ("*" if r["uncommitted"] else ""),
-            r["status"],
-            r["line"],
-            r["priority"],
-            r["type"],
-            r["customer"],
-            r["assignee"] or "",
-            _clip(out.visible(str(r["title"])), 60),
+            t.id + ("*" if r.uncommitted else ""),
+            t.status,
+            t.line,
+            t.priority,
+            t.type,
+            t.customer,
+            t.assignee or "",
+            _clip(out.visible(str(t.title)), 60),
         ]
         for r in rows
+        for t in (r.ticket,)
     ]
     out.emit(
         out.table(
@@ -224,7 +226,7 @@ def list_(
         if table
         else "no tickets"
     )
-    if any(r["uncommitted"] for r in rows):
+    if any(r.uncommitted for r in rows):
         out.warn(
             "* the file has uncommitted changes; listed as last committed "
             "(`git status data/tickets` shows them)"
@@ -248,16 +250,16 @@ def show(
 
     r = repo()
     record = ticket_record(r, r.ticket_id(ticket_id))
-    for problem in record["problems"]:
+    for problem in record.problems:
         out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
-    if record["uncommitted"]:
-        path = record["path"]
+    if record.uncommitted:
+        path = record.path
         out.warn(
             f"{path} has uncommitted changes; shown as last committed "
             f"(`git diff HEAD -- {path}` shows them)"
         )
     if as_json:
-        out.emit_json(record)
+        out.emit_json(record.to_dict())
         return
     out.emit(_format_ticket(record))
 
@@ -270,36 +272,31 @@ _SHOWN_FIELDS = tuple(
 )
 
 
-def _format_ticket(t: dict[str, Any]) -> str:
-    lines = [f"{t['id']}: {t.get('title')}", ""]
+def _format_ticket(record: TicketRecord) -> str:
+    t = record.ticket
+    lines = [f"{t.id}: {t.title}", ""]
     for key in _SHOWN_FIELDS:
-        if t.get(key):
-            lines.append(f"  {key + ':':<10} {t[key]}")
-    if t.get("tags"):
-        lines.append(f"  {'tags:':<10} {', '.join(t['tags'])}")
-    links = t.get("links") or {}
-    for kind in ("duplicate_of", "parent"):
-        if links.get(kind):
-            lines.append(f"  {kind.replace('_', ' ') + ':':<10} {links[kind]}")
-    if links.get("related"):
-        lines.append(f"  {'related:':<10} {', '.join(links['related'])}")
-    if t.get("description"):
-        lines += ["", str(t["description"]).rstrip()]
-    for c in t.get("comments") or []:
-        mark = "internal note" if c.get("visibility") == "internal" else "reply"
-        lines += [
-            "",
-            f"--- {c.get('at')} {c.get('author')} ({mark})",
-            str(c.get("text", "")).rstrip(),
-        ]
-    if t.get("resolution"):
-        lines += ["", "Resolution:", str(t["resolution"]).rstrip()]
-    if t.get("worklogs"):
-        lines += ["", f"Time logged: {format_duration(t['minutes_logged'] * 60)}"]
-        for w in t["worklogs"]:
-            lines.append(
-                f"  {w['on']}  {format_duration(w['minutes'] * 60):>6}  {w['author']}  {w['note']}"
-            )
+        value = t.value(key)
+        if value:
+            lines.append(f"  {key + ':':<10} {value}")
+    if t.tags:
+        lines.append(f"  {'tags:':<10} {', '.join(t.tags)}")
+    for kind, other in (("duplicate_of", t.links.duplicate_of), ("parent", t.links.parent)):
+        if other:
+            lines.append(f"  {kind.replace('_', ' ') + ':':<10} {other}")
+    if t.links.related:
+        lines.append(f"  {'related:':<10} {', '.join(t.links.related)}")
+    if t.description:
+        lines += ["", t.description.rstrip()]
+    for c in t.comments:
+        mark = "internal note" if c.internal else "reply"
+        lines += ["", f"--- {c.at} {c.author} ({mark})", (c.text or "").rstrip()]
+    if t.resolution:
+        lines += ["", "Resolution:", t.resolution.rstrip()]
+    if record.worklogs:
+        lines += ["", f"Time logged: {format_duration(record.minutes_logged * 60)}"]
+        for w in record.worklogs:
+            lines.append(f"  {w.on}  {format_duration(w.minutes * 60):>6}  {w.author}  {w.note}")
     return "\n".join(lines)
 
 

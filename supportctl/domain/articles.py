@@ -30,6 +30,7 @@ the title is edited, so links from tickets keep working.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from datetime import date
 
 KB_DIR = "data/kb"
-FRONT_KEYS = ("title", "tags", "products", "customers", "tickets", "updated")
 SLUG_LIMIT = 60
 MAX_ARTICLE_TITLE = 200
 
@@ -77,6 +77,33 @@ class ArticleError(Exception):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """A KB article's front matter, read and checked (`parse_meta`). Field order is the
+    key order of a new article's front matter."""
+
+    title: str
+    tags: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+    tickets: tuple[str, ...] = ()  # the tickets the article answers
+    updated: str = ""  # the date of the last change, as written
+
+    def to_plain(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "tags": list(self.tags),
+            "products": list(self.products),
+            "customers": list(self.customers),
+            "tickets": list(self.tickets),
+            "updated": self.updated,
+        }
+
+
+# The front matter's keys in their order: from the fields above.
+FRONT_KEYS = tuple(f.name for f in dataclasses.fields(ArticleMeta))
 
 
 @dataclass
@@ -212,16 +239,16 @@ def _load_front(front: str) -> Any:
     return meta
 
 
-def _str_list(meta: Any, key: str) -> list[str]:
+def _str_list(meta: Any, key: str) -> tuple[str, ...]:
     value = meta.get(key)
     if value is None:
-        return []
+        return ()
     line = yamlio.line_of(meta, key) + 1 or 2
     if not isinstance(value, list):
         raise ArticleError(f"`{key}` must be a list like [a, b]", line)
     if any(isinstance(v, dict | list) for v in value):
         raise ArticleError(f"`{key}` must be a list of plain values", line)
-    return [str(v) for v in value if v is not None]
+    return tuple(str(v) for v in value if v is not None)
 
 
 def parse_content(content: bytes) -> dict[str, Any]:
@@ -229,6 +256,12 @@ def parse_content(content: bytes) -> dict[str, Any]:
 
     Raises ArticleError with the file line at fault.
     """
+    meta, body = parse_meta(content)
+    return {**meta.to_plain(), "body": body}
+
+
+def parse_meta(content: bytes) -> tuple[ArticleMeta, str]:
+    """The front matter and the body of a KB file; ArticleError with the line at fault."""
     front, body, _ = split_front_matter(_decode(content))
     meta = _load_front(front)
     raw_title = meta.get("title")
@@ -238,15 +271,15 @@ def parse_content(content: bytes) -> dict[str, Any]:
     if not title:
         raise ArticleError("front matter: missing `title`", 2)
     updated = meta.get("updated")
-    return {
-        "title": title,
-        "tags": _str_list(meta, "tags"),
-        "products": _str_list(meta, "products"),
-        "customers": _str_list(meta, "customers"),
-        "tickets": _str_list(meta, "tickets"),
-        "updated": yamlio.plain(updated) if updated is not None else "",
-        "body": body,
-    }
+    article = ArticleMeta(
+        title=title,
+        tags=_str_list(meta, "tags"),
+        products=_str_list(meta, "products"),
+        customers=_str_list(meta, "customers"),
+        tickets=_str_list(meta, "tickets"),
+        updated=str(yamlio.plain(updated)) if updated is not None else "",
+    )
+    return article, body
 
 
 def from_fields(fields: dict[str, Any], path: str) -> Article:

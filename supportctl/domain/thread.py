@@ -7,20 +7,17 @@ not follow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Container, Mapping
 
+    from supportctl.domain.ticket import Ticket
 
-def duplicate_links(tickets: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+
+def duplicate_links(tickets: Mapping[str, Ticket]) -> dict[str, str]:
     """Ticket ID -> the ID it duplicates, for the tickets that duplicate one."""
-    links: dict[str, str] = {}
-    for tid, ticket in tickets.items():
-        target = (ticket.get("links") or {}).get("duplicate_of")
-        if target:
-            links[tid] = str(target)
-    return links
+    return {tid: t.links.duplicate_of for tid, t in tickets.items() if t.links.duplicate_of}
 
 
 def thread_root(

@@ -1,14 +1,20 @@
-"""The ticket data model: vocabularies, ID rules, file layout and legal status moves.
+"""The ticket data model: vocabularies, ID rules, file layout, legal status moves, and the
+typed `Ticket` with its one reader (`read_ticket`, bytes to Ticket) and one writer
+(`TicketFile.update`, a changed Ticket back into the YAML as a minimal edit).
 
 Pure: no I/O. Everything here is what `validate`, the store and the actions agree on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 from supportctl.domain.errors import IllegalTransition, UsageError
 
@@ -17,80 +23,17 @@ OPEN_STATUSES = ("new", "in_progress", "waiting")
 TYPES = ("incident", "service_request", "change_request", "information_request")
 PRIORITIES = ("critical", "high", "normal", "low")
 CHANNELS = ("email", "phone", "messenger", "portal", "monitoring")
-LINK_KINDS = ("duplicate_of", "related", "parent")
 EDITABLE_FIELDS = ("title", "priority", "type", "customer", "class")
-
-# Key order of a new ticket file. Hand-added keys are kept where the author put them.
-TICKET_KEYS = (
-    "id",
-    "title",
-    "customer",
-    "type",
-    "priority",
-    "class",
-    "channel",
-    "reporter",
-    "status",
-    "line",
-    "assignee",
-    "tags",
-    "created",
-    "description",
-    "links",
-    "kb",
-    "resolution",
-    "comments",
-)
-COMMENT_KEYS = ("at", "author", "visibility", "text")
-WORKLOG_KEYS = ("ticket", "minutes", "on", "note", "author", "at")
 
 # Fields whose changes are events (trailers `From-<Field>` / `To-<Field>`).
 TRACKED_FIELDS = ("status", "line", "priority", "type", "customer", "class", "assignee", "title")
 
-SHARD_SIZE = 500
 MAX_TITLE = 200
 MAX_TEXT = 64 * 1024
 MAX_TAG = 40
 
-_ID_RE = re.compile(r"^([A-Z][A-Z0-9]{0,9})-([1-9][0-9]{0,8})$")
 _TAG_RE = re.compile(r"^[\w][\w.+-]*$", re.UNICODE)
 _HANDLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-
-
-def normalize_id(raw: str, prefix: str) -> str:
-    """Return the canonical ticket ID for user input like `sup-42`, `42` or `SUP-42`.
-
-    Anything that could be a path (slashes, dots, NUL, spaces) is refused here, before
-    it gets near the file system.
-    """
-    text = raw.strip()
-    if text.isdigit():
-        text = f"{prefix}-{text}"
-    text = text.upper()
-    m = _ID_RE.match(text)
-    if not m or m.group(1) != prefix:
-        raise UsageError(f"bad ticket ID {raw!r}: expected {prefix}-<number>")
-    return text
-
-
-def id_number(ticket_id: str) -> int:
-    return int(ticket_id.rsplit("-", 1)[1])
-
-
-def shard_of(number: int) -> str:
-    return f"{number // SHARD_SIZE:04d}"
-
-
-def ticket_path(ticket_id: str) -> str:
-    """Path of a ticket file relative to the repo root (POSIX separators)."""
-    return f"data/tickets/{shard_of(id_number(ticket_id))}/{ticket_id}.yaml"
-
-
-def is_ticket_file(path: str) -> bool:
-    """Whether `path` is where a ticket file lives (`data/tickets/<shard>/<ID>.yaml`, the
-    shard the ID's number gives); any other YAML under data/tickets is no ticket."""
-    stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
-    return _ID_RE.match(stem) is not None and ticket_path(stem) == path
 
 
 def worklog_path(month: str, author_email: str) -> str:
@@ -226,7 +169,7 @@ def vocabulary(lines: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 
 def invalid_value(
-    data: dict[str, Any], lines: tuple[str, ...], customers: tuple[str, ...] | None = None
+    ticket: Ticket, lines: tuple[str, ...], customers: tuple[str, ...] | None = None
 ) -> str | None:
     """`SUP-3: invalid status 'in progres' (expected one of ...); run supportctl validate`
     for the first field holding a value outside its vocabulary (a hand edit), else None.
@@ -238,10 +181,10 @@ def invalid_value(
     if customers is not None:
         rules["customer"] = customers
     for key, allowed in rules.items():
-        value = data.get(key)
+        value = ticket.value(key)
         if value not in (None, "") and str(value) not in allowed:
             return (
-                f"{data.get('id') or '?'}: invalid {key} {str(value)!r} (expected one of "
+                f"{ticket.id or '?'}: invalid {key} {str(value)!r} (expected one of "
                 f"{', '.join(allowed) or 'none configured'}); run supportctl validate"
             )
     return None
@@ -249,19 +192,19 @@ def invalid_value(
 
 @dataclass
 class TicketView:
-    """A ticket's current content as plain data (what `list`/`show` and reports read).
+    """A ticket file at a commit (what `list`/`show` and reports read).
 
     `error`: why the file cannot be used (unreadable, or `invalid`: a value outside its
-    vocabulary)."""
+    vocabulary); an unreadable file's `ticket` holds only the ID its name gives."""
 
     path: str
-    data: dict[str, Any] = field(default_factory=dict)
+    ticket: Ticket = field(default_factory=lambda: Ticket())
     error: str | None = None
     invalid: bool = False
 
     @property
     def id(self) -> str:
-        return str(self.data.get("id", ""))
+        return self.ticket.id
 
 
 @dataclass(frozen=True)
@@ -274,3 +217,467 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+# -- the typed ticket ---------------------------------------------------------------------
+# A ticket file is YAML a person may edit by hand, so a record keeps what it cannot type:
+# keys the format does not know, and values that do not fit their field (`title: 42`, a
+# `tags:` that is not a list; `validate` reports those). `to_plain` writes them back as they
+# were read, so JSON output and caches see the file's own data.
+
+# Python names of fields whose YAML key is a keyword.
+_KEY_OF = {"class_": "class"}
+_ATTR_OF = {v: k for k, v in _KEY_OF.items()}
+
+# (value, exact): the field's typed value read from `raw`, and whether it carries all of it.
+Coerced = tuple[Any, bool]
+
+
+def _text(raw: object) -> Coerced:
+    if raw is None or type(raw) is str:
+        return raw, True
+    return str(raw), False
+
+
+def _id_text(raw: object) -> Coerced:  # text that is never null: "" when unset
+    if type(raw) is str:
+        return raw, True
+    return ("" if raw is None else str(raw)), False
+
+
+def _texts(raw: object) -> Coerced:
+    if not isinstance(raw, list):
+        return (), raw is None
+    value = tuple(x if type(x) is str else str(x) for x in raw)
+    return value, all(type(x) is str for x in raw)
+
+
+def _plain_of(value: object) -> object:
+    if isinstance(value, tuple):
+        return [_plain_of(v) for v in value]
+    if isinstance(value, _Record):
+        return value.to_plain()
+    return value
+
+
+class _Record:
+    """What the typed records share: reading from and writing back to a YAML mapping.
+
+    `keys` are the mapping's keys in file order (empty for a record built in code);
+    `kept` the values written back as they were read (see above)."""
+
+    keys: tuple[str, ...]
+    kept: Mapping[str, object]
+    # YAML key -> how its value is read; filled for each record class below
+    _read: ClassVar[dict[str, Callable[[object], Coerced]]]
+
+    def has(self, key: str) -> bool:
+        """Whether the mapping read holds `key` (one set to null counts)."""
+        return key in self.keys
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, object]) -> Self:
+        values = dict(_INITIAL[cls])
+        kept: dict[str, object] = {}
+        read = cls._read
+        texts = _TEXTS[cls]
+        for key, raw in data.items():
+            if type(raw) is str and key in texts:  # most values: taken as they are
+                values[texts[key]] = raw
+                continue
+            reader = read.get(key)
+            if reader is None:
+                kept[key] = raw
+                continue
+            value, exact = reader(raw)
+            if not exact:
+                kept[key] = raw
+            values[_ATTR_OF.get(key, key)] = value
+        values["keys"] = tuple(data)
+        values["kept"] = kept
+        # Filled in directly: a listing reads tens of thousands of tickets, and a frozen
+        # dataclass's __init__ sets each field through object.__setattr__ (five times slower).
+        record = object.__new__(cls)
+        record.__dict__.update(values)
+        return record
+
+    def to_plain(self) -> dict[str, Any]:
+        """The mapping as plain data (str keys; str, int, bool, None, lists and mappings),
+        in file order; fields set in code that the file did not have come last."""
+        out: dict[str, Any] = {}
+        read = type(self)._read
+        for key in self.keys:
+            reader = read.get(key)
+            if reader is None:
+                out[key] = self.kept[key]
+                continue
+            value = getattr(self, _ATTR_OF.get(key, key))
+            if key in self.kept and reader(self.kept[key])[0] == value:
+                out[key] = self.kept[key]
+            else:
+                out[key] = _plain_of(value)
+        for key in read:
+            if key not in out:
+                value = getattr(self, _ATTR_OF.get(key, key))
+                if value != _DEFAULTS[type(self)][key]:
+                    out[key] = _plain_of(value)
+        return out
+
+
+def _record(cls: type[_Record], readers: Mapping[str, Callable[[object], Coerced]]) -> None:
+    """Fill `cls._read` from its dataclass fields (the one place the field names live),
+    reading each by its annotation through `readers`."""
+    read: dict[str, Callable[[object], Coerced]] = {}
+    defaults: dict[str, object] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in ("keys", "kept"):
+            continue
+        key = _KEY_OF.get(f.name, f.name)
+        read[key] = readers[str(f.type)]
+        factory = f.default_factory
+        defaults[key] = f.default if factory is dataclasses.MISSING else factory()
+    cls._read = read
+    _DEFAULTS[cls] = defaults
+    _INITIAL[cls] = {_ATTR_OF.get(k, k): v for k, v in defaults.items()}
+    _TEXTS[cls] = {k: _ATTR_OF.get(k, k) for k, r in read.items() if r in _TEXT_READERS}
+
+
+_DEFAULTS: dict[type[_Record], dict[str, object]] = {}  # by YAML key
+_INITIAL: dict[type[_Record], dict[str, object]] = {}  # by field name
+_TEXTS: dict[type[_Record], dict[str, str]] = {}  # YAML key -> field, for str fields
+
+
+def _mapping(cls: type[_Record]) -> Callable[[object], Coerced]:
+    def read(raw: object) -> Coerced:
+        if isinstance(raw, dict):
+            return cls.from_plain(raw), True
+        return cls(), raw is None
+
+    return read
+
+
+def _mappings(cls: type[_Record]) -> Callable[[object], Coerced]:
+    def read(raw: object) -> Coerced:
+        if not isinstance(raw, list):
+            return (), raw is None
+        items = tuple(cls.from_plain(x) if isinstance(x, dict) else cls() for x in raw)
+        return items, all(isinstance(x, dict) for x in raw)
+
+    return read
+
+
+@dataclass(frozen=True)
+class Comment(_Record):
+    """One entry of a ticket's `comments:` thread."""
+
+    at: str | None = None
+    author: str | None = None
+    visibility: str | None = None  # absent means public
+    text: str | None = None
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def internal(self) -> bool:
+        return self.visibility == "internal"
+
+
+@dataclass(frozen=True)
+class Links(_Record):
+    """A ticket's `links:`: other tickets it duplicates, relates to or belongs under."""
+
+    duplicate_of: str | None = None
+    related: tuple[str, ...] = ()
+    parent: str | None = None
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Ticket(_Record):
+    """A ticket file's content. Field order is the key order of a new ticket file (a
+    hand-added key stays where its author put it)."""
+
+    id: str = ""
+    title: str | None = None
+    customer: str | None = None
+    type: str | None = None
+    priority: str | None = None
+    class_: str | None = None
+    channel: str | None = None
+    reporter: str | None = None
+    status: str | None = None
+    line: str | None = None
+    assignee: str | None = None
+    tags: tuple[str, ...] = ()
+    created: str | None = None
+    description: str | None = None
+    links: Links = field(default_factory=Links)
+    kb: str | None = None
+    resolution: str | None = None
+    comments: tuple[Comment, ...] = ()
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    def value(self, key: str) -> str | None:
+        """A one-value field by its YAML name (`status`, `class`, ...), for the callers
+        that take the field name as data: filters, sort keys, vocabularies."""
+        if key not in ONE_VALUE_KEYS:
+            raise KeyError(key)
+        value: str | None = getattr(self, _ATTR_OF.get(key, key))
+        return value
+
+    def with_value(self, key: str, value: str | None) -> Ticket:
+        """The ticket with the one-value field `key` (its YAML name) set to `value`."""
+        if key not in ONE_VALUE_KEYS:
+            raise KeyError(key)
+        changed: dict[str, Any] = {_ATTR_OF.get(key, key): value}
+        return dataclasses.replace(self, **changed)
+
+
+@dataclass(frozen=True)
+class WorklogEntry(_Record):
+    """One entry of a worklog file (`data/worklogs/<month>/<agent>.yaml`)."""
+
+    ticket: str = ""
+    minutes: int = 0
+    on: str = ""
+    note: str = ""
+    author: str = ""
+    at: str = ""
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+
+def _int(raw: object) -> Coerced:
+    if type(raw) is int:
+        return raw, True
+    try:
+        return int(raw or 0), False  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0, False
+
+
+_TEXT_READERS = (_text, _id_text)  # each takes any str as it is
+_TICKET_READERS = {
+    "str": _id_text,
+    "str | None": _text,
+    "tuple[str, ...]": _texts,
+    "Links": _mapping(Links),
+    "tuple[Comment, ...]": _mappings(Comment),
+}
+for _cls in (Comment, Links, Ticket):
+    _record(_cls, _TICKET_READERS)
+_record(WorklogEntry, {"str": _id_text, "int": _int})
+
+# The YAML keys, in the order a new file has them: one list, from the fields above.
+TICKET_KEYS = tuple(Ticket._read)
+COMMENT_KEYS = tuple(Comment._read)
+LINK_KINDS = tuple(Links._read)
+WORKLOG_KEYS = tuple(WorklogEntry._read)
+ONE_VALUE_KEYS = frozenset(k for k, r in Ticket._read.items() if r in (_text, _id_text))
+
+# Fields written as literal blocks when they hold more than one line.
+_TEXT_KEYS = ("description", "resolution")
+NOT_A_TICKET = "expected a mapping of ticket fields"
+
+
+def parse_ticket(content: bytes) -> dict[str, Any]:
+    """A ticket file's plain data (see `Ticket.to_plain`), or `{'__error__': message,
+    '__line__': n}` when it cannot be read: the form the cache keeps."""
+    from supportctl.domain import yamlio
+
+    try:
+        data = yamlio.load_plain(content)
+    except yamlio.YamlProblem as exc:
+        return {"__error__": exc.message, "__line__": exc.line}
+    if not isinstance(data, dict):
+        return {"__error__": NOT_A_TICKET, "__line__": 1}
+    return data
+
+
+class UnreadableTicket(Exception):
+    """A ticket file that is no YAML mapping; `line` is 1-based (0 when unknown)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def ticket_of(plain: Mapping[str, Any]) -> Ticket:
+    """The ticket in `parse_ticket`'s result; UnreadableTicket for its error form."""
+    if "__error__" in plain:
+        raise UnreadableTicket(str(plain["__error__"]), int(plain.get("__line__") or 0))
+    return Ticket.from_plain(plain)
+
+
+def read_ticket(content: bytes) -> Ticket:
+    """The one reader: a ticket file's bytes as a `Ticket` (UnreadableTicket when not)."""
+    return ticket_of(parse_ticket(content))
+
+
+class TicketFile:
+    """A ticket file open for editing. `update` writes a changed `Ticket` back as the
+    smallest edit of the YAML document: the file's comments, key order and hand-added
+    keys stay; a key it lacks goes to its place in `TICKET_KEYS`."""
+
+    def __init__(self, doc: Any) -> None:
+        self._doc = doc  # ruamel's round-trip mapping
+        self._ticket: Ticket | None = None
+
+    @classmethod
+    def parse(cls, content: bytes) -> TicketFile:
+        """UnreadableTicket (with yamlio's message and line) when it is no mapping."""
+        from supportctl.domain import yamlio
+
+        try:
+            doc = yamlio.load(content)
+        except yamlio.YamlProblem as exc:
+            raise UnreadableTicket(exc.message, exc.line) from None
+        if not isinstance(doc, dict):
+            raise UnreadableTicket(NOT_A_TICKET, 1)
+        return cls(doc)
+
+    @classmethod
+    def new(cls, ticket: Ticket) -> TicketFile:
+        """A new file holding `ticket`'s keys (`ticket.keys`, else every field that is set)."""
+        from ruamel.yaml.comments import CommentedMap
+
+        file = cls(CommentedMap())
+        for key, value in ticket.to_plain().items():
+            file._doc[key] = file._value(key, value)
+        return file
+
+    @property
+    def ticket(self) -> Ticket:
+        if self._ticket is None:
+            from supportctl.domain import yamlio
+
+            self._ticket = Ticket.from_plain(yamlio.plain(self._doc))
+        return self._ticket
+
+    def dump(self) -> bytes:
+        from supportctl.domain import yamlio
+
+        return yamlio.dump(self._doc)
+
+    def update(self, after: Ticket) -> None:
+        """Write the fields in which `after` differs from `self.ticket`. Comments can only
+        be added at the end, links only added or replaced."""
+        before = self.ticket
+        for key in TICKET_KEYS:
+            attr = _ATTR_OF.get(key, key)
+            old, new = getattr(before, attr), getattr(after, attr)
+            if old == new:
+                continue
+            if key == "tags":
+                self._set_tags(before.tags, after.tags)
+            elif key == "comments":
+                self._add_comments(before.comments, after.comments)
+            elif key == "links":
+                self._set_links(before.links, after.links)
+            else:
+                self._set(key, self._value(key, new))
+        self._ticket = None
+
+    # -- the edits -----------------------------------------------------------------------
+    @staticmethod
+    def _value(key: str, value: Any) -> Any:
+        """A plain value as the file writes it: lists of tags and related IDs on one line,
+        long texts as literal blocks."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        from supportctl.domain import yamlio
+
+        if key in _TEXT_KEYS and isinstance(value, str):
+            return yamlio.text_value(value)
+        if key in ("tags", "related") and isinstance(value, list):
+            seq = CommentedSeq(value)
+            seq.fa.set_flow_style()
+            return seq
+        if key == "comments" and isinstance(value, list):
+            return CommentedSeq(TicketFile._comment(c) for c in value)
+        if isinstance(value, dict):
+            out = CommentedMap()
+            for k, v in value.items():
+                out[k] = TicketFile._value(k, v)
+            return out
+        return value
+
+    @staticmethod
+    def _comment(value: Any) -> Any:
+        from ruamel.yaml.comments import CommentedMap
+
+        from supportctl.domain import yamlio
+
+        if not isinstance(value, dict):
+            return value
+        entry = CommentedMap()
+        for k, v in value.items():
+            entry[k] = yamlio.text_value(v) if k == "text" and isinstance(v, str) else v
+        return entry
+
+    def _set(self, key: str, value: Any) -> None:
+        """Set a key, inserting a missing one at its documented place in the key order."""
+        doc = self._doc
+        if key in doc or key not in TICKET_KEYS:
+            doc[key] = value
+            return
+        order = TICKET_KEYS.index(key)
+        pos = len(doc)
+        for i, existing in enumerate(doc):
+            if existing in TICKET_KEYS and TICKET_KEYS.index(existing) > order:
+                pos = i
+                break
+        doc.insert(pos, key, value)
+
+    def _list(self, key: str) -> Any:
+        from ruamel.yaml.comments import CommentedSeq
+
+        value = self._doc.get(key)
+        if not isinstance(value, list):
+            value = CommentedSeq()
+            self._set(key, value)
+        return value
+
+    def _set_tags(self, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+        tags = self._list("tags")
+        for t in dict.fromkeys(old):
+            if t not in new and t in tags:
+                tags.remove(t)
+        for t in new:
+            if t not in old:
+                tags.append(t)
+        if hasattr(tags, "fa"):
+            tags.fa.set_flow_style()  # short lists read best on one line: tags: [a, b]
+
+    def _add_comments(self, old: tuple[Comment, ...], new: tuple[Comment, ...]) -> None:
+        if new[: len(old)] != old:
+            raise ValueError("comments can only be added at the end of the thread")
+        thread = self._list("comments")
+        for c in new[len(old) :]:
+            thread.append(self._comment(c.to_plain()))
+
+    def _set_links(self, old: Links, new: Links) -> None:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        links = self._doc.get("links")
+        if not isinstance(links, dict):
+            links = CommentedMap()
+            self._set("links", links)
+        for kind in LINK_KINDS:
+            before, after = getattr(old, kind), getattr(new, kind)
+            if before == after:
+                continue
+            if kind == "related":
+                related = links.get("related")
+                if not isinstance(related, list):
+                    related = CommentedSeq()
+                    related.fa.set_flow_style()
+                    links["related"] = related
+                for other in after:
+                    if other not in before:
+                        related.append(other)
+            else:
+                links[kind] = after

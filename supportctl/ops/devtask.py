@@ -26,6 +26,7 @@ from supportctl.storage.templates import render as render_template
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from supportctl.domain.ticket import Ticket
     from supportctl.storage.desk import Desk
 
 TEMPLATE = "devtask.md.j2"
@@ -63,15 +64,15 @@ def split_description(text: str) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in parts.items()}
 
 
-def _ticket_row(t: dict[str, Any], relation: str) -> dict[str, Any]:
+def _ticket_row(t: Ticket, relation: str) -> dict[str, Any]:
     return {
-        "id": str(t.get("id")),
+        "id": t.id,
         "relation": relation,
-        "title": str(t.get("title") or ""),
-        "status": str(t.get("status") or ""),
-        "customer": str(t.get("customer") or ""),
-        "created": str(t.get("created") or ""),
-        "priority": str(t.get("priority") or ""),
+        "title": t.title or "",
+        "status": t.status or "",
+        "customer": t.customer or "",
+        "created": t.created or "",
+        "priority": t.priority or "",
     }
 
 
@@ -81,7 +82,7 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
     from supportctl.storage.clocks import ticket_sla
 
     tid = repo.ticket_id(ticket_id)
-    ticket = repo.ticket(tid).data
+    ticket = repo.ticket(tid).ticket
     tickets, _ = _readable(repo)
     tickets[tid] = ticket
     config = repo.config
@@ -90,7 +91,7 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
     duplicate_of = duplicate_links(tickets)
     root = thread_root(tid, duplicate_of)
     thread = sorted((k for k in tickets if thread_root(k, duplicate_of) == root), key=number_key)
-    links = ticket.get("links") or {}
+    links = ticket.links
     linked: list[dict[str, Any]] = []
     for other in thread:
         if other != tid:
@@ -98,24 +99,20 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
             if other == root and tid != root:
                 relation = "original report (this duplicates it)"
             linked.append(_ticket_row(tickets[other], relation))
-    related = [str(x) for x in links.get("related") or []]
-    related += [
-        k
-        for k, t in tickets.items()
-        if tid in [str(x) for x in (t.get("links") or {}).get("related") or []]
-    ]
+    related = list(links.related)
+    related += [k for k, t in tickets.items() if tid in t.links.related]
     for other in dict.fromkeys(related):
         if other in tickets and other not in thread:
             linked.append(_ticket_row(tickets[other], "related"))
-    if links.get("parent") and str(links["parent"]) in tickets:
-        linked.append(_ticket_row(tickets[str(links["parent"])], "parent"))
+    if links.parent and links.parent in tickets:
+        linked.append(_ticket_row(tickets[links.parent], "parent"))
     for t in tickets.values():
-        if str((t.get("links") or {}).get("parent") or "") == tid:
+        if (t.links.parent or "") == tid:
             linked.append(_ticket_row(t, "child"))
 
     by_customer: dict[str, list[str]] = {}
     for k in thread:
-        by_customer.setdefault(str(tickets[k].get("customer") or "?"), []).append(k)
+        by_customer.setdefault(tickets[k].customer or "?", []).append(k)
     customers = [
         {
             "key": key,
@@ -125,22 +122,22 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
         for key, ids in sorted(by_customer.items())
     ]
 
-    parts = split_description(str(ticket.get("description") or ""))
+    parts = split_description(ticket.description or "")
     notes: list[dict[str, Any]] = []
     escalations: list[str] = []
-    for c in ticket.get("comments") or []:
-        text = str(c.get("text") or "").strip() if isinstance(c, dict) else ""
+    for c in ticket.comments:
+        text = (c.text or "").strip()
         if not text:
             continue
-        internal = c.get("visibility") == "internal"
+        internal = c.internal
         if internal and text.startswith("Escalated "):
             # Written by `escalate`: it belongs in the summary, not in the workaround.
             escalations.append(text)
             continue
         notes.append(
             {
-                "at": str(c.get("at") or ""),
-                "author": str(c.get("author") or ""),
+                "at": c.at or "",
+                "author": c.author or "",
                 "internal": internal,
                 "text": text,
             }
@@ -167,33 +164,33 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
         }
 
     kb = None
-    if ticket.get("kb"):
+    if ticket.kb:
         try:
-            article = get_article(repo, str(ticket["kb"]))
+            article = get_article(repo, ticket.kb)
             kb = {"slug": article.slug, "title": article.title, "path": article.path}
         except SupportctlError:  # a missing or broken article must not block the task
-            kb = {"slug": str(ticket["kb"]), "title": "", "path": ""}
+            kb = {"slug": ticket.kb, "title": "", "path": ""}
 
-    customer_key = str(ticket.get("customer") or "")
+    customer_key = ticket.customer or ""
     return {
         "now": now.isoformat(),
         "ticket": {
             "id": tid,
-            "title": str(ticket.get("title") or ""),
+            "title": ticket.title or "",
             "customer": customer_key,
             "customer_name": config.customers[customer_key].name
             if customer_key in config.customers
             else customer_key,
-            "type": str(ticket.get("type") or "").replace("_", " "),
-            "priority": str(ticket.get("priority") or ""),
-            "class": str(ticket.get("class") or ""),
-            "status": str(ticket.get("status") or ""),
-            "open": ticket.get("status") in OPEN_STATUSES,
-            "line": str(ticket.get("line") or ""),
-            "assignee": str(ticket.get("assignee") or ""),
-            "reporter": str(ticket.get("reporter") or ""),
-            "created": str(ticket.get("created") or ""),
-            "tags": [str(t) for t in ticket.get("tags") or []],
+            "type": (ticket.type or "").replace("_", " "),
+            "priority": ticket.priority or "",
+            "class": ticket.class_ or "",
+            "status": ticket.status or "",
+            "open": ticket.status in OPEN_STATUSES,
+            "line": ticket.line or "",
+            "assignee": ticket.assignee or "",
+            "reporter": ticket.reporter or "",
+            "created": ticket.created or "",
+            "tags": list(ticket.tags),
         },
         "description": parts["description"],
         "steps": parts["steps"],
@@ -204,11 +201,11 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
             "tickets": thread,
             "count": len(thread),
             "customers": customers,
-            "open": sum(1 for k in thread if tickets[k].get("status") in OPEN_STATUSES),
+            "open": sum(1 for k in thread if tickets[k].status in OPEN_STATUSES),
         },
         "linked": linked,
         "notes": notes,
-        "resolution": str(ticket.get("resolution") or "").strip(),
+        "resolution": (ticket.resolution or "").strip(),
         "kb": kb,
         "sla": sla_model,
     }

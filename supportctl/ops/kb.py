@@ -11,6 +11,7 @@ ticket file changes too (so the ticket's history shows the article being written
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from supportctl.domain.articles import (
     article_path,
     front_matter,
     new_slug,
-    parse_content,
+    parse_meta,
     render_article,
     set_key,
     str_list,
@@ -31,12 +32,14 @@ from supportctl.domain.errors import DataError, GitError, IllegalTransition, Not
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.text import check_slug, is_slug
 from supportctl.domain.ticket import check_tag, clean_line
-from supportctl.ops.tickets import _act, _Change, _prepare, _set, message, short
+from supportctl.ops.tickets import _act, _Change, _prepare, message, short
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
+    from supportctl.domain.articles import ArticleMeta
+    from supportctl.domain.ticket import Ticket, TicketFile
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
 
@@ -77,8 +80,8 @@ def _language(text: str) -> str:
     return "ru" if re.search("[а-яА-ЯёЁ]", text) else "en"
 
 
-def _block(text: Any) -> str:
-    return str(text or "").strip()
+def _block(text: str | None) -> str:
+    return (text or "").strip()
 
 
 def _bullet(text: str) -> str:
@@ -86,30 +89,28 @@ def _bullet(text: str) -> str:
     return "\n".join([f"- {lines[0]}", *(f"  {ln}" if ln.strip() else "" for ln in lines[1:])])
 
 
-def body_from_ticket(ticket: dict[str, Any]) -> str:
+def body_from_ticket(ticket: Ticket) -> str:
     """Article body prefilled from a (solved) ticket: Problem from its description, Cause
     from the resolution, Resolution from the public replies, and a link to the ticket.
 
     Internal notes are left out on purpose: they may hold credentials or names the
     customer-facing text should not, and the agent adds what matters while editing.
     """
-    tid = str(ticket.get("id"))
-    title = str(ticket.get("title") or "")
-    lang = _language(f"{title} {ticket.get('description') or ''}")
+    tid = ticket.id
+    title = ticket.title or ""
+    lang = _language(f"{title} {ticket.description or ''}")
     problem_h, cause_h, resolution_h, tickets_h, missing = _HEADINGS[lang]
     todo = f"_({missing.format(id=tid)})_"
     replies = [
-        _block(c.get("text"))
-        for c in ticket.get("comments") or []
-        if isinstance(c, dict)
-        and c.get("visibility", "public") == "public"
-        and _block(c.get("text"))
+        _block(c.text)
+        for c in ticket.comments
+        if (c.visibility if c.has("visibility") else "public") == "public" and _block(c.text)
     ]
-    resolution = _block(ticket.get("resolution"))
+    resolution = _block(ticket.resolution)
     parts = [
         f"## {problem_h}",
         "",
-        _block(ticket.get("description")) or title,
+        _block(ticket.description) or title,
         "",
         f"## {cause_h}",
         "",
@@ -167,10 +168,10 @@ def new_draft(
     tag_list = _tags(tags)
     customers: list[str] = []
     if ticket_id:
-        ticket = repo.ticket(repo.ticket_id(ticket_id)).data
-        tag_list = list(dict.fromkeys([*(str(t) for t in ticket.get("tags") or []), *tag_list]))
-        if ticket.get("customer"):
-            customers = [str(ticket["customer"])]
+        ticket = repo.ticket(repo.ticket_id(ticket_id)).ticket
+        tag_list = list(dict.fromkeys([*ticket.tags, *tag_list]))
+        if ticket.customer:
+            customers = [ticket.customer]
         prefilled = body_from_ticket(ticket)
     else:
         prefilled = blank_body(title)
@@ -183,27 +184,27 @@ def _taken(repo: Desk, slug: str) -> bool:
     return repo.git.file_at("HEAD", path) is not None or (repo.root / path).exists()
 
 
-def _parse(content: bytes, where: str) -> dict[str, Any]:
+def _parse(content: bytes, where: str) -> tuple[ArticleMeta, str]:
     try:
-        return parse_content(content)
+        return parse_meta(content)
     except ArticleError as exc:
         raise DataError(f"{where}:{exc.line}: {exc.message}") from None
 
 
-def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, dict[str, Any]]:
+def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, ArticleMeta]:
     path = article_path(check_slug(slug))
     content = repo.git.file_at("HEAD", path)
     if content is None:
         raise NotFound(f"unknown KB article {slug!r} (no {path})")
-    return path, content, _parse(content, path)
+    return path, content, _parse(content, path)[0]
 
 
-def _normalise(meta: Any, fields: dict[str, Any]) -> None:
+def _normalise(meta: Any, fields: ArticleMeta) -> None:
     """Title on one line and tags in the form every other command uses."""
-    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
+    title = clean_line(fields.title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     if meta.get("title") != title:
         meta["title"] = title
-    tags = _tags(fields["tags"])
+    tags = _tags(fields.tags)
     if list(meta.get("tags") or []) != tags:
         seq = str_list(meta, "tags")
         seq[:] = tags
@@ -254,8 +255,8 @@ def new_article(
     The slug comes from the title (`article-N` when it has no transliterable letters);
     an existing slug is refused (IllegalTransition) rather than overwritten.
     """
-    fields = _parse(text, source)
-    title = clean_line(str(fields["title"]), what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
+    fields, _ = _parse(text, source)
+    title = clean_line(fields.title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     chosen = check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
     path = article_path(chosen)
     tid = repo.ticket_id(ticket_id) if ticket_id else None
@@ -284,7 +285,7 @@ def new_article(
         sha, subject = _commit_plain(repo, "kb-new", at, build)
         return KbResult("kb-new", chosen, path, sha, subject, None, _article_dict(repo, chosen))
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> _Change:
         files: dict[str, bytes | None] = {path: content(ident)}
         trailers = [("Kb", chosen)]
         trailers += _point_ticket(repo, data, tid, chosen, replace, files)
@@ -313,7 +314,7 @@ def check_new(
             )
     if ticket_id:
         tid = repo.ticket_id(ticket_id)
-        old = str(repo.ticket(tid).data.get("kb") or "")
+        old = repo.ticket(tid).ticket.kb or ""
         if old and not replace:
             raise IllegalTransition(
                 f"{tid} is already linked to KB article {old}; use --replace "
@@ -322,10 +323,10 @@ def check_new(
 
 
 def _point_ticket(
-    repo: Desk, data: Any, tid: str, slug: str, replace: bool, files: dict[str, bytes | None]
+    repo: Desk, data: TicketFile, tid: str, slug: str, replace: bool, files: dict[str, bytes | None]
 ) -> list[tuple[str, str]]:
     """Set the ticket's `kb`; with `replace`, also drop the ticket from its old article."""
-    old = str(data.get("kb") or "") or None
+    old = data.ticket.kb or None
     trailers: list[tuple[str, str]] = []
     if old and old != slug:
         if not replace:
@@ -337,11 +338,11 @@ def _point_ticket(
         old_path = article_path(old)
         old_content = repo.git.file_at("HEAD", old_path) if is_slug(old) else None
         if old_content is not None:
-            fields = _parse(old_content, old_path)
-            if tid in fields["tickets"]:
-                remaining = [t for t in fields["tickets"] if t != tid]
+            fields, _ = _parse(old_content, old_path)
+            if tid in fields.tickets:
+                remaining = [t for t in fields.tickets if t != tid]
                 files[old_path] = update_article(old_content, lambda m: _set_tickets(m, remaining))
-    _set(data, "kb", slug)
+    data.update(dataclasses.replace(data.ticket, kb=slug))
     return trailers
 
 
@@ -358,18 +359,16 @@ def link_article(
     slug = check_slug(slug)
     _read_article(repo, slug)  # fail early, before taking the lock
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> _Change:
         path, content, fields = _read_article(repo, slug)
-        in_article = tid in fields["tickets"]
-        if str(data.get("kb") or "") == slug and in_article:
+        in_article = tid in fields.tickets
+        if (data.ticket.kb or "") == slug and in_article:
             raise IllegalTransition(f"{tid} and KB article {slug} are already linked")
         files: dict[str, bytes | None] = {}
         trailers = [("Kb", slug)]
         trailers += _point_ticket(repo, data, tid, slug, replace, files)
         if not in_article:
-            files[path] = update_article(
-                content, lambda m: _set_tickets(m, [*fields["tickets"], tid])
-            )
+            files[path] = update_article(content, lambda m: _set_tickets(m, [*fields.tickets, tid]))
         return _Change(f"link KB article {slug}", trailers, files)
 
     result = _act(repo, tid, "kb-link", at, fn)
@@ -411,16 +410,17 @@ def edit_article(
 
     def build(ident: Identity) -> _Change:
         path, current, fields = _read_article(repo, slug)
+        current_body = _parse(current, path)[1]
         base = text if text is not None else current
-        base_fields = _parse(base, source)
+        base_fields, base_body = _parse(base, source)
+        if new_title is not None:
+            base_fields = dataclasses.replace(base_fields, title=new_title)
+        if new_tags is not None:
+            base_fields = dataclasses.replace(base_fields, tags=tuple(new_tags))
 
         def change(meta: Any) -> None:
-            if new_title is not None:
-                base_fields["title"] = new_title
-            if new_tags is not None:
-                base_fields["tags"] = new_tags
             _normalise(meta, base_fields)
-            _set_tickets(meta, list(fields["tickets"]))
+            _set_tickets(meta, list(fields.tickets))
             if text is not None:
                 # The date is ours to set; a hand change to it in the editor is not a change.
                 before = front_matter(current)
@@ -429,13 +429,21 @@ def edit_article(
                 else:
                     meta.pop("updated", None)
 
-        same_body = body is not None and body.strip("\n") == str(base_fields["body"]).strip("\n")
+        same_body = body is not None and body.strip("\n") == base_body.strip("\n")
         edited = update_article(base, change, None if same_body else body)
         if edited == current:
             raise IllegalTransition(f"KB article {slug}: nothing changed")
-        after = _parse(edited, source)
+        after, after_body = _parse(edited, source)
         what = [
-            k for k in ("title", "tags", "products", "customers", "body") if after[k] != fields[k]
+            name
+            for name, changed in (
+                ("title", after.title != fields.title),
+                ("tags", after.tags != fields.tags),
+                ("products", after.products != fields.products),
+                ("customers", after.customers != fields.customers),
+                ("body", after_body != current_body),
+            )
+            if changed
         ]
         final = update_article(edited, lambda m: set_key(m, "updated", ident.when.date()))
         label = ", ".join(what) or "front matter"

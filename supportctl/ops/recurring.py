@@ -19,7 +19,7 @@ from supportctl.domain.errors import DataError
 from supportctl.domain.ids import number_key
 from supportctl.domain.text import md_code, md_text
 from supportctl.domain.thread import duplicate_links, thread_root
-from supportctl.domain.ticket import OPEN_STATUSES
+from supportctl.domain.ticket import OPEN_STATUSES, Ticket
 from supportctl.search.index import Document, SearchIndex, analyze, analyze_document
 from supportctl.storage.catalog import HIGHLIGHT, analyzer_id, load_kb
 
@@ -36,41 +36,36 @@ MIN_SIMILARITY = 0.1
 RECENT_DAYS = 90
 
 
-def _created(t: Mapping[str, Any]) -> datetime | None:
+def _created(t: Ticket) -> datetime | None:
     try:
-        return datetime.fromisoformat(str(t.get("created")))
+        return datetime.fromisoformat(str(t.created))
     except ValueError:
         return None
 
 
-def _document(t: Mapping[str, Any]) -> Document:
-    return Document(
-        key=str(t.get("id")),
-        title=str(t.get("title") or ""),
-        tags=tuple(str(x) for x in t.get("tags") or []),
-        body=str(t.get("description") or ""),
-    )
+def _document(t: Ticket) -> Document:
+    return Document(key=t.id, title=t.title or "", tags=t.tags, body=t.description or "")
 
 
-def _readable(repo: Desk) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def _readable(repo: Desk) -> tuple[dict[str, Ticket], dict[str, str]]:
     """Readable tickets by id, and the blob id of each ticket's file."""
     views = repo.tickets()
     blobs = dict(repo.git.ls_tree("data/tickets"))
-    tickets: dict[str, dict[str, Any]] = {}
+    tickets: dict[str, Ticket] = {}
     blob_of: dict[str, str] = {}
     for v in views:
         if v.invalid:  # a hand edit outside the lists of values: refused, as by every reader
             raise DataError(str(v.error))
         if v.error or not v.id:
             continue
-        tickets[v.id] = v.data
+        tickets[v.id] = v.ticket
         if v.path in blobs:
             blob_of[v.id] = blobs[v.path]
     return tickets, blob_of
 
 
 def _ticket_index(
-    repo: Desk, tickets: Mapping[str, Mapping[str, Any]], blob_of: Mapping[str, str]
+    repo: Desk, tickets: Mapping[str, Ticket], blob_of: Mapping[str, str]
 ) -> SearchIndex:
     cached = repo.cache.get_many(TEXT_KIND, (blob_of[t] for t in tickets if t in blob_of))
     fresh: dict[str, Any] = {}
@@ -126,25 +121,25 @@ def similar_tickets(
     customer, plus SAME_KB_BONUS when both name the same KB article. Itself excluded.
     """
     tid = repo.ticket_id(ticket_id)
-    target = repo.ticket(tid).data
+    target = repo.ticket(tid).ticket
     tickets, blob_of = _readable(repo)
     tickets[tid] = target
     since = now - timedelta(days=days)
 
-    def candidate(t: Mapping[str, Any]) -> bool:
-        if t.get("status") in OPEN_STATUSES:
+    def candidate(t: Ticket) -> bool:
+        if t.status in OPEN_STATUSES:
             return True
         created = _created(t)
         return created is not None and since <= created <= now
 
     pool = {k: v for k, v in tickets.items() if k == tid or candidate(v)}
     index = _ticket_index(repo, pool, blob_of)
-    query = f"{target.get('title') or ''}\n{target.get('description') or ''}"
+    query = f"{target.title or ''}\n{target.description or ''}"
     hits = index.search(query, limit=len(pool), highlight=HIGHLIGHT) if analyze(query) else []
     self_score = next((h.score for h in hits if h.key == tid), 0.0)
     text = {h.key: h for h in hits}
-    kb = str(target.get("kb") or "") or None
-    customer = str(target.get("customer") or "")
+    kb = target.kb or None
+    customer = target.customer or ""
 
     found: list[Similar] = []
     for other_id, t in pool.items():
@@ -152,28 +147,28 @@ def similar_tickets(
             continue
         hit = text.get(other_id)
         similarity = hit.score / self_score if hit and self_score else 0.0
-        same_kb = kb is not None and str(t.get("kb") or "") == kb
+        same_kb = kb is not None and (t.kb or "") == kb
         if similarity < MIN_SIMILARITY and not same_kb:
             continue
         reasons = []
         score = similarity
         if hit and similarity >= MIN_SIMILARITY:
             reasons.append("same words: " + ", ".join(hit.matched_terms))
-        if customer and str(t.get("customer") or "") == customer:
+        if customer and (t.customer or "") == customer:
             score *= SAME_CUSTOMER_BOOST
             reasons.append("same customer")
         if same_kb:
             score += SAME_KB_BONUS
             reasons.append(f"same KB article {kb}")
-        snippet = hit.snippet if hit else str(t.get("title") or "")
+        snippet = hit.snippet if hit else t.title or ""
         found.append(
             Similar(
                 other_id,
-                str(t.get("title") or ""),
-                str(t.get("status") or ""),
-                str(t.get("customer") or ""),
-                str(t.get("created") or ""),
-                str(t.get("kb") or "") or None,
+                t.title or "",
+                t.status or "",
+                t.customer or "",
+                t.created or "",
+                t.kb or None,
                 score,
                 reasons,
                 snippet,
@@ -227,19 +222,19 @@ def _candidate(
     key: str,
     title: str,
     members: Iterable[str],
-    tickets: Mapping[str, Mapping[str, Any]],
+    tickets: Mapping[str, Ticket],
     task: str,
 ) -> Candidate:
     ids = sorted(set(members), key=number_key)
     rows = [tickets[t] for t in ids if t in tickets]
-    created = sorted(str(r.get("created") or "") for r in rows if r.get("created"))
+    created = sorted(r.created for r in rows if r.created)
     return Candidate(
         kind=kind,
         key=key,
         title=title,
         tickets=ids,
-        customers=sorted({str(r.get("customer")) for r in rows if r.get("customer")}),
-        open=sum(1 for r in rows if r.get("status") in OPEN_STATUSES),
+        customers=sorted({r.customer for r in rows if r.customer}),
+        open=sum(1 for r in rows if r.status in OPEN_STATUSES),
         first=created[0] if created else "",
         last=created[-1] if created else "",
         task=task,
@@ -253,7 +248,7 @@ def backlog(repo: Desk, since: date | None = None, min_count: int = 2) -> list[C
     group adds nothing and is left out. Only tickets created on or after `since` count."""
     all_tickets, _ = _readable(repo)
 
-    def in_period(t: Mapping[str, Any]) -> bool:
+    def in_period(t: Ticket) -> bool:
         if since is None:
             return True
         created = _created(t)
@@ -270,18 +265,19 @@ def backlog(repo: Desk, since: date | None = None, min_count: int = 2) -> list[C
             threads[root].update({tid, root})
     by_kb: dict[str, set[str]] = defaultdict(set)
     for tid, t in tickets.items():
-        if t.get("kb"):
-            by_kb[str(t["kb"])].add(tid)
+        if t.kb:
+            by_kb[t.kb].add(tid)
     for slug, article in kb.articles.items():
         by_kb[slug].update(t for t in article.tickets if t in tickets)
     by_tag: dict[str, set[str]] = defaultdict(set)
     for tid, t in tickets.items():
-        for tag in t.get("tags") or []:
-            by_tag[str(tag)].add(tid)
+        for tag in t.tags:
+            by_tag[tag].add(tid)
 
     found: list[Candidate] = []
     for root, members in threads.items():
-        title = str((all_tickets.get(root) or {}).get("title") or root)
+        known_root = all_tickets.get(root)
+        title = (known_root.title if known_root else None) or root
         found.append(
             _candidate(
                 "thread",

@@ -40,7 +40,8 @@ from supportctl.domain.articles import (
 )
 from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.domain.ids import id_number, id_of_path, is_ticket_id, ticket_path
-from supportctl.storage.desk import Desk, parse_ticket
+from supportctl.domain.ticket import parse_ticket
+from supportctl.storage.desk import Desk
 from supportctl.storage.git import ZERO, RawCommit, git_time
 from supportctl.storage.history import events_from_diff, events_from_trailers
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from supportctl.domain.events import Event
+    from supportctl.storage.desk import Desk
 
 MAX_ATTEMPTS = 5
 

@@ -8,7 +8,7 @@ and git trailers carrying the machine-readable facts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from supportctl.domain import yamlio
 from supportctl.domain.durations import format_duration
 from supportctl.domain.errors import GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.ids import ticket_path
 from supportctl.domain.text import is_slug
 from supportctl.domain.ticket import (
     CHANNELS,
@@ -26,6 +27,11 @@ from supportctl.domain.ticket import (
     TICKET_KEYS,
     TRACKED_FIELDS,
     TYPES,
+    WORKLOG_KEYS,
+    Comment,
+    Ticket,
+    TicketFile,
+    WorklogEntry,
     check_choice,
     check_handle,
     check_move,
@@ -33,7 +39,6 @@ from supportctl.domain.ticket import (
     check_text,
     clean_line,
     next_line,
-    ticket_path,
     worklog_path,
 )
 
@@ -60,7 +65,7 @@ class ActionResult:
     action: str
     commit: str
     subject: str
-    ticket: dict[str, Any]
+    ticket: Ticket
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -89,7 +94,9 @@ def author_handle(repo: Desk, ident: Identity) -> str:
     return agent.handle if agent else (ident.name or ident.email)
 
 
-def _field_trailers(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, str]]:
+def _field_trailers(
+    before: dict[str, str | None] | None, after: dict[str, str | None]
+) -> list[tuple[str, str]]:
     """`From-X`/`To-X` per changed field; a new ticket (no `before`) gets only `To-X`."""
     out = []
     for name in TRACKED_FIELDS:
@@ -104,8 +111,8 @@ def _field_trailers(before: dict[str, Any] | None, after: dict[str, Any]) -> lis
     return out
 
 
-def _snapshot(data: Any) -> dict[str, Any]:
-    return {k: (str(data.get(k)) if data.get(k) is not None else None) for k in TRACKED_FIELDS}
+def _snapshot(ticket: Ticket) -> dict[str, str | None]:
+    return {k: ticket.value(k) for k in TRACKED_FIELDS}
 
 
 def _prepare(repo: Desk) -> None:
@@ -121,8 +128,8 @@ def _commit(
     ident: Identity,
     head: str | None,
     change: _Change,
-    data: Any,
-    before: dict[str, Any] | None,
+    data: Ticket,
+    before: dict[str, str | None] | None,
 ) -> ActionResult:
     dirty = repo.git.dirty(list(change.files))
     if dirty:
@@ -135,11 +142,11 @@ def _commit(
     trailers += change.trailers
     subject = f"{ticket_id}: {change.subject}"
     sha = repo.git.commit(change.files, message(subject, trailers), author=ident, expect_head=head)
-    return ActionResult(ticket_id, action, sha, subject, dict(yamlio.plain(data)), change.extra)
+    return ActionResult(ticket_id, action, sha, subject, data, change.extra)
 
 
-def _not_before_creation(ticket_id: str, data: Any, at: datetime | None) -> None:
-    created = data.get("created") if isinstance(data, dict) else None
+def _not_before_creation(ticket_id: str, ticket: Ticket, at: datetime | None) -> None:
+    created = ticket.created
     if at is None or not created:
         return
     try:
@@ -157,7 +164,7 @@ def _act(
     raw_id: str,
     action: str,
     at: datetime | None,
-    fn: Callable[[Any, Identity], _Change],
+    fn: Callable[[TicketFile, Identity], _Change],
 ) -> ActionResult:
     ticket_id = repo.ticket_id(raw_id)
     _prepare(repo)
@@ -165,13 +172,13 @@ def _act(
         ident = repo.git.identity(at)
         head = repo.git.head()
         path, data = repo.load_ticket_file(ticket_id)
-        _not_before_creation(ticket_id, data, at)
-        before = _snapshot(data)
+        _not_before_creation(ticket_id, data.ticket, at)
+        before = _snapshot(data.ticket)
         change = fn(data, ident)
-        content = yamlio.dump(data)
+        content = data.dump()
         _check_room(ticket_id, path, action, content)
         change.files = {path: content, **change.files}
-        return _commit(repo, ticket_id, action, ident, head, change, data, before)
+        return _commit(repo, ticket_id, action, ident, head, change, data.ticket, before)
 
 
 def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
@@ -198,28 +205,6 @@ def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
         f"{limit:,} a ticket may reach before the room kept for resolve and close; "
         f"nothing was written (continue in a new ticket: `supportctl link NEW --related {ticket_id}`)"
     )
-
-
-def _set(data: Any, key: str, value: Any) -> None:
-    """Set a key, inserting a missing one at its documented place in the key order."""
-    if key in data or key not in TICKET_KEYS:
-        data[key] = value
-        return
-    order = TICKET_KEYS.index(key)
-    pos = len(data)
-    for i, existing in enumerate(data):
-        if existing in TICKET_KEYS and TICKET_KEYS.index(existing) > order:
-            pos = i
-            break
-    data.insert(pos, key, value)
-
-
-def _list(data: Any, key: str) -> Any:
-    value = data.get(key)
-    if not isinstance(value, list):
-        value = CommentedSeq()
-        _set(data, key, value)
-    return value
 
 
 # -- new ------------------------------------------------------------------------------
@@ -255,34 +240,42 @@ def new_ticket(
         head = repo.git.head()
         number = repo.max_ticket_number() + 1
         ticket_id = f"{repo.config.id_prefix}-{number}"
-        data = CommentedMap()
-        data["id"] = ticket_id
-        data["title"] = title
-        data["customer"] = customer
-        data["type"] = type_
-        data["priority"] = priority
-        if cls:
-            data["class"] = cls
-        data["channel"] = channel
-        if reporter:
-            data["reporter"] = reporter
-        data["status"] = "new"
-        data["line"] = repo.config.lines[0]
-        data["assignee"] = assignee
-        data["tags"] = CommentedSeq(tag_list)
-        data["tags"].fa.set_flow_style()
-        data["created"] = ident.when.isoformat()
-        data["description"] = yamlio.text_value(description)
-        # No empty `comments: []`: the first comment then adds lines instead of rewriting one.
+        # A new file names every field up to `description`, null or empty where unset, but
+        # an unset class or reporter; no empty `comments: []`: the first comment then adds
+        # lines instead of rewriting one.
+        keys = tuple(
+            k
+            for k in TICKET_KEYS[: TICKET_KEYS.index("description") + 1]
+            if (k != "class" or cls) and (k != "reporter" or reporter)
+        )
+        file = TicketFile.new(
+            Ticket(
+                id=ticket_id,
+                title=title,
+                customer=customer,
+                type=type_,
+                priority=priority,
+                class_=cls,
+                channel=channel,
+                reporter=reporter,
+                status="new",
+                line=repo.config.lines[0],
+                assignee=assignee,
+                tags=tuple(tag_list),
+                created=ident.when.isoformat(),
+                description=description,
+                keys=keys,
+            )
+        )
         path = ticket_path(ticket_id)
         if (repo.root / path).exists():
             raise GitError(f"{path} exists but is not committed; commit or remove it first")
         change = _Change(
             f"new {type_.replace('_', ' ')} for {customer} ({priority}): {short(title)}",
             [("Channel", channel)],
-            {path: yamlio.dump(data)},
+            {path: file.dump()},
         )
-        return _commit(repo, ticket_id, "new", ident, head, change, data, None)
+        return _commit(repo, ticket_id, "new", ident, head, change, file.ticket, None)
 
 
 # -- lifecycle moves ------------------------------------------------------------------
@@ -293,22 +286,22 @@ def _move(
     reason_key: str | None,
     reason: str | None,
     at: datetime | None,
-    field_name: str | None = None,
 ) -> ActionResult:
     if reason_key and (not reason or not reason.strip()):
         raise UsageError(f"{action} needs --{reason_key.lower()}")
     text = check_text(reason or "", what=(reason_key or "reason").lower())
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        tid = str(data.get("id"))
-        new_status = check_move(action, tid, str(data.get("status")))
-        old_status = data.get("status")
-        data["status"] = new_status
+    def fn(data: TicketFile, ident: Identity) -> _Change:
+        ticket = data.ticket
+        new_status = check_move(action, ticket.id, str(ticket.status))
+        old_status = ticket.status
+        ticket = replace(ticket, status=new_status)
         trailers = [(reason_key, text)] if reason_key and text else []
-        if field_name:
-            _set(data, field_name, yamlio.text_value(text))
-        if reason_key and not field_name:
-            _add_comment(data, ident, repo, f"{action.capitalize()}: {text}", "internal")
+        if reason_key:
+            ticket = _with_comment(
+                ticket, ident, repo, f"{action.capitalize()}: {text}", "internal"
+            )
+        data.update(ticket)
         what = {
             "start": f"start work ({old_status} → {new_status})",
             "wait": f"wait for customer ({short(text, 40)})",
@@ -357,10 +350,12 @@ def resolve(
         except NotFound:
             raise NotFound(f"unknown KB article {slug!r}") from None
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        tid = str(data.get("id"))
-        data["status"] = check_move("resolve", tid, str(data.get("status")))
-        _set(data, "resolution", yamlio.text_value(text))
+    def fn(data: TicketFile, ident: Identity) -> _Change:
+        ticket = data.ticket
+        tid = ticket.id
+        data.update(
+            replace(ticket, status=check_move("resolve", tid, str(ticket.status)), resolution=text)
+        )
         trailers = []
         files: dict[str, bytes | None] = {}
         if slug:
@@ -368,12 +363,12 @@ def resolve(
             from supportctl.domain.articles import update_article
             from supportctl.ops.kb import _read_article, _set_tickets
 
-            _set(data, "kb", slug)
+            data.update(replace(data.ticket, kb=slug))
             trailers.append(("Kb", slug))
             path, content, fields = _read_article(repo, slug)
-            if tid not in fields["tickets"]:
+            if tid not in fields.tickets:
                 files[path] = update_article(
-                    content, lambda m: _set_tickets(m, [*fields["tickets"], tid])
+                    content, lambda m: _set_tickets(m, [*fields.tickets, tid])
                 )
         return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
 
@@ -392,28 +387,34 @@ def escalate(
         raise UsageError("escalate needs --reason")
     text = check_text(reason, what="reason")
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        tid = str(data.get("id"))
-        check_move("escalate", tid, str(data.get("status")))
-        old = str(data.get("line"))
+    def fn(data: TicketFile, ident: Identity) -> _Change:
+        ticket = data.ticket
+        tid = ticket.id
+        check_move("escalate", tid, str(ticket.status))
+        old = str(ticket.line)
         if to and to.strip().upper() not in repo.config.lines:
             repo.config.refuse_uncommitted("lines", to.strip().upper())
         new = next_line(repo.config.lines, old, to, tid)
-        data["line"] = new
-        _add_comment(data, ident, repo, f"Escalated {old} → {new}: {text}", "internal")
+        ticket = replace(ticket, line=new)
+        data.update(
+            _with_comment(ticket, ident, repo, f"Escalated {old} → {new}: {text}", "internal")
+        )
         return _Change(f"escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
 
     return _act(repo, ticket_id, "escalate", at, fn)
 
 
 # -- conversation and time --------------------------------------------------------------
-def _add_comment(data: Any, ident: Identity, repo: Desk, text: str, visibility: str) -> None:
-    entry = CommentedMap()
-    entry["at"] = ident.when.isoformat()
-    entry["author"] = author_handle(repo, ident)
-    entry["visibility"] = visibility
-    entry["text"] = yamlio.text_value(text)
-    _list(data, "comments").append(entry)
+def _with_comment(
+    ticket: Ticket, ident: Identity, repo: Desk, text: str, visibility: str
+) -> Ticket:
+    entry = Comment(
+        at=ident.when.isoformat(),
+        author=author_handle(repo, ident),
+        visibility=visibility,
+        text=text,
+    )
+    return replace(ticket, comments=(*ticket.comments, entry))
 
 
 def comment(
@@ -429,8 +430,8 @@ def comment(
         raise UsageError("comment text is empty")
     visibility = "internal" if internal else "public"
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        _add_comment(data, ident, repo, body, visibility)
+    def fn(data: TicketFile, ident: Identity) -> _Change:
+        data.update(_with_comment(data.ticket, ident, repo, body, visibility))
         what = "internal note" if internal else "reply to customer"
         return _Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
 
@@ -457,7 +458,7 @@ def log_time(
         ident = repo.git.identity(at)
         head = repo.git.head()
         _, data = repo.load_ticket_file(tid)
-        _not_before_creation(tid, data, at)
+        _not_before_creation(tid, data.ticket, at)
         work_day = on or ident.when.date()
         path = worklog_path(work_day.strftime("%Y-%m"), ident.email)
         existing = repo.git.file_at("HEAD", path)
@@ -467,21 +468,22 @@ def log_time(
             raise GitError(f"{path}:{exc.line}: {exc.message}") from None
         if entries is None:
             entries = CommentedSeq()
-        entry = CommentedMap()
-        entry["ticket"] = tid
-        entry["minutes"] = minutes
-        entry["on"] = work_day.isoformat()
-        if note:
-            entry["note"] = note
-        entry["author"] = author_handle(repo, ident)
-        entry["at"] = ident.when.isoformat()
-        entries.append(entry)
+        entry = WorklogEntry(
+            ticket=tid,
+            minutes=minutes,
+            on=work_day.isoformat(),
+            note=note,
+            author=author_handle(repo, ident),
+            at=ident.when.isoformat(),
+            keys=tuple(k for k in WORKLOG_KEYS if k != "note" or note),
+        )
+        entries.append(CommentedMap(entry.to_plain()))
         change = _Change(
             f"log {format_duration(minutes * 60)}" + (f" ({short(note, 40)})" if note else ""),
             [("Minutes", str(minutes)), ("Worked-On", work_day.isoformat())],
             {path: yamlio.dump(entries)},
         )
-        return _commit(repo, tid, "log", ident, head, change, data, _snapshot(data))
+        return _commit(repo, tid, "log", ident, head, change, data.ticket, _snapshot(data.ticket))
 
 
 # -- attributes -------------------------------------------------------------------------
@@ -496,10 +498,11 @@ def assign(
     handle = check_handle(assignee) if assignee else None
     _check_agent(repo, handle)
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        if (data.get("assignee") or None) == handle:
-            raise IllegalTransition(f"{data.get('id')} is already assigned to {handle or 'nobody'}")
-        _set(data, "assignee", handle)
+    def fn(data: TicketFile, ident: Identity) -> _Change:
+        ticket = data.ticket
+        if (ticket.assignee or None) == handle:
+            raise IllegalTransition(f"{ticket.id} is already assigned to {handle or 'nobody'}")
+        data.update(replace(ticket, assignee=handle))
         return _Change(f"assign to {handle}" if handle else "unassign")
 
     return _act(repo, ticket_id, "assign", at, fn)
@@ -521,24 +524,20 @@ def link(
         raise UsageError(f"cannot link {tid} to itself")
     repo.ticket(oid)  # must exist
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        links = data.get("links")
-        if not isinstance(links, dict):
-            links = CommentedMap()
-            _set(data, "links", links)
+    def fn(data: TicketFile, ident: Identity) -> _Change:
+        links = data.ticket.links
         if kind == "related":
-            related = links.get("related")
-            if not isinstance(related, list):
-                related = CommentedSeq()
-                related.fa.set_flow_style()
-                links["related"] = related
-            if oid in related:
+            if oid in links.related:
                 raise IllegalTransition(f"{tid} is already related to {oid}")
-            related.append(oid)
+            links = replace(links, related=(*links.related, oid))
         else:
-            if links.get(kind) == oid:
+            if (links.duplicate_of if kind == "duplicate_of" else links.parent) == oid:
                 raise IllegalTransition(f"{tid} is already {kind.replace('_', ' ')} {oid}")
-            links[kind] = oid
+            if kind == "duplicate_of":
+                links = replace(links, duplicate_of=oid)
+            else:
+                links = replace(links, parent=oid)
+        data.update(replace(data.ticket, links=links))
         return _Change(f"{kind.replace('_', ' ')} {oid}", [("Link", f"{kind} {oid}")])
 
     return _act(repo, tid, "link", at, fn)
@@ -557,18 +556,14 @@ def tag(
     if not plus and not minus:
         raise UsageError("give tags to add, or --remove TAG")
 
-    def fn(data: Any, ident: Identity) -> _Change:
-        tags = _list(data, "tags")
-        added = [t for t in dict.fromkeys(plus) if t not in tags]
-        removed = [t for t in dict.fromkeys(minus) if t in tags]
+    def fn(data: TicketFile, ident: Identity) -> _Change:
+        ticket = data.ticket
+        added = [t for t in dict.fromkeys(plus) if t not in ticket.tags]
+        removed = [t for t in dict.fromkeys(minus) if t in ticket.tags]
         if not added and not removed:
-            raise IllegalTransition(f"{data.get('id')}: tags unchanged")
-        for t in removed:
-            tags.remove(t)
-        for t in added:
-            tags.append(t)
-        if hasattr(tags, "fa"):
-            tags.fa.set_flow_style()  # short lists read best on one line: tags: [a, b]
+            raise IllegalTransition(f"{ticket.id}: tags unchanged")
+        kept = tuple(t for t in ticket.tags if t not in removed)
+        data.update(replace(ticket, tags=(*kept, *added)))
         trailers = []
         if added:
             trailers.append(("Tags-Added", " ".join(added)))
@@ -603,15 +598,17 @@ def edit(
     if not clean:
         raise UsageError("nothing to edit: give --title, --priority, --type, --customer or --class")
 
-    def fn(data: Any, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> _Change:
         parts = []
+        ticket = data.ticket
         for key, value in clean.items():
-            old = data.get(key)
+            old = ticket.value(key)
             if old != value:
-                _set(data, key, value)
+                ticket = ticket.with_value(key, value)
                 parts.append(f"{key} {short(str(old or '-'), 30)} → {short(value, 30)}")
         if not parts:
-            raise IllegalTransition(f"{data.get('id')}: nothing changed")
+            raise IllegalTransition(f"{ticket.id}: nothing changed")
+        data.update(ticket)
         return _Change("edit " + ", ".join(parts))
 
     return _act(repo, ticket_id, "edit", at, fn)

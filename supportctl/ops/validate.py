@@ -15,12 +15,13 @@ from supportctl.domain import yamlio
 from supportctl.domain.articles import parse_article
 from supportctl.domain.errors import ConfigError
 from supportctl.domain.ids import is_ticket_id, ticket_path
-from supportctl.domain.ticket import LINK_KINDS, Problem, vocabulary
+from supportctl.domain.ticket import LINK_KINDS, Problem, parse_ticket, vocabulary
 from supportctl.storage import safepath
-from supportctl.storage.desk import Desk, parse_ticket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from supportctl.storage.desk import Desk
 
 ACCEPT = "Action: rename"  # the trailer that marks a hand rename as reviewed and meant
 REQUIRED = ("id", "title", "customer", "type", "priority", "status", "line", "created")

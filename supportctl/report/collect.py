@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import DataError, SupportctlError
+from supportctl.domain.ticket import Ticket
 from supportctl.report.data import build_report
 from supportctl.sla.engine import evaluate
 from supportctl.storage.clocks import make_policy
@@ -75,12 +76,12 @@ def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[
 
 def tickets_as_of(
     repo: Desk, views: list[TicketView], events: dict[str, list[Event]], until: datetime
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Ticket]:
     """Each ticket's file as it was at `until` (events come ordered by time), so a ticket
     moved to another customer and retitled later shows its title of the period, never the
     new customer's."""
-    current = {v.id: v.data for v in views if not v.error}
-    result: dict[str, dict[str, Any]] = {}
+    current = {v.id: v.ticket for v in views if not v.error}
+    result: dict[str, Ticket] = {}
     for tid, evs in events.items():
         last = _last_before(evs, until)
         if last is None:
@@ -90,9 +91,9 @@ def tickets_as_of(
             continue
         try:
             # A deleted generation (`SUP-7~1`) was the file `SUP-7` in its time.
-            result[tid] = repo.ticket(tid.partition("~")[0], rev=evs[last].sha, past=True).data
+            result[tid] = repo.ticket(tid.partition("~")[0], rev=evs[last].sha, past=True).ticket
         except SupportctlError:  # deleted or broken then: no text to show
-            result[tid] = {}
+            result[tid] = Ticket()
     return result
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from supportctl import __version__
 from supportctl.domain.ids import number_key
 from supportctl.domain.thread import duplicate_links, thread_root
+from supportctl.domain.ticket import Ticket
 from supportctl.sla.compliance import compliance
 from supportctl.sla.engine import METRICS, TicketSla, replay
 from supportctl.storage.queries import text_key
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 OPEN = ("new", "in_progress", "waiting")
 SHARED_KB = "(a KB article shared with other customers)"
+_NO_TICKET = Ticket()  # a ticket whose file is gone: no text to show
 
 
 def _iso(t: datetime | None, tz: ZoneInfo) -> str | None:
@@ -288,7 +290,7 @@ def _time_section(
 
 
 def _recurring(
-    tickets: dict[str, dict[str, Any]],
+    tickets: dict[str, Ticket],
     events: dict[str, list[Event]],
     period: Period,
     shared_kb: frozenset[str] = frozenset(),
@@ -315,10 +317,10 @@ def _recurring(
     by_kb: dict[str, list[str]] = defaultdict(list)
     by_tag: dict[str, list[str]] = defaultdict(list)
     for tid, t in relevant.items():
-        if t.get("kb"):
-            by_kb[str(t["kb"])].append(tid)
-        for tag in t.get("tags") or []:
-            by_tag[str(tag)].append(tid)
+        if t.kb:
+            by_kb[t.kb].append(tid)
+        for tag in t.tags:
+            by_tag[tag].append(tid)
 
     def rows(groups: dict[str, list[str]], key: str, minimum: int) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = [
@@ -335,7 +337,7 @@ def _recurring(
         thread_rows.append(
             {
                 "root": root,
-                "title": str((pool.get(root) or {}).get("title") or ""),
+                "title": pool.get(root, _NO_TICKET).title or "",
                 "count": len(members),
                 "tickets": members,
             }
@@ -449,7 +451,7 @@ def _audit(
 def _requests(
     events: dict[str, list[Event]],
     slas: dict[str, TicketSla],
-    tickets: dict[str, dict[str, Any]],
+    tickets: dict[str, Ticket],
     period: Period,
     tz: ZoneInfo,
 ) -> list[dict[str, Any]]:
@@ -467,13 +469,13 @@ def _requests(
         if not active:
             continue
         end = _status_at(evs, period.until) or {}
-        t = tickets.get(tid, {})
+        t = tickets.get(tid, _NO_TICKET)
         sla = slas.get(tid)
         clocks = sla.clocks if sla else {}
         out.append(
             {
                 "id": tid,
-                "title": str(t.get("title") or ""),
+                "title": t.title or "",
                 "customer": end.get("customer"),
                 "type": end.get("type"),
                 "priority": end.get("priority"),
@@ -516,7 +518,7 @@ def _daily(events: dict[str, list[Event]], period: Period, tz: ZoneInfo) -> list
 
 def _shared_articles(
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]],
-    tickets: Mapping[str, Mapping[str, Any]],
+    tickets: Mapping[str, Ticket],
     ticket_customer: Mapping[str, str],
     customers: Sequence[str],
 ) -> frozenset[str]:
@@ -529,8 +531,8 @@ def _shared_articles(
         linked[slug].update(str(t) for t in article.get("tickets") or ())
         named[slug].update(str(c) for c in article.get("customers") or ())
     for tid, t in tickets.items():
-        if t.get("kb"):
-            linked[str(t["kb"])].add(tid)
+        if t.kb:
+            linked[t.kb].add(tid)
     return frozenset(
         slug
         for slug in set(linked) | set(named)
@@ -544,7 +546,7 @@ def build_section(
     config: Config,
     events: dict[str, list[Event]],
     slas: dict[str, TicketSla],
-    tickets: dict[str, dict[str, Any]],
+    tickets: dict[str, Ticket],
     logs: Sequence[Worklog],
     period: Period,
     customers: Sequence[str],
@@ -595,7 +597,7 @@ def build_report(
     config: Config,
     events: dict[str, list[Event]],
     slas: dict[str, TicketSla],
-    tickets: dict[str, dict[str, Any]],
+    tickets: dict[str, Ticket],
     logs: Sequence[Worklog],
     period: Period,
     customer: str | None,

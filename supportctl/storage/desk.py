@@ -18,7 +18,17 @@ from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, load_
 from supportctl.domain import yamlio
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
 from supportctl.domain.ids import id_of_path, normalize_id, parse_id, sort_key, ticket_path
-from supportctl.domain.ticket import TicketView, invalid_value, vocabulary
+from supportctl.domain.ticket import (
+    Ticket,
+    TicketFile,
+    TicketView,
+    UnreadableTicket,
+    WorklogEntry,
+    invalid_value,
+    parse_ticket,
+    read_ticket,
+    vocabulary,
+)
 from supportctl.storage import safepath
 from supportctl.storage.git import Repo
 
@@ -109,17 +119,6 @@ class BlobCache:
             self.db.commit()
         except sqlite3.OperationalError:
             pass  # a read-only or busy cache only costs speed
-
-
-def parse_ticket(content: bytes) -> dict[str, Any]:
-    """Plain data of a ticket file, or {'__error__': msg, '__line__': n}."""
-    try:
-        data = yamlio.load_plain(content)
-    except yamlio.YamlProblem as exc:
-        return {"__error__": exc.message, "__line__": exc.line}
-    if not isinstance(data, dict):
-        return {"__error__": "expected a mapping of ticket fields", "__line__": 1}
-    return data
 
 
 @dataclass
@@ -232,16 +231,19 @@ class Desk:
             if "__error__" in data:
                 line = data.get("__line__") or 0
                 views.append(
-                    TicketView(path, {"id": Path(path).stem}, f"{path}:{line}: {data['__error__']}")
+                    TicketView(
+                        path, Ticket(id=Path(path).stem), f"{path}:{line}: {data['__error__']}"
+                    )
                 )
             else:
-                problem = self._invalid(data)
-                views.append(TicketView(path, data, problem, invalid=problem is not None))
+                ticket = Ticket.from_plain(data)
+                problem = self._invalid(ticket)
+                views.append(TicketView(path, ticket, problem, invalid=problem is not None))
         views.sort(key=lambda v: sort_key(v.id))
         return views
 
-    def _invalid(self, data: dict[str, Any]) -> str | None:
-        return invalid_value(data, self.config.lines, tuple(self.config.customers))
+    def _invalid(self, ticket: Ticket) -> str | None:
+        return invalid_value(ticket, self.config.lines, tuple(self.config.customers))
 
     def check_values(self, among: Collection[str] | None = None) -> None:
         """DataError for the first ticket at HEAD (or of those `among`) holding a status,
@@ -259,31 +261,30 @@ class Desk:
         content = self.git.file_at(rev, path)
         if content is None:
             raise NotFound(f"unknown ticket {ticket_id}")
-        data = parse_ticket(content)
-        if "__error__" in data:
-            raise DataError(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
-        problem = None if past else self._invalid(data)
+        try:
+            ticket = read_ticket(content)
+        except UnreadableTicket as exc:
+            raise DataError(f"{path}:{exc.line}: {exc.message}") from None
+        problem = None if past else self._invalid(ticket)
         if problem:
             raise DataError(problem)
-        return TicketView(path, data)
+        return TicketView(path, ticket)
 
-    def load_ticket_file(self, ticket_id: str) -> tuple[str, Any]:
-        """Round-trip content of a ticket file at HEAD, for editing."""
+    def load_ticket_file(self, ticket_id: str) -> tuple[str, TicketFile]:
+        """A ticket file at HEAD, open for editing."""
         path = ticket_path(ticket_id)
         content = self.git.file_at("HEAD", path)
         if content is None:
             raise NotFound(f"unknown ticket {ticket_id}")
         try:
-            data = yamlio.load(content)
-        except yamlio.YamlProblem as exc:
+            file = TicketFile.parse(content)
+        except UnreadableTicket as exc:
             raise DataError(f"{path}:{exc.line}: {exc.message}") from None
-        if not isinstance(data, dict):
-            raise DataError(f"{path}:1: expected a mapping of ticket fields")
-        check_identity(path, data, ticket_id)
-        problem = self._invalid(data)
+        check_identity(path, file.ticket, ticket_id)
+        problem = self._invalid(file.ticket)
         if problem:
             raise DataError(problem)
-        return path, data
+        return path, file
 
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
@@ -325,25 +326,26 @@ class Desk:
                     f"{path}:{parsed[blob].get('__line__') or 0}: {parsed[blob]['__error__']}"
                 )
             for item in parsed[blob].get("entries", []):
+                entry = WorklogEntry.from_plain(item)
                 result.append(
                     Worklog(
-                        ticket=str(item.get("ticket", "")),
-                        minutes=int(item.get("minutes") or 0),
-                        on=str(item.get("on", "")),
-                        note=str(item.get("note") or ""),
-                        author=str(item.get("author") or ""),
-                        at=str(item.get("at") or ""),
-                        path=path,
+                        entry.ticket,
+                        entry.minutes,
+                        entry.on,
+                        entry.note,
+                        entry.author,
+                        entry.at,
+                        path,
                     )
                 )
         result.sort(key=lambda w: (w.at, w.ticket))
         return result
 
 
-def check_identity(path: str, data: Any, ticket_id: str) -> None:
+def check_identity(path: str, ticket: Ticket, ticket_id: str) -> None:
     """An action on a file whose `id:` names another ticket would split that ticket's
     history between two IDs: refused (a hand rename that forgot the id, or the reverse)."""
-    found = str(data.get("id") or "")
+    found = ticket.id
     if found != ticket_id:
         raise DataError(
             f"{path}: its id says {found or 'nothing'}, not {ticket_id}; fix the file or its "

@@ -19,14 +19,16 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.events import Event
 from supportctl.domain.ids import id_of_path, parse_id
-from supportctl.domain.ticket import TRACKED_FIELDS
+from supportctl.domain.ticket import TRACKED_FIELDS, parse_ticket
 from supportctl.sla.engine import settled_at
-from supportctl.storage.desk import Desk, parse_ticket
 from supportctl.storage.git import ZERO, RawCommit
+
+if TYPE_CHECKING:
+    from supportctl.storage.desk import Desk
 
 EVENTS_VERSION = 7
 TICKET_PREFIX = "data/tickets/"

@@ -13,15 +13,16 @@ from supportctl.domain.ticket import (
     STATUSES,
     TICKET_KEYS,
     TYPES,
+    Ticket,
     TicketView,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-    from supportctl.storage.desk import Desk
+    from supportctl.storage.desk import Desk, Worklog
 
-SORT_KEYS = ("id", "created", "priority", "status", "customer", "title", "line", "assignee")
+# The fields of a listing, in the order its JSON rows have them.
 LIST_FIELDS = (
     "id",
     "title",
@@ -68,19 +69,54 @@ class Filters:
         object.__setattr__(self, "tag", tuple(t.strip().lower() for t in self.tag))
         object.__setattr__(self, "line", tuple(x.strip().upper() for x in self.line))
 
-    def match(self, t: dict[str, Any]) -> bool:
-        if self.open_only and t.get("status") in ("resolved", "closed"):
+    def match(self, t: Ticket) -> bool:
+        if self.open_only and t.status in ("resolved", "closed"):
             return False
-        for name in ("status", "customer", "assignee", "line", "priority", "type"):
-            wanted = getattr(self, name)
-            if wanted and str(t.get(name) or "") not in wanted:
+        for wanted, value in (
+            (self.status, t.status),
+            (self.customer, t.customer),
+            (self.assignee, t.assignee),
+            (self.line, t.line),
+            (self.priority, t.priority),
+            (self.type, t.type),
+        ):
+            if wanted and (value or "") not in wanted:
                 return False
-        tags = t.get("tags") or []
-        return all(tag in tags for tag in self.tag)
+        return all(tag in t.tags for tag in self.tag)
 
 
-def summary(t: dict[str, Any]) -> dict[str, Any]:
-    return {k: t.get(k) if k != "tags" else list(t.get("tags") or []) for k in LIST_FIELDS}
+@dataclass(frozen=True)
+class Listed:
+    """One row of a listing: the committed ticket, and whether the work tree differs."""
+
+    ticket: Ticket
+    uncommitted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON row: the listed fields as the file holds them."""
+        plain = self.ticket.to_plain()
+        row = {k: plain.get(k) for k in LIST_FIELDS}
+        row["tags"] = list(plain.get("tags") or [])
+        return row | {"uncommitted": self.uncommitted}
+
+
+def _created(t: Ticket) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(t.created).timestamp() if t.created else 0
+
+
+# Sort key -> how a ticket sorts by it; "id" is the order tickets come in.
+_ORDER: dict[str, Callable[[Ticket], Any]] = {
+    "created": _created,
+    "priority": lambda t: PRIORITIES.index(t.priority) if t.priority in PRIORITIES else 9,
+    "status": lambda t: STATUSES.index(t.status) if t.status in STATUSES else 9,
+    "customer": lambda t: text_key(t.customer or ""),
+    "title": lambda t: text_key(t.title or ""),
+    "line": lambda t: text_key(t.line or ""),
+    "assignee": lambda t: text_key(t.assignee or ""),
+}
+SORT_KEYS = ("id", *_ORDER)
 
 
 def list_tickets(
@@ -88,7 +124,7 @@ def list_tickets(
     filters: Filters,
     sort: str = "id",
     reverse: bool = False,
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[Listed], list[str]]:
     """Matching tickets as summaries (committed state; `uncommitted` when the work tree
     differs), plus one problem line per unreadable or not yet committed file."""
     if sort not in SORT_KEYS:
@@ -105,35 +141,59 @@ def list_tickets(
         if path.endswith(".yaml") and path not in listed and (repo.root / path).is_file()
     ]
     rows = [
-        summary(v.data) | {"uncommitted": v.path in changed}
+        Listed(v.ticket, v.path in changed)
         for v in views
-        if not v.error and filters.match(v.data)
+        if not v.error and filters.match(v.ticket)
     ]
-    if sort == "priority":
-        order = {p: i for i, p in enumerate(PRIORITIES)}
-        rows.sort(key=lambda r: order.get(str(r["priority"]), 9))
-    elif sort == "status":
-        order = {s: i for i, s in enumerate(STATUSES)}
-        rows.sort(key=lambda r: order.get(str(r["status"]), 9))
-    elif sort in ("customer", "title", "line", "assignee"):
-        rows.sort(key=lambda r: text_key(str(r.get(sort) or "")))
-    elif sort == "created":
-        from datetime import datetime
-
-        rows.sort(
-            key=lambda r: (
-                datetime.fromisoformat(str(r["created"])).timestamp() if r.get("created") else 0
-            )
-        )
+    order = _ORDER.get(sort)
+    if order is not None:
+        rows.sort(key=lambda r: order(r.ticket))
     if reverse:
         rows.reverse()
     return rows, problems
 
 
-def ticket_record(repo: Desk, ticket_id: str) -> dict[str, Any]:
-    """Everything `show` prints: the ticket file's committed content (every field of a
-    ticket file present, null when unset), whether the work tree differs from it
-    (`uncommitted`), its worklogs and their total."""
+@dataclass(frozen=True)
+class TicketRecord:
+    """Everything `show` prints about one ticket."""
+
+    ticket: Ticket  # the committed file
+    path: str
+    uncommitted: bool  # the work tree's file differs from it
+    problems: list[str]  # unreadable worklog files: their time is not counted
+    worklogs: list[Worklog]
+
+    @property
+    def minutes_logged(self) -> int:
+        return sum(w.minutes for w in self.worklogs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record: every field of a ticket file (null when unset) and the file's
+        own keys, then the facts above."""
+        plain = self.ticket.to_plain()
+        record = dict.fromkeys(TICKET_KEYS) | plain
+        record["path"] = self.path
+        record["uncommitted"] = self.uncommitted
+        record["problems"] = self.problems
+        record["worklogs"] = [
+            {"minutes": w.minutes, "on": w.on, "note": w.note, "author": w.author, "at": w.at}
+            for w in self.worklogs
+        ]
+        record["minutes_logged"] = self.minutes_logged
+        links = self.ticket.links
+        record["links"] = {
+            "duplicate_of": links.duplicate_of,
+            "related": list(links.related),
+            "parent": links.parent,
+        }
+        record["comments"] = list(plain.get("comments") or [])
+        record["tags"] = list(plain.get("tags") or [])
+        return record
+
+
+def ticket_record(repo: Desk, ticket_id: str) -> TicketRecord:
+    """The ticket file's committed content, whether the work tree differs from it, its
+    worklogs and their total."""
     try:
         view: TicketView = repo.ticket(ticket_id)
     except NotFound:
@@ -143,34 +203,18 @@ def ticket_record(repo: Desk, ticket_id: str) -> dict[str, Any]:
                 f"unknown ticket {ticket_id}: {path} is not committed yet (commit it to use it)"
             ) from None
         raise
-    record = dict.fromkeys(TICKET_KEYS) | dict(view.data)
-    record["path"] = view.path
     # what is shown is the committed file; say so when the work tree differs from it
-    record["uncommitted"] = view.path in repo.git.uncommitted(view.path)
+    uncommitted = view.path in repo.git.uncommitted(view.path)
     problems: list[str] = []
     logs = [
         w
         for w in repo.worklogs(problems=problems)
-        if w.ticket == ticket_id and not _before(w.at, view.data.get("created"))
+        if w.ticket == ticket_id and not _before(w.at, view.ticket.created)
     ]
-    record["problems"] = problems  # unreadable worklog files: their time is not counted
-    record["worklogs"] = [
-        {"minutes": w.minutes, "on": w.on, "note": w.note, "author": w.author, "at": w.at}
-        for w in logs
-    ]
-    record["minutes_logged"] = sum(w.minutes for w in logs)
-    links = dict(record.get("links") or {})
-    record["links"] = {
-        "duplicate_of": links.get("duplicate_of"),
-        "related": list(links.get("related") or []),
-        "parent": links.get("parent"),
-    }
-    record["comments"] = list(record.get("comments") or [])
-    record["tags"] = list(record.get("tags") or [])
-    return record
+    return TicketRecord(view.ticket, view.path, uncommitted, problems, logs)
 
 
-def _before(logged: str, created: Any) -> bool:
+def _before(logged: str, created: str | None) -> bool:
     """Whether time was logged before the ticket was created: then it was logged on a deleted
     ticket that had the same ID (`log` refuses a time before creation)."""
     from datetime import datetime

@@ -10,8 +10,11 @@ import pytest
 from supportctl.domain.articles import (
     FRONT_KEYS,
     ArticleError,
+    ArticleMeta,
     new_slug,
     parse_article,
+    parse_content,
+    parse_meta,
     render_article,
     slugify,
     str_list,
@@ -128,3 +131,21 @@ def test_demo_kb_parses() -> None:
     for path in paths:
         article = parse_article(path.read_bytes(), f"data/kb/{path.name}")
         assert article.title
+
+
+def test_front_matter_is_typed() -> None:
+    text = (
+        b"---\ntitle: Receipts   do not print\ntags: [pos, 5]\ntickets: [SUP-1]\n"
+        b"updated: 2026-10-05\nowner: anna\n---\n## Problem\n"
+    )
+    meta, body = parse_meta(text)
+    assert meta == ArticleMeta(
+        title="Receipts do not print",
+        tags=("pos", "5"),
+        tickets=("SUP-1",),
+        updated="2026-10-05",
+    )
+    assert body == "## Problem"
+    # the plain form (what the cache keeps) is the typed one, with the body
+    assert parse_content(text) == {**meta.to_plain(), "body": body}
+    assert tuple(meta.to_plain()) == FRONT_KEYS

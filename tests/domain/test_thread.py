@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from supportctl.domain.thread import duplicate_links, thread_root
+from supportctl.domain.ticket import Ticket
 
 
 def test_duplicate_links_reads_only_tickets_that_duplicate_one() -> None:
-    tickets: dict[str, dict[str, Any]] = {
+    plain: dict[str, dict[str, Any]] = {
         "SUP-1": {"links": {"related": ["SUP-2"]}},
         "SUP-2": {"links": {"duplicate_of": "SUP-1"}},
         "SUP-3": {"links": None},
         "SUP-4": {},
         "SUP-5": {"links": {"duplicate_of": ""}},
     }
+    tickets = {tid: Ticket.from_plain({"id": tid, **data}) for tid, data in plain.items()}
     assert duplicate_links(tickets) == {"SUP-2": "SUP-1"}
 
 

@@ -52,17 +52,17 @@ def test_new_ticket_result(repo: Desk) -> None:
     assert r.action == "new"
     assert r.commit == head(repo.root)
     assert r.subject == "SUP-1: new incident for acme (high): Checkout fails"
-    assert r.ticket["tags"] == ["payments", "urgent"]
-    assert r.ticket["description"] == "line one\nline two\n"
-    assert r.ticket["created"] == FIXED_DATE
-    assert "comments" not in r.ticket  # added with the first comment, see test_first_comment_*
+    assert r.ticket.tags == ("payments", "urgent")
+    assert r.ticket.description == "line one\nline two\n"
+    assert r.ticket.created == FIXED_DATE
+    assert not r.ticket.has("comments")  # added with the first comment, see test_first_comment_*
     keys = top_keys(repo.root)
     assert keys == [k for k in TICKET_KEYS if k in keys]
 
 
 def test_new_ticket_normalises_choices(repo: Desk) -> None:
     r = ticket(repo, type="Information-Request", priority=" LOW ", channel="Phone")
-    assert (r.ticket["type"], r.ticket["priority"], r.ticket["channel"]) == (
+    assert (r.ticket.type, r.ticket.priority, r.ticket.channel) == (
         "information_request",
         "low",
         "phone",
@@ -99,7 +99,7 @@ def test_new_ticket_refusals(
 
 def test_new_ticket_control_characters_in_description_are_dropped(repo: Desk) -> None:
     r = ticket(repo, description="ring \x07 bell\r\nnext\tline\x1b[31m")
-    assert r.ticket["description"] == "ring  bell\nnext\tline[31m\n"
+    assert r.ticket.description == "ring  bell\nnext\tline[31m\n"
 
 
 def test_two_agents_get_sequential_ids(repo: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,7 +128,7 @@ def test_full_lifecycle_statuses_and_trailers(repo: Desk) -> None:
     ]
     for step, old, new in steps:
         result = step()
-        assert result.ticket["status"] == new
+        assert result.ticket.status == new
         assert ("From-Status", old) in trailers(repo.root)
         assert ("To-Status", new) in trailers(repo.root)
         assert load(repo.root)["status"] == new
@@ -197,9 +197,9 @@ def test_escalate_lines(repo: Desk) -> None:
     ticket(repo)
     r = actions.escalate(repo, "SUP-1", reason="needs DB access")
     assert r.subject == "SUP-1: escalate L1 → L2 (needs DB access)"
-    assert r.ticket["line"] == "L2"
+    assert r.ticket.line == "L2"
     r = actions.escalate(repo, "SUP-1", reason="vendor", to="l4")
-    assert r.ticket["line"] == "L4"
+    assert r.ticket.line == "L4"
     assert trailers(repo.root)[2:4] == [("From-Line", "L2"), ("To-Line", "L4")]
     with pytest.raises(IllegalTransition, match="L4 is the last line"):
         actions.escalate(repo, "SUP-1", reason="more")
@@ -410,7 +410,7 @@ def test_edit_refusals(repo: Desk) -> None:
     with pytest.raises(UsageError, match="title must be one line"):
         actions.edit(repo, "SUP-1", {"title": "Checkout\nfails hard"})
     r = actions.edit(repo, "SUP-1", {"title": "Checkout\tfails  hard"})
-    assert r.ticket["title"] == "Checkout fails hard"
+    assert r.ticket.title == "Checkout fails hard"
 
 
 # -- the file and the commit ----------------------------------------------------------------
