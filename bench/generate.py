@@ -924,6 +924,15 @@ class Commit:
     ticket_id: str = ""
 
 
+def _commit_message(subject: str, trailers: list[tuple[str, str]]) -> str:
+    """The message supportctl writes (the builder moved with the commit code; either place)."""
+    try:
+        from supportctl.storage.transaction import commit_message
+    except ImportError:
+        from supportctl.ops.tickets import message as commit_message
+    return str(commit_message(subject, trailers))
+
+
 def _text(value: str | Styled) -> str:
     return value.text if isinstance(value, Styled) else value
 
@@ -979,7 +988,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
                 op.actor,
                 when,
                 committed,
-                message(subject, [("Action", "kb-new"), ("Kb", slug)]),
+                _commit_message(subject, [("Action", "kb-new"), ("Kb", slug)]),
                 {article_path(slug): text},
                 op,
             )
