@@ -314,9 +314,10 @@ def table(result: dict[str, Any]) -> str:
             b_rss = rss(base)
             for name in variants:
                 s = summary(row["samples"], name)
+                codes = sorted({x["rc"] for x in row["samples"][name]} - {0})
                 cells = [
                     label,
-                    f"`{row['command']}`",
+                    f"`{row['command']}`" + "".join(f" (exit {c})" for c in codes),
                     name,
                     fmt_s(s["cpu"]),
                     fmt_s(s["wall"]),
