@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 demo: install
-	$(BIN)/python -m supportctl.ops.demo $(DEMO)
+	$(BIN)/python -m supportctl.cli.demo $(DEMO)
 	cd $(DEMO) && ../../$(BIN)/supportctl sla check --month $(MONTH)
 	cd $(DEMO) && ../../$(BIN)/supportctl report --month $(MONTH) --format md -o report.md
 	cd $(DEMO) && ../../$(BIN)/supportctl report --month $(MONTH) --format html -o report.html
@@ -34,7 +34,7 @@ demo: install
 
 # Regenerate the shipped data/ from demo/scenario.yaml (KB articles gain their ticket links).
 demo-data: install
-	$(BIN)/python -m supportctl.ops.demo $(DEMO)
+	$(BIN)/python -m supportctl.cli.demo $(DEMO)
 	rm -rf data/tickets data/worklogs
 	cp -r $(DEMO)/data/tickets $(DEMO)/data/worklogs data/
 	cp $(DEMO)/data/kb/*.md data/kb/
@@ -54,6 +54,7 @@ lint: install-test
 	$(BIN)/ruff check supportctl tests bench scripts
 	$(BIN)/ruff format --check supportctl tests bench scripts
 	$(BIN)/mypy supportctl
+	$(BIN)/lint-imports --no-cache
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -73,7 +73,7 @@ from supportctl.domain.durations import format_duration
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.ticket import worklog_path
 from supportctl.ops.init import FOLDERS, GITATTRIBUTES, example_config
-from supportctl.ops.tickets import message, short
+from supportctl.storage.transaction import commit_message, short
 
 SEED = 20251001
 START = datetime(2025, 9, 1, tzinfo=UTC)
@@ -924,15 +924,6 @@ class Commit:
     ticket_id: str = ""
 
 
-def _commit_message(subject: str, trailers: list[tuple[str, str]]) -> str:
-    """The message supportctl writes (the builder moved with the commit code; either place)."""
-    try:
-        from supportctl.storage.transaction import commit_message
-    except ImportError:
-        from supportctl.ops.tickets import message as commit_message
-    return str(commit_message(subject, trailers))
-
-
 def _text(value: str | Styled) -> str:
     return value.text if isinstance(value, Styled) else value
 
@@ -988,7 +979,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
                 op.actor,
                 when,
                 committed,
-                _commit_message(subject, [("Action", "kb-new"), ("Kb", slug)]),
+                commit_message(subject, [("Action", "kb-new"), ("Kb", slug)]),
                 {article_path(slug): text},
                 op,
             )
@@ -1029,7 +1020,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
                 op.actor,
                 when,
                 committed,
-                message(f"{tid}: {subject}", trailers),
+                commit_message(f"{tid}: {subject}", trailers),
                 {st.path: st.render()},
                 op,
                 tid,
@@ -1093,7 +1084,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
                 op.actor,
                 when,
                 committed,
-                message(f"{tid}: {subject}", trailers),
+                commit_message(f"{tid}: {subject}", trailers),
                 extra_files,
                 op,
                 tid,
@@ -1174,7 +1165,7 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
             op.actor,
             when,
             committed,
-            message(f"{tid}: {subject}", trailers),
+            commit_message(f"{tid}: {subject}", trailers),
             {st.path: st.render(), **extra_files},
             op,
             tid,

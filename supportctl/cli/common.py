@@ -25,7 +25,7 @@ def repo(*, check_config: bool = True) -> Desk:
     from supportctl.config.settings import CONFIG_NAME
     from supportctl.storage.desk import open_repo
 
-    r = open_repo(state.repo)
+    r = open_repo(state.repo, notify=out.warn)
     if sys.stderr.isatty():  # a person is waiting; a script reads stderr as text
         r.progress = out.ScanBar()
     if check_config:

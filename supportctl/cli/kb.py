@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -41,12 +39,14 @@ def _interactive() -> bool:
 def _with_editor(text: bytes, commit: Callable[[bytes, str], T]) -> T:
     """Let the user edit `text` in $EDITOR, then `commit` it. If that fails, the edited
     text is kept in its temporary file (named in the message) instead of being lost."""
+    from supportctl.storage.editor import run_editor  # here: `--help` starts without storage
+
     fd, name = tempfile.mkstemp(prefix="supportctl-kb-", suffix=".md")
     with os.fdopen(fd, "wb") as fh:
         fh.write(text)
     editor = os.environ.get("EDITOR", "vi")
     try:
-        code = subprocess.call([*shlex.split(editor), name])
+        code = run_editor(editor, name)
     except OSError as exc:
         raise UsageError(f"cannot run $EDITOR {editor!r}: {exc.strerror}") from None
     if code != 0:

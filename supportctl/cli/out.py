@@ -88,9 +88,14 @@ def output_path(output: str) -> Path:
         raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
     if output.endswith(("/", os.sep)) or (mode is not None and stat.S_ISDIR(mode)):
         raise UsageError(f"--output {output} is a folder: give a file name")
-    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+    if mode is not None and stat.S_ISLNK(mode):
+        try:
+            mode = target.stat().st_mode  # what the link leads to (/dev/stdout: a device)
+        except OSError:
+            mode = None  # a dangling link is replaced like a missing file
+    if mode is not None and not stat.S_ISREG(mode):
         # the file is replaced, never written through: that would put a regular file in
-        # place of a device such as /dev/null, or of a named pipe
+        # place of a device such as /dev/null, of a named pipe, or of a link to one
         raise UsageError(f"--output {output} is not a regular file: give a file name")
     return target
 

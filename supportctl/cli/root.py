@@ -110,12 +110,14 @@ def internal_error(exc: BaseException) -> None:
 
 
 def _notices() -> None:
-    """Warnings a command that only read left for its end (see gitio.take_notices)."""
-    gitio = sys.modules.get("supportctl.storage.git")
-    if gitio is not None:
+    """Warnings a command that only read left for its end (see storage.git.take_notices).
+    Looked up in sys.modules: a command that never loaded storage has none, and `--help`
+    must not load it only to find that out."""
+    git = sys.modules.get("supportctl.storage.git")
+    if git is not None:
         from supportctl.cli.out import warn
 
-        for text in gitio.take_notices():
+        for text in git.take_notices():
             warn(text)
 
 

@@ -16,7 +16,6 @@ from supportctl.domain.durations import parse_duration
 from supportctl.domain.errors import ConfigError, GitError, NotFound, UsageError
 from supportctl.domain.ids import is_prefix
 from supportctl.domain.ticket import vocabulary
-from supportctl.storage import safepath
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -519,19 +518,6 @@ def _line_number(problem: str) -> int:
     head = problem.split(": ", 1)[0]
     number = head.rpartition(":")[2]
     return int(number) if number.isdigit() else 0
-
-
-def load_config(root: Path, *, deep: bool = False) -> Config:
-    """Read `supportctl.yaml` under `root`; with `deep`, also build every calendar."""
-    path = root / CONFIG_NAME
-    try:
-        text = safepath.read_bytes(root, CONFIG_NAME)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: not found") from None
-    except safepath.UnsafePath:
-        # never read through it: its target could be any file, printed by a mistake's message
-        raise ConfigError(f"{CONFIG_NAME}: {LINKED_CONFIG}") from None
-    return parse_config(text, path, deep=deep)
 
 
 LINKED_CONFIG = "is a symbolic link; supportctl does not read it (replace it with the file itself)"

@@ -89,3 +89,12 @@ def id_of_path(path: str) -> str | None:
         return None
     stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
     return stem if is_ticket_id(stem) and ticket_path(stem) == path else None
+
+
+def mention_pattern(prefix: str) -> re.Pattern[str]:
+    """What in free text may be read as a mention of one of the desk's tickets.
+
+    Broader than an ID on purpose (leading zeros, any Unicode digits): it is used to mask
+    mentions of tickets a report must not name, and `SUP-042` names SUP-42 to a reader.
+    """
+    return re.compile(rf"\b{re.escape(prefix)}-\d+\b")

@@ -496,6 +496,20 @@ def parse_ticket(content: bytes) -> dict[str, Any]:
     return data
 
 
+def parse_worklog_file(content: bytes) -> dict[str, Any]:
+    """A worklog file's entries as plain data, `{'entries': [...]}`, with `__error__` and
+    `__line__` beside an empty list when it cannot be read: the form the cache keeps."""
+    from supportctl.domain import yamlio
+
+    try:
+        data = yamlio.load_plain(content)
+    except yamlio.YamlProblem as exc:
+        return {"entries": [], "__error__": exc.message, "__line__": exc.line}
+    if not isinstance(data, list):
+        return {"entries": [], "__error__": "expected a list of worklog entries", "__line__": 1}
+    return {"entries": [e for e in data if isinstance(e, dict)]}
+
+
 class UnreadableTicket(Exception):
     """A ticket file that is no YAML mapping; `line` is 1-based (0 when unknown)."""
 

@@ -10,19 +10,20 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportctl.config.settings import CONFIG_NAME
 from supportctl.domain import yamlio
 from supportctl.domain.durations import parse_duration
-from supportctl.domain.errors import ConfigError, SupportctlError, UsageError
+from supportctl.domain.errors import ConfigError, UsageError
 from supportctl.ops import tickets as actions
 from supportctl.ops.init import init_repo
 from supportctl.storage.desk import Desk
+from supportctl.storage.transaction import Change, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -200,14 +201,9 @@ def build_demo(
             for f in sorted((source / folder).rglob("*")) if (source / folder).is_dir() else []:
                 if f.is_file():
                     files[f.relative_to(source).as_posix()] = f.read_bytes()
-        with repo.git.lock():
-            ident = repo.git.identity()
-            repo.git.commit(
-                files,
-                "Set up the demo desk: configuration, KB and templates\n",
-                author=ident,
-                expect_head=repo.git.head(),
-            )
+        with transaction(repo) as tx:
+            subject = "Set up the demo desk: configuration, KB and templates"
+            tx.commit(Change(subject, [], files), check_dirty=False)
         ids: dict[str, str] = {}
         for i, step in enumerate(steps, 1):
             os.environ.update(_as_agent(agents, step.by, step.at))
@@ -221,41 +217,3 @@ def build_demo(
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m supportctl.ops.demo [TARGET]`: build the demo repo (used by `make demo`)."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(
-        prog="python -m supportctl.ops.demo",
-        description="Build a throwaway support repo by replaying the shipped demo month.",
-    )
-    parser.add_argument(
-        "target", nargs="?", default="build/demo", help="folder to build in (default build/demo)"
-    )
-    args = parser.parse_args(argv)
-    source = Path(__file__).resolve().parents[2]
-    target = Path(args.target).resolve()
-    steps = len(load_steps(source / "demo" / "scenario.yaml"))
-
-    tty = sys.stderr.isatty()
-
-    def progress(i: int, total: int) -> None:
-        if tty and (i % 25 == 0 or i == total):
-            sys.stderr.write(f"\rreplaying the demo month: {i}/{total} actions")
-            if i == total:
-                sys.stderr.write("\n")
-
-    try:
-        build_demo(source, target, progress)
-    except SupportctlError as exc:
-        sys.stderr.write(f"supportctl: error: {exc}\n")
-        return exc.exit_code
-    print(f"demo support repo: {target} ({steps} actions replayed)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -19,7 +19,7 @@ from supportctl.domain.errors import SupportctlError
 from supportctl.domain.ids import number_key
 from supportctl.domain.thread import duplicate_links, thread_root
 from supportctl.domain.ticket import OPEN_STATUSES
-from supportctl.ops.recurring import _readable
+from supportctl.ops.recurring import readable_tickets
 from supportctl.storage.templates import RepoTemplates
 from supportctl.storage.templates import render as render_template
 
@@ -83,7 +83,7 @@ def task_model(repo: Desk, ticket_id: str, now: datetime) -> dict[str, Any]:
 
     tid = repo.ticket_id(ticket_id)
     ticket = repo.ticket(tid).ticket
-    tickets, _ = _readable(repo)
+    tickets, _ = readable_tickets(repo)
     tickets[tid] = ticket
     config = repo.config
 

@@ -8,11 +8,15 @@ import stat
 import sys
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from supportctl.config.settings import CONFIG_NAME, parse_config
 from supportctl.domain.errors import GitError, IllegalTransition
 from supportctl.storage.git import Repo
+from supportctl.storage.transaction import Change, refuse_busy, transaction
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 GITATTRIBUTES = """\
 # Ticket and worklog files are text; let git diff and merge them line by line.
@@ -71,9 +75,7 @@ def _init(path: Path) -> InitResult:
             files[keep] = b""
     if not files:
         return InitResult(path, None)
-    busy = repo.operation_in_progress()
-    if busy:
-        raise GitError(f"{busy} is in progress in {path}; finish or abort it first")
+    refuse_busy(repo)
     # a .gitkeep deleted from the work tree is simply put back
     dirty = [
         d
@@ -83,10 +85,9 @@ def _init(path: Path) -> InitResult:
     ]
     if dirty:
         raise GitError(f"{dirty[0]} has uncommitted changes; commit or remove it first")
-    with repo.lock():
-        ident = repo.identity()
-        msg = "Initialise support repo\n\nAction: init\n"
-        sha = repo.commit(files, msg, author=ident, expect_head=repo.head())
+    with transaction(repo) as tx:
+        change = Change("Initialise support repo", [("Action", "init")], files)
+        sha = tx.commit(change, check_dirty=False)
     return InitResult(path, sha)
 
 
@@ -119,9 +120,7 @@ def install_hook(root: Path) -> tuple[Path, bool]:
     Returns (its path, whether anything changed). A hook that is not ours is never
     overwritten: IllegalTransition says so."""
     repo = Repo(root)
-    hooks = Path(repo.run("rev-parse", "--git-path", "hooks").strip())
-    hook = hooks if hooks.is_absolute() else root / hooks
-    hook = hook / "pre-commit"
+    hook = repo.hooks_dir() / "pre-commit"
     script = hook_script()
     if hook.is_symlink() or hook.exists():
         try:

@@ -18,21 +18,21 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.articles import (
     MAX_ARTICLE_TITLE,
-    ArticleError,
     article_path,
     front_matter,
     new_slug,
-    parse_meta,
     render_article,
     set_key,
     str_list,
     update_article,
 )
-from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.errors import IllegalTransition, UsageError
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.text import check_slug, is_slug
 from supportctl.domain.ticket import check_tag, clean_line
-from supportctl.ops.tickets import _act, _Change, _prepare, message, short
+from supportctl.ops.articles import parse_article, read_article, set_tickets
+from supportctl.ops.tickets import ticket_action
+from supportctl.storage.transaction import Change, short, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -184,21 +184,6 @@ def _taken(repo: Desk, slug: str) -> bool:
     return repo.git.file_at("HEAD", path) is not None or (repo.root / path).exists()
 
 
-def _parse(content: bytes, where: str) -> tuple[ArticleMeta, str]:
-    try:
-        return parse_meta(content)
-    except ArticleError as exc:
-        raise DataError(f"{where}:{exc.line}: {exc.message}") from None
-
-
-def _read_article(repo: Desk, slug: str) -> tuple[str, bytes, ArticleMeta]:
-    path = article_path(check_slug(slug))
-    content = repo.git.file_at("HEAD", path)
-    if content is None:
-        raise NotFound(f"unknown KB article {slug!r} (no {path})")
-    return path, content, _parse(content, path)[0]
-
-
 def _normalise(meta: Any, fields: ArticleMeta) -> None:
     """Title on one line and tags in the form every other command uses."""
     title = clean_line(fields.title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
@@ -210,32 +195,14 @@ def _normalise(meta: Any, fields: ArticleMeta) -> None:
         seq[:] = tags
 
 
-def _set_tickets(meta: Any, tickets: list[str]) -> None:
-    seq = str_list(meta, "tickets")
-    if [str(t) for t in seq] != tickets:
-        seq[:] = tickets
-
-
 def _commit_plain(
-    repo: Desk, action: str, at: datetime | None, build: Callable[[Identity], _Change]
+    repo: Desk, action: str, at: datetime | None, build: Callable[[Identity], Change]
 ) -> tuple[str, str]:
     """One commit that touches no ticket (`build` runs under the lock)."""
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
-        change = build(ident)
-        dirty = repo.git.dirty(list(change.files))
-        if dirty:
-            raise GitError(
-                f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
-                f"`git restore --staged --worktree -- {dirty[0]}`"
-            )
+    with transaction(repo, at=at) as tx:
+        change = build(tx.author)
         subject = f"KB: {change.subject}"
-        trailers = [("Action", action), *change.trailers]
-        sha = repo.git.commit(
-            change.files, message(subject, trailers), author=ident, expect_head=head
-        )
+        sha = tx.commit(Change(subject, [("Action", action), *change.trailers], change.files))
         return sha, subject
 
 
@@ -255,7 +222,7 @@ def new_article(
     The slug comes from the title (`article-N` when it has no transliterable letters);
     an existing slug is refused (IllegalTransition) rather than overwritten.
     """
-    fields, _ = _parse(text, source)
+    fields, _ = parse_article(text, source)
     title = clean_line(fields.title, what="title", limit=MAX_ARTICLE_TITLE, one_line=True)
     chosen = check_slug(slug) if slug else new_slug(title, lambda s: _taken(repo, s))
     path = article_path(chosen)
@@ -270,28 +237,28 @@ def new_article(
 
         def change(meta: Any) -> None:
             _normalise(meta, fields)
-            _set_tickets(meta, [tid] if tid else [])
+            set_tickets(meta, [tid] if tid else [])
             set_key(meta, "updated", ident.when.date())
 
         return update_article(text, change)
 
     if tid is None:
 
-        def build(ident: Identity) -> _Change:
-            return _Change(
+        def build(ident: Identity) -> Change:
+            return Change(
                 f"new article {chosen}: {short(title)}", [("Kb", chosen)], {path: content(ident)}
             )
 
         sha, subject = _commit_plain(repo, "kb-new", at, build)
         return KbResult("kb-new", chosen, path, sha, subject, None, _article_dict(repo, chosen))
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         files: dict[str, bytes | None] = {path: content(ident)}
         trailers = [("Kb", chosen)]
         trailers += _point_ticket(repo, data, tid, chosen, replace, files)
-        return _Change(f"KB article {chosen} written from this ticket", trailers, files)
+        return Change(f"KB article {chosen} written from this ticket", trailers, files)
 
-    result = _act(repo, tid, "kb-new", at, fn)
+    result = ticket_action(repo, tid, "kb-new", at, fn)
     return KbResult(
         "kb-new", chosen, path, result.commit, result.subject, tid, _article_dict(repo, chosen)
     )
@@ -338,10 +305,10 @@ def _point_ticket(
         old_path = article_path(old)
         old_content = repo.git.file_at("HEAD", old_path) if is_slug(old) else None
         if old_content is not None:
-            fields, _ = _parse(old_content, old_path)
+            fields, _ = parse_article(old_content, old_path)
             if tid in fields.tickets:
                 remaining = [t for t in fields.tickets if t != tid]
-                files[old_path] = update_article(old_content, lambda m: _set_tickets(m, remaining))
+                files[old_path] = update_article(old_content, lambda m: set_tickets(m, remaining))
     data.update(dataclasses.replace(data.ticket, kb=slug))
     return trailers
 
@@ -357,10 +324,10 @@ def link_article(
     """Link a ticket and an article both ways in one commit (ticket `kb`, article `tickets:`)."""
     tid = repo.ticket_id(ticket_id)
     slug = check_slug(slug)
-    _read_article(repo, slug)  # fail early, before taking the lock
+    read_article(repo, slug)  # fail early, before taking the lock
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
-        path, content, fields = _read_article(repo, slug)
+    def fn(data: TicketFile, ident: Identity) -> Change:
+        path, content, fields = read_article(repo, slug)
         in_article = tid in fields.tickets
         if (data.ticket.kb or "") == slug and in_article:
             raise IllegalTransition(f"{tid} and KB article {slug} are already linked")
@@ -368,10 +335,10 @@ def link_article(
         trailers = [("Kb", slug)]
         trailers += _point_ticket(repo, data, tid, slug, replace, files)
         if not in_article:
-            files[path] = update_article(content, lambda m: _set_tickets(m, [*fields.tickets, tid]))
-        return _Change(f"link KB article {slug}", trailers, files)
+            files[path] = update_article(content, lambda m: set_tickets(m, [*fields.tickets, tid]))
+        return Change(f"link KB article {slug}", trailers, files)
 
-    result = _act(repo, tid, "kb-link", at, fn)
+    result = ticket_action(repo, tid, "kb-link", at, fn)
     return KbResult(
         "kb-link",
         slug,
@@ -406,13 +373,13 @@ def edit_article(
     )
     new_tags = _tags(tags) if tags is not None else None
     if text is not None:
-        _parse(text, source)
+        parse_article(text, source)
 
-    def build(ident: Identity) -> _Change:
-        path, current, fields = _read_article(repo, slug)
-        current_body = _parse(current, path)[1]
+    def build(ident: Identity) -> Change:
+        path, current, fields = read_article(repo, slug)
+        current_body = parse_article(current, path)[1]
         base = text if text is not None else current
-        base_fields, base_body = _parse(base, source)
+        base_fields, base_body = parse_article(base, source)
         if new_title is not None:
             base_fields = dataclasses.replace(base_fields, title=new_title)
         if new_tags is not None:
@@ -420,7 +387,7 @@ def edit_article(
 
         def change(meta: Any) -> None:
             _normalise(meta, base_fields)
-            _set_tickets(meta, list(fields.tickets))
+            set_tickets(meta, list(fields.tickets))
             if text is not None:
                 # The date is ours to set; a hand change to it in the editor is not a change.
                 before = front_matter(current)
@@ -433,7 +400,7 @@ def edit_article(
         edited = update_article(base, change, None if same_body else body)
         if edited == current:
             raise IllegalTransition(f"KB article {slug}: nothing changed")
-        after, after_body = _parse(edited, source)
+        after, after_body = parse_article(edited, source)
         what = [
             name
             for name, changed in (
@@ -447,7 +414,7 @@ def edit_article(
         ]
         final = update_article(edited, lambda m: set_key(m, "updated", ident.when.date()))
         label = ", ".join(what) or "front matter"
-        return _Change(f"edit {slug} ({label})", [("Kb", slug)], {path: final})
+        return Change(f"edit {slug} ({label})", [("Kb", slug)], {path: final})
 
     sha, subject = _commit_plain(repo, "kb-edit", at, build)
     return KbResult(
@@ -457,7 +424,7 @@ def edit_article(
 
 def article_text(repo: Desk, slug: str) -> bytes:
     """The committed text of an article (what `kb edit` opens in the editor)."""
-    return _read_article(repo, slug)[1]
+    return read_article(repo, slug)[1]
 
 
 def _article_dict(repo: Desk, slug: str) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def _document(t: Ticket) -> Document:
     return Document(key=t.id, title=t.title or "", tags=t.tags, body=t.description or "")
 
 
-def _readable(repo: Desk) -> tuple[dict[str, Ticket], dict[str, str]]:
+def readable_tickets(repo: Desk) -> tuple[dict[str, Ticket], dict[str, str]]:
     """Readable tickets by id, and the blob id of each ticket's file."""
     views = repo.tickets()
     blobs = dict(repo.git.ls_tree("data/tickets"))
@@ -122,7 +122,7 @@ def similar_tickets(
     """
     tid = repo.ticket_id(ticket_id)
     target = repo.ticket(tid).ticket
-    tickets, blob_of = _readable(repo)
+    tickets, blob_of = readable_tickets(repo)
     tickets[tid] = target
     since = now - timedelta(days=days)
 
@@ -246,7 +246,7 @@ def backlog(repo: Desk, since: date | None = None, min_count: int = 2) -> list[C
     tickets solved with the same KB article (ticket `kb` or the article's `tickets:`),
     and frequent tags. A tag group with exactly the tickets of a thread or an article
     group adds nothing and is left out. Only tickets created on or after `since` count."""
-    all_tickets, _ = _readable(repo)
+    all_tickets, _ = readable_tickets(repo)
 
     def in_period(t: Ticket) -> bool:
         if since is None:

@@ -44,6 +44,7 @@ from supportctl.domain.ticket import parse_ticket
 from supportctl.storage.desk import Desk
 from supportctl.storage.git import ZERO, RawCommit, git_time
 from supportctl.storage.history import events_from_diff, events_from_trailers
+from supportctl.storage.transaction import move_head, refuse_busy, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -281,9 +282,7 @@ class _Replayer:
         ]
         # IDs are never reused: a fresh number is above every ID either side ever used,
         # deleted tickets included (the local history up to HEAD contains the common base)
-        from supportctl.storage.history import highest_ticket_numbers
-
-        taken.append(highest_ticket_numbers(repo).get(prefix, 0))
+        taken.append(repo.ticket_numbers_used().get(prefix, 0))
         taken += [id_number(t) for t in self.remote_ids if is_ticket_id(t, prefix)]
         self.next_number = max(taken, default=0)
         for sha in local:
@@ -469,9 +468,7 @@ def _with_note(message: str, lost: list[tuple[str, str, Any]]) -> str:
 
 def sync(repo: Desk, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -> SyncResult:
     git = repo.git
-    busy = git.operation_in_progress()
-    if busy:
-        raise GitError(f"{busy} is in progress in {repo.root}; finish or abort it first")
+    refuse_busy(git)
     branch = git.current_branch()
     if branch is None:
         raise SyncError("HEAD is detached; check out a branch to sync")
@@ -482,7 +479,7 @@ def sync(repo: Desk, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -
         listed = ", ".join(known) if known else "none; add one with `git remote add origin URL`"
         raise UsageError(f"unknown remote {remote!r} (remotes: {listed})")
     result = SyncResult(remote, branch)
-    with git.lock():
+    with transaction(repo):
         try:
             return _attempts(repo, remote, branch, max_attempts, result)
         except SupportctlError as exc:
@@ -558,8 +555,7 @@ def _attempts(
 
 
 def _subjects(repo: Desk, spec: str) -> list[str]:
-    out = repo.git.run("log", "--reverse", "--format=%s", spec)
-    return [line for line in out.splitlines() if line]
+    return repo.git.subjects(spec)
 
 
 def _push(repo: Desk, remote: str, branch: str, sha: str) -> bool:
@@ -574,7 +570,7 @@ def _push(repo: Desk, remote: str, branch: str, sha: str) -> bool:
 
 def _move(repo: Desk, old: str | None, new: str) -> None:
     try:
-        repo.git.move_head(old, new, "supportctl: sync")
+        move_head(repo.git, old, new, "supportctl: sync")
     except GitError as exc:
         if ".lock" in exc.message:
             raise  # git's own lock, not the user's changes: exit 8 naming the lock file

@@ -7,7 +7,6 @@ and git trailers carrying the machine-readable facts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from supportctl.domain import yamlio
 from supportctl.domain.durations import format_duration
-from supportctl.domain.errors import GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.text import is_slug
 from supportctl.domain.ticket import (
@@ -41,6 +40,8 @@ from supportctl.domain.ticket import (
     next_line,
     worklog_path,
 )
+from supportctl.ops.articles import read_article, set_tickets
+from supportctl.storage.transaction import Change, Transaction, short, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
 
-SUBJECT_TEXT = 60
-TRAILER_TEXT = 200
 # The last part of what a file may hold (yamlio.MAX_FILE_BYTES, the reader's cap) is kept
 # for the moves that take a ticket to its end: a thread that fills up can always be
 # started, resolved (with a resolution of up to 64 K characters) and closed.
@@ -67,26 +66,6 @@ class ActionResult:
     subject: str
     ticket: Ticket
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Change:
-    subject: str
-    trailers: list[tuple[str, str]] = field(default_factory=list)
-    files: dict[str, bytes | None] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def short(text: str, limit: int = SUBJECT_TEXT) -> str:
-    """One line, at most `limit` characters: safe in a subject or a trailer value."""
-    one = " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", text).split())
-    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
-
-
-def message(subject: str, trailers: Sequence[tuple[str, str]]) -> str:
-    lines = [short(subject, 120), ""]
-    lines += [f"{k}: {short(v, TRAILER_TEXT)}" for k, v in trailers]
-    return "\n".join(lines) + "\n"
 
 
 def author_handle(repo: Desk, ident: Identity) -> str:
@@ -115,34 +94,20 @@ def _snapshot(ticket: Ticket) -> dict[str, str | None]:
     return {k: ticket.value(k) for k in TRACKED_FIELDS}
 
 
-def _prepare(repo: Desk) -> None:
-    busy = repo.git.operation_in_progress()
-    if busy:
-        raise GitError(f"{busy} is in progress in {repo.root}; finish or abort it first")
-
-
 def _commit(
-    repo: Desk,
+    tx: Transaction,
     ticket_id: str,
     action: str,
-    ident: Identity,
-    head: str | None,
-    change: _Change,
+    change: Change,
     data: Ticket,
     before: dict[str, str | None] | None,
 ) -> ActionResult:
-    dirty = repo.git.dirty(list(change.files))
-    if dirty:
-        raise GitError(
-            f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
-            f"`git restore --staged --worktree -- {dirty[0]}`"
-        )
     trailers = [("Ticket", ticket_id), ("Action", action)]
     trailers += _field_trailers(before, _snapshot(data))
     trailers += change.trailers
     subject = f"{ticket_id}: {change.subject}"
-    sha = repo.git.commit(change.files, message(subject, trailers), author=ident, expect_head=head)
-    return ActionResult(ticket_id, action, sha, subject, data, change.extra)
+    sha = tx.commit(Change(subject, trailers, change.files))
+    return ActionResult(ticket_id, action, sha, subject, data)
 
 
 def _not_before_creation(ticket_id: str, ticket: Ticket, at: datetime | None) -> None:
@@ -159,18 +124,18 @@ def _not_before_creation(ticket_id: str, ticket: Ticket, at: datetime | None) ->
         )
 
 
-def _act(
+def ticket_action(
     repo: Desk,
     raw_id: str,
     action: str,
     at: datetime | None,
-    fn: Callable[[TicketFile, Identity], _Change],
+    fn: Callable[[TicketFile, Identity], Change],
 ) -> ActionResult:
+    """One action on one ticket, one commit: `fn` changes the ticket's loaded file (and
+    may add other files to the commit) under the lock, and says what it did."""
     ticket_id = repo.ticket_id(raw_id)
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
+    with transaction(repo, at=at) as tx:
+        ident = tx.author
         path, data = repo.load_ticket_file(ticket_id)
         _not_before_creation(ticket_id, data.ticket, at)
         before = _snapshot(data.ticket)
@@ -178,7 +143,7 @@ def _act(
         content = data.dump()
         _check_room(ticket_id, path, action, content)
         change.files = {path: content, **change.files}
-        return _commit(repo, ticket_id, action, ident, head, change, data.ticket, before)
+        return _commit(tx, ticket_id, action, change, data.ticket, before)
 
 
 def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
@@ -234,10 +199,8 @@ def new_ticket(
     tag_list = sorted({check_tag(t) for t in tags})
     assignee = check_handle(assignee) if assignee else None
     _check_agent(repo, assignee)
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
+    with transaction(repo, at=at) as tx:
+        ident = tx.author
         number = repo.max_ticket_number() + 1
         ticket_id = f"{repo.config.id_prefix}-{number}"
         # A new file names every field up to `description`, null or empty where unset, but
@@ -270,12 +233,12 @@ def new_ticket(
         path = ticket_path(ticket_id)
         if (repo.root / path).exists():
             raise GitError(f"{path} exists but is not committed; commit or remove it first")
-        change = _Change(
+        change = Change(
             f"new {type_.replace('_', ' ')} for {customer} ({priority}): {short(title)}",
             [("Channel", channel)],
             {path: file.dump()},
         )
-        return _commit(repo, ticket_id, "new", ident, head, change, file.ticket, None)
+        return _commit(tx, ticket_id, "new", change, file.ticket, None)
 
 
 # -- lifecycle moves ------------------------------------------------------------------
@@ -291,7 +254,7 @@ def _move(
         raise UsageError(f"{action} needs --{reason_key.lower()}")
     text = check_text(reason or "", what=(reason_key or "reason").lower())
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         ticket = data.ticket
         new_status = check_move(action, ticket.id, str(ticket.status))
         old_status = ticket.status
@@ -309,9 +272,9 @@ def _move(
             "close": "close",
             "reopen": f"reopen ({short(text, 40)})",
         }[action]
-        return _Change(what, trailers)
+        return Change(what, trailers)
 
-    return _act(repo, raw_id, action, at, fn)
+    return ticket_action(repo, raw_id, action, at, fn)
 
 
 def start(repo: Desk, ticket_id: str, *, at: datetime | None = None) -> ActionResult:
@@ -343,14 +306,12 @@ def resolve(
     text = check_text(resolution, what="resolution")
     slug = _check_slug(kb) if kb else None
     if slug:
-        from supportctl.ops.kb import _read_article
-
         try:
-            _read_article(repo, slug)  # fail early: unknown or broken article
+            read_article(repo, slug)  # fail early: unknown or broken article
         except NotFound:
             raise NotFound(f"unknown KB article {slug!r}") from None
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         ticket = data.ticket
         tid = ticket.id
         data.update(
@@ -361,18 +322,17 @@ def resolve(
         if slug:
             # Link both ways in the same commit: the ticket's `kb` and the article's `tickets:`.
             from supportctl.domain.articles import update_article
-            from supportctl.ops.kb import _read_article, _set_tickets
 
             data.update(replace(data.ticket, kb=slug))
             trailers.append(("Kb", slug))
-            path, content, fields = _read_article(repo, slug)
+            path, content, fields = read_article(repo, slug)
             if tid not in fields.tickets:
                 files[path] = update_article(
-                    content, lambda m: _set_tickets(m, [*fields.tickets, tid])
+                    content, lambda m: set_tickets(m, [*fields.tickets, tid])
                 )
-        return _Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
+        return Change("resolve" + (f" with KB {slug}" if slug else ""), trailers, files)
 
-    return _act(repo, ticket_id, "resolve", at, fn)
+    return ticket_action(repo, ticket_id, "resolve", at, fn)
 
 
 def escalate(
@@ -387,7 +347,7 @@ def escalate(
         raise UsageError("escalate needs --reason")
     text = check_text(reason, what="reason")
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         ticket = data.ticket
         tid = ticket.id
         check_move("escalate", tid, str(ticket.status))
@@ -399,9 +359,9 @@ def escalate(
         data.update(
             _with_comment(ticket, ident, repo, f"Escalated {old} → {new}: {text}", "internal")
         )
-        return _Change(f"escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
+        return Change(f"escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
 
-    return _act(repo, ticket_id, "escalate", at, fn)
+    return ticket_action(repo, ticket_id, "escalate", at, fn)
 
 
 # -- conversation and time --------------------------------------------------------------
@@ -430,12 +390,12 @@ def comment(
         raise UsageError("comment text is empty")
     visibility = "internal" if internal else "public"
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         data.update(_with_comment(data.ticket, ident, repo, body, visibility))
         what = "internal note" if internal else "reply to customer"
-        return _Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
+        return Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
 
-    return _act(repo, ticket_id, "comment", at, fn)
+    return ticket_action(repo, ticket_id, "comment", at, fn)
 
 
 def log_time(
@@ -453,10 +413,8 @@ def log_time(
         raise UsageError(f"{minutes} minutes is more than a day; log each day separately")
     note = clean_line(note, what="note", limit=500) if note.strip() else ""
     tid = repo.ticket_id(ticket_id)
-    _prepare(repo)
-    with repo.git.lock():
-        ident = repo.git.identity(at)
-        head = repo.git.head()
+    with transaction(repo, at=at) as tx:
+        ident = tx.author
         _, data = repo.load_ticket_file(tid)
         _not_before_creation(tid, data.ticket, at)
         work_day = on or ident.when.date()
@@ -464,10 +422,12 @@ def log_time(
         existing = repo.git.file_at("HEAD", path)
         try:
             entries = yamlio.load(existing) if existing else None
-        except yamlio.YamlProblem as exc:
-            raise GitError(f"{path}:{exc.line}: {exc.message}") from None
+        except yamlio.YamlProblem as exc:  # exit 7, as for every malformed file
+            raise DataError(f"{path}:{exc.line}: {exc.message}") from None
         if entries is None:
             entries = CommentedSeq()
+        if not isinstance(entries, list):  # a hand edit: a mapping or a scalar
+            raise DataError(f"{path}:1: expected a list of worklog entries")
         entry = WorklogEntry(
             ticket=tid,
             minutes=minutes,
@@ -478,12 +438,12 @@ def log_time(
             keys=tuple(k for k in WORKLOG_KEYS if k != "note" or note),
         )
         entries.append(CommentedMap(entry.to_plain()))
-        change = _Change(
+        change = Change(
             f"log {format_duration(minutes * 60)}" + (f" ({short(note, 40)})" if note else ""),
             [("Minutes", str(minutes)), ("Worked-On", work_day.isoformat())],
             {path: yamlio.dump(entries)},
         )
-        return _commit(repo, tid, "log", ident, head, change, data.ticket, _snapshot(data.ticket))
+        return _commit(tx, tid, "log", change, data.ticket, _snapshot(data.ticket))
 
 
 # -- attributes -------------------------------------------------------------------------
@@ -498,14 +458,14 @@ def assign(
     handle = check_handle(assignee) if assignee else None
     _check_agent(repo, handle)
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         ticket = data.ticket
         if (ticket.assignee or None) == handle:
             raise IllegalTransition(f"{ticket.id} is already assigned to {handle or 'nobody'}")
         data.update(replace(ticket, assignee=handle))
-        return _Change(f"assign to {handle}" if handle else "unassign")
+        return Change(f"assign to {handle}" if handle else "unassign")
 
-    return _act(repo, ticket_id, "assign", at, fn)
+    return ticket_action(repo, ticket_id, "assign", at, fn)
 
 
 def link(
@@ -524,7 +484,7 @@ def link(
         raise UsageError(f"cannot link {tid} to itself")
     repo.ticket(oid)  # must exist
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         links = data.ticket.links
         if kind == "related":
             if oid in links.related:
@@ -538,9 +498,9 @@ def link(
             else:
                 links = replace(links, parent=oid)
         data.update(replace(data.ticket, links=links))
-        return _Change(f"{kind.replace('_', ' ')} {oid}", [("Link", f"{kind} {oid}")])
+        return Change(f"{kind.replace('_', ' ')} {oid}", [("Link", f"{kind} {oid}")])
 
-    return _act(repo, tid, "link", at, fn)
+    return ticket_action(repo, tid, "link", at, fn)
 
 
 def tag(
@@ -556,7 +516,7 @@ def tag(
     if not plus and not minus:
         raise UsageError("give tags to add, or --remove TAG")
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         ticket = data.ticket
         added = [t for t in dict.fromkeys(plus) if t not in ticket.tags]
         removed = [t for t in dict.fromkeys(minus) if t in ticket.tags]
@@ -570,9 +530,9 @@ def tag(
         if removed:
             trailers.append(("Tags-Removed", " ".join(removed)))
         words = " ".join([f"+{t}" for t in added] + [f"-{t}" for t in removed])
-        return _Change(f"tag {words}", trailers)
+        return Change(f"tag {words}", trailers)
 
-    return _act(repo, ticket_id, "tag", at, fn)
+    return ticket_action(repo, ticket_id, "tag", at, fn)
 
 
 def edit(
@@ -598,7 +558,7 @@ def edit(
     if not clean:
         raise UsageError("nothing to edit: give --title, --priority, --type, --customer or --class")
 
-    def fn(data: TicketFile, ident: Identity) -> _Change:
+    def fn(data: TicketFile, ident: Identity) -> Change:
         parts = []
         ticket = data.ticket
         for key, value in clean.items():
@@ -609,9 +569,9 @@ def edit(
         if not parts:
             raise IllegalTransition(f"{ticket.id}: nothing changed")
         data.update(ticket)
-        return _Change("edit " + ", ".join(parts))
+        return Change("edit " + ", ".join(parts))
 
-    return _act(repo, ticket_id, "edit", at, fn)
+    return ticket_action(repo, ticket_id, "edit", at, fn)
 
 
 def _check_slug(slug: str) -> str:

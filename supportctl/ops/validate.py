@@ -10,17 +10,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from supportctl.config.settings import Config, load_config
 from supportctl.domain import yamlio
 from supportctl.domain.articles import parse_article
 from supportctl.domain.errors import ConfigError
 from supportctl.domain.ids import is_ticket_id, ticket_path
 from supportctl.domain.ticket import LINK_KINDS, Problem, parse_ticket, vocabulary
 from supportctl.storage import safepath
+from supportctl.storage.config_file import load_config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from supportctl.config.settings import Config
     from supportctl.storage.desk import Desk
 
 ACCEPT = "Action: rename"  # the trailer that marks a hand rename as reviewed and meant
@@ -315,9 +316,7 @@ def _committed_renames(
     a rename whose commit carries the trailer `Action: rename`. So renaming it back, or
     renaming it in a commit with that trailer, settles it: a shared commit needs no
     rewriting. Also returns, per flagged ticket, the ID that would settle it."""
-    from supportctl.storage.history import History
-
-    renamed = History(repo).with_action("rename")
+    renamed = repo.events_with_action("rename")
     live = {t: evs for t, evs in renamed.items() if "~" not in t and evs[-1].action != "delete"}
     if not live:
         return [], {}
@@ -358,19 +357,8 @@ def _committed_renames(
 def _accepted(repo: Desk, shas: set[str]) -> set[str]:
     """The commits among `shas` whose message carries the trailer `Action: rename`."""
     key, _, value = ACCEPT.partition(": ")
-    text = repo.git.run(
-        "log",
-        "--no-walk=unsorted",
-        "--stdin",
-        f"--format=%H%x1f%(trailers:key={key},valueonly,unfold)%x1e",
-        stdin="".join(f"{s}\n" for s in sorted(shas)).encode(),
-    )
-    out = set()
-    for record in text.split("\x1e"):
-        sha, _, values = record.strip().partition("\x1f")
-        if any(v.strip().lower() == value for v in values.splitlines()):
-            out.add(sha)
-    return out
+    found = repo.git.trailer_values(sorted(shas), key)
+    return {sha for sha, values in found.items() if any(v.lower() == value for v in values)}
 
 
 def _instant(value: Any) -> datetime | None:

@@ -11,7 +11,7 @@ from supportctl.domain.ticket import Ticket
 from supportctl.report.data import build_report
 from supportctl.sla.engine import evaluate
 from supportctl.storage.clocks import make_policy
-from supportctl.storage.history import History, generation_at
+from supportctl.storage.history import generation_at
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,11 +19,11 @@ if TYPE_CHECKING:
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
     from supportctl.domain.ticket import TicketView
-    from supportctl.storage.desk import Desk, Worklog
+    from supportctl.storage.desk import DeskReader, Worklog
 
 
 def report_model(
-    repo: Desk,
+    repo: DeskReader,
     period: Period,
     customer: str | None,
     now: datetime,
@@ -37,13 +37,13 @@ def report_model(
     bad = next((v for v in views if v.invalid), None)
     if bad is not None:  # a hand edit outside the lists of values: its figures would be wrong
         raise DataError(str(bad.error))
-    head = repo.git.head()
+    head = repo.commit_id()
     evaluated_at = min(now, period.until)
-    events = History(repo).by_ticket()
+    events = repo.events_by_ticket()
     policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
     tickets = tickets_as_of(repo, views, events, period.until)
-    commit_date = repo.git.commit_date(head) if head else None
+    commit_date = repo.commit_date(head) if head else None
     return build_report(
         config,
         events,
@@ -75,7 +75,7 @@ def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[
 
 
 def tickets_as_of(
-    repo: Desk, views: list[TicketView], events: dict[str, list[Event]], until: datetime
+    repo: DeskReader, views: list[TicketView], events: dict[str, list[Event]], until: datetime
 ) -> dict[str, Ticket]:
     """Each ticket's file as it was at `until` (events come ordered by time), so a ticket
     moved to another customer and retitled later shows its title of the period, never the
@@ -113,12 +113,10 @@ def _last_before(events: Sequence[Event], until: datetime) -> int | None:
     return None
 
 
-def kb_articles(repo: Desk) -> dict[str, dict[str, list[str]]]:
+def kb_articles(repo: DeskReader) -> dict[str, dict[str, list[str]]]:
     """The tickets and customers each KB article names (a customer's report must not name
     an article that also serves another customer)."""
-    from supportctl.storage.catalog import load_kb
-
     return {
         slug: {"tickets": list(a.tickets), "customers": list(a.customers)}
-        for slug, a in load_kb(repo).articles.items()
+        for slug, a in repo.kb_articles().items()
     }

@@ -8,7 +8,6 @@ any other customer enters the model.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from supportctl import __version__
-from supportctl.domain.ids import number_key
+from supportctl.domain.ids import mention_pattern, number_key
 from supportctl.domain.thread import duplicate_links, thread_root
 from supportctl.domain.ticket import Ticket
 from supportctl.sla.compliance import compliance
@@ -24,6 +23,7 @@ from supportctl.sla.engine import METRICS, TicketSla, replay
 from supportctl.storage.queries import text_key
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterable, Mapping, Sequence
 
     from supportctl.config.settings import Config, Customer
@@ -568,7 +568,7 @@ def build_section(
         frozenset()
         if kb_articles is None  # the desk's own report names every article
         else _shared_articles(kb_articles, tickets, ticket_customer, customers),
-        re.compile(rf"\b{re.escape(config.id_prefix)}-\d+\b"),
+        mention_pattern(config.id_prefix),
     )
 
     current = summary(evs, period)

@@ -2,16 +2,16 @@
 
 Articles are read from git (not the work tree) like tickets, so every agent and the
 CI see the same KB for the same commit. Parsing and analysing an article for search
-is the expensive part, so both are cached in the repo's BlobCache under the kind
-"kb", keyed by blob id: a search over 5,000 articles parses only those that changed
-since the last run. A broken file is reported as a `Problem` and skipped; it never
+is the expensive part, so both are cached in the blob store under the kind "kb"
+(see `supportctl.storage.cache`), keyed by blob id: a search over 5,000 articles
+parses only those that changed since the last run. A broken file is reported as a `Problem` and skipped; it never
 stops `kb list`, `kb search` or the suggestions of `supportctl new`.
 
 Loading 5,000 cached entries and building the index from them still takes over a
 second, so the whole result — articles, problems and the built search index — is
-also kept as one snapshot file, `.git/supportctl/kb-index.marshal`, keyed by the
-tree id of `data/kb` (git's hash of everything in the folder) and the versions of
-supportctl and the analyser. While nothing under data/kb changes (filing tickets
+also kept as one snapshot file (the "kb" cache file), keyed by the tree id of
+`data/kb` (git's hash of everything in the folder) and the versions of supportctl,
+the cache format and the analyser. While nothing under data/kb changes (filing tickets
 does not), a command reads that one file and skips git ls-tree, sqlite and the
 index build. A snapshot is used only when its key and checksum match; otherwise it
 is ignored and replaced, so a stale or damaged one costs time, never wrong results.
@@ -20,16 +20,12 @@ is ignored and replaced, so a stale or damaged one costs time, never wrong resul
 from __future__ import annotations
 
 import marshal
-import os
 import struct
-import tempfile
-import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportctl import __version__
 from supportctl.domain.articles import (
@@ -45,12 +41,15 @@ from supportctl.domain.errors import DataError, NotFound
 from supportctl.domain.text import is_slug
 from supportctl.domain.ticket import Problem
 from supportctl.search.index import Document, Hit, SearchIndex, analyze, analyze_document
-from supportctl.storage.desk import CACHE_VERSION, Desk
+from supportctl.storage.cache import CACHE_FORMATS
 
+if TYPE_CHECKING:
+    from supportctl.storage.cache import CachedRepo
+
+# The cache of this module (see CACHE_FORMATS): its rows hold parsed articles, its file
+# the snapshot. Bump its version when what either holds, or how articles are parsed,
+# changes.
 CACHE_KIND = "kb"
-SNAPSHOT_NAME = "kb-index.marshal"
-# Bump when what the snapshot holds, or how articles are parsed, changes.
-SNAPSHOT_FORMAT = 2
 _MAGIC = b"supportctl kb snapshot\n"
 # After the magic: the lengths of the key, the marshal data and the raw byte strings
 # that follow it, then the CRC-32 of everything after the key.
@@ -147,24 +146,23 @@ class KnowledgeBase:
         return Result(a.slug, a.title, hit.score, hit.snippet, tuple(a.tags), hit.matched_terms)
 
 
-def load_kb(repo: Desk, rev: str = "HEAD") -> KnowledgeBase:
+def load_kb(repo: CachedRepo, rev: str = "HEAD") -> KnowledgeBase:
     """The KB at `rev`: files `data/kb/<slug>.md`; other files in the folder are ignored."""
     at = repo.git.folder_at(rev, KB_DIR)
     if at is None:  # no commit yet, or no data/kb in it
         return _load(repo, rev)
     commit, tree = at
-    path = repo.git.state_dir / SNAPSHOT_NAME
     key = _snapshot_key(tree)
-    kb = _read_snapshot(path, key)
+    kb = _read_snapshot(repo.cache.read(CACHE_KIND), key)
     if kb is None:
         # The commit, not `rev`: HEAD may move meanwhile, and the snapshot must hold
         # exactly the files of the tree it is filed under.
         kb = _load(repo, commit)
-        _write_snapshot(path, key, kb)
+        repo.cache.write(CACHE_KIND, _snapshot_chunks(key, kb))
     return kb
 
 
-def _load(repo: Desk, rev: str) -> KnowledgeBase:
+def _load(repo: CachedRepo, rev: str) -> KnowledgeBase:
     """The KB at `rev` from git and the blob cache."""
     entries = []
     for path, blob in repo.git.ls_tree(KB_DIR, rev):
@@ -202,7 +200,7 @@ def _load(repo: Desk, rev: str) -> KnowledgeBase:
 
 
 def _snapshot_key(tree: str) -> tuple[Any, ...]:
-    return (SNAPSHOT_FORMAT, __version__, CACHE_VERSION, analyzer_id(), tree)
+    return (CACHE_FORMATS[CACHE_KIND], __version__, analyzer_id(), tree)
 
 
 class _SnapshotArticles(Mapping[str, Article]):
@@ -248,12 +246,9 @@ class _SnapshotArticles(Mapping[str, Article]):
         return f"<{len(self)} KB articles>"
 
 
-def _read_snapshot(path: Path, key: tuple[Any, ...]) -> KnowledgeBase | None:
+def _read_snapshot(data: bytes | None, key: tuple[Any, ...]) -> KnowledgeBase | None:
     """The KB saved under `key`, or None when there is none or it cannot be trusted."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
+    if data is None:
         return None
     try:
         if not data.startswith(_MAGIC):
@@ -281,8 +276,8 @@ def _read_snapshot(path: Path, key: tuple[Any, ...]) -> KnowledgeBase | None:
         return None
 
 
-def _write_snapshot(path: Path, key: tuple[Any, ...], kb: KnowledgeBase) -> None:
-    """Save `kb` under `key`, atomically; a read-only or full disk only costs speed."""
+def _snapshot_chunks(key: tuple[Any, ...], kb: KnowledgeBase) -> list[bytes]:
+    """The snapshot file of `kb` under `key`."""
     articles = list(kb.articles.values())
     snapshot = kb.index.snapshot()
     # The index's byte strings (article bodies, posting lists: most of the file) go
@@ -312,33 +307,10 @@ def _write_snapshot(path: Path, key: tuple[Any, ...], kb: KnowledgeBase) -> None
     crc = zlib.crc32(payload)
     for chunk in chunks:
         crc = zlib.crc32(chunk, crc)
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(path)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        tmp = Path(name)
-        with open(fd, "wb") as fh:
-            fh.write(_MAGIC + _SIZES.pack(len(head), len(payload), size, crc) + head + payload)
-            for chunk in chunks:
-                fh.write(chunk)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+    return [_MAGIC + _SIZES.pack(len(head), len(payload), size, crc) + head + payload, *chunks]
 
 
-def _remove_abandoned(path: Path, age: float = 3600.0) -> None:
-    """Temporary snapshot files left by a process killed while writing one."""
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
-        try:
-            if tmp.stat().st_mtime < time.time() - age:
-                tmp.unlink()
-        except OSError:
-            pass  # gone already, or not ours to remove
-
-
-def get_article(repo: Desk, slug: str, rev: str = "HEAD") -> Article:
+def get_article(repo: CachedRepo, slug: str, rev: str = "HEAD") -> Article:
     """One article; NotFound for an unknown slug, DataError (path:line) for a broken file."""
     if not is_slug(slug):
         raise NotFound(f"unknown KB article {slug!r} (slugs are lowercase ASCII, digits and -)")
@@ -352,7 +324,7 @@ def get_article(repo: Desk, slug: str, rev: str = "HEAD") -> Article:
         raise DataError(f"{path}:{exc.line}: {exc.message}") from None
 
 
-def list_articles(repo: Desk, tag: str | None = None) -> tuple[list[Article], list[Problem]]:
+def list_articles(repo: CachedRepo, tag: str | None = None) -> tuple[list[Article], list[Problem]]:
     """Articles sorted by slug, optionally only those with `tag`."""
     kb = load_kb(repo)
     wanted = tag.strip().casefold() if tag else None
@@ -365,7 +337,7 @@ def list_articles(repo: Desk, tag: str | None = None) -> tuple[list[Article], li
 
 
 def search_kb(
-    repo: Desk, query: str, limit: int = 10, highlight: tuple[str, str] = HIGHLIGHT
+    repo: CachedRepo, query: str, limit: int = 10, highlight: tuple[str, str] = HIGHLIGHT
 ) -> tuple[list[Result], list[Problem]]:
     kb = load_kb(repo)
     return kb.search(query, limit, highlight), kb.problems
@@ -376,7 +348,7 @@ def search_kb(
 SUGGEST_MIN_SHARE = 0.25
 
 
-def suggest(repo: Desk, title: str, description: str = "", limit: int = 3) -> list[Result]:
+def suggest(repo: CachedRepo, title: str, description: str = "", limit: int = 3) -> list[Result]:
     """Articles that may answer a new ticket. The title goes first: past a few dozen
     words a query is cut, and the title says what the ticket is about."""
     hits = load_kb(repo).search(f"{title}\n{description}", limit)

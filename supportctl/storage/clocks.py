@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 from supportctl.domain.errors import NotFound
 from supportctl.sla.engine import Policy, Target, TicketSla, evaluate
-from supportctl.storage.history import History, Keep, TicketSpan
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from supportctl.config.settings import Config
     from supportctl.domain.events import Event
-    from supportctl.storage.desk import Desk
+    from supportctl.storage.desk import DeskReader
+    from supportctl.storage.history import Keep, TicketSpan
 
 
 def make_policy(config: Config) -> Policy:
@@ -74,7 +74,7 @@ class DeskSla:
 
 
 def desk_sla(
-    repo: Desk,
+    repo: DeskReader,
     now: datetime,
     rev: str = "HEAD",
     only: str | None = None,
@@ -95,13 +95,13 @@ def desk_sla(
     elif period is not None:
         keep = partial(_counts_in, period[0].timestamp(), period[1].timestamp())
 
-    grouped = History(repo).by_ticket(rev, keep)
+    grouped = repo.events_by_ticket(rev, keep)
     if only is None:
         # only the evaluated tickets' files: a cold `sla check` of a month reads no others
         repo.check_values(among=grouped)
     policy = make_policy(repo.config)
     tickets = {tid: evaluate(tid, evs, policy, now) for tid, evs in grouped.items()}
-    return DeskSla(tickets, grouped, repo.git.rev(rev))
+    return DeskSla(tickets, grouped, repo.commit_id(rev))
 
 
 def _is_ticket(only: str, ticket_id: str, span: TicketSpan) -> bool:
@@ -112,7 +112,7 @@ def _counts_in(since: float, until: float, ticket_id: str, span: TicketSpan) -> 
     return span.first < until and (span.settled is None or span.settled >= since)
 
 
-def ticket_sla(repo: Desk, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:
+def ticket_sla(repo: DeskReader, ticket_id: str, now: datetime) -> tuple[TicketSla, list[Event]]:
     desk = desk_sla(repo, now, only=ticket_id)
     if ticket_id not in desk.tickets:
         # a committed file the reader refuses (hostile YAML) is named as such (exit 7), as

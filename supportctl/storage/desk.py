@@ -1,21 +1,21 @@
-"""The support repo on disk: finding it, reading tickets and worklogs, the blob cache.
+"""The support repo on disk: finding it, and `Desk`, the one facade use cases read through.
 
-Current state is served from a cache keyed by git blob id under `.git/supportctl/`,
-so listing 20,000 tickets parses only the files that changed since the last run.
+`Desk` reads tickets, worklogs, events and KB articles at a commit. Current state is
+served from the blob cache (see `supportctl.storage.cache`), so listing 20,000 tickets
+parses only the files that changed since the last run. `DeskReader` is the read side
+that reports and SLA questions need; an in-memory desk offers it too
+(`supportctl.storage.memory`), so those use cases are tested without git.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, load_config, parse_config
-from supportctl.domain import yamlio
+from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, parse_config
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
 from supportctl.domain.ids import id_of_path, normalize_id, parse_id, sort_key, ticket_path
 from supportctl.domain.ticket import (
@@ -23,23 +23,30 @@ from supportctl.domain.ticket import (
     TicketFile,
     TicketView,
     UnreadableTicket,
-    WorklogEntry,
     invalid_value,
     parse_ticket,
+    parse_worklog_file,
     read_ticket,
     vocabulary,
 )
 from supportctl.storage import safepath
+from supportctl.storage.cache import Cache
+from supportctl.storage.config_file import load_config
 from supportctl.storage.git import Repo
+from supportctl.storage.transaction import lock, needs_recovery
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+    from datetime import datetime
 
     # Told how many commits a long history scan has read: 0 when it starts, then every few
     # hundred, None when it ends. Storage never writes to the terminal; the CLI draws this.
     ScanProgress = Callable[[int | None], None]
 
-CACHE_VERSION = 2
+    from supportctl.domain.articles import Article
+    from supportctl.domain.events import Event
+    from supportctl.storage.catalog import KnowledgeBase
+    from supportctl.storage.history import Keep
 
 
 def find_root(start: Path | None = None, override: str | None = None) -> Path:
@@ -61,66 +68,6 @@ def find_root(start: Path | None = None, override: str | None = None) -> Path:
     )
 
 
-class BlobCache:
-    """sqlite table blob id -> parsed content; shared by tickets, worklogs and KB articles."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_symlink():
-            path.unlink()  # sqlite would write wherever it points; a cache is only rebuilt
-        self.path = path
-        try:
-            self.db = self._open()
-        except sqlite3.DatabaseError:
-            # A corrupt cache is never trusted: drop it and start again.
-            path.unlink(missing_ok=True)
-            self.db = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-        if row is None or row[0] != str(CACHE_VERSION):
-            db.execute("DROP TABLE IF EXISTS blobs")
-            db.execute("DROP TABLE IF EXISTS events")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(CACHE_VERSION),))
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS blobs (kind TEXT, blob TEXT, data TEXT, PRIMARY KEY (kind, blob))"
-        )
-        db.execute("CREATE TABLE IF NOT EXISTS events (sha TEXT PRIMARY KEY, data TEXT)")
-        db.execute("SELECT count(*) FROM blobs").fetchone()
-        db.commit()
-        return db
-
-    def get_many(self, kind: str, blobs: Iterable[str]) -> dict[str, Any]:
-        wanted = list(blobs)
-        found: dict[str, Any] = {}
-        for i in range(0, len(wanted), 900):
-            chunk = wanted[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            for blob, data in self.db.execute(
-                f"SELECT blob, data FROM blobs WHERE kind=? AND blob IN ({marks})", (kind, *chunk)
-            ):
-                try:
-                    found[blob] = json.loads(data)
-                except ValueError:
-                    continue
-        return found
-
-    def put_many(self, kind: str, items: dict[str, Any]) -> None:
-        if not items:
-            return
-        try:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
-                [(kind, b, json.dumps(d, ensure_ascii=False)) for b, d in items.items()],
-            )
-            self.db.commit()
-        except sqlite3.OperationalError:
-            pass  # a read-only or busy cache only costs speed
-
-
 @dataclass
 class Worklog:
     ticket: str
@@ -132,12 +79,46 @@ class Worklog:
     path: str
 
 
-class Desk:
+class DeskReader(Protocol):
+    """What reports and SLA questions read from a desk, all of it as of a commit.
+
+    `Desk` answers from git and its caches; `supportctl.storage.memory.MemoryDesk` from
+    plain data, so a use case typed with this is unit-tested without a repository.
+    """
+
+    @property
+    def config(self) -> Config: ...
+
+    def commit_id(self, rev: str = "HEAD") -> str | None: ...
+
+    def commit_date(self, sha: str) -> datetime: ...
+
+    def tickets(
+        self,
+        rev: str = "HEAD",
+        fields: Sequence[str] | None = None,
+        among: Collection[str] | None = None,
+    ) -> list[TicketView]: ...
+
+    def ticket(self, ticket_id: str, rev: str = "HEAD", *, past: bool = False) -> TicketView: ...
+
+    def check_values(self, among: Collection[str] | None = None) -> None: ...
+
+    def worklogs(self, rev: str = "HEAD", problems: list[str] | None = None) -> list[Worklog]: ...
+
+    def events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> dict[str, list[Event]]: ...
+
+    def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]: ...
+
+
+class Desk(DeskReader):
     """A support repo: its root, configuration, git access and cache."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, notify: Callable[[str], None] | None = None) -> None:
         self.root = root
-        self.git = Repo(root)
+        self.git = Repo(root, notify)
         self.progress: ScanProgress | None = None
 
     @cached_property
@@ -177,8 +158,8 @@ class Desk:
         return self._work_tree_config != self._committed_config
 
     @cached_property
-    def cache(self) -> BlobCache:
-        return BlobCache(self.git.state_dir / "cache.sqlite")
+    def cache(self) -> Cache:
+        return Cache(self.git.state_dir)
 
     def ticket_id(self, raw: str) -> str:
         return normalize_id(raw, self.config.id_prefix)
@@ -196,12 +177,12 @@ class Desk:
     def _rows(self, entries: list[tuple[str, str]], fields: tuple[str, ...]) -> dict[str, Any]:
         # A second cache kind holding only `fields` of each ticket: a listing of 20,000
         # tickets then decodes a few hundred bytes per ticket instead of whole tickets.
-        kind = "row:" + ",".join(fields)
+        kind = "ticket:" + ",".join(fields)
         cached = self.cache.get_many(kind, (b for _, b in entries))
         missing = [(p, b) for p, b in entries if b not in cached]
         if missing:
             full = self._parsed("ticket", missing, parse_ticket)
-            fresh = {b: _project(full[b], fields) for _, b in missing}
+            fresh = {b: project(full[b], fields) for _, b in missing}
             self.cache.put_many(kind, fresh)
             cached.update(fresh)
         return cached
@@ -225,22 +206,7 @@ class Desk:
             parsed = self._parsed("ticket", entries, parse_ticket)
         else:
             parsed = self._rows(entries, tuple(fields))
-        views = []
-        for path, blob in entries:
-            data = parsed[blob]
-            if "__error__" in data:
-                line = data.get("__line__") or 0
-                views.append(
-                    TicketView(
-                        path, Ticket(id=Path(path).stem), f"{path}:{line}: {data['__error__']}"
-                    )
-                )
-            else:
-                ticket = Ticket.from_plain(data)
-                problem = self._invalid(ticket)
-                views.append(TicketView(path, ticket, problem, invalid=problem is not None))
-        views.sort(key=lambda v: sort_key(v.id))
-        return views
+        return ticket_views(((path, parsed[blob]) for path, blob in entries), self.config)
 
     def _invalid(self, ticket: Ticket) -> str | None:
         return invalid_value(ticket, self.config.lines, tuple(self.config.customers))
@@ -250,25 +216,13 @@ class Desk:
         priority, type, channel, line or customer outside its vocabulary: figures computed
         from it would be silently wrong."""
         fields = ("id", "customer", *vocabulary(self.config.lines))
-        for view in self.tickets(fields=fields, among=among):
-            if view.invalid:
-                raise DataError(str(view.error))
+        refuse_invalid(self.tickets(fields=fields, among=among))
 
     def ticket(self, ticket_id: str, rev: str = "HEAD", *, past: bool = False) -> TicketView:
         """The ticket's file at `rev`. `past`: a version from history, shown as it was; the
         configuration's lists of values are today's, so they are not applied to it."""
         path = ticket_path(ticket_id)
-        content = self.git.file_at(rev, path)
-        if content is None:
-            raise NotFound(f"unknown ticket {ticket_id}")
-        try:
-            ticket = read_ticket(content)
-        except UnreadableTicket as exc:
-            raise DataError(f"{path}:{exc.line}: {exc.message}") from None
-        problem = None if past else self._invalid(ticket)
-        if problem:
-            raise DataError(problem)
-        return TicketView(path, ticket)
+        return ticket_view(ticket_id, self.git.file_at(rev, path), None if past else self.config)
 
     def load_ticket_file(self, ticket_id: str) -> tuple[str, TicketFile]:
         """A ticket file at HEAD, open for editing."""
@@ -289,10 +243,8 @@ class Desk:
     def max_ticket_number(self) -> int:
         """Highest ticket number ever used: in the work tree, in HEAD, and in any commit
         reachable from HEAD (a ticket deleted since keeps its number: IDs are never reused)."""
-        from supportctl.storage.history import highest_ticket_numbers
-
         prefix = self.config.id_prefix
-        best = highest_ticket_numbers(self).get(prefix, 0)
+        best = self.ticket_numbers_used().get(prefix, 0)
 
         def see(path: str) -> None:
             nonlocal best
@@ -318,28 +270,100 @@ class Desk:
         """Every worklog entry at `rev`; an unreadable file adds `path:line: message` to
         `problems` (its time is missing from the result, so callers must say so)."""
         entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
-        parsed = self._parsed("worklog", entries, _parse_worklog_file)
-        result = []
-        for path, blob in entries:
-            if "__error__" in parsed[blob] and problems is not None:
-                problems.append(
-                    f"{path}:{parsed[blob].get('__line__') or 0}: {parsed[blob]['__error__']}"
-                )
-            for item in parsed[blob].get("entries", []):
-                entry = WorklogEntry.from_plain(item)
-                result.append(
-                    Worklog(
-                        entry.ticket,
-                        entry.minutes,
-                        entry.on,
-                        entry.note,
-                        entry.author,
-                        entry.at,
-                        path,
-                    )
-                )
-        result.sort(key=lambda w: (w.at, w.ticket))
-        return result
+        parsed = self._parsed("worklog", entries, parse_worklog_file)
+        return worklog_entries(((path, parsed[blob]) for path, blob in entries), problems)
+
+    # -- commits, history, KB -------------------------------------------------------
+    def commit_id(self, rev: str = "HEAD") -> str | None:
+        """Commit id of `rev`; None before the first commit."""
+        return self.git.rev(rev)
+
+    def commit_date(self, sha: str) -> datetime:
+        return self.git.commit_date(sha)
+
+    def events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> dict[str, list[Event]]:
+        """Events per ticket (a deleted namesake under `ID~n`), each list in time order;
+        with `keep`, only the tickets it accepts are decoded."""
+        from supportctl.storage.history import History
+
+        return History(self).by_ticket(rev, keep)
+
+    def events_with_action(self, action: str, rev: str = "HEAD") -> dict[str, list[Event]]:
+        """Events of the tickets that have an event of `action` (e.g. `rename`)."""
+        from supportctl.storage.history import History
+
+        return History(self).with_action(action, rev)
+
+    def events(self, rev: str = "HEAD") -> list[Event]:
+        """Every event, oldest commit first."""
+        from supportctl.storage.history import History
+
+        return History(self).events(rev)
+
+    def ticket_numbers_used(self, rev: str = "HEAD") -> dict[str, int]:
+        """Per ID prefix, the highest ticket number the history of `rev` ever used."""
+        from supportctl.storage.numbers import highest_ticket_numbers
+
+        return highest_ticket_numbers(self, rev)
+
+    def kb(self, rev: str = "HEAD") -> KnowledgeBase:
+        """The KB at `rev`: readable articles, problems of the others, the search index."""
+        from supportctl.storage.catalog import load_kb
+
+        return load_kb(self, rev)
+
+    def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]:
+        return self.kb(rev).articles
+
+    def article(self, slug: str, rev: str = "HEAD") -> Article:
+        """One article; NotFound for an unknown slug, DataError for a broken file."""
+        from supportctl.storage.catalog import get_article
+
+        return get_article(self, slug, rev)
+
+
+def ticket_views(files: Iterable[tuple[str, dict[str, Any]]], config: Config) -> list[TicketView]:
+    """Views of parsed ticket files (path, data), sorted by number; an unreadable file
+    carries `.error`, one holding a value outside its vocabulary also `.invalid`."""
+    views = []
+    for path, data in files:
+        if "__error__" in data:
+            line = data.get("__line__") or 0
+            error = f"{path}:{line}: {data['__error__']}"
+            views.append(TicketView(path, Ticket(id=Path(path).stem), error))
+        else:
+            ticket = Ticket.from_plain(data)
+            problem = invalid_value(ticket, config.lines, tuple(config.customers))
+            views.append(TicketView(path, ticket, problem, invalid=problem is not None))
+    views.sort(key=lambda v: sort_key(v.id))
+    return views
+
+
+def refuse_invalid(views: Iterable[TicketView]) -> None:
+    """DataError for the first view holding a value outside its vocabulary."""
+    for view in views:
+        if view.invalid:
+            raise DataError(str(view.error))
+
+
+def ticket_view(ticket_id: str, content: bytes | None, config: Config | None) -> TicketView:
+    """One ticket file's view; NotFound when there is none, DataError when it cannot be
+    read or (checked against `config`, unless None) holds a value outside its lists."""
+    path = ticket_path(ticket_id)
+    if content is None:
+        raise NotFound(f"unknown ticket {ticket_id}")
+    try:
+        ticket = read_ticket(content)
+    except UnreadableTicket as exc:
+        raise DataError(f"{path}:{exc.line}: {exc.message}") from None
+    problem = (
+        None if config is None else invalid_value(ticket, config.lines, tuple(config.customers))
+    )
+    if problem:
+        raise DataError(problem)
+    return TicketView(path, ticket)
 
 
 def check_identity(path: str, ticket: Ticket, ticket_id: str) -> None:
@@ -353,29 +377,45 @@ def check_identity(path: str, ticket: Ticket, ticket_id: str) -> None:
         )
 
 
-def _project(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+def project(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     if "__error__" in data:
         return data
     return {k: data[k] for k in fields if k in data}
 
 
-def _parse_worklog_file(content: bytes) -> dict[str, Any]:
-    try:
-        data = yamlio.load_plain(content)
-    except yamlio.YamlProblem as exc:
-        return {"entries": [], "__error__": exc.message, "__line__": exc.line}
-    if not isinstance(data, list):
-        return {"entries": [], "__error__": "expected a list of worklog entries", "__line__": 1}
-    return {"entries": [e for e in data if isinstance(e, dict)]}
+def worklog_entries(
+    files: Iterable[tuple[str, dict[str, Any]]], problems: list[str] | None = None
+) -> list[Worklog]:
+    """Entries of parsed worklog files (path, data), by time; an unreadable file adds
+    `path:line: message` to `problems`."""
+    result = []
+    for path, data in files:
+        if "__error__" in data and problems is not None:
+            problems.append(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
+        for item in data.get("entries", []):
+            result.append(
+                Worklog(
+                    ticket=str(item.get("ticket", "")),
+                    minutes=int(item.get("minutes") or 0),
+                    on=str(item.get("on", "")),
+                    note=str(item.get("note") or ""),
+                    author=str(item.get("author") or ""),
+                    at=str(item.get("at") or ""),
+                    path=path,
+                )
+            )
+    result.sort(key=lambda w: (w.at, w.ticket))
+    return result
 
 
-def open_repo(override: str | None = None) -> Desk:
+def open_repo(override: str | None = None, notify: Callable[[str], None] | None = None) -> Desk:
     """The support repo around the current folder (or `override`). When a killed command
-    left something behind, it is put right first, under the lock, and the user is told."""
-    repo = Desk(find_root(override=override))
-    if repo.git.needs_recovery():
+    left something behind, it is put right first, under the lock, and the user is told
+    through `notify`."""
+    repo = Desk(find_root(override=override), notify)
+    if needs_recovery(repo.git):
         try:
-            with repo.git.lock():
+            with lock(repo.git):
                 pass
         except GitError as exc:
             # Reading is still sound (it reads commits, not the work tree): a command that

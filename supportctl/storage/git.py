@@ -1,15 +1,21 @@
-"""The only module that talks to git (through GitPython).
+"""The only module that talks to git.
 
-Everything else gets plain data from here: paths, blob ids, bytes, `Identity`,
-`RawCommit`. Commits are built in a private index so the user's own staged and
-unstaged changes are never swept into a supportctl commit.
+Every git process supportctl starts goes through `_spawn`, so the environment, the
+working folder and the mapping of a failure to a one-line `GitError` live in one place;
+`run_git` (with its timeout) and `_reading` (output read while git runs) are the two ways
+to wait for one. The rest of the module is small named operations on top, and everything
+else gets plain data from here: paths, blob ids, bytes, `Identity`, `RawCommit`. Single
+objects are read through GitPython's object database, the library's own way, which keeps
+one `git cat-file --batch` process for the whole command.
+
+Commits are built in a private index so the user's own staged and unstaged changes are
+never swept into a supportctl commit; `storage.transaction` makes one per action.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import io
 import json
 import os
@@ -21,28 +27,28 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import git
-from gitdb.base import IStream
 
-from supportctl.domain import yamlio
 from supportctl.domain.errors import GitError, UsageError
-from supportctl.domain.yamlio import MAX_FILE_BYTES
 from supportctl.storage import safepath
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
 ZERO = "0" * 40
-LOCK_TIMEOUT = 60.0
 INDEX_LOCK_TIMEOUT = 10.0
+# A remote that stops answering (or an ssh waiting on a host key no one will confirm)
+# would otherwise hold the per-clone lock for ever, and every other writer gives up.
+REMOTE_TIMEOUT = 600.0
 
 T = TypeVar("T")
 
 # What a command could not put right of a killed command's leftovers (a stale lock, a
 # journal it does not trust) while it only reads: reported when it ends (`take_notices`),
-# unless it took the lock, where the same problem is its error.
+# unless it took the lock, where the same problem is its error. It is also where a
+# message goes when nobody passed a `notify` to `Repo`: said late, but never lost.
 _NOTICES: list[str] = []
 
 
@@ -54,6 +60,152 @@ def take_notices() -> list[str]:
     taken = list(dict.fromkeys(_NOTICES))
     _NOTICES.clear()
     return taken
+
+
+# -- the process runner -----------------------------------------------------------------
+# Pinned in every git run. git's messages are parsed (a held lock, a refused push) and
+# passed on in errors, so they must not come translated; GitPython pinned the same.
+_ENV = {"LC_ALL": "C", "LANGUAGE": "C"}
+# Pinned against the user's own git config, each for output this module parses:
+# `log.showSignature` prints gpg lines into `git log`; `log.showRoot=false` hides the
+# files of a root commit (a ticket created there would have no history); `color.ui=always`
+# puts escape codes into `--raw`; another log encoding garbles names and subjects.
+_CONFIG = (
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "log.showRoot=true",
+    "-c",
+    "color.ui=false",
+    "-c",
+    "i18n.logOutputEncoding=UTF-8",
+)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A git process that ran to its end: its exit status and its output, undecoded."""
+
+    status: int
+    out: bytes
+    err: bytes
+
+    @property
+    def text(self) -> str:
+        return self.out.decode("utf-8", "replace")
+
+
+def _spawn(
+    cwd: Path,
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None,
+    stdin: int | IO[bytes],
+    stderr: int | IO[bytes],
+) -> subprocess.Popen[bytes]:
+    """The one place a git process starts."""
+    try:
+        return subprocess.Popen(
+            ["git", *_CONFIG, *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {}), **_ENV},
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (no `git` on PATH)") from None
+    except OSError as exc:
+        raise GitError(f"cannot run git in {cwd}: {exc.strerror}") from None
+
+
+def run_git(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+) -> Finished:
+    """Run git to its end. With `check`, a non-zero exit is a GitError naming git's own
+    reason in one line; without, the caller reads the status (a refused push, a merge
+    with conflicts are answers, not failures)."""
+    proc = _spawn(
+        cwd,
+        args,
+        env=env,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        # not `communicate()`: a child git started (ssh, a hook) may hold the pipes open
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        proc.wait()
+        raise GitError(
+            f"git {_subcommand(args)} did not finish within {timeout:g} s; it was stopped"
+        ) from None
+    if check and proc.returncode:
+        raise GitError(_failure(cwd, args, err, proc.returncode))
+    return Finished(proc.returncode, out, err)
+
+
+@contextlib.contextmanager
+def _reading(
+    cwd: Path, args: Sequence[str], *, feed: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A git process whose output is read while it runs (a long history, many blobs).
+
+    A reader that stops early stops git too; a git that fails is a GitError once its
+    output has been read to the end."""
+    with tempfile.TemporaryFile() as errors:
+        # stderr to a file: a pipe nobody reads until the end could fill and stall git
+        proc = _spawn(
+            cwd,
+            args,
+            env=None,
+            stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+            stderr=errors,
+        )
+        finished = False
+        try:
+            yield proc
+            finished = True
+        finally:
+            if not finished:
+                proc.kill()
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            status = proc.wait()
+        if status:
+            errors.seek(0)
+            raise GitError(_failure(cwd, args, errors.read(), status))
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    words = list(args)
+    while words[:1] == ["-c"]:
+        words = words[2:]
+    return words[0] if words else "git"
+
+
+def _failure(cwd: Path, args: Sequence[str], err: bytes, status: int) -> str:
+    """One line for a git command that failed: git's last word on it, which says what
+    went wrong, or for a lock file in the way, who holds it and what to do."""
+    text = err.decode("utf-8", "replace")
+    held = _HELD_LOCK.search(text)
+    if held:
+        # git's last line is only "remove the file manually to continue"
+        return f"git {_subcommand(args)} failed: {lock_state(Path(held.group(1)), cwd)}"
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    detail = lines[-1] if lines else f"exit status {status}"
+    return f"git {_subcommand(args)} failed: {detail}"
 
 
 @dataclass(frozen=True)
@@ -102,8 +254,11 @@ def git_time(when: datetime) -> str:
 
 
 class Repo:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, notify: Callable[[str], None] | None = None) -> None:
         self.root = root
+        # Where a storage-level message for the user goes (the lock's word on a recovered
+        # action); the CLI passes its warning printer, and the core itself never prints.
+        self.notify: Callable[[str], None] = notify or notice
         try:
             self._repo = git.Repo(root)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -122,46 +277,23 @@ class Repo:
         return self._state_path
 
     # -- plumbing -------------------------------------------------------------
-    def run(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
-        try:
-            if stdin is None:
-                out = self._repo.git.execute(
-                    ["git", *args], env=env, stdout_as_string=False, strip_newline_in_stdout=False
-                )
-            else:
-                with tempfile.TemporaryFile() as fh:
-                    fh.write(stdin)
-                    fh.seek(0)
-                    out = self._repo.git.execute(
-                        ["git", *args],
-                        env=env,
-                        istream=fh,
-                        stdout_as_string=False,
-                        strip_newline_in_stdout=False,
-                    )
-        except git.GitCommandError as exc:
-            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
-            held = _HELD_LOCK.search(err)
-            if held:
-                # git's last line is only "remove the file manually to continue"
-                raise GitError(
-                    f"git {args[0]} failed: {lock_state(Path(held.group(1)), self.root)}"
-                ) from None
-            lines = [ln.strip() for ln in err.strip().splitlines() if ln.strip()]
-            detail = lines[-1].removeprefix("stderr: ").strip("'") if lines else str(exc)
-            raise GitError(f"git {args[0]} failed: {detail}") from None
-        assert isinstance(out, bytes)
-        return out.decode("utf-8", "replace")
+    def _run(
+        self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+    ) -> str:
+        return run_git(self.root, *args, env=env, stdin=stdin).text
 
     @classmethod
     def init(cls, path: Path) -> Repo:
         path.mkdir(parents=True, exist_ok=True)
         if not (path / ".git").exists():
-            try:
-                git.Repo.init(path)
-            except git.GitCommandError as exc:
-                raise GitError(f"git init failed: {exc}") from None
+            run_git(path, "init", "--quiet")
         return cls(path)
+
+    def hooks_dir(self) -> Path:
+        """The folder git runs hooks from: `core.hooksPath` when set, else `.git/hooks`
+        (in the main repo's folder for a worktree)."""
+        hooks = Path(self._run("rev-parse", "--git-path", "hooks").strip())
+        return hooks if hooks.is_absolute() else self.root / hooks
 
     def head(self) -> str | None:
         try:
@@ -174,13 +306,13 @@ class Repo:
         if rev == "HEAD":
             return self.head()
         try:
-            return self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip() or None
+            return self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip() or None
         except GitError:
             return None
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
-            self.run("merge-base", "--is-ancestor", older, newer)
+            self._run("merge-base", "--is-ancestor", older, newer)
             return True
         except GitError:
             return False
@@ -192,7 +324,7 @@ class Repo:
     def identity(self, at: datetime | None = None) -> Identity:
         """The author identity git would use, refusing to guess one from the host name."""
         try:
-            out = self.run("-c", "user.useConfigOnly=true", "var", "GIT_AUTHOR_IDENT").strip()
+            out = self._run("-c", "user.useConfigOnly=true", "var", "GIT_AUTHOR_IDENT").strip()
         except GitError as exc:
             if "date" in exc.message:  # e.g. a GIT_AUTHOR_DATE git cannot read
                 bad = os.environ.get("GIT_AUTHOR_DATE", "")
@@ -206,7 +338,7 @@ class Repo:
         seconds, offset = rest.split()
         when = at or parse_git_time(seconds, offset)
         if at is not None:
-            recorded = self.run("var", "GIT_COMMITTER_IDENT").strip().rpartition(">")[2].split()
+            recorded = self._run("var", "GIT_COMMITTER_IDENT").strip().rpartition(">")[2].split()
             now = parse_git_time(recorded[0], recorded[1])
             if at > now + FUTURE_SLACK:
                 raise UsageError(
@@ -226,7 +358,7 @@ class Repo:
         """(path, mode, object id) of every entry under `prefix` at commit `rev`, links and
         submodules included: a caller reading files from the commit can then refuse a
         symbolic link (mode 120000) instead of taking its target for content."""
-        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix)
+        out = self._run("ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix)
         result = []
         for entry in out.split("\0"):
             if entry:
@@ -239,8 +371,8 @@ class Repo:
         """(commit id of `rev`, tree id of the folder `path` in that commit), or None when
         either is missing. The tree id changes whenever anything under the folder does."""
         try:
-            commit = self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip()
-            out = self.run("ls-tree", "-z", commit, "--", path) if commit else ""
+            commit = self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip()
+            out = self._run("ls-tree", "-z", commit, "--", path) if commit else ""
         except GitError:
             return None
         for entry in out.split("\0"):
@@ -257,39 +389,33 @@ class Repo:
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
-        proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
-            cwd=self.root,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert proc.stdin is not None
-        assert proc.stdout is not None
-        stdin = proc.stdin
-
-        def feed() -> None:
-            with contextlib.suppress(BrokenPipeError):
-                stdin.write("".join(f"{s}\n" for s in wanted).encode())
-            with contextlib.suppress(BrokenPipeError):
-                stdin.close()
-
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
         found: dict[str, bytes] = {}
-        try:
-            for sha in wanted:
-                header = proc.stdout.readline().split()
-                if len(header) == 3 and header[1] == b"blob":
-                    found[sha] = proc.stdout.read(int(header[2]) + 1)[:-1]
-                elif len(header) == 3:
-                    proc.stdout.read(int(header[2]) + 1)
-                elif not header:
-                    raise GitError(f"git cat-file stopped before {sha}")
-        finally:
-            writer.join()
-            proc.stdout.close()
-            proc.wait()
+        # A process of its own rather than GitPython's shared one: all requests go in at
+        # once (from a thread, so neither pipe fills up) instead of one round trip each.
+        with _reading(self.root, ["cat-file", "--batch"], feed=True) as proc:
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            stdin = proc.stdin
+
+            def feed() -> None:
+                with contextlib.suppress(BrokenPipeError):
+                    stdin.write("".join(f"{s}\n" for s in wanted).encode())
+                with contextlib.suppress(BrokenPipeError):
+                    stdin.close()
+
+            writer = threading.Thread(target=feed, daemon=True)
+            writer.start()
+            try:
+                for sha in wanted:
+                    header = proc.stdout.readline().split()
+                    if len(header) == 3 and header[1] == b"blob":
+                        found[sha] = proc.stdout.read(int(header[2]) + 1)[:-1]
+                    elif len(header) == 3:
+                        proc.stdout.read(int(header[2]) + 1)
+                    elif not header:
+                        raise GitError(f"git cat-file stopped before {sha}")
+            finally:
+                writer.join()
         return found
 
     def file_at(self, rev: str, path: str) -> bytes | None:
@@ -306,7 +432,7 @@ class Repo:
             return []
         for path in paths:
             safepath.check(self.root, path)
-        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
+        out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
         return [e[3:] for e in out.split("\0") if len(e) > 3 and e[2] == " "]
 
     def uncommitted(self, prefix: str) -> dict[str, str]:
@@ -315,7 +441,7 @@ class Repo:
 
         For read-only commands: no optional locks, since `git status` would otherwise
         refresh the index under `index.lock` and could make a concurrent writer fail."""
-        out = self.run(
+        out = self._run(
             "status",
             "--porcelain=v1",
             "-z",
@@ -339,14 +465,11 @@ class Repo:
     def _pending_files(self) -> list[str]:
         """Files an interrupted supportctl action committed but could not check out yet: they
         differ from HEAD until recovery runs, but they are not anybody's uncommitted edits."""
-        journal = self.state_dir / "journal.json"
-        if not os.path.lexists(journal):
-            return []
         try:
-            data = json.loads(_read_nofollow(journal))
+            data = self.read_journal()
         except (OSError, ValueError, GitError):  # recovery reports a journal it cannot trust
             return []
-        if self._journal_problem(data) or self.head() != data.get("new"):
+        if data is None or self.journal_problem(data) or self.head() != data.get("new"):
             return []
         return list(data.get("files") or {})
 
@@ -375,26 +498,23 @@ class Repo:
             return
         fmt = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cd%x1f%s%x1f%(trailers:only,unfold)%x1f"
         order = [] if newest_first else ["--reverse", "--topo-order"]
-        proc = self._repo.git.execute(
-            [
-                "git",
-                "log",
-                *order,
-                "--raw",
-                "--date=raw",
-                "--no-renames",
-                "-z",
-                "--no-abbrev",
-                f"--format={fmt}",
-                rev,
-                "--",
-                *paths,
-            ],
-            as_process=True,
-        )
-        stream = io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="replace", newline="")
-        buf = ""
-        try:
+        args = [
+            "log",
+            *order,
+            "--raw",
+            "--date=raw",
+            "--no-renames",
+            "-z",
+            "--no-abbrev",
+            f"--format={fmt}",
+            rev,
+            "--",
+            *paths,
+        ]
+        with _reading(self.root, args) as proc:
+            assert proc.stdout is not None
+            stream = io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="replace", newline="")
+            buf = ""
             while True:
                 chunk = stream.read(1 << 16)
                 if not chunk:
@@ -407,87 +527,35 @@ class Repo:
                         yield _parse_record(part)
             if buf:
                 yield _parse_record(buf)
-        finally:
-            proc.wait()
 
-    # -- writing --------------------------------------------------------------
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """One supportctl writer at a time per clone; others wait for their turn."""
-        _NOTICES.clear()
-        self._state_dir()
-        with os.fdopen(_open_nofollow(self.state_dir / "lock", os.O_RDWR | os.O_CREAT), "w") as fh:
-            deadline = time.monotonic() + LOCK_TIMEOUT
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise GitError(
-                            "another supportctl command holds the lock; try again"
-                        ) from None
-                    time.sleep(0.05)
-            try:
-                done = self.recover()
-                if done:
-                    from supportctl.cli.out import warn
-
-                    warn(f"{done}; check `git status` and `git log -1` if in doubt")
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
-    def _state_dir(self) -> Path:
+    # -- the state folder and the journal --------------------------------------
+    def ensure_state_dir(self) -> Path:
         """`.git/supportctl/`, made when missing; a symlink there is refused (the lock, the
         journal and the caches would live wherever it points)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self.state_dir
 
-    def needs_recovery(self) -> bool:
-        """Whether a killed supportctl command left something behind (cheap: two stats)."""
-        return os.path.lexists(self.state_dir / "journal.json") or any(self._stale_indexes())
+    def open_state_file(self, name: str, flags: int) -> int:
+        """A file descriptor on `.git/supportctl/NAME`, never through a symbolic link."""
+        return _open_nofollow(self.ensure_state_dir() / name, flags)
 
-    def _stale_indexes(self) -> Iterator[Path]:
-        # private index files are named after the process that made them
-        for f in self.state_dir.glob("index.*") if self.state_dir.is_dir() else ():
-            pid = f.suffix[1:]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-                yield f
+    @property
+    def journal_path(self) -> Path:
+        return self.state_dir / "journal.json"
 
-    def recover(self) -> str | None:
-        """Finish or drop an action that was interrupted between commit and work-tree update."""
-        for stale in list(self._stale_indexes()):
-            stale.unlink(missing_ok=True)
-        journal = self.state_dir / "journal.json"
-        if not os.path.lexists(journal):
+    def read_journal(self) -> Any:
+        """The journal an action in flight writes (see `storage.transaction`), parsed, or
+        None when there is none. OSError when it cannot be read, ValueError when it is not
+        JSON (a journal cut short), GitError when it is a symbolic link."""
+        if not os.path.lexists(self.journal_path):
             return None
-        try:
-            data = json.loads(_read_nofollow(journal))
-        except OSError as exc:
-            raise GitError(
-                f"{journal}: cannot read it ({exc.strerror}); {JOURNAL_ADVICE}"
-            ) from None
-        except ValueError:
-            # written before the commit and killed half-way: nothing was committed
-            journal.unlink(missing_ok=True)
-            return None
-        problem = self._journal_problem(data)
-        if problem:
-            raise GitError(f"{journal}: {problem}; {JOURNAL_ADVICE}")
-        if data.get("move"):
-            return self._recover_move(journal, data)
-        if self.head() == data.get("new"):
-            self._checkout_files(data["files"])
-            journal.unlink()
-            return (
-                "an interrupted supportctl command had committed its action; "
-                "its files are now checked out"
-            )
-        journal.unlink()
-        return "an interrupted supportctl command had not committed its action; nothing changed"
+        return json.loads(_read_nofollow(self.journal_path))
 
-    def _journal_problem(self, data: Any) -> str | None:
+    def write_journal(self, data: dict[str, Any]) -> None:
+        self.ensure_state_dir()
+        _write_nofollow(self.journal_path, json.dumps(data))
+
+    def journal_problem(self, data: Any) -> str | None:
         """Why a journal cannot have been written by supportctl, or None when it is sound.
 
         Checked before any of it is used: it may only name commit ids and files under
@@ -513,34 +581,33 @@ class Repo:
                 return f"it names {path!r}: {exc.message}"
         return None
 
-    def _recover_move(self, journal: Path, data: dict[str, Any]) -> str | None:
-        # move_head checks out first and moves the branch second. Killed in between, the
-        # index already holds `new` while HEAD still says `old`: finish by moving the branch.
-        # Killed before the checkout finished, nothing was moved: the next sync does it again.
-        old, new = data.get("old"), data.get("new")
-        done = None
-        if isinstance(new, str) and self.head() == old and self._index_matches(old, new):
-            self._set_branch(old, new, "supportctl: finish an interrupted sync")
-            done = "finished an interrupted sync (the branch now points at the synced commit)"
-        journal.unlink(missing_ok=True)
-        return done
+    def stale_indexes(self) -> Iterator[Path]:
+        """Private index files left by killed commands (`write_commit` names them after the
+        process that made them)."""
+        for f in self.state_dir.glob("index.*") if self.state_dir.is_dir() else ():
+            pid = f.suffix[1:]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                yield f
 
-    def _index_matches(self, old: str | None, new: str) -> bool:
+    def index_matches(self, old: str | None, new: str) -> bool:
         """Whether the index holds `new`'s version of every path that differs from `old`."""
         changed = (
             {p for p, _, _ in self.changed_paths(old, new)}
             if old
-            else set(self.run("ls-tree", "-r", "-z", "--name-only", new).split("\0")) - {""}
+            else set(self._run("ls-tree", "-r", "-z", "--name-only", new).split("\0")) - {""}
         )
         differs = set(
-            self.run("diff-index", "--cached", "--name-only", "-z", "--no-renames", new).split("\0")
+            self._run("diff-index", "--cached", "--name-only", "-z", "--no-renames", new).split(
+                "\0"
+            )
         )
         return not (changed & differs)
 
+    # -- writing --------------------------------------------------------------
     def store_blob(self, content: bytes) -> str:
-        istream = self._repo.odb.store(IStream("blob", len(content), io.BytesIO(content)))
-        sha = istream.hexsha
-        return sha.decode() if isinstance(sha, bytes) else str(sha)
+        """Write `content` as a blob, byte for byte (no attribute filter, no end-of-line
+        conversion: the file is checked out as the action wrote it); its id."""
+        return self._run("hash-object", "-w", "--no-filters", "--stdin", stdin=content).strip()
 
     def write_commit(
         self,
@@ -556,11 +623,10 @@ class Repo:
         Returns the commit id and the blob id written per path.
         """
         blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
-        index_file = self.state_dir / f"index.{os.getpid()}"
-        self._state_dir()
+        index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
         env = {"GIT_INDEX_FILE": str(index_file)}
         try:
-            self.run("read-tree", *([parent] if parent else ["--empty"]), env=env)
+            self._run("read-tree", *([parent] if parent else ["--empty"]), env=env)
             args = ["update-index", "--add"]
             for path, sha in blobs.items():
                 args += (
@@ -568,8 +634,8 @@ class Repo:
                     if sha is None
                     else ["--cacheinfo", f"100644,{sha},{path}"]
                 )
-            self.run(*args, env=env)
-            tree = self.run("write-tree", env=env).strip()
+            self._run(*args, env=env)
+            tree = self._run("write-tree", env=env).strip()
         finally:
             index_file.unlink(missing_ok=True)
         commit_env = {
@@ -579,80 +645,43 @@ class Repo:
             **(committer_env or {}),
         }
         parents = ["-p", parent] if parent else []
-        sha = self.run(
+        sha = self._run(
             "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()
         ).strip()
         return sha, blobs
 
-    def commit(
-        self,
-        files: dict[str, bytes | None],
-        message: str,
-        *,
-        author: Identity,
-        expect_head: str | None,
-    ) -> str:
-        """Commit exactly `files` (None deletes) on top of HEAD; return the new commit id."""
-        if self.head() != expect_head:
-            raise GitError("HEAD moved while the action was prepared; run the command again")
-        for path, content in files.items():
-            # Before anything is written: what the work tree update would refuse, and what
-            # the reader would refuse later (a file it cannot read can never be fixed by us).
-            safepath.check(self.root, path)
-            if content is not None and len(content) > MAX_FILE_BYTES:
-                raise UsageError(
-                    f"{path} would be {len(content):,} bytes, more than the {MAX_FILE_BYTES:,} "
-                    "a file may have; nothing was written"
-                )
-            if content is not None and path.endswith(".yaml"):
-                try:
-                    yamlio.nodes_of(content)
-                except yamlio.YamlProblem as exc:
-                    raise UsageError(
-                        f"{path} would be refused when read ({exc.message}); nothing was written"
-                    ) from None
-        self._refuse_stuck_index_lock()
-        new, blobs = self.write_commit(expect_head, files, message, author=author)
-        journal = self.state_dir / "journal.json"
-        # A commit of other files (`init`, the demo) has nothing for recovery to restore.
-        kept = {p: b for p, b in blobs.items() if p.startswith(JOURNAL_FOLDER)}
-        _write_nofollow(journal, json.dumps({"old": expect_head, "new": new, "files": kept}))
-        subject = message.splitlines()[0]
-        try:
-            self.run("update-ref", "-m", f"supportctl: {subject}", "HEAD", new, expect_head or ZERO)
-        except BaseException:
-            # Failed rather than killed: HEAD did not move, so the repo is as it was.
-            if self.head() != new:
-                journal.unlink(missing_ok=True)
-            raise
-        self._checkout_files(blobs)
-        journal.unlink()
-        return new
+    def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
+        """Move `ref` to `new` only if it still points at `old` (None: does not exist yet),
+        so a commit made meanwhile by anyone else is never lost."""
+        self._run("update-ref", "-m", reason, ref, new, old or ZERO)
 
     # -- sync plumbing ----------------------------------------------------------
     def current_branch(self) -> str | None:
         try:
-            return self.run("symbolic-ref", "-q", "--short", "HEAD").strip() or None
+            return self._run("symbolic-ref", "-q", "--short", "HEAD").strip() or None
         except GitError:
             return None
 
     def remotes(self) -> list[str]:
-        return [r for r in self.run("remote").split() if r]
+        return [r for r in self._run("remote").split() if r]
 
     def fetch(self, remote: str) -> None:
-        try:
-            status, _, err = self._repo.git.execute(
-                ["git", "fetch", "--quiet", "--prune", "--end-of-options", remote],
-                with_exceptions=False,
-                with_extended_output=True,
-            )
-        except git.GitCommandError as exc:
-            raise GitError(f"git fetch failed: {exc}") from None
-        if status != 0:
+        done = run_git(
+            self.root,
+            "fetch",
+            "--quiet",
+            "--prune",
+            "--end-of-options",
+            remote,
+            check=False,
+            timeout=REMOTE_TIMEOUT,
+        )
+        if done.status != 0:
             # git's first "fatal:" line names the problem; the lines after it are advice
-            lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+            err = done.err.decode("utf-8", "replace")
+            lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
             first = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None)
-            detail = first or (lines[-1] if lines else f"exit status {status}")
+            detail = first or (lines[-1] if lines else f"exit status {done.status}")
             raise GitError(
                 f"git fetch failed: {detail.removeprefix('fatal: ').removeprefix('error: ')}"
             )
@@ -661,45 +690,82 @@ class Repo:
         """Push `sha` to `remote`'s `branch`; False when the remote moved on (non-fast-forward)."""
         # With --porcelain each ref's outcome is a stdout line like "!<TAB>src:dst<TAB>[rejected]
         # (fetch first)"; stderr's last line is only a hint whose wording varies by git version.
-        try:
-            status, out, err = self._repo.git.execute(
-                [
-                    "git",
-                    "push",
-                    "--porcelain",
-                    "--end-of-options",
-                    remote,
-                    f"{sha}:refs/heads/{branch}",
-                ],
-                with_exceptions=False,
-                with_extended_output=True,
-            )
-        except git.GitCommandError as exc:
-            raise GitError(f"git push failed: {exc}") from None
-        if status == 0:
+        done = run_git(
+            self.root,
+            "push",
+            "--porcelain",
+            "--end-of-options",
+            remote,
+            f"{sha}:refs/heads/{branch}",
+            check=False,
+            timeout=REMOTE_TIMEOUT,
+        )
+        if done.status == 0:
             return True
-        refused = [ln.split("\t")[-1] for ln in str(out).splitlines() if ln.startswith("!")]
+        refused = [ln.split("\t")[-1] for ln in done.text.splitlines() if ln.startswith("!")]
         if refused and all(_lost_race(r) for r in refused):
             return False
+        err = done.err.decode("utf-8", "replace")
         errors = [
-            ln.strip() for ln in str(err).splitlines() if ln.strip() and not ln.startswith("hint:")
+            ln.strip() for ln in err.splitlines() if ln.strip() and not ln.startswith("hint:")
         ]
         raise GitError(
-            f"git push failed: {(refused or errors or ['exit status ' + str(status)])[0]}"
+            f"git push failed: {(refused or errors or ['exit status ' + str(done.status)])[0]}"
         )
 
     def merge_base(self, a: str, b: str) -> str | None:
         try:
-            return self.run("merge-base", a, b).strip() or None
+            return self._run("merge-base", a, b).strip() or None
         except GitError:
             return None
 
     def rev_list(self, spec: str) -> list[str]:
-        out = self.run("rev-list", "--reverse", "--topo-order", "--no-merges", spec)
+        out = self._run("rev-list", "--reverse", "--topo-order", "--no-merges", spec)
         return [line for line in out.split() if line]
 
+    def subjects(self, spec: str) -> list[str]:
+        """The subject lines of the commits in `spec` (`A..B`, or one tip), oldest first."""
+        out = self._run("log", "--reverse", "--format=%s", spec)
+        return [line for line in out.splitlines() if line]
+
+    def trailer_values(self, shas: Iterable[str], key: str) -> dict[str, list[str]]:
+        """The values of trailer `key` in each of these commits' messages (all of them read
+        by one `git log`, the ids given on its standard input)."""
+        text = self._run(
+            "log",
+            "--no-walk=unsorted",
+            "--stdin",
+            f"--format=%H%x1f%(trailers:key={key},valueonly,unfold)%x1e",
+            stdin="".join(f"{s}\n" for s in shas).encode(),
+        )
+        out: dict[str, list[str]] = {}
+        for record in text.split("\x1e"):
+            sha, _, values = record.strip().partition("\x1f")
+            if sha:
+                out[sha] = [v.strip() for v in values.splitlines() if v.strip()]
+        return out
+
+    def deleted_paths(self, spec: str, paths: Sequence[str]) -> list[str]:
+        """Paths under `paths` that some commit in `spec` deleted (renames count as a
+        delete and an add)."""
+        out = self._run(
+            "log",
+            "--no-renames",
+            "--diff-filter=D",
+            "--name-only",
+            "--format=",
+            spec,
+            "--",
+            *paths,
+        )
+        return [line for line in out.splitlines() if line]
+
+    def names_in(self, rev: str, folder: str) -> list[str]:
+        """The paths of the entries directly in `folder` (ending in `/`) at `rev`."""
+        return [s for s in self._run("ls-tree", "--name-only", rev, folder).split() if s]
+
     def count(self, spec: str) -> int:
-        return int(self.run("rev-list", "--count", spec).strip() or 0)
+        return int(self._run("rev-list", "--count", spec).strip() or 0)
 
     def commit_info(self, sha: str) -> tuple[str, Identity, tuple[str, ...]]:
         """(full message, author with date, parents) of a commit."""
@@ -720,7 +786,7 @@ class Repo:
 
     def changed_paths(self, old: str, new: str) -> list[tuple[str, str, str]]:
         """(path, old blob, new blob) between two commits; ZERO for absent."""
-        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new)
+        out = self._run("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new)
         tokens = out.split("\0")
         result = []
         for i in range(0, len(tokens) - 1, 2):
@@ -737,54 +803,25 @@ class Repo:
                 path = Path(tmp) / name
                 path.write_bytes(content)
                 paths.append(str(path))
-            try:
-                out = self._repo.git.execute(
-                    ["git", "merge-file", "-p", *paths],
-                    stdout_as_string=False,
-                    strip_newline_in_stdout=False,
-                    with_exceptions=False,
-                    with_extended_output=True,
-                )
-            except git.GitCommandError as exc:
-                raise GitError(f"git merge-file failed: {exc}") from None
-            status, merged, _ = out
-            return bytes(merged), status == 0
+            # exit status: the number of conflicts, or negative when merge-file failed
+            done = run_git(self.root, "merge-file", "-p", *paths, check=False)
+            if done.status < 0 or done.status > 127:
+                raise GitError(_failure(self.root, ["merge-file"], done.err, done.status))
+            return done.out, done.status == 0
 
-    def move_head(self, old: str | None, new: str, reason: str) -> None:
-        """Check out `new` over `old` keeping unrelated local changes, then move HEAD.
+    def switch_tree(self, old: str | None, new: str) -> None:
+        """Check out `new` over `old` in the index and the work tree, keeping unrelated local
+        changes (git refuses, and nothing changes, where a local change is in the way)."""
+        self._with_index(lambda: self._run("read-tree", "-m", "-u", *([old] if old else []), new))
 
-        Journaled like `commit`: if the process dies between the checkout and the branch
-        update, the next locked command (see `recover`) finishes the move.
-        """
-        journal = self.state_dir / "journal.json"
-        self._state_dir()
-        _write_nofollow(journal, json.dumps({"old": old, "new": new, "move": True}))
-        try:
-            self._with_index(
-                lambda: self.run("read-tree", "-m", "-u", *([old] if old else []), new)
-            )
-        except GitError:
-            journal.unlink(missing_ok=True)
-            raise
-        try:
-            self._set_branch(old, new, reason)
-        except GitError:
-            # Failed, not killed (a held branch lock, a hook): put the index and work tree
-            # back, so the repo is as it was. Should that fail too, the journal stays and the
-            # next command finishes the move instead.
-            if old is not None:
-                with contextlib.suppress(GitError):
-                    self._with_index(lambda: self.run("read-tree", "-m", "-u", new, old))
-                    journal.unlink()
-            raise
-        journal.unlink()
-
-    def _set_branch(self, old: str | None, new: str, reason: str) -> None:
+    def set_branch(self, old: str | None, new: str, reason: str) -> None:
+        """Move the current branch (HEAD itself when detached) from `old` to `new`."""
         branch = self.current_branch()
-        ref = f"refs/heads/{branch}" if branch else "HEAD"
-        self.run("update-ref", "-m", reason, ref, new, old or ZERO)
+        self.update_ref(f"refs/heads/{branch}" if branch else "HEAD", new, old, reason)
 
-    def _checkout_files(self, blobs: dict[str, str | None]) -> None:
+    def checkout_files(self, blobs: dict[str, str | None]) -> None:
+        """Write the blobs of a commit just made to the work tree and the index (None
+        deletes): only these paths, so the user's other changes stay as they are."""
         for path, sha in blobs.items():
             if sha is None:
                 safepath.remove(self.root, path)
@@ -795,11 +832,11 @@ class Repo:
     def _update_index(self, blobs: dict[str, str | None]) -> None:
         args = ["update-index", "--add", "--remove", "--", *blobs]
         self._with_index(
-            lambda: self.run(*args),
+            lambda: self._run(*args),
             "the commit is made; the next supportctl command updates the work tree",
         )
 
-    def _refuse_stuck_index_lock(self) -> None:
+    def wait_for_index_lock(self) -> None:
         """Before committing, wait for git's index.lock like after (an editor or IDE holds it
         briefly); one still there after INDEX_LOCK_TIMEOUT stops the command with nothing
         committed, instead of a commit made and exit 8 ("the commit is made")."""
@@ -832,6 +869,7 @@ class Repo:
                 time.sleep(0.1)
 
 
+# A journal may only name files here: recovery writes what it names, even for a reader.
 JOURNAL_FOLDER = "data/"
 JOURNAL_ADVICE = (
     "supportctl did not write it, so it was left alone: look at it, then remove it to continue"

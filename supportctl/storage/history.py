@@ -2,9 +2,9 @@
 
 One streaming `git log --raw` pass reads trailers; only commits without trailers
 (hand edits in an editor) have their ticket blobs parsed and compared. The derived
-events are cached under `.git/supportctl/`: per commit for hand edits, and as the
-whole list up to a tip commit, extended incrementally when history grows and
-rebuilt when it was rewritten.
+events are cached (the "events" cache of `supportctl.storage.cache`): per commit for
+hand edits, and as the whole list up to a tip commit, extended incrementally when
+history grows and rebuilt when it was rewritten.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import json
 import marshal
-import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,15 +20,17 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.events import Event
-from supportctl.domain.ids import id_of_path, parse_id
 from supportctl.domain.ticket import TRACKED_FIELDS, parse_ticket
 from supportctl.sla.engine import settled_at
+from supportctl.storage.cache import CACHE_FORMATS
 from supportctl.storage.git import ZERO, RawCommit
 
 if TYPE_CHECKING:
-    from supportctl.storage.desk import Desk
+    from pathlib import Path
 
-EVENTS_VERSION = 7
+    from supportctl.storage.cache import CachedRepo
+
+EVENTS = "events"  # the cache of this module (see CACHE_FORMATS)
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
 
@@ -269,23 +269,23 @@ class History:
     it needs.
     """
 
-    def __init__(self, repo: Desk, progress: bool = True) -> None:
+    def __init__(self, repo: CachedRepo, progress: bool = True) -> None:
         """`progress`: tell the desk's progress reporter (if the caller gave it one) about
         a long scan."""
         self.repo = repo
         self.progress = repo.progress if progress else None
-        self.path = repo.git.state_dir / f"events.v{EVENTS_VERSION}.marshal"
+
+    @property
+    def path(self) -> Path | None:
+        """The cache file (None when there is no usable cache folder)."""
+        return self.repo.cache.path(EVENTS)
 
     def by_ticket(self, rev: str = "HEAD", keep: Keep | None = None) -> dict[str, list[Event]]:
         """Events per ticket, each list in time order (author date, then commit order)."""
         for attempt in (1, 2):
             index = self._index(rev, rebuild=attempt == 2)
             try:
-                return {
-                    t: [e for _, e in _decode_ticket(payload)]
-                    for t, (first, last, settled, payload) in index.items()
-                    if keep is None or keep(t, TicketSpan(first, last, settled))
-                }
+                return _kept(index, keep)
             except CacheCorrupt:
                 continue  # a damaged entry: read the history again, never trust it
         return {}
@@ -342,15 +342,13 @@ class History:
         return index
 
     def _scan(self, rev: str) -> list[Event]:
-        manual_cache = self.repo.cache
-        fresh: list[tuple[str, str]] = []
         # Newest first and without a pathspec: git starts printing at once (no walk of
         # the whole history first, no TREESAME check per commit, no history
         # simplification that could hide a side branch), and parsing here overlaps
         # git's work. Commits are put oldest first below.
         commits = self.repo.git.log(rev, paths=(), newest_first=True)
         found_by_commit: list[tuple[str, tuple[str, ...], list[Event]]] = []
-        hand_made: list[tuple[RawCommit, list[Event]]] = []  # not in the cache: parsed below
+        hand_made: list[tuple[RawCommit, list[Event]]] = []  # events derived below
         for c in self._with_progress(commits):
             found: list[Event] = []
             # A merge brings its parents' events, which are in the log themselves; a
@@ -365,48 +363,42 @@ class History:
             elif len(c.parents) <= 1 and any(p.startswith(DATA_PREFIX) for p, _, _ in c.changes):
                 found = events_from_trailers(c)
                 if not found and any(p.startswith(TICKET_PREFIX) for p, _, _ in c.changes):
-                    cached = self._manual_cached(c.sha, manual_cache)
-                    if cached is None:
-                        hand_made.append((c, found))
-                    else:
-                        found = cached
+                    hand_made.append((c, found))
             found_by_commit.append((c.sha, c.parents, found))
         if hand_made:
-            # all their ticket blobs in one pipelined `git cat-file --batch`
-            blobs = self.repo.git.blobs(
-                b
-                for c, _ in hand_made
-                for path, old, new in c.changes
-                if path.startswith(TICKET_PREFIX)
-                for b in (old, new)
-                if b != ZERO
-            )
-            for c, found in hand_made:
-                found.extend(events_from_diff(c, lambda b: blobs.get(b) or self.repo.git.blob(b)))
-                data = json.dumps([_encode(e) for e in found], ensure_ascii=False)
-                fresh.append((_manual_key(c.sha), data))
+            self._hand_made(hand_made)
         out: list[Event] = []
         for _, _, found in parents_first(found_by_commit):
             out.extend(found)
-        # One transaction for all new hand-edit rows: a commit per row costs an fsync each.
-        try:
-            if fresh:
-                manual_cache.db.executemany("INSERT OR REPLACE INTO events VALUES (?, ?)", fresh)
-                manual_cache.db.commit()
-        except sqlite3.Error:
-            pass  # a read-only or busy cache only costs speed
         return out
 
-    def _manual_cached(self, sha: str, cache: Any) -> list[Event] | None:
-        row = cache.db.execute(
-            "SELECT data FROM events WHERE sha=?", (_manual_key(sha),)
-        ).fetchone()
-        if row:
-            try:
-                return [_decode(v) for v in json.loads(row[0])]
-            except (ValueError, IndexError, KeyError, TypeError):
-                pass
-        return None
+    def _hand_made(self, commits: list[tuple[RawCommit, list[Event]]]) -> None:
+        """Fill in the events of commits made by hand: from the cache, else by comparing
+        their ticket files (all the blobs in one pipelined `git cat-file --batch`)."""
+        cache = self.repo.cache
+        known = cache.get_many(EVENTS, (c.sha for c, _ in commits))
+        missing: list[tuple[RawCommit, list[Event]]] = []
+        for c, found in commits:
+            cached = _decode_rows(known.get(c.sha))
+            if cached is None:
+                missing.append((c, found))
+            else:
+                found.extend(cached)
+        if not missing:
+            return
+        blobs = self.repo.git.blobs(
+            b
+            for c, _ in missing
+            for path, old, new in c.changes
+            if path.startswith(TICKET_PREFIX)
+            for b in (old, new)
+            if b != ZERO
+        )
+        fresh: dict[str, Any] = {}
+        for c, found in missing:
+            found.extend(events_from_diff(c, lambda b: blobs.get(b) or self.repo.git.blob(b)))
+            fresh[c.sha] = [_encode(e) for e in found]
+        cache.put_many(EVENTS, fresh)
 
     def _with_progress(self, commits: Iterator[RawCommit]) -> Iterable[RawCommit]:
         report = self.progress
@@ -423,10 +415,17 @@ class History:
             report(None)
 
     def _load(self) -> tuple[str | None, int, Index]:
+        data = self.repo.cache.read(EVENTS)
+        if data is None:
+            return None, 0, {}
         try:
-            with open(self.path, "rb") as fh:
-                tip, version, seq, crc, body = marshal.load(fh)
-            if version != EVENTS_VERSION or not isinstance(tip, str) or zlib.crc32(body) != crc:
+            tip, version, seq, crc, body = marshal.loads(data)
+            if (
+                version != CACHE_FORMATS[EVENTS]
+                or not isinstance(tip, str)
+                or not isinstance(body, bytes)
+                or zlib.crc32(body) != crc
+            ):
                 return None, 0, {}
             with gc_paused():
                 index = marshal.loads(body)
@@ -440,24 +439,42 @@ class History:
             ):
                 return None, 0, {}
             return tip, seq, index
-        except (OSError, EOFError, ValueError, TypeError):
-            return None, 0, {}  # missing or corrupt: rebuild, never trust
+        except (EOFError, ValueError, TypeError):
+            return None, 0, {}  # corrupt or foreign: rebuild, never trust
 
     def _save(self, tip: str, seq: int, index: Index) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            body = marshal.dumps(index)
-            with open(tmp, "wb") as fh:
-                marshal.dump((tip, EVENTS_VERSION, seq, zlib.crc32(body), body), fh)
-            tmp.replace(self.path)
-        except OSError:
-            pass
+        body = marshal.dumps(index)
+        self.repo.cache.write(
+            EVENTS, [marshal.dumps((tip, CACHE_FORMATS[EVENTS], seq, zlib.crc32(body), body))]
+        )
 
 
-def _manual_key(sha: str) -> str:
-    # events derived from a hand-made commit depend on the rules of this version
-    return f"v{EVENTS_VERSION}:{sha}"
+def grouped_events(events: Iterable[Event], keep: Keep | None = None) -> dict[str, list[Event]]:
+    """Events of commits (oldest commit first) per ticket, as `History.by_ticket` gives
+    them: in time order, a deleted namesake's under `ID~n`, a renamed ticket's under its
+    new ID; with `keep`, only the tickets it accepts."""
+    index: Index = {}
+    _merge(index, list(events), 0)
+    return _kept(index, keep)
+
+
+def _kept(index: Index, keep: Keep | None) -> dict[str, list[Event]]:
+    return {
+        t: [e for _, e in _decode_ticket(payload)]
+        for t, (first, last, settled, payload) in index.items()
+        if keep is None or keep(t, TicketSpan(first, last, settled))
+    }
+
+
+def _decode_rows(rows: Any) -> list[Event] | None:
+    """Cached events of a hand-made commit, or None when there are none or they are not
+    events (damaged or foreign)."""
+    if not isinstance(rows, list):
+        return None
+    try:
+        return [_decode(v) for v in rows]
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError, OverflowError, OSError):
+        return None
 
 
 def _decode_ticket(payload: Any) -> list[tuple[int, Event]]:
@@ -592,64 +609,6 @@ def parents_first(
                 if p in by_sha and p not in placed:
                     stack.append((by_sha[p], False))
     return result
-
-
-IDS_FILE = "ids.v1.json"
-
-
-def highest_ticket_numbers(repo: Desk, rev: str = "HEAD") -> dict[str, int]:
-    """Per ID prefix, the highest ticket number ever used in the history of `rev`: in a
-    ticket file it has, or in one any of its commits deleted (or renamed away).
-
-    Kept in a small file under `.git/supportctl/` with the commit it was read at and
-    extended with the commits since, so `new` on a long history reads a few commits. The
-    first time, only the highest shard folders are searched for deleted files: a number
-    above the highest one in the tree was handed out in its shard or a later one.
-    """
-    git = repo.git
-    tip = git.rev(rev)
-    if tip is None:
-        return {}
-    path = git.state_dir / IDS_FILE
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        known, best = str(saved["tip"]), {str(k): int(v) for k, v in saved["max"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        known, best = "", {}
-
-    def see(paths: Iterable[str]) -> None:
-        for p in paths:
-            parsed = parse_id(tid) if (tid := id_of_path(p)) else None
-            if parsed:
-                best[parsed[0]] = max(best.get(parsed[0], 0), parsed[1])
-
-    if known == tip:
-        return best
-    deleted = ["log", "--no-renames", "--diff-filter=D", "--name-only", "--format="]
-    if known and git.rev(known):
-        # also when history was rewritten (a sync replays local commits): an ID the old
-        # tip used stays used, which is all this has to promise
-        see(git.run(*deleted, f"{known}..{tip}", "--", "data/tickets").splitlines())
-        see(p for p, _, _ in git.changed_paths(known, tip))
-    else:
-        best = {}
-        shards = sorted(
-            s for s in git.run("ls-tree", "--name-only", tip, "data/tickets/").split() if s
-        )
-        where = ["data/tickets"]
-        if shards and shards[-1].rsplit("/", 1)[-1].isdigit():
-            see(p for p, _ in git.ls_tree(shards[-1], tip))
-            top = int(shards[-1].rsplit("/", 1)[-1])
-            where = [f"data/tickets/{n:04d}" for n in (top, top + 1, top + 2)]
-        see(git.run(*deleted, tip, "--", *where).splitlines())
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"tip": tip, "max": best}), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs speed
-    return best
 
 
 def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) -> str:

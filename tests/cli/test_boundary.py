@@ -188,6 +188,32 @@ def test_report_never_replaces_a_named_pipe(support_repo: Path, cli: Cli) -> Non
     assert pipe.is_fifo()
 
 
+def test_report_never_replaces_a_link_to_a_pipe_but_replaces_a_link_to_a_file(
+    support_repo: Path, cli: Cli
+) -> None:
+    # /dev/stdout is such a link: replacing it would break the system for everyone
+    pipe = support_repo.parent / "pipe"
+    os.mkfifo(pipe)
+    to_pipe = support_repo.parent / "to-pipe"
+    to_pipe.symlink_to(pipe)
+    r = cli("report", "--month", "2026-10", "--now", NOW, "-o", str(to_pipe))
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        2,
+        "",
+        f"supportctl: error: --output {to_pipe} is not a regular file: give a file name\n",
+    )
+    assert to_pipe.is_symlink()
+    kept = support_repo.parent / "kept.md"
+    kept.write_text("mine")
+    to_file = support_repo.parent / "to-file.md"
+    to_file.symlink_to(kept)
+    r = cli("report", "--month", "2026-10", "--now", NOW, "-o", str(to_file))
+    assert r.exit_code == 0, r.stderr
+    assert not to_file.is_symlink()  # the link is replaced, never written through
+    assert kept.read_text() == "mine"
+    assert to_file.read_text().startswith("#")
+
+
 def _blocked_on_stdin(pid: int) -> bool:
     try:
         return "pipe_read" in Path(f"/proc/{pid}/wchan").read_text()

@@ -136,3 +136,10 @@ def test_ticket_path_shards_by_500() -> None:
 )
 def test_id_of_path(path: str, ticket: str | None) -> None:
     assert id_of_path(path) == ticket
+
+
+def test_a_mention_is_broader_than_an_id_so_masking_misses_none() -> None:
+    from supportctl.domain.ids import mention_pattern
+
+    found = mention_pattern("SUP").findall("SUP-42, SUP-042 and SUP-٤٢; not XSUP-1 or SUP-x")
+    assert found == ["SUP-42", "SUP-042", "SUP-٤٢"]

@@ -35,7 +35,7 @@ def test_replay_matches_shipped_data(tmp_path: Path) -> None:
     assert sorted(shipped) == sorted(replayed)
     for path, content in shipped.items():
         assert replayed[path] == content, f"{path} differs: regenerate with `make demo-data`"
-    log = Desk(repo.root).git.run("log", "--format=%s").splitlines()
+    log = Desk(repo.root).git.subjects("HEAD")
     assert len(log) > 400
 
 
@@ -62,20 +62,22 @@ def test_demo_never_replaces_a_folder_it_did_not_build(tmp_path: Path, monkeypat
 def test_demo_entry_point_has_help(capsys) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from supportctl.ops import demo
+    from supportctl.cli import demo
 
     with pytest.raises(SystemExit) as exc:
         demo.main(["--help"])
     assert exc.value.code == 0
-    assert "usage: python -m supportctl.ops.demo" in capsys.readouterr().out
+    assert "usage: python -m supportctl.cli.demo" in capsys.readouterr().out
 
 
 def test_demo_entry_point_builds_from_the_shipped_desk(  # type: ignore[no-untyped-def]
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    from supportctl.ops import demo
+    from supportctl.cli import demo
+    from supportctl.ops import demo as replay
 
-    monkeypatch.setattr(demo, "load_steps", lambda path: [])  # set-up commit only: fast
+    for module in (demo, replay):  # set-up commit only: fast
+        monkeypatch.setattr(module, "load_steps", lambda path: [])
     target = tmp_path / "demo"
     assert demo.main([str(target)]) == 0
     assert capsys.readouterr() == (f"demo support repo: {target} (0 actions replayed)\n", "")
@@ -91,3 +93,13 @@ def test_demo_entry_point_builds_from_the_shipped_desk(  # type: ignore[no-untyp
         f"supportctl: error: {mine} exists and is not a demo repo built by supportctl; "
         "refusing to replace it (choose another folder)\n",
     )
+
+
+def test_demo_entry_point_cannot_build_in_proc_in_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    from supportctl.cli import demo
+
+    assert demo.main(["/proc/nope/demo"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("supportctl: error: cannot build the demo in /proc/nope/demo: ")
+    assert err.count("\n") == 1

@@ -16,6 +16,7 @@ import pytest
 
 from supportctl.domain.errors import GitError, SyncError
 from supportctl.ops.sync import sync as run_sync
+from supportctl.storage import git as gitio
 from supportctl.storage.desk import Desk as SupportDesk
 from tests.helpers import Clone, Remote, assert_clean, git, monday
 
@@ -742,7 +743,8 @@ def test_push_refusals_that_mean_someone_pushed_first_are_retried(
     repo = SupportDesk(desk.clone("anna").root)
     out = f"To {desk.remote}\n!\tabc:refs/heads/main\t{porcelain}\nDone\n"
     err = "error: failed to push some refs\nhint: Updates were rejected\n"
-    monkeypatch.setattr(type(repo.git._repo.git), "execute", lambda *a, **k: (1, out, err))
+    refused = gitio.Finished(1, out.encode(), err.encode())
+    monkeypatch.setattr(gitio, "run_git", lambda *a, **k: refused)
     if retry:
         assert repo.git.push("origin", "main", "abc") is False
     else:

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from ruamel.yaml import YAML
 
-from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.errors import DataError, IllegalTransition, NotFound, UsageError
 from supportctl.domain.ticket import TICKET_KEYS
 from supportctl.ops import tickets as actions
 from supportctl.storage.desk import Desk
+from supportctl.storage.transaction import TRAILER_TEXT
 from tests.helpers import git, head, trailers
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ def test_long_reason_is_shortened_in_subject_and_trailer_but_kept_in_file(
     assert subject.startswith("SUP-1: escalate L1 → L2 (word word")
     assert subject.endswith("…)")
     value = dict(trailers(repo.root))["Reason"]
-    assert len(value) <= actions.TRAILER_TEXT
+    assert len(value) <= TRAILER_TEXT
     assert value.endswith("…")
     assert load(repo.root)["comments"][0]["text"] == "Escalated L1 → L2: " + reason.strip()
 
@@ -357,9 +358,26 @@ def test_log_time_refuses_a_broken_worklog_file(repo: Desk) -> None:
     git(repo.root, "commit", "-qm", "broken worklog")
     before = head(repo.root)
     with pytest.raises(
-        GitError, match=r"^data/worklogs/2026-10/anna_at_support.example.yaml:\d+: "
+        DataError, match=r"^data/worklogs/2026-10/anna_at_support.example.yaml:\d+: "
     ):
         actions.log_time(repo, "SUP-1", minutes=5)
+    assert head(repo.root) == before
+
+
+def test_log_time_refuses_a_worklog_file_that_is_no_list(repo: Desk) -> None:
+    ticket(repo)
+    path = repo.root / "data/worklogs/2026-10/anna_at_support.example.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("a: 1\n", encoding="utf-8")
+    git(repo.root, "add", str(path))
+    git(repo.root, "commit", "-qm", "a mapping by hand")
+    before = head(repo.root)
+    with pytest.raises(DataError) as caught:
+        actions.log_time(repo, "SUP-1", minutes=5)
+    assert caught.value.exit_code == 7
+    assert str(caught.value) == (
+        "data/worklogs/2026-10/anna_at_support.example.yaml:1: expected a list of worklog entries"
+    )
     assert head(repo.root) == before
 
 
@@ -450,12 +468,3 @@ def test_unknown_ticket_and_broken_ticket(repo: Desk) -> None:
     git(repo.root, "commit", "-qam", "break")
     with pytest.raises(DataError, match=r"^data/tickets/0000/SUP-1.yaml:1: expected a mapping"):
         actions.start(repo, "SUP-1")
-
-
-def test_message_and_short() -> None:
-    assert actions.short("a\nb\tc\x00d\u2028e") == "a b c d e"
-    assert actions.short("x" * 100, 10) == "x" * 9 + "…"
-    msg = actions.message(
-        "SUP-1: subject\nAction: close", [("Ticket", "SUP-1"), ("Reason", "a\n\nAction: close")]
-    )
-    assert msg == "SUP-1: subject Action: close\n\nTicket: SUP-1\nReason: a Action: close\n"

@@ -10,6 +10,7 @@ import pytest
 from supportctl.domain.errors import DataError, NotFound
 from supportctl.search.index import SearchIndex
 from supportctl.storage import catalog
+from supportctl.storage.cache import file_name
 from supportctl.storage.catalog import get_article, list_articles, load_kb, search_kb, suggest
 from supportctl.storage.desk import Desk
 from tests.helpers import commit_files, git
@@ -160,11 +161,10 @@ def test_analyses_are_cached_by_blob_id(kb_repo: Desk, monkeypatch: pytest.Monke
 
 def test_stale_analysis_in_cache_is_recomputed(kb_repo: Desk) -> None:
     load_kb(kb_repo)
-    (kb_repo.git.state_dir / catalog.SNAPSHOT_NAME).unlink()  # go to the blob cache
-    rows = kb_repo.cache.db.execute("SELECT blob FROM blobs WHERE kind='kb'").fetchall()
-    kb_repo.cache.put_many(
-        "kb", {b: {"fields": {}, "analysis": {"analyzer": "old"}} for (b,) in rows}
-    )
+    snapshot_file(kb_repo).unlink()  # go to the blob cache
+    rows = kb_repo.cache.get_many("kb", (b for _, b in kb_repo.git.ls_tree("data/kb")))
+    assert len(rows) == 3
+    kb_repo.cache.put_many("kb", {b: {"fields": {}, "analysis": {"analyzer": "old"}} for b in rows})
     assert search_kb(kb_repo, "касса")[0][0].slug == "ne-pechatayutsya-cheki"
 
 
@@ -195,7 +195,7 @@ def outcome(repo: Desk) -> tuple[Any, ...]:
 
 
 def snapshot_file(repo: Desk) -> Path:
-    return repo.git.state_dir / catalog.SNAPSHOT_NAME
+    return repo.git.state_dir / "cache" / file_name("kb")
 
 
 def counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -356,7 +356,7 @@ def test_an_unwritable_snapshot_only_costs_speed(
     monkeypatch.setattr(os, "replace", refuse)
     cold = outcome(kb_repo)
     assert not snapshot_file(kb_repo).exists()
-    assert not list(kb_repo.git.state_dir.glob(".kb-index*"))  # no temporary file left
+    assert not list((kb_repo.git.state_dir / "cache").glob(".*.tmp"))  # no temporary file left
     assert outcome(kb_repo) == cold
 
 
@@ -387,9 +387,10 @@ def test_an_empty_kb_has_a_snapshot_too(support_repo: Path) -> None:
 
 
 def test_abandoned_temporary_files_are_removed(kb_repo: Desk) -> None:
-    state = kb_repo.git.state_dir
+    state = kb_repo.git.state_dir / "cache"
     state.mkdir(parents=True, exist_ok=True)
-    old, recent = state / ".kb-index.marshal.old.tmp", state / ".kb-index.marshal.new.tmp"
+    name = file_name("kb")
+    old, recent = state / f".{name}.old.tmp", state / f".{name}.new.tmp"
     for tmp in (old, recent):
         tmp.write_bytes(b"left by a killed process")
     os.utime(old, (1_000_000_000, 1_000_000_000))

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from supportctl.storage import git as gitio
+from supportctl.storage.cache import file_name
 from tests.helpers import Cli, git
 
 _SCRIPT = Path(sys.executable).parent / "supportctl"
@@ -36,20 +37,15 @@ def die(*args, **kwargs):
 
 point = sys.argv[1]
 if point == "before-ref":           # commit object and journal written, HEAD not moved
-    run = gitio.Repo.run
-    def run_until_ref(self, *args, **kwargs):
-        if args and args[0] == "update-ref":
-            die()
-        return run(self, *args, **kwargs)
-    gitio.Repo.run = run_until_ref
+    gitio.Repo.update_ref = die
 elif point == "after-ref":          # HEAD moved, work tree and index not updated
-    gitio.Repo._checkout_files = die
+    gitio.Repo.checkout_files = die
 elif point == "mid-index":          # work tree written, index not updated
     gitio.Repo._update_index = die
 elif point == "sync-before-checkout":   # sync: replayed, nothing checked out yet
     gitio.Repo._with_index = die
 elif point == "sync-after-checkout":    # sync: index and work tree moved, branch not
-    gitio.Repo._set_branch = die
+    gitio.Repo.set_branch = die
 sys.argv = ["supportctl", *sys.argv[2:]]
 from supportctl.cli import main
 main()
@@ -391,14 +387,17 @@ def test_garbage_caches_are_detected_and_rebuilt(busy_desk: Path, cli: Cli) -> N
     shutil.rmtree(state)
     cold = _answers(cli)
     assert warm == cold
-    for f in [state / "cache.sqlite", *state.glob("events*")]:
+    caches = state / "cache"
+    assert (caches / file_name("blobs")).is_file()
+    for f in [caches / file_name("blobs"), *caches.glob("events*")]:
         f.write_bytes(GARBAGE)
     assert _answers(cli) == cold
     import sqlite3
 
-    with sqlite3.connect(state / "cache.sqlite") as db:  # rebuilt into a real database
+    with sqlite3.connect(caches / file_name("blobs")) as db:  # rebuilt into a real database
         assert db.execute("SELECT count(*) FROM blobs").fetchone()[0] > 0
-    for f in state.glob("events*"):
+    assert list(caches.glob("events*"))
+    for f in caches.glob("events*"):
         f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])  # truncated
     assert _answers(cli) == cold
     assert_consistent(busy_desk, cli)
@@ -409,11 +408,13 @@ def test_wrong_rows_in_a_valid_cache_are_not_trusted(busy_desk: Path, cli: Cli) 
     import sqlite3
 
     cold = _answers(cli)
-    state = busy_desk / ".git" / "supportctl"
-    with sqlite3.connect(state / "cache.sqlite") as db:
+    caches = busy_desk / ".git" / "supportctl" / "cache"
+    with sqlite3.connect(caches / file_name("blobs")) as db:
         db.execute("UPDATE blobs SET data = '{not json'")
-        db.execute("UPDATE events SET data = '[[\"x\"]]'")
-    for f in state.glob("events*.marshal"):
+        # the events of the hand-made commit
+        assert db.execute("UPDATE blobs SET data = '[[\"x\"]]' WHERE kind LIKE 'events.%'").rowcount
+    assert list(caches.glob("events*.marshal"))
+    for f in caches.glob("events*.marshal"):
         f.write_bytes(marshal.dumps(("0" * 40, 3, [("not", "an", "event")])))
     assert _answers(cli) == cold
 
@@ -604,7 +605,7 @@ def test_sync_with_a_stale_branch_lock_changes_nothing(
 def test_a_symlinked_cache_is_replaced_not_written_through(
     ticket: Path, cli: Cli, tmp_path: Path
 ) -> None:
-    cache = ticket / ".git/supportctl/cache.sqlite"
+    cache = ticket / ".git/supportctl/cache" / file_name("blobs")
     for extra in ("-wal", "-shm"):
         Path(f"{cache}{extra}").unlink(missing_ok=True)
     cache.unlink()

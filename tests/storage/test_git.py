@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
 from supportctl.domain.errors import GitError
-from supportctl.storage.git import Identity, Repo, git_time, parse_git_time
+from supportctl.storage.git import Identity, Repo, git_time, parse_git_time, run_git
+from supportctl.storage.transaction import commit_files
 from tests.helpers import git
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 FIXED_DATE = "2026-10-05T10:00:00+03:00"
 MSK = timezone(timedelta(hours=3))
@@ -51,97 +49,6 @@ def test_empty_repo_reads(empty: Path) -> None:
     assert repo.file_at("HEAD", "x") is None
     assert list(repo.log()) == []
     assert repo.operation_in_progress() is None
-
-
-def test_first_commit_has_exactly_the_files(empty: Path) -> None:
-    repo = Repo(empty)
-    (empty / "unrelated.txt").write_text("mine\n", encoding="utf-8")
-    sha = repo.commit(
-        {"data/a.yaml": b"a: 1\n", "data/sub/b.yaml": "б: 2\n".encode()},
-        "First\n\nAction: test\n",
-        author=anna(),
-        expect_head=None,
-    )
-    assert repo.head() == sha
-    assert git(empty, "show", "--name-only", "--format=", "HEAD").split() == [
-        "data/a.yaml",
-        "data/sub/b.yaml",
-    ]
-    assert git(empty, "rev-list", "--count", "HEAD") == "1\n"
-    assert (empty / "data/sub/b.yaml").read_text(encoding="utf-8") == "б: 2\n"
-    assert git(empty, "status", "--porcelain") == "?? unrelated.txt\n"
-    assert repo.file_at("HEAD", "data/a.yaml") == b"a: 1\n"
-    assert sorted(p for p, _ in repo.ls_tree("data")) == ["data/a.yaml", "data/sub/b.yaml"]
-    assert not list((empty / ".git" / "supportctl").glob("index.*"))
-
-
-def test_commit_dates_identity_and_message(empty: Path) -> None:
-    repo = Repo(empty)
-    back = datetime(2026, 10, 4, 9, 0, tzinfo=MSK)
-    repo.commit(
-        {"f": b"x"},
-        "Subject line\n\nTicket: SUP-1\nAction: comment\n",
-        author=anna(back),
-        expect_head=None,
-    )
-    fmt = "%an|%ae|%aI|%cn|%ce|%cI|%s|%(trailers:only,unfold)"
-    assert git(empty, "log", "-1", f"--format={fmt}").rstrip("\n") == (
-        "Anna Smirnova|anna@support.example|2026-10-04T09:00:00+03:00|Anna Smirnova|"
-        f"anna@support.example|{FIXED_DATE}|Subject line|Ticket: SUP-1\nAction: comment"
-    )
-
-
-def test_commit_keeps_user_index_and_work_tree(empty: Path) -> None:
-    repo = Repo(empty)
-    repo.commit(
-        {"data/t.yaml": b"v: 1\n", "notes.txt": b"n\n"}, "base\n", author=anna(), expect_head=None
-    )
-    (empty / "staged.txt").write_text("staged\n", encoding="utf-8")
-    git(empty, "add", "staged.txt")
-    (empty / "notes.txt").write_text("edited, unstaged\n", encoding="utf-8")
-    before = git(empty, "status", "--porcelain")
-    repo.commit({"data/t.yaml": b"v: 2\n"}, "change\n", author=anna(), expect_head=repo.head())
-    assert git(empty, "show", "--name-only", "--format=", "HEAD").split() == ["data/t.yaml"]
-    assert before == " M notes.txt\nA  staged.txt\n"
-    assert git(empty, "status", "--porcelain") == before
-    assert git(empty, "diff", "--cached", "--name-only") == "staged.txt\n"
-    assert (empty / "notes.txt").read_text(encoding="utf-8") == "edited, unstaged\n"
-    assert (empty / "data/t.yaml").read_bytes() == b"v: 2\n"
-
-
-def test_commit_none_deletes(empty: Path) -> None:
-    repo = Repo(empty)
-    repo.commit({"a": b"1", "b": b"2"}, "two\n", author=anna(), expect_head=None)
-    repo.commit({"a": None}, "drop a\n", author=anna(), expect_head=repo.head())
-    assert git(empty, "ls-tree", "-r", "--name-only", "HEAD").split() == ["b"]
-    assert not (empty / "a").exists()
-    assert git(empty, "status", "--porcelain") == ""
-
-
-def test_commit_refuses_when_head_moved(empty: Path) -> None:
-    repo = Repo(empty)
-    first = repo.commit({"a": b"1"}, "one\n", author=anna(), expect_head=None)
-    repo.commit({"a": b"2"}, "two\n", author=anna(), expect_head=first)
-    second = repo.head()
-    with pytest.raises(GitError, match="HEAD moved while the action was prepared"):
-        repo.commit({"a": b"3"}, "three\n", author=anna(), expect_head=first)
-    assert repo.head() == second
-    assert (empty / "a").read_bytes() == b"2"
-
-
-def test_commit_waits_for_a_held_index_lock(empty: Path) -> None:
-    repo = Repo(empty)
-    repo.commit({"a": b"1"}, "one\n", author=anna(), expect_head=None)
-    lock = empty / ".git" / "index.lock"
-    lock.write_text("", encoding="utf-8")
-    timer = threading.Timer(0.3, lock.unlink)
-    timer.start()
-    try:
-        repo.commit({"a": b"2"}, "two\n", author=anna(), expect_head=repo.head())
-    finally:
-        timer.join()
-    assert git(empty, "status", "--porcelain") == ""
-    assert git(empty, "show", "HEAD:a") == "2"
 
 
 def test_identity_from_env_and_at(empty: Path) -> None:
@@ -194,7 +101,7 @@ def test_git_time_round_trip(offset: timedelta) -> None:
 
 def test_dirty_sees_staged_unstaged_and_untracked(empty: Path) -> None:
     repo = Repo(empty)
-    repo.commit({"a": b"1", "b": b"1", "c": b"1"}, "base\n", author=anna(), expect_head=None)
+    commit_files(repo, {"a": b"1", "b": b"1", "c": b"1"}, "base\n", author=anna(), expect_head=None)
     (empty / "a").write_text("2", encoding="utf-8")
     (empty / "b").write_text("2", encoding="utf-8")
     git(empty, "add", "b")
@@ -206,7 +113,8 @@ def test_dirty_sees_staged_unstaged_and_untracked(empty: Path) -> None:
 
 def test_log_streams_trailers_and_changes(empty: Path) -> None:
     repo = Repo(empty)
-    c1 = repo.commit(
+    c1 = commit_files(
+        repo,
         {"data/t/SUP-1.yaml": b"status: new\n", "other.txt": b"o"},
         "SUP-1: new\n\nTicket: SUP-1\nAction: new\nTo-Status: new\n",
         author=anna(datetime(2026, 10, 4, 9, 0, tzinfo=MSK)),
@@ -215,7 +123,7 @@ def test_log_streams_trailers_and_changes(empty: Path) -> None:
     (empty / "data/t/SUP-1.yaml").write_text("status: in_progress\n", encoding="utf-8")
     git(empty, "commit", "-qam", "hand edit\n\nno trailers here")
     c2 = repo.head()
-    repo.commit({"other.txt": b"p"}, "outside data\n", author=anna(), expect_head=c2)
+    commit_files(repo, {"other.txt": b"p"}, "outside data\n", author=anna(), expect_head=c2)
     commits = list(repo.log())
     assert [c.sha for c in commits] == [c1, c2]
     first, second = commits
@@ -236,7 +144,7 @@ def test_log_streams_trailers_and_changes(empty: Path) -> None:
 
 def test_operation_in_progress_after_a_real_conflict(empty: Path) -> None:
     repo = Repo(empty)
-    repo.commit({"f": b"base\n"}, "base\n", author=anna(), expect_head=None)
+    commit_files(repo, {"f": b"base\n"}, "base\n", author=anna(), expect_head=None)
     git(empty, "checkout", "-qb", "side")
     (empty / "f").write_text("side\n", encoding="utf-8")
     git(empty, "commit", "-qam", "side")
@@ -257,62 +165,10 @@ def test_operation_in_progress_after_a_real_conflict(empty: Path) -> None:
     assert repo.operation_in_progress() is None
 
 
-def test_lock_recovers_an_interrupted_action(empty: Path) -> None:
-    repo = Repo(empty)
-    repo.commit({"data/a": b"old"}, "one\n", author=anna(), expect_head=None)
-    repo.commit({"data/a": b"new"}, "two\n", author=anna(), expect_head=repo.head())
-    # Simulate a crash after update-ref but before the work tree was written.
-    blob = git(empty, "rev-parse", "HEAD:data/a").strip()
-    (empty / "data" / "a").write_bytes(b"old")
-    journal = repo.state_dir / "journal.json"
-    journal.write_text(json.dumps({"old": None, "new": repo.head(), "files": {"data/a": blob}}))
-    with repo.lock():
-        pass
-    assert (empty / "data" / "a").read_bytes() == b"new"
-    assert not journal.exists()
-    assert git(empty, "status", "--porcelain") == ""
-
-
-def test_lock_drops_a_stale_journal(empty: Path) -> None:
-    repo = Repo(empty)
-    repo.commit({"a": b"1"}, "one\n", author=anna(), expect_head=None)
-    journal = repo.state_dir / "journal.json"
-    journal.write_text(json.dumps({"old": None, "new": "f" * 40, "files": {"data/a": None}}))
-    with repo.lock():
-        pass
-    assert not journal.exists()
-    assert (empty / "a").read_bytes() == b"1"
-    journal.write_text("{not json")
-    with repo.lock():
-        pass
-    assert not journal.exists()
-
-
-def test_lock_serialises_writers(empty: Path) -> None:
-    repo = Repo(empty)
-    repo.commit({"a": b"1"}, "one\n", author=anna(), expect_head=None)
-    order: list[str] = []
-    inside = threading.Event()
-
-    def other() -> None:
-        inside.wait(5)
-        with Repo(empty).lock():
-            order.append("other")
-
-    thread = threading.Thread(target=other)
-    thread.start()
-    with repo.lock():
-        inside.set()
-        time.sleep(0.2)
-        order.append("first")
-    thread.join(5)
-    assert order == ["first", "other"]
-
-
 def test_uncommitted_names_every_changed_path_under_a_folder_and_takes_no_lock(empty: Path) -> None:
     repo = Repo(empty)
     files = {f"d/{n}": b"1" for n in ("a", "b", "c", "old", "same")}
-    repo.commit({**files, "outside": b"1"}, "base\n", author=anna(), expect_head=None)
+    commit_files(repo, {**files, "outside": b"1"}, "base\n", author=anna(), expect_head=None)
     (empty / "d/a").write_text("2", encoding="utf-8")
     (empty / "d/b").unlink()
     (empty / "d/c").write_text("2", encoding="utf-8")
@@ -330,3 +186,142 @@ def test_uncommitted_names_every_changed_path_under_a_folder_and_takes_no_lock(e
         "d/new": "??",
     }
     (empty / ".git/index.lock").unlink()
+
+
+# -- the process runner ---------------------------------------------------------------------
+def test_a_failing_git_command_is_a_one_line_git_error(empty: Path) -> None:
+    with pytest.raises(GitError) as info:
+        run_git(empty, "rev-parse", "--verify", "no-such-branch")
+    assert info.value.message == "git rev-parse failed: fatal: Needed a single revision"
+    assert info.value.exit_code == 8
+
+
+def test_a_failing_stream_is_a_git_error_too(empty: Path) -> None:
+    repo = Repo(empty)
+    commit_files(repo, {"a": b"1"}, "one\n", author=anna(), expect_head=None)
+    with pytest.raises(GitError) as info:
+        list(repo.log("no-such-branch"))
+    assert info.value.message == "git log failed: fatal: bad revision 'no-such-branch'"
+
+
+def test_git_speaks_english_whatever_the_locale(
+    empty: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git's translations are installed here: without the pinned locale this one is German
+    monkeypatch.setenv("LANGUAGE", "de")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    with pytest.raises(GitError) as info:
+        run_git(empty, "rev-parse", "--verify", "no-such-branch")
+    assert info.value.message == "git rev-parse failed: fatal: Needed a single revision"
+
+
+def test_the_users_git_config_does_not_change_what_is_read(
+    empty: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "user.gitconfig"
+    config.write_text(
+        "[log]\n\tshowRoot = false\n[color]\n\tui = always\n"
+        "[i18n]\n\tlogOutputEncoding = ISO-8859-1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    repo = Repo(empty)
+    müller = Identity("Jörg Müller", "jm@support.example", anna().when)
+    sha = commit_files(repo, {"data/t.yaml": b"v: 1\n"}, "Grüße\n", author=müller, expect_head=None)
+    ((commit),) = list(repo.log())
+    assert commit.sha == sha
+    assert commit.subject == "Grüße"
+    assert commit.author_name == "Jörg Müller"
+    assert [path for path, _, _ in commit.changes] == ["data/t.yaml"]
+    assert repo.subjects("HEAD") == ["Grüße"]
+
+
+def test_a_git_that_hangs_is_stopped(empty: Path) -> None:
+    git(empty, "config", "alias.hang", "!sleep 3")
+    started = time.monotonic()
+    with pytest.raises(GitError) as info:
+        run_git(empty, "hang", timeout=0.5)
+    assert info.value.message == "git hang did not finish within 0.5 s; it was stopped"
+    assert time.monotonic() - started < 2.5
+
+
+def test_no_git_on_path_is_a_git_error(
+    empty: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GitError) as info:
+        run_git(empty, "status")
+    assert info.value.message == "git is not installed (no `git` on PATH)"
+
+
+def test_named_reads_on_a_small_history(empty: Path) -> None:
+    repo = Repo(empty)
+    first = commit_files(
+        repo,
+        {"data/tickets/0000/SUP-1.yaml": b"a\n", "data/tickets/0000/SUP-2.yaml": b"b\n"},
+        "SUP-1: new\n\nAction: rename\n",
+        author=anna(),
+        expect_head=None,
+    )
+    second = commit_files(
+        repo,
+        {"data/tickets/0000/SUP-2.yaml": None},
+        "SUP-2: drop\n\nAction: delete\nAction: Rename\n",
+        author=anna(),
+        expect_head=first,
+    )
+    assert repo.subjects(f"{first}..{second}") == ["SUP-2: drop"]
+    assert repo.subjects("HEAD") == ["SUP-1: new", "SUP-2: drop"]
+    assert repo.trailer_values([second, first], "Action") == {
+        second: ["delete", "Rename"],
+        first: ["rename"],
+    }
+    assert repo.deleted_paths("HEAD", ["data/tickets"]) == ["data/tickets/0000/SUP-2.yaml"]
+    assert repo.deleted_paths(first, ["data/tickets"]) == []
+    assert repo.names_in("HEAD", "data/tickets/") == ["data/tickets/0000"]
+    assert repo.hooks_dir() == empty / ".git" / "hooks"
+    git(empty, "config", "core.hooksPath", "/srv/hooks")
+    assert repo.hooks_dir().as_posix() == "/srv/hooks"
+
+
+def test_a_reader_that_stops_early_stops_git(empty: Path) -> None:
+    # two commits of 3000 files each: far more `--raw` output than a pipe holds, so the git
+    # behind the stream is still writing when the reader stops after the first commit
+    for round_ in ("1", "2"):
+        blob = (
+            subprocess.run(
+                ["git", "hash-object", "-w", "--stdin"],
+                cwd=empty,
+                input=round_.encode(),
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .strip()
+        )
+        entries = "".join(f"100644 {blob}\tdata/{n:04d}\n" for n in range(3000))
+        subprocess.run(
+            ["git", "update-index", "--index-info"], cwd=empty, input=entries.encode(), check=True
+        )
+        git(empty, "commit", "-qm", f"round {round_}")
+    stream = Repo(empty).log(newest_first=True)
+    assert next(stream).subject == "round 2"
+    closing = threading.Thread(target=stream.close, daemon=True)
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()
+    assert _git_children("log") == []
+
+
+def _git_children(sub: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        parent = next((ln.split()[1] for ln in status.splitlines() if ln.startswith("PPid:")), "")
+        if parent == str(os.getpid()) and sub.encode() in argv:
+            found.append(int(entry.name))
+    return found

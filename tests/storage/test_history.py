@@ -16,8 +16,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from supportctl.ops.init import init_repo
+from supportctl.storage.cache import CACHE_FORMATS, file_name
 from supportctl.storage.desk import open_repo
-from supportctl.storage.history import EVENTS_VERSION, History
+from supportctl.storage.history import History
 from tests.helpers import at, git, history, ok
 
 if TYPE_CHECKING:
@@ -296,7 +297,7 @@ def test_second_run_is_served_from_the_cache(
 ) -> None:
     _scenario(cli)
     first = metrics(cli)
-    cache = support_repo / f".git/supportctl/events.v{EVENTS_VERSION}.marshal"
+    cache = support_repo / f".git/supportctl/cache/events.v{CACHE_FORMATS['events']}.marshal"
     assert history(support_repo).path == cache
     assert cache.is_file()
     assert "supportctl" not in git(
@@ -345,6 +346,7 @@ def test_corrupt_cache_is_rebuilt(support_repo: Path, cli: Cli, garbage: bytes) 
     _scenario(cli)
     first = metrics(cli)
     cache = history(support_repo).path
+    assert cache is not None
     cache.write_bytes(garbage)
     assert metrics(cli) == first
     assert cache.read_bytes() != garbage  # rewritten
@@ -356,10 +358,12 @@ def test_corrupt_sqlite_cache_of_hand_edits_is_rebuilt(support_repo: Path, cli: 
     hand_edit(support_repo, "2026-10-05T10:40:00+03:00", ("comment", "public", "Looking"))
     first = metrics(cli)
     assert first["first_response"]["elapsed_seconds"] == 2400
-    for name in (f"events.v{EVENTS_VERSION}.marshal", "cache.sqlite"):
-        (support_repo / ".git/supportctl" / name).write_bytes(b"not a cache " * 100)
-    for extra in ("cache.sqlite-wal", "cache.sqlite-shm"):
-        (support_repo / ".git/supportctl" / extra).unlink(missing_ok=True)
+    for name in (file_name("events"), file_name("blobs")):
+        (support_repo / ".git/supportctl/cache" / name).write_bytes(b"not a cache " * 100)
+    for extra in ("-wal", "-shm"):
+        (support_repo / ".git/supportctl/cache" / (file_name("blobs") + extra)).unlink(
+            missing_ok=True
+        )
     assert metrics(cli) == first
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from supportctl.storage.cache import file_name
 from tests.helpers import Cli, at, git, history, ok
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def test_new_never_reuses_the_id_of_a_deleted_ticket(support_repo: Path, cli: Cl
     # and the number stays taken after more deletions, also when the small cache of the
     # highest numbers is gone (read again from the history)
     delete_by_hand(support_repo, "SUP-3", "2026-10-05T10:40:00+03:00")
-    (support_repo / ".git/supportctl/ids.v1.json").unlink()
+    (support_repo / ".git/supportctl/cache" / file_name("ids")).unlink()
     assert ok(cli(*NEW_ACME, env=at("2026-10-05T10:50:00+03:00"))).stdout == "SUP-4\n"
 
 
@@ -142,7 +143,7 @@ def test_a_deleted_tickets_namesake_is_another_ticket(support_repo: Path, cli: C
     assert [r["ticket"] for r in globex["audit"]["events"]] == ["SUP-1~1"] * 4
     assert globex["time"]["tickets"] == [{"ticket": "SUP-1~1", "hours": 0.5}]
     # a later sync or rebuild of the cache reads the same generations
-    (support_repo / ".git/supportctl").joinpath(history(support_repo).path.name).unlink()
+    (support_repo / ".git/supportctl/cache" / file_name("events")).unlink()
     assert sla(cli, "SUP-1") == m
 
 

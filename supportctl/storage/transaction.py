@@ -1,0 +1,275 @@
+"""One action = one commit: the lock, the private index, the trailers, and recovery.
+
+Every command that changes the desk (a ticket action, a KB edit, `init`, `sync`) runs in
+a transaction::
+
+    with transaction(desk, at=at) as tx:
+        ...  # read what the action needs, at `tx.head`, as `tx.author`
+        sha = tx.commit(Change(subject, trailers, files))
+
+It takes the per-clone lock (waiting for another writer), first putting right what a
+killed command left behind; builds the commit in a private index, so the user's own
+staged and unstaged changes are never swept into it; and moves HEAD only if nobody else
+did meanwhile. Between the commit and the work-tree update a journal names the files
+still to check out, so a kill at any point leaves either no commit, or a commit that the
+next command (read-only ones too) finishes checking out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
+
+from supportctl.domain import yamlio
+from supportctl.domain.errors import GitError, UsageError
+from supportctl.domain.yamlio import MAX_FILE_BYTES
+from supportctl.storage import safepath
+from supportctl.storage.git import JOURNAL_ADVICE, JOURNAL_FOLDER, Repo, take_notices
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from datetime import datetime
+
+    from supportctl.storage.git import Identity
+
+LOCK_TIMEOUT = 60.0
+SUBJECT_TEXT = 60
+TRAILER_TEXT = 200
+
+
+class HasGit(Protocol):
+    """What a transaction needs of the desk it changes."""
+
+    @property
+    def git(self) -> Repo: ...
+
+
+@dataclass
+class Change:
+    """What one action commits: a subject line, its trailers (the machine-readable facts
+    history is computed from) and the files it writes (None deletes one)."""
+
+    subject: str
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+    files: dict[str, bytes | None] = field(default_factory=dict)
+
+
+def short(text: str, limit: int = SUBJECT_TEXT) -> str:
+    """One line, at most `limit` characters: safe in a subject or a trailer value."""
+    one = " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", text).split())
+    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+
+
+def commit_message(subject: str, trailers: Sequence[tuple[str, str]]) -> str:
+    """The subject, a blank line and one `Key: value` trailer per line, each value on one
+    line (a line break in a value would end the trailer block early)."""
+    if not trailers:
+        return short(subject, 120) + "\n"
+    lines = [short(subject, 120), ""]
+    lines += [f"{k}: {short(v, TRAILER_TEXT)}" for k, v in trailers]
+    return "\n".join(lines) + "\n"
+
+
+def refuse_busy(git: Repo) -> None:
+    """A merge or rebase the user has in progress owns the index and HEAD: wait for it."""
+    busy = git.operation_in_progress()
+    if busy:
+        raise GitError(f"{busy} is in progress in {git.root}; finish or abort it first")
+
+
+class Transaction:
+    """The action under way: who makes it, on top of which commit."""
+
+    def __init__(self, git: Repo, at: datetime | None) -> None:
+        self.git = git
+        self._at = at
+        self.head = git.head()
+
+    @cached_property
+    def author(self) -> Identity:
+        """The git identity, dated `at` when the action is back-dated (asked for only when
+        the action needs it: `sync` keeps every commit's own author)."""
+        return self.git.identity(self._at)
+
+    def commit(self, change: Change, *, check_dirty: bool = True) -> str:
+        """Commit exactly `change.files` on top of `head`; return the new commit id.
+
+        A file with uncommitted edits is refused (`check_dirty`): the commit would
+        overwrite them in the work tree."""
+        if check_dirty:
+            dirty = self.git.dirty(list(change.files))
+            if dirty:
+                raise GitError(
+                    f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
+                    f"`git restore --staged --worktree -- {dirty[0]}`"
+                )
+        message = commit_message(change.subject, change.trailers)
+        self.head = commit_files(
+            self.git, change.files, message, author=self.author, expect_head=self.head
+        )
+        return self.head
+
+
+@contextlib.contextmanager
+def transaction(desk: HasGit | Repo, *, at: datetime | None = None) -> Iterator[Transaction]:
+    """Refuse while a merge or rebase is in progress, then hold the lock for the action.
+
+    `desk` is the Desk, or the bare `Repo` of a folder that is not a desk yet (`init`)."""
+    git = desk if isinstance(desk, Repo) else desk.git
+    refuse_busy(git)
+    with lock(git):
+        yield Transaction(git, at)
+
+
+@contextlib.contextmanager
+def lock(git: Repo) -> Iterator[None]:
+    """One supportctl writer at a time per clone; others wait for their turn.
+
+    What a killed command left behind is put right first, and said through `git.notify`."""
+    # A problem noticed while the repo was opened is now this command's own error.
+    take_notices()
+    with os.fdopen(git.open_state_file("lock", os.O_RDWR | os.O_CREAT), "w") as fh:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise GitError("another supportctl command holds the lock; try again") from None
+                time.sleep(0.05)
+        try:
+            done = recover(git)
+            if done:
+                git.notify(f"{done}; check `git status` and `git log -1` if in doubt")
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def needs_recovery(git: Repo) -> bool:
+    """Whether a killed supportctl command left something behind (cheap: two stats)."""
+    return os.path.lexists(git.journal_path) or any(git.stale_indexes())
+
+
+def recover(git: Repo) -> str | None:
+    """Finish or drop an action that was interrupted between commit and work-tree update;
+    what was done, in words, or None when there was nothing to do. Run under the lock."""
+    for stale in list(git.stale_indexes()):
+        stale.unlink(missing_ok=True)
+    journal = git.journal_path
+    try:
+        data = git.read_journal()
+    except OSError as exc:
+        raise GitError(f"{journal}: cannot read it ({exc.strerror}); {JOURNAL_ADVICE}") from None
+    except ValueError:
+        # written before the commit and killed half-way: nothing was committed
+        journal.unlink(missing_ok=True)
+        return None
+    if data is None:
+        return None
+    problem = git.journal_problem(data)
+    if problem:
+        raise GitError(f"{journal}: {problem}; {JOURNAL_ADVICE}")
+    if data.get("move"):
+        return _recover_move(git, data)
+    if git.head() == data.get("new"):
+        git.checkout_files(data["files"])
+        journal.unlink()
+        return (
+            "an interrupted supportctl command had committed its action; "
+            "its files are now checked out"
+        )
+    journal.unlink()
+    return "an interrupted supportctl command had not committed its action; nothing changed"
+
+
+def _recover_move(git: Repo, data: dict[str, Any]) -> str | None:
+    # move_head checks out first and moves the branch second. Killed in between, the
+    # index already holds `new` while HEAD still says `old`: finish by moving the branch.
+    # Killed before the checkout finished, nothing was moved: the next sync does it again.
+    old, new = data.get("old"), data.get("new")
+    done = None
+    if isinstance(new, str) and git.head() == old and git.index_matches(old, new):
+        git.set_branch(old, new, "supportctl: finish an interrupted sync")
+        done = "finished an interrupted sync (the branch now points at the synced commit)"
+    git.journal_path.unlink(missing_ok=True)
+    return done
+
+
+def commit_files(
+    git: Repo,
+    files: dict[str, bytes | None],
+    message: str,
+    *,
+    author: Identity,
+    expect_head: str | None,
+) -> str:
+    """Commit exactly `files` (None deletes) on top of HEAD; return the new commit id.
+
+    Run under the lock. HEAD moves only if it is still `expect_head`."""
+    if git.head() != expect_head:
+        raise GitError("HEAD moved while the action was prepared; run the command again")
+    for path, content in files.items():
+        # Before anything is written: what the work tree update would refuse, and what
+        # the reader would refuse later (a file it cannot read can never be fixed by us).
+        safepath.check(git.root, path)
+        if content is not None and len(content) > MAX_FILE_BYTES:
+            raise UsageError(
+                f"{path} would be {len(content):,} bytes, more than the {MAX_FILE_BYTES:,} "
+                "a file may have; nothing was written"
+            )
+        if content is not None and path.endswith(".yaml"):
+            try:
+                yamlio.nodes_of(content)
+            except yamlio.YamlProblem as exc:
+                raise UsageError(
+                    f"{path} would be refused when read ({exc.message}); nothing was written"
+                ) from None
+    git.wait_for_index_lock()
+    new, blobs = git.write_commit(expect_head, files, message, author=author)
+    # A commit of other files (`init`, the demo) has nothing for recovery to restore.
+    kept = {p: b for p, b in blobs.items() if p.startswith(JOURNAL_FOLDER)}
+    git.write_journal({"old": expect_head, "new": new, "files": kept})
+    subject = message.splitlines()[0]
+    try:
+        git.update_ref("HEAD", new, expect_head, f"supportctl: {subject}")
+    except BaseException:
+        # Failed rather than killed: HEAD did not move, so the repo is as it was.
+        if git.head() != new:
+            git.journal_path.unlink(missing_ok=True)
+        raise
+    git.checkout_files(blobs)
+    git.journal_path.unlink()
+    return new
+
+
+def move_head(git: Repo, old: str | None, new: str, reason: str) -> None:
+    """Check out `new` over `old` keeping unrelated local changes, then move the branch.
+
+    Run under the lock. Journaled like a commit: if the process dies between the checkout
+    and the branch update, the next locked command (see `recover`) finishes the move."""
+    git.write_journal({"old": old, "new": new, "move": True})
+    try:
+        git.switch_tree(old, new)
+    except GitError:
+        git.journal_path.unlink(missing_ok=True)
+        raise
+    try:
+        git.set_branch(old, new, reason)
+    except GitError:
+        # Failed, not killed (a held branch lock, a hook): put the index and work tree
+        # back, so the repo is as it was. Should that fail too, the journal stays and the
+        # next command finishes the move instead.
+        if old is not None:
+            with contextlib.suppress(GitError):
+                git.switch_tree(new, old)
+                git.journal_path.unlink()
+        raise
+    git.journal_path.unlink()

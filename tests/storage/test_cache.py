@@ -1,0 +1,309 @@
+"""The caches: one folder, one table of format versions, and never a wrong answer from one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from supportctl.storage.cache import CACHE_FORMATS, FOLDER, BlobStore, Cache, file_name, versioned
+from supportctl.storage.desk import Desk
+from tests.conftest import git
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.conftest import Cli
+
+NOW = "2026-10-20T12:00:00+03:00"
+KB = """\
+---
+title: Receipt printer stopped after an update
+tags: [printer]
+customers: [acme]
+---
+Reinstall the printer driver, then restart the till.
+"""
+# The caches kept as files, and the commands whose answers each one serves.
+FILE_CACHES = ("blobs", "events", "ids", "kb")
+
+
+@pytest.fixture
+def desk(support_repo: Path, cli: Cli) -> Path:
+    """Tickets made by commands and by hand, a deleted one, worklogs and a KB article."""
+    for args in (
+        ("new", "Printer broken", "-c", "acme", "-t", "incident", "-p", "normal"),
+        ("comment", "SUP-1", "Looking at it"),
+        ("log", "SUP-1", "-m", "30"),
+        ("new", "Badge reader", "-c", "globex", "-t", "incident", "-p", "critical"),
+        ("new", "Typo ticket", "-c", "acme", "-t", "incident", "-p", "low"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    path = support_repo / "data/tickets/0000/SUP-2.yaml"  # a hand edit: events from the diff
+    path.write_text(path.read_text().replace("priority: critical", "priority: high"))
+    git(support_repo, "commit", "-qam", "SUP-2 is high, not critical")
+    git(support_repo, "rm", "-q", "data/tickets/0000/SUP-3.yaml")
+    git(support_repo, "commit", "-qm", "SUP-3 was a mistake")
+    (support_repo / "data/kb").mkdir(parents=True, exist_ok=True)
+    (support_repo / "data/kb/printer-driver.md").write_text(KB, encoding="utf-8")
+    git(support_repo, "add", "data/kb")
+    git(support_repo, "commit", "-qm", "KB: printer driver")
+    return support_repo
+
+
+def answers(root: Path, cli: Cli) -> list[Any]:
+    """What every reading command says about the desk (each cache serves some of it)."""
+
+    def out(*args: str) -> Any:
+        r = cli(*args)
+        assert r.exit_code == 0, (args, r.output)
+        return json.loads(r.stdout) if "--json" in args or "json" in args else r.stdout
+
+    return [
+        out("list", "--json"),
+        out("show", "SUP-1", "--json"),
+        out("sla", "show", "SUP-2", "--json", "--now", NOW),
+        out("sla", "status", "--json", "--now", NOW),
+        out("sla", "check", "--month", "2026-10", "--json", "--now", NOW),
+        out("kb", "search", "printer driver", "--json"),
+        out("similar", "SUP-1", "--json", "--now", NOW),
+        out("report", "--month", "2026-10", "--format", "json", "--now", NOW),
+        Desk(root).ticket_numbers_used(),  # what `new` numbers from (SUP-3 stays used)
+    ]
+
+
+def cache_folder(root: Path) -> Path:
+    return root / ".git/supportctl" / FOLDER
+
+
+@pytest.mark.slow
+def test_deleting_the_state_folder_changes_no_output(desk: Path, cli: Cli) -> None:
+    cold = answers(desk, cli)
+    assert {file_name(n) for n in FILE_CACHES} <= set(os.listdir(cache_folder(desk)))
+    assert answers(desk, cli) == cold  # warm
+    shutil.rmtree(desk / ".git/supportctl")
+    assert answers(desk, cli) == cold
+    assert cold[-1] == {"SUP": 3}
+    assert "supportctl" not in git(desk, "status", "--porcelain", "--ignored")  # never committed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CACHE_FORMATS))
+def test_a_version_bump_rebuilds_that_cache_and_nothing_changes(
+    desk: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    cold = answers(desk, cli)
+    folder = cache_folder(desk)
+    old_file = file_name(name) if name in FILE_CACHES else None
+    old_kind = versioned(name)
+    monkeypatch.setitem(CACHE_FORMATS, name, CACHE_FORMATS[name] + 1)
+    assert answers(desk, cli) == cold
+    if old_file is not None:
+        assert (folder / file_name(name)).is_file()  # written anew under its new version
+        assert not (folder / old_file).exists()  # the old one is removed, never read
+    if name not in ("blobs", "events", "ids"):  # a kind of rows in the blob store
+        kinds = _kinds(folder)
+        assert any(k.startswith(versioned(name)) for k in kinds)
+        assert not any(k.partition(":")[0] == old_kind for k in kinds)
+
+
+def _kinds(folder: Path) -> set[str]:
+    with sqlite3.connect(folder / file_name("blobs")) as db:
+        return {k for (k,) in db.execute("SELECT DISTINCT kind FROM blobs")}
+
+
+@pytest.mark.slow
+def test_rows_of_hand_made_commits_follow_the_events_version(
+    desk: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(desk, cli)
+    folder = cache_folder(desk)
+    assert versioned("events") in _kinds(folder)  # the hand edit of SUP-2 and the delete
+    monkeypatch.setitem(CACHE_FORMATS, "events", CACHE_FORMATS["events"] + 1)
+    answers(desk, cli)
+    assert versioned("events") in _kinds(folder)
+    assert f"events.v{CACHE_FORMATS['events'] - 1}" not in _kinds(folder)
+
+
+DAMAGE = {
+    "garbage": lambda data: bytes(range(256)) * 64,
+    "empty": lambda data: b"",
+    "truncated": lambda data: data[: len(data) // 2],
+    "flipped": lambda data: data[:-40] + bytes(b ^ 0x55 for b in data[-40:]),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FILE_CACHES)
+@pytest.mark.parametrize("how", sorted(DAMAGE))
+def test_a_damaged_cache_file_is_rebuilt(desk: Path, cli: Cli, name: str, how: str) -> None:
+    cold = answers(desk, cli)
+    path = cache_folder(desk) / file_name(name)
+    for side in ("-wal", "-shm"):  # the damage must reach the database file itself
+        (path.parent / (path.name + side)).unlink(missing_ok=True)
+    damaged = DAMAGE[how](path.read_bytes())
+    path.write_bytes(damaged)
+    assert answers(desk, cli) == cold
+    assert path.read_bytes() != damaged or name == "blobs"  # rewritten (sqlite: rebuilt below)
+    if name == "blobs":
+        assert _kinds(cache_folder(desk))  # a real database again, holding rows
+
+
+@pytest.mark.slow
+def test_a_foreign_cache_of_the_right_name_is_not_trusted(desk: Path, cli: Cli) -> None:
+    cold = answers(desk, cli)
+    folder = cache_folder(desk)
+    (folder / file_name("events")).write_bytes(b"\x00" * 100)
+    (folder / file_name("ids")).write_text(json.dumps({"tip": "HEAD", "max": {"SUP": "x"}}))
+    (folder / file_name("kb")).write_text("not a snapshot")
+    db_path = folder / file_name("blobs")
+    for side in ("-wal", "-shm"):
+        (folder / (db_path.name + side)).unlink(missing_ok=True)
+    db_path.unlink()
+    with sqlite3.connect(db_path) as db:  # someone else's database under our name
+        db.execute("CREATE TABLE blobs (a, b, c, d)")
+        db.execute("INSERT INTO blobs VALUES (1, 2, 3, 4)")
+    assert answers(desk, cli) == cold
+
+
+@pytest.mark.slow
+def test_strangers_in_the_cache_folder_are_removed(desk: Path, cli: Cli) -> None:
+    cold = answers(desk, cli)
+    folder = cache_folder(desk)
+    stale = [folder / "events.v1.marshal", folder / "blobs.v1.sqlite", folder / "notes.txt"]
+    for path in stale:
+        path.write_bytes(b"old")
+    assert answers(desk, cli) == cold
+    assert [p for p in stale if p.exists()] == []
+
+
+@pytest.mark.slow
+def test_caches_of_the_old_layout_are_removed_and_the_lock_is_kept(desk: Path, cli: Cli) -> None:
+    cold = answers(desk, cli)
+    state = desk / ".git/supportctl"
+    shutil.rmtree(cache_folder(desk))
+    old = [
+        state / name
+        for name in (
+            "cache.sqlite",
+            "cache.sqlite-wal",
+            "events.v7.marshal",
+            "ids.v1.json",
+            "kb-index.marshal",
+            ".kb-index.marshal.x.tmp",
+        )
+    ]
+    for path in old:
+        path.write_bytes(b"a cache of an older supportctl")
+    mine = [p for p in state.iterdir() if p not in old]
+    assert mine  # the lock, at least
+    assert answers(desk, cli) == cold
+    assert [p for p in old if p.exists()] == []
+    assert all(p.exists() for p in mine)  # the lock and what else commits keep there
+    # an older supportctl run since then, with the new folder in place: removed again
+    for path in old:
+        path.write_bytes(b"a cache of an older supportctl")
+    assert answers(desk, cli) == cold
+    assert [p for p in old if p.exists()] == []
+
+
+@pytest.mark.slow
+def test_a_symlinked_cache_folder_is_replaced_not_written_through(
+    desk: Path, cli: Cli, tmp_path: Path
+) -> None:
+    cold = answers(desk, cli)
+    folder = cache_folder(desk)
+    shutil.rmtree(folder)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    folder.symlink_to(victim)
+    assert answers(desk, cli) == cold
+    assert list(victim.iterdir()) == []
+    assert not folder.is_symlink()
+    assert (folder / file_name("events")).is_file()
+
+
+@pytest.mark.slow
+def test_a_symlinked_cache_file_is_not_written_through(
+    desk: Path, cli: Cli, tmp_path: Path
+) -> None:
+    cold = answers(desk, cli)
+    victim = tmp_path / "victim.marshal"
+    victim.write_bytes((cache_folder(desk) / file_name("events")).read_bytes())
+    os.utime(victim, (1, 1))
+    path = cache_folder(desk) / file_name("events")
+    path.unlink()
+    path.symlink_to(victim)
+    assert answers(desk, cli) == cold
+    assert not path.is_symlink()
+    assert victim.stat().st_mtime == 1
+
+
+# -- the blob store and the folder on their own (no repository: part of the fast set) ---------------------------------------------------------
+
+
+def test_blob_store_keeps_rows_per_kind(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "b.sqlite")
+    store.put_many("ticket", {"a1": {"id": "SUP-1"}, "b2": ["x"]})
+    store.put_many("ticket:id,title", {"a1": {"id": "SUP-1", "title": "T"}})
+    assert store.get_many("ticket", ["a1", "b2", "c3"]) == {"a1": {"id": "SUP-1"}, "b2": ["x"]}
+    assert store.get_many("ticket:id,title", ["a1", "b2"]) == {"a1": {"id": "SUP-1", "title": "T"}}
+    assert store.get_many("worklog", ["a1"]) == {}
+    many = {f"{i:040x}": i for i in range(2000)}  # more than one query's worth of keys
+    store.put_many("kb", many)
+    assert BlobStore(tmp_path / "b.sqlite").get_many("kb", many) == many
+
+
+def test_blob_store_drops_rows_of_a_bumped_kind_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "b.sqlite"
+    store = BlobStore(path)
+    store.put_many("ticket", {"a1": 1})
+    store.put_many("kb", {"a1": 2})
+    store.db.close()
+    monkeypatch.setitem(CACHE_FORMATS, "kb", CACHE_FORMATS["kb"] + 1)
+    store = BlobStore(path)
+    assert store.get_many("ticket", ["a1"]) == {"a1": 1}
+    assert store.get_many("kb", ["a1"]) == {}
+    assert {k for (k,) in store.db.execute("SELECT kind FROM blobs")} == {versioned("ticket")}
+
+
+def test_blob_store_never_trusts_a_damaged_file(tmp_path: Path) -> None:
+    path = tmp_path / "b.sqlite"
+    store = BlobStore(path)
+    store.put_many("ticket", {"a1": 1})
+    store.db.execute("UPDATE blobs SET data = '{not json'")
+    store.db.commit()
+    assert store.get_many("ticket", ["a1"]) == {}
+    store.db.close()
+    path.write_bytes(b"\xff" * 4096)
+    store = BlobStore(path)
+    assert store.get_many("ticket", ["a1"]) == {}
+    store.put_many("ticket", {"a1": 3})
+    assert BlobStore(path).get_many("ticket", ["a1"]) == {"a1": 3}
+
+
+def test_without_a_cache_folder_everything_still_works(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.write_text("a file where the folder would go")  # the cache folder cannot be made
+    cache = Cache(state)
+    assert cache.folder is None
+    assert cache.path("events") is None
+    cache.write("events", [b"x"])
+    assert cache.read("events") is None
+    cache.put_many("ticket", {"a1": 1})
+    assert cache.get_many("ticket", ["a1"]) == {"a1": 1}  # kept in memory for this run
+
+
+def test_files_are_replaced_whole(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.write("ids", [b'{"tip": "a", ', b'"max": {}}'])
+    assert cache.read_json("ids") == {"tip": "a", "max": {}}
+    cache.write_json("ids", {"tip": "b", "max": {"SUP": 2}})
+    assert cache.read_json("ids") == {"tip": "b", "max": {"SUP": 2}}
+    assert sorted(os.listdir(tmp_path / FOLDER)) == [file_name("ids")]  # no temporary left
