@@ -12,11 +12,17 @@ through `supportctl.ops.tickets` and comparing commit ids.
 What the history holds (fixed seed, so the same arguments give the same commit ids):
 
 * the `supportctl init` commit (the packaged `supportctl.yaml` with customers acme and
-  globex, `.gitattributes`, `.gitkeep` files);
+  globex, `.gitattributes`, `.gitkeep` files), then a hand commit adding a `basic` plan
+  and five more customers on the three plans with different packages, rates and
+  currencies, three of them Russian or Ukrainian (Cyrillic names, mostly Russian or
+  Ukrainian titles);
 * N tickets created over about a year (mostly on weekdays in office hours), each living
   through new, public replies and internal notes, start, wait/start, escalate, log,
-  resolve, close and now and then reopen, until about M commits are made; tickets
-  opened in the last weeks are still open at the end;
+  assign, tag, link (related, duplicate of, parent), edit (priority, class, title),
+  a link to a KB article, resolve, close and now and then reopen, until about M commits
+  are made; tickets opened in the last weeks are still open at the end;
+* N / 65 KB articles (`kb new`, in English, Russian and Ukrainian) written by L2/L3
+  agents through the year; about one ticket in ten is linked to one (`kb link`);
 * agents in several time zones (Moscow, Kyiv, Yekaterinburg, Novosibirsk, London, UTC),
   one of them with a Cyrillic name, and a few Cyrillic titles and texts;
 * about 3% of actions back-dated with `--at` (committer date later than author date);
@@ -55,6 +61,14 @@ from ruamel.yaml.scalarstring import (
 )
 
 from supportctl.domain import yamlio
+from supportctl.domain.articles import (
+    article_path,
+    new_slug,
+    render_article,
+    set_key,
+    str_list,
+    update_article,
+)
 from supportctl.domain.durations import format_duration
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.ticket import worklog_path
@@ -220,6 +234,146 @@ REPORTERS = [
     "Ольга Васильева",
 ]
 TAGS = ["vpn", "urgent", "1c", "mail", "vip", "printer", "api", "crm"]
+UK_TITLES = [
+    "Не працює VPN після зміни пароля",
+    "Не друкуються чеки на касі №1",
+    "Повільно відкривається звіт за місяць",
+    "Не надходять листи для скидання пароля",
+    "Додати нового співробітника до CRM",
+    "Помилка синхронізації зі складом",
+]
+UK_TEXTS = [
+    "Добрий день! Ми розбираємося з проблемою.",
+    "Перевірили журнали, помилок немає.",
+    "Проблема з'явилася після оновлення.",
+]
+
+# key, weight, title language ("en", "ru", "uk"); the config block below declares them
+CUSTOMERS = [
+    ("acme", 25, "en"),
+    ("globex", 20, "en"),
+    ("initech", 12, "en"),
+    ("umbrella", 8, "en"),
+    ("romashka", 15, "ru"),
+    ("kvitka", 10, "uk"),
+    ("vektor", 10, "ru"),
+]
+EXTRA_PLANS = """\
+  basic:
+    calendar: office
+    rules:
+      - when: {priority: critical}
+        first_response: 1h
+        resolution: 16h
+      - first_response: 8h
+        resolution: 5d
+"""
+EXTRA_CUSTOMERS = """\
+  initech:
+    name: Initech
+    plan: standard
+    package: {hours: 20, rollover: false}
+    rate: 45
+    currency: USD
+    credits: {per_breach: 2%, cap: 10%}
+    fee: 3000
+  umbrella:
+    name: Umbrella Corporation
+    plan: premium
+    package: {hours: 80, rollover: true}
+    rate: 70
+    currency: EUR
+    credits: {per_breach: 5%, cap: 25%}
+    fee: 9000
+  romashka:
+    name: ООО «Ромашка»
+    plan: standard
+    package: {hours: 5, rollover: false}
+    rate: 2000
+    currency: RUB
+  kvitka:
+    name: ТОВ «Квітка»
+    plan: premium
+    package: {hours: 15, rollover: true}
+    rate: 1200
+    currency: UAH
+    credits: {per_breach: 3%, cap: 15%}
+    fee: 40000
+  vektor:
+    name: АО «Вектор»
+    plan: basic
+    rate: 3000
+    currency: RUB
+"""
+CONFIG_MESSAGE = (
+    "Add customers Initech, Umbrella, Romashka, Kvitka and Vektor\n\nAnd the basic plan.\n"
+)
+
+
+def desk_config() -> bytes:
+    """The packaged config plus the customers and plan added by hand after `init`."""
+    text = example_config().decode("utf-8")
+    plans_end = text.index("\ncustomers:\n")
+    text = text[:plans_end] + "\n" + EXTRA_PLANS.rstrip("\n") + text[plans_end:]
+    agents = text.index("\n# Agents")
+    text = text[:agents] + "\n" + EXTRA_CUSTOMERS.rstrip("\n") + text[agents:]
+    return text.encode("utf-8")
+
+
+# -- KB articles: (title, tags) per language; bodies from the headings supportctl drafts use
+KB_TOPICS = {
+    "en": [
+        ("VPN drops after a password change", ["vpn"]),
+        ("Invoices are not exported to 1C", ["1c"]),
+        ("Password reset email does not arrive", ["mail"]),
+        ("API answers 429 Too Many Requests", ["api"]),
+        ("Receipt printer stops printing", ["printer"]),
+        ("Duplicate contacts after a CRM import", ["crm"]),
+        ("Disk space alert on the database server", []),
+        ("Two-factor codes are rejected", []),
+        ("Webhook deliveries are delayed", ["api"]),
+        ("Slow monthly reports", []),
+        ("Outgoing mail lands in spam", ["mail"]),
+        ("Mobile app crashes on start", []),
+    ],
+    "ru": [
+        ("Не печатаются чеки на кассе", ["printer"]),
+        ("Не выгружаются заказы в 1С", ["1c"]),
+        ("Медленно формируются отчёты", []),
+        ("Не приходят письма со сбросом пароля", ["mail"]),
+        ("Ошибка 500 при оформлении заказа", []),
+        ("Как добавить сотрудника в CRM", ["crm"]),
+    ],
+    "uk": [
+        ("Не працює VPN після зміни пароля", ["vpn"]),
+        ("Не друкуються чеки на касі", ["printer"]),
+        ("Помилка синхронізації зі складом", []),
+        ("Як додати співробітника до CRM", ["crm"]),
+    ],
+}
+KB_VARIANTS = {
+    "en": ["", "on Windows", "on macOS", "in the web client", "after the update", "for new users"],
+    "ru": ["", "на Windows", "в веб-клиенте", "после обновления", "у новых сотрудников"],
+    "uk": ["", "на Windows", "у веб-клієнті", "після оновлення"],
+}
+KB_BODIES = {
+    "en": (
+        "## Problem\n\n{title}.\n\n## Cause\n\nAn expired token in the integration settings"
+        " or a stale client cache.\n\n## Resolution\n\n1. Open the settings.\n"
+        "2. Renew the token.\n3. Restart the service and check the log.\n"
+    ),
+    "ru": (
+        "## Проблема\n\n{title}.\n\n## Причина\n\nУстаревшие настройки интеграции"
+        " после обновления.\n\n## Решение\n\n1. Откройте настройки.\n"
+        "2. Обновите токен доступа.\n3. Перезапустите службу и проверьте журнал.\n"
+    ),
+    "uk": (
+        "## Проблема\n\n{title}.\n\n## Причина\n\nЗастарілі налаштування інтеграції"
+        " після оновлення.\n\n## Рішення\n\n1. Відкрийте налаштування.\n"
+        "2. Оновіть токен доступу.\n3. Перезапустіть службу та перевірте журнал.\n"
+    ),
+}
+TITLE_SUFFIXES = [" (again)", " — urgent", " (all users)", " [повторно]"]
 
 TYPES_W = [
     ("incident", 45),
@@ -380,6 +534,11 @@ DELAY = {  # median seconds after the previous action of the same ticket
     "hand_priority": 4 * 3600,
     "hand_close": 2 * 86400,
     "hand_start": 60 * 60,
+    "assign": 2 * 3600,
+    "tag": 3 * 3600,
+    "link": 5 * 3600,
+    "edit": 4 * 3600,
+    "kb_link": 8 * 3600,
 }
 
 
@@ -400,21 +559,33 @@ def _life(rng: random.Random, k: int) -> list[str]:
         extra -= 2
     middle: list[str] = []
     escalations = 0
+    kb_linked = False
     while extra > 0:
         r = rng.random()
         if r < 0.10 and extra >= 2:
             middle += ["wait", "resume"]
             extra -= 2
             continue
-        if r < 0.18 and escalations < (3 if rng.random() < 0.1 else 2):
+        if r < 0.17 and escalations < (3 if rng.random() < 0.1 else 2):
             middle.append("escalate")
             escalations += 1
-        elif r < 0.45:
+        elif r < 0.38:
             middle.append("comment")
-        elif r < 0.66:
+        elif r < 0.55:
             middle.append("note")
-        elif r < 0.985:
+        elif r < 0.80:
             middle.append("log")
+        elif r < 0.86:
+            middle.append("assign")
+        elif r < 0.905:
+            middle.append("tag")
+        elif r < 0.935:
+            middle.append("link")
+        elif r < 0.96:
+            middle.append("edit")
+        elif r < 0.985 and not kb_linked:
+            middle.append("kb_link")
+            kb_linked = True
         else:
             middle.append("hand_priority")
         extra -= 1
@@ -428,14 +599,20 @@ def _life(rng: random.Random, k: int) -> list[str]:
 
 
 def _ticket_plan(rng: random.Random, created: int) -> TicketPlan:
-    cyr = rng.random() < 0.05
-    title = rng.choice(CYRILLIC_TITLES if cyr else TITLES)
+    customer, _, lang = rng.choices(CUSTOMERS, weights=[c[1] for c in CUSTOMERS])[0]
+    native = rng.random() < 0.7
+    if lang == "ru" and native:
+        title = rng.choice(CYRILLIC_TITLES[:4] + CYRILLIC_TITLES[5:])
+    elif lang == "uk" and native:
+        title = rng.choice(UK_TITLES)
+    else:
+        title = rng.choice(CYRILLIC_TITLES if rng.random() < 0.03 else TITLES)
     ntags = rng.choices([0, 1, 2], weights=[60, 30, 10])[0]
     tags = tuple(sorted(set(rng.sample(TAGS, ntags))))
     return TicketPlan(
         created=created,
         title=title,
-        customer="acme" if rng.random() < 0.6 else "globex",
+        customer=customer,
         type=_weighted(rng, TYPES_W),
         priority=_weighted(rng, PRIO_W),
         cls=rng.choice(CLASSES) if rng.random() < 0.5 else None,
@@ -465,8 +642,46 @@ def _created_times(rng: random.Random, n: int, start: int) -> list[int]:
     return out
 
 
+@dataclass
+class ArticlePlan:
+    created: int
+    title: str
+    lang: str
+    tags: tuple[str, ...]
+    customers: tuple[str, ...]
+    author: int  # index into PEOPLE
+
+
+def _article_plans(rng: random.Random, count: int, start: int) -> list[ArticlePlan]:
+    """KB articles written by L2/L3 agents through the year, each title once."""
+    writers = BY_LINE["L2"] + BY_LINE["L3"]
+    seen: set[str] = set()
+    out = []
+    for _ in range(count):
+        lang = rng.choices(["en", "ru", "uk"], weights=[60, 25, 15])[0]
+        for _try in range(20):
+            topic, tags = rng.choice(KB_TOPICS[lang])
+            variant = rng.choice(KB_VARIANTS[lang])
+            title = f"{topic} {variant}".strip()
+            if title not in seen:
+                break
+            title = f"{title} ({rng.randint(2, 999)})"
+            if title not in seen:
+                break
+        seen.add(title)
+        customer = [c[0] for c in CUSTOMERS if c[2] == lang or lang == "en"]
+        customers = (rng.choice(customer),) if rng.random() < 0.3 else ()
+        author = rng.choice(writers)
+        created = start + 7 * 86400 + rng.randrange((DAYS - 14) * 86400)
+        created = working_time(rng, created, PEOPLE[author][2], 0.95)
+        out.append(ArticlePlan(created, title, lang, tuple(tags), customers, author))
+    out.sort(key=lambda a: a.created)
+    return out
+
+
 def make_plan(n: int, m: int, seed: int = SEED) -> tuple[list[TicketPlan], list[Op], int]:
-    """Tickets and their actions in commit order; about m - 1 actions (plus the init commit)."""
+    """Tickets, KB articles and their actions in commit order; about m - 2 actions (plus the
+    init commit and the commit that adds customers)."""
     start = int(START.timestamp())
     end = start + DAYS * 86400
     mean = max(1.0, (m - 1) / max(n, 1))
@@ -476,30 +691,45 @@ def make_plan(n: int, m: int, seed: int = SEED) -> tuple[list[TicketPlan], list[
         rng = random.Random(seed)
         created = _created_times(rng, n, start)
         plans = [_ticket_plan(rng, c) for c in created]
-        ops: list[Op] = []
+        articles = _article_plans(rng, max(3, n // 65) if n >= 20 else 0, start)
+        ops: list[Op] = [
+            Op(a.created, -1 - i, 0, "kb_new", a.author, a.created, a)
+            for i, a in enumerate(articles)
+        ]
         for ti, tp in enumerate(plans):
             k = max(1, round(rng.gammavariate(3.0, mean * scale / 3.0)))
-            ops.extend(_ticket_ops(rng, ti, tp, _life(rng, k), end))
-        got = len(ops) + 1
+            ops.extend(_ticket_ops(rng, ti, tp, _life(rng, k), end, plans, articles))
+        got = len(ops) + 2  # plus init and the config commit
         if best is None or abs(got - m) < best[0]:
             best = (abs(got - m), plans, ops)
         if abs(got - m) <= max(2, m // 200) or n == 0:
             break
-        scale *= (m - 1) / max(1, got - 1)
+        scale *= (m - 2) / max(1, got - 2)
     assert best is not None
     _, plans, ops = best
     ops.sort(key=lambda o: (o.committed, o.ticket, o.seq))
     return plans, ops, start
 
 
-def _ticket_ops(rng: random.Random, ti: int, tp: TicketPlan, life: list[str], end: int) -> list[Op]:
+def _ticket_ops(
+    rng: random.Random,
+    ti: int,
+    tp: TicketPlan,
+    life: list[str],
+    end: int,
+    plans: list[TicketPlan],
+    articles: list[ArticlePlan],
+) -> list[Op]:
     out: list[Op] = []
     owner = rng.choice(BY_LINE["L1"])
     line_agent = {"L1": owner}
     line_idx = 0
     t = tp.created
     priority = tp.priority
-    for seq, kind in enumerate(life):
+    assignee, tags, cls, title = tp.assignee, list(tp.tags), tp.cls, tp.title
+    linked: set[tuple[str, int]] = set()
+    for seq, planned in enumerate(life):
+        kind = planned
         actor = line_agent[LINES[line_idx]]
         tz = PEOPLE[actor][2]
         if kind != "new":
@@ -537,6 +767,51 @@ def _ticket_ops(rng: random.Random, ti: int, tp: TicketPlan, life: list[str], en
             i = PRIORITIES.index(priority)
             i = i - 1 if (i == len(PRIORITIES) - 1 or (i > 0 and rng.random() < 0.6)) else i + 1
             priority = param = PRIORITIES[i]
+        elif kind == "assign":
+            handles = [AGENTS[i][4] for i in BY_LINE[LINES[line_idx]]]
+            handles = [h for h in handles if h != assignee]
+            if handles:
+                assignee = param = rng.choice(handles)
+        elif kind == "tag":
+            if tags and rng.random() < 0.3:
+                removed = rng.choice(tags)
+                tags.remove(removed)
+                param = ((), (removed,))
+            else:
+                added = rng.choice([x for x in TAGS if x not in tags])
+                tags.append(added)
+                param = ((added,), ())
+        elif kind == "link":
+            # to a ticket opened at least three days earlier (its `new` is committed by then)
+            lo = max(0, ti - 400)
+            j = rng.randrange(lo, ti) if ti > lo else -1
+            if j >= 0 and plans[j].created < t - 3 * 86400:
+                how = rng.choices(["related", "duplicate_of", "parent"], weights=[70, 20, 10])[0]
+                if how != "related" and any(k == how for k, _ in linked):
+                    how = "related"
+                if (how, j) not in linked:
+                    linked.add((how, j))
+                    param = (how, j)
+        elif kind == "edit":
+            r = rng.random()
+            if r < 0.5:
+                i = PRIORITIES.index(priority)
+                priority = PRIORITIES[i - 1 if i > 0 and (i == 3 or rng.random() < 0.5) else i + 1]
+                param = (("priority", priority),)
+            elif r < 0.8:
+                cls = rng.choice([c for c in CLASSES if c != cls])
+                param = (("class", cls),)
+            else:
+                suffix = rng.choice(TITLE_SUFFIXES)
+                if not title.endswith(suffix):
+                    title = title + suffix
+                    param = (("title", title),)
+        elif kind == "kb_link":
+            ready = [i for i, a in enumerate(articles) if a.created < t - 86400]
+            if ready:
+                param = rng.choice(ready[-60:])
+        if param is None and kind in ("assign", "tag", "link", "edit", "kb_link"):
+            kind, param = "note", rng.choice(INTERNAL_NOTES)  # nothing to change: a note instead
         out.append(Op(t, ti, seq, kind, actor, t, param))
     # back-dating: the action is recorded later with --at, before the next action happens
     for i, op in enumerate(out):
@@ -559,35 +834,68 @@ class TicketState:
     priority: str = ""
     resolution: str | Styled | None = None
     comments: list[str] = field(default_factory=list)
+    title: str | Styled = ""
+    cls: str | None = None
+    assignee: str | None = None
+    tags: list[str] = field(default_factory=list)
+    links: list[tuple[str, Any]] = field(default_factory=list)  # (kind, ID or list of IDs)
+    kb: str | None = None
 
     def render(self) -> bytes:
         p = self.plan
         parts = [
             f"id: {self.id}\n",
-            kv("title", p.title),
+            kv("title", self.title),
             kv("customer", p.customer),
             kv("type", p.type),
             kv("priority", self.priority),
         ]
-        if p.cls:
-            parts.append(kv("class", p.cls))
+        if self.cls:
+            parts.append(kv("class", self.cls))
         parts.append(kv("channel", p.channel))
         if p.reporter:
             parts.append(kv("reporter", p.reporter))
         parts += [
             kv("status", self.status),
             kv("line", self.line),
-            kv("assignee", p.assignee),
-            kv("tags", p.tags),
+            kv("assignee", self.assignee),
+            kv("tags", tuple(self.tags)),
             f"created: '{self.created_iso}'\n",
             kv("description", p.description),
         ]
+        if self.links:
+            parts.append(
+                links_text(
+                    tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in self.links)
+                )
+            )
+        if self.kb:
+            parts.append(kv("kb", self.kb))
         if self.resolution is not None:
             parts.append(kv("resolution", self.resolution))
         if self.comments:
             parts.append("comments:\n")
             parts += self.comments
         return "".join(parts).encode("utf-8")
+
+
+def links_text(links: tuple[tuple[str, Any], ...]) -> str:
+    """The `links:` mapping as `link` writes it: `related` a flow list, the others one ID."""
+    k = ("links", links)
+    hit = _memo.get(k)
+    if hit is None:
+        inner = CommentedMap()
+        for kind, value in links:
+            if isinstance(value, tuple):
+                seq = CommentedSeq(list(value))
+                seq.fa.set_flow_style()
+                inner[kind] = seq
+            else:
+                inner[kind] = value
+        m = CommentedMap()
+        m["links"] = inner
+        hit = _memo[k] = yamlio.dump(m).decode("utf-8")
+    return hit
 
 
 def comment_entry(when: datetime, author: str, visibility: str, text: str) -> str:
@@ -616,6 +924,15 @@ class Commit:
     ticket_id: str = ""
 
 
+def _text(value: str | Styled) -> str:
+    return value.text if isinstance(value, Styled) else value
+
+
+def _set_list(meta: Any, key: str, values: list[str]) -> None:
+    seq = str_list(meta, key)
+    seq[:] = values
+
+
 def _status_trailers(old: str, new: str) -> list[tuple[str, str]]:
     return [("From-Status", old), ("To-Status", new)]
 
@@ -628,9 +945,13 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
     for folder in FOLDERS:
         files[f"{folder}/.gitkeep"] = b""
     yield Commit(init_who, init_at, init_at, "Initialise support repo\n\nAction: init\n", files)
+    config_at = local(start - 86400 + 3600, REVIEWER[2])
+    yield Commit(init_who, config_at, config_at, CONFIG_MESSAGE, {"supportctl.yaml": desk_config()})
 
     states: dict[int, TicketState] = {}
     worklogs: dict[str, list[str]] = {}
+    kb: dict[int, tuple[str, bytes, list[str]]] = {}  # article -> slug, text, tickets
+    slugs: set[str] = set()
     number = 0
     for op in ops:
         who = PEOPLE[op.actor]
@@ -638,12 +959,45 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
         when = local(op.at, tzname)
         committed = local(op.committed, tzname)
         kind = op.kind
+        if kind == "kb_new":
+            a: ArticlePlan = op.param
+            slug = new_slug(a.title, slugs.__contains__)
+            slugs.add(slug)
+            day = when.date()
+            text = update_article(
+                render_article(
+                    title=a.title,
+                    tags=a.tags,
+                    customers=a.customers,
+                    body=KB_BODIES[a.lang].format(title=a.title),
+                ),
+                lambda meta, day=day: set_key(meta, "updated", day),  # type: ignore[misc]
+            )
+            kb[op.ticket] = (slug, text, [])
+            subject = f"KB: new article {slug}: {short(a.title)}"
+            yield Commit(
+                op.actor,
+                when,
+                committed,
+                commit_message(subject, [("Action", "kb-new"), ("Kb", slug)]),
+                {article_path(slug): text},
+                op,
+            )
+            continue
         if kind == "new":
             number += 1
             tid = f"SUP-{number}"
             p = plans[op.ticket]
             st = states[op.ticket] = TicketState(
-                tid, ticket_path(tid), p, when.isoformat(), priority=p.priority
+                tid,
+                ticket_path(tid),
+                p,
+                when.isoformat(),
+                priority=p.priority,
+                title=p.title,
+                cls=p.cls,
+                assignee=p.assignee,
+                tags=list(p.tags),
             )
             trailers = [
                 ("Ticket", tid),
@@ -736,6 +1090,59 @@ def render_commits(plans: list[TicketPlan], ops: list[Op], start: int) -> Any:
                 tid,
             )
             continue
+        elif kind == "assign":
+            old_a, st.assignee = st.assignee, op.param
+            trailers += [("From-Assignee", old_a or "-"), ("To-Assignee", op.param)]
+            subject = f"assign to {op.param}"
+        elif kind == "tag":
+            added, removed = op.param
+            for x in removed:
+                st.tags.remove(x)
+            st.tags += added
+            if added:
+                trailers.append(("Tags-Added", " ".join(added)))
+            if removed:
+                trailers.append(("Tags-Removed", " ".join(removed)))
+            subject = "tag " + " ".join([f"+{x}" for x in added] + [f"-{x}" for x in removed])
+        elif kind == "link":
+            how, j = op.param
+            oid = states[j].id
+            related = [v for k, v in st.links if k == "related"]
+            if how == "related" and related:
+                related[0].append(oid)
+            else:
+                st.links.append((how, [oid] if how == "related" else oid))
+            trailers.append(("Link", f"{how} {oid}"))
+            subject = f"{how.replace('_', ' ')} {oid}"
+        elif kind == "edit":
+            parts = []
+            changed: dict[str, tuple[str, str]] = {}
+            for key, value in op.param:
+                if key == "priority":
+                    old_v, st.priority = st.priority, value
+                elif key == "class":
+                    old_v, st.cls = st.cls or "", value
+                else:
+                    old_v = _text(st.title)
+                    st.title = replaced("title", st.title, value)
+                changed[key] = (old_v, value)
+                parts.append(f"{key} {short(str(old_v or '-'), 30)} → {short(value, 30)}")
+            for key in ("priority", "class", "title"):  # the order of TRACKED_FIELDS
+                if key in changed:
+                    old_v, new_v = changed[key]
+                    name_ = key.capitalize()
+                    trailers += [(f"From-{name_}", old_v or "-"), (f"To-{name_}", new_v)]
+            subject = "edit " + ", ".join(parts)
+        elif kind == "kb_link":
+            slug, text, linked = kb[-1 - op.param]
+            linked.append(tid)
+            text = update_article(text, lambda meta, t=list(linked): _set_list(meta, "tickets", t))
+            kb[-1 - op.param] = (slug, text, linked)
+            st.kb = slug
+            trailers[1] = ("Action", "kb-link")
+            trailers.append(("Kb", slug))
+            subject = f"link KB article {slug}"
+            extra_files[article_path(slug)] = text
         elif kind.startswith("hand_"):
             # edited in an editor and committed with plain `git commit`: no trailers
             if kind == "hand_priority":
@@ -843,6 +1250,10 @@ def generate(
     pack_bytes = sum(p.stat().st_size for p in (out / ".git" / "objects" / "pack").glob("*.pack"))
     stats = {
         "tickets": sum(1 for o in ops if o.kind == "new"),
+        "customers": len(CUSTOMERS),
+        "kb_articles": sum(1 for o in ops if o.kind == "kb_new"),
+        "kb_links": sum(1 for o in ops if o.kind == "kb_link"),
+        "assign_tag_link_edit": sum(1 for o in ops if o.kind in ("assign", "tag", "link", "edit")),
         "commits": commits,
         "hand_edits": hand,
         "backdated": backdated,

@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
-"""Time supportctl on a large synthetic repo against the raw git commands underneath.
+"""Time supportctl on generated desks, each command beside its floor, in paired runs.
 
-    .venv/bin/python bench/run.py                                  # 20,000 tickets / 200,000 commits
-    .venv/bin/python bench/run.py --tickets 2000 --commits 20000   # quick check
-    .venv/bin/python bench/run.py --repo /tmp/sup-20k --keep       # build once, reuse later
+    .venv/bin/python bench/run.py --sizes 2000,5000 --json /tmp/bench.json
+    .venv/bin/python bench/run.py --sizes 20000 --against /tmp/before --work /tmp/bench-work
 
-Every supportctl figure is the wall time of the installed console script run with
-subprocess in the repo (so Python start-up and imports are included), with stdout and
-stderr captured through pipes like `supportctl list | less` would. "cold" means the
-cache under .git/supportctl was deleted first; "warm" runs follow a run that filled it.
-Warm figures are medians of --repeat runs; cold figures of --cold-repeat runs.
+For every size a desk of N tickets and 10 x N commits is generated once with
+bench/generate.py and kept under --work (`desk-N`), then copied once per supportctl
+checkout measured, so that caches written by one version never meet the other.
 
-The repo is left as it was found: the commits made by the `new` and `git commit`
-measurements are dropped at the end with `git reset --hard` to the original HEAD.
-See bench/README.md for what each figure means and measured results.
+Each row of the table is one supportctl command and its baseline, the cheapest process
+that does the same work underneath (an empty interpreter, or an interpreter that runs the
+one git command that reads or writes the same data). A row is measured in --runs rounds;
+every round runs the baseline and each checkout once, in alternating order, and the
+ratio of each round is taken before the median, so that load which comes and goes on the
+machine touches both sides of a ratio alike. CPU is user + system time of the process
+and every process it waited for (git included), wall is elapsed time, and peak RSS is
+`ru_maxrss` of `os.wait4`: the largest resident set of the process or of any child it
+waited for. All of it comes from the kernel's accounting of that one child, not from
+sampling.
+
+The supportctl under test is the venv's console script with PYTHONPATH set to a
+checkout: --code (default: the checkout this script is in) and, with --against, an older
+one. Output: a Markdown table on stdout, all samples with --json.
 """
 
 from __future__ import annotations
@@ -21,20 +29,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-TARGETS = "list warm < 1 s; sla check cold <= 2x `git log --raw`; sla check warm < cold / 4"
+ROOT = HERE.parent
+SHOW_ID = "SUP-123"
+NEW_ARGS = (
+    "new",
+    "Benchmark ticket: printer on fire",
+    "--customer",
+    "acme",
+    "--type",
+    "incident",
+    "--priority",
+    "normal",
+)
 
 
 def supportctl_exe() -> str:
@@ -45,49 +62,122 @@ def supportctl_exe() -> str:
     return found
 
 
-class Bench:
-    def __init__(self, repo: Path, exe: str, repeat: int, cold_repeat: int) -> None:
-        self.repo = repo
-        self.exe = exe
-        self.repeat = repeat
-        self.cold_repeat = cold_repeat
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("SUPPORTCTL_", "GIT_"))
-        }
-        self.env.update({"LC_ALL": "C.UTF-8", "COLUMNS": "200"})
-
-    def once(
-        self, cmd: list[str], *, check: bool = True, prepare: Any = None
-    ) -> tuple[float, float]:
-        """Wall time and CPU time (user + system, the command and every process it waited for)."""
-        if prepare:
-            prepare()
-        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=self.repo, env=self.env, capture_output=True, check=False)
-        dt = time.perf_counter() - t0
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if check and p.returncode != 0:
-            raise SystemExit(
-                f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.decode()[-2000:]}"
-            )
-        return dt, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-
-    def median(
-        self, cmd: list[str], n: int | None = None, prepare: Any = None, **kw: Any
-    ) -> tuple[float, float]:
-        runs = [self.once(cmd, prepare=prepare, **kw) for _ in range(n or self.repeat)]
-        return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
-
-    def sc(self, *args: str) -> list[str]:
-        return [self.exe, *args]
-
-    def drop_cache(self) -> None:
-        shutil.rmtree(self.repo / ".git" / "supportctl", ignore_errors=True)
-
-
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True).stdout.decode()
+
+
+# Imported by every Python process of a run (its folder leads PYTHONPATH): at exit it
+# writes the process's own peak RSS, which wait4 cannot tell apart from a git child's.
+SITECUSTOMIZE = """\
+import atexit, os, resource
+
+def _peak(path=os.environ.get("BENCH_RSS_FILE")):
+    if path:
+        with open(path, "w") as fh:
+            fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+if os.environ.get("BENCH_RSS_FILE"):
+    atexit.register(_peak)
+"""
+
+
+@dataclass
+class Sample:
+    cpu: float
+    wall: float
+    rss_mib: float  # the process and every child it waited for (git included)
+    py_rss_mib: float | None  # the Python process alone; None when there is none
+    rc: int
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str], out: Path) -> Sample:
+    """One run of `cmd`, its stdout and stderr going to files (no reader thread in the
+    way); os.wait4 gives the kernel's rusage of this child and the children it waited for."""
+    err_path = out.with_suffix(".err")
+    rss_path = out.with_suffix(".rss")
+    rss_path.unlink(missing_ok=True)
+    env = {**env, "BENCH_RSS_FILE": str(rss_path)}
+    with out.open("wb") as fh, err_path.open("wb") as eh:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=eh)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+    err = err_path.read_text(errors="replace")
+    if "Traceback" in err:
+        raise SystemExit(f"{' '.join(cmd)} in {cwd} crashed:\n{err[-3000:]}")
+    own = int(rss_path.read_text()) / 1024 if rss_path.exists() else None
+    return Sample(ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss / 1024, own, p.returncode)
+
+
+@dataclass
+class Row:
+    command: str
+    baseline: str
+    build: Any  # (desk, variant or None) -> argv
+    prepare: Any = None  # (desk) -> None, before every run of either side
+    warm: bool = False  # one unmeasured run first, to fill the caches
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+
+
+def py(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def rows_for(sc: str, month: str, show_path: str, edit_path: str) -> list[Row]:
+    def drop_cache(desk: Path) -> None:
+        shutil.rmtree(desk / ".git" / "supportctl", ignore_errors=True)
+
+    run_git = "import subprocess,sys; subprocess.run(sys.argv[1:], check=True)"
+    commit_one = (
+        "import subprocess,sys\n"
+        "with open(sys.argv[1], 'a', encoding='utf-8') as fh: fh.write('# benchmark edit\\n')\n"
+        "subprocess.run(['git', 'commit', '-q', '-m', 'Benchmark edit', '--', sys.argv[1]],"
+        " check=True)"
+    )
+    log_raw = ["git", "log", "--raw", "HEAD"]
+
+    def either(sup_args: tuple[str, ...], base_argv: list[str]) -> Any:
+        return lambda desk, variant: [sc, *sup_args] if variant else base_argv
+
+    return [
+        Row("--version", "python -c pass", either(("--version",), py("pass"))),
+        Row(
+            f"show {SHOW_ID} warm",
+            "python + git cat-file -p",
+            either(("show", SHOW_ID), [*py(run_git), "git", "cat-file", "-p", f"HEAD:{show_path}"]),
+            warm=True,
+        ),
+        Row(
+            "list warm",
+            "python + git ls-tree -r",
+            either(("list",), [*py(run_git), "git", "ls-tree", "-r", "HEAD", "data/tickets"]),
+            warm=True,
+        ),
+        Row(
+            "new",
+            "python + git commit of one file",
+            either(NEW_ARGS, [*py(commit_one), edit_path]),
+        ),
+        Row(
+            f"sla check --month {month} cold",
+            "git log --raw",
+            either(("sla", "check", "--month", month), log_raw),
+            prepare=drop_cache,
+        ),
+        Row(
+            f"report --month {month} warm",
+            "full git log --raw",
+            either(("report", "--month", month), log_raw),
+            warm=True,
+        ),
+        Row(
+            f"report --month {month} cold",
+            "full git log --raw",
+            either(("report", "--month", month), log_raw),
+            prepare=drop_cache,
+        ),
+    ]
 
 
 def default_month(repo: Path) -> str:
@@ -101,197 +191,209 @@ def default_month(repo: Path) -> str:
     return f"{y:04d}-{m:02d}"
 
 
-def fmt_s(s: float | None) -> str:
-    if s is None:
-        return "-"
+def desk_for(work: Path, tickets: int, say: Any) -> tuple[Path, dict[str, Any] | None]:
+    desk = work / f"desk-{tickets}"
+    if (desk / "supportctl.yaml").is_file():
+        return desk, None
+    sys.path.insert(0, str(HERE))
+    import generate
+
+    if desk.exists():
+        shutil.rmtree(desk)
+    say(f"generating {tickets} tickets / {tickets * 10} commits in {desk} ...")
+    return desk, generate.generate(tickets, tickets * 10, desk, verbose=False)
+
+
+def env_for(probe: Path, code: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPPORTCTL_", "GIT_"))}
+    env.update({"LC_ALL": "C.UTF-8", "COLUMNS": "200"})
+    env["PYTHONPATH"] = os.pathsep.join([str(probe), *([str(code)] if code else [])])
+    return env
+
+
+def bench_size(
+    tickets: int, variants: dict[str, Path], args: argparse.Namespace, say: Any
+) -> dict[str, Any]:
+    desk, generated = desk_for(args.work, tickets, say)
+    month = args.month or default_month(desk)
+    head = git(desk, "rev-parse", "HEAD").strip()
+    paths = git(desk, "ls-tree", "-r", "--name-only", "HEAD", "data/tickets").split()
+    show_path = next(p for p in paths if p.endswith(f"/{SHOW_ID}.yaml"))
+    edit_path = next(p for p in paths if p.endswith("/SUP-1.yaml"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-{tickets}-", dir=args.work))
+    try:
+        # one copy per checkout (caches of one version never meet the other) + one for git
+        copies = {}
+        for name in ["baseline", *variants]:
+            copies[name] = tmp / name
+            subprocess.run(["cp", "-a", str(desk), str(copies[name])], check=True)
+        probe = tmp / "probe"
+        probe.mkdir()
+        (probe / "sitecustomize.py").write_text(SITECUSTOMIZE)
+        envs = {"baseline": env_for(probe, None)}
+        envs |= {n: env_for(probe, p) for n, p in variants.items()}
+        out = tmp / "stdout"
+        rows = rows_for(supportctl_exe(), month, show_path, edit_path)
+        if args.only:
+            rows = [r for r in rows if any(w in r.command for w in args.only.split(","))]
+        for row in rows:
+            say(f"  {tickets}: {row.command} ...")
+            sides = ["baseline", *variants]
+            if row.warm:
+                for name in variants:
+                    measure(row.build(copies[name], name), copies[name], envs[name], out)
+            row.samples = {name: [] for name in sides}
+            for i in range(args.runs):
+                for name in sides if i % 2 == 0 else reversed(sides):
+                    d = copies[name]
+                    if row.prepare:
+                        row.prepare(d)
+                    cmd = row.build(d, None if name == "baseline" else name)
+                    row.samples[name].append(measure(cmd, d, envs[name], out))
+        return {
+            "tickets": tickets,
+            "commits": int(git(desk, "rev-list", "--count", head).strip()),
+            "month": month,
+            "generated": generated,
+            "rows": [
+                {
+                    "command": r.command,
+                    "baseline": r.baseline,
+                    "samples": {n: [vars(s) for s in ss] for n, ss in r.samples.items()},
+                }
+                for r in rows
+            ],
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def summary(samples: dict[str, list[dict[str, float]]], name: str) -> dict[str, float]:
+    """Medians of one side, and the medians of its per-round ratios to the baseline."""
+    mine, base = samples[name], samples["baseline"]
+    return {
+        "cpu": statistics.median(s["cpu"] for s in mine),
+        "wall": statistics.median(s["wall"] for s in mine),
+        "rss_mib": max(s["rss_mib"] for s in mine),
+        "py_rss_mib": max((s["py_rss_mib"] or 0.0) for s in mine),
+        "cpu_ratio": statistics.median(
+            a["cpu"] / b["cpu"] for a, b in zip(mine, base, strict=True)
+        ),
+        "wall_ratio": statistics.median(
+            a["wall"] / b["wall"] for a, b in zip(mine, base, strict=True)
+        ),
+    }
+
+
+def rss(samples: list[dict[str, Any]]) -> str:
+    tree = max(s["rss_mib"] for s in samples)
+    own = [s["py_rss_mib"] for s in samples if s["py_rss_mib"] is not None]
+    if not own:
+        return f"{tree:.0f} MiB"
+    if round(max(own)) >= round(tree):
+        return f"{max(own):.0f} MiB"
+    return f"{max(own):.0f} / {tree:.0f} MiB"
+
+
+def fmt_s(s: float) -> str:
     return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    exe = supportctl_exe()
-    tmp: Path | None = None
-    generated: dict[str, Any] | None = None
-    if args.repo:
-        repo = args.repo.resolve()
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix=f"supportctl-bench-{args.tickets}-"))
-        repo = tmp / "repo"
-    if not (repo / "supportctl.yaml").is_file():
-        import generate
-
-        print(
-            f"generating {args.tickets} tickets / {args.commits} commits in {repo} ...",
-            file=sys.stderr,
-        )
-        generated = generate.generate(args.tickets, args.commits, repo, repack=args.repack)
-    else:
-        print(f"reusing {repo}", file=sys.stderr)
-    orig_head = git(repo, "rev-parse", "HEAD").strip()
-    b = Bench(repo, exe, args.repeat, args.cold_repeat)
-    month = args.month or default_month(repo)
-    info = {
-        "repo": str(repo),
-        "tickets": int(
-            git(repo, "ls-tree", "-r", "--name-only", "HEAD", "data/tickets").count(".yaml")
-        ),
-        "commits": int(git(repo, "rev-list", "--count", "HEAD").strip()),
-        "pack_mib": round(
-            sum(p.stat().st_size for p in (repo / ".git/objects/pack").glob("*.pack")) / 2**20, 1
-        ),
-        "month": month,
-        "generated": generated,
-        "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().machine}",
-        "git": git(repo, "--version").strip(),
-        "supportctl": exe,
-    }
-    R: dict[str, tuple[float, float]] = {}
-    say = (lambda *a: print(*a, file=sys.stderr)) if not args.quiet else (lambda *a: None)
-
-    say("python start-up, raw git ...")
-    R["python"] = b.median([sys.executable, "-c", "pass"])
-    R["sc_version"] = b.median(b.sc("--version"))
-    R["ls_tree"] = b.median(["git", "ls-tree", "-r", "HEAD", "data/tickets"])
-    R["cat_file"] = b.median(["git", "cat-file", "-p", "HEAD:data/tickets/0000/SUP-123.yaml"])
-    R["log_raw"] = b.median(["git", "log", "--raw", "HEAD"], n=args.cold_repeat)
-    fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at %ai%x1f%ct %ci%x1f%s%x1f%(trailers:only,unfold)%x1f"
-    R["log_sc"] = b.median(
-        ["git", "log", "--raw", "--no-renames", "-z", "--no-abbrev", fmt, "HEAD", "--"],
-        n=args.cold_repeat,
-    )
-
-    say("list cold/warm ...")
-    R["list_cold"] = b.median(b.sc("list"), n=args.cold_repeat, prepare=b.drop_cache)
-    R["list_warm"] = b.median(b.sc("list"))
-    say("show ...")
-    R["show_first"] = b.once(b.sc("show", "SUP-123"))
-    R["show_warm"] = b.median(b.sc("show", "SUP-123"))
-
-    say(f"sla check --month {month} cold/warm ...")
-    R["sla_cold"] = b.median(
-        b.sc("sla", "check", "--month", month),
-        n=args.cold_repeat,
-        prepare=b.drop_cache,
-        check=False,
-    )
-    R["sla_warm"] = b.median(b.sc("sla", "check", "--month", month), check=False)
-
-    say("new / git commit ...")
-    R["new"] = b.median(
-        b.sc(
-            "new",
-            "Benchmark ticket: printer on fire",
-            "--customer",
-            "acme",
-            "--type",
-            "incident",
-            "--priority",
-            "normal",
-        )
-    )
-    path = "data/tickets/0000/SUP-1.yaml"
-    counter = iter(range(10**6))
-
-    def touch() -> None:
-        with open(repo / path, "a", encoding="utf-8") as fh:
-            fh.write(f"# benchmark edit {next(counter)}\n")
-
-    R["git_commit"] = b.median(
-        ["git", "commit", "-q", "-m", "Benchmark edit", "--", path], prepare=touch
-    )
-
-    subprocess.run(["git", "reset", "--hard", "-q", orig_head], cwd=repo, check=True)
-    if tmp and not args.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
-        info["repo"] += " (deleted)"
-    return {"info": info, "seconds": R}
+def table(result: dict[str, Any]) -> str:
+    variants = result["variants"]
+    head = ["size", "command", "code", "CPU", "wall", "peak RSS", "baseline", "CPU", "wall"]
+    head += ["peak RSS", "CPU ×", "wall ×"]
+    # peak RSS: "python / with its children" where they differ (git log's own is the larger)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for size in result["sizes"]:
+        label = f"{size['tickets'] // 1000}k" if size["tickets"] >= 1000 else str(size["tickets"])
+        for row in size["rows"]:
+            base = row["samples"]["baseline"]
+            b_cpu = statistics.median(s["cpu"] for s in base)
+            b_wall = statistics.median(s["wall"] for s in base)
+            b_rss = rss(base)
+            for name in variants:
+                s = summary(row["samples"], name)
+                codes = sorted({x["rc"] for x in row["samples"][name]} - {0})
+                cells = [
+                    label,
+                    f"`{row['command']}`" + "".join(f" (exit {c})" for c in codes),
+                    name,
+                    fmt_s(s["cpu"]),
+                    fmt_s(s["wall"]),
+                    rss(row["samples"][name]),
+                    row["baseline"],
+                    fmt_s(b_cpu),
+                    fmt_s(b_wall),
+                    b_rss,
+                    f"{s['cpu_ratio']:.2f}×",
+                    f"{s['wall_ratio']:.2f}×",
+                ]
+                lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
-ROWS = [  # label, supportctl key, raw label, raw key
-    ("list (cold: no cache)", "list_cold", "git ls-tree -r HEAD data/tickets", "ls_tree"),
-    ("list (warm)", "list_warm", "git ls-tree -r HEAD data/tickets", "ls_tree"),
-    ("show SUP-123 (first run)", "show_first", "git cat-file -p HEAD:<ticket path>", "cat_file"),
-    ("show SUP-123 (warm)", "show_warm", "git cat-file -p HEAD:<ticket path>", "cat_file"),
-    ("new … (median of 5)", "new", "git commit -- <one changed file>", "git_commit"),
-    ("sla check --month M (cold)", "sla_cold", "git log --raw", "log_raw"),
-    ("sla check --month M (warm)", "sla_warm", "git log --raw", "log_raw"),
-]
-
-
-def table(res: dict[str, Any]) -> str:
-    info, R = res["info"], res["seconds"]
-    out = [
-        (
-            f"repo: {info['tickets']} tickets, {info['commits']} commits, pack {info['pack_mib']} MiB"
-            f" ({info['machine']}; {info['git']}); month {info['month']}"
-        )
-    ]
-    g = info.get("generated")
-    if g:
-        out.append(
-            f"generated in {g['total_s']} s (plan {g['plan_s']} s, fast-import {g['fast_import_s']} s,"
-            f" checkout {g['checkout_s']} s); {g['hand_edits']} hand edits, {g['backdated']} back-dated"
-        )
-    rows = [("supportctl command", "wall", "cpu", "raw git equivalent", "wall", "cpu", "ratio")]
-
-    def row(label: str, k: str, raw_label: str, rk: str) -> tuple[str, ...]:
-        (w, c), (rw, rc) = R[k], R[rk]
-        return (label, fmt_s(w), fmt_s(c), raw_label, fmt_s(rw), fmt_s(rc), f"{w / rw:.1f}x")
-
-    for label, k, raw_label, rk in ROWS:
-        rows.append(row(label.replace("--month M", f"--month {info['month']}"), k, raw_label, rk))
-    w, c = R["log_sc"]
-    rows.append(("", "", "", "git log as supportctl runs it", fmt_s(w), fmt_s(c), ""))
-    rows.append(row("supportctl --version (start-up)", "sc_version", "python -c pass", "python"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for i, r in enumerate(rows):
-        out.append(
-            "  ".join(
-                c.ljust(w) if j in (0, 3) else c.rjust(w)
-                for j, (c, w) in enumerate(zip(r, widths, strict=False))
-            ).rstrip()
-        )
-        if i == 0:
-            out.append("  ".join("-" * w for w in widths))
-    lw, sc, lr, sw = R["list_warm"][0], R["sla_cold"][0], R["log_raw"][0], R["sla_warm"][0]
-    ok = [
-        ("list warm < 1 s", lw < 1.0, fmt_s(lw)),
-        ("sla check cold <= 2x git log --raw", sc <= 2 * lr, f"{sc / lr:.2f}x"),
-        ("sla check warm < cold / 4", sw < sc / 4, f"{sw / sc:.2f} of cold"),
-    ]
-    out.append("")
-    out += [
-        f"target {name:<36} {'met' if good else 'MISSED':<7} ({why}, wall)"
-        for name, good, why in ok
-    ]
-    out.append(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    return "\n".join(out)
-
-
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--tickets", type=int, default=20_000)
-    ap.add_argument("--commits", type=int, default=200_000)
+    ap.add_argument("--sizes", default="2000,5000,20000", help="tickets per desk, comma-separated")
     ap.add_argument(
-        "--repo", type=Path, help="use this repo; generated here when it is not a support repo yet"
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "supportctl-bench",
+        help="folder that keeps the generated desks (desk-N) between runs",
     )
-    ap.add_argument("--keep", action="store_true", help="keep the generated temporary repo")
+    ap.add_argument("--code", type=Path, default=ROOT, help="supportctl checkout to measure")
+    ap.add_argument("--against", type=Path, help="an older checkout, measured in the same rounds")
+    ap.add_argument("--runs", type=int, default=3, help="paired rounds per row (median)")
     ap.add_argument(
-        "--repack", action="store_true", help="repack once after generating (see generate.py)"
+        "--month", help="month for sla check and report (default: 5 months before the end)"
     )
-    ap.add_argument(
-        "--month", help="month for `sla check` (default: 5 months before the last commit)"
-    )
-    ap.add_argument("--repeat", type=int, default=5, help="runs per warm figure (median)")
-    ap.add_argument(
-        "--cold-repeat", type=int, default=1, help="runs per cold figure and git log (median)"
-    )
-    ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    ap.add_argument("--only", help="only the rows whose command contains one of these words")
+    ap.add_argument("--json", type=Path, help="also write every sample to this JSON file")
     ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args()
-    res = run(args)
-    print(table(res))
+    args = ap.parse_args(argv)
+    if args.runs < 1:
+        raise SystemExit("--runs must be at least 1")
+    args.work.mkdir(parents=True, exist_ok=True)
+    args.work = args.work.resolve()
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    variants = {"new": args.code.resolve()}
+    if args.against:
+        variants["old"] = args.against.resolve()
+    result: dict[str, Any] = {
+        "variants": {n: str(p) for n, p in variants.items()},
+        "commits": {
+            n: subprocess.run(
+                ["git", "-C", str(p), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                check=False,
+                text=True,
+            ).stdout.strip()
+            for n, p in variants.items()
+        },
+        "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().machine}",
+        "python": sys.version.split()[0],
+        "git": subprocess.run(
+            ["git", "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip(),
+        "runs": args.runs,
+        "sizes": [],
+    }
+    for tickets in (int(x) for x in args.sizes.split(",") if x.strip()):
+        result["sizes"].append(bench_size(tickets, variants, args, say))
+        if args.json:  # after every size: a long run that dies late keeps what it measured
+            args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    result["load_average"] = os.getloadavg()
+    print(
+        f"{result['machine']}, Python {result['python']}, {result['git']}; "
+        + ", ".join(f"{n} = {p} ({result['commits'][n]})" for n, p in result["variants"].items())
+        + f"; medians of {args.runs} paired rounds; load average at the end "
+        + " ".join(f"{x:.1f}" for x in result["load_average"])
+    )
+    print()
+    print(table(result))
     if args.json:
-        args.json.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+        args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import generate as gen
 
+from supportctl.domain.articles import render_article
+from supportctl.ops import kb
 from supportctl.ops import tickets as actions
 from supportctl.ops.init import init_repo
 from supportctl.storage.desk import Desk
@@ -60,9 +62,13 @@ def replay(n: int, m: int, seed: int, out: Path) -> None:
     for c in gen.render_commits(plans, ops, start):
         _env(c)
         op = c.op
-        if op is None:
+        if op is None and repo is None:
             init_repo(out)
             repo = Desk(out)
+            continue
+        if op is None:  # the customers added to supportctl.yaml by hand
+            _hand_commit(out, c)
+            repo = Desk(out)  # the config is read once per Desk
             continue
         assert repo is not None
         tid, kind, at = c.ticket_id, op.kind, c.at
@@ -105,13 +111,40 @@ def replay(n: int, m: int, seed: int, out: Path) -> None:
             actions.log_time(
                 repo, tid, minutes=minutes, note=note, on=date.fromisoformat(work_day), at=at
             )
+        elif kind == "assign":
+            actions.assign(repo, tid, op.param, at=at)
+        elif kind == "tag":
+            added, removed = op.param
+            actions.tag(repo, tid, add=added, remove=removed, at=at)
+        elif kind == "link":
+            how, _j = op.param
+            (other,) = [v.split()[1] for k, v in _trailers(c.message) if k == "Link"]
+            actions.link(repo, tid, kind=how, other=other, at=at)
+        elif kind == "edit":
+            actions.edit(repo, tid, dict(op.param), at=at)
+        elif kind == "kb_new":
+            a = op.param
+            text = render_article(
+                title=a.title,
+                tags=a.tags,
+                customers=a.customers,
+                body=gen.KB_BODIES[a.lang].format(title=a.title),
+            )
+            kb.new_article(repo, text, at=at)
+        elif kind == "kb_link":
+            (slug,) = [v for k, v in _trailers(c.message) if k == "Kb"]
+            kb.link_article(repo, tid, slug, at=at)
         elif kind.startswith("hand_"):
-            for path, content in c.files.items():
-                (out / path).write_bytes(content)
-            _git(out, "add", "--", *c.files)
-            _git(out, "commit", "-q", "--cleanup=verbatim", "-F", "-", stdin=c.message.encode())
+            _hand_commit(out, c)
         else:
             raise AssertionError(kind)
+
+
+def _hand_commit(out: Path, c: gen.Commit) -> None:
+    for path, content in c.files.items():
+        (out / path).write_bytes(content)
+    _git(out, "add", "--", *c.files)
+    _git(out, "commit", "-q", "--cleanup=verbatim", "-F", "-", stdin=c.message.encode())
 
 
 def _trailers(msg: str) -> list[tuple[str, str]]:
