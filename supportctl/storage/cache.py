@@ -38,6 +38,9 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "ticket": 1,
     # rows by blob id: parsed worklog files
     "worklog": 1,
+    # rows by blob id: the ticket IDs a worklog file names (and its error), so one
+    # ticket's time is found without decoding every worklog entry
+    "worklog-tickets": 1,
     # rows by blob id: parsed and analysed KB articles; the file: the whole KB with
     # its built search index, keyed by the tree of data/kb
     "kb": 2,

@@ -273,6 +273,27 @@ class Desk(DeskReader):
         parsed = self._parsed("worklog", entries, parse_worklog_file)
         return worklog_entries(((path, parsed[blob]) for path, blob in entries), problems)
 
+    def ticket_worklogs(
+        self, ticket_id: str, rev: str = "HEAD", problems: list[str] | None = None
+    ) -> list[Worklog]:
+        """The worklog entries of one ticket at `rev`, as `worklogs` would give them, and
+        the same `problems`. Only the files that name the ticket are decoded: a small
+        index (the tickets each file names) says which."""
+        entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
+        index = self.cache.get_many("worklog-tickets", (b for _, b in entries))
+        missing = [(p, b) for p, b in entries if b not in index]
+        if missing:
+            full = self._parsed("worklog", missing, parse_worklog_file)
+            fresh = {b: worklog_index_row(full[b]) for _, b in missing}
+            self.cache.put_many("worklog-tickets", fresh)
+            index.update(fresh)
+        if problems is not None:
+            worklog_entries(((p, index[b]) for p, b in entries), problems)
+        wanted = [(p, b) for p, b in entries if ticket_id in index[b]["tickets"]]
+        parsed = self._parsed("worklog", wanted, parse_worklog_file)
+        found = worklog_entries((path, parsed[blob]) for path, blob in wanted)
+        return [w for w in found if w.ticket == ticket_id]
+
     # -- commits, history, KB -------------------------------------------------------
     def commit_id(self, rev: str = "HEAD") -> str | None:
         """Commit id of `rev`; None before the first commit."""
@@ -381,6 +402,14 @@ def project(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     if "__error__" in data:
         return data
     return {k: data[k] for k in fields if k in data}
+
+
+def worklog_index_row(data: dict[str, Any]) -> dict[str, Any]:
+    """What the worklog index keeps of a parsed worklog file: the tickets it names, and
+    its error (in `parse_worklog_file`'s form) when it could not be read."""
+    row: dict[str, Any] = {k: v for k, v in data.items() if k in ("__error__", "__line__")}
+    row["tickets"] = sorted({str(item.get("ticket", "")) for item in data.get("entries", [])})
+    return row
 
 
 def worklog_entries(
