@@ -39,6 +39,9 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "ticket": 1,
     # rows by blob id: parsed worklog files
     "worklog": 1,
+    # rows by blob id: the ticket IDs a worklog file names (and its error), so one
+    # ticket's time is found without decoding every worklog entry
+    "worklog-tickets": 1,
     # rows by blob id: parsed and analysed KB articles; the file: the whole KB with
     # its built search index, keyed by the tree of data/kb
     "kb": 2,
@@ -49,9 +52,18 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "events": 7,
     # the file: the highest ticket number ever used, per ID prefix
     "ids": 1,
+    # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
+    # the settings classes
+    "config": 1,
 }
 # The caches kept as files of their own, and the suffix of each file's name.
-_FILES: Final = {"blobs": "sqlite", "events": "marshal", "ids": "json", "kb": "marshal"}
+_FILES: Final = {
+    "blobs": "sqlite",
+    "events": "marshal",
+    "ids": "json",
+    "kb": "marshal",
+    "config": "pickle",
+}
 FOLDER = "cache"
 # Where caches lived before they had a folder of their own (in `.git/supportctl/`).
 _LEGACY = (

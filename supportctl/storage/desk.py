@@ -9,12 +9,16 @@ that reports and SLA questions need; an in-memory desk offers it too
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
+import pickle
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
+from supportctl.config import settings
 from supportctl.config.settings import CONFIG_NAME, LINKED_CONFIG, Config, parse_config
 from supportctl.domain.errors import ConfigError, DataError, GitError, NotASupportRepo, NotFound
 from supportctl.domain.ids import id_of_path, normalize_id, parse_id, sort_key, ticket_path
@@ -129,9 +133,31 @@ class Desk(DeskReader):
         committed = self._committed_config
         if committed is None:
             return load_config(self.root)
-        config = parse_config(committed, self.root / CONFIG_NAME)
+        config = self._parsed_config(committed)
         if self.config_changed:
             config.uncommitted = self._work_tree_config
+        return config
+
+    def _parsed_config(self, committed: bytes) -> Config:
+        """`parse_config` of the committed file, kept in the cache: parsing it costs more
+        than most commands do. Pickled rather than stored as data, because the settings
+        keep the YAML nodes whose line numbers a calendar's mistake is reported at.
+        Only a file without mistakes is kept, so every error is found anew, as before."""
+        path = self.root / CONFIG_NAME
+        key = config_key(committed, path)
+        stored = self.cache.read("config")
+        header, _, payload = (stored or b"").partition(b"\n")
+        if header == key + b" " + hashlib.sha256(payload).hexdigest().encode():
+            try:
+                config = pickle.loads(payload)
+            except Exception:  # a damaged cache is rebuilt, whatever broke
+                config = None
+            if isinstance(config, Config):
+                return config
+        config = parse_config(committed, path)
+        payload = pickle.dumps(config)
+        header = key + b" " + hashlib.sha256(payload).hexdigest().encode()
+        self.cache.write("config", [header, b"\n", payload])
         return config
 
     @cached_property
@@ -273,6 +299,27 @@ class Desk(DeskReader):
         parsed = self._parsed("worklog", entries, parse_worklog_file)
         return worklog_entries(((path, parsed[blob]) for path, blob in entries), problems)
 
+    def ticket_worklogs(
+        self, ticket_id: str, rev: str = "HEAD", problems: list[str] | None = None
+    ) -> list[Worklog]:
+        """The worklog entries of one ticket at `rev`, as `worklogs` would give them, and
+        the same `problems`. Only the files that name the ticket are decoded: a small
+        index (the tickets each file names) says which."""
+        entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
+        index = self.cache.get_many("worklog-tickets", (b for _, b in entries))
+        missing = [(p, b) for p, b in entries if b not in index]
+        if missing:
+            full = self._parsed("worklog", missing, parse_worklog_file)
+            fresh = {b: worklog_index_row(full[b]) for _, b in missing}
+            self.cache.put_many("worklog-tickets", fresh)
+            index.update(fresh)
+        if problems is not None:
+            worklog_entries(((p, index[b]) for p, b in entries), problems)
+        wanted = [(p, b) for p, b in entries if ticket_id in index[b]["tickets"]]
+        parsed = self._parsed("worklog", wanted, parse_worklog_file)
+        found = worklog_entries((path, parsed[blob]) for path, blob in wanted)
+        return [w for w in found if w.ticket == ticket_id]
+
     # -- commits, history, KB -------------------------------------------------------
     def commit_id(self, rev: str = "HEAD") -> str | None:
         """Commit id of `rev`; None before the first commit."""
@@ -322,6 +369,19 @@ class Desk(DeskReader):
         from supportctl.storage.catalog import get_article
 
         return get_article(self, slug, rev)
+
+
+def config_key(content: bytes, path: Path) -> bytes:
+    """What a cached configuration must match: the file, where it lives (its path is part
+    of the settings), and the fields of the settings classes, so a program whose settings
+    changed shape never reads an older one's."""
+    digest = hashlib.sha256(content)
+    digest.update(b"\0" + os.fsencode(path))
+    for value in vars(settings).values():
+        if isinstance(value, type) and dataclasses.is_dataclass(value):
+            fields = ",".join(f.name for f in dataclasses.fields(value))
+            digest.update(f"\0{value.__name__}:{fields}".encode())
+    return digest.hexdigest().encode()
 
 
 def ticket_views(files: Iterable[tuple[str, dict[str, Any]]], config: Config) -> list[TicketView]:
@@ -381,6 +441,14 @@ def project(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     if "__error__" in data:
         return data
     return {k: data[k] for k in fields if k in data}
+
+
+def worklog_index_row(data: dict[str, Any]) -> dict[str, Any]:
+    """What the worklog index keeps of a parsed worklog file: the tickets it names, and
+    its error (in `parse_worklog_file`'s form) when it could not be read."""
+    row: dict[str, Any] = {k: v for k, v in data.items() if k in ("__error__", "__line__")}
+    row["tickets"] = sorted({str(item.get("ticket", "")) for item in data.get("entries", [])})
+    return row
 
 
 def worklog_entries(

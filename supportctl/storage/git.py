@@ -5,8 +5,9 @@ working folder and the mapping of a failure to a one-line `GitError` live in one
 `run_git` (with its timeout) and `_reading` (output read while git runs) are the two ways
 to wait for one. The rest of the module is small named operations on top, and everything
 else gets plain data from here: paths, blob ids, bytes, `Identity`, `RawCommit`. Single
-objects are read through GitPython's object database, the library's own way, which keeps
-one `git cat-file --batch` process for the whole command.
+objects are read through one `git cat-file --batch` process kept for the whole command,
+started on the first read. GitPython, which costs more to import than a short command
+costs to run, is imported only by what reads commit objects.
 
 Commits are built in a private index so the user's own staged and unstaged changes are
 never swept into a supportctl commit; `storage.transaction` makes one per action.
@@ -24,18 +25,20 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
-
-import git
 
 from supportctl.domain.errors import GitError, UsageError
 from supportctl.storage import safepath
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    import git
 
 ZERO = "0" * 40
 INDEX_LOCK_TIMEOUT = 10.0
@@ -253,18 +256,89 @@ def git_time(when: datetime) -> str:
     return f"@{int(when.timestamp())} {sign}{abs(total) // 60:02d}{abs(total) % 60:02d}"
 
 
+def _plain_git_dir(root: Path) -> Path | None:
+    """`root/.git` when it is plainly the repository (no GIT_DIR, no worktree link), as
+    GitPython would find it; None leaves the question to GitPython."""
+    if "GIT_DIR" in os.environ:
+        return None
+    git_dir = Path(os.path.abspath(root)) / ".git"
+    if (
+        (git_dir / "objects").is_dir()
+        and (git_dir / "refs").is_dir()
+        and (git_dir / "HEAD").is_file()
+    ):
+        return git_dir
+    return None
+
+
+class _ObjectReader:
+    """One `git cat-file --batch` for a command's single-object reads, requests answered
+    one at a time; it ends when its repo object is collected or the program exits."""
+
+    def __init__(self, root: Path) -> None:
+        self._proc = _spawn(
+            root,
+            ["cat-file", "--batch"],
+            env=None,
+            stdin=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        weakref.finalize(self, _stop, self._proc)
+
+    def read(self, name: str) -> bytes | None:
+        proc = self._proc
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        try:
+            proc.stdin.write(name.encode() + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            raise GitError("git cat-file stopped") from None
+        header = proc.stdout.readline().split()
+        if not header:
+            raise GitError("git cat-file stopped")
+        if len(header) != 3 or not header[2].isdigit():  # `<name> missing`, `ambiguous`
+            return None
+        return proc.stdout.read(int(header[2]) + 1)[:-1]
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Repo:
     def __init__(self, root: Path, notify: Callable[[str], None] | None = None) -> None:
         self.root = root
         # Where a storage-level message for the user goes (the lock's word on a recovered
         # action); the CLI passes its warning printer, and the core itself never prints.
         self.notify: Callable[[str], None] = notify or notice
-        try:
-            self._repo = git.Repo(root)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise GitError(f"{root}: not a git repository (run `supportctl init`)") from None
-        self.git_dir = Path(self._repo.git_dir)
+        self._reader: _ObjectReader | None = None
+        plain = _plain_git_dir(root)
+        self.git_dir = plain if plain is not None else Path(self._repo.git_dir)
         self._state_path = self.git_dir / "supportctl"
+
+    @cached_property
+    def _repo(self) -> git.Repo:
+        import git
+
+        try:
+            return git.Repo(self.root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise GitError(f"{self.root}: not a git repository (run `supportctl init`)") from None
+
+    def _object(self, name: str) -> bytes | None:
+        """An object's content by id or `rev:path`; None when there is none."""
+        if self._reader is None:
+            self._reader = _ObjectReader(self.root)
+        return self._reader.read(name)
 
     @property
     def state_dir(self) -> Path:
@@ -296,15 +370,10 @@ class Repo:
         return hooks if hooks.is_absolute() else self.root / hooks
 
     def head(self) -> str | None:
-        try:
-            return self._repo.head.commit.hexsha if self._repo.head.is_valid() else None
-        except ValueError:
-            return None
+        return self.rev("HEAD")
 
     def rev(self, rev: str) -> str | None:
         """Commit id of `rev`, or None when it does not exist (e.g. an empty repo)."""
-        if rev == "HEAD":
-            return self.head()
         try:
             return self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip() or None
         except GitError:
@@ -382,7 +451,10 @@ class Repo:
         return None
 
     def blob(self, sha: str) -> bytes:
-        return bytes(self._repo.git.get_object_data(sha)[3])
+        content = self._object(sha)
+        if content is None:
+            raise GitError(f"git has no object {sha}")
+        return content
 
     def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """Many blobs through one `git cat-file --batch`, requests written while reading."""
@@ -419,10 +491,9 @@ class Repo:
         return found
 
     def file_at(self, rev: str, path: str) -> bytes | None:
-        try:
-            return bytes(self._repo.git.get_object_data(f"{rev}:{path}")[3])
-        except (ValueError, git.GitCommandError, OSError):
-            return None
+        if "\n" in rev or "\n" in path:
+            return None  # a batch request is one line; no such path is ever committed
+        return self._object(f"{rev}:{path}")
 
     def dirty(self, paths: Sequence[str]) -> list[str]:
         """Paths among `paths` that differ from HEAD in the index or the work tree.

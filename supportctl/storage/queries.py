@@ -208,8 +208,8 @@ def ticket_record(repo: Desk, ticket_id: str) -> TicketRecord:
     problems: list[str] = []
     logs = [
         w
-        for w in repo.worklogs(problems=problems)
-        if w.ticket == ticket_id and not _before(w.at, view.ticket.created)
+        for w in repo.ticket_worklogs(ticket_id, problems=problems)
+        if not _before(w.at, view.ticket.created)
     ]
     return TicketRecord(view.ticket, view.path, uncommitted, problems, logs)
 

@@ -12,10 +12,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import supportctl
+
+if TYPE_CHECKING:
+    from tests.conftest import Cli
 
 HEAVY = {
     "git",
@@ -110,3 +114,76 @@ def test_no_cli_module_imports_its_own_package() -> None:
                     f"{path.name}: {a.name}" for a in node.names if a.name == "supportctl.cli"
                 ]
     assert upward == []
+
+
+# -- one run builds only the command it runs ---------------------------------------------------
+SAME_ANSWER = [
+    ("--version",),
+    ("--help",),
+    (),
+    ("--debug",),
+    ("--version", "--help"),
+    ("--help", "--version"),
+    ("--repo", "--version"),
+    ("--repo=/nowhere", "--version"),
+    ("show", "--help"),
+    ("show",),
+    ("show", "SUP-1", "--bogus"),
+    ("--repo", "/nowhere", "list", "--limit", "x"),
+    ("--debug", "list", "--help"),
+    ("sla",),
+    ("sla", "nope"),
+    ("kb", "search", "--help"),
+    ("nope",),
+    ("-h",),
+]
+
+
+@pytest.mark.parametrize("args", SAME_ANSWER, ids=" ".join)
+def test_the_pruned_app_answers_as_the_whole_one(args: tuple[str, ...]) -> None:
+    from typer.testing import CliRunner
+
+    from supportctl.cli import app, app_for, state
+
+    def run(which: object) -> tuple[int, str, str]:
+        state.repo, state.debug = None, False
+        r = CliRunner().invoke(which, list(args), env={"COLUMNS": "100"})  # type: ignore[arg-type]
+        return r.exit_code, r.stdout, r.stderr
+
+    assert run(app_for(args)) == run(app)
+
+
+def test_one_command_or_group_is_built() -> None:
+    from supportctl.cli import app, app_for
+
+    show = app_for(["--repo", "x", "show", "SUP-1"])
+    assert [c.callback.__name__ for c in show.registered_commands if c.callback] == ["show"]
+    assert show.registered_groups == []
+    sla = app_for(["sla", "check"])
+    assert (sla.registered_commands, [g.name for g in sla.registered_groups]) == ([], ["sla"])
+    assert app_for(["--version"]).registered_commands == []
+    assert app_for(["--help"]) is app
+    assert app_for(["nope"]) is app
+    assert len(app.registered_commands) > 20  # the whole app is left as it was
+
+
+def test_show_and_list_do_not_import_gitpython(support_repo: Path, cli: Cli) -> None:
+    """Single objects come through one `git cat-file --batch`; GitPython costs more to
+    import than these commands cost to run."""
+    assert cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+    env = {**os.environ, "PYTHONPATH": SOURCE}
+    for args in (["list"], ["show", "SUP-1"]):
+        p = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "supportctl", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=env,
+            cwd=support_repo,
+        )
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert "Printer" in p.stdout
+        names = {m.group(2) for m in map(_LINE.match, p.stderr.splitlines()) if m}
+        assert "supportctl.storage.git" in names
+        assert "git" not in names

@@ -29,7 +29,7 @@ customers: [acme]
 Reinstall the printer driver, then restart the till.
 """
 # The caches kept as files, and the commands whose answers each one serves.
-FILE_CACHES = ("blobs", "events", "ids", "kb")
+FILE_CACHES = ("blobs", "events", "ids", "kb", "config")
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_a_version_bump_rebuilds_that_cache_and_nothing_changes(
     if old_file is not None:
         assert (folder / file_name(name)).is_file()  # written anew under its new version
         assert not (folder / old_file).exists()  # the old one is removed, never read
-    if name not in ("blobs", "events", "ids"):  # a kind of rows in the blob store
+    if name not in ("blobs", "events", "ids", "config"):  # a kind of rows in the blob store
         kinds = _kinds(folder)
         assert any(k.startswith(versioned(name)) for k in kinds)
         assert not any(k.partition(":")[0] == old_kind for k in kinds)
@@ -316,3 +316,21 @@ def test_files_are_replaced_whole(tmp_path: Path) -> None:
     cache.write_json("ids", {"tip": "b", "max": {"SUP": 2}})
     assert cache.read_json("ids") == {"tip": "b", "max": {"SUP": 2}}
     assert sorted(os.listdir(tmp_path / FOLDER)) == [file_name("ids")]  # no temporary left
+
+
+def test_the_configuration_is_parsed_once_per_file(desk: Path, cli: Cli) -> None:
+    from supportctl.domain.errors import ConfigError
+    from supportctl.storage.desk import config_key
+
+    path = cache_folder(desk) / file_name("config")
+    committed = (desk / "supportctl.yaml").read_bytes()
+    assert path.read_bytes().startswith(config_key(committed, desk / "supportctl.yaml") + b" ")
+    assert Desk(desk).config == Desk(desk).config
+    # a file with a mistake is never kept: its error comes anew, with its line
+    (desk / "supportctl.yaml").write_bytes(committed + b"nonsense: 1\n")
+    git(desk, "commit", "-qam", "A mistake")
+    kept = path.read_bytes()
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"supportctl.yaml:\d+: .*nonsense"):
+            Desk(desk).config  # noqa: B018
+    assert path.read_bytes() == kept

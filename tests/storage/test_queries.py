@@ -141,3 +141,47 @@ def test_show_says_when_the_ticket_file_has_uncommitted_hand_edits(support_repo:
             "SUP-4.yaml is not committed yet (commit it to use it)\n"
         ),
     )
+
+
+# -- one ticket's worklogs through the index of the tickets each worklog file names -------------
+def test_ticket_worklogs_match_the_full_scan_cold_and_warm(support_repo: Path) -> None:
+    from supportctl.storage.desk import open_repo
+    from tests.helpers import commit_files
+
+    entry = (
+        "- ticket: {t}\n  minutes: {m}\n  on: '2026-01-0{d}'\n  at: '2026-01-0{d}T10:00:00+00:00'\n"
+    )
+    commit_files(
+        support_repo,
+        {
+            "data/worklogs/2026-01/ann.yaml": entry.format(t="SUP-1", m=30, d=2)
+            + entry.format(t="SUP-2", m=15, d=3),
+            "data/worklogs/2026-01/bob.yaml": entry.format(t="SUP-2", m=45, d=1),
+            "data/worklogs/2026-01/eve.yaml": "- ticket: [unclosed\n",
+        },
+    )
+
+    def both(ticket: str) -> tuple[list[object], list[str], list[object], list[str]]:
+        desk = open_repo(str(support_repo))
+        full_problems: list[str] = []
+        full = [w for w in desk.worklogs(problems=full_problems) if w.ticket == ticket]
+        one_problems: list[str] = []
+        one = desk.ticket_worklogs(ticket, problems=one_problems)
+        return full, full_problems, one, one_problems
+
+    for _ in range(2):  # the first run builds the index, the second reads it
+        for ticket in ("SUP-1", "SUP-2", "SUP-3"):
+            full, full_problems, one, one_problems = both(ticket)
+            assert one == full
+            assert one_problems == full_problems
+    _, _, two, problems = both("SUP-2")
+    assert [(w.minutes, w.path) for w in two] == [
+        (45, "data/worklogs/2026-01/bob.yaml"),
+        (15, "data/worklogs/2026-01/ann.yaml"),
+    ]
+    assert [p.split(":")[0] for p in problems] == ["data/worklogs/2026-01/eve.yaml"]
+    desk = open_repo(str(support_repo))
+    blobs = dict(desk.git.ls_tree("data/worklogs"))
+    rows = desk.cache.get_many("worklog-tickets", blobs.values())
+    assert rows[blobs["data/worklogs/2026-01/ann.yaml"]]["tickets"] == ["SUP-1", "SUP-2"]
+    assert rows[blobs["data/worklogs/2026-01/eve.yaml"]]["tickets"] == []
