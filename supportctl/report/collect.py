@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import DataError, SupportctlError
 from supportctl.domain.ticket import Ticket
-from supportctl.report.data import build_report
+from supportctl.report.data import OPEN, build_report
 from supportctl.sla.engine import evaluate
 from supportctl.storage.clocks import make_policy
-from supportctl.storage.history import generation_at
+from supportctl.storage.history import generation_of
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
     from supportctl.domain.ticket import TicketView
     from supportctl.storage.desk import DeskReader, Worklog
+    from supportctl.storage.history import TicketSpan
 
 
 def report_model(
@@ -28,8 +30,14 @@ def report_model(
     customer: str | None,
     now: datetime,
     problems: list[str] | None = None,
+    *,
+    every_ticket: bool = False,
 ) -> dict[str, Any]:
-    """The report as of `min(now, end of period)`, computed from HEAD."""
+    """The report as of `min(now, end of period)`, computed from HEAD.
+
+    Only the tickets that can change a figure of the period are evaluated (see `_Scope`);
+    `every_ticket` evaluates them all, for checking that this gives the same report.
+    """
     config = repo.config
     if customer:
         config.customer(customer)
@@ -39,37 +47,109 @@ def report_model(
         raise DataError(str(bad.error))
     head = repo.commit_id()
     evaluated_at = min(now, period.until)
-    events = repo.events_by_ticket()
+    current = {v.id: v.ticket for v in views if not v.error}
+    scope = _Scope(current, period, evaluated_at, every_ticket)
+    events = repo.events_by_ticket("HEAD", scope.keep)
+    tickets = tickets_as_of(repo, views, events, period.until)
+    while missing := scope.missing_targets(tickets, events):
+        # a thread of the period leads to a ticket left out: it is needed after all
+        events.update(repo.events_by_ticket("HEAD", partial(_among, missing)))
+        tickets.update(tickets_as_of(repo, views, {t: events[t] for t in missing}, period.until))
+    events = {t: events[t] for t in scope.spans if t in events}  # the history's order
+    tickets = {t: tickets[t] for t in events if t in tickets}
     policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
-    tickets = tickets_as_of(repo, views, events, period.until)
+    left_out = scope.left_out(events)
+    quiet = {t: current[t] for t in left_out if scope.spans[t].first < period.until.timestamp()}
+    tickets.update(quiet)
     commit_date = repo.commit_date(head) if head else None
     return build_report(
         config,
         events,
         slas,
         tickets,
-        _by_generation(repo.worklogs(problems=problems), events),
+        _by_generation(repo.worklogs(problems=problems), scope.spans),
         period,
         customer,
         head,
         commit_date,
         evaluated_at,
         kb_articles(repo),
+        {t: quiet[t].customer if t in quiet else None for t in left_out},
     )
 
 
-def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[Worklog]:
+class _Scope:
+    """Which tickets a report of `period` must evaluate, decided from what the events cache
+    knows of each (first and last event, when its clocks settled) and its file at HEAD.
+
+    A ticket is left out when it cannot change a figure of the period or of the one before
+    (whose summary the report compares with): created at or after the period's end (no
+    clock had started, it had no customer then), or quiet since before the previous period
+    began, with every clock stopped for good by then, not open, and no thread leading to
+    it. Its file at HEAD is then its file as of the period's end, so its customer (for the
+    hours logged on it and the packages' rollover) and its KB article (for what a customer
+    section may name) come from there, not from its events.
+    """
+
+    def __init__(
+        self, current: Mapping[str, Ticket], period: Period, evaluated_at: datetime, every: bool
+    ) -> None:
+        self.current = current
+        self.every = every
+        self.spans: dict[str, TicketSpan] = {}
+        self.until = period.until.timestamp()
+        self.quiet_before = min(period.previous().since, evaluated_at).timestamp()
+        self.targets = {t.links.duplicate_of for t in current.values() if t.links.duplicate_of}
+
+    def keep(self, ticket_id: str, span: TicketSpan) -> bool:
+        self.spans[ticket_id] = span
+        if self.every or span.first >= self.until:
+            return self.every
+        t = self.current.get(ticket_id)
+        return (
+            t is None  # deleted, or a deleted namesake: its file is not at HEAD
+            or span.last >= self.quiet_before
+            or span.settled is None
+            or span.settled >= self.quiet_before
+            or t.status in OPEN
+            or ticket_id in self.targets
+        )
+
+    def missing_targets(
+        self, tickets: Mapping[str, Ticket], events: Mapping[str, list[Event]]
+    ) -> set[str]:
+        """Tickets left out that a kept ticket's file (as of the period's end) duplicates."""
+        return {
+            t.links.duplicate_of
+            for t in tickets.values()
+            if t.links.duplicate_of
+            and t.links.duplicate_of in self.spans
+            and t.links.duplicate_of not in events
+        }
+
+    def left_out(self, events: Mapping[str, list[Event]]) -> list[str]:
+        return [t for t in self.spans if t not in events]
+
+
+def _among(wanted: set[str], ticket_id: str, span: TicketSpan) -> bool:
+    return ticket_id in wanted
+
+
+def _by_generation(logs: list[Worklog], spans: Mapping[str, TicketSpan]) -> list[Worklog]:
     """Time logged on a deleted ticket is billed to it, not to a later namesake."""
+    firsts: dict[str, float | None] = {}
     out = []
     for w in logs:
-        if f"{w.ticket}~1" in events:
+        if f"{w.ticket}~1" in spans:
             try:
                 when = datetime.fromisoformat(w.at)
             except ValueError:
                 when = None
             if when is not None and when.tzinfo is not None:
-                w = dataclasses.replace(w, ticket=generation_at(events, w.ticket, when))
+                if not firsts:
+                    firsts = {t: s.first for t, s in spans.items()}
+                w = dataclasses.replace(w, ticket=generation_of(firsts, w.ticket, when))
         out.append(w)
     return out
 

@@ -553,11 +553,15 @@ def build_section(
     tz: ZoneInfo,
     agent_names: dict[str, str],
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    others: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report for the tickets of `customers`, as they were in the
     period: a ticket belongs to the customer it had then, and nothing of another
-    customer (a ticket, a customer key, a KB article also serving them) is named."""
-    ticket_customer = {tid: str(s.attrs.get("customer")) for tid, s in slas.items()}
+    customer (a ticket, a customer key, a KB article also serving them) is named.
+    `others`: the customer, as of the evaluation, of each ticket left out of `events`
+    because it cannot change a figure of the period (its hours still count)."""
+    ticket_customer = {tid: str(c) for tid, c in (others or {}).items()}
+    ticket_customer.update({tid: str(s.attrs.get("customer")) for tid, s in slas.items()})
     mine = {tid for tid, c in ticket_customer.items() if c in customers}
     evs = {tid: v for tid, v in events.items() if tid in mine}
     my_slas = {tid: s for tid, s in slas.items() if tid in mine}
@@ -605,9 +609,11 @@ def build_report(
     commit_date: datetime | None,
     evaluated_at: datetime,
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    others: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """The report model. `tickets` holds each ticket's file as it was at the end of the
-    period; `kb_articles` the `tickets` and `customers` of every KB article."""
+    period; `kb_articles` the `tickets` and `customers` of every KB article; `others` the
+    customer of each ticket left out of `events` (see `build_section`)."""
     tz = ZoneInfo(config.timezone)
     agent_names = {a.email.lower(): a.name for a in config.agents.values() if a.email}
     agent_names.update({a.handle: a.name for a in config.agents.values()})
@@ -616,6 +622,7 @@ def build_report(
         if customer
         else sorted(
             {str(s.attrs.get("customer")) for s in slas.values() if s.attrs.get("customer")}
+            | {str(c) for c in (others or {}).values() if c}
             | set(config.customers),
             key=text_key,
         )
@@ -647,6 +654,7 @@ def build_report(
             tz,
             agent_names,
             kb_articles if customer else None,
+            others,
         ),
     }
     if not customer:
@@ -655,7 +663,17 @@ def build_report(
                 "key": k,
                 "name": config.customers[k].name if k in config.customers else k,
                 **build_section(
-                    config, events, slas, tickets, logs, period, [k], tz, agent_names, kb_articles
+                    config,
+                    events,
+                    slas,
+                    tickets,
+                    logs,
+                    period,
+                    [k],
+                    tz,
+                    agent_names,
+                    kb_articles,
+                    others,
                 ),
             }
             for k in keys
