@@ -49,18 +49,27 @@ def report_model(
     evaluated_at = min(now, period.until)
     current = {v.id: v.ticket for v in views if not v.error}
     scope = _Scope(current, period, evaluated_at, every_ticket)
-    events = repo.events_by_ticket("HEAD", scope.keep)
+    decoded = repo.events_by_ticket("HEAD", scope.keep)
+    # tickets only the previous period's summary needs: counted there, not evaluated
+    prior = {t: evs for t, evs in decoded.items() if scope.only_before(t)}
+    events = {t: evs for t, evs in decoded.items() if t not in prior}
     tickets = tickets_as_of(repo, views, events, period.until)
     while missing := scope.missing_targets(tickets, events):
         # a thread of the period leads to a ticket left out: it is needed after all
-        events.update(repo.events_by_ticket("HEAD", partial(_among, missing)))
-        tickets.update(tickets_as_of(repo, views, {t: events[t] for t in missing}, period.until))
+        found = {t: prior.pop(t) for t in missing if t in prior}
+        if len(found) < len(missing):
+            found.update(repo.events_by_ticket("HEAD", partial(_among, missing - set(found))))
+        if not found:
+            break
+        events.update(found)
+        tickets.update(tickets_as_of(repo, views, found, period.until))
     events = {t: events[t] for t in scope.spans if t in events}  # the history's order
     tickets = {t: tickets[t] for t in events if t in tickets}
     policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
-    left_out = scope.left_out(events)
-    quiet = {t: current[t] for t in left_out if scope.spans[t].first < period.until.timestamp()}
+    left_out = [t for t in scope.spans if t not in events]
+    until = period.until.timestamp()
+    quiet = {t: current[t] for t in left_out if scope.spans[t].first < until}
     tickets.update(quiet)
     commit_date = repo.commit_date(head) if head else None
     return build_report(
@@ -76,6 +85,7 @@ def report_model(
         evaluated_at,
         kb_articles(repo),
         {t: quiet[t].customer if t in quiet else None for t in left_out},
+        prior,
     )
 
 
@@ -83,13 +93,14 @@ class _Scope:
     """Which tickets a report of `period` must evaluate, decided from what the events cache
     knows of each (first and last event, when its clocks settled) and its file at HEAD.
 
-    A ticket is left out when it cannot change a figure of the period or of the one before
-    (whose summary the report compares with): created at or after the period's end (no
-    clock had started, it had no customer then), or quiet since before the previous period
-    began, with every clock stopped for good by then, not open, and no thread leading to
-    it. Its file at HEAD is then its file as of the period's end, so its customer (for the
-    hours logged on it and the packages' rollover) and its KB article (for what a customer
-    section may name) come from there, not from its events.
+    A ticket is left out when it cannot change a figure of the period: created at or after
+    the period's end (no clock had started, it had no customer then), or quiet since before
+    the period began, with every clock stopped for good by then, not open, and no thread
+    leading to it. Its file at HEAD is then its file as of the period's end, so its
+    customer (for the hours logged on it and the packages' rollover) and its KB article
+    (for what a customer section may name) come from there, not from its events. Of those
+    quiet since before the period but not before the previous one, only the events are
+    read, for the previous period's summary.
     """
 
     def __init__(
@@ -99,21 +110,30 @@ class _Scope:
         self.every = every
         self.spans: dict[str, TicketSpan] = {}
         self.until = period.until.timestamp()
-        self.quiet_before = min(period.previous().since, evaluated_at).timestamp()
+        self.since = min(period.since, evaluated_at).timestamp()
+        self.previous_since = min(period.previous().since, evaluated_at).timestamp()
         self.targets = {t.links.duplicate_of for t in current.values() if t.links.duplicate_of}
 
     def keep(self, ticket_id: str, span: TicketSpan) -> bool:
+        """Whether the ticket's events are read."""
         self.spans[ticket_id] = span
         if self.every or span.first >= self.until:
             return self.every
-        t = self.current.get(ticket_id)
+        return not self._quiet(ticket_id, span, self.previous_since)
+
+    def only_before(self, ticket_id: str) -> bool:
+        """Whether a ticket whose events are read counts only in the previous period."""
+        return not self.every and self._quiet(ticket_id, self.spans[ticket_id], self.since)
+
+    def _quiet(self, ticket_id: str, span: TicketSpan, since: float) -> bool:
+        t = self.current.get(ticket_id)  # None: deleted, or a deleted namesake
         return (
-            t is None  # deleted, or a deleted namesake: its file is not at HEAD
-            or span.last >= self.quiet_before
-            or span.settled is None
-            or span.settled >= self.quiet_before
-            or t.status in OPEN
-            or ticket_id in self.targets
+            t is not None
+            and span.last < since
+            and span.settled is not None
+            and span.settled < since
+            and t.status not in OPEN
+            and ticket_id not in self.targets
         )
 
     def missing_targets(
@@ -127,9 +147,6 @@ class _Scope:
             and t.links.duplicate_of in self.spans
             and t.links.duplicate_of not in events
         }
-
-    def left_out(self, events: Mapping[str, list[Event]]) -> list[str]:
-        return [t for t in self.spans if t not in events]
 
 
 def _among(wanted: set[str], ticket_id: str, span: TicketSpan) -> bool:

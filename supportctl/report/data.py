@@ -554,12 +554,14 @@ def build_section(
     agent_names: dict[str, str],
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     others: Mapping[str, str | None] | None = None,
+    prior: Mapping[str, list[Event]] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report for the tickets of `customers`, as they were in the
     period: a ticket belongs to the customer it had then, and nothing of another
     customer (a ticket, a customer key, a KB article also serving them) is named.
     `others`: the customer, as of the evaluation, of each ticket left out of `events`
-    because it cannot change a figure of the period (its hours still count)."""
+    because it cannot change a figure of the period (its hours still count); `prior`: the
+    events of those of them that count in the previous period's summary."""
     ticket_customer = {tid: str(c) for tid, c in (others or {}).items()}
     ticket_customer.update({tid: str(s.attrs.get("customer")) for tid, s in slas.items()})
     mine = {tid for tid, c in ticket_customer.items() if c in customers}
@@ -576,7 +578,8 @@ def build_section(
     )
 
     current = summary(evs, period)
-    previous = summary(evs, period.previous())
+    before = {tid: v for tid, v in (prior or {}).items() if tid in mine}
+    previous = summary({**evs, **before}, period.previous())
     sla = _sla_section(list(my_slas.values()), period, tz)
     breaches = Counter(str(b["customer"]) for b in sla["breaches"])
     return {
@@ -610,10 +613,12 @@ def build_report(
     evaluated_at: datetime,
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     others: Mapping[str, str | None] | None = None,
+    prior: Mapping[str, list[Event]] | None = None,
 ) -> dict[str, Any]:
     """The report model. `tickets` holds each ticket's file as it was at the end of the
     period; `kb_articles` the `tickets` and `customers` of every KB article; `others` the
-    customer of each ticket left out of `events` (see `build_section`)."""
+    customer of each ticket left out of `events` and `prior` the events of those counting in
+    the previous period (see `build_section`)."""
     tz = ZoneInfo(config.timezone)
     agent_names = {a.email.lower(): a.name for a in config.agents.values() if a.email}
     agent_names.update({a.handle: a.name for a in config.agents.values()})
@@ -655,6 +660,7 @@ def build_report(
             agent_names,
             kb_articles if customer else None,
             others,
+            prior,
         ),
     }
     if not customer:
@@ -674,6 +680,7 @@ def build_report(
                     agent_names,
                     kb_articles,
                     others,
+                    prior,
                 ),
             }
             for k in keys
