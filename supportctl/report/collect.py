@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from functools import partial
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import DataError, SupportctlError
-from supportctl.domain.ticket import Ticket
+from supportctl.domain.ticket import Ticket, vocabulary
 from supportctl.report.data import OPEN, build_report
 from supportctl.sla.engine import evaluate
 from supportctl.storage.clocks import make_policy
 from supportctl.storage.history import generation_of
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
@@ -41,7 +42,10 @@ def report_model(
     config = repo.config
     if customer:
         config.customer(customer)
-    views = repo.tickets()
+    # every ticket's vocabulary (a bad value anywhere is refused), and what deciding which
+    # tickets count takes; the whole file only of those that count (below)
+    fields = ("id", "customer", "status", "links", "kb", *vocabulary(config.lines))
+    views = repo.tickets(fields=tuple(dict.fromkeys(fields)))
     bad = next((v for v in views if v.invalid), None)
     if bad is not None:  # a hand edit outside the lists of values: its figures would be wrong
         raise DataError(str(bad.error))
@@ -53,7 +57,8 @@ def report_model(
     # tickets only the previous period's summary needs: counted there, not evaluated
     prior = {t: evs for t, evs in decoded.items() if scope.only_before(t)}
     events = {t: evs for t, evs in decoded.items() if t not in prior}
-    tickets = tickets_as_of(repo, views, events, period.until)
+    files = {v.id: PurePosixPath(v.path).stem for v in views}  # an `id` edited by hand
+    tickets = tickets_as_of(repo, _files_of(repo, files, events), events, period.until)
     while missing := scope.missing_targets(tickets, events):
         # a thread of the period leads to a ticket left out: it is needed after all
         found = {t: prior.pop(t) for t in missing if t in prior}
@@ -62,7 +67,7 @@ def report_model(
         if not found:
             break
         events.update(found)
-        tickets.update(tickets_as_of(repo, views, found, period.until))
+        tickets.update(tickets_as_of(repo, _files_of(repo, files, found), found, period.until))
     events = {t: events[t] for t in scope.spans if t in events}  # the history's order
     tickets = {t: tickets[t] for t in events if t in tickets}
     policy = make_policy(config)
@@ -147,6 +152,13 @@ class _Scope:
             and t.links.duplicate_of in self.spans
             and t.links.duplicate_of not in events
         }
+
+
+def _files_of(
+    repo: DeskReader, files: Mapping[str, str], ticket_ids: Iterable[str]
+) -> list[TicketView]:
+    """The whole files at HEAD of these tickets."""
+    return repo.tickets(among={files[t] for t in ticket_ids if t in files})
 
 
 def _among(wanted: set[str], ticket_id: str, span: TicketSpan) -> bool:
