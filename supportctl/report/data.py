@@ -555,6 +555,7 @@ def build_section(
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     others: Mapping[str, str | None] | None = None,
     prior: Mapping[str, list[Event]] | None = None,
+    audit: bool = True,
 ) -> dict[str, Any]:
     """Every figure of the report for the tickets of `customers`, as they were in the
     period: a ticket belongs to the customer it had then, and nothing of another
@@ -582,7 +583,7 @@ def build_section(
     previous = summary({**evs, **before}, period.previous())
     sla = _sla_section(list(my_slas.values()), period, tz)
     breaches = Counter(str(b["customer"]) for b in sla["breaches"])
-    return {
+    section = {
         "summary": {
             **current,
             "previous": previous,
@@ -596,8 +597,10 @@ def build_section(
         "recurring": _recurring(my_tickets, evs, period, privacy.shared_kb),
         "daily": _daily(evs, period, tz),
         "tickets": _requests(evs, my_slas, my_tickets, period, tz),
-        "audit": _audit(evs, period, tz, config.backdate_tolerance, agent_names, privacy),
     }
+    if audit:  # the desk's report has one audit trail, not one per customer
+        section["audit"] = _audit(evs, period, tz, config.backdate_tolerance, agent_names, privacy)
+    return section
 
 
 def build_report(
@@ -681,10 +684,9 @@ def build_report(
                     kb_articles,
                     others,
                     prior,
+                    audit=False,
                 ),
             }
             for k in keys
         ]
-        for section in model["customers"]:
-            del section["audit"]
     return model
