@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from functools import partial
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import DataError, SupportctlError
-from supportctl.domain.ticket import Ticket
-from supportctl.report.data import build_report
+from supportctl.domain.ticket import Ticket, vocabulary
+from supportctl.report.data import OPEN, build_report
 from supportctl.sla.engine import evaluate
 from supportctl.storage.clocks import make_policy
-from supportctl.storage.history import generation_at
+from supportctl.storage.history import generation_of
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
     from supportctl.domain.ticket import TicketView
     from supportctl.storage.desk import DeskReader, Worklog
+    from supportctl.storage.history import TicketSpan
 
 
 def report_model(
@@ -28,48 +31,154 @@ def report_model(
     customer: str | None,
     now: datetime,
     problems: list[str] | None = None,
+    *,
+    every_ticket: bool = False,
 ) -> dict[str, Any]:
-    """The report as of `min(now, end of period)`, computed from HEAD."""
+    """The report as of `min(now, end of period)`, computed from HEAD.
+
+    Only the tickets that can change a figure of the period are evaluated (see `_Scope`);
+    `every_ticket` evaluates them all, for checking that this gives the same report.
+    """
     config = repo.config
     if customer:
         config.customer(customer)
-    views = repo.tickets()
+    # every ticket's vocabulary (a bad value anywhere is refused), and what deciding which
+    # tickets count takes; the whole file only of those that count (below)
+    fields = ("id", "customer", "status", "links", "kb", *vocabulary(config.lines))
+    views = repo.tickets(fields=tuple(dict.fromkeys(fields)))
     bad = next((v for v in views if v.invalid), None)
     if bad is not None:  # a hand edit outside the lists of values: its figures would be wrong
         raise DataError(str(bad.error))
     head = repo.commit_id()
     evaluated_at = min(now, period.until)
-    events = repo.events_by_ticket()
+    current = {v.id: v.ticket for v in views if not v.error}
+    scope = _Scope(current, period, evaluated_at, every_ticket)
+    decoded = repo.events_by_ticket("HEAD", scope.keep)
+    # tickets only the previous period's summary needs: counted there, not evaluated
+    prior = {t: evs for t, evs in decoded.items() if scope.only_before(t)}
+    events = {t: evs for t, evs in decoded.items() if t not in prior}
+    files = {v.id: PurePosixPath(v.path).stem for v in views}  # an `id` edited by hand
+    tickets = tickets_as_of(repo, _files_of(repo, files, events), events, period.until)
+    while missing := scope.missing_targets(tickets, events):
+        # a thread of the period leads to a ticket left out: it is needed after all
+        found = {t: prior.pop(t) for t in missing if t in prior}
+        if len(found) < len(missing):
+            found.update(repo.events_by_ticket("HEAD", partial(_among, missing - set(found))))
+        if not found:
+            break
+        events.update(found)
+        tickets.update(tickets_as_of(repo, _files_of(repo, files, found), found, period.until))
+    events = {t: events[t] for t in scope.spans if t in events}  # the history's order
+    tickets = {t: tickets[t] for t in events if t in tickets}
     policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
-    tickets = tickets_as_of(repo, views, events, period.until)
+    left_out = [t for t in scope.spans if t not in events]
+    until = period.until.timestamp()
+    quiet = {t: current[t] for t in left_out if scope.spans[t].first < until}
+    tickets.update(quiet)
     commit_date = repo.commit_date(head) if head else None
     return build_report(
         config,
         events,
         slas,
         tickets,
-        _by_generation(repo.worklogs(problems=problems), events),
+        _by_generation(repo.worklogs(problems=problems), scope.spans),
         period,
         customer,
         head,
         commit_date,
         evaluated_at,
         kb_articles(repo),
+        {t: quiet[t].customer if t in quiet else None for t in left_out},
+        prior,
     )
 
 
-def _by_generation(logs: list[Worklog], events: dict[str, list[Event]]) -> list[Worklog]:
+class _Scope:
+    """Which tickets a report of `period` must evaluate, decided from what the events cache
+    knows of each (first and last event, when its clocks settled) and its file at HEAD.
+
+    A ticket is left out when it cannot change a figure of the period: created at or after
+    the period's end (no clock had started, it had no customer then), or quiet since before
+    the period began, with every clock stopped for good by then, not open, and no thread
+    leading to it. Its file at HEAD is then its file as of the period's end, so its
+    customer (for the hours logged on it and the packages' rollover) and its KB article
+    (for what a customer section may name) come from there, not from its events. Of those
+    quiet since before the period but not before the previous one, only the events are
+    read, for the previous period's summary.
+    """
+
+    def __init__(
+        self, current: Mapping[str, Ticket], period: Period, evaluated_at: datetime, every: bool
+    ) -> None:
+        self.current = current
+        self.every = every
+        self.spans: dict[str, TicketSpan] = {}
+        self.until = period.until.timestamp()
+        self.since = min(period.since, evaluated_at).timestamp()
+        self.previous_since = min(period.previous().since, evaluated_at).timestamp()
+        self.targets = {t.links.duplicate_of for t in current.values() if t.links.duplicate_of}
+
+    def keep(self, ticket_id: str, span: TicketSpan) -> bool:
+        """Whether the ticket's events are read."""
+        self.spans[ticket_id] = span
+        if self.every or span.first >= self.until:
+            return self.every
+        return not self._quiet(ticket_id, span, self.previous_since)
+
+    def only_before(self, ticket_id: str) -> bool:
+        """Whether a ticket whose events are read counts only in the previous period."""
+        return not self.every and self._quiet(ticket_id, self.spans[ticket_id], self.since)
+
+    def _quiet(self, ticket_id: str, span: TicketSpan, since: float) -> bool:
+        t = self.current.get(ticket_id)  # None: deleted, or a deleted namesake
+        return (
+            t is not None
+            and span.last < since
+            and span.settled is not None
+            and span.settled < since
+            and t.status not in OPEN
+            and ticket_id not in self.targets
+        )
+
+    def missing_targets(
+        self, tickets: Mapping[str, Ticket], events: Mapping[str, list[Event]]
+    ) -> set[str]:
+        """Tickets left out that a kept ticket's file (as of the period's end) duplicates."""
+        return {
+            t.links.duplicate_of
+            for t in tickets.values()
+            if t.links.duplicate_of
+            and t.links.duplicate_of in self.spans
+            and t.links.duplicate_of not in events
+        }
+
+
+def _files_of(
+    repo: DeskReader, files: Mapping[str, str], ticket_ids: Iterable[str]
+) -> list[TicketView]:
+    """The whole files at HEAD of these tickets."""
+    return repo.tickets(among={files[t] for t in ticket_ids if t in files})
+
+
+def _among(wanted: set[str], ticket_id: str, span: TicketSpan) -> bool:
+    return ticket_id in wanted
+
+
+def _by_generation(logs: list[Worklog], spans: Mapping[str, TicketSpan]) -> list[Worklog]:
     """Time logged on a deleted ticket is billed to it, not to a later namesake."""
+    firsts: dict[str, float | None] = {}
     out = []
     for w in logs:
-        if f"{w.ticket}~1" in events:
+        if f"{w.ticket}~1" in spans:
             try:
                 when = datetime.fromisoformat(w.at)
             except ValueError:
                 when = None
             if when is not None and when.tzinfo is not None:
-                w = dataclasses.replace(w, ticket=generation_at(events, w.ticket, when))
+                if not firsts:
+                    firsts = {t: s.first for t, s in spans.items()}
+                w = dataclasses.replace(w, ticket=generation_of(firsts, w.ticket, when))
         out.append(w)
     return out
 

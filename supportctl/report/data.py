@@ -553,11 +553,18 @@ def build_section(
     tz: ZoneInfo,
     agent_names: dict[str, str],
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    others: Mapping[str, str | None] | None = None,
+    prior: Mapping[str, list[Event]] | None = None,
+    audit: bool = True,
 ) -> dict[str, Any]:
     """Every figure of the report for the tickets of `customers`, as they were in the
     period: a ticket belongs to the customer it had then, and nothing of another
-    customer (a ticket, a customer key, a KB article also serving them) is named."""
-    ticket_customer = {tid: str(s.attrs.get("customer")) for tid, s in slas.items()}
+    customer (a ticket, a customer key, a KB article also serving them) is named.
+    `others`: the customer, as of the evaluation, of each ticket left out of `events`
+    because it cannot change a figure of the period (its hours still count); `prior`: the
+    events of those of them that count in the previous period's summary."""
+    ticket_customer = {tid: str(c) for tid, c in (others or {}).items()}
+    ticket_customer.update({tid: str(s.attrs.get("customer")) for tid, s in slas.items()})
     mine = {tid for tid, c in ticket_customer.items() if c in customers}
     evs = {tid: v for tid, v in events.items() if tid in mine}
     my_slas = {tid: s for tid, s in slas.items() if tid in mine}
@@ -572,10 +579,11 @@ def build_section(
     )
 
     current = summary(evs, period)
-    previous = summary(evs, period.previous())
+    before = {tid: v for tid, v in (prior or {}).items() if tid in mine}
+    previous = summary({**evs, **before}, period.previous())
     sla = _sla_section(list(my_slas.values()), period, tz)
     breaches = Counter(str(b["customer"]) for b in sla["breaches"])
-    return {
+    section = {
         "summary": {
             **current,
             "previous": previous,
@@ -589,8 +597,10 @@ def build_section(
         "recurring": _recurring(my_tickets, evs, period, privacy.shared_kb),
         "daily": _daily(evs, period, tz),
         "tickets": _requests(evs, my_slas, my_tickets, period, tz),
-        "audit": _audit(evs, period, tz, config.backdate_tolerance, agent_names, privacy),
     }
+    if audit:  # the desk's report has one audit trail, not one per customer
+        section["audit"] = _audit(evs, period, tz, config.backdate_tolerance, agent_names, privacy)
+    return section
 
 
 def build_report(
@@ -605,9 +615,13 @@ def build_report(
     commit_date: datetime | None,
     evaluated_at: datetime,
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    others: Mapping[str, str | None] | None = None,
+    prior: Mapping[str, list[Event]] | None = None,
 ) -> dict[str, Any]:
     """The report model. `tickets` holds each ticket's file as it was at the end of the
-    period; `kb_articles` the `tickets` and `customers` of every KB article."""
+    period; `kb_articles` the `tickets` and `customers` of every KB article; `others` the
+    customer of each ticket left out of `events` and `prior` the events of those counting in
+    the previous period (see `build_section`)."""
     tz = ZoneInfo(config.timezone)
     agent_names = {a.email.lower(): a.name for a in config.agents.values() if a.email}
     agent_names.update({a.handle: a.name for a in config.agents.values()})
@@ -616,6 +630,7 @@ def build_report(
         if customer
         else sorted(
             {str(s.attrs.get("customer")) for s in slas.values() if s.attrs.get("customer")}
+            | {str(c) for c in (others or {}).values() if c}
             | set(config.customers),
             key=text_key,
         )
@@ -647,6 +662,8 @@ def build_report(
             tz,
             agent_names,
             kb_articles if customer else None,
+            others,
+            prior,
         ),
     }
     if not customer:
@@ -655,11 +672,21 @@ def build_report(
                 "key": k,
                 "name": config.customers[k].name if k in config.customers else k,
                 **build_section(
-                    config, events, slas, tickets, logs, period, [k], tz, agent_names, kb_articles
+                    config,
+                    events,
+                    slas,
+                    tickets,
+                    logs,
+                    period,
+                    [k],
+                    tz,
+                    agent_names,
+                    kb_articles,
+                    others,
+                    prior,
+                    audit=False,
                 ),
             }
             for k in keys
         ]
-        for section in model["customers"]:
-            del section["audit"]
     return model

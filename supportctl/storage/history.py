@@ -14,7 +14,7 @@ import dataclasses
 import gc
 import marshal
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -614,12 +614,27 @@ def parents_first(
 def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) -> str:
     """The key (`ID`, or `ID~n` for a deleted namesake) of the ticket that bore this ID at
     `when`: the latest generation created at or before it."""
+    firsts: dict[str, float | None] = {}
+    n = 0
+    key = ticket
+    while key == ticket or key in grouped:
+        evs = grouped.get(key)
+        firsts[key] = evs[0].at.timestamp() if evs else None
+        n += 1
+        key = f"{ticket}~{n}"
+    return generation_of(firsts, ticket, when)
+
+
+def generation_of(firsts: Mapping[str, float | None], ticket: str, when: datetime) -> str:
+    """`generation_at` from each generation's first event time (unix; None: no events), as
+    the events cache knows them without decoding a ticket's events."""
     older: list[str] = []
-    while f"{ticket}~{len(older) + 1}" in grouped:
+    while f"{ticket}~{len(older) + 1}" in firsts:
         older.append(f"{ticket}~{len(older) + 1}")
     found = ticket
+    at = when.timestamp()
     for key in [*older, ticket]:  # oldest first
-        evs = grouped.get(key) or []
-        if evs and evs[0].at <= when:
+        first = firsts.get(key)
+        if first is not None and first <= at:
             found = key
     return found

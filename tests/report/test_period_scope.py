@@ -1,0 +1,114 @@
+"""Month after month, the report evaluates only the tickets that can change its figures and
+still gives the report of every ticket, on a year of generated history (hand edits,
+back-dating, reopens) with threads, tags, hours and customer moves on old tickets added
+through the real actions."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from supportctl.domain.periods import resolve_period
+from supportctl.ops import tickets as ops
+from supportctl.report.collect import report_model
+from supportctl.storage.desk import Desk
+
+if TYPE_CHECKING:
+    from supportctl.domain.events import Event
+    from supportctl.storage.history import Keep
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+MONTHS = [
+    f"{y}-{m:02d}" for y, m in [(2025, 9 + i) for i in range(4)] + [(2026, i) for i in range(1, 11)]
+]
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory) -> Desk:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    out = tmp_path_factory.mktemp("year") / "repo"
+    generate.generate(300, 3000, out, seed=11, verbose=False)
+    desk = Desk(out)
+    created = {
+        t: evs[0].at
+        for t, evs in desk.events_by_ticket().items()
+        if evs[0].action == "new" and "~" not in t
+    }
+    by_age = sorted(created, key=lambda t: created[t])
+    old, recent = by_age[:40], by_age[150:]
+    for i in range(0, 20, 2):
+        # a late report duplicates an early one, which (linked later, back-dated) duplicates
+        # an even earlier one: a thread of a late month leads into tickets long quiet
+        late, early, earliest = recent[i * 5], old[i + 1], old[i]
+        ops.link(
+            desk, late, kind="duplicate_of", other=early, at=created[late] + timedelta(hours=2)
+        )
+        ops.link(
+            desk,
+            early,
+            kind="duplicate_of",
+            other=earliest,
+            at=created[early] + timedelta(days=3),
+        )
+    for i in range(20, 30):
+        t = old[i]
+        ops.tag(desk, t, add=["billing", "vat"], at=created[t] + timedelta(days=1))
+        # hours of a later month logged on an old ticket, and a move to the other customer
+        ops.log_time(
+            desk,
+            t,
+            minutes=90,
+            on=(created[t] + timedelta(days=100)).date(),
+            at=created[t] + timedelta(days=2),
+        )
+        customer = desk.ticket(t).ticket.customer
+        ops.edit(
+            desk,
+            t,
+            {"customer": "globex" if customer == "acme" else "acme"},
+            at=created[t] + timedelta(days=2, hours=1),
+        )
+    for i in range(30, 40):
+        t = old[i]
+        ops.log_time(desk, t, minutes=45, on=date(2026, 3, 10), at=created[t] + timedelta(days=1))
+    return desk
+
+
+class _Counting:
+    """The desk, counting the tickets whose events a report decodes."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.decoded = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.desk, name)
+
+    def events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> dict[str, list[Event]]:
+        found = self.desk.events_by_ticket(rev, keep)
+        self.decoded += len(found)
+        return found
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_a_months_report_is_the_report_of_every_ticket(year: Desk, month: str) -> None:
+    period = resolve_period(month, None, None, NOW, year.config.timezone)
+    every = len(year.events_by_ticket())
+    for customer in ("acme", "globex", None):
+        counting = _Counting(year)
+        scoped = report_model(counting, period, customer, NOW)  # type: ignore[arg-type]
+        assert scoped == report_model(year, period, customer, NOW, every_ticket=True)
+        if month not in ("2025-09", "2025-10"):  # the first months: every ticket counts
+            assert counting.decoded < every / 2
+    assert scoped["tickets"] or month > "2026-08"  # the history ends in August
