@@ -40,7 +40,7 @@ from supportctl.domain.articles import (
 )
 from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.domain.ids import id_number, id_of_path, is_ticket_id, ticket_path
-from supportctl.domain.ticket import parse_ticket
+from supportctl.domain.ticket import Ticket, TicketFile, parse_ticket
 from supportctl.storage.desk import Desk
 from supportctl.storage.git import ZERO, RawCommit
 from supportctl.storage.history import events_from_diff, events_from_trailers
@@ -166,7 +166,9 @@ class _Merger:
                 cur[key] = new.get(key)
             elif c != n:
                 self._contradiction(tid, key, c, n, local_at, cur, key, new.get(key))
-        return yamlio.dump(cur)
+        file = TicketFile.parse(cur_b)
+        file.merge_in(Ticket.from_plain(_plain(cur)))
+        return file.dump()
 
     def _contradiction(
         self,
