@@ -579,6 +579,29 @@ class TicketFile:
     def update(self, after: Ticket) -> None:
         """Write the fields in which `after` differs from `self.ticket`. Comments can only
         be added at the end, links only added or replaced."""
+        self._update(after, merged=False)
+
+    def merge_in(self, after: Ticket) -> None:
+        """Write `after`, the result of a three-way merge (`sync`), as the smallest edit:
+        like `update`, but the thread may be reordered, edited or shortened, related links
+        removed, and hand-added keys change or go. What stays keeps its lines."""
+        before = self.ticket
+        self._update(after, merged=True)
+        doc = self._doc
+        for key in dict.fromkeys([*before.keys, *after.keys]):
+            if key not in after.keys:
+                if key not in TICKET_KEYS:
+                    del doc[key]
+            elif key not in TICKET_KEYS and key not in before.keys:
+                doc[key] = after.kept[key]
+            elif key in after.kept and after.kept[key] != before.kept.get(key):
+                # a hand-added key, or a value the typed field cannot hold (kept as written)
+                self._set(key, after.kept[key])
+            elif key in before.kept and key not in after.kept:
+                self._set(key, self._value(key, _plain_of(getattr(after, _ATTR_OF.get(key, key)))))
+        self._ticket = None
+
+    def _update(self, after: Ticket, *, merged: bool) -> None:
         before = self.ticket
         for key in TICKET_KEYS:
             attr = _ATTR_OF.get(key, key)
@@ -588,9 +611,9 @@ class TicketFile:
             if key == "tags":
                 self._set_tags(before.tags, after.tags)
             elif key == "comments":
-                self._add_comments(before.comments, after.comments)
+                self._set_comments(before.comments, after.comments, merged=merged)
             elif key == "links":
-                self._set_links(before.links, after.links)
+                self._set_links(before.links, after.links, merged=merged)
             else:
                 self._set(key, self._value(key, new))
         self._ticket = None
@@ -666,14 +689,27 @@ class TicketFile:
         if hasattr(tags, "fa"):
             tags.fa.set_flow_style()  # short lists read best on one line: tags: [a, b]
 
-    def _add_comments(self, old: tuple[Comment, ...], new: tuple[Comment, ...]) -> None:
-        if new[: len(old)] != old:
+    def _set_comments(
+        self, old: tuple[Comment, ...], new: tuple[Comment, ...], *, merged: bool
+    ) -> None:
+        if not merged and new[: len(old)] != old:
             raise ValueError("comments can only be added at the end of the thread")
         thread = self._list("comments")
-        for c in new[len(old) :]:
-            thread.append(self._comment(c.to_plain()))
+        if new[: len(old)] == old:
+            for c in new[len(old) :]:
+                thread.append(self._comment(c.to_plain()))
+            return
+        # A merged thread (sync): comments both sides have keep their own lines, in the
+        # new order; edited or new ones are written afresh, removed ones go.
+        pool = list(zip(old, thread, strict=False))
+        rebuilt = []
+        for c in new:
+            at = next((i for i, (was, _) in enumerate(pool) if was == c), None)
+            rebuilt.append(self._comment(c.to_plain()) if at is None else pool.pop(at)[1])
+        del thread[:]
+        thread.extend(rebuilt)
 
-    def _set_links(self, old: Links, new: Links) -> None:
+    def _set_links(self, old: Links, new: Links, *, merged: bool) -> None:
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
         links = self._doc.get("links")
@@ -690,6 +726,9 @@ class TicketFile:
                     related = CommentedSeq()
                     related.fa.set_flow_style()
                     links["related"] = related
+                for other in before if merged else ():
+                    if other not in after and other in related:
+                        related.remove(other)
                 for other in after:
                     if other not in before:
                         related.append(other)

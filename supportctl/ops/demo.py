@@ -6,7 +6,6 @@ and dates of the scenario, so the resulting repo has a realistic month of commit
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from supportctl.domain.errors import ConfigError, UsageError
 from supportctl.ops import tickets as actions
 from supportctl.ops.init import init_repo
 from supportctl.storage.desk import Desk
+from supportctl.storage.git import Identity
 from supportctl.storage.transaction import Change, transaction
 
 if TYPE_CHECKING:
@@ -71,19 +71,11 @@ def load_steps(path: Path) -> list[Step]:
     return steps
 
 
-def _as_agent(agents: dict[str, Any], handle: str, at: datetime) -> dict[str, str]:
+def _as_agent(agents: dict[str, Any], handle: str, at: datetime) -> Identity:
     agent = agents.get(handle) or {}
     name = str(agent.get("name") or handle or "Support Agent")
     email = str(agent.get("email") or f"{handle or 'agent'}@support.example")
-    stamp = at.isoformat()
-    return {
-        "GIT_AUTHOR_NAME": name,
-        "GIT_AUTHOR_EMAIL": email,
-        "GIT_COMMITTER_NAME": name,
-        "GIT_COMMITTER_EMAIL": email,
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-    }
+    return Identity(name, email, at)
 
 
 def _run(repo: Desk, step: Step, ids: dict[str, str]) -> str:
@@ -187,33 +179,25 @@ def build_demo(
     agents = dict(config.get("agents") or {})
     steps = load_steps(source / "demo" / "scenario.yaml")
     start = steps[0].at - timedelta(days=1) if steps else datetime.now().astimezone()
-    saved = {k: os.environ.get(k) for k in _as_agent({}, "x", start)}
-    try:
-        os.environ.update(_as_agent({}, "desk-admin", start))
-        os.environ["GIT_AUTHOR_NAME"] = os.environ["GIT_COMMITTER_NAME"] = "Desk Admin"
-        init_repo(target)
-        (target / DEMO_MARK).write_text("built by supportctl.ops.demo; may be replaced\n")
-        repo = Desk(target)
-        files: dict[str, bytes | None] = {CONFIG_NAME: (source / CONFIG_NAME).read_bytes()}
-        for kb in sorted((source / "data" / "kb").glob("*.md")):
-            files[f"data/kb/{kb.name}"] = kb.read_bytes()
-        for folder in ("templates",):
-            for f in sorted((source / folder).rglob("*")) if (source / folder).is_dir() else []:
-                if f.is_file():
-                    files[f.relative_to(source).as_posix()] = f.read_bytes()
-        with transaction(repo) as tx:
-            subject = "Set up the demo desk: configuration, KB and templates"
-            tx.commit(Change(subject, [], files), check_dirty=False)
-        ids: dict[str, str] = {}
-        for i, step in enumerate(steps, 1):
-            os.environ.update(_as_agent(agents, step.by, step.at))
-            _run(repo, step, ids)
-            if progress:
-                progress(i, len(steps))
-        return Desk(target)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    admin = _as_agent({}, "desk-admin", start)
+    init_repo(target, identity=Identity("Desk Admin", admin.email, start))
+    (target / DEMO_MARK).write_text("built by supportctl.ops.demo; may be replaced\n")
+    repo = Desk(target)
+    repo.git.act_as(Identity("Desk Admin", admin.email, start))
+    files: dict[str, bytes | None] = {CONFIG_NAME: (source / CONFIG_NAME).read_bytes()}
+    for kb in sorted((source / "data" / "kb").glob("*.md")):
+        files[f"data/kb/{kb.name}"] = kb.read_bytes()
+    for folder in ("templates",):
+        for f in sorted((source / folder).rglob("*")) if (source / folder).is_dir() else []:
+            if f.is_file():
+                files[f.relative_to(source).as_posix()] = f.read_bytes()
+    with transaction(repo) as tx:
+        subject = "Set up the demo desk: configuration, KB and templates"
+        tx.commit(Change(subject, [], files), check_dirty=False)
+    ids: dict[str, str] = {}
+    for i, step in enumerate(steps, 1):
+        repo.git.act_as(_as_agent(agents, step.by, step.at))
+        _run(repo, step, ids)
+        if progress:
+            progress(i, len(steps))
+    return Desk(target)

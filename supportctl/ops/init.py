@@ -18,6 +18,8 @@ from supportctl.storage.transaction import Change, refuse_busy, transaction
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from supportctl.storage.git import Identity
+
 GITATTRIBUTES = """\
 # Ticket and worklog files are text; let git diff and merge them line by line.
 *.yaml text eol=lf diff
@@ -37,15 +39,18 @@ def example_config() -> bytes:
     return resources.files("supportctl.skeleton").joinpath(CONFIG_NAME).read_bytes()
 
 
-def init_repo(path: Path) -> InitResult:
+def init_repo(path: Path, *, identity: Identity | None = None) -> InitResult:
     """Create the layout; commit only what is missing. Running it twice is harmless.
+
+    The commit is made as `identity` when given (the demo's scripted desk admin), else as
+    git's configured identity.
 
     When it fails (no git identity, a merge in progress...), a folder or `.git` it created
     is removed again: the path is left as it was.
     """
     existed, had_git = path.exists(), (path / ".git").exists()
     try:
-        return _init(path)
+        return _init(path, identity)
     except BaseException:
         if not existed:
             shutil.rmtree(path, ignore_errors=True)
@@ -54,8 +59,9 @@ def init_repo(path: Path) -> InitResult:
         raise
 
 
-def _init(path: Path) -> InitResult:
+def _init(path: Path, identity: Identity | None) -> InitResult:
     repo = Repo.init(path)
+    repo.act_as(identity)
     files: dict[str, bytes | None] = {}
     own_config = False
     if not (path / CONFIG_NAME).exists():

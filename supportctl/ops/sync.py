@@ -40,17 +40,18 @@ from supportctl.domain.articles import (
 )
 from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.domain.ids import id_number, id_of_path, is_ticket_id, ticket_path
-from supportctl.domain.ticket import parse_ticket
+from supportctl.domain.ticket import Ticket, TicketFile, parse_ticket
 from supportctl.storage.desk import Desk
-from supportctl.storage.git import ZERO, RawCommit, git_time
+from supportctl.storage.git import ZERO, RawCommit
 from supportctl.storage.history import events_from_diff, events_from_trailers
-from supportctl.storage.transaction import move_head, refuse_busy, transaction
+from supportctl.storage.transaction import refuse_busy, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from supportctl.domain.events import Event
     from supportctl.storage.desk import Desk
+    from supportctl.storage.transaction import Transaction
 
 MAX_ATTEMPTS = 5
 
@@ -165,7 +166,9 @@ class _Merger:
                 cur[key] = new.get(key)
             elif c != n:
                 self._contradiction(tid, key, c, n, local_at, cur, key, new.get(key))
-        return yamlio.dump(cur)
+        file = TicketFile.parse(cur_b)
+        file.merge_in(Ticket.from_plain(_plain(cur)))
+        return file.dump()
 
     def _contradiction(
         self,
@@ -264,8 +267,9 @@ def _when(value: Any) -> float:
 
 
 class _Replayer:
-    def __init__(self, repo: Desk, base: str, onto: str, local: list[str]) -> None:
+    def __init__(self, repo: Desk, tx: Transaction, base: str, onto: str, local: list[str]) -> None:
         self.repo = repo
+        self.tx = tx
         self.base = base
         self.onto = onto
         self.local = local
@@ -386,17 +390,7 @@ class _Replayer:
             # Keep the committer and commit date too: offline work synced hours later must not
             # look back-dated (author date far before commit date) in reports.
             committer = git.committer(sha)
-            tip, _ = git.write_commit(
-                tip,
-                files,
-                text,
-                author=author,
-                committer_env={
-                    "GIT_COMMITTER_NAME": committer.name,
-                    "GIT_COMMITTER_EMAIL": committer.email,
-                    "GIT_COMMITTER_DATE": git_time(committer.when),
-                },
-            )
+            tip = self.tx.write_commit(tip, files, text, author=author, committer=committer)
         return tip
 
     def _merge(
@@ -479,9 +473,9 @@ def sync(repo: Desk, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -
         listed = ", ".join(known) if known else "none; add one with `git remote add origin URL`"
         raise UsageError(f"unknown remote {remote!r} (remotes: {listed})")
     result = SyncResult(remote, branch)
-    with transaction(repo):
+    with transaction(repo) as tx:
         try:
-            return _attempts(repo, remote, branch, max_attempts, result)
+            return _attempts(repo, tx, remote, branch, max_attempts, result)
         except SupportctlError as exc:
             if not result.renumbered:
                 raise
@@ -492,7 +486,7 @@ def sync(repo: Desk, remote: str = "origin", max_attempts: int = MAX_ATTEMPTS) -
 
 
 def _attempts(
-    repo: Desk, remote: str, branch: str, max_attempts: int, result: SyncResult
+    repo: Desk, tx: Transaction, remote: str, branch: str, max_attempts: int, result: SyncResult
 ) -> SyncResult:
     git = repo.git
     for attempt in range(1, max_attempts + 1):
@@ -510,7 +504,7 @@ def _attempts(
         if head is None:
             assert upstream is not None
             result.received += _subjects(repo, upstream)
-            _move(repo, None, upstream)
+            _move(tx, upstream)
             result.head = upstream
             return result
         if upstream is None or git.is_ancestor(upstream, head):
@@ -525,7 +519,7 @@ def _attempts(
             return result
         if git.is_ancestor(head, upstream):
             result.received += _subjects(repo, f"{head}..{upstream}")
-            _move(repo, head, upstream)
+            _move(tx, upstream)
             result.head = upstream
             return result
         base = git.merge_base(head, upstream)
@@ -533,9 +527,9 @@ def _attempts(
             raise SyncError(f"{remote}/{branch} has no history in common with {branch}")
         local = git.rev_list(f"{upstream}..{head}")
         received = _subjects(repo, f"{head}..{upstream}")
-        replayer = _Replayer(repo, base, upstream, local)
+        replayer = _Replayer(repo, tx, base, upstream, local)
         tip = replayer.replay()
-        _move(repo, head, tip)
+        _move(tx, tip)
         result.received += received
         result.decisions += replayer.merger.decisions
         for was, now in replayer.renumbered:
@@ -568,9 +562,9 @@ def _push(repo: Desk, remote: str, branch: str, sha: str) -> bool:
         ) from None
 
 
-def _move(repo: Desk, old: str | None, new: str) -> None:
+def _move(tx: Transaction, new: str) -> None:
     try:
-        move_head(repo.git, old, new, "supportctl: sync")
+        tx.move_head(new, "supportctl: sync")
     except GitError as exc:
         if ".lock" in exc.message:
             raise  # git's own lock, not the user's changes: exit 8 naming the lock file

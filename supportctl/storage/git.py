@@ -324,6 +324,7 @@ class Repo:
         plain = _plain_git_dir(root)
         self.git_dir = plain if plain is not None else Path(self._repo.git_dir)
         self._state_path = self.git_dir / "supportctl"
+        self._acting: Identity | None = None
 
     @cached_property
     def _repo(self) -> git.Repo:
@@ -390,8 +391,17 @@ class Repo:
         c = self._repo.commit(sha)
         return parse_git_time(str(c.committed_date), _offset_text(int(c.committer_tz_offset)))
 
+    def act_as(self, who: Identity | None) -> None:
+        """Author and commit what follows as `who` (None: as git's configured identity).
+
+        A scripted history (the demo) is made by many people over weeks: each commit's
+        author and committer are `who`, dated at the action's time, else at `who.when`."""
+        self._acting = who
+
     def identity(self, at: datetime | None = None) -> Identity:
         """The author identity git would use, refusing to guess one from the host name."""
+        if self._acting is not None:
+            return Identity(self._acting.name, self._acting.email, at or self._acting.when)
         try:
             out = self._run("-c", "user.useConfigOnly=true", "var", "GIT_AUTHOR_IDENT").strip()
         except GitError as exc:
@@ -687,11 +697,13 @@ class Repo:
         message: str,
         *,
         author: Identity,
-        committer_env: dict[str, str] | None = None,
+        committer: Identity | None = None,
     ) -> tuple[str, dict[str, str | None]]:
         """Write a commit of `parent`'s tree with `files` changed (None deletes); no ref moves.
 
-        Returns the commit id and the blob id written per path.
+        The committer is `committer`, else the author when acting as someone (`act_as`),
+        else git's own (the configured identity, now). Returns the commit id and the blob
+        id written per path.
         """
         blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
         index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
@@ -713,8 +725,15 @@ class Repo:
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.email,
             "GIT_AUTHOR_DATE": git_time(author.when),
-            **(committer_env or {}),
         }
+        if committer is None and self._acting is not None:
+            committer = author
+        if committer is not None:
+            commit_env |= {
+                "GIT_COMMITTER_NAME": committer.name,
+                "GIT_COMMITTER_EMAIL": committer.email,
+                "GIT_COMMITTER_DATE": git_time(committer.when),
+            }
         parents = ["-p", parent] if parent else []
         sha = self._run(
             "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()

@@ -7,6 +7,9 @@ a transaction::
         ...  # read what the action needs, at `tx.head`, as `tx.author`
         sha = tx.commit(Change(subject, trailers, files))
 
+(`sync` instead writes its replayed commits with `tx.write_commit` and moves HEAD onto
+them with `tx.move_head`.)
+
 It takes the per-clone lock (waiting for another writer), first putting right what a
 killed command left behind; builds the commit in a private index, so the user's own
 staged and unstaged changes are never swept into it; and moves HEAD only if nobody else
@@ -114,6 +117,28 @@ class Transaction:
             self.git, change.files, message, author=self.author, expect_head=self.head
         )
         return self.head
+
+    def write_commit(
+        self,
+        parent: str,
+        files: dict[str, bytes | None],
+        message: str,
+        *,
+        author: Identity,
+        committer: Identity,
+    ) -> str:
+        """A commit of `parent` with `files` changed (None deletes), on no branch yet: how
+        `sync` replays a local commit, keeping its message, author and committer. Nothing
+        in the work tree changes, so there is nothing to recover; `move_head` then moves
+        HEAD onto the last one."""
+        sha, _ = self.git.write_commit(parent, files, message, author=author, committer=committer)
+        return sha
+
+    def move_head(self, new: str, reason: str) -> None:
+        """Check out `new` over `head` keeping unrelated local changes, then move the branch
+        there (journaled, see `move_head`); the branch moves only from `head`."""
+        move_head(self.git, self.head, new, reason)
+        self.head = new
 
 
 @contextlib.contextmanager

@@ -300,6 +300,39 @@ def test_writer_adds_comments_tags_and_links() -> None:
         file.update(replace(file.ticket, comments=()))
 
 
+def test_merged_ticket_rewrites_the_thread_and_keeps_the_lines_that_stay() -> None:
+    file = TicketFile.parse(
+        HAND_WRITTEN
+        + b"links:\n  related: [SUP-1, SUP-2]\n"
+        + b"comments:\n"
+        + b"  - at: '2026-10-06T09:00:00+03:00'   # first\n    author: anna\n    text: one\n"
+        + b"  - at: '2026-10-06T11:00:00+03:00'\n    author: anna\n    text: gone\n"
+    )
+    t = file.ticket
+    first = t.comments[0]
+    between = Comment(at="2026-10-06T10:00:00+03:00", author="boris", text="two")
+    merged = Ticket.from_plain(
+        {
+            **{k: v for k, v in t.to_plain().items() if k != "vendor_case"},
+            "links": {"related": ["SUP-2", "SUP-3"]},
+            "comments": [first.to_plain(), between.to_plain()],
+            "escalation_note": "by phone",
+        }
+    )
+    file.merge_in(merged)
+    text = file.dump().decode()
+    assert text.startswith(HAND_WRITTEN.decode().split("vendor_case")[0])
+    assert "vendor_case" not in text
+    assert text.endswith(
+        "links:\n  related: [SUP-2, SUP-3]\n"
+        "comments:\n"
+        "  - at: '2026-10-06T09:00:00+03:00'   # first\n    author: anna\n    text: one\n"
+        "  - at: '2026-10-06T10:00:00+03:00'\n    author: boris\n    text: two\n"
+        "escalation_note: by phone\n"
+    )
+    assert [c.text for c in file.ticket.comments] == ["one", "two"]
+
+
 def test_writer_removes_tags() -> None:
     file = TicketFile.parse(HAND_WRITTEN)
     file.update(replace(file.ticket, tags=()))
@@ -323,3 +356,12 @@ def test_new_file() -> None:
         b"tags: [payments]\ndescription: |\n  line one\n  line two\n"
     )
     assert read_ticket(file.dump()) == replace(t, description="line one\nline two\n")
+
+
+def test_merged_ticket_takes_values_the_typed_fields_cannot_hold() -> None:
+    file = TicketFile.parse(b"id: SUP-7\npriority: urgent!\ntitle: x\nzz: 1\n")
+    t = file.ticket
+    file.merge_in(Ticket.from_plain({**t.to_plain(), "priority": "p0", "zz": 2}))
+    assert file.dump() == b"id: SUP-7\npriority: p0\ntitle: x\nzz: 2\n"
+    file.merge_in(Ticket.from_plain({**file.ticket.to_plain(), "priority": "high"}))
+    assert file.dump() == b"id: SUP-7\npriority: high\ntitle: x\nzz: 2\n"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
@@ -236,6 +236,54 @@ def test_a_back_dated_action_is_authored_then(empty: Path) -> None:
     assert (
         git(empty, "log", "-1", "--format=%aI|%cI") == f"2026-10-01T08:30:00+03:00|{FIXED_DATE}\n"
     )
+
+
+def test_a_replayed_commit_keeps_its_author_and_committer_until_head_moves(empty: Path) -> None:
+    repo = Repo(empty)
+    commit_files(repo, {"data/a": b"1"}, "base\n", author=anna(), expect_head=None)
+    base = repo.head()
+    assert base is not None
+    (empty / "mine.txt").write_text("unrelated\n", encoding="utf-8")
+    boris = Identity(
+        "Boris Ivanov", "boris@support.example", datetime(2026, 10, 4, 9, 0, tzinfo=UTC)
+    )
+    with transaction(repo) as tx:
+        sha = tx.write_commit(
+            base, {"data/a": b"2"}, "SUP-1: comment\n", author=anna(), committer=boris
+        )
+        assert repo.head() == base
+        assert (empty / "data/a").read_text(encoding="utf-8") == "1"
+        tx.move_head(sha, "supportctl: sync")
+        assert tx.head == sha
+    assert repo.head() == sha
+    assert git(empty, "log", "-1", "--format=%an <%ae> %aI|%cn <%ce> %cI") == (
+        f"Anna Smirnova <anna@support.example> {FIXED_DATE}|"
+        "Boris Ivanov <boris@support.example> 2026-10-04T09:00:00+00:00\n"
+    )
+    assert (empty / "data/a").read_text(encoding="utf-8") == "2"
+    assert git(empty, "status", "--porcelain") == "?? mine.txt\n"
+    assert git(empty, "reflog", "-1", "--format=%gs") == "supportctl: sync\n"
+    assert not repo.journal_path.exists()
+
+
+def test_acting_as_someone_authors_and_commits_as_them(empty: Path) -> None:
+    repo = Repo(empty)
+    repo.act_as(Identity("Demo Agent", "agent@support.example", datetime(2026, 9, 1, tzinfo=MSK)))
+    with transaction(repo) as tx:
+        tx.commit(Change("set up", [], {"data/a": b"1"}))
+    at = datetime(2026, 9, 2, 12, 30, tzinfo=MSK)
+    with transaction(repo, at=at) as tx:
+        tx.commit(Change("later", [], {"data/a": b"2"}))
+    repo.act_as(None)
+    with transaction(repo) as tx:
+        tx.commit(Change("as myself", [], {"data/a": b"3"}))
+    assert git(empty, "log", "--format=%an <%ae> %aI|%cn <%ce> %cI").splitlines() == [
+        f"{anna().name} <{anna().email}> {FIXED_DATE}|{anna().name} <{anna().email}> {FIXED_DATE}",
+        "Demo Agent <agent@support.example> 2026-09-02T12:30:00+03:00|"
+        "Demo Agent <agent@support.example> 2026-09-02T12:30:00+03:00",
+        "Demo Agent <agent@support.example> 2026-09-01T00:00:00+03:00|"
+        "Demo Agent <agent@support.example> 2026-09-01T00:00:00+03:00",
+    ]
 
 
 def test_a_file_with_uncommitted_edits_is_refused(empty: Path) -> None:
