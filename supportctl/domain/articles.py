@@ -371,16 +371,7 @@ def update_article(content: bytes, change: Callable[[Any], None], body: str | No
 
 def set_key(meta: Any, key: str, value: Any) -> None:
     """Set a front matter key, inserting a missing one at its documented place."""
-    if key in meta or key not in FRONT_KEYS:
-        meta[key] = value
-        return
-    order = FRONT_KEYS.index(key)
-    pos = len(meta)
-    for i, existing in enumerate(meta):
-        if existing in FRONT_KEYS and FRONT_KEYS.index(existing) > order:
-            pos = i
-            break
-    meta.insert(pos, key, value)
+    yamlio.set_in_order(meta, key, value, FRONT_KEYS)
 
 
 def str_list(meta: Any, key: str) -> Any:

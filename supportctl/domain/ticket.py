@@ -657,17 +657,9 @@ class TicketFile:
 
     def _set(self, key: str, value: Any) -> None:
         """Set a key, inserting a missing one at its documented place in the key order."""
-        doc = self._doc
-        if key in doc or key not in TICKET_KEYS:
-            doc[key] = value
-            return
-        order = TICKET_KEYS.index(key)
-        pos = len(doc)
-        for i, existing in enumerate(doc):
-            if existing in TICKET_KEYS and TICKET_KEYS.index(existing) > order:
-                pos = i
-                break
-        doc.insert(pos, key, value)
+        from supportctl.domain import yamlio
+
+        yamlio.set_in_order(self._doc, key, value, TICKET_KEYS)
 
     def _list(self, key: str) -> Any:
         from ruamel.yaml.comments import CommentedSeq

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
@@ -28,6 +28,9 @@ from ruamel.yaml.tokens import (
     FlowSequenceEndToken,
     FlowSequenceStartToken,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -542,3 +545,18 @@ def plain(data: Any) -> Any:
     if isinstance(data, bytes | bytearray):  # `!!binary`: not ticket text, shown as text
         return data.decode("utf-8", "replace")
     return data
+
+
+def set_in_order(mapping: Any, key: str, value: Any, order: Sequence[str]) -> None:
+    """Set `key` in a round-trip mapping; a missing key documented in `order` is inserted
+    before the first later key present, so a new file and an edited one read alike."""
+    if key in mapping or key not in order:
+        mapping[key] = value
+        return
+    rank = order.index(key)
+    pos = len(mapping)
+    for i, existing in enumerate(mapping):
+        if existing in order and order.index(existing) > rank:
+            pos = i
+            break
+    mapping.insert(pos, key, value)
