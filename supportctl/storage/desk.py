@@ -162,7 +162,7 @@ class Desk(DeskReader):
 
     @cached_property
     def _committed_config(self) -> bytes | None:
-        return self.git.file_at("HEAD", CONFIG_NAME) if self.git.head() else None
+        return self.git.file_at("HEAD", CONFIG_NAME)  # None before the first commit too
 
     @cached_property
     def _work_tree_config(self) -> bytes | None:

@@ -429,9 +429,14 @@ class Repo:
     # -- reading --------------------------------------------------------------
     def ls_tree(self, prefix: str, rev: str = "HEAD") -> list[tuple[str, str]]:
         """(path, blob) of every file under `prefix` at `rev`; empty before the first commit."""
-        if rev == "HEAD" and self.head() is None:
-            return []
-        return [(path, sha) for path, _, sha in self.entries_at(rev, prefix)]
+        try:
+            entries = self.entries_at(rev, prefix)
+        except GitError:
+            # asked only when ls-tree failed: a hot path pays one git process, not two
+            if rev == "HEAD" and self.head() is None:
+                return []
+            raise
+        return [(path, sha) for path, _, sha in entries]
 
     def entries_at(self, rev: str, prefix: str) -> list[tuple[str, str, str]]:
         """(path, mode, object id) of every entry under `prefix` at commit `rev`, links and
