@@ -22,6 +22,7 @@ import math
 import quopri
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -264,9 +265,9 @@ def decode_bytes(data: bytes, declared: str | None, fallbacks: Sequence[str]) ->
     label on text whose letters are nearly all 8-bit is the usual mislabelled Russian
     mail, which is read as such when a Cyrillic reading is plausible.
     """
-    if data.isascii():
-        return data.decode("ascii")
     codec = _codec(declared)
+    if data.isascii():
+        return _decode_7bit(data, codec)
     if codec is not None:
         try:
             text = data.decode(codec)
@@ -280,6 +281,25 @@ def decode_bytes(data: bytes, declared: str | None, fallbacks: Sequence[str]) ->
     return _guess_8bit(data, fallbacks)
 
 
+# Charsets that write non-ASCII text in ASCII bytes, so ASCII bytes are no proof of ASCII.
+_SEVEN_BIT_CODECS = {"utf-7", "hz"}
+
+
+def _decode_7bit(data: bytes, codec: str | None) -> str:
+    if codec is not None and (codec in _SEVEN_BIT_CODECS or codec.startswith("iso2022")):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
+    elif codec is None and (b"\x1b$" in data or b"\x1b(" in data):
+        # Undeclared ISO-2022-JP (Japanese mail from old clients): escape sequences.
+        try:
+            return data.decode("iso2022_jp")
+        except UnicodeDecodeError:
+            pass
+    return data.decode("ascii")
+
+
 def _mostly_8bit_letters(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     high = sum(1 for c in letters if not c.isascii())
@@ -289,7 +309,8 @@ def _mostly_8bit_letters(text: str) -> bool:
 # ---------------------------------------------------------------------------------------
 # Headers
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+# Whitespace inside an encoded word is against RFC 2047 but written by real mailers.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*?)\?=")
 _BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t\r\n]+(?==\?)")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
@@ -351,7 +372,7 @@ def decode_header(value: str, fallbacks: Sequence[str] = DEFAULT_FALLBACK) -> st
 
 def _plain_header_text(text: str, fallbacks: Sequence[str]) -> str:
     if text.isascii():
-        return text
+        return _decode_7bit(text.encode("ascii"), None) if "\x1b" in text else text
     try:
         data = _header_bytes(text)
     except UnicodeEncodeError:
@@ -588,31 +609,60 @@ def trim_reply(text: str) -> str:
     `Отправлено:`, `To:`, `Subject:` ...); a run of `>` lines that nothing new follows.
     A message that would be left empty is returned whole."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    cut = _cut_index(lines)
-    kept = "\n".join(lines[:cut]).rstrip()
-    return kept.strip("\n") if kept.strip() else text.strip("\n")
+    kept = "\n".join(line.rstrip() for line in _trim_lines(lines, 0)).strip("\n")
+    return kept if kept.strip() else text.strip("\n")
 
 
-def _cut_index(lines: list[str]) -> int:
+_SEPARATOR = re.compile(r"^\s*[-_=*~]{4,}\s*$")
+
+
+def _trim_lines(lines: list[str], depth: int) -> list[str]:
+    marker = _first_marker(lines)
+    if marker is None:
+        return lines
+    cut, kind = marker
+    before = lines[:cut]
+    if any(line.strip() for line in before):
+        # Top-posting: the new text is above. Outlook draws a line above its headers.
+        while before and (not before[-1].strip() or _SEPARATOR.match(before[-1])):
+            before.pop()
+        return before
+    if kind == "attribution" and depth < 5:
+        # Bottom-posting: history first, the answer below it.
+        return _trim_lines(_after_quote(lines, cut), depth + 1)
+    return lines
+
+
+def _after_quote(lines: list[str], cut: int) -> list[str]:
+    i = cut + 1
+    if i < len(lines) and not _is_quote(lines[i]) and lines[i].strip():
+        i += 1  # the second half of a wrapped attribution line
+    while i < len(lines) and (_is_quote(lines[i]) or not lines[i].strip()):
+        i += 1
+    return lines[i:]
+
+
+def _first_marker(lines: list[str]) -> tuple[int, str] | None:
+    """The first line where history or a signature begins, and which sign it is."""
     # Where the trailing run of quoted lines (blank lines allowed) begins.
     tail_quotes = len(lines)
     for i in range(len(lines) - 1, -1, -1):
-        if _is_quote(lines[i]) or not lines[i].strip():
-            if _is_quote(lines[i]):
-                tail_quotes = i
-            continue
-        break
+        if _is_quote(lines[i]):
+            tail_quotes = i
+        elif lines[i].strip():
+            break
     for i, line in enumerate(lines):
         if i >= tail_quotes:
-            return tail_quotes
-        stripped = line.strip()
-        if _SIG.match(line.rstrip("\r")) or _ORIGINAL.match(stripped):
-            return i
+            return (tail_quotes, "quote")
+        if _SIG.match(line):
+            return (i, "signature")
+        if _ORIGINAL.match(line.strip()) or (
+            _HEADER_FROM.match(line) and _header_block_follows(lines, i)
+        ):
+            return (i, "headers")
         if _is_attribution(lines, i):
-            return i
-        if _HEADER_FROM.match(line) and _header_block_follows(lines, i):
-            return i
-    return len(lines)
+            return (i, "attribution")
+    return None
 
 
 def _next_nonblank(lines: list[str], i: int) -> str:
@@ -671,7 +721,7 @@ def is_machine(msg: Message) -> str | None:
     wrote (RFC 3834 auto-replies, vacation notices, read receipts, list and bulk mail),
     None for mail a person wrote."""
     ctype = _safe_content_type(msg)
-    report_type = (_param(msg, "report-type") or "").lower()
+    report_type = (_param(msg, "report-type") or "").strip().lower()
     if ctype == "multipart/report" and report_type == "delivery-status":
         return "bounce"
     if _raw_header(msg, "X-Failed-Recipients") is not None:
@@ -706,16 +756,76 @@ def _safe_content_type(part: Message) -> str:
         return "text/plain"
 
 
-def _param(part: Message, name: str) -> str | None:
-    try:
-        value = part.get_param(name)
-    except Exception:
-        return None
+def _param(part: Message, name: str, header: str = "Content-Type") -> str | None:
+    """A parameter of a MIME header as raw text (RFC 2231 continuations joined, still
+    encoded): read from the header as it came, so a header the policy cannot parse still
+    gives its parameters."""
+    value = _raw_header(part, header)
     if value is None:
         return None
-    if isinstance(value, tuple):
-        return email.utils.collapse_rfc2231_value(value)
-    return str(value)
+    found = _param_segments(value, name)
+    return None if found is None else found[1].decode("utf-8", errors="surrogateescape")
+
+
+_PARAM = re.compile(r';\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)')
+_SEGMENT = re.compile(r"(\d+)(\*?)")
+
+
+def _params(value: str) -> list[tuple[str, str]]:
+    result: list[tuple[str, str]] = []
+    for m in _PARAM.finditer(_FOLD.sub("", value)):
+        raw = m.group(2).strip()
+        if raw.startswith('"'):
+            raw = re.sub(
+                r"\\(.)", r"\1", raw[1:-1] if raw.endswith('"') and len(raw) > 1 else raw[1:]
+            )
+        result.append((m.group(1).lower(), raw))
+    return result
+
+
+def _param_segments(value: str, name: str) -> tuple[str | None, bytes, bool] | None:
+    """(declared charset, bytes, whether RFC 2231 encoded) of parameter `name`: `name`,
+    `name*` or the continuations `name*0*`, `name*1` ..., joined in order."""
+    key = name.lower()
+    plain: str | None = None
+    pieces: dict[int, tuple[str, bool]] = {}
+    for param, raw in _params(value):
+        if param == key and plain is None:
+            plain = raw
+        elif param == f"{key}*":
+            pieces.setdefault(0, (raw, True))
+        elif param.startswith(f"{key}*"):
+            m = _SEGMENT.fullmatch(param[len(key) + 1 :])
+            if m is not None:
+                pieces.setdefault(int(m.group(1)), (raw, m.group(2) == "*"))
+    if not pieces:
+        return None if plain is None else (None, _header_bytes(plain), False)
+    charset: str | None = None
+    data = bytearray()
+    for n, (raw, extended) in sorted(pieces.items()):
+        text = raw
+        if extended and n == min(pieces) and text.count("'") >= 2:
+            charset, _lang, text = text.split("'", 2)
+        if extended:
+            data += urllib.parse.unquote_to_bytes(text)
+        else:
+            data += _header_bytes(text)
+    return (charset or None, bytes(data), True)
+
+
+def _param_text(part: Message, name: str, header: str, fallbacks: Sequence[str]) -> str | None:
+    value = _raw_header(part, header)
+    if value is None:
+        return None
+    found = _param_segments(value, name)
+    if found is None:
+        return None
+    charset, data, encoded = found
+    if encoded:
+        return decode_bytes(data, charset, fallbacks)
+    # Plain parameters carry RFC 2047 words (against the RFC, but most clients write
+    # file names that way) or raw 8-bit text.
+    return decode_header(data.decode("utf-8", errors="surrogateescape"), fallbacks)
 
 
 # ---------------------------------------------------------------------------------------
@@ -891,7 +1001,7 @@ class _HeaderReader:
 
     def text(self, name: str) -> str:
         value = self.raw(name)
-        return "" if value is None else decode_header(value, self.fallbacks)
+        return "" if value is None else " ".join(decode_header(value, self.fallbacks).split())
 
     def message_id(self, raw: bytes) -> str:
         ids = message_ids(self.raw("Message-ID"))
@@ -965,7 +1075,7 @@ class _Walker:
                 for sub in subparts:
                     self.walk(sub, depth + 1)
             return
-        if ctype in ("text/plain", "text/html") and not self._is_attachment(part):
+        if ctype in ("text/plain", "text/html") and not self._is_attachment(part, depth):
             text = self._decode(part)
             self.bodies.append(("html" if ctype == "text/html" else "plain", text))
             return
@@ -982,21 +1092,21 @@ class _Walker:
         if others:
             self.walk(others[-1], depth + 1)
 
-    @staticmethod
-    def _is_attachment(part: Message) -> bool:
-        disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
-        if disposition == "attachment":
+    def _is_attachment(self, part: Message, depth: int) -> bool:
+        """Whether a text part is a file rather than the body: it says `attachment`, or
+        it is named (a named text part is a file the sender attached, shown inline or
+        not), unless it is the whole message."""
+        disposition = (_raw_header(part, "Content-Disposition") or "").split(";", 1)[0]
+        if disposition.strip().lower() == "attachment":
             return True
-        return disposition != "inline" and _filename(part) is not None
+        return depth > 0 and _filename(part, self.fallbacks) is not None
 
     def _decode(self, part: Message) -> str:
         data = _payload_bytes(part)
         return decode_bytes(data, _param(part, "charset"), self.fallbacks)
 
     def _attach(self, part: Message, ctype: str, data: bytes | None = None) -> None:
-        name = _filename(part)
-        if name is not None:
-            name = decode_header(name, self.fallbacks)
+        name = _filename(part, self.fallbacks)
         if not name:
             name = _DEFAULT_NAMES.get(ctype, "attachment")
         self.attachments.append(_Part(name, ctype, _payload_bytes(part) if data is None else data))
@@ -1021,14 +1131,14 @@ class _Walker:
         self._attach(part, ctype, data)
 
 
-def _filename(part: Message) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:
-        name = None
-    if name is None:
-        return None
-    return str(name)
+def _filename(part: Message, fallbacks: Sequence[str]) -> str | None:
+    """The file name a part declares (Content-Disposition `filename`, else Content-Type
+    `name`), decoded; None when it declares none or only blanks."""
+    for header, key in (("Content-Disposition", "filename"), ("Content-Type", "name")):
+        name = _param_text(part, key, header, fallbacks)
+        if name is not None and name.strip():
+            return name
+    return None
 
 
 def _payload_bytes(part: Message) -> bytes:
