@@ -223,11 +223,32 @@ _PLAUSIBLE = -5.5  # average log-probability per non-ASCII character to accept a
 def _guess_8bit(data: bytes, fallbacks: Sequence[str]) -> str:
     """Text of 8-bit bytes whose charset is unknown or wrong: UTF-8 when they are valid
     UTF-8, else the most plausible Cyrillic reading among `fallbacks`, else what the
-    general detector says, else UTF-8 with replacement characters."""
+    general detector says, else the first fallback that reads them at all, else UTF-8
+    with replacement characters."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    best = _best_cyrillic(data, fallbacks)
+    if best is not None and best[0] >= _PLAUSIBLE:
+        return best[1]
+    detected = _detect(data)
+    if detected is not None:
+        return detected
+    for name in fallbacks:
+        codec = _codec(name)
+        if codec is not None:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+    return data.decode("utf-8", errors="replace")
+
+
+_SCORED_CHARS = 20_000  # enough text to tell readings apart; a long body costs no more
+
+
+def _best_cyrillic(data: bytes, fallbacks: Sequence[str]) -> tuple[float, str] | None:
     best: tuple[float, str] | None = None
     for name in fallbacks:
         codec = _codec(name)
@@ -237,15 +258,10 @@ def _guess_8bit(data: bytes, fallbacks: Sequence[str]) -> str:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        score = cyrillic_score(text)
+        score = cyrillic_score(text[:_SCORED_CHARS])
         if best is None or score > best[0]:
             best = (score, text)
-    if best is not None and best[0] >= _PLAUSIBLE:
-        return best[1]
-    detected = _detect(data)
-    if detected is not None:
-        return detected
-    return data.decode("utf-8", errors="replace")
+    return best
 
 
 def _detect(data: bytes) -> str | None:
@@ -261,24 +277,35 @@ def _detect(data: bytes) -> str | None:
 def decode_bytes(data: bytes, declared: str | None, fallbacks: Sequence[str]) -> str:
     """Text of a body or header made of `data`, declared to be in charset `declared`.
 
-    A declared charset is believed when the bytes decode under it, except that a Latin
-    label on text whose letters are nearly all 8-bit is the usual mislabelled Russian
-    mail, which is read as such when a Cyrillic reading is plausible.
+    A declared charset is believed when the bytes decode under it and the reading is
+    plausible. Mislabelled Russian mail is common: a Latin label (iso-8859-1, us-ascii,
+    windows-1252) on text whose letters are nearly all 8-bit, or one Cyrillic charset
+    named for another (KOI8-R sent as windows-1251). There the fallback charsets are
+    tried too and a clearly more plausible Cyrillic reading wins. Labels of other scripts
+    (Greek, Hebrew, ...) are believed: the Cyrillic check says nothing about them.
     """
     codec = _codec(declared)
     if data.isascii():
         return _decode_7bit(data, codec)
-    if codec is not None:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            return _guess_8bit(data, fallbacks)
-        if codec in _LATIN_CODECS and _mostly_8bit_letters(text):
-            guessed = _guess_8bit(data, fallbacks)
-            if cyrillic_score(guessed) >= _PLAUSIBLE:
-                return guessed
-        return text
-    return _guess_8bit(data, fallbacks)
+    if codec is None:
+        return _guess_8bit(data, fallbacks)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return _guess_8bit(data, fallbacks)
+    if codec in _LATIN_CODECS or codec in _CYRILLIC_CODECS:
+        sample = text[:_SCORED_CHARS]
+        if _mostly_8bit_letters(sample):
+            declared_score = cyrillic_score(sample)
+            if declared_score < _CONFIDENT:
+                best = _best_cyrillic(data, fallbacks)
+                if best is not None and best[0] >= _CONFIDENT and best[0] > declared_score + 1:
+                    return best[1]
+    return text
+
+
+_CYRILLIC_CODECS = {"koi8-r", "koi8-u", "cp1251", "cp866", "mac-cyrillic", "iso8859-5"}
+_CONFIDENT = -4.0  # a reading this plausible is taken over a worse declared one
 
 
 # Charsets that write non-ASCII text in ASCII bytes, so ASCII bytes are no proof of ASCII.
@@ -404,9 +431,8 @@ def message_ids(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     found = [f"<{m}>" for m in _MSGID.findall(value)]
-    if not found:
-        bare = _BARE_MSGID.findall(value.strip())
-        found = [f"<{b}>" for b in bare[:1]]
+    if not found and _BARE_MSGID.fullmatch(value.strip()):
+        found = [f"<{value.strip()}>"]
     return tuple(dict.fromkeys(found))
 
 
@@ -486,7 +512,7 @@ def safe_attachment_name(name: str) -> str:
     or invisible formatting characters, characters Windows refuses, leading dots or
     surrounding spaces; at most NAME_MAX_BYTES bytes of UTF-8 (the extension kept);
     letters of any script kept. `attachment` when nothing is left."""
-    name = unicodedata.normalize("NFC", name)
+    name = unicodedata.normalize("NFC", name.replace("\x00", ""))
     name = "".join(
         " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
         for c in name
@@ -549,9 +575,14 @@ def html_to_text(html: str) -> str:
     if not cleaned.strip():
         return ""
     try:
-        from inscriptis import get_text  # loads lxml: only when a message has HTML
+        # loads lxml: only when a message has HTML
+        from inscriptis import get_text
+        from inscriptis.css_profiles import CSS_PROFILES
+        from inscriptis.model.config import ParserConfig
 
-        text = str(get_text(cleaned))
+        # "strict" renders the markup as written; the default pads every <div> with
+        # spaces, which would indent whole messages.
+        text = str(get_text(cleaned, ParserConfig(css=CSS_PROFILES["strict"])))
     except Exception:  # a tree the library cannot build still has readable text
         text = html_lib.unescape(_TAG.sub(" ", _SCRIPT_STYLE.sub(" ", cleaned)))
     return _tidy(text)
@@ -672,12 +703,16 @@ def _next_nonblank(lines: list[str], i: int) -> str:
     return ""
 
 
+_ATTRIBUTION_START = re.compile(r"(?i)^(?:on|am|le|el|il|op|den|в|у)\s")
+
+
 def _is_attribution(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     if not line or _is_quote(line):
         return False
     # Clients wrap long attribution lines: "On Mon, ... John <" / "john@example.com> wrote:".
-    for joined in (line, f"{line} {lines[i + 1].strip()}" if i + 1 < len(lines) else ""):
+    wrapped = i + 1 < len(lines) and _ATTRIBUTION_START.match(line) is not None
+    for joined in (line, f"{line} {lines[i + 1].strip()}" if wrapped else ""):
         if not joined:
             continue
         if _WROTE.search(joined) and (
@@ -1067,6 +1102,11 @@ class _Walker:
         if ctype in ("message/rfc822", "message/global", "text/rfc822-headers"):
             self._returned(part, ctype)
             return
+        if ctype.startswith("message/"):
+            # delivery-status, disposition-notification, ...: the parser reads their
+            # header blocks as sub-messages; kept as the file they were sent as
+            self._attach(part, ctype, _body_bytes(part))
+            return
         if part.is_multipart():
             subparts = [p for p in part.get_payload() if not isinstance(p, str)]
             if ctype == "multipart/alternative":
@@ -1139,6 +1179,16 @@ def _filename(part: Message, fallbacks: Sequence[str]) -> str | None:
         if name is not None and name.strip():
             return name
     return None
+
+
+def _body_bytes(part: Message) -> bytes:
+    """A part's body as it is written in the message (after its header block)."""
+    try:
+        whole = part.as_bytes()
+    except Exception:  # a part too broken to write back
+        return _payload_bytes(part)
+    end = re.search(rb"\r?\n\r?\n", whole)
+    return whole[end.end() :] if end else b""
 
 
 def _payload_bytes(part: Message) -> bytes:
