@@ -349,15 +349,16 @@ def _header_bytes(value: str) -> bytes:
 
 
 def _decode_word_payload(encoding: str, payload: str) -> bytes:
-
     raw = payload.encode("ascii", errors="ignore")
     if encoding in "Bb":
-        raw = raw.rstrip(b"=")
-        raw += b"=" * (-len(raw) % 4)
+        # Mailers cut words short and lose or add padding: decode what is there.
+        digits = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+        if len(digits) % 4 == 1:
+            digits = digits[:-1]  # a lone last digit carries no whole byte
         try:
-            return base64.b64decode(raw, validate=False)
+            return base64.b64decode(digits + b"=" * (-len(digits) % 4))
         except (binascii.Error, ValueError):
-            return base64.b64decode(raw[: len(raw) // 4 * 4] or b"", validate=False)
+            return raw
     return quopri.decodestring(raw.replace(b"_", b" "), header=True)
 
 
