@@ -14,6 +14,8 @@ import base64
 import binascii
 import codecs
 import email
+import email.message
+import email.parser
 import email.policy
 import email.utils
 import hashlib
@@ -437,7 +439,16 @@ def message_ids(value: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_EMAIL_RE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
+_ADDRESS_SEPARATORS = re.compile(r"[\s<>\"'(),;:]+")
+
+
+def _bare_addresses(value: str) -> list[str]:
+    # Split first and test each piece: a search pattern would backtrack on long values.
+    return [
+        token
+        for token in _ADDRESS_SEPARATORS.split(value)
+        if token.count("@") == 1 and not token.startswith("@") and not token.endswith("@")
+    ]
 
 
 def _addresses(values: Iterable[str], fallbacks: Sequence[str]) -> tuple[Address, ...]:
@@ -450,7 +461,7 @@ def _addresses(values: Iterable[str], fallbacks: Sequence[str]) -> tuple[Address
             pairs = []
         parsed = [(n, a) for n, a in pairs if "@" in a]
         if not parsed:
-            parsed = [("", a) for a in _EMAIL_RE.findall(value)]
+            parsed = [("", a) for a in _bare_addresses(value)]
         for name, addr in parsed:
             address = _plain_header_text(addr, fallbacks).strip().strip("<>").lower()
             address = _CONTROL.sub("", address).replace(" ", "")
@@ -564,8 +575,6 @@ def _unique_names(names: Sequence[str]) -> list[str]:
 # HTML
 
 
-_TAG = re.compile(r"<[^>]*>")
-_SCRIPT_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
@@ -585,8 +594,43 @@ def html_to_text(html: str) -> str:
         # spaces, which would indent whole messages.
         text = str(get_text(cleaned, ParserConfig(css=CSS_PROFILES["strict"])))
     except Exception:  # a tree the library cannot build still has readable text
-        text = html_lib.unescape(_TAG.sub(" ", _SCRIPT_STYLE.sub(" ", cleaned)))
+        return _tidy(_strip_tags(cleaned))
+    stripped = _strip_tags(cleaned)
+    if _visible(text) * 2 < _visible(stripped):
+        # lxml gives up on markup nested thousands deep and drops the rest silently
+        return _tidy(stripped)
     return _tidy(text)
+
+
+def _visible(text: str) -> int:
+    return len(text) - sum(text.count(c) for c in " \n\t\xa0")
+
+
+_BREAKING_TAGS = ("<br", "<p", "</p", "<div", "</div", "<li", "<tr", "<h", "</h", "<blockquote")
+
+
+def _strip_tags(html: str) -> str:
+    """Text of HTML without a parser: tags dropped, scripts and styles with their
+    content, entities decoded. Only string searches: no pattern that could backtrack."""
+    low = html.lower()
+    out: list[str] = []
+    pos = 0
+    while pos < len(html):
+        start = low.find("<", pos)
+        if start < 0:
+            out.append(html[pos:])
+            break
+        out.append(html[pos:start])
+        end = low.find(">", start)
+        if end < 0:
+            break
+        pos = end + 1
+        for tag in ("script", "style"):
+            if low.startswith(tag, start + 1):
+                close = low.find(f"</{tag}", pos)
+                pos = len(html) if close < 0 else max(pos, low.find(">", close) + 1 or len(html))
+        out.append("\n" if low.startswith(_BREAKING_TAGS, start) else "")
+    return html_lib.unescape("".join(out))
 
 
 def _tidy(text: str) -> str:
@@ -720,7 +764,8 @@ def _is_attribution(lines: list[str], i: int) -> bool:
             re.search(r"\d|@", joined) or _is_quote(_next_nonblank(lines, i))
         ):
             return True
-        if _DATED_ADDRESS.search(joined) and len(joined) < 300:
+        # the length check first: the pattern backtracks on long lines
+        if len(joined) < 300 and "@" in joined and _DATED_ADDRESS.search(joined):
             return True
     return False
 
@@ -838,9 +883,9 @@ def _param_segments(value: str, name: str) -> tuple[str | None, bytes, bool] | N
         return None if plain is None else (None, _header_bytes(plain), False)
     charset: str | None = None
     data = bytearray()
-    for n, (raw, extended) in sorted(pieces.items()):
+    for index, (_n, (raw, extended)) in enumerate(sorted(pieces.items())):
         text = raw
-        if extended and n == min(pieces) and text.count("'") >= 2:
+        if extended and index == 0 and text.count("'") >= 2:
             charset, _lang, text = text.split("'", 2)
         if extended:
             data += urllib.parse.unquote_to_bytes(text)
@@ -894,12 +939,11 @@ def _prepare(raw: bytes) -> bytes:
     lines = re.split(rb"(\r?\n)", head)
     texts = lines[0::2]
     seps = lines[1::2]
+    last_header = max((i for i, t in enumerate(texts) if _HEADER_LINE.match(t)), default=0)
     fixed = False
-    for i in range(1, len(texts)):
+    for i in range(1, last_header):
         line = texts[i]
-        if not line or line[:1] in b" \t" or _HEADER_LINE.match(line):
-            continue
-        if any(_HEADER_LINE.match(t) for t in texts[i + 1 :]):
+        if line and line[:1] not in b" \t" and not _HEADER_LINE.match(line):
             texts[i] = b" " + line
             fixed = True
     if not fixed:
@@ -910,6 +954,14 @@ def _prepare(raw: bytes) -> bytes:
         if i < len(seps):
             out += seps[i]
     return bytes(out) + rest
+
+
+_MIME_HEADER = re.compile(rb"(?im)^content-[a-z-]*[ \t]*:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*")
+_MIME_HEADER_MAX = 4096
+
+
+def _has_huge_mime_header(data: bytes) -> bool:
+    return any(len(m.group()) > _MIME_HEADER_MAX for m in _MIME_HEADER.finditer(data))
 
 
 def _check_is_message(data: bytes) -> None:
@@ -931,20 +983,17 @@ def parse_mail(raw: bytes, *, fallback_charsets: Sequence[str] = DEFAULT_FALLBAC
     raw = bytes(raw)
     data = _prepare(raw)
     _check_is_message(data)
-    msg: Message
-    try:
-        msg = email.message_from_bytes(data, policy=email.policy.default)
-        return _read(msg, raw, fallback_charsets)
-    except MailError:
-        raise
-    except Exception:  # the modern policy trips over some broken headers
-        msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    policies = [email.policy.default, email.policy.compat32]
+    if _has_huge_mime_header(data):
+        # The modern policy's parameter parser takes time growing with the square of a
+        # header's parameters; a hostile header with thousands would stall the intake.
+        policies.pop(0)
+    for policy in policies:
         try:
-            return _read(msg, raw, fallback_charsets)
-        except MailError:
-            raise
-        except Exception:
-            return _read_headers_only(msg, raw, data, fallback_charsets)
+            return _read(email.message_from_bytes(data, policy=policy), raw, fallback_charsets)
+        except Exception:  # the modern policy trips over some broken headers
+            continue
+    return _read_headers_only(raw, data, fallback_charsets)
 
 
 def _read(msg: Message, raw: bytes, fallbacks: Sequence[str]) -> InboundMail:
@@ -990,13 +1039,17 @@ def _read(msg: Message, raw: bytes, fallbacks: Sequence[str]) -> InboundMail:
     )
 
 
-def _read_headers_only(
-    msg: Message, raw: bytes, data: bytes, fallbacks: Sequence[str]
-) -> InboundMail:
-    """The last resort for a structure nothing can walk: the headers, and the bytes after
-    them as text."""
-    header = _HeaderReader(msg, fallbacks)
+def _read_headers_only(raw: bytes, data: bytes, fallbacks: Sequence[str]) -> InboundMail:
+    """The last resort for a structure nothing can walk (nesting deeper than the parser
+    recurses): the headers, and the bytes after them as text."""
     end = re.search(rb"\r?\n\r?\n|\r\r", data)
+    try:
+        msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
+            data[: end.start()] if end else data
+        )
+    except Exception:
+        msg = email.message.Message()
+    header = _HeaderReader(msg, fallbacks)
     body = decode_bytes(data[end.end() :] if end else b"", None, fallbacks)
     return InboundMail(
         message_id=header.message_id(raw),

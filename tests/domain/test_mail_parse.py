@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import time
 import urllib.parse
 from datetime import UTC, datetime
 
@@ -613,3 +614,43 @@ def test_is_machine_on_a_standard_library_message() -> None:
         _mail("Auto-Submitted: auto-replied"), policy=email.policy.default
     )
     assert is_machine(msg) == "auto-reply"
+
+
+# --- hostile shapes ---------------------------------------------------------------------
+
+_HOSTILE = {
+    # each would take minutes where a step grows with the square of the input
+    "a long line of digits": b"From: a@b.example\n\n" + b"1" * 200_000 + b" wrote:\n",
+    "a long line before an address": b"From: a@b.example\n\n" + b"1a" * 100_000 + b"@x.y:\n",
+    "lines without indent between headers": (
+        b"From: a@b.example\n" + b"line\n" * 100_000 + b"Subject: x\n\nbody\n"
+    ),
+    "a recipient without an address": b"From: a@b.example\nTo: " + b"a" * 200_000 + b"\n\nx\n",
+    "thousands of parameters": (
+        b"From: a@b.example\nContent-Type: text/plain\nContent-Disposition: attachment"
+        + b"".join(b"; filename*%d*=%%41" % i for i in range(20_000))
+        + b"\n\nx\n"
+    ),
+    "markup nested thousands deep": (
+        b"From: a@b.example\nContent-Type: text/html\n\n" + b"<div><p>text</p>" * 20_000
+    ),
+}
+
+
+@pytest.mark.parametrize("raw", list(_HOSTILE.values()), ids=list(_HOSTILE))
+def test_hostile_shapes_parse_in_reasonable_time(raw: bytes) -> None:
+    started = time.perf_counter()
+    mail = parse_mail(raw)
+    assert time.perf_counter() - started < 10
+    assert mail.raw == raw
+
+
+def test_markup_too_deep_for_the_html_parser_keeps_its_text() -> None:
+    mail = parse_mail(_HOSTILE["markup nested thousands deep"])
+    assert mail.full_text.count("text") == 20_000
+
+
+def test_thousands_of_filename_parts_join_into_one_capped_name() -> None:
+    (attachment,) = parse_mail(_HOSTILE["thousands of parameters"]).attachments
+    assert attachment.name.startswith("AAAA")
+    assert len(attachment.name.encode()) <= NAME_MAX_BYTES
