@@ -637,6 +637,7 @@ _HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("raw", list(_HOSTILE.values()), ids=list(_HOSTILE))
 def test_hostile_shapes_parse_in_reasonable_time(raw: bytes) -> None:
     started = time.perf_counter()
