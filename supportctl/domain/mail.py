@@ -108,8 +108,24 @@ _CHARSET_ALIASES = {
     "default": "",
     "charset": "",
 }
-# Decoders that are no text encoding: a part labelled with one is treated as undeclared.
-_NOT_TEXT_CODECS = {"base64", "hex", "quopri", "uu", "zlib", "bz2", "rot-13", "rot13"}
+# Codecs no mail is written in (byte transforms, escapes, domain-name codecs): a part
+# labelled with one is treated as undeclared.
+_NOT_TEXT_CODECS = {
+    "base64",
+    "hex",
+    "quopri",
+    "uu",
+    "zlib",
+    "bz2",
+    "rot-13",
+    "rot13",
+    "undefined",
+    "unicode-escape",
+    "raw-unicode-escape",
+    "escape",
+    "punycode",
+    "idna",
+}
 
 
 def _codec(name: str | None) -> str | None:
@@ -229,7 +245,7 @@ def _guess_8bit(data: bytes, fallbacks: Sequence[str]) -> str:
     with replacement characters."""
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeError:
         pass
     best = _best_cyrillic(data, fallbacks)
     if best is not None and best[0] >= _PLAUSIBLE:
@@ -242,7 +258,7 @@ def _guess_8bit(data: bytes, fallbacks: Sequence[str]) -> str:
         if codec is not None:
             try:
                 return data.decode(codec)
-            except UnicodeDecodeError:
+            except UnicodeError:
                 continue
     return data.decode("utf-8", errors="replace")
 
@@ -258,7 +274,7 @@ def _best_cyrillic(data: bytes, fallbacks: Sequence[str]) -> tuple[float, str] |
             continue
         try:
             text = data.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue
         score = cyrillic_score(text[:_SCORED_CHARS])
         if best is None or score > best[0]:
@@ -293,7 +309,7 @@ def decode_bytes(data: bytes, declared: str | None, fallbacks: Sequence[str]) ->
         return _guess_8bit(data, fallbacks)
     try:
         text = data.decode(codec)
-    except UnicodeDecodeError:
+    except UnicodeError:
         return _guess_8bit(data, fallbacks)
     if codec in _LATIN_CODECS or codec in _CYRILLIC_CODECS:
         sample = text[:_SCORED_CHARS]
@@ -318,13 +334,13 @@ def _decode_7bit(data: bytes, codec: str | None) -> str:
     if codec is not None and (codec in _SEVEN_BIT_CODECS or codec.startswith("iso2022")):
         try:
             return data.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeError:
             pass
     elif codec is None and (b"\x1b$" in data or b"\x1b(" in data):
         # Undeclared ISO-2022-JP (Japanese mail from old clients): escape sequences.
         try:
             return data.decode("iso2022_jp")
-        except UnicodeDecodeError:
+        except UnicodeError:
             pass
     return data.decode("ascii")
 
@@ -342,7 +358,7 @@ def _mostly_8bit_letters(text: str) -> bool:
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*?)\?=")
 _BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t\r\n]+(?==\?)")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _header_bytes(value: str) -> bytes:
@@ -1138,6 +1154,7 @@ class _Walker:
         self.bodies: list[tuple[str, str]] = []  # (kind: plain|html, text)
         self.attachments: list[_Part] = []
         self.quoted_ids: list[str] = []
+        self.files_only = 0  # inside alternatives not chosen for the body
 
     def text(self) -> str:
         texts = [html_to_text(t) if kind == "html" else _tidy(t) for kind, t in self.bodies]
@@ -1170,21 +1187,31 @@ class _Walker:
                     self.walk(sub, depth + 1)
             return
         if ctype in ("text/plain", "text/html") and not self._is_attachment(part, depth):
-            text = self._decode(part)
-            self.bodies.append(("html" if ctype == "text/html" else "plain", text))
+            if not self.files_only:
+                text = self._decode(part)
+                self.bodies.append(("html" if ctype == "text/html" else "plain", text))
             return
         self._attach(part, ctype)
 
     def _alternative(self, subparts: list[Message], depth: int) -> None:
-        # The plain alternative when it has text, else the richest other one.
-        plain = [p for p in subparts if _safe_content_type(p) == "text/plain"]
-        for p in plain:
-            if self._decode(p).strip():
-                self.walk(p, depth + 1)
-                return
+        """The body from one alternative: the plain one when it has text, else the
+        richest other one. The others still give their files: a screenshot pasted into
+        an HTML reply lives only in the HTML alternative's multipart/related."""
+        chosen = self._choose(subparts)
+        for sub in subparts:
+            if sub is chosen:
+                self.walk(sub, depth + 1)
+            else:
+                self.files_only += 1
+                self.walk(sub, depth + 1)
+                self.files_only -= 1
+
+    def _choose(self, subparts: list[Message]) -> Message | None:
+        for p in subparts:
+            if _safe_content_type(p) == "text/plain" and self._decode(p).strip():
+                return p
         others = [p for p in subparts if _safe_content_type(p) != "text/plain"]
-        if others:
-            self.walk(others[-1], depth + 1)
+        return others[-1] if others else None
 
     def _is_attachment(self, part: Message, depth: int) -> bool:
         """Whether a text part is a file rather than the body: it says `attachment`, or

@@ -655,3 +655,16 @@ def test_thousands_of_filename_parts_join_into_one_capped_name() -> None:
     (attachment,) = parse_mail(_HOSTILE["thousands of parameters"]).attachments
     assert attachment.name.startswith("AAAA")
     assert len(attachment.name.encode()) <= NAME_MAX_BYTES
+
+
+def test_image_pasted_into_the_html_alternative_is_kept() -> None:
+    related = (
+        b'Content-Type: multipart/related; boundary="REL"\r\n\r\n'
+        b"--REL\r\n" + HTML + b"--REL\r\n"
+        b"Content-Type: image/png\r\nContent-ID: <img1>\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(b"\x89PNG screenshot")
+        + b"\r\n--REL--\r\n"
+    )
+    mail = parse_mail(_multipart("multipart/alternative", PLAIN, related))
+    assert mail.full_text == "plain text"
+    assert mail.attachments == (Attachment("image.png", "image/png", b"\x89PNG screenshot"),)

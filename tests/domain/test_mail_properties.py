@@ -24,7 +24,11 @@ from supportctl.domain.mail import (
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CHARSETS = ["utf-8", "koi8-r", "cp1251", "cp866", "latin-1", "iso-8859-7", "utf-16", "utf-7"]
-LABELS = [*CHARSETS, "koi8r", "win-1251", "x-mac-cyrillic", "unknown-8bit", "x-bogus", "", "base64"]
+LABELS = [
+    *CHARSETS,
+    *("koi8r", "win-1251", "x-mac-cyrillic", "unknown-8bit", "x-bogus", "", "base64"),
+    *("undefined", "unicode_escape", "punycode", "utf-32"),
+]
 HEADER_NAMES = [
     "From",
     "To",
@@ -133,7 +137,7 @@ def _check(mail: InboundMail, raw: bytes) -> None:
     assert mail.raw == raw
     assert re.fullmatch(r"<[!-;=?-~]+>", mail.message_id)
     for header_text in (mail.subject, mail.sender.name, *(a.name for a in mail.to)):
-        assert not re.search(r"[\x00-\x1f\x7f]", header_text)
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f]", header_text)
     for address in (mail.sender, *mail.to, *mail.cc):
         assert not re.search(r"[\s\x00-\x1f\x7f]", address.email)
         assert address.email == address.email.lower()
