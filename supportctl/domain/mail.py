@@ -1029,10 +1029,11 @@ def parse_mail(raw: bytes, *, fallback_charsets: Sequence[str] = DEFAULT_FALLBAC
 
 def _read(msg: Message, raw: bytes, fallbacks: Sequence[str]) -> InboundMail:
     header = _HeaderReader(msg, fallbacks)
-    walker = _Walker(fallbacks)
+    machine = is_machine(msg)
+    # A returned message in a bounce is our own mail; one a person forwards is news.
+    walker = _Walker(fallbacks, forwards=machine is None)
     walker.walk(msg)
     full_text = walker.text()
-    machine = is_machine(msg)
     in_reply_to = message_ids(header.raw("In-Reply-To"))
     references = message_ids(" ".join(_raw_headers(msg, "References")))
     quoted: tuple[str, ...] = ()
@@ -1164,9 +1165,10 @@ class _Walker:
     """One pass over the MIME tree: body text (plain preferred, HTML when there is no
     plain text), attachments, and the Message-IDs of returned messages."""
 
-    def __init__(self, fallbacks: Sequence[str]) -> None:
+    def __init__(self, fallbacks: Sequence[str], *, forwards: bool) -> None:
         self.fallbacks = fallbacks
-        self.bodies: list[tuple[str, str]] = []  # (kind: plain|html, text)
+        self.forwards = forwards  # whether attached messages add their text to the body
+        self.bodies: list[tuple[str, str]] = []  # (kind: plain|html|forward, text)
         self.attachments: list[_Part] = []
         self.quoted_ids: list[str] = []
         self.files_only = 0  # inside alternatives not chosen for the body
@@ -1176,9 +1178,14 @@ class _Walker:
         return "\n\n".join(t for t in texts if t.strip())
 
     def reply_text(self) -> str:
+        """The new text: each body trimmed; messages forwarded as attachments left out
+        (they are in the full text and kept as files)."""
         texts = []
         for kind, t in self.bodies:
-            texts.append(trim_reply(_html_to_quoted_text(t) if kind == "html" else _tidy(t)))
+            if kind == "html":
+                texts.append(trim_reply(_html_to_quoted_text(t)))
+            elif kind == "plain":
+                texts.append(trim_reply(_tidy(t)))
         return "\n\n".join(t for t in texts if t.strip())
 
     def walk(self, part: Message, depth: int = 0) -> None:
@@ -1186,7 +1193,7 @@ class _Walker:
         if depth > 50:  # a hostile nesting depth: keep what was found so far
             return
         if ctype in ("message/rfc822", "message/global", "text/rfc822-headers"):
-            self._returned(part, ctype)
+            self._returned(part, ctype, depth)
             return
         if ctype.startswith("message/"):
             # delivery-status, disposition-notification, ...: the parser reads their
@@ -1247,7 +1254,7 @@ class _Walker:
             name = _DEFAULT_NAMES.get(ctype, "attachment")
         self.attachments.append(_Part(name, ctype, _payload_bytes(part) if data is None else data))
 
-    def _returned(self, part: Message, ctype: str) -> None:
+    def _returned(self, part: Message, ctype: str, depth: int) -> None:
         if ctype == "text/rfc822-headers":
             data = _payload_bytes(part)
             inner = email.message_from_bytes(data, policy=email.policy.compat32)
@@ -1265,6 +1272,18 @@ class _Walker:
                     data = _payload_bytes(part)
         self.quoted_ids.extend(message_ids(_raw_header(inner, "Message-ID")))
         self._attach(part, ctype, data)
+        if self.forwards and not self.files_only and ctype != "text/rfc822-headers":
+            self._forwarded(inner, depth)
+
+    def _forwarded(self, inner: Message, depth: int) -> None:
+        walker = _Walker(self.fallbacks, forwards=True)
+        walker.walk(inner, depth + 1)
+        lines = ["---------- Forwarded message ----------"]
+        for name in ("From", "Date", "Subject", "To"):
+            value = _raw_header(inner, name)
+            if value is not None:
+                lines.append(f"{name}: {' '.join(decode_header(value, self.fallbacks).split())}")
+        self.bodies.append(("forward", "\n".join(lines) + "\n\n" + walker.text()))
 
 
 def _filename(part: Message, fallbacks: Sequence[str]) -> str | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import re
+import sysconfig
 import time
 import urllib.parse
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -673,3 +676,40 @@ def test_image_pasted_into_the_html_alternative_is_kept() -> None:
     mail = parse_mail(_multipart("multipart/alternative", PLAIN, related))
     assert mail.full_text == "plain text"
     assert mail.attachments == (Attachment("image.png", "image/png", b"\x89PNG screenshot"),)
+
+
+def test_message_forwarded_as_attachment_adds_its_text_to_the_full_text() -> None:
+    forwarded = (
+        b"Content-Type: message/rfc822\r\n\r\n"
+        b"From: =?utf-8?B?0JDQvdC90LA=?= <anna@acme.example>\r\nSubject: Printer\r\n"
+        b"Message-ID: <orig@acme.example>\r\n\r\nThe printer on floor 2 is down.\r\n"
+    )
+    mail = parse_mail(_multipart("multipart/mixed", PLAIN, forwarded))
+    assert mail.text == "plain text"
+    assert mail.full_text == (
+        "plain text\n\n---------- Forwarded message ----------\n"
+        "From: Анна <anna@acme.example>\nSubject: Printer\n\nThe printer on floor 2 is down."
+    )
+    assert [a.name for a in mail.attachments] == ["message.eml"]
+    assert mail.quoted_ids == ()
+
+
+# CPython's own e-mail test data, where the interpreter ships its test package: odd but
+# valid messages (digests, nested rfc822, broken boundaries) that must all parse.
+_CPYTHON = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
+
+
+@pytest.mark.skipif(not _CPYTHON.is_dir(), reason="the Python test package is not installed")
+def test_cpython_test_messages_parse_and_keep_their_bytes() -> None:
+    parsed = 0
+    for path in sorted(_CPYTHON.glob("msg_*.txt")):
+        raw = path.read_bytes()
+        try:
+            mail = parse_mail(raw)
+        except MailError:
+            # only text that does not start with a header line is no message
+            assert not re.match(rb"[!-9;-~]+:", raw), path.name
+            continue
+        assert mail.raw == raw
+        parsed += 1
+    assert parsed >= 40
