@@ -827,6 +827,20 @@ _AUTO_HEADERS = (
 )
 
 
+_MACHINE_LOCALPART = re.compile(
+    r"(?i)^(?:mailer-?daemon|mail-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|"
+    r"bounces?|auto-?reply|autoresponder)(?:[-+._].*)?$"
+)
+
+
+def is_machine_address(address: str) -> bool:
+    """Whether an address belongs to a machine that must never be answered: the mail
+    system (`MAILER-DAEMON`, `postmaster`), `noreply`/`no-reply`/`donotreply`, bounce
+    and auto-reply mailboxes (`bounces+abc@`, `noreply-42@`)."""
+    local = address.strip().strip("<>").rpartition("@")[0] or address.strip()
+    return _MACHINE_LOCALPART.match(local) is not None
+
+
 def is_machine(msg: Message) -> str | None:
     """Whether a machine wrote a message: "bounce" for a delivery failure report,
     "auto-reply" for any other mail a machine wrote (RFC 3834 auto-replies, vacation

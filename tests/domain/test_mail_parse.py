@@ -22,6 +22,7 @@ from supportctl.domain.mail import (
     clean_subject,
     html_to_text,
     is_machine,
+    is_machine_address,
     message_ids,
     parse_mail,
     safe_attachment_name,
@@ -713,3 +714,27 @@ def test_cpython_test_messages_parse_and_keep_their_bytes() -> None:
         assert mail.raw == raw
         parsed += 1
     assert parsed >= 40
+
+
+@pytest.mark.parametrize(
+    ("address", "machine"),
+    [
+        ("MAILER-DAEMON@mx.example", True),
+        ("mailerdaemon@mx.example", True),
+        ("postmaster@acme.example", True),
+        ("noreply@service.example", True),
+        ("no-reply@service.example", True),
+        ("do-not-reply@service.example", True),
+        ("DoNotReply@service.example", True),
+        ("bounces+12345@list.example", True),
+        ("noreply-42@service.example", True),
+        ("<noreply@service.example>", True),
+        ("ivan@acme.example", False),
+        ("postmaster.general@acme.example", True),
+        ("replyto@acme.example", False),
+        ("norman@acme.example", False),
+        ("bouncer-club@acme.example", False),
+    ],
+)
+def test_is_machine_address(address: str, machine: bool) -> None:
+    assert is_machine_address(address) is machine
