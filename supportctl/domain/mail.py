@@ -670,7 +670,7 @@ _ORIGINAL = re.compile(
     re.IGNORECASE,
 )
 _WROTE = re.compile(
-    r"(?:wrote|пишет|написал\(а\)|написала?|пише|написав\(ла\)|написав|написала|писал\(а\)|"
+    r"(?:wrote|пишет|написал\(а\)|написала?|писал\(а\)|пише|написав\(ла\)|написав|"
     r"schrieb|a écrit|escribió|skrev|kirjoitti|ha scritto|schreef)\s*:\s*$",
     re.IGNORECASE,
 )
@@ -764,7 +764,8 @@ def _next_nonblank(lines: list[str], i: int) -> str:
     return ""
 
 
-_ATTRIBUTION_START = re.compile(r"(?i)^(?:on|am|le|el|il|op|den|в|у)\s")
+# "On", "Am", "Le", ... : how the attribution lines that clients wrap begin
+_ATTRIBUTION_START = re.compile(r"(?i)^(?:on|am|le|el|il|op|den)\s")
 
 
 def _is_attribution(lines: list[str], i: int) -> bool:
@@ -787,18 +788,9 @@ def _is_attribution(lines: list[str], i: int) -> bool:
 
 
 def _header_block_follows(lines: list[str], i: int) -> bool:
-    others = 0
-    for line in lines[i + 1 : i + 7]:
-        if not line.strip():
-            continue
-        if _HEADER_OTHER.match(line):
-            others += 1
-            if others >= 2:
-                return True
-        elif others == 0:
-            # "From: x [mailto:x]" may wrap onto a second line before Sent:
-            continue
-    return others >= 2
+    """Whether the `From:` line at `i` opens a header block: at least two of Sent, To,
+    Subject, ... among the next six lines (`From: x [mailto:x]` may wrap onto a second)."""
+    return sum(1 for line in lines[i + 1 : i + 7] if _HEADER_OTHER.match(line)) >= 2
 
 
 # ---------------------------------------------------------------------------------------

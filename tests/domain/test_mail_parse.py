@@ -453,6 +453,8 @@ def test_long_names_are_capped_in_bytes_keeping_the_extension() -> None:
         "02.03.2026 10:00, Служба поддержки пишет:\n> раньше",
         "Служба поддержки написал(а):\n> раньше",
         "02.03.2026 10:00, Служба підтримки пише:\n> раніше",
+        "Le 2 mars 2026 à 10:00, Desk <support@desk.example> a écrit :\n> avant",
+        "Am 02.03.2026 um 10:00 schrieb Desk <support@desk.example>:\n> vorher",
         "пн, 2 мар. 2026 г. в 10:00, Desk <support@desk.example>:\n\n> раньше",
         '02.03.2026, 10:00, "Desk" <support@desk.example>:\n> раньше',
         "Понедельник, 2 марта 2026, 10:00 +03:00 от Desk <support@desk.example>:\n> раньше",
