@@ -1037,7 +1037,7 @@ def _read(msg: Message, raw: bytes, fallbacks: Sequence[str]) -> InboundMail:
     header = _HeaderReader(msg, fallbacks)
     machine = is_machine(msg)
     # A returned message in a bounce is our own mail; one a person forwards is news.
-    walker = _Walker(fallbacks, forwards=machine is None)
+    walker = _Walker(fallbacks, forwards=machine is None, linesep=_linesep(raw))
     walker.walk(msg)
     full_text = walker.text()
     in_reply_to = message_ids(header.raw("In-Reply-To"))
@@ -1107,7 +1107,7 @@ def _read_headers_only(raw: bytes, data: bytes, fallbacks: Sequence[str]) -> Inb
     )
 
 
-_TEXT_MSGID = re.compile(r"(?im)^\s*message-id\s*:\s*(<[^<>\s]+>)")
+_TEXT_MSGID = re.compile(r"(?im)^\s*(?:original-)?message-id\s*:\s*(<[^<>\s]+>)")
 
 
 def _ids_in_text(text: str) -> list[str]:
@@ -1116,6 +1116,11 @@ def _ids_in_text(text: str) -> list[str]:
     for m in _TEXT_MSGID.findall(text):
         found.extend(message_ids(m))
     return found
+
+
+def _linesep(raw: bytes) -> str:
+    end = raw.find(b"\n")
+    return "\r\n" if end > 0 and raw[end - 1 : end] == b"\r" else "\n"
 
 
 class _HeaderReader:
@@ -1171,8 +1176,11 @@ class _Walker:
     """One pass over the MIME tree: body text (plain preferred, HTML when there is no
     plain text), attachments, and the Message-IDs of returned messages."""
 
-    def __init__(self, fallbacks: Sequence[str], *, forwards: bool) -> None:
+    def __init__(self, fallbacks: Sequence[str], *, forwards: bool, linesep: str) -> None:
         self.fallbacks = fallbacks
+        # Attached messages are written back as they came: headers not refolded, the
+        # message's own line ends.
+        self.writer = email.policy.default.clone(refold_source="none", linesep=linesep)
         self.forwards = forwards  # whether attached messages add their text to the body
         self.bodies: list[tuple[str, str]] = []  # (kind: plain|html|forward, text)
         self.attachments: list[_Part] = []
@@ -1204,7 +1212,11 @@ class _Walker:
         if ctype.startswith("message/"):
             # delivery-status, disposition-notification, ...: the parser reads their
             # header blocks as sub-messages; kept as the file they were sent as
-            self._attach(part, ctype, _body_bytes(part))
+            data = _body_bytes(part, self.writer)
+            self._attach(part, ctype, data)
+            if ctype == "message/disposition-notification":
+                # a read receipt names the message read (RFC 8098 Original-Message-ID)
+                self.quoted_ids.extend(_ids_in_text(data.decode("ascii", errors="replace")))
             return
         if part.is_multipart():
             subparts = [p for p in part.get_payload() if not isinstance(p, str)]
@@ -1273,7 +1285,7 @@ class _Walker:
             else:
                 inner = inner_msg
                 try:
-                    data = inner.as_bytes()
+                    data = inner.as_bytes(policy=self.writer)
                 except Exception:  # a returned message too broken to write back
                     data = _payload_bytes(part)
         self.quoted_ids.extend(message_ids(_raw_header(inner, "Message-ID")))
@@ -1282,7 +1294,7 @@ class _Walker:
             self._forwarded(inner, depth)
 
     def _forwarded(self, inner: Message, depth: int) -> None:
-        walker = _Walker(self.fallbacks, forwards=True)
+        walker = _Walker(self.fallbacks, forwards=True, linesep=self.writer.linesep)
         walker.walk(inner, depth + 1)
         lines = ["---------- Forwarded message ----------"]
         for name in ("From", "Date", "Subject", "To"):
@@ -1302,10 +1314,10 @@ def _filename(part: Message, fallbacks: Sequence[str]) -> str | None:
     return None
 
 
-def _body_bytes(part: Message) -> bytes:
+def _body_bytes(part: Message, writer: email.policy.Policy) -> bytes:
     """A part's body as it is written in the message (after its header block)."""
     try:
-        whole = part.as_bytes()
+        whole = part.as_bytes(policy=writer)
     except Exception:  # a part too broken to write back
         return _payload_bytes(part)
     end = re.search(rb"\r?\n\r?\n", whole)

@@ -274,3 +274,26 @@ def test_bounce_quotes_the_message_id_of_the_returned_message(fixture: str) -> N
     assert mail.message_id not in mail.quoted_ids
     for quoted in mail.quoted_ids:
         assert quoted.encode() in mail.raw
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [  # the bounces that attach the returned message (the others paste it as text)
+        "flanker/mailbox-full.eml",
+        "sisimai/lhost-yandex-01.eml",
+        "sisimai/rhost-iua-01.eml",
+        "zammad/mail018.box",
+    ],
+)
+def test_returned_messages_and_reports_are_kept_byte_for_byte(fixture: str) -> None:
+    mail = _parse(fixture)
+    assert mail.attachments
+    for attachment in mail.attachments:
+        assert attachment.data.strip() in mail.raw
+
+
+def test_read_receipt_quotes_the_message_it_reports_on() -> None:
+    mail = _parse("flanker/disposition-notification.eml")
+    assert mail.machine == "auto-reply"
+    assert mail.quoted_ids
+    assert b"Original-Message-ID: " + mail.quoted_ids[0].encode() in mail.raw

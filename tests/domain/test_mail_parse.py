@@ -606,12 +606,16 @@ def test_read_receipt_is_machine_mail() -> None:
     raw = _multipart(
         "multipart/report; report-type=disposition-notification",
         b"Content-Type: text/plain\r\n\r\nYour message was displayed.\r\n",
-        b"Content-Type: message/disposition-notification\r\n\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n",
+        (
+            b"Content-Type: message/disposition-notification\r\n\r\n"
+            b"Original-Message-ID: <out-2@desk.example>\r\n"
+            b"Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+        ),
         headers=("In-Reply-To: <out-3@desk.example>",),
     )
     mail = parse_mail(raw)
     assert mail.machine == "auto-reply"
-    assert mail.quoted_ids == ("<out-3@desk.example>",)
+    assert mail.quoted_ids == ("<out-2@desk.example>", "<out-3@desk.example>")
 
 
 def test_mail_a_person_wrote_quotes_nothing() -> None:
