@@ -1068,7 +1068,8 @@ def _read(msg: Message, raw: bytes, fallbacks: Sequence[str]) -> InboundMail:
         to=_addresses(_raw_headers(msg, "To"), fallbacks),
         cc=_addresses(_raw_headers(msg, "Cc"), fallbacks),
         date=_date(header.raw("Date")),
-        text=walker.reply_text(),
+        # a message whose only content is a forwarded one: that is its news
+        text=walker.reply_text() or full_text,
         full_text=full_text,
         attachments=attachments,
         machine=machine,

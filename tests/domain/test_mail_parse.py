@@ -744,3 +744,10 @@ def test_cpython_test_messages_parse_and_keep_their_bytes() -> None:
 )
 def test_is_machine_address(address: str, machine: bool) -> None:
     assert is_machine_address(address) is machine
+
+
+def test_message_that_only_forwards_one_has_the_forward_as_its_text() -> None:
+    forwarded = b"Content-Type: message/rfc822\r\n\r\nFrom: anna@acme.example\r\nSubject: Printer\r\n\r\nDown.\r\n"
+    mail = parse_mail(_multipart("multipart/mixed", forwarded))
+    assert mail.text == mail.full_text
+    assert mail.text.endswith("Subject: Printer\n\nDown.")
