@@ -195,7 +195,7 @@ _JUNK_LOGP = math.log(0.0001)  # box drawing, Latin-1 symbols, controls in a Cyr
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
-def cyrillic_score(text: str) -> float:
+def _cyrillic_score(text: str) -> float:
     """How plausible `text` is as Russian/Ukrainian, per non-ASCII character: near -3 for
     real text, far lower for the wrong single-byte reading of it.
 
@@ -276,7 +276,7 @@ def _best_cyrillic(data: bytes, fallbacks: Sequence[str]) -> tuple[float, str] |
             text = data.decode(codec)
         except UnicodeError:
             continue
-        score = cyrillic_score(text[:_SCORED_CHARS])
+        score = _cyrillic_score(text[:_SCORED_CHARS])
         if best is None or score > best[0]:
             best = (score, text)
     return best
@@ -314,7 +314,7 @@ def decode_bytes(data: bytes, declared: str | None, fallbacks: Sequence[str]) ->
     if codec in _LATIN_CODECS or codec in _CYRILLIC_CODECS:
         sample = text[:_SCORED_CHARS]
         if _mostly_8bit_letters(sample):
-            declared_score = cyrillic_score(sample)
+            declared_score = _cyrillic_score(sample)
             if declared_score < _CONFIDENT:
                 best = _best_cyrillic(data, fallbacks)
                 if best is not None and best[0] >= _CONFIDENT and best[0] > declared_score + 1:
