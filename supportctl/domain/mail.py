@@ -649,6 +649,31 @@ def _strip_tags(html: str) -> str:
     return html_lib.unescape("".join(out))
 
 
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """Text sent as `format=flowed` (RFC 3676, Thunderbird's default) with its soft line
+    breaks joined: a line ending in a space goes on in the next line of the same quote
+    depth; the signature line `-- ` stays a line of its own."""
+    out: list[str] = []
+    pending: tuple[int, str] | None = None  # (quote depth, text so far)
+    for line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        body = line[depth:]
+        if body.startswith(" "):
+            body = body[1:]  # space-stuffing
+        if pending is not None and pending[0] != depth:
+            out.append(">" * pending[0] + (" " if pending[0] else "") + pending[1])
+            pending = None
+        joined = body if pending is None else pending[1] + body
+        if body.endswith(" ") and body != "-- ":
+            pending = (depth, joined[:-1] if delsp else joined)
+            continue
+        out.append(">" * depth + (" " if depth else "") + joined)
+        pending = None
+    if pending is not None:
+        out.append(">" * pending[0] + (" " if pending[0] else "") + pending[1])
+    return "\n".join(out)
+
+
 def _tidy(text: str) -> str:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     out: list[str] = []
@@ -736,9 +761,11 @@ def _after_quote(lines: list[str], cut: int) -> list[str]:
 
 def _first_marker(lines: list[str]) -> tuple[int, str] | None:
     """The first line where history or a signature begins, and which sign it is."""
-    # Where the trailing run of quoted lines (blank lines allowed) begins.
-    tail_quotes = len(lines)
-    for i in range(len(lines) - 1, -1, -1):
+    # Where the trailing run of quoted lines (blank lines allowed) begins; a signature
+    # below the quote ("> ...", "-- ", "Ivan") still ends the text.
+    end = next((i for i, line in enumerate(lines) if _SIG.match(line)), len(lines))
+    tail_quotes = end
+    for i in range(end - 1, -1, -1):
         if _is_quote(lines[i]):
             tail_quotes = i
         elif lines[i].strip():
@@ -1265,7 +1292,11 @@ class _Walker:
 
     def _decode(self, part: Message) -> str:
         data = _payload_bytes(part)
-        return decode_bytes(data, _param(part, "charset"), self.fallbacks)
+        text = decode_bytes(data, _param(part, "charset"), self.fallbacks)
+        if (_param(part, "format") or "").strip().lower() == "flowed":
+            delsp = (_param(part, "delsp") or "").strip().lower() == "yes"
+            text = unflow(text, delsp=delsp)
+        return text
 
     def _attach(self, part: Message, ctype: str, data: bytes | None = None) -> None:
         name = _filename(part, self.fallbacks)

@@ -28,6 +28,7 @@ from supportctl.domain.mail import (
     safe_attachment_name,
     subject_tags,
     trim_reply,
+    unflow,
 )
 
 
@@ -751,3 +752,20 @@ def test_message_that_only_forwards_one_has_the_forward_as_its_text() -> None:
     mail = parse_mail(_multipart("multipart/mixed", forwarded))
     assert mail.text == mail.full_text
     assert mail.text.endswith("Subject: Printer\n\nDown.")
+
+
+def test_format_flowed_soft_breaks_are_joined() -> None:
+    flowed = (
+        "The printer on floor 2 \r\nis down again.\r\n\r\n> Did it \r\n> work?\r\n-- \r\nIvan\r\n"
+    )
+    assert unflow(flowed) == "The printer on floor 2 is down again.\n\n> Did it work?\n-- \nIvan\n"
+    assert unflow("abc \r\ndef", delsp=True) == "abcdef"
+    assert unflow(" >not a quote") == ">not a quote"
+    raw = _mail("Content-Type: text/plain; charset=utf-8; format=flowed", body=flowed.encode())
+    mail = parse_mail(raw)
+    assert mail.text == "The printer on floor 2 is down again."
+
+
+def test_text_without_format_flowed_keeps_its_line_breaks() -> None:
+    mail = parse_mail(_mail("Content-Type: text/plain", body=b"one \r\ntwo\r\n"))
+    assert mail.full_text == "one\ntwo"
