@@ -147,6 +147,12 @@ def _codec(name: str | None) -> str | None:
     return info.name
 
 
+def is_charset(name: str) -> bool:
+    """Whether `name` (as mail or `mail.fallback_charsets` writes it: `koi8-r`, `koi8r`,
+    `windows-1251`, `win-1251`, `x-mac-cyrillic`, ...) names a charset text is read in."""
+    return _codec(name) is not None
+
+
 _LATIN_CODECS = {"ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"}
 
 # Relative frequency of Russian/Ukrainian letters (per mille, lower case), for telling

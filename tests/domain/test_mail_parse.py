@@ -21,6 +21,7 @@ from supportctl.domain.mail import (
     Attachment,
     clean_subject,
     html_to_text,
+    is_charset,
     is_machine,
     is_machine_address,
     message_ids,
@@ -769,3 +770,23 @@ def test_format_flowed_soft_breaks_are_joined() -> None:
 def test_text_without_format_flowed_keeps_its_line_breaks() -> None:
     mail = parse_mail(_mail("Content-Type: text/plain", body=b"one \r\ntwo\r\n"))
     assert mail.full_text == "one\ntwo"
+
+
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        ("koi8-r", True),
+        ("KOI8R", True),
+        ("win-1251", True),
+        ("windows-1251", True),
+        ("cp866", True),
+        ("x-mac-cyrillic", True),
+        ("utf-8", True),
+        ("no-such", False),
+        ("base64", False),
+        ("unknown-8bit", False),
+        ("", False),
+    ],
+)
+def test_is_charset(name: str, known: bool) -> None:
+    assert is_charset(name) is known
