@@ -11,6 +11,7 @@ import typer.testing
 from supportctl.cli import state
 from supportctl.ops.init import init_repo
 from tests.helpers import CONFIG, FIXED_DATE, Cli, cached_get_command, git
+from tests.mailservers import dovecot, imap_account  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -73,6 +73,13 @@ class SyncError(SupportctlError):
     exit_code = 10
 
 
+class TemporaryFailure(SupportctlError):
+    """Worth retrying as it is: a mail server down or unreachable, or one that said "try
+    again later". 75 is EX_TEMPFAIL of sysexits.h, which MTAs and cron wrappers read."""
+
+    exit_code = 75
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "SLA compliance below --min (`sla check`), or an unexpected internal error",
@@ -85,4 +92,5 @@ EXIT_CODES: dict[int, str] = {
     8: "git refused (dirty/conflicted files, no identity, lock held)",
     9: "validation problems found",
     10: "sync failed",
+    75: "temporary failure (EX_TEMPFAIL): mail server down or busy; try again later",
 }
