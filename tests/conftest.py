@@ -82,6 +82,7 @@ _SLOW_MODULES = {
     "report/test_report_cli.py",
     "report/test_templates.py",
     "scripts/test_ensure_chromium.py",
+    "scripts/test_ensure_dovecot.py",
     "storage/test_catalog.py",
     "storage/test_concurrency.py",
     "storage/test_history_identity.py",

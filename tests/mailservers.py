@@ -9,6 +9,7 @@ developer's run skips these tests and a CI run fails them.
 
 from __future__ import annotations
 
+import grp
 import itertools
 import os
 import pwd
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers import component_missing
+from tests.helpers import CONFIG, component_missing, git
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -103,8 +104,10 @@ def _config(
     else:
         # as anyone else every process runs as that user, with no chroot to set up
         mail_user = pwd.getpwuid(os.getuid())
+        group = grp.getgrgid(os.getgid()).gr_name
         users = (
             f"default_internal_user = {me}\n"
+            f"default_internal_group = {group}\n"
             f"default_login_user = {me}\n"
             "service imap-login {\n  chroot =\n}\n"
         )
@@ -239,6 +242,50 @@ class ImapAccount:
             )
             for uid in sorted(data)
         ]
+
+
+# -- a desk that fetches from an account -------------------------------------------------------
+PASSWORD_ENV = "SUPPORTCTL_TEST_IMAP_PASSWORD"
+
+
+def mail(n: int, *, sender: str = "ivan@acme.example", reply_to: int | None = None) -> bytes:
+    thread = f"In-Reply-To: <m{reply_to}@acme.example>\r\n" if reply_to else ""
+    subject = f"Re: Printer {reply_to}" if reply_to else f"Printer {n} is on fire"
+    return (
+        f"From: Ivan Petrov <{sender}>\r\nTo: support@desk.example\r\n"
+        f"Subject: {subject}\r\nDate: Mon, 05 Oct 2026 09:{n:02d}:00 +0300\r\n"
+        f"Message-ID: <m{n}@acme.example>\r\n{thread}"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\nMessage number {n}.\r\n"
+    ).encode()
+
+
+def configure(
+    root: Path,
+    account: ImapAccount,
+    *,
+    security: str = "ssl",
+    done_folder: str | None = "Processed",
+    port: int | None = None,
+) -> None:
+    if port is None:
+        port = account.port if security == "ssl" else account.starttls_port
+    done = f", done_folder: {done_folder}" if done_folder else ""
+    config = CONFIG.replace(
+        "  acme:\n    name: ACME LLC\n",
+        "  acme:\n    name: ACME LLC\n    domains: [acme.example]\n",
+    )
+    config += (
+        "mail:\n"
+        "  address: support@desk.example\n"
+        f"  imap: {{host: 127.0.0.1, port: {port}, security: {security}, user: {account.user},"
+        f" password_env: {PASSWORD_ENV}, folder: INBOX{done}}}\n"
+    )
+    (root / "supportctl.yaml").write_text(config, encoding="utf-8")
+    git(root, "commit", "-qam", "Mail configuration")
+
+
+def commits(root: Path) -> int:
+    return int(git(root, "rev-list", "--count", "HEAD"))
 
 
 def _wait_until_it_answers(server: Dovecot) -> None:
