@@ -25,6 +25,10 @@ class UsageError(SupportctlError):
     exit_code = 2
 
 
+class MailError(UsageError):
+    """Bytes handed over as an e-mail message that are no message at all."""
+
+
 class NotASupportRepo(SupportctlError):
     """No supportctl.yaml found walking up from the current directory."""
 
