@@ -402,7 +402,7 @@ def main() -> None:
     before = git_size(desk)
 
     ingest, output = run_ingest(desk, mbox, args.code.resolve())
-    results = json.loads(output) if output.strip() else []
+    results = [json.loads(line) for line in output.splitlines() if line.strip()]  # JSON lines
     ingest.messages = len(raws)
     outcomes: dict[str, int] = {}
     for r in results:

@@ -10,10 +10,11 @@ so one that was fetched but never committed stays unseen for the next run.
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from supportctl.domain.errors import ConfigError
+from supportctl.domain.errors import ConfigError, SupportctlError
 from supportctl.ops.mail.imap import ImapServer, open_mailbox
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from supportctl.config.settings import ServerSettings
+    from supportctl.ops.mail.intake import IngestResult
     from supportctl.storage.desk import Desk
 
 # Messages fetched, ingested and moved per round: a crash repeats at most this many dedupe
@@ -86,25 +88,31 @@ def fetch(
     server = imap_server(settings, os.environ if environ is None else environ)
     assert settings is not None  # imap_server refused a missing section
     done_folder = settings.done_folder or None
+    done = "moved" if done_folder is not None else "seen"
     mails: list[FetchedMail] = []
     with open_mailbox(server, settings.folder, ssl_context=ssl_context) as box:
+
+        def put_away(uids: list[int]) -> None:
+            if done_folder is not None:
+                box.move(uids, done_folder)
+            else:
+                box.mark_seen(uids)
+
         uids = box.uids(unseen_only=done_folder is None)
         if uids and done_folder is not None:
             box.ensure_folder(done_folder)
         for start in range(0, len(uids), CHUNK):
             fetched = list(box.fetch(uids[start : start + CHUNK]))
-            if not fetched:
-                continue
-            results = ingest(desk, [raw for _, raw in fetched])
-            if len(results) != len(fetched):
-                raise RuntimeError(
-                    f"the intake answered {len(results)} results for {len(fetched)} messages"
-                )
-            done_uids = [uid for uid, _ in fetched]
-            if done_folder is not None:
-                box.move(done_uids, done_folder)
-            else:
-                box.mark_seen(done_uids)
+            results: list[IngestResult] = []
+            try:
+                ingest(desk, [raw for _, raw in fetched], on_result=results.append)
+            except SupportctlError:
+                # what the intake took in before it stopped is put away now; the rest stays
+                # for the next run (and what did not get put away is a duplicate then)
+                with suppress(SupportctlError):
+                    put_away([uid for (uid, _), _ in zip(fetched, results, strict=False)])
+                raise
+            put_away([uid for uid, _ in fetched])
             for (uid, _), result in zip(fetched, results, strict=True):
                 mail = FetchedMail(
                     uid=uid,
@@ -113,7 +121,7 @@ def fetch(
                     ticket=result.ticket,
                     commit=result.commit,
                     reason=result.reason,
-                    done="moved" if done_folder is not None else "seen",
+                    done=done,
                 )
                 mails.append(mail)
                 if on_mail is not None:
