@@ -123,6 +123,13 @@ ssl_key = <{key}
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
 auth_failure_delay = 0
+# The user "flaky" gets dovecot's "temporary authentication failure" ([UNAVAILABLE]), as when
+# its user database is down: a checkpassword program answers 111 ("temporary problem") for
+# it and 1 ("no") for anyone else, who goes on to the passwd-file.
+passdb {{
+  driver = checkpassword
+  args = {folder}/tempfail
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {folder}/users
@@ -312,6 +319,11 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
         component_missing("dovecot", "make test installs Debian's dovecot-imapd")
     folder = tmp_path_factory.mktemp("dovecot")
     cert, key = _self_signed(folder)
+    tempfail = folder / "tempfail"
+    tempfail.write_text(
+        "#!/bin/bash\nIFS= read -r -d '' user <&3\n[ \"$user\" = flaky ] && exit 111\nexit 1\n"
+    )
+    tempfail.chmod(0o755)
     (folder / "users").write_text(
         "".join(f"{_user(n)}:{{PLAIN}}{_password(n)}\n" for n in range(1, ACCOUNTS + 1))
     )

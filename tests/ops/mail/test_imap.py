@@ -86,6 +86,17 @@ def test_wrong_password_is_a_clear_config_error(imap_account: ImapAccount) -> No
     )
 
 
+def test_a_temporary_login_failure_is_temporary(imap_account: ImapAccount) -> None:
+    # the test server's user database is "down" for users it does not list
+    with pytest.raises(TemporaryFailure) as caught:
+        open_mailbox(_server(imap_account, user="flaky"), "INBOX")
+    # dovecot ends the line with its host name and the time, for finding it in its log
+    assert caught.value.message.startswith(
+        f"IMAP login as flaky@127.0.0.1:{imap_account.port} failed for now: "
+        "[UNAVAILABLE] Temporary authentication failure. ["
+    )
+
+
 @pytest.mark.parametrize("security", ["ssl", "starttls", "none"])
 def test_server_down_is_temporary(imap_account: ImapAccount, security: str) -> None:
     port = free_port()
