@@ -65,6 +65,10 @@ class GitError(SupportctlError):
     exit_code = 8
 
 
+class LockTimeout(GitError):
+    """Another supportctl command held the desk's lock for longer than we wait."""
+
+
 class ValidationFailed(SupportctlError):
     """`validate` found problems, or `sla check` found compliance below the bar."""
 
