@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from supportctl.storage import transaction
 from tests.helpers import ok
 from tests.mailservers import PASSWORD_ENV, commits, configure, free_port, mail
 
@@ -97,6 +98,44 @@ def test_unset_password_exits_4(desk: Path, monkeypatch: pytest.MonkeyPatch, cli
         f"supportctl: error: the environment variable {PASSWORD_ENV} (mail.imap.password_env) "
         "is not set: it must hold the IMAP password\n",
     )
+
+
+HOLD_LOCK = """
+import fcntl, sys, time
+fh = open(sys.argv[1], "w")
+fcntl.flock(fh, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(30)
+"""
+
+
+def test_desk_busy_exits_75_and_leaves_the_message_for_the_next_run(
+    desk: Path, imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch, cli: Cli
+) -> None:
+    imap_account.append(mail(1))
+    lock = desk / ".git" / "supportctl" / "lock"
+    lock.parent.mkdir(exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
+    )
+    before = commits(desk)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        monkeypatch.setattr(transaction, "LOCK_TIMEOUT", 0.3)
+        r = cli("mail", "fetch")
+        assert (r.exit_code, r.stdout) == (75, "")
+        assert r.stderr == (
+            "supportctl: error: another supportctl command holds the lock; try again "
+            "(the message was not taken in)\n"
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert commits(desk) == before
+    assert imap_account.messages() == [(b"Message-ID: <m1@acme.example>", frozenset())]
+    r = ok(cli("mail", "fetch"))
+    assert r.stdout == "new         SUP-1     <m1@acme.example>, moved to Processed\n"
 
 
 @pytest.mark.slow
