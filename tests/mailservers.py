@@ -8,28 +8,29 @@ failure, not a skip: the tests that prove mail goes out must run there.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import ssl
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from supportctl.ops import tickets
+from supportctl.storage.desk import open_repo
+from tests.helpers import CONFIG, commit_file, component_missing, git
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
 
-def need_aiosmtpd() -> Any:
+def need_aiosmtpd() -> None:
     try:
         import aiosmtpd  # noqa: F401
     except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("aiosmtpd is not installed (pip install -e '.[test]')")
-        pytest.skip("aiosmtpd is not installed")
+        component_missing("aiosmtpd", "pip install -e '.[test]'")
 
 
 def free_port() -> int:
@@ -87,9 +88,7 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     openssl = shutil.which("openssl")
     if openssl is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("openssl is not installed: the TLS tests need it")
-        pytest.skip("openssl is not installed")
+        component_missing("openssl", "apt-get install openssl")
     done = subprocess.run(
         [
             openssl,
@@ -207,3 +206,54 @@ def smtp_server_ssl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSe
     box = start_smtp(tmp_path_factory.mktemp("smtp"), "ssl", users={"desk": "s3cret"})
     yield box
     box.stop()
+
+
+# -- a desk that mails ------------------------------------------------------------------------
+CUSTOMER_ID = "<cust-1@acme.example>"
+CONTACTS = (
+    "    credits: {per_breach: 2%, cap: 15%}\n"
+    "    domains: [acme.example]\n"
+    "    contacts:\n"
+    "      - {email: ivan@acme.example, name: Иван Петров}\n"
+    "      - {email: olga@acme.example, name: Ольга Сидорова}\n"
+)
+
+
+def mail_config(port: int, **mail: Any) -> str:
+    settings = {
+        "address": "support@desk.example",
+        "acknowledge": "true",
+        "max_auto_per_day": "3",
+        **{k: str(v) for k, v in mail.items()},
+    }
+    lines = [f"  smtp: {{host: 127.0.0.1, port: {port}, security: none}}"]
+    lines += [f"  {k}: {v}" for k, v in settings.items()]
+    config = CONFIG.replace("    credits: {per_breach: 2%, cap: 15%}\n", CONTACTS, 1)
+    return config + "mail:\n" + "\n".join(lines) + "\n"
+
+
+def mail_ticket(
+    root: Path,
+    requester: str = "ivan@acme.example",
+    cc: Sequence[str] = (),
+    title: str = "Не печатает принтер",
+) -> str:
+    """A ticket that came by mail: its requester, copies and the customer's Message-ID."""
+    d = open_repo(str(root))
+    result = tickets.new_ticket(
+        d,
+        title=title,
+        customer="acme",
+        type="incident",
+        priority="normal",
+        description="Принтер в бухгалтерии не печатает.",
+    )
+    path, data = d.load_ticket_file(result.ticket_id)
+    data.update(replace(data.ticket, requester=requester, cc=tuple(cc), message_ids=(CUSTOMER_ID,)))
+    commit_file(root, path, data.dump().decode(), "The requester, by hand")
+    return result.ticket_id
+
+
+def queued(root: Path, rev: str = "HEAD") -> list[str]:
+    out = git(root, "ls-tree", "-r", "--name-only", rev, "--", "data/mail/outbox")
+    return sorted(out.split())
