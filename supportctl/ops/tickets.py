@@ -204,12 +204,15 @@ def new_ticket(
         number = repo.max_ticket_number() + 1
         ticket_id = f"{repo.config.id_prefix}-{number}"
         # A new file names every field up to `description`, null or empty where unset, but
-        # an unset class or reporter; no empty `comments: []`: the first comment then adds
-        # lines instead of rewriting one.
+        # an unset class or reporter (nor the mail fields: a ticket that came by mail names
+        # them); no empty `comments: []`: the first comment then adds lines instead of
+        # rewriting one.
         keys = tuple(
             k
             for k in TICKET_KEYS[: TICKET_KEYS.index("description") + 1]
-            if (k != "class" or cls) and (k != "reporter" or reporter)
+            if (k != "class" or cls)
+            and (k != "reporter" or reporter)
+            and k not in ("requester", "cc")
         )
         file = TicketFile.new(
             Ticket(
@@ -383,11 +386,18 @@ def comment(
     text: str,
     *,
     internal: bool = False,
+    from_customer: bool = False,
     at: datetime | None = None,
 ) -> ActionResult:
+    """An agent's reply or internal note; with `from_customer`, a message the customer
+    sent by another way (a call, a messenger), recorded by hand as a customer message."""
+    if internal and from_customer:
+        raise UsageError("a customer message is not an internal note: give one of the two")
     body = check_text(text, what="comment")
     if not body.strip():
         raise UsageError("comment text is empty")
+    if from_customer:
+        return _customer_comment(repo, ticket_id, body, at)
     visibility = "internal" if internal else "public"
 
     def fn(data: TicketFile, ident: Identity) -> Change:
@@ -396,6 +406,36 @@ def comment(
         return Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
 
     return ticket_action(repo, ticket_id, "comment", at, fn)
+
+
+CUSTOMER_MESSAGE = "customer-message"
+
+
+def with_customer_message(ticket: Ticket, entry: Comment) -> tuple[Ticket, str | None]:
+    """The ticket with a customer's message added, and the status it moved from: the
+    customer answering a `waiting` ticket hands it back to the desk (in_progress), which
+    resumes the resolution clock. Other statuses are the caller's to decide."""
+    ticket = replace(ticket, comments=(*ticket.comments, entry))
+    if ticket.status == "waiting":
+        return replace(ticket, status="in_progress"), "waiting"
+    return ticket, None
+
+
+def _customer_comment(repo: Desk, ticket_id: str, body: str, at: datetime | None) -> ActionResult:
+    def fn(data: TicketFile, ident: Identity) -> Change:
+        ticket = data.ticket
+        entry = Comment(
+            at=ident.when.isoformat(),
+            author=ticket.requester or ticket.reporter or ticket.customer,
+            from_customer=True,
+            text=body,
+        )
+        ticket, moved = with_customer_message(ticket, entry)
+        data.update(ticket)
+        what = f"customer message ({moved} → {ticket.status})" if moved else "customer message"
+        return Change(f"{what}: {short(body, 40)}")
+
+    return ticket_action(repo, ticket_id, CUSTOMER_MESSAGE, at, fn)
 
 
 def log_time(
