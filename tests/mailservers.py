@@ -49,7 +49,10 @@ class Received:
         import email
         import email.policy
 
-        return email.message_from_bytes(self.data, policy=email.policy.default)
+        # as a mail client reads it: the line ends of the wire are the client's business
+        return email.message_from_bytes(
+            self.data.replace(b"\r\n", b"\n"), policy=email.policy.default
+        )
 
 
 @dataclass

@@ -334,7 +334,7 @@ def ack_text(
         {},
         ticket_id=ticket.id,
         title=ticket.title or "",
-        name=name,
+        customer_name=name,
         due=due.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if due else None,
         articles=kb_articles(desk, rev, ticket.title or "", text),
         address=desk.config.mail.address,

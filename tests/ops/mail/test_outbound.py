@@ -167,7 +167,7 @@ def test_a_repo_template_overrides_the_packaged_one(desk_root: Path) -> None:
     commit_file(
         desk_root,
         "templates/mail/ack.en.txt.j2",
-        "{{ ticket_id }} <{{ title }}> & {{ name }}\n",
+        "{{ ticket_id }} <{{ title }}> & {{ customer_name }}\n",
         "Our own acknowledgement",
     )
     tid = mail_ticket(desk_root, title="a_b *c* <d>")
