@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import marshal
 import os
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from supportctl.domain import yamlio
 from supportctl.domain.errors import GitError
+from supportctl.storage.git import ZERO
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -33,7 +35,7 @@ LOCK = "mail-send.lock"
 STATES = ("sending", "accepted", "done")
 MAIL_DIR = "data/mail"
 OUTBOX = "data/mail/outbox"
-RECORD_KIND = "mail-record"
+RECORDS_CACHE = "mail-records"
 
 
 @contextlib.contextmanager
@@ -115,9 +117,12 @@ def outbox_files(git: Repo, rev: str | None) -> dict[str, dict[str, tuple[str, s
     return out
 
 
-def _record_row(content: bytes) -> dict[str, Any] | None:
-    """What the rate limit needs of one mail record: direction, auto, outcome, sent (a
-    POSIX time), to and cc; None for a record it cannot read (it counts nothing)."""
+# One sent record, as the rate limit reads it: (auto, outcome, sent as a POSIX time,
+# every address it went to); None for a record that counts nothing (incoming, unreadable).
+Row = tuple[bool, str, float, tuple[str, ...]]
+
+
+def _record_row(content: bytes) -> Row | None:
     try:
         data = yamlio.load_plain(content)
     except (yamlio.YamlProblem, ValueError):
@@ -129,29 +134,65 @@ def _record_row(content: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     addresses = [*(data.get("to") or []), *(data.get("cc") or [])]
-    return {
-        "auto": data.get("auto") is True,
-        "outcome": str(data.get("outcome")),
-        "sent": sent,
-        "to": [str(a).lower() for a in addresses if isinstance(a, str)],
-    }
+    to = tuple(str(a).lower() for a in addresses if isinstance(a, str))
+    return data.get("auto") is True, str(data.get("outcome")), sent, to
 
 
-def sent_records(desk: Desk, rev: str | None) -> list[dict[str, Any]]:
-    """The outgoing mail records at `rev` (`data/mail/<hh>/<hash>.yaml`, direction out), as
-    `_record_row` gives them. Parsed once per blob: the cache keeps them."""
+def _is_record(path: str) -> bool:
+    """`data/mail/<hh>/<hash>.yaml`: not the outbox, the quarantine or an attachment."""
+    parts = path.split("/")
+    return (
+        len(parts) == 4
+        and path.startswith(MAIL_DIR + "/")
+        and len(parts[2]) == 2
+        and path.endswith(".yaml")
+    )
+
+
+def sent_records(desk: Desk, rev: str | None) -> list[Row]:
+    """The outgoing mail records at `rev` (`data/mail/<hh>/<hash>.yaml`, direction out).
+
+    The intake asks for every acknowledgement, so this must not read 10,000 records
+    each time: a cache file keeps the rows of the commit it was made for, and the next
+    call reads only the records changed since (one `diff-tree`). A cache made for a
+    commit git no longer has (rewritten history) is rebuilt."""
     if rev is None:
         return []
-    entries = [
-        (p, b)
-        for p, b in desk.git.ls_tree(MAIL_DIR, rev)
-        if p.endswith(".yaml") and p.count("/") == 3 and len(p.split("/")[2]) == 2
-    ]
-    cached = desk.cache.get_many(RECORD_KIND, (b for _, b in entries))
-    missing = [b for _, b in entries if b not in cached]
-    if missing:
-        contents = desk.git.blobs(missing)
-        fresh = {b: _record_row(contents.get(b, b"")) for b in missing}
-        desk.cache.put_many(RECORD_KIND, fresh)
-        cached.update(fresh)
-    return [row for _, b in entries if (row := cached.get(b)) is not None]
+    base, rows = _cached_rows(desk)
+    if rows is not None and base != rev:
+        try:
+            rows = _apply(desk, rows, desk.git.changed_paths(str(base), rev))
+        except GitError:
+            rows = None
+    if rows is None:
+        entries = [(p, b) for p, b in desk.git.ls_tree(MAIL_DIR, rev) if _is_record(p)]
+        rows = _apply(desk, {}, [(p, ZERO, b) for p, b in entries])
+    if base != rev:
+        desk.cache.write(RECORDS_CACHE, [marshal.dumps((rev, rows))])
+    return [row for row in rows.values() if row is not None]
+
+
+def _cached_rows(desk: Desk) -> tuple[str | None, dict[str, Row | None] | None]:
+    """(the commit, the rows) of the cache file, or (None, None)."""
+    stored = desk.cache.read(RECORDS_CACHE)
+    try:
+        loaded = marshal.loads(stored) if stored else None
+    except (EOFError, ValueError, TypeError):
+        loaded = None
+    if isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[1], dict):
+        return str(loaded[0]), loaded[1]
+    return None, None
+
+
+def _apply(
+    desk: Desk, rows: dict[str, Row | None], changes: list[tuple[str, str, str]]
+) -> dict[str, Row | None]:
+    """`rows` with the records among `changes` ((path, old blob, new blob)) read anew."""
+    wanted = {p: new for p, _, new in changes if _is_record(p)}
+    contents = desk.git.blobs(b for b in wanted.values() if b != ZERO)
+    for path, blob in wanted.items():
+        if blob == ZERO:
+            rows.pop(path, None)
+        else:
+            rows[path] = _record_row(contents.get(blob, b""))
+    return rows

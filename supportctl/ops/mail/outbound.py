@@ -57,6 +57,8 @@ SENT = "mail-sent"
 QUEUED_TRAILER = "Mail-Queued"
 # Outcomes of `send`, per message.
 OUTCOMES = ("sent", "failed", "suppressed", "uncertain", "would-send", "would-suppress")
+# What the daily limit counts: a message that may have gone out counts as gone.
+COUNTED = ("sent", "uncertain")
 RECORD_KEYS = (
     "message_id",
     "direction",
@@ -356,11 +358,8 @@ def _auto_sent_today(
     start, end = _day(when, ZoneInfo(desk.config.timezone))
     count = sum(
         1
-        for row in outbox.sent_records(desk, rev)
-        if row["auto"]
-        and row["outcome"] in ("sent", "uncertain")
-        and start <= row["sent"] < end
-        and address in row["to"]
+        for auto, outcome, sent, to in outbox.sent_records(desk, rev)
+        if auto and outcome in COUNTED and start <= sent < end and address in to
     )
     if queued:
         for item in _read_queue(desk, rev):
@@ -486,13 +485,9 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
         zone = ZoneInfo(desk.config.timezone)
         start, end = _day(now, zone)
         sent_today: dict[str, int] = {}
-        for row in outbox.sent_records(desk, head):
-            if (
-                row["auto"]
-                and row["outcome"] in ("sent", "uncertain")
-                and start <= row["sent"] < end
-            ):
-                for address in row["to"]:
+        for auto, outcome, sent, to in outbox.sent_records(desk, head):
+            if auto and outcome in COUNTED and start <= sent < end:
+                for address in to:
                     sent_today[address] = sent_today.get(address, 0) + 1
         desk_address = _desk_address(desk)
         results: list[SendResult] = []

@@ -198,10 +198,12 @@ def test_send_delivers_and_records_in_one_commit(desk_root: Path, smtp_server: S
     assert {r.commit for r in results} == {head(desk_root)}
     assert queued(desk_root) == []
     assert len(smtp_server.received) == 2
-    first = smtp_server.received[0]
-    assert first.rcpt_tos == ["ivan@acme.example", "olga@acme.example"]
-    assert first.mail_from == "support@desk.example"
-    assert first.message().get_content() == "Первый ответ.\n"
+    # queued in the same second: sent in the order of their hashes
+    bodies = sorted(got.message().get_content() for got in smtp_server.received)
+    assert bodies == ["Второй ответ.\n", "Первый ответ.\n"]
+    for got in smtp_server.received:
+        assert got.rcpt_tos == ["ivan@acme.example", "olga@acme.example"]
+        assert got.mail_from == "support@desk.example"
     ids = [r.message_id for r in results]
     ticket = desk(desk_root).ticket(tid).ticket
     assert ticket.message_ids == (CUSTOMER_ID, *ids)
@@ -431,12 +433,40 @@ def test_a_failure_is_not_lost_among_successes(desk_root: Path, smtp_server: Smt
     tickets.comment(desk(desk_root), a, "Вам.")
     tickets.comment(desk(desk_root), b, "А это не дойдёт.")
     smtp_server.refuse_rcpt["gone@acme.example"] = "550 5.1.1 no such user"
-    results = send(desk_root, smtp_server)
-    assert [(r.ticket, r.outcome) for r in results] == [(a, "sent"), (b, "failed")]
-    assert "550 5.1.1 no such user" in results[1].detail
+    results = {r.ticket: r for r in send(desk_root, smtp_server)}
+    assert results[a].outcome == "sent"
+    assert results[b].outcome == "failed"
+    assert "550 5.1.1 no such user" in results[b].detail
     assert len(queued(desk_root)) == 2  # b's message waits for the next run
 
 
 def test_send_failed_is_per_message_unless_the_connection_is_gone() -> None:
     assert not SendFailed("x").connection
     assert SendFailed("x", connection=True).connection
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "due"),
+    [
+        ("en", "Hello Иван Петров,\n", "You will have our first answer by 2026-10-05 12:00 MSK."),
+        ("ru", "Здравствуйте, Иван Петров!\n", "Первый ответ вы получите до 2026-10-05 12:00 MSK."),
+        ("uk", "Вітаємо, Иван Петров!\n", "Першу відповідь ви отримаєте до 2026-10-05 12:00 MSK."),
+    ],
+)
+def test_the_acknowledgement_in_each_language(
+    desk_root: Path, monkeypatch: pytest.MonkeyPatch, language: str, greeting: str, due: str
+) -> None:
+    monkeypatch.setattr(outbound, "customer_language", lambda desk, customer: language)
+    tid = mail_ticket(desk_root)
+    d = desk(desk_root)
+    body = outbound.ack_text(
+        d, d.git.head(), d.ticket(tid).ticket, "Иван Петров", d.git.identity().when
+    )
+    assert body.startswith(greeting)
+    assert due in body
+    assert "[SUP-1]" in body
+
+
+def test_english_unless_the_customer_has_a_language(desk_root: Path) -> None:
+    assert outbound.customer_language(desk(desk_root), "acme") == "en"
+    assert outbound.customer_language(desk(desk_root), None) == "en"
