@@ -11,6 +11,9 @@ import typer.testing
 from supportctl.cli import state
 from supportctl.ops.init import init_repo
 from tests.helpers import CONFIG, FIXED_DATE, Cli, cached_get_command, git
+from tests.mailservers import smtp_server, smtp_server_ssl, smtp_server_tls
+
+__all__ = ["smtp_server", "smtp_server_ssl", "smtp_server_tls"]  # real SMTP servers
 
 
 @pytest.fixture(autouse=True)

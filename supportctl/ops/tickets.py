@@ -422,9 +422,26 @@ def comment(
     visibility = "internal" if internal else "public"
 
     def fn(data: TicketFile, ident: Identity) -> Change:
-        data.update(_with_comment(data.ticket, ident, repo, body, visibility))
-        what = "internal note" if internal else "reply to customer"
-        return Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
+        ticket = _with_comment(data.ticket, ident, repo, body, visibility)
+        change = Change(
+            f"{'internal note' if internal else 'reply to customer'}: {short(body, 40)}",
+            [("Visibility", visibility)],
+        )
+        if not internal:
+            # A ticket that came by mail gets the reply by mail, queued in this commit.
+            from supportctl.ops.mail.outbound import queue_reply
+
+            agent = repo.config.agent_for_email(ident.email)
+            mail = queue_reply(
+                repo, ticket, body, when=ident.when, author=agent.name if agent else ident.name
+            )
+            if mail is not None:
+                entry = replace(ticket.comments[-1], message_id=mail.message_id)
+                ticket = replace(ticket, comments=(*ticket.comments[:-1], entry))
+                change.trailers += mail.trailers
+                change.files.update(mail.files)
+        data.update(ticket)
+        return change
 
     return ticket_action(repo, ticket_id, "comment", at, fn)
 
