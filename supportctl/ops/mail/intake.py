@@ -143,12 +143,6 @@ def ingest(
     return results
 
 
-def ingest_one(desk: Desk, raw: bytes) -> IngestResult:
-    """One message (an MTA's pipe): its own transaction."""
-    with temporary_failures(), transaction(desk) as tx:
-        return _ingest_in(desk, tx, raw, _Numbers())
-
-
 @dataclass
 class _Numbers:
     """The last ticket number this batch handed out, and the commit that took it: while
