@@ -11,7 +11,16 @@ import typer.testing
 from supportctl.cli import state
 from supportctl.ops.init import init_repo
 from tests.helpers import CONFIG, FIXED_DATE, Cli, cached_get_command, git
-from tests.mailservers import dovecot, imap_account  # noqa: F401  (fixtures)
+from tests.mailservers import (
+    dovecot,
+    imap_account,
+    smtp_server,
+    smtp_server_ssl,
+    smtp_server_tls,
+)
+
+# real mail servers: SMTP (aiosmtpd) and IMAP (dovecot)
+__all__ = ["dovecot", "imap_account", "smtp_server", "smtp_server_ssl", "smtp_server_tls"]
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +74,7 @@ _SLOW_MODULES = {
     "cli/test_hostile.py",
     "cli/test_kb.py",
     "cli/test_mail_ingest.py",
+    "cli/test_mail_roundtrip.py",
     "cli/test_progress.py",
     "cli/test_sla.py",
     "cli/test_startup.py",
