@@ -21,6 +21,7 @@ from supportctl.cli import report as _report  # noqa: F401
 from supportctl.cli import sync as _sync  # noqa: F401
 from supportctl.cli import tickets as _tickets  # noqa: F401
 from supportctl.cli.kb import kb_app
+from supportctl.cli.mail import mail_app
 from supportctl.cli.root import app, state
 from supportctl.cli.sla import sla_app
 
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
     from typer.models import CommandInfo, TyperInfo
 
 app.add_typer(kb_app, name="kb")
+app.add_typer(mail_app, name="mail")
 app.add_typer(sla_app, name="sla")
+app.add_typer(mail_app, name="mail")
 
 __all__ = ["app", "app_for", "main", "state"]
 

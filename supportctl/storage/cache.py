@@ -50,6 +50,9 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     # the file: every ticket's events up to a tip commit; rows by commit id: the
     # events of a commit made by hand (they follow the same rules)
     "events": 7,
+    # the file: per mail record's blob id, what the daily limit of automatic mail reads
+    # of it (storage/outbox.py)
+    "mail-records": 1,
     # the file: the highest ticket number ever used, per ID prefix
     "ids": 1,
     # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
@@ -62,6 +65,7 @@ _FILES: Final = {
     "events": "marshal",
     "ids": "json",
     "kb": "marshal",
+    "mail-records": "marshal",
     "config": "pickle",
 }
 FOLDER = "cache"

@@ -147,6 +147,8 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
         for comment in (new.get("comments") or [])[len(old_comments) :]:
             if isinstance(comment, dict):
                 vis = str(comment.get("visibility") or "public")
+                if comment.get("from_customer") is True:  # never an answer to the customer
+                    vis = "customer"
                 events.append(Event(action="comment", details={"visibility": vis}, **base))  # type: ignore[arg-type]
     return events
 

@@ -188,6 +188,8 @@ class TicketRecord:
         }
         record["comments"] = list(plain.get("comments") or [])
         record["tags"] = list(plain.get("tags") or [])
+        for key in ("cc", "aliases", "message_ids"):
+            record[key] = list(plain.get(key) or [])
         return record
 
 

@@ -83,6 +83,12 @@ def is_html(name: str) -> bool:
     return name.endswith((".html.j2", ".html", ".svg.j2", ".xml.j2"))
 
 
+def is_plain_text(name: str) -> bool:
+    """A plain-text template (a mail body): values are printed as they are, since no
+    markup reads them; the sandbox and its limits are the same."""
+    return name.endswith(".txt.j2")
+
+
 class RepoTemplates:
     """The support repo's `templates/` folder as committed at one commit.
 
@@ -245,12 +251,13 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
             return super().call_binop(context, operator, left, right)
 
     html = is_html(name)
+    text = is_plain_text(name)
     env = Sandbox(
         loader=ChoiceLoader([CommitLoader(), PackageLoader("supportctl", FOLDER)]),
         # Markdown templates autoescape too, so macro output and `md` results count as
         # safe; `finalize` escapes every other value with the Markdown policy first.
-        autoescape=True,
-        finalize=None if html else _markdown_value,
+        autoescape=not text,
+        finalize=None if html or text else _markdown_value,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -259,7 +266,7 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
     env.filters.update({"md": md, "quote": quote, "code": code})
     for filter_name in ("center", "indent", "wordwrap", "truncate", "format"):
         env.filters[filter_name] = _bounded(filter_name, env.filters[filter_name])
-    if not html:
+    if not html and not text:
         env.filters["join"] = lambda value, d="", attribute=None: _join(env, value, d, attribute)
         env.filters["safe"] = MarkdownText
     env.filters.update(filters)
