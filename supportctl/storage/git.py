@@ -9,8 +9,10 @@ objects are read through one `git cat-file --batch` process kept for the whole c
 started on the first read. GitPython, which costs more to import than a short command
 costs to run, is imported only by what reads commit objects.
 
-Commits are built in a private index so the user's own staged and unstaged changes are
-never swept into a supportctl commit; `storage.transaction` makes one per action.
+Commits are built apart from the user's index, so their own staged and unstaged changes
+are never swept into a supportctl commit: by editing only the trees on the changed paths
+(`storage.objects`), or where that declines, in a private index; `storage.transaction`
+makes one per action.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from supportctl.domain.errors import GitError, UsageError
-from supportctl.storage import safepath
+from supportctl.storage import objects, safepath
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -286,6 +288,12 @@ class _ObjectReader:
         weakref.finalize(self, _stop, self._proc)
 
     def read(self, name: str) -> bytes | None:
+        found = self.read_object(name)
+        return None if found is None else found[2]
+
+    def read_object(self, name: str) -> tuple[str, str, bytes] | None:
+        """(id, type, content) of the object `name` names, resolved when asked (a ref
+        moved meanwhile is read anew); None when there is none."""
         proc = self._proc
         assert proc.stdin is not None
         assert proc.stdout is not None
@@ -299,7 +307,8 @@ class _ObjectReader:
             raise GitError("git cat-file stopped")
         if len(header) != 3 or not header[2].isdigit():  # `<name> missing`, `ambiguous`
             return None
-        return proc.stdout.read(int(header[2]) + 1)[:-1]
+        content = proc.stdout.read(int(header[2]) + 1)[:-1]
+        return header[0].decode(), header[1].decode(), content
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -322,6 +331,7 @@ class Repo:
         self.notify: Callable[[str], None] = notify or notice
         self._reader: _ObjectReader | None = None
         plain = _plain_git_dir(root)
+        self._plain = plain is not None
         self.git_dir = plain if plain is not None else Path(self._repo.git_dir)
         self._state_path = self.git_dir / "supportctl"
         self._acting: Identity | None = None
@@ -337,9 +347,13 @@ class Repo:
 
     def _object(self, name: str) -> bytes | None:
         """An object's content by id or `rev:path`; None when there is none."""
+        found = self._object_with_id(name)
+        return None if found is None else found[2]
+
+    def _object_with_id(self, name: str) -> tuple[str, str, bytes] | None:
         if self._reader is None:
             self._reader = _ObjectReader(self.root)
-        return self._reader.read(name)
+        return self._reader.read_object(name)
 
     @property
     def state_dir(self) -> Path:
@@ -371,7 +385,10 @@ class Repo:
         return hooks if hooks.is_absolute() else self.root / hooks
 
     def head(self) -> str | None:
-        return self.rev("HEAD")
+        """The commit HEAD points at, None before the first commit: asked of the object
+        reader the command keeps anyway, which resolves HEAD anew on every request."""
+        found = self._object_with_id("HEAD^{commit}")
+        return None if found is None else found[0]
 
     def rev(self, rev: str) -> str | None:
         """Commit id of `rev`, or None when it does not exist (e.g. an empty repo)."""
@@ -710,22 +727,11 @@ class Repo:
         else git's own (the configured identity, now). Returns the commit id and the blob
         id written per path.
         """
-        blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
-        index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
-        env = {"GIT_INDEX_FILE": str(index_file)}
-        try:
-            self._run("read-tree", *([parent] if parent else ["--empty"]), env=env)
-            args = ["update-index", "--add"]
-            for path, sha in blobs.items():
-                args += (
-                    ["--force-remove", path]
-                    if sha is None
-                    else ["--cacheinfo", f"100644,{sha},{path}"]
-                )
-            self._run(*args, env=env)
-            tree = self._run("write-tree", env=env).strip()
-        finally:
-            index_file.unlink(missing_ok=True)
+        edited = self._edited_tree(parent, files)
+        if edited is not None:
+            tree, blobs = edited
+        else:
+            tree, blobs = self._indexed_tree(parent, files)
         commit_env = {
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.email,
@@ -744,6 +750,71 @@ class Repo:
             "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()
         ).strip()
         return sha, blobs
+
+    def _edited_tree(
+        self, parent: str | None, files: dict[str, bytes | None]
+    ) -> tuple[str, dict[str, str | None]] | None:
+        """`parent`'s tree with `files` changed, made by editing only the trees on their
+        paths (see `storage.objects`): no git process at all. None when this repository
+        is not the plain case, or the change is one for git's index to judge."""
+        writer = self._loose_writer(parent)
+        if writer is None or parent is None:
+            return None
+        root = self._object_with_id(f"{parent}^{{tree}}")
+        if root is None or root[1] != "tree":
+            return None
+
+        def read_tree(sha: str) -> bytes:
+            found = self._object_with_id(sha)
+            if found is None or found[1] != "tree":
+                raise objects.Unsupported(sha)
+            return found[2]
+
+        blobs = {p: (None if c is None else writer.write(b"blob", c)) for p, c in files.items()}
+        try:
+            tree = objects.edit_tree(read_tree, writer.write, root[2], blobs)
+        except objects.Unsupported:
+            return None
+        return tree, blobs
+
+    def _loose_writer(self, parent: str | None) -> objects.LooseWriter | None:
+        """A writer of loose objects when git would write them plainly into `.git/objects`:
+        a SHA-1 repository (told by the id of `parent`) in its own folder, no object folder
+        set from outside, no shared-permission rule, no second object format to keep."""
+        if not self._plain or parent is None or len(parent) != 40:
+            return None
+        if "GIT_OBJECT_DIRECTORY" in os.environ or "GIT_DIR" in os.environ:
+            return None
+        try:
+            config = (self.git_dir / "config").read_bytes().lower()
+        except OSError:
+            return None
+        if any(k in config for k in (b"sharedrepository", b"objectformat", b"include")):
+            return None
+        return objects.LooseWriter(self.git_dir / "objects")
+
+    def _indexed_tree(
+        self, parent: str | None, files: dict[str, bytes | None]
+    ) -> tuple[str, dict[str, str | None]]:
+        """`parent`'s tree with `files` changed, through a private index: git judges every
+        path. Used for the first commit and wherever `_edited_tree` declines."""
+        blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
+        index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
+        env = {"GIT_INDEX_FILE": str(index_file)}
+        try:
+            self._run("read-tree", *([parent] if parent else ["--empty"]), env=env)
+            args = ["update-index", "--add"]
+            for path, sha in blobs.items():
+                args += (
+                    ["--force-remove", path]
+                    if sha is None
+                    else ["--cacheinfo", f"100644,{sha},{path}"]
+                )
+            self._run(*args, env=env)
+            tree = self._run("write-tree", env=env).strip()
+        finally:
+            index_file.unlink(missing_ok=True)
+        return tree, blobs
 
     def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
         """Move `ref` to `new` only if it still points at `old` (None: does not exist yet),
