@@ -193,6 +193,15 @@ def _reading(
             raise GitError(_failure(cwd, args, errors.read(), status))
 
 
+def _entries(tree: bytes) -> list[tuple[str, str, str]]:
+    """(name, mode, id) of a tree object's entries, modes as git writes them (`40000` for
+    a folder)."""
+    return [
+        (name.decode("utf-8", "replace"), objects.canonical_mode(mode).decode(), sha.hex())
+        for name, (mode, sha) in objects.parse_tree(tree).items()
+    ]
+
+
 def _subcommand(args: Sequence[str]) -> str:
     words = list(args)
     while words[:1] == ["-c"]:
@@ -385,17 +394,18 @@ class Repo:
         return hooks if hooks.is_absolute() else self.root / hooks
 
     def head(self) -> str | None:
-        """The commit HEAD points at, None before the first commit: asked of the object
-        reader the command keeps anyway, which resolves HEAD anew on every request."""
-        found = self._object_with_id("HEAD^{commit}")
-        return None if found is None else found[0]
+        return self.rev("HEAD")
 
     def rev(self, rev: str) -> str | None:
-        """Commit id of `rev`, or None when it does not exist (e.g. an empty repo)."""
-        try:
-            return self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip() or None
-        except GitError:
-            return None
+        """Commit id of `rev`, or None when it does not exist (e.g. an empty repo).
+
+        Asked of the object reader the command keeps anyway, not of a `rev-parse` of its
+        own: the reader resolves the name anew on every request, so a ref moved
+        meanwhile (by this command or anyone) is seen."""
+        if not rev or "\n" in rev:
+            return None  # a request is one line; git has no such name
+        found = self._object_with_id(f"{rev}^{{commit}}")
+        return None if found is None or found[1] != "commit" else found[0]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
@@ -471,16 +481,11 @@ class Repo:
     def folder_at(self, rev: str, path: str) -> tuple[str, str] | None:
         """(commit id of `rev`, tree id of the folder `path` in that commit), or None when
         either is missing. The tree id changes whenever anything under the folder does."""
-        try:
-            commit = self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip()
-            out = self._run("ls-tree", "-z", commit, "--", path) if commit else ""
-        except GitError:
+        commit = self.rev(rev)
+        if commit is None or "\n" in path:
             return None
-        for entry in out.split("\0"):
-            meta, _, name = entry.partition("\t")
-            if name == path and meta.split()[1:2] == ["tree"]:
-                return commit, meta.split()[2]
-        return None
+        found = self._object_with_id(f"{commit}:{path}")
+        return None if found is None or found[1] != "tree" else (commit, found[0])
 
     def blob(self, sha: str) -> bytes:
         content = self._object(sha)
@@ -928,7 +933,37 @@ class Repo:
 
     def names_in(self, rev: str, folder: str) -> list[str]:
         """The paths of the entries directly in `folder` (ending in `/`) at `rev`."""
-        return [s for s in self._run("ls-tree", "--name-only", rev, folder).split() if s]
+        return [f"{folder}{name}" for name, _, _ in self._tree_at(rev, folder.rstrip("/"))]
+
+    def files_in(self, rev: str, folder: str) -> list[tuple[str, str]]:
+        """(path, object id) of every file under `folder` at `rev`, like `ls_tree`, for a
+        folder of a few hundred entries: its trees are read through the object reader
+        instead of a `git ls-tree` process. Empty when the folder or `rev` is missing."""
+        return self._files_below(self._tree_at(rev, folder), folder)
+
+    def _files_below(
+        self, entries: list[tuple[str, str, str]], folder: str
+    ) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for name, mode, sha in entries:
+            path = f"{folder}/{name}"
+            if mode == "40000":
+                found += self._files_below(self._tree_entries(sha), path)
+            else:
+                found.append((path, sha))
+        return found
+
+    def _tree_at(self, rev: str, folder: str) -> list[tuple[str, str, str]]:
+        """(name, mode, id) of the entries of `folder` at `rev`; empty when there is no
+        such folder."""
+        if "\n" in rev or "\n" in folder:
+            return []
+        found = self._object_with_id(f"{rev}:{folder}")
+        return [] if found is None or found[1] != "tree" else _entries(found[2])
+
+    def _tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
+        found = self._object_with_id(tree)
+        return [] if found is None or found[1] != "tree" else _entries(found[2])
 
     def count(self, spec: str) -> int:
         return int(self._run("rev-list", "--count", spec).strip() or 0)

@@ -51,7 +51,7 @@ def highest_ticket_numbers(repo: CachedRepo, rev: str = "HEAD") -> dict[str, int
         shards = sorted(git.names_in(tip, "data/tickets/"))
         where = ["data/tickets"]
         if shards and shards[-1].rsplit("/", 1)[-1].isdigit():
-            see(p for p, _ in git.ls_tree(shards[-1], tip))
+            see(p for p, _ in git.files_in(tip, shards[-1]))
             top = int(shards[-1].rsplit("/", 1)[-1])
             where = [f"data/tickets/{n:04d}" for n in (top, top + 1, top + 2)]
         see(git.deleted_paths(tip, where))

@@ -261,3 +261,30 @@ def test_commit_files_starts_three_git_processes_after_the_reader(
     )
     assert subcommands(log) == ["cat-file", "commit-tree", "update-ref", "update-index"]
     assert git(repo.root, "status", "--porcelain") == ""
+
+
+def test_reads_through_the_object_reader_match_git(repo: Repo) -> None:
+    head = git(repo.root, "rev-parse", "HEAD").strip()
+    listed = git(repo.root, "ls-tree", "-r", "HEAD", "data").splitlines()
+    assert sorted(repo.files_in("HEAD", "data")) == sorted(
+        (line.partition("\t")[2], line.split()[2]) for line in listed
+    )
+    assert repo.files_in(head, "data/tickets/0001") == [
+        (
+            "data/tickets/0001/SUP-500.yaml",
+            git(repo.root, "rev-parse", "HEAD:data/tickets/0001/SUP-500.yaml").strip(),
+        )
+    ]
+    assert repo.files_in("HEAD", "data/none") == []
+    assert repo.files_in("HEAD", "README") == []
+    assert repo.names_in(head, "data/tickets/") == ["data/tickets/0000", "data/tickets/0001"]
+    assert repo.folder_at("HEAD", "data/kb") == (
+        head,
+        git(repo.root, "rev-parse", "HEAD:data/kb").strip(),
+    )
+    assert repo.folder_at("HEAD", "README") is None
+    git(repo.root, "tag", "-a", "-m", "tagged", "v1")
+    assert repo.rev("v1") == head
+    assert repo.rev("HEAD^{tree}") is None
+    assert repo.rev("no-such-branch") is None
+    assert repo.rev("HEAD\nHEAD") is None
