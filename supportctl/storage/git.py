@@ -953,6 +953,37 @@ class Repo:
                 found.append((path, sha))
         return found
 
+    def changed_on(self, parent: str, commit: str, folder: str) -> list[str] | None:
+        """The paths under `folder` that `commit` adds, changes or deletes, when its one
+        parent is `parent` (else None), found by comparing the two trees through the
+        object reader: only the folders that differ are read, and no process starts."""
+        found = self._object_with_id(commit)
+        if found is None or found[1] != "commit":
+            return None
+        headers = found[2].partition(b"\n\n")[0].split(b"\n")
+        if [h[7:].decode() for h in headers if h.startswith(b"parent ")] != [parent]:
+            return None
+        return self._differing(self._tree_at(parent, folder), self._tree_at(commit, folder), folder)
+
+    def _differing(
+        self, old: list[tuple[str, str, str]], new: list[tuple[str, str, str]], folder: str
+    ) -> list[str]:
+        was = {name: (mode, sha) for name, mode, sha in old}
+        now = {name: (mode, sha) for name, mode, sha in new}
+        paths = []
+        for name in sorted(was.keys() | now.keys()):
+            a, b = was.get(name), now.get(name)
+            if a == b:
+                continue
+            path = f"{folder}/{name}"
+            inside_a = self._tree_entries(a[1]) if a is not None and a[0] == "40000" else []
+            inside_b = self._tree_entries(b[1]) if b is not None and b[0] == "40000" else []
+            if inside_a or inside_b:
+                paths += self._differing(inside_a, inside_b, path)
+            if any(e is not None and e[0] != "40000" for e in (a, b)):
+                paths.append(path)  # a file added, changed, deleted, or become a folder
+        return paths
+
     def _tree_at(self, rev: str, folder: str) -> list[tuple[str, str, str]]:
         """(name, mode, id) of the entries of `folder` at `rev`; empty when there is no
         such folder."""

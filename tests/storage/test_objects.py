@@ -234,6 +234,9 @@ def test_new_and_comment_commit_with_three_git_processes(
     )
     assert commit_path(log) == ["commit-tree", "update-ref", "update-index"]
     assert not {"read-tree", "write-tree", "hash-object"} & set(subcommands(log))
+    # the next number, one commit after the cached one, and HEAD: read by the one cat-file
+    assert not {"log", "diff-tree", "rev-parse", "ls-tree"} & set(subcommands(log))
+    assert subcommands(log).count("cat-file") == 1
     log.write_text("", encoding="utf-8")
     ok(cli("comment", "SUP-1", "Is it still burning?"))
     assert commit_path(log) == ["commit-tree", "update-ref", "update-index"]
@@ -288,3 +291,23 @@ def test_reads_through_the_object_reader_match_git(repo: Repo) -> None:
     assert repo.rev("HEAD^{tree}") is None
     assert repo.rev("no-such-branch") is None
     assert repo.rev("HEAD\nHEAD") is None
+
+
+def test_changed_on_is_what_diff_tree_says(repo: Repo) -> None:
+    parent = repo.head()
+    assert parent is not None
+    for changes in CHANGES:
+        sha, _ = repo.write_commit(parent, changes, "change\n", author=ANNA)
+        listed = git(repo.root, "diff-tree", "-r", "-z", "--no-renames", "--name-only", parent, sha)
+        found = repo.changed_on(parent, sha, "data")
+        assert found is not None
+        assert sorted(found) == sorted(p for p in listed.split("\0") if p.startswith("data/"))
+        assert repo.changed_on(sha, sha, "data") is None  # not its parent
+    assert repo.changed_on("0" * 40, parent, "data") is None  # a first commit
+    git(repo.root, "checkout", "-qb", "side")
+    git(repo.root, "commit", "-q", "--allow-empty", "-m", "side")
+    git(repo.root, "checkout", "-q", "-")
+    git(repo.root, "commit", "-q", "--allow-empty", "-m", "main")
+    git(repo.root, "merge", "-q", "--no-edit", "side")
+    merge = git(repo.root, "rev-parse", "HEAD").strip()
+    assert repo.changed_on(git(repo.root, "rev-parse", "HEAD^").strip(), merge, "data") is None
