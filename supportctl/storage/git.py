@@ -196,10 +196,13 @@ def _reading(
 def _entries(tree: bytes) -> list[tuple[str, str, str]]:
     """(name, mode, id) of a tree object's entries, modes as git writes them (`40000` for
     a folder)."""
-    return [
-        (name.decode("utf-8", "replace"), objects.canonical_mode(mode).decode(), sha.hex())
-        for name, (mode, sha) in objects.parse_tree(tree).items()
-    ]
+    try:
+        return [
+            (name.decode("utf-8", "replace"), objects.canonical_mode(mode).decode(), sha.hex())
+            for name, (mode, sha) in objects.parse_tree(tree).items()
+        ]
+    except ValueError:
+        raise GitError("git gave a tree object it cannot have written; run `git fsck`") from None
 
 
 def _subcommand(args: Sequence[str]) -> str:
@@ -785,7 +788,9 @@ class Repo:
     def _loose_writer(self, parent: str | None) -> objects.LooseWriter | None:
         """A writer of loose objects when git would write them plainly into `.git/objects`:
         a SHA-1 repository (told by the id of `parent`) in its own folder, no object folder
-        set from outside, no shared-permission rule, no second object format to keep."""
+        set from outside, no shared-permission rule, no second object format to keep.
+        Read from the repository's own config file only: settings included from elsewhere
+        send the commit through git's index instead."""
         if not self._plain or parent is None or len(parent) != 40:
             return None
         if "GIT_OBJECT_DIRECTORY" in os.environ or "GIT_DIR" in os.environ:
@@ -794,7 +799,8 @@ class Repo:
             config = (self.git_dir / "config").read_bytes().lower()
         except OSError:
             return None
-        if any(k in config for k in (b"sharedrepository", b"objectformat", b"include")):
+        # a repository configured to sync objects to disk (core.fsync…) gets them from git
+        if any(k in config for k in (b"sharedrepository", b"objectformat", b"include", b"fsync")):
             return None
         return objects.LooseWriter(self.git_dir / "objects")
 

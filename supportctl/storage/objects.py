@@ -5,8 +5,9 @@ of the desk; changing a ticket needs only the few trees on its path (the root, `
 `data/tickets/`, its shard). Here those trees are parsed, edited and written back as
 loose objects (blobs too), byte for byte what `git write-tree` makes of the same files,
 so the commit that follows is the same commit. Only the plain case is handled: a
-SHA-1 repository whose objects are in `.git/objects`, with no shared-permission rule;
-the caller falls back to git's index otherwise.
+SHA-1 repository whose objects are in `.git/objects`, with no shared-permission rule
+and no request to sync objects to disk, and paths git takes on every platform; the
+caller falls back to git's index otherwise.
 """
 
 from __future__ import annotations
@@ -125,6 +126,20 @@ def edit_tree(
     return write(b"tree", _edit(read_tree, write, root, changes))
 
 
+def _plain_name(name: str) -> bool:
+    """Whether git's index takes `name` as a path component on every platform: not `.`,
+    `..` or `.git`, nor anything another file system could read as `.git` (`git~1`,
+    `.GIT.`, `.git::$INDEX_ALLOCATION`), nor a name with a control character."""
+    low = name.lower()
+    return not (
+        name in ("", ".", "..")
+        or low.startswith((".git", "git~"))
+        or name.endswith((".", " "))
+        or any(c in name for c in "\\:")
+        or any(ord(c) < 32 or ord(c) == 127 for c in name)
+    )
+
+
 def _edit(
     read_tree: Callable[[str], bytes],
     write: Callable[[bytes, bytes], str],
@@ -134,8 +149,8 @@ def _edit(
     by_name: dict[bytes, dict[str, str | None]] = {}
     for path, blob in changes.items():
         head, _, rest = path.partition("/")
-        if head in ("", ".", "..") or head.lower() == ".git":
-            raise Unsupported(path)  # git's index refuses such a path: let it say so
+        if not _plain_name(head):
+            raise Unsupported(path)  # git's index may refuse such a path: let it say so
         by_name.setdefault(head.encode(), {})[rest] = blob
     try:
         entries = {name: (canonical_mode(m), sha) for name, (m, sha) in parse_tree(body).items()}

@@ -81,6 +81,7 @@ CHANGES = [
     {"README": None, "tool.sh": b"#!/bin/sh\necho\n", "data/link": b"now a file\n"},
     {"data/tickets/9999/none.yaml": None},
     {"data/weird name ü.yaml": "ü\n".encode()},
+    {"data/a:b/x": b"left to git's index, which takes it\n", ".gitignore": b"*.tmp\n"},
 ]
 
 
@@ -311,3 +312,13 @@ def test_changed_on_is_what_diff_tree_says(repo: Repo) -> None:
     git(repo.root, "merge", "-q", "--no-edit", "side")
     merge = git(repo.root, "rev-parse", "HEAD").strip()
     assert repo.changed_on(git(repo.root, "rev-parse", "HEAD^").strip(), merge, "data") is None
+
+
+@pytest.mark.parametrize("path", ["data/.GIT/x", "data/git~1/x", "data/.git./x"])
+def test_a_name_another_file_system_reads_as_dot_git_is_for_git_to_judge(
+    repo: Repo, path: str
+) -> None:
+    parent = repo.head()
+    assert parent is not None
+    with pytest.raises(GitError, match="update-index failed"):
+        repo.write_commit(parent, {path: b"x"}, "n\n", author=ANNA)
