@@ -139,23 +139,26 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     looks like a number must not be right-aligned. Cells are made `visible()` first, so
     the widths are those of what the terminal shows.
     """
-    from rich.cells import cell_len
-
     lines = [list(headers), *(["" if c is None else str(c) for c in r] for r in rows)]
     if _ANY_CONTROL.search(" ".join(" ".join(cells) for cells in lines)):
         lines = [[visible(c) for c in cells] for cells in lines]
-    widths = [0] * len(headers)
-    lens = []
-    for cells in lines:
-        cl = [len(c) if c.isascii() else cell_len(c) for c in cells]
-        lens.append(cl)
-        widths = [max(w, n) for w, n in zip(widths, cl, strict=True)]
+    # Column by column: a listing has tens of thousands of rows, and most columns are
+    # ASCII throughout, where a cell's width is its length.
     last = len(headers) - 1
-    out = []
-    for cells, cl in zip(lines, lens, strict=True):
-        parts = [c + " " * (widths[i] - cl[i]) if i < last else c for i, c in enumerate(cells)]
-        out.append("  ".join(parts).rstrip())
-    return "\n".join(out)
+    padded: list[Sequence[str]] = []
+    for i, column in enumerate(zip(*lines, strict=True)):
+        if i == last:
+            padded.append(column)
+        elif "".join(column).isascii():
+            width = max(map(len, column))
+            padded.append([c.ljust(width) for c in column])
+        else:
+            from rich.cells import cell_len
+
+            lens = [len(c) if c.isascii() else cell_len(c) for c in column]
+            width = max(lens)
+            padded.append([c + " " * (width - n) for c, n in zip(column, lens, strict=True)])
+    return "\n".join("  ".join(cells).rstrip() for cells in zip(*padded, strict=True))
 
 
 class ScanBar:
