@@ -1,15 +1,15 @@
-"""The `supportctl` command line: one Typer app, sub-apps per noun, one error boundary.
+"""The whole command line: every command module registered on the root app, the sub-apps
+joined, and `app_for`, which keeps of it what one run needs.
 
 The command modules import only light things at the top (Typer, the domain's errors and
-parsers); each command imports what it works with when it runs, so `--help` and
-`--version` start without git, YAML, SQLite or the report's libraries.
+parsers); each command imports what it works with when it runs, so `--help` starts
+without git, YAML, SQLite or the report's libraries.
 """
 
 from __future__ import annotations
 
 import copy
 import os
-import sys
 from typing import TYPE_CHECKING
 
 from typer.main import get_command_name
@@ -33,16 +33,7 @@ if TYPE_CHECKING:
 app.add_typer(kb_app, name="kb")
 app.add_typer(sla_app, name="sla")
 
-__all__ = ["app", "app_for", "main", "state"]
-
-
-def main() -> None:
-    try:
-        app_for(sys.argv[1:])()
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        os._exit(0)
+__all__ = ["app", "app_for", "state"]
 
 
 # root options that come before the command: the one that takes a value, and the flags

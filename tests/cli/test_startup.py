@@ -187,3 +187,28 @@ def test_show_and_list_do_not_import_gitpython(support_repo: Path, cli: Cli) -> 
         names = {m.group(2) for m in map(_LINE.match, p.stderr.splitlines()) if m}
         assert "supportctl.storage.git" in names
         assert "git" not in names
+
+
+def test_a_bare_version_prints_what_the_app_prints_without_typer() -> None:
+    from typer.testing import CliRunner
+
+    from supportctl.cli import app, state
+
+    state.repo, state.debug = None, False
+    expected = CliRunner().invoke(app, ["--version"])
+    env = {**os.environ, "PYTHONPATH": SOURCE}
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "supportctl", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+        cwd="/",
+    )
+    assert (p.returncode, p.stdout) == (expected.exit_code, expected.stdout)
+    assert p.stdout == f"supportctl {supportctl.__version__}\n"
+    names = {m.group(2) for m in map(_LINE.match, p.stderr.splitlines()) if m}
+    assert "supportctl.cli" in names
+    assert sorted(n for n in names if n.split(".")[0] in ("typer", "click")) == []
+    assert "supportctl.cli.commands" not in names
