@@ -207,7 +207,7 @@ def list_(
         return
     table = [
         [
-            t.id + ("*" if r.uncommitted else ""),
+            t.id + ("*" if t.uncommitted else ""),
             t.status,
             t.line,
             t.priority,
@@ -216,8 +216,7 @@ def list_(
             t.assignee or "",
             _clip(out.visible(str(t.title)), 60),
         ]
-        for r in rows
-        for t in (r.ticket,)
+        for t in rows
     ]
     out.emit(
         out.table(

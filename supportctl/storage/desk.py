@@ -228,6 +228,12 @@ class Desk(DeskReader):
         if among is not None:
             wanted = set(among)
             entries = [(p, b) for p, b in entries if PurePosixPath(p).stem in wanted]
+        return self.ticket_files(entries, fields)
+
+    def ticket_files(
+        self, entries: list[tuple[str, str]], fields: Sequence[str] | None = None
+    ) -> list[TicketView]:
+        """Views of the ticket files `entries` (path, blob id), as `tickets` gives them."""
         if fields is None:
             parsed = self._parsed("ticket", entries, parse_ticket)
         else:
