@@ -1,36 +1,42 @@
-"""YAML in round-trip mode: hand-added comments and key order survive our edits.
+"""Reading YAML files, guarded against hostile ones; the round trip (`roundtrip`) for edits.
 
 Loading is guarded against hostile files: a size cap, a depth cap, and caps on the
 nodes a file makes (counting every node an alias repeats) and on its anchors and
 aliases. The caps are counted while the file is composed, event by event, so a file of
 400,000 flow items or 150,000 anchors stops at the first node past a cap, in well under
 a second, instead of being read whole first.
+
+Ordinary files are read with libyaml (`load_plain`), and that path never imports ruamel:
+ruamel, which keeps hand-added comments and key order through our edits, costs more to
+import than a command that only reads costs to run. It is loaded by the functions that
+edit (`load`, `dump`, `text_value`) and by any file the fast reader leaves to it.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
+import sys
 from typing import TYPE_CHECKING, Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.docinfo import DocInfo, version
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.scalarstring import LiteralScalarString
-from ruamel.yaml.tokens import (
-    FlowMappingEndToken,
-    FlowMappingStartToken,
-    FlowSequenceEndToken,
-    FlowSequenceStartToken,
-)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "YamlProblem",
+    "dump",
+    "line_of",
+    "load",
+    "load_fast",
+    "load_plain",
+    "nodes_of",
+    "plain",
+    "set_in_order",
+    "text_value",
+]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -102,128 +108,6 @@ def _too_many_nodes(mark: Any) -> YamlProblem:
     )
 
 
-class _GuardedComposer(Composer):
-    """ruamel's composer, counting each node against a `_Budget` before composing it."""
-
-    def __init__(self, loader: Any = None) -> None:
-        super().__init__(loader)
-        # a reused anchor is valid YAML; ruamel would print a multi-line warning per use
-        self.warn_double_anchors = False
-        self.budget = _Budget()
-
-    def compose_document(self) -> Any:
-        self.budget = _Budget()
-        self.depth = 0  # a document refused half-way left its count behind
-        return super().compose_document()
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.parser.peek_event()
-        if isinstance(event, AliasEvent):
-            self.budget.enter(event.anchor, event.start_mark, alias=True)
-            return super().compose_node(parent, index)
-        opens = isinstance(event, SequenceStartEvent | MappingStartEvent)
-        self.budget.enter(event.anchor, event.start_mark, opens=opens)
-        node = super().compose_node(parent, index)
-        if opens:
-            self.budget.close()
-        return node
-
-
-def _yaml() -> YAML:
-    y = YAML(typ="rt")
-    y.Composer = _GuardedComposer
-    y.preserve_quotes = True
-    y.width = 4096
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.allow_unicode = True
-    return y
-
-
-_RT = _yaml()
-
-
-def _check_graph(node: Node) -> None:
-    # Walk the node graph as a consumer would, aliases expanded, for its depth: an alias
-    # can put a deep structure deeper still. The budget already bounds the walk.
-    stack: list[tuple[Node, int]] = [(node, 0)]
-    while stack:
-        n, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels", n.start_mark.line + 1)
-        if isinstance(n, SequenceNode):
-            stack.extend((c, depth + 1) for c in n.value)
-        elif isinstance(n, MappingNode):
-            for k, v in n.value:
-                stack.append((k, depth + 1))
-                stack.append((v, depth + 1))
-
-
-def _check_flow_depth(text: str) -> None:
-    # ruamel's scanner keeps a possible key per open flow collection and walks them all for
-    # every token, so 1,000 nested "[" cost seconds before the composer ever sees a node.
-    # Count the depth from the tokens and stop at the first one that is too deep.
-    depth = 0
-    tokens = _RT.scan(text)
-    try:
-        for token in tokens:
-            if isinstance(token, FlowSequenceStartToken | FlowMappingStartToken):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise YamlProblem(
-                        f"nested deeper than {MAX_DEPTH} levels", token.start_mark.line + 1
-                    )
-            elif isinstance(token, FlowSequenceEndToken | FlowMappingEndToken):
-                depth -= 1
-    finally:
-        tokens.close()
-
-
-def _load_checked(text: str) -> Any:
-    # YAML.load() with the graph check between composing and constructing, so each
-    # document is parsed once (the same steps as ruamel's own load()).
-    _RT.doc_infos.append(DocInfo(requested_version=version(_RT.version)))
-    _RT.tags = {}
-    constructor, parser = _RT.get_constructor_parser(text)
-    try:
-        node = constructor.composer.get_single_node()
-        if node is None:
-            return None
-        _check_graph(node)
-        try:
-            return constructor.construct_document(node)
-        except (ValueError, OverflowError) as exc:
-            # a well-formed scalar that is not a value, e.g. the date 2026-13-01
-            line, value = _bad_scalar(constructor, node)
-            detail = f" {value!r}" if value is not None else ""
-            raise YamlProblem(f"invalid value{detail}: {exc}", line) from None
-    finally:
-        parser.dispose()
-        _RT.reader.reset_reader()
-        _RT.scanner.reset_scanner()
-        # ruamel keeps one entry per document ever loaded; we load one at a time
-        del _RT.doc_infos[:-1]
-
-
-def _bad_scalar(constructor: Any, root: Node) -> tuple[int, str | None]:
-    """Line and text of the first scalar that cannot be constructed (0, None if none)."""
-    # the failed construction left its half-built objects behind
-    constructor.constructed_objects.clear()
-    constructor.recursive_objects.clear()
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ScalarNode):
-            try:
-                constructor.construct_object(n, deep=True)
-            except (ValueError, OverflowError):
-                return n.start_mark.line + 1, str(n.value)
-        elif isinstance(n, SequenceNode):
-            stack.extend(reversed(n.value))
-        elif isinstance(n, MappingNode):
-            stack.extend(x for k, v in reversed(n.value) for x in (v, k))
-    return 0, None
-
-
 def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Parse YAML text into round-trip objects, or raise YamlProblem."""
     if isinstance(data, bytes):
@@ -239,26 +123,10 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
         text = data
         if len(text) > max_bytes:
             raise YamlProblem(f"file is too large ({len(text)} characters, at most {max_bytes})")
-    try:
-        _count_events(text)
-        if text.count("[") + text.count("{") > MAX_DEPTH:
-            _check_flow_depth(text)
-        with warnings.catch_warnings():
-            # ruamel warns in several lines on stderr (a reused anchor, a YAML 1.1 float);
-            # the file is valid YAML, so the warning is nobody's business
-            warnings.simplefilter("ignore")
-            return _load_checked(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise YamlProblem(f"invalid YAML: {problem}", line) from None
-    except YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    except RecursionError:
-        raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels") from None
-    except AssertionError as exc:  # ruamel asserts on a %YAML version it does not know
-        raise YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+    _count_events(text)
+    from supportctl.domain.yamlio import roundtrip
+
+    return roundtrip.load_text(text)
 
 
 class _Slow(Exception):
@@ -280,7 +148,6 @@ _SLOW_TEXT = re.compile(
 )
 
 try:  # libyaml through PyYAML: ~20x faster than the pure-Python round-trip parser
-    from ruamel.yaml.resolver import VersionedResolver
     from yaml import AliasEvent as _PyAlias
     from yaml import DocumentEndEvent as _PyDocEnd
     from yaml import DocumentStartEvent as _PyDocStart
@@ -297,23 +164,73 @@ try:  # libyaml through PyYAML: ~20x faster than the pure-Python round-trip pars
 except ImportError:  # PyYAML without libyaml: every file takes the round-trip reader
     _CParser = None
 
-if _CParser is not None:
-    _RESOLVER = VersionedResolver(version=(1, 2))
 
-    # ruamel keys its implicit resolvers by first character; any other first character
-    # means a string. Answers for the rest are remembered (statuses, names, numbers repeat).
-    _RESOLVED_FIRST = frozenset(_RESOLVER.versioned_resolver)
-    _RESOLVED: dict[str, str] = {}
+# The implicit tags of plain scalars by ruamel's YAML 1.2 rules (ruamel.yaml.resolver's
+# `implicit_resolvers` for 1.2, in its order), kept here so that reading does not import
+# ruamel; tests/domain/test_yamlio.py checks them against ruamel's own resolver. Keyed by
+# first character, as ruamel keys them: any other first character means a string.
+def _implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    found: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, pattern, first in (
+        (_BOOL, r"""^(?:true|True|TRUE|false|False|FALSE)$""", "tTfF"),
+        (
+            "tag:yaml.org,2002:float",
+            r"""^(?:
+             [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+            |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+            |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+            |[-+]?\.(?:inf|Inf|INF)
+            |\.(?:nan|NaN|NAN))$""",
+            "-+0123456789.",
+        ),
+        (
+            _INT,
+            r"""^(?:[-+]?0b[0-1_]+
+            |[-+]?0o?[0-7_]+
+            |[-+]?[0-9_]+
+            |[-+]?0x[0-9a-fA-F_]+)$""",
+            "-+0123456789",
+        ),
+        ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+        (
+            _NULL,
+            r"""^(?: ~
+            |null|Null|NULL
+            | )$""",
+            "~nN",
+        ),
+        (
+            "tag:yaml.org,2002:timestamp",
+            r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+            |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+            (?:[Tt]|[ \t]+)[0-9][0-9]?
+            :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+            (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+            "0123456789",
+        ),
+        ("tag:yaml.org,2002:value", r"^(?:=)$", "="),
+        ("tag:yaml.org,2002:yaml", r"^(?:!|&|\*)$", "!&*"),
+    ):
+        for c in [*first, *([""] if tag == _NULL else [])]:
+            found.setdefault(c, []).append((tag, re.compile(pattern, re.X)))
+    return found
 
-    def _resolve_plain(value: str) -> str:
-        if value and value[0] not in _RESOLVED_FIRST:
-            return _STR
-        tag = _RESOLVED.get(value)
-        if tag is None:
-            tag = str(_RESOLVER.resolve(ScalarNode, value, (True, False)))
-            if len(_RESOLVED) < 100_000:
-                _RESOLVED[value] = tag
-        return tag
+
+_RESOLVERS = _implicit_resolvers()
+# Answers are remembered: statuses, names and numbers repeat across files.
+_RESOLVED: dict[str, str] = {}
+
+
+def _resolve_plain(value: str) -> str:
+    resolvers = _RESOLVERS.get(value[:1])
+    if resolvers is None:
+        return _STR
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = next((t for t, pattern in resolvers if pattern.match(value)), _STR)
+        if len(_RESOLVED) < 100_000:
+            _RESOLVED[value] = tag
+    return tag
 
 
 _NOT_BREAKS = str.maketrans("\x85\u2028\u2029", "___")
@@ -498,36 +415,25 @@ def _fast_candidate(data: bytes) -> str | None:
 
 
 def dump(data: Any) -> bytes:
-    buf = io.StringIO()
-    _RT.dump(data, buf)
-    return buf.getvalue().encode("utf-8")
+    from supportctl.domain.yamlio import roundtrip
 
-
-# Characters YAML cannot carry literally (YAML 1.2, 5.1); in a literal block they would make
-# the file unreadable, so text holding one is written double-quoted, where they are escaped.
-_NOT_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+    return roundtrip.dump(data)
 
 
 def text_value(text: str) -> str:
     """Multi-line text is written as a literal block so diffs show whole lines."""
-    if "\n" in text and not _NOT_PRINTABLE.search(text):
-        literal: str = LiteralScalarString(text + "\n" if not text.endswith("\n") else text)
-        return literal
-    return text
+    from supportctl.domain.yamlio import roundtrip
+
+    return roundtrip.text_value(text)
 
 
 def line_of(container: Any, key: Any) -> int:
     """1-based line of `key` in a round-trip mapping or sequence, 0 when unknown."""
-    try:
-        if isinstance(container, CommentedMap):
-            return int(container.lc.key(key)[0]) + 1
-        if isinstance(container, CommentedSeq):
-            return int(container.lc.item(key)[0]) + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        pass
-    return 0
+    if "ruamel.yaml.comments" not in sys.modules:
+        return 0  # nothing was read with ruamel, so no container knows its lines
+    from supportctl.domain.yamlio import roundtrip
+
+    return roundtrip.line_of(container, key)
 
 
 def plain(data: Any) -> Any:
@@ -540,8 +446,9 @@ def plain(data: Any) -> Any:
         return str(data)
     if hasattr(data, "isoformat"):
         return data.isoformat()
-    if isinstance(data, TaggedScalar):  # `!custom x` or `!!str 5`: keep the text
-        return str(data.value)
+    comments = sys.modules.get("ruamel.yaml.comments")  # only ruamel makes tagged scalars
+    if comments is not None and isinstance(data, comments.TaggedScalar):
+        return str(data.value)  # `!custom x` or `!!str 5`: keep the text
     if isinstance(data, bytes | bytearray):  # `!!binary`: not ticket text, shown as text
         return data.decode("utf-8", "replace")
     return data
