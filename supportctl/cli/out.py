@@ -14,6 +14,7 @@ import re
 import stat
 import sys
 import tempfile
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,26 +140,32 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     looks like a number must not be right-aligned. Cells are made `visible()` first, so
     the widths are those of what the terminal shows.
     """
-    lines = [list(headers), *(["" if c is None else str(c) for c in r] for r in rows)]
-    if _ANY_CONTROL.search(" ".join(" ".join(cells) for cells in lines)):
-        lines = [[visible(c) for c in cells] for cells in lines]
-    # Column by column: a listing has tens of thousands of rows, and most columns are
-    # ASCII throughout, where a cell's width is its length.
+    # Column by column, with the per-cell work in C (map over str methods): a listing has
+    # tens of thousands of rows, and most columns are ASCII throughout, where a cell's
+    # width is its length.
+    columns = [[str(h)] for h in headers] if not rows else list(map(list, zip(*rows, strict=True)))
+    if rows:
+        for column, header in zip(columns, headers, strict=True):
+            column.insert(0, header)
+    for i, column in enumerate(columns):
+        if set(map(type, column)) != {str}:
+            columns[i] = ["" if c is None else str(c) for c in column]
+    if any(_ANY_CONTROL.search(" ".join(column)) for column in columns):
+        columns = [[visible(c) for c in column] for column in columns]
     last = len(headers) - 1
     padded: list[Sequence[str]] = []
-    for i, column in enumerate(zip(*lines, strict=True)):
+    for i, column in enumerate(columns):
         if i == last:
             padded.append(column)
         elif "".join(column).isascii():
-            width = max(map(len, column))
-            padded.append([c.ljust(width) for c in column])
+            padded.append(list(map(str.ljust, column, repeat(max(map(len, column))))))
         else:
             from rich.cells import cell_len
 
             lens = [len(c) if c.isascii() else cell_len(c) for c in column]
             width = max(lens)
             padded.append([c + " " * (width - n) for c, n in zip(column, lens, strict=True)])
-    return "\n".join("  ".join(cells).rstrip() for cells in zip(*padded, strict=True))
+    return "\n".join(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
 
 
 class ScanBar:
