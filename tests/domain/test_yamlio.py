@@ -275,7 +275,18 @@ def test_reading_an_ordinary_file_does_not_import_ruamel() -> None:
         "yamlio.load_plain(b'when: 2026-10-01\\n')\n"  # a timestamp: left to ruamel
         "print('ruamel.yaml' in sys.modules)\n"
     )
+    import os
+    from pathlib import Path
+
+    import supportctl
+
+    env = {**os.environ, "PYTHONPATH": str(Path(supportctl.__file__).resolve().parents[1])}
     p = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
     )
     assert (p.returncode, p.stdout, p.stderr) == (0, "[]\nTrue\n", "")

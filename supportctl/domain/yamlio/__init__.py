@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -126,7 +126,10 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
     _count_events(text)
     from supportctl.domain.yamlio import roundtrip
 
-    return roundtrip.load_text(text)
+    try:
+        return roundtrip.load_text(text, _Budget, MAX_DEPTH)
+    except roundtrip.Problem as exc:
+        raise YamlProblem(exc.message, exc.line) from None
 
 
 class _Slow(Exception):
@@ -147,22 +150,64 @@ _SLOW_TEXT = re.compile(
     "[\t\r\x85\u2028\u2029]|^%|(?:^|[ \\[{,:?-])&[^ \n]|[|>][-+0-9]*#", re.MULTILINE
 )
 
-try:  # libyaml through PyYAML: ~20x faster than the pure-Python round-trip parser
-    from yaml import AliasEvent as _PyAlias
-    from yaml import DocumentEndEvent as _PyDocEnd
-    from yaml import DocumentStartEvent as _PyDocStart
-    from yaml import MappingEndEvent as _PyMapEnd
-    from yaml import MappingStartEvent as _PyMapStart
-    from yaml import ScalarEvent as _PyScalar
-    from yaml import SequenceEndEvent as _PySeqEnd
-    from yaml import SequenceStartEvent as _PySeqStart
-    from yaml import StreamEndEvent as _PyStreamEnd
-    from yaml import YAMLError as _PyYAMLError
-    from yaml.cyaml import CParser as _CParserType  # type: ignore[attr-defined]
 
-    _CParser: type[_CParserType] | None = _CParserType
-except ImportError:  # PyYAML without libyaml: every file takes the round-trip reader
-    _CParser = None
+class _LibYaml(NamedTuple):
+    """libyaml's parser class, and PyYAML's event and error classes."""
+
+    parser: Any
+    alias: Any
+    doc_end: Any
+    doc_start: Any
+    map_end: Any
+    map_start: Any
+    scalar: Any
+    seq_end: Any
+    seq_start: Any
+    stream_end: Any
+    error: Any
+
+
+# libyaml through PyYAML: ~20x faster than the pure-Python round-trip parser. Imported on
+# first use, by `_libyaml()`: a command whose files all come from the caches reads no YAML.
+_LIB: _LibYaml | None = None
+_UNSET = object()
+
+
+def _libyaml() -> _LibYaml | None:
+    """libyaml, or None: then every file takes the round-trip reader. `_CParser` (the
+    parser class, None without libyaml) is set once it is known, and honoured when set."""
+    global _LIB
+    if globals().get("_CParser", _UNSET) is None:
+        return None
+    if _LIB is None:
+        try:
+            import yaml
+            from yaml.cyaml import CParser  # type: ignore[attr-defined]
+        except ImportError:
+            globals()["_CParser"] = None
+            return None
+        _LIB = _LibYaml(
+            CParser,
+            yaml.AliasEvent,
+            yaml.DocumentEndEvent,
+            yaml.DocumentStartEvent,
+            yaml.MappingEndEvent,
+            yaml.MappingStartEvent,
+            yaml.ScalarEvent,
+            yaml.SequenceEndEvent,
+            yaml.SequenceStartEvent,
+            yaml.StreamEndEvent,
+            yaml.YAMLError,
+        )
+        globals()["_CParser"] = CParser
+    return _LIB
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_CParser":  # asked for before the first file was read
+        lib = _libyaml()
+        return None if lib is None else lib.parser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # The implicit tags of plain scalars by ruamel's YAML 1.2 rules (ruamel.yaml.resolver's
@@ -243,7 +288,7 @@ def nodes_of(data: bytes) -> int:
     if len(data) > MAX_FILE_BYTES:
         raise YamlProblem(f"file is too large ({len(data)} bytes, at most {MAX_FILE_BYTES})")
     text = data.decode("utf-8")
-    if _CParser is None:
+    if _libyaml() is None:
         load(text)  # without libyaml the round-trip reader's composer holds the caps
         return 0
     return _count_events(text)
@@ -253,29 +298,32 @@ def _count_events(text: str) -> int:
     """Hold the first document of `text` to the budget at libyaml's speed (about a
     microsecond a node; ruamel takes thirty), returning its nodes. Where libyaml cannot
     read the text, ruamel's composer counts instead."""
-    if _CParser is None:
+    lib = _libyaml()
+    if lib is None:
         return 0
     if "\x85" in text or "\u2028" in text or "\u2029" in text:
         # YAML 1.1 line breaks that libyaml refuses where ruamel (YAML 1.2) reads an ordinary
         # character; "_" is read as the same kind of character, so the events are ruamel's
         text = text.translate(_NOT_BREAKS)
-    parser = _CParser(text)
+    parser = lib.parser(text)
     budget = _Budget()
+    scalar, alias, seq_start, map_start = lib.scalar, lib.alias, lib.seq_start, lib.map_start
+    seq_end, map_end, doc_end, stream_end = lib.seq_end, lib.map_end, lib.doc_end, lib.stream_end
     try:
         while True:
             event: Any = parser.get_event()
             kind = type(event)
-            if kind is _PyScalar:
+            if kind is scalar:
                 budget.enter(event.anchor, event.start_mark)
-            elif kind is _PySeqStart or kind is _PyMapStart:
+            elif kind is seq_start or kind is map_start:
                 budget.enter(event.anchor, event.start_mark, opens=True)
-            elif kind is _PySeqEnd or kind is _PyMapEnd:
+            elif kind is seq_end or kind is map_end:
                 budget.close()
-            elif kind is _PyAlias:
+            elif kind is alias:
                 budget.enter(event.anchor, event.start_mark, alias=True)
-            elif kind is _PyDocEnd or kind is _PyStreamEnd:
+            elif kind is doc_end or kind is stream_end:
                 return budget.nodes
-    except _PyYAMLError:
+    except lib.error:
         return budget.nodes
     finally:
         parser.dispose()
@@ -284,16 +332,19 @@ def _count_events(text: str) -> int:
 _NO_KEY = object()
 
 
-def _plain_events(parser: Any) -> Any:
+def _plain_events(parser: Any, lib: _LibYaml) -> Any:
     """Plain data built straight from libyaml's events, with exactly the values
     plain(load(...)) gives; anything else (anchors, aliases, merge keys, timestamps,
     floats, other tags, duplicate keys, more than one document) raises _Slow. Building
     from the events stops a hostile file at the budget (YamlProblem), where composing it
     whole first would not. Without anchors and aliases the budget is one per node, so
     it is counted here inline (this loop reads every ticket of a cold listing)."""
+    scalar, seq_start, map_start = lib.scalar, lib.seq_start, lib.map_start
+    seq_end, map_end, doc_start = lib.seq_end, lib.map_end, lib.doc_start
+    doc_end, stream_end = lib.doc_end, lib.stream_end
     get = parser.get_event
     get()  # stream start
-    if type(get()) is not _PyDocStart:
+    if type(get()) is not doc_start:
         raise _Slow  # an empty file
     stack: list[list[Any]] = []  # [container, key waiting for its value] per open collection
     nodes = 0
@@ -301,7 +352,7 @@ def _plain_events(parser: Any) -> Any:
     while True:
         event: Any = get()
         kind = type(event)
-        if kind is _PyScalar:
+        if kind is scalar:
             if event.anchor is not None or len(stack) > MAX_DEPTH:
                 raise _Slow
             nodes += 1
@@ -328,30 +379,30 @@ def _plain_events(parser: Any) -> Any:
                 value = int(event.value)
             else:
                 raise _Slow
-        elif kind is _PySeqEnd:
+        elif kind is seq_end:
             value = stack.pop()[0]
-        elif kind is _PyMapEnd:
+        elif kind is map_end:
             value = {str(k): v for k, v in stack.pop()[0].items()}
-        elif kind is _PySeqStart or kind is _PyMapStart:
+        elif kind is seq_start or kind is map_start:
             if event.anchor is not None or len(stack) > MAX_DEPTH:
                 raise _Slow
             nodes += 1
             if nodes > MAX_NODES:
                 raise _too_many_nodes(event.start_mark)
-            want = _SEQ if kind is _PySeqStart else _MAP
+            want = _SEQ if kind is seq_start else _MAP
             tag = event.tag
             if tag is None or tag == "!":
                 tag = want if event.implicit else "!"
             if tag != want:
                 raise _Slow
-            stack.append([[] if kind is _PySeqStart else {}, _NO_KEY])
+            stack.append([[] if kind is seq_start else {}, _NO_KEY])
             continue
         else:  # an alias
             raise _Slow
         if not stack:
             if not isinstance(value, dict | list):  # a bare scalar: not a file of ours
                 raise _Slow
-            if type(get()) is not _PyDocEnd or type(get()) is not _PyStreamEnd:
+            if type(get()) is not doc_end or type(get()) is not stream_end:
                 raise _Slow  # a second document
             return value
         top = stack[-1]
@@ -390,12 +441,13 @@ def load_fast(data: bytes) -> tuple[bool, Any]:
 def _load_fast(data: bytes) -> tuple[bool, Any]:
     # A file past the budget raises YamlProblem here: load() would count the same libyaml
     # events first and stop at the same one, so the error is load()'s, found once.
+    lib = _libyaml()
     text = _fast_candidate(data)
-    if text is not None and _CParser is not None:
-        parser = _CParser(text)
+    if text is not None and lib is not None:
+        parser = lib.parser(text)
         try:
-            return True, _plain_events(parser)
-        except (_Slow, _PyYAMLError, RecursionError):
+            return True, _plain_events(parser, lib)
+        except (_Slow, lib.error, RecursionError):
             pass
         finally:
             parser.dispose()
@@ -403,7 +455,7 @@ def _load_fast(data: bytes) -> tuple[bool, Any]:
 
 
 def _fast_candidate(data: bytes) -> str | None:
-    if _CParser is None or len(data) > MAX_FILE_BYTES or b"\x00" in data:
+    if _libyaml() is None or len(data) > MAX_FILE_BYTES or b"\x00" in data:
         return None
     try:
         text = data.decode("utf-8")

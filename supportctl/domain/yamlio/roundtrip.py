@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -28,21 +28,43 @@ from ruamel.yaml.tokens import (
     FlowSequenceStartToken,
 )
 
-# the caps and the error are the reading side's, read when used (tests lower the caps)
-from supportctl.domain import yamlio
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class Problem(Exception):
+    """Why a file cannot be read, and its 1-based line (0 when unknown); `yamlio.load`
+    raises it as its YamlProblem."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _Caps:
+    """The reading side's caps (`yamlio`), handed in by each load: this module never
+    imports that one, which loads this one."""
+
+    budget: Callable[[], Any]  # a fresh count of what a document makes
+    max_depth: int
+
+
+_CAPS = _Caps()
 
 
 class _GuardedComposer(Composer):
-    """ruamel's composer, counting each node against a `Budget` before composing it."""
+    """ruamel's composer, counting each node against the reader's budget before composing
+    it."""
 
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
         # a reused anchor is valid YAML; ruamel would print a multi-line warning per use
         self.warn_double_anchors = False
-        self.budget = yamlio._Budget()
+        self.budget = _CAPS.budget()
 
     def compose_document(self) -> Any:
-        self.budget = yamlio._Budget()
+        self.budget = _CAPS.budget()
         self.depth = 0  # a document refused half-way left its count behind
         return super().compose_document()
 
@@ -78,10 +100,8 @@ def _check_graph(node: Node) -> None:
     stack: list[tuple[Node, int]] = [(node, 0)]
     while stack:
         n, depth = stack.pop()
-        if depth > yamlio.MAX_DEPTH:
-            raise yamlio.YamlProblem(
-                f"nested deeper than {yamlio.MAX_DEPTH} levels", n.start_mark.line + 1
-            )
+        if depth > _CAPS.max_depth:
+            raise Problem(f"nested deeper than {_CAPS.max_depth} levels", n.start_mark.line + 1)
         if isinstance(n, SequenceNode):
             stack.extend((c, depth + 1) for c in n.value)
         elif isinstance(n, MappingNode):
@@ -100,9 +120,9 @@ def _check_flow_depth(text: str) -> None:
         for token in tokens:
             if isinstance(token, FlowSequenceStartToken | FlowMappingStartToken):
                 depth += 1
-                if depth > yamlio.MAX_DEPTH:
-                    raise yamlio.YamlProblem(
-                        f"nested deeper than {yamlio.MAX_DEPTH} levels", token.start_mark.line + 1
+                if depth > _CAPS.max_depth:
+                    raise Problem(
+                        f"nested deeper than {_CAPS.max_depth} levels", token.start_mark.line + 1
                     )
             elif isinstance(token, FlowSequenceEndToken | FlowMappingEndToken):
                 depth -= 1
@@ -127,7 +147,7 @@ def _load_checked(text: str) -> Any:
             # a well-formed scalar that is not a value, e.g. the date 2026-13-01
             line, value = _bad_scalar(constructor, node)
             detail = f" {value!r}" if value is not None else ""
-            raise yamlio.YamlProblem(f"invalid value{detail}: {exc}", line) from None
+            raise Problem(f"invalid value{detail}: {exc}", line) from None
     finally:
         parser.dispose()
         _RT.reader.reset_reader()
@@ -156,11 +176,13 @@ def _bad_scalar(constructor: Any, root: Node) -> tuple[int, str | None]:
     return 0, None
 
 
-def load_text(text: str) -> Any:
+def load_text(text: str, budget: Callable[[], Any], max_depth: int) -> Any:
     """Round-trip objects of `text`, already held to the caps by libyaml (`yamlio.load`),
-    or YamlProblem."""
+    or Problem; `budget` counts each document's nodes (it raises the reader's own error)."""
+    _CAPS.budget = budget
+    _CAPS.max_depth = max_depth
     try:
-        if text.count("[") + text.count("{") > yamlio.MAX_DEPTH:
+        if text.count("[") + text.count("{") > _CAPS.max_depth:
             _check_flow_depth(text)
         with warnings.catch_warnings():
             # ruamel warns in several lines on stderr (a reused anchor, a YAML 1.1 float);
@@ -171,13 +193,13 @@ def load_text(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise yamlio.YamlProblem(f"invalid YAML: {problem}", line) from None
+        raise Problem(f"invalid YAML: {problem}", line) from None
     except YAMLError as exc:
-        raise yamlio.YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+        raise Problem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
-        raise yamlio.YamlProblem(f"nested deeper than {yamlio.MAX_DEPTH} levels") from None
+        raise Problem(f"nested deeper than {_CAPS.max_depth} levels") from None
     except AssertionError as exc:  # ruamel asserts on a %YAML version it does not know
-        raise yamlio.YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+        raise Problem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
 
 
 def dump(data: Any) -> bytes:
