@@ -543,6 +543,15 @@ class Repo:
             i = nul + 1 + size
         return entries
 
+    def blob_at(self, rev: str, path: str) -> tuple[str, bytes] | None:
+        """(blob id, content) of the file `path` at `rev`; None when there is none."""
+        if "\n" in rev or "\n" in path:
+            return None  # a batch request is one line; no such path is ever committed
+        if self._reader is None:
+            self._reader = _ObjectReader(self.root)
+        found = self._reader.read_typed(f"{rev}:{path}")
+        return None if found is None else (found[0], found[2])
+
     def file_at(self, rev: str, path: str) -> bytes | None:
         if "\n" in rev or "\n" in path:
             return None  # a batch request is one line; no such path is ever committed
