@@ -59,8 +59,8 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     # the file: the highest ticket number ever used, per ID prefix
     "ids": 1,
     # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
-    # the settings classes
-    "config": 1,
+    # the settings classes (its calendar specs pickled apart, see `Config.__getstate__`)
+    "config": 2,
 }
 # The caches kept as files of their own, and the suffix of each file's name.
 _FILES: Final = {
