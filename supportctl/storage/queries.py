@@ -187,7 +187,8 @@ def listing(repo: Desk) -> list[Entry]:
     # Only a shard folder holds ticket files (`id_of_path`); other entries are skipped.
     shards = [(name, oid) for mode, name, oid in top if mode == "040000"]
     config = repo.config
-    vocab = json.dumps([config.lines, sorted(config.customers)], ensure_ascii=False)
+    # in their configured order: the message for a value outside them lists them so
+    vocab = json.dumps([config.lines, list(config.customers)], ensure_ascii=False)
     kind = "listing:" + hashlib.sha256(vocab.encode()).hexdigest()[:16]
     keys = [f"{name} {oid}" for name, oid in shards]
     cached = repo.cache.get_many(kind, keys)

@@ -413,3 +413,37 @@ def test_list_asks_git_status_with_a_copy_of_a_stale_index(support_repo: Path, c
     (support_repo / "data/tickets/0001/SUP-500.yaml").unlink()
     assert _marks(cli) == ["SUP-1", "SUP-2", "SUP-500*"]
     assert len(list(cache.glob("index-copy.*"))) == 1
+
+
+def test_the_cached_listing_follows_the_configured_customers(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import CONFIG, commit_file, commit_files
+
+    commit_files(
+        support_repo,
+        {
+            "data/tickets/0000/SUP-1.yaml": _ticket("SUP-1"),
+            "data/tickets/0000/SUP-2.yaml": _ticket("SUP-2", customer="initech"),
+        },
+    )
+    r = cli("list", "--json")
+    assert [row["id"] for row in json.loads(r.stdout)] == ["SUP-1"]
+    assert r.stderr == (
+        "supportctl: skipped SUP-2: invalid customer 'initech' (expected one of acme, globex); "
+        "run supportctl validate\n"
+    )
+    # the same shard trees, another vocabulary: the rows are computed for it
+    reordered = CONFIG.replace("  globex:\n    name: Globex\n    plan: standard\n", "")
+    reordered = reordered.replace(
+        "customers:\n", "customers:\n  globex:\n    name: Globex\n    plan: standard\n"
+    )
+    commit_file(support_repo, "supportctl.yaml", reordered)
+    assert cli("list", "--json").stderr == (
+        "supportctl: skipped SUP-2: invalid customer 'initech' (expected one of globex, acme); "
+        "run supportctl validate\n"
+    )
+    added = CONFIG.replace(
+        "customers:\n", "customers:\n  initech:\n    name: I\n    plan: standard\n"
+    )
+    commit_file(support_repo, "supportctl.yaml", added)
+    r = cli("list", "--json")
+    assert (r.stderr, [row["id"] for row in json.loads(r.stdout)]) == ("", ["SUP-1", "SUP-2"])
