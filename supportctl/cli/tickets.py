@@ -205,20 +205,20 @@ def list_(
     if as_json:
         out.emit_json([r.to_dict() for r in rows])
         return
-    table = [
-        [
-            t.id + ("*" if r.uncommitted else ""),
-            t.status,
-            t.line,
-            t.priority,
-            t.type,
-            t.customer,
-            t.assignee or "",
-            _clip(out.visible(str(t.title)), 60),
-        ]
-        for r in rows
-        for t in (r.ticket,)
-    ]
+    titles = [out.visible(str(t.title)) for t in rows]
+    table = list(
+        zip(
+            [t.id + "*" if t.uncommitted else t.id for t in rows],
+            [t.status for t in rows],
+            [t.line for t in rows],
+            [t.priority for t in rows],
+            [t.type for t in rows],
+            [t.customer for t in rows],
+            [t.assignee or "" for t in rows],
+            [t if len(t) <= 60 else _clip(t, 60) for t in titles],
+            strict=True,
+        )
+    )
     out.emit(
         out.table(
             table, ["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER", "ASSIGNEE", "TITLE"]

@@ -137,6 +137,29 @@ class Config:
     uncommitted: bytes | None = field(default=None, repr=False)
     _calendars: dict[str, Calendar] = field(default_factory=dict, repr=False)
 
+    # A pickled configuration (the cache of a parsed supportctl.yaml) keeps its calendar
+    # specs, ruamel's mappings with the lines their mistakes are reported at, as pickled
+    # bytes of their own, read back when first used: unpickling them imports ruamel, which
+    # costs more than `show` or `list` do, and neither reads a calendar.
+    def __getstate__(self) -> dict[str, Any]:
+        import pickle
+
+        state = dict(self.__dict__)
+        if "calendar_specs" in state:
+            state["calendar_specs_pickled"] = pickle.dumps(state.pop("calendar_specs"))
+        return state
+
+    def __getattr__(self, name: str) -> Any:
+        pickled = self.__dict__.get("calendar_specs_pickled")
+        if name != "calendar_specs" or pickled is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        import pickle
+
+        specs = pickle.loads(pickled)
+        self.__dict__["calendar_specs"] = specs
+        del self.__dict__["calendar_specs_pickled"]
+        return specs
+
     def customer(self, key: str) -> Customer:
         try:
             return self.customers[key]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import json
 import os
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     import git
 
 ZERO = "0" * 40
+# The name of a copy of the index (`Repo.uncommitted`) starts with this, its digest follows.
+INDEX_COPY = "index-copy."
 INDEX_LOCK_TIMEOUT = 10.0
 # A remote that stops answering (or an ssh waiting on a host key no one will confirm)
 # would otherwise hold the per-clone lock for ever, and every other writer gives up.
@@ -530,6 +533,44 @@ class Repo:
                 writer.join()
         return found
 
+    def tree(self, name: str) -> list[tuple[str, str, str]] | None:
+        """(mode, name, object id) of each entry of the tree `name` (an object id or
+        `rev:path`), in git's order, read through the command's one `cat-file`; None when
+        `name` is no tree (or there is no such object)."""
+        if "\n" in name:
+            return None  # a batch request is one line
+        if self._reader is None:
+            self._reader = _ObjectReader(self.root)
+        found = self._reader.read_object(name)
+        if found is None or found[1] != "tree":
+            return None
+        size = len(found[0]) // 2  # SHA-1 or SHA-256 ids
+        data = found[2]
+        entries = []
+        i, end = 0, len(data)
+        while i < end:
+            space = data.index(b" ", i)
+            nul = data.index(b"\0", space)
+            mode = data[i:space].decode().rjust(6, "0")  # as ls-tree prints it (040000)
+            entries.append(
+                (
+                    mode,
+                    data[space + 1 : nul].decode("utf-8", "replace"),
+                    data[nul + 1 : nul + 1 + size].hex(),
+                )
+            )
+            i = nul + 1 + size
+        return entries
+
+    def blob_at(self, rev: str, path: str) -> tuple[str, bytes] | None:
+        """(blob id, content) of the file `path` at `rev`; None when there is none."""
+        if "\n" in rev or "\n" in path:
+            return None  # a batch request is one line; no such path is ever committed
+        if self._reader is None:
+            self._reader = _ObjectReader(self.root)
+        found = self._reader.read_object(f"{rev}:{path}")
+        return None if found is None else (found[0], found[2])
+
     def file_at(self, rev: str, path: str) -> bytes | None:
         if "\n" in rev or "\n" in path:
             return None  # a batch request is one line; no such path is ever committed
@@ -546,12 +587,19 @@ class Repo:
         out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
         return [e[3:] for e in out.split("\0") if len(e) > 3 and e[2] == " "]
 
-    def uncommitted(self, prefix: str) -> dict[str, str]:
+    def uncommitted(self, prefix: str, index_copies: Path | None = None) -> dict[str, str]:
         """Files under `prefix` whose staged or work-tree state differs from HEAD, with git's
         two-letter status (`" M"`, `"M "`, `" D"`, `"??"`; both paths of a rename).
 
         For read-only commands: no optional locks, since `git status` would otherwise
-        refresh the index under `index.lock` and could make a concurrent writer fail."""
+        refresh the index under `index.lock` and could make a concurrent writer fail.
+
+        `index_copies`: a folder where git may keep a refreshed copy of the index (see
+        `_index_copy`), for a question about many files."""
+        env = {"GIT_OPTIONAL_LOCKS": "0"}
+        copy = None if index_copies is None else self._index_copy(index_copies)
+        if copy is not None:
+            env = {"GIT_INDEX_FILE": str(copy)}
         out = self._run(
             "status",
             "--porcelain=v1",
@@ -559,7 +607,7 @@ class Repo:
             "--untracked-files=all",
             "--",
             prefix,
-            env={"GIT_OPTIONAL_LOCKS": "0"},
+            env=env,
         )
         found: dict[str, str] = {}
         entries = iter(out.split("\0"))
@@ -572,6 +620,51 @@ class Repo:
         for path in self._pending_files():
             found.pop(path, None)
         return found
+
+    def _index_copy(self, folder: Path) -> Path | None:
+        """A copy of the index, the same entries, whose stat data git may refresh; None
+        when there is none to be had (the caller asks with the index itself).
+
+        The index's stat data says which files git need not read again. When it is stale
+        (a copied or restored clone, a tool that rewrote files unchanged), `git status`
+        reads and hashes every file again on every run, since a read-only command must
+        not write the user's index; asked with a copy, git refreshes the copy once. The
+        copy is named after the content it was taken from, so it is never used for
+        another index; it keeps the index's time, so git's check of entries written in
+        the same second as the index ("racily clean") is the same."""
+        if "GIT_INDEX_FILE" in os.environ:
+            return None
+        try:
+            if any(self.git_dir.glob("sharedindex.*")):
+                return None  # a split index: the copy would not find its shared part
+            fd = _open_nofollow(self.git_dir / "index", os.O_RDONLY)
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read()
+                seen = os.fstat(fh.fileno())
+        except (OSError, GitError):
+            return None
+        name = f"{INDEX_COPY}{hashlib.sha256(data).hexdigest()[:32]}"
+        copy = folder / name
+        try:
+            if copy.is_file() and not copy.is_symlink():
+                return copy
+            for old in folder.glob(f"{INDEX_COPY}*"):
+                if not old.name.startswith(name):
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.utime(tmp, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+                os.replace(tmp, copy)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            return None
+        return copy
 
     def _pending_files(self) -> list[str]:
         """Files an interrupted supportctl action committed but could not check out yet: they

@@ -335,3 +335,43 @@ def test_the_configuration_is_parsed_once_per_file(desk: Path, cli: Cli) -> None
         with pytest.raises(ConfigError, match=r"supportctl.yaml:\d+: .*nonsense"):
             Desk(desk).config  # noqa: B018
     assert path.read_bytes() == kept
+
+
+def test_a_cached_configuration_reads_its_calendars_only_when_asked(desk: Path) -> None:
+    """Unpickling the calendar specs imports ruamel (they are its mappings, which know
+    their lines); a command that reads no calendar does without them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from supportctl.config.settings import parse_config
+    from supportctl.domain import yamlio
+
+    Desk(desk).config  # noqa: B018  (fills the cache)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from supportctl.domain import yamlio\n"
+        "from supportctl.storage.desk import Desk\n"
+        "config = Desk(Path(sys.argv[1])).config\n"
+        "print('ruamel.yaml' in sys.modules, sorted(config.customers))\n"
+        "specs = config.calendar_specs\n"
+        "print('ruamel.yaml' in sys.modules, yamlio.line_of(specs['office'], 'hours'))\n"
+    )
+    import supportctl
+
+    env = {**os.environ, "PYTHONPATH": str(Path(supportctl.__file__).resolve().parents[1])}
+    p = subprocess.run(
+        [sys.executable, "-c", code, str(desk)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
+    fresh = parse_config((desk / "supportctl.yaml").read_bytes(), desk / "supportctl.yaml")
+    line = yamlio.line_of(fresh.calendar_specs["office"], "hours")
+    assert line > 1
+    assert (p.returncode, p.stderr) == (0, "")
+    assert p.stdout == f"False ['acme', 'globex']\nTrue {line}\n"
+    assert Desk(desk).config == fresh
