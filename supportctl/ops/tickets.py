@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -48,6 +48,28 @@ if TYPE_CHECKING:
 
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
+
+
+class QueuedReply(Protocol):
+    """A reply put into the mail outbox: its Message-ID, and what the commit adds."""
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def files(self) -> dict[str, bytes]: ...
+
+    @property
+    def trailers(self) -> list[tuple[str, str]]: ...
+
+
+class ReplyMail(Protocol):
+    """Queues a public reply as mail: None when the ticket gets no mail."""
+
+    def __call__(
+        self, repo: Desk, ticket: Ticket, text: str, when: datetime, author: str, /
+    ) -> QueuedReply | None: ...
+
 
 # The last part of what a file may hold (yamlio.MAX_FILE_BYTES, the reader's cap) is kept
 # for the moves that take a ticket to its end: a thread that fills up can always be
@@ -388,9 +410,14 @@ def comment(
     internal: bool = False,
     from_customer: bool = False,
     at: datetime | None = None,
+    mail: ReplyMail | None = None,
 ) -> ActionResult:
     """An agent's reply or internal note; with `from_customer`, a message the customer
-    sent by another way (a call, a messenger), recorded by hand as a customer message."""
+    sent by another way (a call, a messenger), recorded by hand as a customer message.
+
+    `mail` turns a public reply into outgoing mail in the same commit: the command line
+    passes the e-mail channel's `supportctl.ops.mail.outbound.queue_reply` (the channel
+    builds on this module, so this module does not import it)."""
     if internal and from_customer:
         raise UsageError("a customer message is not an internal note: give one of the two")
     body = check_text(text, what="comment")
@@ -406,19 +433,15 @@ def comment(
             f"{'internal note' if internal else 'reply to customer'}: {short(body, 40)}",
             [("Visibility", visibility)],
         )
-        if not internal:
-            # A ticket that came by mail gets the reply by mail, queued in this commit.
-            from supportctl.ops.mail.outbound import queue_reply
-
+        queued = None
+        if mail is not None and not internal:
             agent = repo.config.agent_for_email(ident.email)
-            mail = queue_reply(
-                repo, ticket, body, when=ident.when, author=agent.name if agent else ident.name
-            )
-            if mail is not None:
-                entry = replace(ticket.comments[-1], message_id=mail.message_id)
-                ticket = replace(ticket, comments=(*ticket.comments[:-1], entry))
-                change.trailers += mail.trailers
-                change.files.update(mail.files)
+            queued = mail(repo, ticket, body, ident.when, agent.name if agent else ident.name)
+        if queued is not None:
+            entry = replace(ticket.comments[-1], message_id=queued.message_id)
+            ticket = replace(ticket, comments=(*ticket.comments[:-1], entry))
+            change.trailers += queued.trailers
+            change.files.update(queued.files)
         data.update(ticket)
         return change
 

@@ -194,7 +194,7 @@ def _queue(
 
 
 def queue_reply(
-    desk: Desk, ticket: Ticket, text: str, *, when: datetime, author: str = ""
+    desk: Desk, ticket: Ticket, text: str, when: datetime, author: str = ""
 ) -> QueuedMail | None:
     """An agent's public reply as mail to the ticket's requester (and Cc), answering the
     customer's last message; None when the desk sends no mail (no `mail.address`) or the

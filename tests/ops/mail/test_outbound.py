@@ -47,6 +47,11 @@ def outbound_settings(server: SmtpServer) -> Any:
     return ServerSettings(host=server.host, port=server.port, security="none")
 
 
+def comment(root: Path, tid: str, text: str, **options: Any) -> tickets.ActionResult:
+    """`supportctl comment`: the reply goes out by mail when the ticket came by mail."""
+    return tickets.comment(desk(root), tid, text, mail=outbound.queue_reply, **options)
+
+
 def send(root: Path, server: SmtpServer, **kwargs: Any) -> list[outbound.SendResult]:
     with transport(server) as smtp:
         return outbound.send(desk(root), smtp, **kwargs)
@@ -55,7 +60,7 @@ def send(root: Path, server: SmtpServer, **kwargs: Any) -> list[outbound.SendRes
 # -- queueing ---------------------------------------------------------------------------------
 def test_a_public_reply_is_queued_in_the_same_commit(desk_root: Path) -> None:
     tid = mail_ticket(desk_root, cc=["olga@acme.example"])
-    tickets.comment(desk(desk_root), tid, "Проверьте, включён ли принтер.")
+    comment(desk_root, tid, "Проверьте, включён ли принтер.")
     files = git(desk_root, "show", "--name-only", "--format=", "HEAD").split()
     (eml, yml) = queued(desk_root)
     assert sorted(files) == sorted([eml, yml, "data/tickets/0000/SUP-1.yaml"])
@@ -79,16 +84,18 @@ def test_a_public_reply_is_queued_in_the_same_commit(desk_root: Path) -> None:
     assert msg["Auto-Submitted"] is None
     assert msg["Message-ID"].endswith("@desk.example>")
     assert msg.get_content() == "Проверьте, включён ли принтер.\n"
+    # the entry names the mail it went out as
+    assert desk(desk_root).ticket(tid).ticket.comments[-1].message_id == msg["Message-ID"]
 
 
 def test_internal_notes_and_tickets_without_requester_queue_nothing(desk_root: Path) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "между нами", internal=True)
+    comment(desk_root, tid, "между нами", internal=True)
     assert queued(desk_root) == []
     plain = tickets.new_ticket(
         desk(desk_root), title="Phone call", customer="acme", type="incident", priority="normal"
     )
-    tickets.comment(desk(desk_root), plain.ticket_id, "Answered on the phone.")
+    comment(desk_root, plain.ticket_id, "Answered on the phone.")
     assert queued(desk_root) == []
 
 
@@ -97,7 +104,7 @@ def test_internal_notes_and_tickets_without_requester_queue_nothing(desk_root: P
 )
 def test_nothing_is_queued_for_machine_senders(desk_root: Path, requester: str) -> None:
     tid = mail_ticket(desk_root, requester=requester)
-    tickets.comment(desk(desk_root), tid, "Hello?")
+    comment(desk_root, tid, "Hello?")
     with transaction(desk(desk_root)) as tx:
         ticket = desk(desk_root).ticket(tid)
         assert outbound.queue_ack(tx, desk(desk_root), ticket.ticket) is None
@@ -106,7 +113,7 @@ def test_nothing_is_queued_for_machine_senders(desk_root: Path, requester: str) 
 
 def test_no_mail_address_means_no_mail(support_repo: Path) -> None:
     tid = mail_ticket(support_repo)
-    tickets.comment(desk(support_repo), tid, "A reply kept in the file only.")
+    comment(support_repo, tid, "A reply kept in the file only.")
     assert queued(support_repo) == []
 
 
@@ -189,8 +196,8 @@ def test_no_acknowledgement_unless_enabled(support_repo: Path, smtp_server: Smtp
 # -- sending ----------------------------------------------------------------------------------
 def test_send_delivers_and_records_in_one_commit(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root, cc=["olga@acme.example"])
-    tickets.comment(desk(desk_root), tid, "Первый ответ.")
-    tickets.comment(desk(desk_root), tid, "Второй ответ.")
+    comment(desk_root, tid, "Первый ответ.")
+    comment(desk_root, tid, "Второй ответ.")
     before = head(desk_root)
     results = send(desk_root, smtp_server)
     assert [r.outcome for r in results] == ["sent", "sent"]
@@ -232,7 +239,7 @@ def test_the_mail_sent_commit_changes_no_sla_clock(
 
     tid = mail_ticket(desk_root)
     now = datetime.fromisoformat("2026-10-06T10:00:00+03:00")
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = show(desk(desk_root), tid, now).ticket.clocks
     send(desk_root, smtp_server)
     after = show(desk(desk_root), tid, now).ticket.clocks
@@ -242,7 +249,7 @@ def test_the_mail_sent_commit_changes_no_sla_clock(
 
 def test_dry_run_sends_and_writes_nothing(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = head(desk_root)
     (result,) = outbound.send(desk(desk_root), None, dry_run=True)
     assert result.outcome == "would-send"
@@ -256,7 +263,7 @@ def test_dry_run_sends_and_writes_nothing(desk_root: Path, smtp_server: SmtpServ
 
 def test_a_refusing_server_keeps_the_queue(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = head(desk_root)
     smtp_server.refuse_data = "554 5.7.1 not today"
     (result,) = send(desk_root, smtp_server)
@@ -273,8 +280,8 @@ def test_a_refusing_server_keeps_the_queue(desk_root: Path, smtp_server: SmtpSer
 
 def test_a_server_that_is_down_keeps_the_queue(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Один.")
-    tickets.comment(desk(desk_root), tid, "Два.")
+    comment(desk_root, tid, "Один.")
+    comment(desk_root, tid, "Два.")
     before = head(desk_root)
     smtp_server.stop()
     results = send(desk_root, smtp_server)
@@ -286,7 +293,7 @@ def test_a_server_that_is_down_keeps_the_queue(desk_root: Path, smtp_server: Smt
 
 def test_a_run_again_sends_nothing_twice(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     send(desk_root, smtp_server)
     before = head(desk_root)
     assert send(desk_root, smtp_server) == []
@@ -310,7 +317,7 @@ def test_killed_after_the_server_took_it_is_recorded_not_resent(
     desk_root: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = head(desk_root)
 
     def killed_before_the_commit(*args: Any, **kwargs: Any) -> str:
@@ -334,7 +341,7 @@ def test_killed_while_sending_is_uncertain_and_not_resent(
     desk_root: Path, smtp_server: SmtpServer
 ) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     with pytest.raises(Killed):
         outbound.send(desk(desk_root), DyingTransport())
     (result,) = send(desk_root, smtp_server)
@@ -363,7 +370,7 @@ def test_a_second_send_in_the_same_clone_waits_for_none(
 def test_machine_recipients_are_never_sent_to(desk_root: Path, smtp_server: SmtpServer) -> None:
     # queued by an older version, or by hand: the send checks again
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     (_, yml) = queued(desk_root)
     text = (desk_root / yml).read_text(encoding="utf-8")
     commit_file(desk_root, yml, text.replace("ivan@acme.example", "mailer-daemon@acme.example"))
@@ -385,7 +392,7 @@ def test_automatic_messages_per_address_per_day(desk_root: Path, smtp_server: Sm
     later = mail_ticket(desk_root)
     assert queue_ack(desk_root, later) is None  # two went out today
     # replies are a person's: never limited
-    tickets.comment(desk(desk_root), later, "Ответ.")
+    comment(desk_root, later, "Ответ.")
     assert [r.outcome for r in send(desk_root, smtp_server)] == ["sent"]
     # the next day (Moscow) the count starts again
     with pytest.MonkeyPatch.context() as mp:
@@ -417,7 +424,7 @@ def test_the_limit_is_checked_again_when_sending(desk_root: Path, smtp_server: S
 
 def test_cyrillic_arrives_intact(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root, title="Ошибка «1С» — не сохраняется документ")
-    tickets.comment(desk(desk_root), tid, "Добрый день!\nОбновите платформу до 8.3.25.\n\n— Анна")
+    comment(desk_root, tid, "Добрый день!\nОбновите платформу до 8.3.25.\n\n— Анна")
     send(desk_root, smtp_server)
     (got,) = smtp_server.received
     assert got.data.isascii()
@@ -430,8 +437,8 @@ def test_cyrillic_arrives_intact(desk_root: Path, smtp_server: SmtpServer) -> No
 def test_a_failure_is_not_lost_among_successes(desk_root: Path, smtp_server: SmtpServer) -> None:
     a = mail_ticket(desk_root)
     b = mail_ticket(desk_root, requester="gone@acme.example")
-    tickets.comment(desk(desk_root), a, "Вам.")
-    tickets.comment(desk(desk_root), b, "А это не дойдёт.")
+    comment(desk_root, a, "Вам.")
+    comment(desk_root, b, "А это не дойдёт.")
     smtp_server.refuse_rcpt["gone@acme.example"] = "550 5.1.1 no such user"
     results = {r.ticket: r for r in send(desk_root, smtp_server)}
     assert results[a].outcome == "sent"
