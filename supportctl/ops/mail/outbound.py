@@ -56,7 +56,17 @@ LANGUAGES = ("en", "ru", "uk")
 SENT = "mail-sent"
 QUEUED_TRAILER = "Mail-Queued"
 # Outcomes of `send`, per message.
-OUTCOMES = ("sent", "failed", "suppressed", "uncertain", "would-send", "would-suppress")
+OUTCOMES = (
+    "sent",
+    "failed",
+    "suppressed",
+    "uncertain",
+    # --dry-run: what the run would do
+    "would-send",
+    "would-suppress",
+    "would-record-sent",
+    "would-record-uncertain",
+)
 # What the daily limit counts: a message that may have gone out counts as gone.
 COUNTED = ("sent", "uncertain")
 RECORD_KEYS = (
@@ -474,12 +484,12 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
         head = desk.git.head()
         queue = _read_queue(desk, head)
         journal = outbox.SendJournal(desk.git)
-        marks = {} if dry_run else journal.states()
+        marks = journal.states()
         queued_keys = {q.key for q in queue}
         # a mark whose message left the queue was committed by a run that stopped before it
         # could clear it
         stale = [(k, mid) for k, (_, mid) in marks.items() if k not in queued_keys]
-        if stale:
+        if stale and not dry_run:
             journal.finish(stale)
         now = desk.git.identity().when
         zone = ZoneInfo(desk.config.timezone)
@@ -502,13 +512,16 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
             mark = marks.get(item.key)
             if mark is not None:
                 result.outcome = "sent" if mark[0] == "accepted" else "uncertain"
+                if dry_run:
+                    result.outcome = f"would-record-{result.outcome}"
                 result.detail = (
                     "taken by the server in a run that stopped before its commit; not sent again"
                     if mark[0] == "accepted"
                     else "a run stopped while sending it: the server may or may not have "
                     "taken it; not sent again"
                 )
-                done.append((item, result, {}))
+                if not dry_run:
+                    done.append((item, result, {}))
                 continue
             reason = _suppressed(desk, item, sent_today)
             if reason:

@@ -344,6 +344,8 @@ def test_killed_while_sending_is_uncertain_and_not_resent(
     comment(desk_root, tid, "Ответ.")
     with pytest.raises(Killed):
         outbound.send(desk(desk_root), DyingTransport())
+    (dry,) = outbound.send(desk(desk_root), None, dry_run=True)
+    assert dry.outcome == "would-record-uncertain"
     (result,) = send(desk_root, smtp_server)
     assert result.outcome == "uncertain"
     assert smtp_server.received == []
