@@ -366,16 +366,13 @@ def _auto_sent_today(
     """Automatic messages to `address` sent on `when`'s day (the desk's time zone); with
     `queued`, those still waiting in the outbox too."""
     start, end = _day(when, ZoneInfo(desk.config.timezone))
-    count = sum(
+    return sum(
         1
-        for auto, outcome, sent, to in outbox.sent_records(desk, rev)
-        if auto and outcome in COUNTED and start <= sent < end and address in to
+        for auto, outcome, sent, to in outbox.outgoing(desk, rev)
+        if auto
+        and address in to
+        and ((outcome in COUNTED and start <= sent < end) or (queued and outcome == "queued"))
     )
-    if queued:
-        for item in _read_queue(desk, rev):
-            if item.record.get("auto") is True and address in item.addresses:
-                count += 1
-    return count
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -495,7 +492,7 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
         zone = ZoneInfo(desk.config.timezone)
         start, end = _day(now, zone)
         sent_today: dict[str, int] = {}
-        for auto, outcome, sent, to in outbox.sent_records(desk, head):
+        for auto, outcome, sent, to in outbox.outgoing(desk, head):
             if auto and outcome in COUNTED and start <= sent < end:
                 for address in to:
                     sent_today[address] = sent_today.get(address, 0) + 1
