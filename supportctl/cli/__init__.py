@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from typer.models import CommandInfo, TyperInfo
 
 app.add_typer(kb_app, name="kb")
-app.add_typer(mail_app, name="mail")
 app.add_typer(sla_app, name="sla")
+app.add_typer(mail_app, name="mail")
 
 __all__ = ["app", "app_for", "main", "state"]
 

@@ -194,6 +194,27 @@ def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
     )
 
 
+def commit_action(
+    tx: Transaction,
+    ticket_id: str,
+    action: str,
+    change: Change,
+    ticket: Ticket,
+    before: Ticket | None,
+) -> ActionResult:
+    """Commit an action another channel (mail) prepared itself under `tx`: the same subject
+    form and trailers as every action here (`From-`/`To-` per changed field; a new ticket,
+    `before` None, gets `To-` only)."""
+    return _commit(
+        tx, ticket_id, action, change, ticket, None if before is None else _snapshot(before)
+    )
+
+
+def check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
+    """UsageError when `content` would leave the ticket no room for resolve and close."""
+    _check_room(ticket_id, path, action, content)
+
+
 # -- new ------------------------------------------------------------------------------
 def new_ticket(
     repo: Desk,
