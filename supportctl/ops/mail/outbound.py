@@ -34,12 +34,12 @@ from supportctl.ops.mail.compose import (
     check_email,
     domain_of,
     is_message_id,
-    message_hash,
     new_message_id,
     subject_for,
     to_bytes,
     wire_bytes,
 )
+from supportctl.ops.mail.records import mail_hash
 from supportctl.ops.mail.smtp import SendFailed
 from supportctl.storage import outbox
 from supportctl.storage.transaction import Change, short, transaction
@@ -185,7 +185,7 @@ def _queue(
     queued_at: datetime,
 ) -> QueuedMail:
     raw = to_bytes(build(out))
-    key = message_hash(out.message_id)
+    key = mail_hash(out.message_id)
     record = CommentedMap()
     record["message_id"] = out.message_id
     record["ticket"] = ticket.id

@@ -12,7 +12,7 @@ import pytest
 from supportctl.domain import yamlio
 from supportctl.ops import tickets
 from supportctl.ops.mail import outbound
-from supportctl.ops.mail.compose import message_hash
+from supportctl.ops.mail.records import mail_hash
 from supportctl.ops.mail.smtp import SendFailed, SmtpTransport
 from supportctl.storage.desk import open_repo
 from supportctl.storage.transaction import Change, transaction
@@ -72,7 +72,7 @@ def test_a_public_reply_is_queued_in_the_same_commit(desk_root: Path) -> None:
     assert record["to"] == ["ivan@acme.example"]
     assert record["cc"] == ["olga@acme.example"]
     assert record["message_id"] == msg["Message-ID"]
-    assert eml == f"data/mail/outbox/{message_hash(msg['Message-ID'])}.eml"
+    assert eml == f"data/mail/outbox/{mail_hash(msg['Message-ID'])}.eml"
     assert ("Mail-Queued", msg["Message-ID"]) in trailers(desk_root)
     assert ("Action", "comment") in trailers(desk_root)
     assert msg["To"] == "Иван Петров <ivan@acme.example>"
@@ -215,7 +215,7 @@ def test_send_delivers_and_records_in_one_commit(desk_root: Path, smtp_server: S
     ticket = desk(desk_root).ticket(tid).ticket
     assert ticket.message_ids == (CUSTOMER_ID, *ids)
     for mid in ids:
-        key = message_hash(mid)
+        key = mail_hash(mid)
         record = yamlio.load_plain((desk_root / f"data/mail/{key[:2]}/{key}.yaml").read_bytes())
         assert record["direction"] == "out"
         assert record["outcome"] == "sent"
@@ -350,7 +350,7 @@ def test_killed_while_sending_is_uncertain_and_not_resent(
     assert result.outcome == "uncertain"
     assert smtp_server.received == []
     assert queued(desk_root) == []
-    key = message_hash(result.message_id)
+    key = mail_hash(result.message_id)
     record = yamlio.load_plain((desk_root / f"data/mail/{key[:2]}/{key}.yaml").read_bytes())
     assert record["outcome"] == "uncertain"
     # it may have gone out: an answer to it must still thread
@@ -415,7 +415,7 @@ def test_the_limit_is_checked_again_when_sending(desk_root: Path, smtp_server: S
     )
     assert len(smtp_server.received) == 1
     assert queued(desk_root) == []
-    key = message_hash(results[1].message_id)
+    key = mail_hash(results[1].message_id)
     record = yamlio.load_plain((desk_root / f"data/mail/{key[:2]}/{key}.yaml").read_bytes())
     assert record["outcome"] == "suppressed"
     assert (
