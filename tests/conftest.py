@@ -67,6 +67,7 @@ _SLOW_MODULES = {
     "cli/test_hostile.py",
     "cli/test_kb.py",
     "cli/test_mail_ingest.py",
+    "cli/test_mail_roundtrip.py",
     "cli/test_progress.py",
     "cli/test_sla.py",
     "cli/test_startup.py",

@@ -29,6 +29,60 @@ mail_app.add_typer(quarantine_app, name="quarantine")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+@mail_app.command("send")
+def send(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would go out; send and write nothing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deliver the queued replies and acknowledgements over SMTP (mail.smtp).
+
+    Exit 0 when nothing failed, 75 when a message stays queued (the server refused it or
+    could not be reached: run again later).
+
+    Example: SMTP_PASSWORD=... supportctl mail send
+    """
+    from supportctl.domain.errors import ConfigError, TemporaryFailure
+    from supportctl.ops.mail.outbound import send as run_send
+    from supportctl.ops.mail.smtp import SmtpTransport
+
+    desk = repo()
+    settings = desk.config.mail
+    transport = None
+    if not dry_run:
+        if settings.smtp is None:
+            raise ConfigError("mail send: supportctl.yaml has no mail.smtp server to send through")
+        if not settings.address:
+            raise ConfigError("mail send: supportctl.yaml has no mail.address to send from")
+        transport = SmtpTransport.from_settings(settings.smtp)
+    if transport is None:
+        results = run_send(desk, None, dry_run=True)
+    else:
+        with transport:
+            results = run_send(desk, transport, dry_run=False)
+    if as_json:
+        out.emit_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            to = ", ".join(r.to) or "?"
+            line = f"{r.outcome} {r.ticket or '-'} {r.message_id} → {to}"
+            line += f": {r.detail}" if r.detail else ""
+            # what needs a person (cron mails stderr to one) goes to stderr
+            if r.outcome in ("failed", "uncertain"):
+                out.warn(line + (" (still queued)" if r.outcome == "failed" else ""))
+            else:
+                out.emit(line)
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing queued"
+        out.emit(summary + (" (nothing was sent or written)" if dry_run else ""))
+    if any(r.outcome == "failed" for r in results):
+        # EX_TEMPFAIL: what stays queued, a later run (cron) may deliver
+        raise typer.Exit(TemporaryFailure.exit_code)
+
+
 def _line(result: IngestResult) -> str:
     reason = f" ({result.reason})" if result.reason else ""
     return f"{result.outcome:<11} {result.ticket or '-':<9} {result.message_id}{reason}"
@@ -142,56 +196,3 @@ def quarantine_drop(
 
     sha = drop(repo(), message)
     out.emit(f"dropped ({sha[:7]})")
-
-
-@mail_app.command("send")
-def send(
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would go out; send and write nothing.")
-    ] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Deliver the queued replies and acknowledgements over SMTP (mail.smtp).
-
-    Exit 0 when nothing failed, 75 when a message stays queued (the server refused it or
-    could not be reached: run again later).
-
-    Example: SMTP_PASSWORD=... supportctl mail send
-    """
-    from supportctl.domain.errors import ConfigError, TemporaryFailure
-    from supportctl.ops.mail.outbound import send as run_send
-    from supportctl.ops.mail.smtp import SmtpTransport
-
-    desk = repo()
-    settings = desk.config.mail
-    transport = None
-    if not dry_run:
-        if settings.smtp is None:
-            raise ConfigError("mail send: supportctl.yaml has no mail.smtp server to send through")
-        if not settings.address:
-            raise ConfigError("mail send: supportctl.yaml has no mail.address to send from")
-        transport = SmtpTransport.from_settings(settings.smtp)
-    if transport is None:
-        results = run_send(desk, None, dry_run=True)
-    else:
-        with transport:
-            results = run_send(desk, transport, dry_run=False)
-    if as_json:
-        out.emit_json([r.to_dict() for r in results])
-    else:
-        for r in results:
-            to = ", ".join(r.to) or "?"
-            line = f"{r.outcome} {r.ticket or '-'} {r.message_id} → {to}"
-            line += f": {r.detail}" if r.detail else ""
-            # what needs a person (cron mails stderr to one) goes to stderr
-            if r.outcome in ("failed", "uncertain"):
-                out.warn(line + (" (still queued)" if r.outcome == "failed" else ""))
-            else:
-                out.emit(line)
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.outcome] = counts.get(r.outcome, 0) + 1
-        summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing queued"
-        out.emit(summary + (" (nothing was sent or written)" if dry_run else ""))
-    if any(r.outcome == "failed" for r in results):
-        raise typer.Exit(TemporaryFailure.exit_code)

@@ -362,19 +362,12 @@ def comment(
     Example: supportctl comment SUP-42 "We are on it, next update in 1 hour"
     """
     from supportctl.ops import tickets as actions
-    from supportctl.ops.mail.outbound import queue_reply
 
     if text is None and file is None:
         raise UsageError("give the comment text, or --file")
     body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
     result = actions.comment(
-        repo(),
-        ticket_id,
-        body,
-        internal=internal,
-        from_customer=from_customer,
-        at=parse_when(at),
-        mail=queue_reply,
+        repo(), ticket_id, body, internal=internal, from_customer=from_customer, at=parse_when(at)
     )
     _done(result, as_json)
 

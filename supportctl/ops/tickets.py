@@ -7,9 +7,9 @@ and git trailers carrying the machine-readable facts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -24,7 +24,6 @@ from supportctl.domain.ticket import (
     LINK_KINDS,
     PRIORITIES,
     TICKET_KEYS,
-    TRACKED_FIELDS,
     TYPES,
     WORKLOG_KEYS,
     Comment,
@@ -41,7 +40,16 @@ from supportctl.domain.ticket import (
     worklog_path,
 )
 from supportctl.ops.articles import read_article, set_tickets
-from supportctl.storage.transaction import Change, Transaction, short, transaction
+
+# the result of every action, and the room kept for the last moves, as they were named here
+from supportctl.ops.commits import CLOSING_NODE_RESERVE as CLOSING_NODE_RESERVE
+from supportctl.ops.commits import CLOSING_RESERVE as CLOSING_RESERVE
+from supportctl.ops.commits import CUSTOMER_MESSAGE, with_customer_message
+from supportctl.ops.commits import ActionResult as ActionResult
+from supportctl.ops.commits import check_room as _check_room
+from supportctl.ops.commits import commit as _commit
+from supportctl.ops.commits import snapshot as _snapshot
+from supportctl.storage.transaction import Change, short, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -50,86 +58,9 @@ if TYPE_CHECKING:
     from supportctl.storage.git import Identity
 
 
-class QueuedReply(Protocol):
-    """A reply put into the mail outbox: its Message-ID, and what the commit adds."""
-
-    @property
-    def message_id(self) -> str: ...
-
-    @property
-    def files(self) -> dict[str, bytes]: ...
-
-    @property
-    def trailers(self) -> list[tuple[str, str]]: ...
-
-
-class ReplyMail(Protocol):
-    """Queues a public reply as mail: None when the ticket gets no mail."""
-
-    def __call__(
-        self, repo: Desk, ticket: Ticket, text: str, when: datetime, author: str, /
-    ) -> QueuedReply | None: ...
-
-
-# The last part of what a file may hold (yamlio.MAX_FILE_BYTES, the reader's cap) is kept
-# for the moves that take a ticket to its end: a thread that fills up can always be
-# started, resolved (with a resolution of up to 64 K characters) and closed.
-CLOSING_RESERVE = 256 * 1024
-# The same for the reader's node cap (yamlio.MAX_NODES): a resolve and a close add a few.
-CLOSING_NODE_RESERVE = 1_000
-CLOSING_ACTIONS = frozenset({"start", "resolve", "close"})
-
-
-@dataclass
-class ActionResult:
-    ticket_id: str
-    action: str
-    commit: str
-    subject: str
-    ticket: Ticket
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 def author_handle(repo: Desk, ident: Identity) -> str:
     agent = repo.config.agent_for_email(ident.email)
     return agent.handle if agent else (ident.name or ident.email)
-
-
-def _field_trailers(
-    before: dict[str, str | None] | None, after: dict[str, str | None]
-) -> list[tuple[str, str]]:
-    """`From-X`/`To-X` per changed field; a new ticket (no `before`) gets only `To-X`."""
-    out = []
-    for name in TRACKED_FIELDS:
-        old, new = (before or {}).get(name), after.get(name)
-        if before is None and name == "title":
-            continue
-        if (old or None) != (new or None):
-            key = name.capitalize()
-            if before is not None:
-                out.append((f"From-{key}", str(old or "-")))
-            out.append((f"To-{key}", str(new or "-")))
-    return out
-
-
-def _snapshot(ticket: Ticket) -> dict[str, str | None]:
-    return {k: ticket.value(k) for k in TRACKED_FIELDS}
-
-
-def _commit(
-    tx: Transaction,
-    ticket_id: str,
-    action: str,
-    change: Change,
-    data: Ticket,
-    before: dict[str, str | None] | None,
-) -> ActionResult:
-    trailers = [("Ticket", ticket_id), ("Action", action)]
-    trailers += _field_trailers(before, _snapshot(data))
-    trailers += change.trailers
-    subject = f"{ticket_id}: {change.subject}"
-    sha = tx.commit(Change(subject, trailers, change.files))
-    return ActionResult(ticket_id, action, sha, subject, data)
 
 
 def _not_before_creation(ticket_id: str, ticket: Ticket, at: datetime | None) -> None:
@@ -166,53 +97,6 @@ def ticket_action(
         _check_room(ticket_id, path, action, content)
         change.files = {path: content, **change.files}
         return _commit(tx, ticket_id, action, change, data.ticket, before)
-
-
-def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
-    """Refuse an action that would leave no room for resolving and closing the ticket."""
-    limit = yamlio.MAX_FILE_BYTES - CLOSING_RESERVE
-    if action in CLOSING_ACTIONS:
-        return
-    if len(content) <= limit:
-        node_limit = yamlio.MAX_NODES - CLOSING_NODE_RESERVE
-        try:
-            nodes = yamlio.nodes_of(content)
-            count = f"{nodes:,}"
-        except yamlio.YamlProblem:
-            nodes, count = yamlio.MAX_NODES + 1, f"over {yamlio.MAX_NODES:,}"
-        if nodes <= node_limit:
-            return
-        raise UsageError(
-            f"{ticket_id}: {action} would give {path} {count} YAML nodes, more than the "
-            f"{node_limit:,} a ticket may reach before the room kept for resolve and close; "
-            f"nothing was written (continue in a new ticket: `supportctl link NEW --related {ticket_id}`)"
-        )
-    raise UsageError(
-        f"{ticket_id}: {action} would make {path} {len(content):,} bytes, more than the "
-        f"{limit:,} a ticket may reach before the room kept for resolve and close; "
-        f"nothing was written (continue in a new ticket: `supportctl link NEW --related {ticket_id}`)"
-    )
-
-
-def commit_action(
-    tx: Transaction,
-    ticket_id: str,
-    action: str,
-    change: Change,
-    ticket: Ticket,
-    before: Ticket | None,
-) -> ActionResult:
-    """Commit an action another channel (mail) prepared itself under `tx`: the same subject
-    form and trailers as every action here (`From-`/`To-` per changed field; a new ticket,
-    `before` None, gets `To-` only)."""
-    return _commit(
-        tx, ticket_id, action, change, ticket, None if before is None else _snapshot(before)
-    )
-
-
-def check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
-    """UsageError when `content` would leave the ticket no room for resolve and close."""
-    _check_room(ticket_id, path, action, content)
 
 
 # -- new ------------------------------------------------------------------------------
@@ -431,14 +315,9 @@ def comment(
     internal: bool = False,
     from_customer: bool = False,
     at: datetime | None = None,
-    mail: ReplyMail | None = None,
 ) -> ActionResult:
     """An agent's reply or internal note; with `from_customer`, a message the customer
-    sent by another way (a call, a messenger), recorded by hand as a customer message.
-
-    `mail` turns a public reply into outgoing mail in the same commit: the command line
-    passes the e-mail channel's `supportctl.ops.mail.outbound.queue_reply` (the channel
-    builds on this module, so this module does not import it)."""
+    sent by another way (a call, a messenger), recorded by hand as a customer message."""
     if internal and from_customer:
         raise UsageError("a customer message is not an internal note: give one of the two")
     body = check_text(text, what="comment")
@@ -454,32 +333,23 @@ def comment(
             f"{'internal note' if internal else 'reply to customer'}: {short(body, 40)}",
             [("Visibility", visibility)],
         )
-        queued = None
-        if mail is not None and not internal:
+        if not internal:
+            # A ticket that came by mail gets the reply by mail, queued in this commit.
+            from supportctl.ops.mail.outbound import queue_reply
+
             agent = repo.config.agent_for_email(ident.email)
-            queued = mail(repo, ticket, body, ident.when, agent.name if agent else ident.name)
-        if queued is not None:
-            entry = replace(ticket.comments[-1], message_id=queued.message_id)
-            ticket = replace(ticket, comments=(*ticket.comments[:-1], entry))
-            change.trailers += queued.trailers
-            change.files.update(queued.files)
+            mail = queue_reply(
+                repo, ticket, body, when=ident.when, author=agent.name if agent else ident.name
+            )
+            if mail is not None:
+                entry = replace(ticket.comments[-1], message_id=mail.message_id)
+                ticket = replace(ticket, comments=(*ticket.comments[:-1], entry))
+                change.trailers += mail.trailers
+                change.files.update(mail.files)
         data.update(ticket)
         return change
 
     return ticket_action(repo, ticket_id, "comment", at, fn)
-
-
-CUSTOMER_MESSAGE = "customer-message"
-
-
-def with_customer_message(ticket: Ticket, entry: Comment) -> tuple[Ticket, str | None]:
-    """The ticket with a customer's message added, and the status it moved from: the
-    customer answering a `waiting` ticket hands it back to the desk (in_progress), which
-    resumes the resolution clock. Other statuses are the caller's to decide."""
-    ticket = replace(ticket, comments=(*ticket.comments, entry))
-    if ticket.status == "waiting":
-        return replace(ticket, status="in_progress"), "waiting"
-    return ticket, None
 
 
 def _customer_comment(repo: Desk, ticket_id: str, body: str, at: datetime | None) -> ActionResult:

@@ -59,9 +59,17 @@ def _maildir(path: Path) -> Iterator[bytes]:
 
 
 def _mbox(path: Path) -> Iterator[bytes]:
-    box = mailbox.mbox(path, create=False)
     try:
-        for key in box.iterkeys():
-            yield box.get_bytes(key, from_=False)
+        box = mailbox.mbox(path, create=False)
+        keys = box.keys()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        for key in keys:
+            try:
+                raw = box.get_bytes(key, from_=False)
+            except OSError as exc:
+                raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+            yield raw
     finally:
         box.close()

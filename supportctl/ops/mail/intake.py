@@ -54,6 +54,12 @@ from supportctl.domain.ticket import (
     check_text,
     clean_line,
 )
+from supportctl.ops.commits import (
+    CUSTOMER_MESSAGE,
+    check_room,
+    commit_action,
+    with_customer_message,
+)
 from supportctl.ops.mail.records import (
     MailPaths,
     paths_of,
@@ -61,12 +67,6 @@ from supportctl.ops.mail.records import (
     record_bytes,
     record_of,
     ticket_of_record,
-)
-from supportctl.ops.tickets import (
-    CUSTOMER_MESSAGE,
-    check_room,
-    commit_action,
-    with_customer_message,
 )
 from supportctl.storage import safepath
 from supportctl.storage.transaction import Change, short, transaction
@@ -141,12 +141,6 @@ def ingest(
                 if time.monotonic() > until:
                     break
     return results
-
-
-def ingest_one(desk: Desk, raw: bytes) -> IngestResult:
-    """One message (an MTA's pipe): its own transaction."""
-    with temporary_failures(), transaction(desk) as tx:
-        return _ingest_in(desk, tx, raw, _Numbers())
 
 
 @dataclass
@@ -582,6 +576,20 @@ class _Intake:
             trailers,
             {path: file.dump(), **stored.files},
         )
+        if self.settings.acknowledge:
+            from supportctl.ops.mail.outbound import queue_ack
+
+            queued = queue_ack(
+                tx,
+                desk,
+                file.ticket,
+                in_reply_to=mail.message_id,
+                references=mail.references,
+                description=description,
+            )
+            if queued is not None:
+                change.files.update(queued.files)
+                change.trailers += queued.trailers
         result = commit_action(tx, tid, "new", change, file.ticket, None)
         self.numbers.commit, self.numbers.number = result.commit, number
         return IngestResult(mail.message_id, "new", tid, result.commit)

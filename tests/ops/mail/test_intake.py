@@ -563,3 +563,22 @@ def test_a_renumbered_ticket_keeps_threading_and_its_old_number(tmp_path: Path, 
     assert len(ticket(b.root, "SUP-2").comments) == 2
     assert_clean(a)
     assert_clean(b)
+
+
+def test_an_acknowledgement_is_queued_in_the_new_tickets_commit(support_repo: Path) -> None:
+    use_mail_config(support_repo, MAIL_CONFIG + "  acknowledge: true\n")
+    [r] = take(support_repo, FIRST)
+    queued = [v for k, v in trailers(support_repo) if k == "Mail-Queued"]
+    assert len(queued) == 1
+    changed = git(support_repo, "show", "--name-only", "--format=", "HEAD").split()
+    outbox = [p for p in changed if p.startswith("data/mail/outbox/")]
+    assert len(outbox) == 2  # the message and its record
+    sent = (support_repo / next(p for p in outbox if p.endswith(".eml"))).read_bytes()
+    assert b"In-Reply-To: <m1@acme.example>" in sent
+    assert b"[SUP-1]" in sent
+    # a reply to it and machine mail are never acknowledged
+    got = take(support_repo, reply(), auto_reply("<m1@acme.example>"))
+    assert [g.outcome for g in got] == ["entry", "machine"]
+    for rev in ("HEAD~1", "HEAD"):
+        assert [k for k, _ in trailers(support_repo, rev) if k == "Mail-Queued"] == []
+    assert r.ticket == "SUP-1"

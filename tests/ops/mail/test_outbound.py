@@ -48,8 +48,7 @@ def outbound_settings(server: SmtpServer) -> Any:
 
 
 def comment(root: Path, tid: str, text: str, **options: Any) -> tickets.ActionResult:
-    """`supportctl comment`: the reply goes out by mail when the ticket came by mail."""
-    return tickets.comment(desk(root), tid, text, mail=outbound.queue_reply, **options)
+    return tickets.comment(desk(root), tid, text, **options)
 
 
 def send(root: Path, server: SmtpServer, **kwargs: Any) -> list[outbound.SendResult]:
