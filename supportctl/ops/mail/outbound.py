@@ -17,7 +17,7 @@ zone), counted from the sent records in the repo.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -79,13 +79,12 @@ RECORD_KEYS = (
     "reason",
     "queued",
     "sent",
+    "decided",
     "from",
     "to",
     "cc",
     "refused",
     "subject",
-    "attachments",
-    "skipped_attachments",
 )
 
 # Senders no person reads: answering them bounces, or starts a loop with a robot.
@@ -556,16 +555,14 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
                         sent_today[address] = sent_today.get(address, 0) + 1
             done.append((item, result, refused))
         if done:
-            sha = _record(desk, done, now)
+            sha = _record(desk, done)
             for _, result, _ in done:
                 result.commit = sha
             journal.finish([(item.key, item.message_id) for item, _, _ in done])
         return results
 
 
-def _record(
-    desk: Desk, done: list[tuple[_Queued, SendResult, dict[str, str]]], now: datetime
-) -> str:
+def _record(desk: Desk, done: list[tuple[_Queued, SendResult, dict[str, str]]]) -> str:
     """One commit: each message out of the queue into its record, and each sent Message-ID
     on its ticket."""
     files: dict[str, bytes | None] = {}
@@ -592,8 +589,6 @@ def _record(
                 path, data = desk.load_ticket_file(ticket_id)
             except (NotFound, DataError):
                 continue  # the record still names it; the mail went out all the same
-            from dataclasses import replace
-
             known = data.ticket.message_ids
             data.update(
                 replace(data.ticket, message_ids=(*known, *[i for i in ids if i not in known]))
@@ -622,7 +617,9 @@ def _sent_record(
         "outcome": result.outcome,
         "reason": result.detail if result.outcome != "sent" else None,
         "queued": item.record.get("queued"),
-        "sent": when.astimezone(UTC).isoformat() if result.outcome != "suppressed" else None,
+        # when it went out; a suppressed one never did: when that was decided
+        "sent": None if result.outcome == "suppressed" else when.astimezone(UTC).isoformat(),
+        "decided": when.astimezone(UTC).isoformat() if result.outcome == "suppressed" else None,
         "from": item.record.get("from"),
         "to": list(item.to),
         "cc": list(item.cc),
@@ -632,6 +629,4 @@ def _sent_record(
     for key in RECORD_KEYS:
         if values.get(key) not in (None, [], {}):
             record[key] = values[key]
-    if result.outcome == "suppressed":
-        record["decided"] = when.astimezone(UTC).isoformat()
     return yamlio.dump(record)

@@ -417,6 +417,9 @@ def test_the_limit_is_checked_again_when_sending(desk_root: Path, smtp_server: S
     key = mail_hash(results[1].message_id)
     record = yamlio.load_plain((desk_root / f"data/mail/{key[:2]}/{key}.yaml").read_bytes())
     assert record["outcome"] == "suppressed"
+    assert "sent" not in record  # it never went out: when that was decided instead
+    assert record["decided"] == "2026-10-05T07:00:00+00:00"
+    assert record["reason"] == results[1].detail
     assert (
         results[1].message_id
         not in desk(desk_root).ticket(results[1].ticket or "").ticket.message_ids
