@@ -29,16 +29,13 @@ mail_app.add_typer(quarantine_app, name="quarantine")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
-# sysexits' EX_TEMPFAIL: something stays queued and a later run (cron) may deliver it
-EX_TEMPFAIL = 75
-
 
 @mail_app.command("send")
 def send(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would go out; send and write nothing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Deliver the queued replies and acknowledgements over SMTP (mail.smtp).
 
@@ -47,7 +44,7 @@ def send(
 
     Example: SMTP_PASSWORD=... supportctl mail send
     """
-    from supportctl.domain.errors import ConfigError
+    from supportctl.domain.errors import ConfigError, TemporaryFailure
     from supportctl.ops.mail.outbound import send as run_send
     from supportctl.ops.mail.smtp import SmtpTransport
 
@@ -83,7 +80,8 @@ def send(
         summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing queued"
         out.emit(summary + (" (nothing was sent or written)" if dry_run else ""))
     if any(r.outcome == "failed" for r in results):
-        raise typer.Exit(EX_TEMPFAIL)
+        # EX_TEMPFAIL: what stays queued, a later run (cron) may deliver
+        raise typer.Exit(TemporaryFailure.exit_code)
 
 
 def _line(result: IngestResult) -> str:

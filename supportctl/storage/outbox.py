@@ -86,8 +86,12 @@ class SendJournal:
         assert " " not in message_id
         assert "\n" not in message_id
         line = f"{state} {key} {message_id}\n".encode()
-        fd = self.git.open_state_file(JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        fd = self.git.open_state_file(JOURNAL, os.O_RDWR | os.O_CREAT | os.O_APPEND)
         try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                # a line cut short by a kill: end it, so this mark is a line of its own
+                line = b"\n" + line
             os.write(fd, line)
             os.fsync(fd)
         finally:
@@ -117,40 +121,47 @@ def outbox_files(git: Repo, rev: str | None) -> dict[str, dict[str, tuple[str, s
     return out
 
 
-# One sent record, as the rate limit reads it: (auto, outcome, sent as a POSIX time,
-# every address it went to); None for a record that counts nothing (incoming, unreadable).
+# One outgoing message, as the rate limit reads it: (auto, outcome or "queued", when it
+# was sent or queued as a POSIX time, every address it is for); None for a record that
+# counts nothing (incoming, unreadable).
 Row = tuple[bool, str, float, tuple[str, ...]]
 
 
-def _record_row(content: bytes) -> Row | None:
+def _record_row(path: str, content: bytes) -> Row | None:
     try:
         data = yamlio.load_plain(content)
     except (yamlio.YamlProblem, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("direction") != "out":
+    if not isinstance(data, dict):
+        return None
+    queued = path.startswith(OUTBOX + "/")
+    if not queued and data.get("direction") != "out":
         return None
     try:
-        sent = datetime.fromisoformat(str(data.get("sent"))).timestamp()
+        when = datetime.fromisoformat(str(data.get("queued" if queued else "sent"))).timestamp()
     except ValueError:
         return None
     addresses = [*(data.get("to") or []), *(data.get("cc") or [])]
     to = tuple(str(a).lower() for a in addresses if isinstance(a, str))
-    return data.get("auto") is True, str(data.get("outcome")), sent, to
+    outcome = "queued" if queued else str(data.get("outcome"))
+    return data.get("auto") is True, outcome, when, to
 
 
 def _is_record(path: str) -> bool:
-    """`data/mail/<hh>/<hash>.yaml`: not the outbox, the quarantine or an attachment."""
+    """`data/mail/<hh>/<hash>.yaml` or `data/mail/outbox/<hash>.yaml`: not the quarantine
+    nor an attachment."""
     parts = path.split("/")
     return (
         len(parts) == 4
         and path.startswith(MAIL_DIR + "/")
-        and len(parts[2]) == 2
+        and (len(parts[2]) == 2 or path.startswith(OUTBOX + "/"))
         and path.endswith(".yaml")
     )
 
 
-def sent_records(desk: Desk, rev: str | None) -> list[Row]:
-    """The outgoing mail records at `rev` (`data/mail/<hh>/<hash>.yaml`, direction out).
+def outgoing(desk: Desk, rev: str | None) -> list[Row]:
+    """The outgoing mail at `rev`: the records of what went out (`data/mail/<hh>/<hash>.yaml`,
+    direction out) and the queue (outcome `queued`, its time the queued one).
 
     The intake asks for every acknowledgement, so this must not read 10,000 records
     each time: a cache file keeps the rows of the commit it was made for, and the next
@@ -194,5 +205,5 @@ def _apply(
         if blob == ZERO:
             rows.pop(path, None)
         else:
-            rows[path] = _record_row(contents.get(blob, b""))
+            rows[path] = _record_row(path, contents.get(blob, b""))
     return rows

@@ -13,7 +13,8 @@ teammate's commit (and `sync`) brings to every machine that makes a report, so:
 One escaping policy (`supportctl.domain.text`): in a Markdown template every printed
 value is escaped for Markdown and HTML (`escape_markdown`), unless a filter already made
 it safe (`md`, `quote`, `code`, or `safe` for Markdown that is meant); in an HTML template every value is HTML-escaped
-(autoescape). Text in data never becomes markup, a link or an image.
+(autoescape). Text in data never becomes markup, a link or an image. A plain-text
+template (`.txt.j2`, a mail body) prints values as they are: nothing reads markup there.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
-import hashlib
 import re
 import secrets
 import unicodedata
@@ -104,11 +103,6 @@ def new_message_id(domain: str, ticket_id: str) -> str:
     client's source view, and never the same twice)."""
     local = re.sub(r"[^A-Za-z0-9-]", "", ticket_id).lower() or "mail"
     return f"<{local}.{secrets.token_hex(12)}@{domain.lower()}>"
-
-
-def message_hash(message_id: str) -> str:
-    """The name mail files are kept under: sha256 of the Message-ID, 40 hex characters."""
-    return hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 def subject_for(ticket_id: str, title: str, *, reply: bool) -> str:

@@ -17,7 +17,7 @@ zone), counted from the sent records in the repo.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -34,12 +34,12 @@ from supportctl.ops.mail.compose import (
     check_email,
     domain_of,
     is_message_id,
-    message_hash,
     new_message_id,
     subject_for,
     to_bytes,
     wire_bytes,
 )
+from supportctl.ops.mail.records import mail_hash
 from supportctl.ops.mail.smtp import SendFailed
 from supportctl.storage import outbox
 from supportctl.storage.transaction import Change, short, transaction
@@ -56,7 +56,17 @@ LANGUAGES = ("en", "ru", "uk")
 SENT = "mail-sent"
 QUEUED_TRAILER = "Mail-Queued"
 # Outcomes of `send`, per message.
-OUTCOMES = ("sent", "failed", "suppressed", "uncertain", "would-send", "would-suppress")
+OUTCOMES = (
+    "sent",
+    "failed",
+    "suppressed",
+    "uncertain",
+    # --dry-run: what the run would do
+    "would-send",
+    "would-suppress",
+    "would-record-sent",
+    "would-record-uncertain",
+)
 # What the daily limit counts: a message that may have gone out counts as gone.
 COUNTED = ("sent", "uncertain")
 RECORD_KEYS = (
@@ -69,13 +79,12 @@ RECORD_KEYS = (
     "reason",
     "queued",
     "sent",
+    "decided",
     "from",
     "to",
     "cc",
     "refused",
     "subject",
-    "attachments",
-    "skipped_attachments",
 )
 
 # Senders no person reads: answering them bounces, or starts a loop with a robot.
@@ -175,7 +184,7 @@ def _queue(
     queued_at: datetime,
 ) -> QueuedMail:
     raw = to_bytes(build(out))
-    key = message_hash(out.message_id)
+    key = mail_hash(out.message_id)
     record = CommentedMap()
     record["message_id"] = out.message_id
     record["ticket"] = ticket.id
@@ -194,7 +203,7 @@ def _queue(
 
 
 def queue_reply(
-    desk: Desk, ticket: Ticket, text: str, *, when: datetime, author: str = ""
+    desk: Desk, ticket: Ticket, text: str, when: datetime, author: str = ""
 ) -> QueuedMail | None:
     """An agent's public reply as mail to the ticket's requester (and Cc), answering the
     customer's last message; None when the desk sends no mail (no `mail.address`) or the
@@ -356,16 +365,13 @@ def _auto_sent_today(
     """Automatic messages to `address` sent on `when`'s day (the desk's time zone); with
     `queued`, those still waiting in the outbox too."""
     start, end = _day(when, ZoneInfo(desk.config.timezone))
-    count = sum(
+    return sum(
         1
-        for auto, outcome, sent, to in outbox.sent_records(desk, rev)
-        if auto and outcome in COUNTED and start <= sent < end and address in to
+        for auto, outcome, sent, to in outbox.outgoing(desk, rev)
+        if auto
+        and address in to
+        and ((outcome in COUNTED and start <= sent < end) or (queued and outcome == "queued"))
     )
-    if queued:
-        for item in _read_queue(desk, rev):
-            if item.record.get("auto") is True and address in item.addresses:
-                count += 1
-    return count
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -474,18 +480,18 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
         head = desk.git.head()
         queue = _read_queue(desk, head)
         journal = outbox.SendJournal(desk.git)
-        marks = {} if dry_run else journal.states()
+        marks = journal.states()
         queued_keys = {q.key for q in queue}
         # a mark whose message left the queue was committed by a run that stopped before it
         # could clear it
         stale = [(k, mid) for k, (_, mid) in marks.items() if k not in queued_keys]
-        if stale:
+        if stale and not dry_run:
             journal.finish(stale)
         now = desk.git.identity().when
         zone = ZoneInfo(desk.config.timezone)
         start, end = _day(now, zone)
         sent_today: dict[str, int] = {}
-        for auto, outcome, sent, to in outbox.sent_records(desk, head):
+        for auto, outcome, sent, to in outbox.outgoing(desk, head):
             if auto and outcome in COUNTED and start <= sent < end:
                 for address in to:
                     sent_today[address] = sent_today.get(address, 0) + 1
@@ -502,13 +508,16 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
             mark = marks.get(item.key)
             if mark is not None:
                 result.outcome = "sent" if mark[0] == "accepted" else "uncertain"
+                if dry_run:
+                    result.outcome = f"would-record-{result.outcome}"
                 result.detail = (
                     "taken by the server in a run that stopped before its commit; not sent again"
                     if mark[0] == "accepted"
                     else "a run stopped while sending it: the server may or may not have "
                     "taken it; not sent again"
                 )
-                done.append((item, result, {}))
+                if not dry_run:
+                    done.append((item, result, {}))
                 continue
             reason = _suppressed(desk, item, sent_today)
             if reason:
@@ -546,16 +555,14 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
                         sent_today[address] = sent_today.get(address, 0) + 1
             done.append((item, result, refused))
         if done:
-            sha = _record(desk, done, now)
+            sha = _record(desk, done)
             for _, result, _ in done:
                 result.commit = sha
             journal.finish([(item.key, item.message_id) for item, _, _ in done])
         return results
 
 
-def _record(
-    desk: Desk, done: list[tuple[_Queued, SendResult, dict[str, str]]], now: datetime
-) -> str:
+def _record(desk: Desk, done: list[tuple[_Queued, SendResult, dict[str, str]]]) -> str:
     """One commit: each message out of the queue into its record, and each sent Message-ID
     on its ticket."""
     files: dict[str, bytes | None] = {}
@@ -582,8 +589,6 @@ def _record(
                 path, data = desk.load_ticket_file(ticket_id)
             except (NotFound, DataError):
                 continue  # the record still names it; the mail went out all the same
-            from dataclasses import replace
-
             known = data.ticket.message_ids
             data.update(
                 replace(data.ticket, message_ids=(*known, *[i for i in ids if i not in known]))
@@ -612,7 +617,9 @@ def _sent_record(
         "outcome": result.outcome,
         "reason": result.detail if result.outcome != "sent" else None,
         "queued": item.record.get("queued"),
-        "sent": when.astimezone(UTC).isoformat() if result.outcome != "suppressed" else None,
+        # when it went out; a suppressed one never did: when that was decided
+        "sent": None if result.outcome == "suppressed" else when.astimezone(UTC).isoformat(),
+        "decided": when.astimezone(UTC).isoformat() if result.outcome == "suppressed" else None,
         "from": item.record.get("from"),
         "to": list(item.to),
         "cc": list(item.cc),
@@ -622,6 +629,4 @@ def _sent_record(
     for key in RECORD_KEYS:
         if values.get(key) not in (None, [], {}):
             record[key] = values[key]
-    if result.outcome == "suppressed":
-        record["decided"] = when.astimezone(UTC).isoformat()
     return yamlio.dump(record)

@@ -14,13 +14,13 @@ from supportctl.ops.mail.compose import (
     Party,
     build,
     check_email,
-    message_hash,
     new_message_id,
     subject_for,
     thread_ids,
     to_bytes,
     wire_bytes,
 )
+from supportctl.ops.mail.records import mail_hash
 
 WHEN = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 DESK = Party("support@desk.example", "Служба поддержки")
@@ -147,7 +147,7 @@ def test_message_ids_are_in_the_desk_domain_and_unique() -> None:
     assert len(ids) == 100
     assert all(i.startswith("<sup-42.") for i in ids)
     assert all(i.endswith("@desk.example>") for i in ids)
-    assert len(message_hash("<a@b>")) == 40
+    assert len(mail_hash("<a@b>")) == 40
 
 
 def test_wire_bytes_end_every_line_with_crlf() -> None:

@@ -12,7 +12,7 @@ import pytest
 from supportctl.domain import yamlio
 from supportctl.ops import tickets
 from supportctl.ops.mail import outbound
-from supportctl.ops.mail.compose import message_hash
+from supportctl.ops.mail.records import mail_hash
 from supportctl.ops.mail.smtp import SendFailed, SmtpTransport
 from supportctl.storage.desk import open_repo
 from supportctl.storage.transaction import Change, transaction
@@ -47,6 +47,10 @@ def outbound_settings(server: SmtpServer) -> Any:
     return ServerSettings(host=server.host, port=server.port, security="none")
 
 
+def comment(root: Path, tid: str, text: str, **options: Any) -> tickets.ActionResult:
+    return tickets.comment(desk(root), tid, text, **options)
+
+
 def send(root: Path, server: SmtpServer, **kwargs: Any) -> list[outbound.SendResult]:
     with transport(server) as smtp:
         return outbound.send(desk(root), smtp, **kwargs)
@@ -55,7 +59,7 @@ def send(root: Path, server: SmtpServer, **kwargs: Any) -> list[outbound.SendRes
 # -- queueing ---------------------------------------------------------------------------------
 def test_a_public_reply_is_queued_in_the_same_commit(desk_root: Path) -> None:
     tid = mail_ticket(desk_root, cc=["olga@acme.example"])
-    tickets.comment(desk(desk_root), tid, "Проверьте, включён ли принтер.")
+    comment(desk_root, tid, "Проверьте, включён ли принтер.")
     files = git(desk_root, "show", "--name-only", "--format=", "HEAD").split()
     (eml, yml) = queued(desk_root)
     assert sorted(files) == sorted([eml, yml, "data/tickets/0000/SUP-1.yaml"])
@@ -67,7 +71,7 @@ def test_a_public_reply_is_queued_in_the_same_commit(desk_root: Path) -> None:
     assert record["to"] == ["ivan@acme.example"]
     assert record["cc"] == ["olga@acme.example"]
     assert record["message_id"] == msg["Message-ID"]
-    assert eml == f"data/mail/outbox/{message_hash(msg['Message-ID'])}.eml"
+    assert eml == f"data/mail/outbox/{mail_hash(msg['Message-ID'])}.eml"
     assert ("Mail-Queued", msg["Message-ID"]) in trailers(desk_root)
     assert ("Action", "comment") in trailers(desk_root)
     assert msg["To"] == "Иван Петров <ivan@acme.example>"
@@ -79,16 +83,18 @@ def test_a_public_reply_is_queued_in_the_same_commit(desk_root: Path) -> None:
     assert msg["Auto-Submitted"] is None
     assert msg["Message-ID"].endswith("@desk.example>")
     assert msg.get_content() == "Проверьте, включён ли принтер.\n"
+    # the entry names the mail it went out as
+    assert desk(desk_root).ticket(tid).ticket.comments[-1].message_id == msg["Message-ID"]
 
 
 def test_internal_notes_and_tickets_without_requester_queue_nothing(desk_root: Path) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "между нами", internal=True)
+    comment(desk_root, tid, "между нами", internal=True)
     assert queued(desk_root) == []
     plain = tickets.new_ticket(
         desk(desk_root), title="Phone call", customer="acme", type="incident", priority="normal"
     )
-    tickets.comment(desk(desk_root), plain.ticket_id, "Answered on the phone.")
+    comment(desk_root, plain.ticket_id, "Answered on the phone.")
     assert queued(desk_root) == []
 
 
@@ -97,7 +103,7 @@ def test_internal_notes_and_tickets_without_requester_queue_nothing(desk_root: P
 )
 def test_nothing_is_queued_for_machine_senders(desk_root: Path, requester: str) -> None:
     tid = mail_ticket(desk_root, requester=requester)
-    tickets.comment(desk(desk_root), tid, "Hello?")
+    comment(desk_root, tid, "Hello?")
     with transaction(desk(desk_root)) as tx:
         ticket = desk(desk_root).ticket(tid)
         assert outbound.queue_ack(tx, desk(desk_root), ticket.ticket) is None
@@ -106,7 +112,7 @@ def test_nothing_is_queued_for_machine_senders(desk_root: Path, requester: str) 
 
 def test_no_mail_address_means_no_mail(support_repo: Path) -> None:
     tid = mail_ticket(support_repo)
-    tickets.comment(desk(support_repo), tid, "A reply kept in the file only.")
+    comment(support_repo, tid, "A reply kept in the file only.")
     assert queued(support_repo) == []
 
 
@@ -189,8 +195,8 @@ def test_no_acknowledgement_unless_enabled(support_repo: Path, smtp_server: Smtp
 # -- sending ----------------------------------------------------------------------------------
 def test_send_delivers_and_records_in_one_commit(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root, cc=["olga@acme.example"])
-    tickets.comment(desk(desk_root), tid, "Первый ответ.")
-    tickets.comment(desk(desk_root), tid, "Второй ответ.")
+    comment(desk_root, tid, "Первый ответ.")
+    comment(desk_root, tid, "Второй ответ.")
     before = head(desk_root)
     results = send(desk_root, smtp_server)
     assert [r.outcome for r in results] == ["sent", "sent"]
@@ -208,7 +214,7 @@ def test_send_delivers_and_records_in_one_commit(desk_root: Path, smtp_server: S
     ticket = desk(desk_root).ticket(tid).ticket
     assert ticket.message_ids == (CUSTOMER_ID, *ids)
     for mid in ids:
-        key = message_hash(mid)
+        key = mail_hash(mid)
         record = yamlio.load_plain((desk_root / f"data/mail/{key[:2]}/{key}.yaml").read_bytes())
         assert record["direction"] == "out"
         assert record["outcome"] == "sent"
@@ -232,7 +238,7 @@ def test_the_mail_sent_commit_changes_no_sla_clock(
 
     tid = mail_ticket(desk_root)
     now = datetime.fromisoformat("2026-10-06T10:00:00+03:00")
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = show(desk(desk_root), tid, now).ticket.clocks
     send(desk_root, smtp_server)
     after = show(desk(desk_root), tid, now).ticket.clocks
@@ -242,7 +248,7 @@ def test_the_mail_sent_commit_changes_no_sla_clock(
 
 def test_dry_run_sends_and_writes_nothing(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = head(desk_root)
     (result,) = outbound.send(desk(desk_root), None, dry_run=True)
     assert result.outcome == "would-send"
@@ -256,7 +262,7 @@ def test_dry_run_sends_and_writes_nothing(desk_root: Path, smtp_server: SmtpServ
 
 def test_a_refusing_server_keeps_the_queue(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = head(desk_root)
     smtp_server.refuse_data = "554 5.7.1 not today"
     (result,) = send(desk_root, smtp_server)
@@ -273,8 +279,8 @@ def test_a_refusing_server_keeps_the_queue(desk_root: Path, smtp_server: SmtpSer
 
 def test_a_server_that_is_down_keeps_the_queue(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Один.")
-    tickets.comment(desk(desk_root), tid, "Два.")
+    comment(desk_root, tid, "Один.")
+    comment(desk_root, tid, "Два.")
     before = head(desk_root)
     smtp_server.stop()
     results = send(desk_root, smtp_server)
@@ -286,7 +292,7 @@ def test_a_server_that_is_down_keeps_the_queue(desk_root: Path, smtp_server: Smt
 
 def test_a_run_again_sends_nothing_twice(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     send(desk_root, smtp_server)
     before = head(desk_root)
     assert send(desk_root, smtp_server) == []
@@ -310,7 +316,7 @@ def test_killed_after_the_server_took_it_is_recorded_not_resent(
     desk_root: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     before = head(desk_root)
 
     def killed_before_the_commit(*args: Any, **kwargs: Any) -> str:
@@ -334,14 +340,16 @@ def test_killed_while_sending_is_uncertain_and_not_resent(
     desk_root: Path, smtp_server: SmtpServer
 ) -> None:
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     with pytest.raises(Killed):
         outbound.send(desk(desk_root), DyingTransport())
+    (dry,) = outbound.send(desk(desk_root), None, dry_run=True)
+    assert dry.outcome == "would-record-uncertain"
     (result,) = send(desk_root, smtp_server)
     assert result.outcome == "uncertain"
     assert smtp_server.received == []
     assert queued(desk_root) == []
-    key = message_hash(result.message_id)
+    key = mail_hash(result.message_id)
     record = yamlio.load_plain((desk_root / f"data/mail/{key[:2]}/{key}.yaml").read_bytes())
     assert record["outcome"] == "uncertain"
     # it may have gone out: an answer to it must still thread
@@ -363,7 +371,7 @@ def test_a_second_send_in_the_same_clone_waits_for_none(
 def test_machine_recipients_are_never_sent_to(desk_root: Path, smtp_server: SmtpServer) -> None:
     # queued by an older version, or by hand: the send checks again
     tid = mail_ticket(desk_root)
-    tickets.comment(desk(desk_root), tid, "Ответ.")
+    comment(desk_root, tid, "Ответ.")
     (_, yml) = queued(desk_root)
     text = (desk_root / yml).read_text(encoding="utf-8")
     commit_file(desk_root, yml, text.replace("ivan@acme.example", "mailer-daemon@acme.example"))
@@ -385,7 +393,7 @@ def test_automatic_messages_per_address_per_day(desk_root: Path, smtp_server: Sm
     later = mail_ticket(desk_root)
     assert queue_ack(desk_root, later) is None  # two went out today
     # replies are a person's: never limited
-    tickets.comment(desk(desk_root), later, "Ответ.")
+    comment(desk_root, later, "Ответ.")
     assert [r.outcome for r in send(desk_root, smtp_server)] == ["sent"]
     # the next day (Moscow) the count starts again
     with pytest.MonkeyPatch.context() as mp:
@@ -406,9 +414,12 @@ def test_the_limit_is_checked_again_when_sending(desk_root: Path, smtp_server: S
     )
     assert len(smtp_server.received) == 1
     assert queued(desk_root) == []
-    key = message_hash(results[1].message_id)
+    key = mail_hash(results[1].message_id)
     record = yamlio.load_plain((desk_root / f"data/mail/{key[:2]}/{key}.yaml").read_bytes())
     assert record["outcome"] == "suppressed"
+    assert "sent" not in record  # it never went out: when that was decided instead
+    assert record["decided"] == "2026-10-05T07:00:00+00:00"
+    assert record["reason"] == results[1].detail
     assert (
         results[1].message_id
         not in desk(desk_root).ticket(results[1].ticket or "").ticket.message_ids
@@ -417,7 +428,7 @@ def test_the_limit_is_checked_again_when_sending(desk_root: Path, smtp_server: S
 
 def test_cyrillic_arrives_intact(desk_root: Path, smtp_server: SmtpServer) -> None:
     tid = mail_ticket(desk_root, title="Ошибка «1С» — не сохраняется документ")
-    tickets.comment(desk(desk_root), tid, "Добрый день!\nОбновите платформу до 8.3.25.\n\n— Анна")
+    comment(desk_root, tid, "Добрый день!\nОбновите платформу до 8.3.25.\n\n— Анна")
     send(desk_root, smtp_server)
     (got,) = smtp_server.received
     assert got.data.isascii()
@@ -430,8 +441,8 @@ def test_cyrillic_arrives_intact(desk_root: Path, smtp_server: SmtpServer) -> No
 def test_a_failure_is_not_lost_among_successes(desk_root: Path, smtp_server: SmtpServer) -> None:
     a = mail_ticket(desk_root)
     b = mail_ticket(desk_root, requester="gone@acme.example")
-    tickets.comment(desk(desk_root), a, "Вам.")
-    tickets.comment(desk(desk_root), b, "А это не дойдёт.")
+    comment(desk_root, a, "Вам.")
+    comment(desk_root, b, "А это не дойдёт.")
     smtp_server.refuse_rcpt["gone@acme.example"] = "550 5.1.1 no such user"
     results = {r.ticket: r for r in send(desk_root, smtp_server)}
     assert results[a].outcome == "sent"
