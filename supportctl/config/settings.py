@@ -70,6 +70,7 @@ class Customer:
     fee: float = 0.0
     contacts: tuple[Contact, ...] = ()
     domains: tuple[str, ...] = ()
+    language: str = "en"  # of what the customer reads from the desk: mail now, reports later
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,9 @@ CUSTOMER_KEYS = (
     "fee",
     "contacts",
     "domains",
+    "language",
 )
+LANGUAGES = ("en", "ru", "uk")
 CONTACT_KEYS = ("email", "name", "reports")
 MAIL_KEYS = (
     "address",
@@ -470,6 +473,20 @@ def _parse_rule(
     return Rule(when, targets, str(calendar or plan_cal), yamlio.line_of(rules, idx))
 
 
+def _language(chk: Any, spec: dict[str, Any], key: str) -> str:
+    language = chk.text(spec, "language", f"customer {key}: `language`")
+    if language is None:
+        return "en"
+    if language not in LANGUAGES:
+        chk.fail(
+            spec,
+            "language",
+            f"customer {key}: unknown language {language!r} (expected one of {', '.join(LANGUAGES)})",
+        )
+        return "en"
+    return str(language)
+
+
 def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
     """The configuration in `text`, or ConfigError listing every mistake, one per line in
     file order. Calendars are checked too; with `deep`, also their country's public
@@ -586,6 +603,7 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
             fee=chk.number(spec, "fee", what=who),
             contacts=_contacts(chk, spec, str(key)),
             domains=_domains(chk, spec, str(key)),
+            language=_language(chk, spec, str(key)),
         )
     _claims(chk, raw_customers, customers)
 

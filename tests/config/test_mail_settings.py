@@ -174,3 +174,20 @@ def test_validate_reports_mail_problems(support_repo: Path, cli: Any) -> None:
         f"supportctl.yaml:{line_of(text, 'reopen_days')}: mail: `reopen_days` must be a whole "
         "number, got 'soon'\n"
     )
+
+
+def test_a_customer_reads_the_desk_in_its_configured_language() -> None:
+    text = config_text(acme=ACME_MAIL + "    language: uk\n")
+    config = parse_config(text.encode(), Path("supportctl.yaml"))
+    assert config.customers["acme"].language == "uk"
+    assert config.customers["globex"].language == "en"
+
+
+def test_an_unknown_language_is_a_mistake_on_its_line() -> None:
+    text = config_text(acme=ACME_MAIL + "    language: russian\n")
+    found = problems(text)
+    assert any(
+        f":{line_of(text, 'language: russian')}:" in p
+        and "unknown language 'russian' (expected one of en, ru, uk)" in p
+        for p in found
+    ), found

@@ -481,3 +481,20 @@ def test_the_acknowledgement_in_each_language(
 def test_english_unless_the_customer_has_a_language(desk_root: Path) -> None:
     assert outbound.customer_language(desk(desk_root), "acme") == "en"
     assert outbound.customer_language(desk(desk_root), None) == "en"
+
+
+def test_the_customer_configured_in_russian_is_acknowledged_in_russian(
+    support_repo: Path, smtp_server: SmtpServer
+) -> None:
+    config = mail_config(smtp_server.port).replace(
+        "    credits: {per_breach", "    language: ru\n    credits: {per_breach", 1
+    )
+    assert "language: ru" in config
+    commit_file(support_repo, "supportctl.yaml", config, "Mail settings, in Russian")
+    assert outbound.customer_language(desk(support_repo), "acme") == "ru"
+    tid = mail_ticket(support_repo)
+    d = desk(support_repo)
+    body = outbound.ack_text(
+        d, d.git.head(), d.ticket(tid).ticket, "Иван Петров", d.git.identity().when
+    )
+    assert body.startswith("Здравствуйте, Иван Петров!\n")
