@@ -222,6 +222,7 @@ def _read_log(
     facts of a block of trailers are worked out once per distinct block, and each event's
     cache encoding is made here from git's own numbers."""
     known: dict[str, _Facts] = {}
+    same: dict[str, str] = {}
     zones: dict[str, tuple[timezone, int]] = {}
     stamp = datetime.fromtimestamp
     n = 0
@@ -266,8 +267,12 @@ def _read_log(
             s = int(seconds)
             times.append((stamp(s, zone[0]), (s, zone[1])))
         (at, at_code), (committed, committed_code) = times
-        name, email = fields[3], fields[4]
+        # one string object per distinct value: marshal then writes a repeat as a
+        # reference, which keeps the cache small and quick to load
+        name = same.setdefault(fields[3], fields[3])
+        email = same.setdefault(fields[4], fields[4])
         for ticket in tickets:
+            ticket = same.setdefault(ticket, ticket)
             e = Event(sha, ticket, action, at, committed, name, email, dict(changes), dict(details))
             code = (
                 sha,
@@ -457,16 +462,18 @@ class History:
         cached_tip, seq, index = (None, 0, {}) if rebuild else self._load()
         if cached_tip == tip:
             return index
-        if cached_tip and self.repo.git.is_ancestor(cached_tip, tip):
-            fresh = self._scan(f"{cached_tip}..{tip}")
-        else:
-            seq, index, fresh = 0, {}, self._scan(tip)
-        try:
-            seq = _merge(index, fresh, seq)
-        except CacheCorrupt:  # an entry the new events belong to is damaged
-            index = {}
-            seq = _merge(index, self._scan(tip), 0)
-        self._save(tip, seq, index)
+        # a scan makes millions of objects and no cycles (see gc_paused)
+        with gc_paused():
+            if cached_tip and self.repo.git.is_ancestor(cached_tip, tip):
+                fresh = self._scan(f"{cached_tip}..{tip}")
+            else:
+                seq, index, fresh = 0, {}, self._scan(tip)
+            try:
+                seq = _merge(index, fresh, seq)
+            except CacheCorrupt:  # an entry the new events belong to is damaged
+                index = {}
+                seq = _merge(index, self._scan(tip), 0)
+            self._save(tip, seq, index)
         return index
 
     def _scan(self, rev: str) -> list[Fresh]:
