@@ -388,6 +388,8 @@ class TicketSpan:
 Keep = Callable[[str, TicketSpan], bool]
 # ticket -> (first, last, settled, marshal of its encoded events with their commit sequence)
 Index = dict[str, tuple[float, float, float | None, bytes]]
+# ticket -> its events with their commit sequence, as its index entry holds them
+Built = dict[str, list[tuple[int, Event]]]
 
 
 class CacheCorrupt(Exception):
@@ -407,6 +409,7 @@ class History:
         a long scan."""
         self.repo = repo
         self.progress = repo.progress if progress else None
+        self._built: Built = {}
 
     @property
     def path(self) -> Path | None:
@@ -418,7 +421,7 @@ class History:
         for attempt in (1, 2):
             index = self._index(rev, rebuild=attempt == 2)
             try:
-                return _kept(index, keep)
+                return _kept(index, keep, self._built)
             except CacheCorrupt:
                 continue  # a damaged entry: read the history again, never trust it
         return {}
@@ -434,7 +437,7 @@ class History:
             index = self._index(rev, rebuild=attempt == 2)
             try:
                 found = {
-                    t: [e for _, e in _decode_ticket(payload)]
+                    t: [e for _, e in self._built.get(t) or _decode_ticket(payload)]
                     for t, (_, _, _, payload) in index.items()
                     if needle in payload
                 }
@@ -448,7 +451,11 @@ class History:
         for attempt in (1, 2):
             index = self._index(rev, rebuild=attempt == 2)
             try:
-                pairs = [p for _, _, _, payload in index.values() for p in _decode_ticket(payload)]
+                pairs = [
+                    p
+                    for t, (_, _, _, payload) in index.items()
+                    for p in self._built.get(t) or _decode_ticket(payload)
+                ]
             except CacheCorrupt:
                 continue
             pairs.sort(key=lambda p: p[0])
@@ -456,6 +463,9 @@ class History:
         return []
 
     def _index(self, rev: str, rebuild: bool = False) -> Index:
+        """The index of the events up to `rev`: the cache, brought up to date. The events of
+        the tickets a scan just merged are kept at hand (`_built`), not decoded again."""
+        self._built = {}
         tip = self.repo.git.rev(rev)
         if tip is None:
             return {}
@@ -469,10 +479,10 @@ class History:
             else:
                 seq, index, fresh = 0, {}, self._scan(tip)
             try:
-                seq = _merge(index, fresh, seq)
+                seq = _merge(index, fresh, seq, self._built)
             except CacheCorrupt:  # an entry the new events belong to is damaged
-                index = {}
-                seq = _merge(index, self._scan(tip), 0)
+                index, self._built = {}, {}
+                seq = _merge(index, self._scan(tip), 0, self._built)
             self._save(tip, seq, index)
         return index
 
@@ -631,13 +641,14 @@ def grouped_events(events: Iterable[Event], keep: Keep | None = None) -> dict[st
     them: in time order, a deleted namesake's under `ID~n`, a renamed ticket's under its
     new ID; with `keep`, only the tickets it accepts."""
     index: Index = {}
-    _merge(index, [(e, None) for e in events], 0)
-    return _kept(index, keep)
+    built: Built = {}
+    _merge(index, [(e, None) for e in events], 0, built)
+    return _kept(index, keep, built)
 
 
-def _kept(index: Index, keep: Keep | None) -> dict[str, list[Event]]:
+def _kept(index: Index, keep: Keep | None, built: Built) -> dict[str, list[Event]]:
     return {
-        t: [e for _, e in _decode_ticket(payload)]
+        t: [e for _, e in built.get(t) or _decode_ticket(payload)]
         for t, (first, last, settled, payload) in index.items()
         if keep is None or keep(t, TicketSpan(first, last, settled))
     }
@@ -671,8 +682,9 @@ def _decode_ticket(payload: Any) -> list[tuple[int, Event]]:
         raise CacheCorrupt(str(exc)) from None
 
 
-def _merge(index: Index, fresh: Iterable[Fresh], seq: int) -> int:
+def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None = None) -> int:
     """Add events (oldest commit first) to the index; returns the next commit sequence.
+    `built` is given the events of each ticket stored, as its entry decodes them.
 
     A ticket ID has generations: once its file was deleted, whatever later appears under
     the same ID (by hand, or from an old clone) is another ticket. The earlier generation
@@ -758,6 +770,8 @@ def _merge(index: Index, fresh: Iterable[Fresh], seq: int) -> int:
             settled.timestamp() if settled is not None else None,
             marshal.dumps([(*(code or _encode(e)), n) for _, n, _, e, code in timed]),
         )
+        if built is not None:
+            built[ticket] = [(n, e) for _, n, _, e, _ in timed]
     return seq
 
 

@@ -213,15 +213,29 @@ def test_the_cache_gives_the_events_of_the_plain_reading(desk_repo: tuple[Path, 
     desk = open_repo(str(root))
     tip = git(root, "rev-parse", "HEAD").strip()
     expected = grouped_events(reference_scan(desk, tip))
-    assert History(desk, progress=False).by_ticket(tip) == expected  # cold or warm
     cache = History(desk).path
     assert cache is not None
+    cache.unlink(missing_ok=True)
+    cold = History(desk, progress=False).by_ticket(tip)
+    assert cold == expected
     cache.unlink()
     assert History(desk, progress=False).by_ticket(start) == grouped_events(
         reference_scan(desk, start)
     )
-    assert History(desk, progress=False).by_ticket(tip) == expected  # grown from `start`
-    assert History(desk, progress=False).by_ticket(tip) == expected  # warm
+    grown = History(desk, progress=False).by_ticket(tip)
+    assert grown == expected
+    warm = History(desk, progress=False).by_ticket(tip)
+    # the events a scan keeps at hand are those the cache gives back, down to their zones
+    assert repr(cold) == repr(warm)
+    assert repr(grown) == repr(warm)
+    cache.unlink()
+    cold_events = History(desk, progress=False).events(tip)
+    assert len(cold_events) == sum(map(len, warm.values()))
+    assert repr(cold_events) == repr(History(desk, progress=False).events(tip))
+    cache.unlink()
+    cold_renames = History(desk, progress=False).with_action("rename", tip)
+    assert cold_renames
+    assert repr(cold_renames) == repr(History(desk, progress=False).with_action("rename", tip))
 
 
 def test_hand_made_events_equal_what_the_cache_keeps(desk_repo: tuple[Path, str]) -> None:
