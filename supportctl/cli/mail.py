@@ -30,6 +30,113 @@ mail_app.add_typer(quarantine_app, name="quarantine")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+def _line(result: IngestResult) -> str:
+    reason = f" ({result.reason})" if result.reason else ""
+    return f"{result.outcome:<11} {result.ticket or '-':<9} {result.message_id}{reason}"
+
+
+def _sources(paths: Sequence[str]) -> Iterator[bytes]:
+    from supportctl.storage.mailsource import messages_at
+
+    for path in paths:
+        if path == "-":
+            yield sys.stdin.buffer.read()
+        else:
+            yield from messages_at(Path(path))
+
+
+@mail_app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH...|-",
+            help="A message file, an mbox, a Maildir folder, or - for one message on stdin.",
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per message, one per line.")
+    ] = False,
+) -> None:
+    """Take in e-mail: one commit per message (a new ticket, an entry on one), or the quarantine.
+
+    For an MTA, an alias like `support: "|supportctl --repo /srv/support mail ingest -"`.
+    Exit 0 when every message was committed, was seen before, or was quarantined; 75
+    (try again later) when the desk's lock stayed held, the disk or git failed, or the
+    desk is not there or its configuration has a mistake.
+
+    Example: supportctl mail ingest ~/Maildir --json
+    """
+    from supportctl.ops.mail.intake import ingest
+
+    if "-" in paths and len(paths) > 1:
+        raise UsageError("- (a message on stdin) goes alone")
+
+    def say(result: IngestResult) -> None:
+        if as_json:
+            out.emit_json_text(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.emit(_line(result))
+
+    from supportctl.domain.errors import ConfigError, NotASupportRepo, TemporaryFailure
+
+    try:
+        desk = repo()
+    except (ConfigError, NotASupportRepo) as err:
+        # a desk someone must fix, not bad mail: an MTA that reads 75 keeps the message queued
+        # until it is fixed, where any other code would bounce it back to the customer
+        raise TemporaryFailure(f"{err.message}; no mail was taken in") from err
+    ingest(desk, _sources(paths), on_result=say)
+
+
+def _fetched_line(mail: FetchedMail, done_folder: str | None) -> str:
+    where = f"moved to {done_folder}" if mail.done == "moved" else "flagged seen"
+    ticket = mail.ticket or "-"
+    reason = f" ({mail.reason})" if mail.reason else ""
+    return f"{mail.outcome:<11} {ticket:<9} {mail.message_id}{reason}, {where}"
+
+
+@mail_app.command("fetch")
+def fetch_cmd(as_json: JsonOpt = False) -> None:
+    """Fetch new mail from the IMAP server of `mail.imap` into tickets.
+
+    Each message is committed (or quarantined) first, then moved to `done_folder`, or
+    flagged seen when there is none; safe to run every minute and after a crash. The
+    password comes from the environment variable named by `mail.imap.password_env`.
+    Prints one line per message, nothing when there was none. Exit 75 when the server
+    cannot be reached or says to try later.
+
+    Example: IMAP_PASSWORD=... supportctl mail fetch --json
+    """
+    from supportctl.ops.mail.fetch import fetch
+
+    desk = repo()
+    done_folder = desk.config.mail.imap.done_folder if desk.config.mail.imap else None
+
+    def say(mail: FetchedMail) -> None:
+        # as each message is done, so a run stopped halfway has told what it did
+        if not as_json:
+            out.emit(_fetched_line(mail, done_folder))
+
+    result = fetch(desk, on_mail=say)
+    if as_json:
+        out.emit_json(
+            [
+                {
+                    "uid": m.uid,
+                    "message_id": m.message_id,
+                    "outcome": m.outcome,
+                    "ticket": m.ticket,
+                    "commit": m.commit,
+                    "reason": m.reason,
+                    "done": m.done,
+                    "folder": result.done_folder if m.done == "moved" else result.folder,
+                }
+                for m in result.mails
+            ]
+        )
+
+
 @mail_app.command("send")
 def send(
     dry_run: Annotated[
@@ -82,104 +189,6 @@ def send(
     if any(r.outcome == "failed" for r in results):
         # EX_TEMPFAIL: what stays queued, a later run (cron) may deliver
         raise typer.Exit(TemporaryFailure.exit_code)
-
-
-def _line(result: IngestResult) -> str:
-    reason = f" ({result.reason})" if result.reason else ""
-    return f"{result.outcome:<11} {result.ticket or '-':<9} {result.message_id}{reason}"
-
-
-def _sources(paths: Sequence[str]) -> Iterator[bytes]:
-    from supportctl.storage.mailsource import messages_at
-
-    for path in paths:
-        if path == "-":
-            yield sys.stdin.buffer.read()
-        else:
-            yield from messages_at(Path(path))
-
-
-@mail_app.command("ingest")
-def ingest_cmd(
-    paths: Annotated[
-        list[str],
-        typer.Argument(
-            metavar="PATH...|-",
-            help="A message file, an mbox, a Maildir folder, or - for one message on stdin.",
-        ),
-    ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object per message, one per line.")
-    ] = False,
-) -> None:
-    """Take in e-mail: one commit per message (a new ticket, an entry on one), or the quarantine.
-
-    For an MTA, an alias like `support: "|supportctl --repo /srv/support mail ingest -"`.
-    Exit 0 when every message was committed, was seen before, or was quarantined; 75
-    (try again later) when the desk's lock stayed held or the disk or git failed.
-
-    Example: supportctl mail ingest ~/Maildir --json
-    """
-    from supportctl.ops.mail.intake import ingest
-
-    if "-" in paths and len(paths) > 1:
-        raise UsageError("- (a message on stdin) goes alone")
-
-    def say(result: IngestResult) -> None:
-        if as_json:
-            out.emit_json_text(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            out.emit(_line(result))
-
-    ingest(repo(), _sources(paths), on_result=say)
-
-
-def _fetched_line(mail: FetchedMail, done_folder: str | None) -> str:
-    where = f"moved to {done_folder}" if mail.done == "moved" else "flagged seen"
-    ticket = mail.ticket or "-"
-    reason = f" ({mail.reason})" if mail.reason else ""
-    return f"{mail.outcome:<11} {ticket:<9} {mail.message_id}{reason}, {where}"
-
-
-@mail_app.command("fetch")
-def fetch_cmd(as_json: JsonOpt = False) -> None:
-    """Fetch new mail from the IMAP server of `mail.imap` into tickets.
-
-    Each message is committed (or quarantined) first, then moved to `done_folder`, or
-    flagged seen when there is none; safe to run every minute and after a crash. The
-    password comes from the environment variable named by `mail.imap.password_env`.
-    Prints one line per message, nothing when there was none. Exit 75 when the server
-    cannot be reached or says to try later.
-
-    Example: IMAP_PASSWORD=... supportctl mail fetch --json
-    """
-    from supportctl.ops.mail.fetch import fetch
-
-    desk = repo()
-    done_folder = desk.config.mail.imap.done_folder if desk.config.mail.imap else None
-
-    def say(mail: FetchedMail) -> None:
-        # as each message is done, so a run stopped halfway has told what it did
-        if not as_json:
-            out.emit(_fetched_line(mail, done_folder))
-
-    result = fetch(desk, on_mail=say)
-    if as_json:
-        out.emit_json(
-            [
-                {
-                    "uid": m.uid,
-                    "message_id": m.message_id,
-                    "outcome": m.outcome,
-                    "ticket": m.ticket,
-                    "commit": m.commit,
-                    "reason": m.reason,
-                    "done": m.done,
-                    "folder": result.done_folder if m.done == "moved" else result.folder,
-                }
-                for m in result.mails
-            ]
-        )
 
 
 def _quarantined_line(q: QuarantinedMail) -> str:

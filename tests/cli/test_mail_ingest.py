@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from supportctl.storage import transaction as transaction_module
-from tests.helpers import git, head
+from tests.helpers import commit_file, git, head
 from tests.mailtexts import message, use_mail_config
 
 if TYPE_CHECKING:
@@ -156,6 +156,32 @@ def test_exit_75_when_the_lock_stays_held(
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("broken", ["a configuration mistake", "no desk"])
+def test_exit_75_while_the_desk_needs_fixing(root: Path, tmp_path: Path, broken: str) -> None:
+    """The MTA keeps the message queued (75) instead of bouncing it to the customer."""
+    if broken == "no desk":
+        where = tmp_path / "nowhere"
+        where.mkdir()
+    else:
+        where = root
+        text = (root / "supportctl.yaml").read_text(encoding="utf-8")
+        commit_file(
+            root, "supportctl.yaml", text.replace("  acme:\n", "  acme:\n    colour: red\n", 1)
+        )
+    sha = head(root)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "supportctl", "--repo", str(where), "mail", "ingest", "-"],
+        input=FIRST,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 75, done.stderr
+    assert done.stderr.decode().endswith("; no mail was taken in\n")
+    assert head(root) == sha
 
 
 def test_an_mta_pipe_runs_the_installed_command(root: Path) -> None:
