@@ -101,11 +101,12 @@ class _Scope:
     A ticket is left out when it cannot change a figure of the period: created at or after
     the period's end (no clock had started, it had no customer then), or quiet since before
     the period began, with every clock stopped for good by then, not open, and no thread
-    leading to it. Its file at HEAD is then its file as of the period's end, so its
-    customer (for the hours logged on it and the packages' rollover) and its KB article
-    (for what a customer section may name) come from there, not from its events. Of those
-    quiet since before the period but not before the previous one, only the events are
-    read, for the previous period's summary.
+    leading to it, and no customer change back-dated before one committed earlier. Its
+    file at HEAD is then its file as of the period's end, so its customer (for the hours
+    logged on it and the packages' rollover) and its KB article (for what a customer
+    section may name) come from there, not from its events. Of those quiet since before the
+    period but not before the previous one, only the events are read, for the previous
+    period's summary.
     """
 
     def __init__(
@@ -139,6 +140,8 @@ class _Scope:
             and span.settled < since
             and t.status not in OPEN
             and ticket_id not in self.targets
+            # its customer at HEAD is the one its events end with
+            and not span.reordered("customer")
         )
 
     def missing_targets(
