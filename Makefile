@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO := build/demo
 MONTH := 2026-10
 
-.PHONY: demo demo-data test test-fast install install-test browser lint bench clean
+.PHONY: demo demo-data test test-fast install install-test browser imap lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ demo-data: install
 browser:
 	@bash scripts/ensure-chromium
 
-test: install-test browser lint
+# Debian's dovecot-imapd for the IMAP fetch tests (they start their own; the service stays off).
+imap:
+	@bash scripts/ensure-dovecot
+
+test: install-test browser imap lint
 	$(BIN)/python -m pytest
 
 # The quick subset for a developer's edit-test loop (no lint, no browser, no multi-process tests).

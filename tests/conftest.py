@@ -11,6 +11,16 @@ import typer.testing
 from supportctl.cli import state
 from supportctl.ops.init import init_repo
 from tests.helpers import CONFIG, FIXED_DATE, Cli, cached_get_command, git
+from tests.mailservers import (
+    dovecot,
+    imap_account,
+    smtp_server,
+    smtp_server_ssl,
+    smtp_server_tls,
+)
+
+# real mail servers: SMTP (aiosmtpd) and IMAP (dovecot)
+__all__ = ["dovecot", "imap_account", "smtp_server", "smtp_server_ssl", "smtp_server_tls"]
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +73,8 @@ _SLOW_MODULES = {
     "cli/test_entrypoint.py",
     "cli/test_hostile.py",
     "cli/test_kb.py",
+    "cli/test_mail_ingest.py",
+    "cli/test_mail_roundtrip.py",
     "cli/test_progress.py",
     "cli/test_sla.py",
     "cli/test_startup.py",
@@ -81,6 +93,7 @@ _SLOW_MODULES = {
     "report/test_report_cli.py",
     "report/test_templates.py",
     "scripts/test_ensure_chromium.py",
+    "scripts/test_ensure_dovecot.py",
     "storage/test_catalog.py",
     "storage/test_concurrency.py",
     "storage/test_history_identity.py",

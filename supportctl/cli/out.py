@@ -14,6 +14,7 @@ import re
 import stat
 import sys
 import tempfile
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,23 +140,32 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     looks like a number must not be right-aligned. Cells are made `visible()` first, so
     the widths are those of what the terminal shows.
     """
-    from rich.cells import cell_len
-
-    lines = [list(headers), *(["" if c is None else str(c) for c in r] for r in rows)]
-    if _ANY_CONTROL.search(" ".join(" ".join(cells) for cells in lines)):
-        lines = [[visible(c) for c in cells] for cells in lines]
-    widths = [0] * len(headers)
-    lens = []
-    for cells in lines:
-        cl = [len(c) if c.isascii() else cell_len(c) for c in cells]
-        lens.append(cl)
-        widths = [max(w, n) for w, n in zip(widths, cl, strict=True)]
+    # Column by column, with the per-cell work in C (map over str methods): a listing has
+    # tens of thousands of rows, and most columns are ASCII throughout, where a cell's
+    # width is its length.
+    columns = [[str(h)] for h in headers] if not rows else list(map(list, zip(*rows, strict=True)))
+    if rows:
+        for column, header in zip(columns, headers, strict=True):
+            column.insert(0, header)
+    for i, column in enumerate(columns):
+        if set(map(type, column)) != {str}:
+            columns[i] = ["" if c is None else str(c) for c in column]
+    if any(_ANY_CONTROL.search(" ".join(column)) for column in columns):
+        columns = [[visible(c) for c in column] for column in columns]
     last = len(headers) - 1
-    out = []
-    for cells, cl in zip(lines, lens, strict=True):
-        parts = [c + " " * (widths[i] - cl[i]) if i < last else c for i, c in enumerate(cells)]
-        out.append("  ".join(parts).rstrip())
-    return "\n".join(out)
+    padded: list[Sequence[str]] = []
+    for i, column in enumerate(columns):
+        if i == last:
+            padded.append(column)
+        elif "".join(column).isascii():
+            padded.append(list(map(str.ljust, column, repeat(max(map(len, column))))))
+        else:
+            from rich.cells import cell_len
+
+            lens = [len(c) if c.isascii() else cell_len(c) for c in column]
+            width = max(lens)
+            padded.append([c + " " * (width - n) for c, n in zip(column, lens, strict=True)])
+    return "\n".join(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
 
 
 class ScanBar:

@@ -205,20 +205,20 @@ def list_(
     if as_json:
         out.emit_json([r.to_dict() for r in rows])
         return
-    table = [
-        [
-            t.id + ("*" if r.uncommitted else ""),
-            t.status,
-            t.line,
-            t.priority,
-            t.type,
-            t.customer,
-            t.assignee or "",
-            _clip(out.visible(str(t.title)), 60),
-        ]
-        for r in rows
-        for t in (r.ticket,)
-    ]
+    titles = [out.visible(str(t.title)) for t in rows]
+    table = list(
+        zip(
+            [t.id + "*" if t.uncommitted else t.id for t in rows],
+            [t.status for t in rows],
+            [t.line for t in rows],
+            [t.priority for t in rows],
+            [t.type for t in rows],
+            [t.customer for t in rows],
+            [t.assignee or "" for t in rows],
+            [t if len(t) <= 60 else _clip(t, 60) for t in titles],
+            strict=True,
+        )
+    )
     out.emit(
         out.table(
             table, ["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER", "ASSIGNEE", "TITLE"]
@@ -268,7 +268,19 @@ def show(
 _SHOWN_FIELDS = tuple(
     k
     for k in TICKET_KEYS
-    if k not in ("id", "title", "tags", "description", "links", "resolution", "comments")
+    if k
+    not in (
+        "id",
+        "title",
+        "tags",
+        "description",
+        "links",
+        "resolution",
+        "comments",
+        "cc",
+        "aliases",
+        "message_ids",
+    )
 )
 
 
@@ -279,8 +291,12 @@ def _format_ticket(record: TicketRecord) -> str:
         value = t.value(key)
         if value:
             lines.append(f"  {key + ':':<10} {value}")
+    if t.cc:
+        lines.append(f"  {'cc:':<10} {', '.join(t.cc)}")
     if t.tags:
         lines.append(f"  {'tags:':<10} {', '.join(t.tags)}")
+    if t.aliases:
+        lines.append(f"  {'aliases:':<10} {', '.join(t.aliases)}")
     for kind, other in (("duplicate_of", t.links.duplicate_of), ("parent", t.links.parent)):
         if other:
             lines.append(f"  {kind.replace('_', ' ') + ':':<10} {other}")
@@ -289,8 +305,10 @@ def _format_ticket(record: TicketRecord) -> str:
     if t.description:
         lines += ["", t.description.rstrip()]
     for c in t.comments:
-        mark = "internal note" if c.internal else "reply"
+        mark = {"internal": "internal note", "public": "reply", "customer": "customer"}[c.kind]
         lines += ["", f"--- {c.at} {c.author} ({mark})", (c.text or "").rstrip()]
+        if c.attachments:
+            lines += [f"    attached: {path}" for path in c.attachments]
     if t.resolution:
         lines += ["", "Resolution:", t.resolution.rstrip()]
     if record.worklogs:
@@ -323,13 +341,23 @@ def comment(
     internal: Annotated[
         bool, typer.Option("--internal", help="Internal note, not a reply to the customer.")
     ] = False,
+    from_customer: Annotated[
+        bool,
+        typer.Option(
+            "--from-customer",
+            help=(
+                "Record what the customer said (by phone, messenger); a waiting ticket "
+                "goes back to in_progress."
+            ),
+        ),
+    ] = False,
     file: Annotated[
         str | None, typer.Option("--file", help="Read the text from a file, or - for stdin.")
     ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Reply to the customer, or add an --internal note.
+    """Reply to the customer, add an --internal note, or record a message --from-customer.
 
     Example: supportctl comment SUP-42 "We are on it, next update in 1 hour"
     """
@@ -338,7 +366,10 @@ def comment(
     if text is None and file is None:
         raise UsageError("give the comment text, or --file")
     body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
-    _done(actions.comment(repo(), ticket_id, body, internal=internal, at=parse_when(at)), as_json)
+    result = actions.comment(
+        repo(), ticket_id, body, internal=internal, from_customer=from_customer, at=parse_when(at)
+    )
+    _done(result, as_json)
 
 
 @app.command()

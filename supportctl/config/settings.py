@@ -68,6 +68,50 @@ class Customer:
     credit_per_breach: float = 0.0
     credit_cap: float = 0.0
     fee: float = 0.0
+    contacts: tuple[Contact, ...] = ()
+    domains: tuple[str, ...] = ()
+    language: str = "en"  # of what the customer reads from the desk: mail now, reports later
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A customer's known e-mail address (`reports`: it receives the monthly report)."""
+
+    email: str  # lower-cased
+    name: str = ""
+    reports: bool = False
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """An SMTP or IMAP server; the password is read from the environment variable
+    `password_env`, never kept in the file."""
+
+    host: str
+    port: int
+    security: str  # ssl | starttls | none
+    user: str = ""
+    password_env: str = ""
+    folder: str = "INBOX"
+    done_folder: str | None = None
+
+
+DEFAULT_FALLBACK_CHARSETS = ("koi8-r", "cp1251", "cp866")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The `mail:` section. `unknown_sender` is `quarantine` or a customer key."""
+
+    address: str = ""
+    smtp: ServerSettings | None = None
+    imap: ServerSettings | None = None
+    unknown_sender: str = "quarantine"
+    reopen_days: int = 14
+    fallback_charsets: tuple[str, ...] = DEFAULT_FALLBACK_CHARSETS
+    max_auto_per_day: int = 40
+    acknowledge: bool = False
+    max_attachment_bytes: int = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,9 +133,33 @@ class Config:
     calendar_specs: dict[str, Any]
     backdate_tolerance: int = 600
     timezone: str = "UTC"
+    mail: MailSettings = field(default_factory=MailSettings)
     # The work tree's supportctl.yaml when it differs from this (committed) one.
     uncommitted: bytes | None = field(default=None, repr=False)
     _calendars: dict[str, Calendar] = field(default_factory=dict, repr=False)
+
+    # A pickled configuration (the cache of a parsed supportctl.yaml) keeps its calendar
+    # specs, ruamel's mappings with the lines their mistakes are reported at, as pickled
+    # bytes of their own, read back when first used: unpickling them imports ruamel, which
+    # costs more than `show` or `list` do, and neither reads a calendar.
+    def __getstate__(self) -> dict[str, Any]:
+        import pickle
+
+        state = dict(self.__dict__)
+        if "calendar_specs" in state:
+            state["calendar_specs_pickled"] = pickle.dumps(state.pop("calendar_specs"))
+        return state
+
+    def __getattr__(self, name: str) -> Any:
+        pickled = self.__dict__.get("calendar_specs_pickled")
+        if name != "calendar_specs" or pickled is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        import pickle
+
+        specs = pickle.loads(pickled)
+        self.__dict__["calendar_specs"] = specs
+        del self.__dict__["calendar_specs_pickled"]
+        return specs
 
     def customer(self, key: str) -> Customer:
         try:
@@ -175,6 +243,22 @@ class Config:
     def agent_for_email(self, email: str) -> Agent | None:
         return next((a for a in self.agents.values() if a.email.lower() == email.lower()), None)
 
+    def customer_for_address(self, email: str) -> str | None:
+        """The customer an e-mail address belongs to: a contact's exact address first, then
+        its domain (or a parent domain: `acme.example` also covers `mx.acme.example`); None
+        when no customer claims it (`mail.unknown_sender` decides then)."""
+        address = email.strip().lower()
+        for customer in self.customers.values():
+            if any(c.email == address for c in customer.contacts):
+                return customer.key
+        domain = address.rpartition("@")[2]
+        while domain:
+            for customer in self.customers.values():
+                if domain in customer.domains:
+                    return customer.key
+            domain = domain.partition(".")[2]
+        return None
+
 
 def _line_at(spec: Any, path: tuple[str | int, ...]) -> int:
     """Line of the key at `path` inside a calendar's mapping (0 when it cannot be found)."""
@@ -196,11 +280,44 @@ TOP_KEYS = (
     "plans",
     "customers",
     "agents",
+    "mail",
 )
 CALENDAR_KEYS = ("timezone", "hours", "country", "subdivision", "holidays", "workdays")
 PLAN_KEYS = ("calendar", "warn_at", "rules")
 RULE_KEYS = ("when", *METRICS, "calendar")
-CUSTOMER_KEYS = ("name", "plan", "package", "rate", "currency", "credits", "fee")
+CUSTOMER_KEYS = (
+    "name",
+    "plan",
+    "package",
+    "rate",
+    "currency",
+    "credits",
+    "fee",
+    "contacts",
+    "domains",
+    "language",
+)
+LANGUAGES = ("en", "ru", "uk")
+CONTACT_KEYS = ("email", "name", "reports")
+MAIL_KEYS = (
+    "address",
+    "smtp",
+    "imap",
+    "unknown_sender",
+    "reopen_days",
+    "fallback_charsets",
+    "max_auto_per_day",
+    "acknowledge",
+    "max_attachment_bytes",
+)
+SERVER_KEYS = ("host", "port", "security", "user", "password_env", "folder", "done_folder")
+SECURITY = ("ssl", "starttls", "none")
+_EMAIL_RE = re.compile(
+    r"^[^@\s<>\"(),;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
+)
+_DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.IGNORECASE)
 PACKAGE_KEYS = ("hours", "rollover")
 CREDITS_KEYS = ("per_breach", "cap")
 AGENT_KEYS = ("name", "email", "line")
@@ -356,6 +473,20 @@ def _parse_rule(
     return Rule(when, targets, str(calendar or plan_cal), yamlio.line_of(rules, idx))
 
 
+def _language(chk: Any, spec: dict[str, Any], key: str) -> str:
+    language = chk.text(spec, "language", f"customer {key}: `language`")
+    if language is None:
+        return "en"
+    if language not in LANGUAGES:
+        chk.fail(
+            spec,
+            "language",
+            f"customer {key}: unknown language {language!r} (expected one of {', '.join(LANGUAGES)})",
+        )
+        return "en"
+    return str(language)
+
+
 def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
     """The configuration in `text`, or ConfigError listing every mistake, one per line in
     file order. Calendars are checked too; with `deep`, also their country's public
@@ -470,7 +601,11 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
             credit_per_breach=chk.percent(credits, "per_breach", 0.0, what=who),
             credit_cap=chk.percent(credits, "cap", 0.0, what=who),
             fee=chk.number(spec, "fee", what=who),
+            contacts=_contacts(chk, spec, str(key)),
+            domains=_domains(chk, spec, str(key)),
+            language=_language(chk, spec, str(key)),
         )
+    _claims(chk, raw_customers, customers)
 
     agents: dict[str, Agent] = {}
     raw_agents = chk.mapping(data, "agents", "`agents`")
@@ -507,11 +642,215 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
         chk.fail(
             data, "timezone", f"unknown time zone {tz!r} (expected an IANA name like Europe/Moscow)"
         )
-    config = Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz)
+    mail = _mail(chk, data, customers)
+    config = Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz, mail)
     chk.problems += config._build_calendars(frozenset(broken_calendars), public_holidays=deep)
     if chk.problems:
         raise ConfigError("\n".join(sorted(chk.problems, key=_line_number)))
     return config
+
+
+def _contacts(chk: _Checker, spec: Any, key: str) -> tuple[Contact, ...]:
+    raw = spec.get("contacts")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        chk.fail(spec, "contacts", f"customer {key}: `contacts` must be a list, got {_kind(raw)}")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):  # a bare address is a contact with no name
+            item = {"email": item}
+            where: Any = raw
+            at: Any = i
+        elif isinstance(item, dict):
+            chk.keys(item, CONTACT_KEYS, f"in a contact of customer {key!r}")
+            where, at = item, "email"
+        else:
+            chk.fail(raw, i, f"customer {key}: each contact must be a mapping with `email`")
+            continue
+        email = item.get("email")
+        if email is None:
+            chk.fail(raw, i, f"customer {key}: contact without `email`")
+            continue
+        address = str(email).strip().lower()
+        if not isinstance(email, str) or not _EMAIL_RE.match(address):
+            chk.fail(where, at, f"customer {key}: {email!r} is not an e-mail address")
+            continue
+        name = chk.text(item, "name", f"customer {key}: contact `name`")
+        reports = chk.flag(item, "reports", what=f"customer {key}: ")
+        out.append(Contact(address, name or "", reports))
+    return tuple(out)
+
+
+def _domains(chk: _Checker, spec: Any, key: str) -> tuple[str, ...]:
+    raw = spec.get("domains")
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else None
+    if items is None:
+        chk.fail(spec, "domains", f"customer {key}: `domains` must be a list, got {_kind(raw)}")
+        return ()
+    out = []
+    for i, item in enumerate(items):
+        domain = str(item).strip().lower().removeprefix("@") if isinstance(item, str) else ""
+        if not _DOMAIN_RE.match(domain):
+            chk.fail(items, i, f"customer {key}: {item!r} is not a mail domain like acme.example")
+            continue
+        out.append(domain)
+    return tuple(out)
+
+
+def _claims(chk: _Checker, raw_customers: Any, customers: dict[str, Customer]) -> None:
+    """One address or domain belongs to one customer: mail from it must go somewhere."""
+    owner: dict[str, str] = {}
+    for customer in customers.values():
+        spec = raw_customers.get(customer.key)
+        for kind, names, field_ in (
+            ("address", [c.email for c in customer.contacts], "contacts"),
+            ("domain", list(customer.domains), "domains"),
+        ):
+            for name in dict.fromkeys(names):
+                other = owner.setdefault(f"{kind}:{name}", customer.key)
+                if other != customer.key:
+                    chk.fail(
+                        spec,
+                        field_,
+                        f"customer {customer.key}: {kind} {name} is already claimed by "
+                        f"customer {other}",
+                    )
+
+
+def _size(chk: _Checker, container: Any, key: str, default: int) -> int:
+    raw = container.get(key)
+    if raw is None:
+        return default
+    match = None if isinstance(raw, bool) else _SIZE_RE.match(str(raw))
+    if match is None:
+        chk.fail(container, key, f"mail: `{key}` must be a size like 10MiB, got {raw!r}")
+        return default
+    unit = (match.group(2) or "").lower()[:1]
+    return int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+
+
+def _count(chk: _Checker, container: Any, key: str, default: int) -> int:
+    raw = container.get(key)
+    if raw is None:
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        chk.fail(container, key, f"mail: `{key}` must be a whole number, got {raw!r}")
+        return default
+    return raw
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    name = host.strip().lower().strip("[]")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _server(chk: _Checker, mail: Any, key: str) -> ServerSettings | None:
+    spec = chk.mapping(mail, key, f"mail: `{key}`")
+    if not spec:
+        return None
+    what = f"mail {key}: "
+    chk.keys(spec, SERVER_KEYS, f"in mail {key!r}")
+    before = len(chk.problems)
+    host = chk.text(spec, "host", f"mail {key}: `host`")
+    if host is None and "host" not in spec:
+        chk.fail(mail, key, f"mail {key}: missing `host`")
+    security = str(spec.get("security") or ("ssl" if key == "imap" else "starttls"))
+    if security not in SECURITY:
+        chk.fail(
+            spec,
+            "security",
+            f"mail {key}: unknown security {security!r} (expected one of {', '.join(SECURITY)})",
+        )
+    elif security == "none" and host is not None and not _is_loopback(host):
+        chk.fail(
+            spec,
+            "security",
+            f"mail {key}: `security: none` sends the password in clear text; it is allowed "
+            f"only for a server on this machine (localhost), not {host}",
+        )
+    defaults = {
+        ("smtp", "ssl"): 465,
+        ("smtp", "starttls"): 587,
+        ("smtp", "none"): 25,
+        ("imap", "ssl"): 993,
+    }
+    port = spec.get("port", defaults.get((key, security), 143))
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        chk.fail(spec, "port", f"mail {key}: `port` must be a port number, got {port!r}")
+        port = 0
+    env = chk.text(spec, "password_env", f"{what}`password_env`")
+    if env is not None and not _ENV_RE.match(env):
+        chk.fail(
+            spec,
+            "password_env",
+            f"mail {key}: `password_env` names an environment variable (like "
+            f"{key.upper()}_PASSWORD), not the password itself",
+        )
+    user = chk.text(spec, "user", f"{what}`user`") or ""
+    folder = chk.text(spec, "folder", f"{what}`folder`") or "INBOX"
+    done = chk.text(spec, "done_folder", f"{what}`done_folder`")
+    if len(chk.problems) > before or host is None:
+        return None
+    return ServerSettings(host, port, security, user, env or "", folder, done)
+
+
+def _mail(chk: _Checker, data: Any, customers: dict[str, Customer]) -> MailSettings:
+    mail = chk.mapping(data, "mail", "`mail`")
+    if not mail:
+        return MailSettings()
+    chk.keys(mail, MAIL_KEYS, "in `mail`")
+    address = chk.text(mail, "address", "mail: `address`") or ""
+    if address and not _EMAIL_RE.match(address.strip().lower()):
+        chk.fail(mail, "address", f"mail: `address` {address!r} is not an e-mail address")
+    unknown = str(mail.get("unknown_sender") or "quarantine")
+    if unknown != "quarantine" and unknown not in customers:
+        import difflib
+
+        close = difflib.get_close_matches(unknown, ["quarantine", *customers], n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "expected quarantine or a customer key"
+        chk.fail(
+            mail, "unknown_sender", f"mail: unknown_sender {unknown!r} is no customer ({hint})"
+        )
+    charsets: tuple[str, ...] = DEFAULT_FALLBACK_CHARSETS
+    raw_charsets = mail.get("fallback_charsets")
+    if raw_charsets is not None:
+        if not isinstance(raw_charsets, list) or not all(isinstance(c, str) for c in raw_charsets):
+            chk.fail(
+                mail,
+                "fallback_charsets",
+                "mail: `fallback_charsets` must be a list of charset names, e.g. [koi8-r, cp1251]",
+            )
+        else:
+            import codecs
+
+            for i, name in enumerate(raw_charsets):
+                try:
+                    codecs.lookup(name)
+                except LookupError:
+                    chk.fail(raw_charsets, i, f"mail: unknown charset {name!r}")
+            charsets = tuple(str(c).lower() for c in raw_charsets)
+    return MailSettings(
+        address=address.strip().lower(),
+        smtp=_server(chk, mail, "smtp"),
+        imap=_server(chk, mail, "imap"),
+        unknown_sender=unknown,
+        reopen_days=_count(chk, mail, "reopen_days", 14),
+        fallback_charsets=charsets,
+        max_auto_per_day=_count(chk, mail, "max_auto_per_day", 40),
+        acknowledge=chk.flag(mail, "acknowledge", what="mail: "),
+        max_attachment_bytes=_size(chk, mail, "max_attachment_bytes", 10 * 1024 * 1024),
+    )
 
 
 def _line_number(problem: str) -> int:

@@ -25,6 +25,10 @@ class UsageError(SupportctlError):
     exit_code = 2
 
 
+class MailError(UsageError):
+    """Bytes handed over as an e-mail message that are no message at all."""
+
+
 class NotASupportRepo(SupportctlError):
     """No supportctl.yaml found walking up from the current directory."""
 
@@ -61,6 +65,10 @@ class GitError(SupportctlError):
     exit_code = 8
 
 
+class LockTimeout(GitError):
+    """Another supportctl command held the desk's lock for longer than we wait."""
+
+
 class ValidationFailed(SupportctlError):
     """`validate` found problems, or `sla check` found compliance below the bar."""
 
@@ -71,6 +79,13 @@ class SyncError(SupportctlError):
     """`sync` could not fetch, integrate or push."""
 
     exit_code = 10
+
+
+class TemporaryFailure(SupportctlError):
+    """Worth retrying as it is: a mail server down or unreachable, or one that said "try
+    again later". 75 is EX_TEMPFAIL of sysexits.h, which MTAs and cron wrappers read."""
+
+    exit_code = 75
 
 
 EXIT_CODES: dict[int, str] = {
@@ -85,4 +100,5 @@ EXIT_CODES: dict[int, str] = {
     8: "git refused (dirty/conflicted files, no identity, lock held)",
     9: "validation problems found",
     10: "sync failed",
+    75: "temporary failure (EX_TEMPFAIL): mail server down or busy; try again later",
 }

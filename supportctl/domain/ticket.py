@@ -372,14 +372,26 @@ class Comment(_Record):
 
     at: str | None = None
     author: str | None = None
+    # A message from the customer (mail, or typed in from a call): absent for agents' entries.
+    from_customer: bool = False
     visibility: str | None = None  # absent means public
     text: str | None = None
+    message_id: str | None = None  # the mail it came in, or went out, as
+    attachments: tuple[str, ...] = ()  # repo paths of the files that came with it
     keys: tuple[str, ...] = field(default=(), repr=False)
     kept: Mapping[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def internal(self) -> bool:
-        return self.visibility == "internal"
+        return self.visibility == "internal" and not self.from_customer
+
+    @property
+    def kind(self) -> str:
+        """`customer` (the customer wrote it), `internal` (a note for agents) or `public`
+        (an agent's reply to the customer). Only `public` answers the customer."""
+        if self.from_customer:
+            return "customer"
+        return "internal" if self.visibility == "internal" else "public"
 
 
 @dataclass(frozen=True)
@@ -406,6 +418,8 @@ class Ticket(_Record):
     class_: str | None = None
     channel: str | None = None
     reporter: str | None = None
+    requester: str | None = None  # the e-mail address replies go to
+    cc: tuple[str, ...] = ()
     status: str | None = None
     line: str | None = None
     assignee: str | None = None
@@ -413,9 +427,11 @@ class Ticket(_Record):
     created: str | None = None
     description: str | None = None
     links: Links = field(default_factory=Links)
+    aliases: tuple[str, ...] = ()  # former IDs (an offline clone's number, renumbered on sync)
     kb: str | None = None
     resolution: str | None = None
     comments: tuple[Comment, ...] = ()
+    message_ids: tuple[str, ...] = ()  # every mail that came in or went out for it
     keys: tuple[str, ...] = field(default=(), repr=False)
     kept: Mapping[str, object] = field(default_factory=dict, repr=False)
 
@@ -458,10 +474,17 @@ def _int(raw: object) -> Coerced:
         return 0, False
 
 
+def _flag(raw: object) -> Coerced:
+    if type(raw) is bool:
+        return raw, True
+    return raw is True, False
+
+
 _TEXT_READERS = (_text, _id_text)  # each takes any str as it is
 _TICKET_READERS = {
     "str": _id_text,
     "str | None": _text,
+    "bool": _flag,
     "tuple[str, ...]": _texts,
     "Links": _mapping(Links),
     "tuple[Comment, ...]": _mappings(Comment),
@@ -614,9 +637,20 @@ class TicketFile:
                 self._set_comments(before.comments, after.comments, merged=merged)
             elif key == "links":
                 self._set_links(before.links, after.links, merged=merged)
+            elif isinstance(new, tuple):
+                self._set_texts(key, old, new)
             else:
                 self._set(key, self._value(key, new))
         self._ticket = None
+
+    def _set_texts(self, key: str, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+        """A list of addresses or IDs: items added at the end are appended (the lines
+        before them stay), any other change writes the list afresh."""
+        current = self._doc.get(key)
+        if new[: len(old)] == old and isinstance(current, list) and list(current) == list(old):
+            current.extend(new[len(old) :])
+            return
+        self._set(key, self._value(key, list(new)))
 
     # -- the edits -----------------------------------------------------------------------
     @staticmethod
@@ -629,7 +663,7 @@ class TicketFile:
 
         if key in _TEXT_KEYS and isinstance(value, str):
             return yamlio.text_value(value)
-        if key in ("tags", "related") and isinstance(value, list):
+        if key in ("tags", "related", "cc", "aliases") and isinstance(value, list):
             seq = CommentedSeq(value)
             seq.fa.set_flow_style()
             return seq
@@ -644,7 +678,7 @@ class TicketFile:
 
     @staticmethod
     def _comment(value: Any) -> Any:
-        from ruamel.yaml.comments import CommentedMap
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
         from supportctl.domain import yamlio
 
@@ -652,7 +686,11 @@ class TicketFile:
             return value
         entry = CommentedMap()
         for k, v in value.items():
-            entry[k] = yamlio.text_value(v) if k == "text" and isinstance(v, str) else v
+            if k == "text" and isinstance(v, str):
+                v = yamlio.text_value(v)
+            elif k == "attachments" and isinstance(v, list):
+                v = CommentedSeq(v)
+            entry[k] = v
         return entry
 
     def _set(self, key: str, value: Any) -> None:

@@ -25,7 +25,7 @@ so in its error, since the next one will not.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,7 @@ from supportctl.domain.articles import (
 )
 from supportctl.domain.errors import GitError, SupportctlError, SyncError, UsageError
 from supportctl.domain.ids import id_number, id_of_path, is_ticket_id, ticket_path
-from supportctl.domain.ticket import Ticket, TicketFile, parse_ticket
+from supportctl.domain.ticket import Ticket, TicketFile, UnreadableTicket, parse_ticket
 from supportctl.storage.desk import Desk
 from supportctl.storage.git import ZERO, RawCommit
 from supportctl.storage.history import events_from_diff, events_from_trailers
@@ -357,13 +357,29 @@ class _Replayer:
         pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in self.idmap) + r")\b")
         return pattern.sub(lambda m: self.idmap[m.group(1)], text.decode("utf-8")).encode("utf-8")
 
+    def _renumber_record(self, text: bytes) -> bytes:
+        """A mail record names its ticket in `ticket:` only; the rest (its subject, which
+        may quote the number) stays as the mail had it."""
+        if not self.idmap:
+            return text
+
+        def swap(m: re.Match[bytes]) -> bytes:
+            was = m.group(2).decode("utf-8", "replace")
+            return m.group(1) + self.idmap[was].encode() if was in self.idmap else m.group(0)
+
+        return _RECORD_TICKET.sub(swap, text)
+
     def replay(self) -> str:
         tip = self.onto
         git = self.repo.git
         for sha in self.local:
             message, author, parents = git.commit_info(sha)
             files: dict[str, bytes | None] = {}
-            for path, old_blob, new_blob in git.changed_paths(parents[0], sha):
+            changes = git.changed_paths(parents[0], sha)
+            # ticket files first: a renumbering they cause applies to the commit's other
+            # files too (a mail record sorts before them)
+            changes.sort(key=lambda c: not c[0].startswith("data/tickets/"))
+            for path, old_blob, new_blob in changes:
                 old = git.blob(old_blob) if old_blob != ZERO else None
                 new = git.blob(new_blob) if new_blob != ZERO else None
                 tid = id_of_path(path)
@@ -377,11 +393,21 @@ class _Replayer:
                         fresh = f"{self.repo.config.id_prefix}-{self.next_number}"
                         self.idmap[tid] = fresh
                         self.renumbered.append((tid, fresh))
-                if tid and tid in self.idmap:
-                    path = ticket_path(self.idmap[tid])
+                renamed_from = tid if tid and tid in self.idmap else None
+                if renamed_from:
+                    path = ticket_path(self.idmap[renamed_from])
                 if path.startswith(("data/tickets/", "data/worklogs/", "data/kb/")):
                     old = self._renumber_text(old) if old is not None else None
                     new = self._renumber_text(new) if new is not None else None
+                elif path.startswith(MAIL_PREFIX) and path.endswith(".yaml"):
+                    old = self._renumber_record(old) if old is not None else None
+                    new = self._renumber_record(new) if new is not None else None
+                if renamed_from:
+                    # the old number may have reached the customer in a mail: it stays an
+                    # alias that subject tags may use (every version, so the merge sees
+                    # only the commit's own change)
+                    old = _with_alias(old, renamed_from) if old is not None else None
+                    new = _with_alias(new, renamed_from) if new is not None else None
                 files[path] = self._merge(path, old, new, git.file_at(tip, path), author.when)
             text = self._renumber_text(message.encode("utf-8")).decode("utf-8")
             if self.merger.lost:
@@ -429,6 +455,23 @@ class _Replayer:
                     f"merge it by hand (git pull), then run sync again"
                 )
         return merged
+
+
+MAIL_PREFIX = "data/mail/"
+_RECORD_TICKET = re.compile(rb"(?m)^(ticket:[ \t]*)([A-Z0-9]+-[0-9]+)[ \t]*$")
+
+
+def _with_alias(content: bytes, alias: str) -> bytes:
+    """A ticket file with `alias` among its `aliases` (as it was when unreadable)."""
+    try:
+        file = TicketFile.parse(content)
+    except UnreadableTicket:
+        return content
+    ticket = file.ticket
+    if alias in ticket.aliases:
+        return content
+    file.update(replace(ticket, aliases=(*ticket.aliases, alias)))
+    return file.dump()
 
 
 def _plain_ticket(repo: Desk, blob: str) -> dict[str, Any]:

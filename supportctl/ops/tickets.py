@@ -7,9 +7,9 @@ and git trailers carrying the machine-readable facts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -24,7 +24,6 @@ from supportctl.domain.ticket import (
     LINK_KINDS,
     PRIORITIES,
     TICKET_KEYS,
-    TRACKED_FIELDS,
     TYPES,
     WORKLOG_KEYS,
     Comment,
@@ -41,7 +40,16 @@ from supportctl.domain.ticket import (
     worklog_path,
 )
 from supportctl.ops.articles import read_article, set_tickets
-from supportctl.storage.transaction import Change, Transaction, short, transaction
+
+# the result of every action, and the room kept for the last moves, as they were named here
+from supportctl.ops.commits import CLOSING_NODE_RESERVE as CLOSING_NODE_RESERVE
+from supportctl.ops.commits import CLOSING_RESERVE as CLOSING_RESERVE
+from supportctl.ops.commits import CUSTOMER_MESSAGE, with_customer_message
+from supportctl.ops.commits import ActionResult as ActionResult
+from supportctl.ops.commits import check_room as _check_room
+from supportctl.ops.commits import commit as _commit
+from supportctl.ops.commits import snapshot as _snapshot
+from supportctl.storage.transaction import Change, short, transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -49,65 +57,10 @@ if TYPE_CHECKING:
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Identity
 
-# The last part of what a file may hold (yamlio.MAX_FILE_BYTES, the reader's cap) is kept
-# for the moves that take a ticket to its end: a thread that fills up can always be
-# started, resolved (with a resolution of up to 64 K characters) and closed.
-CLOSING_RESERVE = 256 * 1024
-# The same for the reader's node cap (yamlio.MAX_NODES): a resolve and a close add a few.
-CLOSING_NODE_RESERVE = 1_000
-CLOSING_ACTIONS = frozenset({"start", "resolve", "close"})
-
-
-@dataclass
-class ActionResult:
-    ticket_id: str
-    action: str
-    commit: str
-    subject: str
-    ticket: Ticket
-    extra: dict[str, Any] = field(default_factory=dict)
-
 
 def author_handle(repo: Desk, ident: Identity) -> str:
     agent = repo.config.agent_for_email(ident.email)
     return agent.handle if agent else (ident.name or ident.email)
-
-
-def _field_trailers(
-    before: dict[str, str | None] | None, after: dict[str, str | None]
-) -> list[tuple[str, str]]:
-    """`From-X`/`To-X` per changed field; a new ticket (no `before`) gets only `To-X`."""
-    out = []
-    for name in TRACKED_FIELDS:
-        old, new = (before or {}).get(name), after.get(name)
-        if before is None and name == "title":
-            continue
-        if (old or None) != (new or None):
-            key = name.capitalize()
-            if before is not None:
-                out.append((f"From-{key}", str(old or "-")))
-            out.append((f"To-{key}", str(new or "-")))
-    return out
-
-
-def _snapshot(ticket: Ticket) -> dict[str, str | None]:
-    return {k: ticket.value(k) for k in TRACKED_FIELDS}
-
-
-def _commit(
-    tx: Transaction,
-    ticket_id: str,
-    action: str,
-    change: Change,
-    data: Ticket,
-    before: dict[str, str | None] | None,
-) -> ActionResult:
-    trailers = [("Ticket", ticket_id), ("Action", action)]
-    trailers += _field_trailers(before, _snapshot(data))
-    trailers += change.trailers
-    subject = f"{ticket_id}: {change.subject}"
-    sha = tx.commit(Change(subject, trailers, change.files))
-    return ActionResult(ticket_id, action, sha, subject, data)
 
 
 def _not_before_creation(ticket_id: str, ticket: Ticket, at: datetime | None) -> None:
@@ -146,32 +99,6 @@ def ticket_action(
         return _commit(tx, ticket_id, action, change, data.ticket, before)
 
 
-def _check_room(ticket_id: str, path: str, action: str, content: bytes) -> None:
-    """Refuse an action that would leave no room for resolving and closing the ticket."""
-    limit = yamlio.MAX_FILE_BYTES - CLOSING_RESERVE
-    if action in CLOSING_ACTIONS:
-        return
-    if len(content) <= limit:
-        node_limit = yamlio.MAX_NODES - CLOSING_NODE_RESERVE
-        try:
-            nodes = yamlio.nodes_of(content)
-            count = f"{nodes:,}"
-        except yamlio.YamlProblem:
-            nodes, count = yamlio.MAX_NODES + 1, f"over {yamlio.MAX_NODES:,}"
-        if nodes <= node_limit:
-            return
-        raise UsageError(
-            f"{ticket_id}: {action} would give {path} {count} YAML nodes, more than the "
-            f"{node_limit:,} a ticket may reach before the room kept for resolve and close; "
-            f"nothing was written (continue in a new ticket: `supportctl link NEW --related {ticket_id}`)"
-        )
-    raise UsageError(
-        f"{ticket_id}: {action} would make {path} {len(content):,} bytes, more than the "
-        f"{limit:,} a ticket may reach before the room kept for resolve and close; "
-        f"nothing was written (continue in a new ticket: `supportctl link NEW --related {ticket_id}`)"
-    )
-
-
 # -- new ------------------------------------------------------------------------------
 def new_ticket(
     repo: Desk,
@@ -204,12 +131,15 @@ def new_ticket(
         number = repo.max_ticket_number() + 1
         ticket_id = f"{repo.config.id_prefix}-{number}"
         # A new file names every field up to `description`, null or empty where unset, but
-        # an unset class or reporter; no empty `comments: []`: the first comment then adds
-        # lines instead of rewriting one.
+        # an unset class or reporter (nor the mail fields: a ticket that came by mail names
+        # them); no empty `comments: []`: the first comment then adds lines instead of
+        # rewriting one.
         keys = tuple(
             k
             for k in TICKET_KEYS[: TICKET_KEYS.index("description") + 1]
-            if (k != "class" or cls) and (k != "reporter" or reporter)
+            if (k != "class" or cls)
+            and (k != "reporter" or reporter)
+            and k not in ("requester", "cc")
         )
         file = TicketFile.new(
             Ticket(
@@ -383,19 +313,60 @@ def comment(
     text: str,
     *,
     internal: bool = False,
+    from_customer: bool = False,
     at: datetime | None = None,
 ) -> ActionResult:
+    """An agent's reply or internal note; with `from_customer`, a message the customer
+    sent by another way (a call, a messenger), recorded by hand as a customer message."""
+    if internal and from_customer:
+        raise UsageError("a customer message is not an internal note: give one of the two")
     body = check_text(text, what="comment")
     if not body.strip():
         raise UsageError("comment text is empty")
+    if from_customer:
+        return _customer_comment(repo, ticket_id, body, at)
     visibility = "internal" if internal else "public"
 
     def fn(data: TicketFile, ident: Identity) -> Change:
-        data.update(_with_comment(data.ticket, ident, repo, body, visibility))
-        what = "internal note" if internal else "reply to customer"
-        return Change(f"{what}: {short(body, 40)}", [("Visibility", visibility)])
+        ticket = _with_comment(data.ticket, ident, repo, body, visibility)
+        change = Change(
+            f"{'internal note' if internal else 'reply to customer'}: {short(body, 40)}",
+            [("Visibility", visibility)],
+        )
+        if not internal:
+            # A ticket that came by mail gets the reply by mail, queued in this commit.
+            from supportctl.ops.mail.outbound import queue_reply
+
+            agent = repo.config.agent_for_email(ident.email)
+            mail = queue_reply(
+                repo, ticket, body, when=ident.when, author=agent.name if agent else ident.name
+            )
+            if mail is not None:
+                entry = replace(ticket.comments[-1], message_id=mail.message_id)
+                ticket = replace(ticket, comments=(*ticket.comments[:-1], entry))
+                change.trailers += mail.trailers
+                change.files.update(mail.files)
+        data.update(ticket)
+        return change
 
     return ticket_action(repo, ticket_id, "comment", at, fn)
+
+
+def _customer_comment(repo: Desk, ticket_id: str, body: str, at: datetime | None) -> ActionResult:
+    def fn(data: TicketFile, ident: Identity) -> Change:
+        ticket = data.ticket
+        entry = Comment(
+            at=ident.when.isoformat(),
+            author=ticket.requester or ticket.reporter or ticket.customer,
+            from_customer=True,
+            text=body,
+        )
+        ticket, moved = with_customer_message(ticket, entry)
+        data.update(ticket)
+        what = f"customer message ({moved} → {ticket.status})" if moved else "customer message"
+        return Change(f"{what}: {short(body, 40)}")
+
+    return ticket_action(repo, ticket_id, CUSTOMER_MESSAGE, at, fn)
 
 
 def log_time(

@@ -97,9 +97,10 @@ def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[P
         bad("assignee", f"unknown agent {assignee!r}")
     if data.get("created") and not _is_time(data["created"]):
         bad("created", "`created` must be an ISO 8601 time with an offset")
-    tags = data.get("tags")
-    if tags is not None and not isinstance(tags, list):
-        bad("tags", "`tags` must be a list")
+    for key in ("tags", "cc", "aliases", "message_ids"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, list):
+            bad(key, f"`{key}` must be a list")
     comments = data.get("comments")
     if comments is not None:
         if not isinstance(comments, list):
@@ -112,6 +113,10 @@ def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[P
                     bad(i, "comment needs `at`, an ISO 8601 time with an offset", comments)
                 elif c.get("visibility", "public") not in ("public", "internal"):
                     bad(i, "comment `visibility` must be public or internal", comments)
+                elif not isinstance(c.get("from_customer", False), bool):
+                    bad(i, "comment `from_customer` must be true or false", comments)
+                elif not isinstance(c.get("attachments", []), list):
+                    bad(i, "comment `attachments` must be a list of files", comments)
     links = data.get("links")
     if links is not None:
         if not isinstance(links, dict):

@@ -10,8 +10,9 @@ the new one, never half of one.
 `CACHE_FORMATS` is the one place that says what format each cache is in. A file's
 name carries its version (`events.v7.marshal`), so a bump makes the old file a stranger
 that is removed; rows of the blob store carry the version of their kind, so a bump
-invalidates that kind only. The lock, the journal and the private indexes beside this
-folder belong to commits, not to caches, and are left alone.
+invalidates that kind only. Beside them, git keeps a copy of the index here whose stat
+data it may refresh (`Repo.uncommitted`). The lock, the journal and the private indexes
+beside this folder belong to commits, not to caches, and are left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from supportctl.storage.git import INDEX_COPY
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -47,14 +50,20 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "kb": 2,
     # rows by blob id: search analyses of tickets (recurring problems)
     "ticket-text": 1,
+    # rows by shard folder (its name and tree id) and by the configured lines and
+    # customers: the finished listing entries of its ticket files
+    "listing": 1,
     # the file: every ticket's events up to a tip commit; rows by commit id: the
     # events of a commit made by hand (they follow the same rules)
     "events": 7,
+    # the file: per mail record's blob id, what the daily limit of automatic mail reads
+    # of it (storage/outbox.py)
+    "mail-records": 1,
     # the file: the highest ticket number ever used, per ID prefix
     "ids": 1,
     # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
-    # the settings classes
-    "config": 1,
+    # the settings classes (its calendar specs pickled apart, see `Config.__getstate__`)
+    "config": 2,
     # rows by tip commit and period: the model of a report of a period that is over (and
     # the worklog problems met computing it); only the tip's rows are kept. Bump it too
     # when a figure of the report is computed differently.
@@ -66,6 +75,7 @@ _FILES: Final = {
     "events": "marshal",
     "ids": "json",
     "kb": "marshal",
+    "mail-records": "marshal",
     "config": "pickle",
 }
 FOLDER = "cache"
@@ -220,6 +230,11 @@ def _prepare(folder: Path) -> Path | None:
             young = entry.stat(follow_symlinks=False).st_mtime > time.time() - _ABANDONED_AFTER
             if entry.name.startswith(".") and entry.name.endswith(".tmp") and young:
                 continue  # perhaps another process is writing it right now
+            # git's own format, named after the index it copies (`Repo.uncommitted`); its
+            # lock is git's while it refreshes the copy
+            copy = entry.name.startswith(INDEX_COPY) and not entry.is_symlink()
+            if copy and (young or not entry.name.endswith(".lock")):
+                continue
             if entry.is_dir(follow_symlinks=False):
                 continue  # not ours to empty
             os.unlink(entry.path)

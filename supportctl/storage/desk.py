@@ -31,6 +31,7 @@ from supportctl.domain.ticket import (
     parse_ticket,
     parse_worklog_file,
     read_ticket,
+    ticket_of,
     vocabulary,
 )
 from supportctl.storage import safepath
@@ -237,6 +238,12 @@ class Desk(DeskReader):
         if among is not None:
             wanted = set(among)
             entries = [(p, b) for p, b in entries if PurePosixPath(p).stem in wanted]
+        return self.ticket_files(entries, fields)
+
+    def ticket_files(
+        self, entries: list[tuple[str, str]], fields: Sequence[str] | None = None
+    ) -> list[TicketView]:
+        """Views of the ticket files `entries` (path, blob id), as `tickets` gives them."""
         if fields is None:
             parsed = self._parsed("ticket", entries, parse_ticket)
         else:
@@ -257,7 +264,16 @@ class Desk(DeskReader):
         """The ticket's file at `rev`. `past`: a version from history, shown as it was; the
         configuration's lists of values are today's, so they are not applied to it."""
         path = ticket_path(ticket_id)
-        return ticket_view(ticket_id, self.git.file_at(rev, path), None if past else self.config)
+        found = self.git.blob_at(rev, path)
+        if found is None:
+            return ticket_view(ticket_id, None, None)  # NotFound
+        # parsed once per blob, as listings parse it: a warm `show` reads no YAML
+        blob, content = found
+        data = self.cache.get_many("ticket", [blob]).get(blob)
+        if data is None:
+            data = parse_ticket(content)
+            self.cache.put_many("ticket", {blob: data})
+        return ticket_view(ticket_id, content, None if past else self.config, data)
 
     def load_ticket_file(self, ticket_id: str) -> tuple[str, TicketFile]:
         """A ticket file at HEAD, open for editing."""
@@ -294,9 +310,12 @@ class Desk(DeskReader):
         for shard in shards[:2]:
             for f in shard.iterdir():
                 see(f"data/tickets/{shard.name}/{f.name}")
-        for path, _ in self.git.ls_tree(
-            f"data/tickets/{shards[0].name}" if shards else "data/tickets"
-        ):
+        committed = (
+            self.git.files_in("HEAD", f"data/tickets/{shards[0].name}")
+            if shards
+            else self.git.ls_tree("data/tickets")
+        )
+        for path, _ in committed:
             see(path)
         return best
 
@@ -427,14 +446,20 @@ def refuse_invalid(views: Iterable[TicketView]) -> None:
             raise DataError(str(view.error))
 
 
-def ticket_view(ticket_id: str, content: bytes | None, config: Config | None) -> TicketView:
+def ticket_view(
+    ticket_id: str,
+    content: bytes | None,
+    config: Config | None,
+    parsed: Mapping[str, Any] | None = None,
+) -> TicketView:
     """One ticket file's view; NotFound when there is none, DataError when it cannot be
-    read or (checked against `config`, unless None) holds a value outside its lists."""
+    read or (checked against `config`, unless None) holds a value outside its lists.
+    `parsed`: `parse_ticket(content)`, when it is known already."""
     path = ticket_path(ticket_id)
     if content is None:
         raise NotFound(f"unknown ticket {ticket_id}")
     try:
-        ticket = read_ticket(content)
+        ticket = read_ticket(content) if parsed is None else ticket_of(parsed)
     except UnreadableTicket as exc:
         raise DataError(f"{path}:{exc.line}: {exc.message}") from None
     problem = (

@@ -9,14 +9,17 @@ objects are read through one `git cat-file --batch` process kept for the whole c
 started on the first read. GitPython, which costs more to import than a short command
 costs to run, is imported only by what reads commit objects.
 
-Commits are built in a private index so the user's own staged and unstaged changes are
-never swept into a supportctl commit; `storage.transaction` makes one per action.
+Commits are built apart from the user's index, so their own staged and unstaged changes
+are never swept into a supportctl commit: by editing only the trees on the changed paths
+(`storage.objects`), or where that declines, in a private index; `storage.transaction`
+makes one per action.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import json
 import os
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from supportctl.domain.errors import GitError, UsageError
-from supportctl.storage import safepath
+from supportctl.storage import objects, safepath
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
     import git
 
 ZERO = "0" * 40
+# The name of a copy of the index (`Repo.uncommitted`) starts with this, its digest follows.
+INDEX_COPY = "index-copy."
 INDEX_LOCK_TIMEOUT = 10.0
 # A remote that stops answering (or an ssh waiting on a host key no one will confirm)
 # would otherwise hold the per-clone lock for ever, and every other writer gives up.
@@ -191,6 +196,18 @@ def _reading(
             raise GitError(_failure(cwd, args, errors.read(), status))
 
 
+def _entries(tree: bytes) -> list[tuple[str, str, str]]:
+    """(name, mode, id) of a tree object's entries, modes as git writes them (`40000` for
+    a folder)."""
+    try:
+        return [
+            (name.decode("utf-8", "replace"), objects.canonical_mode(mode).decode(), sha.hex())
+            for name, (mode, sha) in objects.parse_tree(tree).items()
+        ]
+    except ValueError:
+        raise GitError("git gave a tree object it cannot have written; run `git fsck`") from None
+
+
 def _subcommand(args: Sequence[str]) -> str:
     words = list(args)
     while words[:1] == ["-c"]:
@@ -286,6 +303,12 @@ class _ObjectReader:
         weakref.finalize(self, _stop, self._proc)
 
     def read(self, name: str) -> bytes | None:
+        found = self.read_object(name)
+        return None if found is None else found[2]
+
+    def read_object(self, name: str) -> tuple[str, str, bytes] | None:
+        """(id, type, content) of the object `name` names, resolved when asked (a ref
+        moved meanwhile is read anew); None when there is none."""
         proc = self._proc
         assert proc.stdin is not None
         assert proc.stdout is not None
@@ -299,7 +322,23 @@ class _ObjectReader:
             raise GitError("git cat-file stopped")
         if len(header) != 3 or not header[2].isdigit():  # `<name> missing`, `ambiguous`
             return None
-        return proc.stdout.read(int(header[2]) + 1)[:-1]
+        content = proc.stdout.read(int(header[2]) + 1)[:-1]
+        return header[0].decode(), header[1].decode(), content
+
+
+def _feeding(stdin: IO[bytes], data: bytes) -> threading.Thread:
+    """Write all of a batch process's input from a thread, then close it, while the caller
+    reads the output: written first, a long output would fill its pipe and stall both."""
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError):
+            stdin.write(data)
+        with contextlib.suppress(BrokenPipeError):
+            stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    return writer
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -322,6 +361,7 @@ class Repo:
         self.notify: Callable[[str], None] = notify or notice
         self._reader: _ObjectReader | None = None
         plain = _plain_git_dir(root)
+        self._plain = plain is not None
         self.git_dir = plain if plain is not None else Path(self._repo.git_dir)
         self._state_path = self.git_dir / "supportctl"
         self._acting: Identity | None = None
@@ -337,9 +377,13 @@ class Repo:
 
     def _object(self, name: str) -> bytes | None:
         """An object's content by id or `rev:path`; None when there is none."""
+        found = self._object_with_id(name)
+        return None if found is None else found[2]
+
+    def _object_with_id(self, name: str) -> tuple[str, str, bytes] | None:
         if self._reader is None:
             self._reader = _ObjectReader(self.root)
-        return self._reader.read(name)
+        return self._reader.read_object(name)
 
     @property
     def state_dir(self) -> Path:
@@ -374,11 +418,15 @@ class Repo:
         return self.rev("HEAD")
 
     def rev(self, rev: str) -> str | None:
-        """Commit id of `rev`, or None when it does not exist (e.g. an empty repo)."""
-        try:
-            return self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip() or None
-        except GitError:
-            return None
+        """Commit id of `rev`, or None when it does not exist (e.g. an empty repo).
+
+        Asked of the object reader the command keeps anyway, not of a `rev-parse` of its
+        own: the reader resolves the name anew on every request, so a ref moved
+        meanwhile (by this command or anyone) is seen."""
+        if not rev or "\n" in rev:
+            return None  # a request is one line; git has no such name
+        found = self._object_with_id(f"{rev}^{{commit}}")
+        return None if found is None or found[1] != "commit" else found[0]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
@@ -454,16 +502,11 @@ class Repo:
     def folder_at(self, rev: str, path: str) -> tuple[str, str] | None:
         """(commit id of `rev`, tree id of the folder `path` in that commit), or None when
         either is missing. The tree id changes whenever anything under the folder does."""
-        try:
-            commit = self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip()
-            out = self._run("ls-tree", "-z", commit, "--", path) if commit else ""
-        except GitError:
+        commit = self.rev(rev)
+        if commit is None or "\n" in path:
             return None
-        for entry in out.split("\0"):
-            meta, _, name = entry.partition("\t")
-            if name == path and meta.split()[1:2] == ["tree"]:
-                return commit, meta.split()[2]
-        return None
+        found = self._object_with_id(f"{commit}:{path}")
+        return None if found is None or found[1] != "tree" else (commit, found[0])
 
     def blob(self, sha: str) -> bytes:
         content = self._object(sha)
@@ -505,6 +548,44 @@ class Repo:
                 writer.join()
         return found
 
+    def tree(self, name: str) -> list[tuple[str, str, str]] | None:
+        """(mode, name, object id) of each entry of the tree `name` (an object id or
+        `rev:path`), in git's order, read through the command's one `cat-file`; None when
+        `name` is no tree (or there is no such object)."""
+        if "\n" in name:
+            return None  # a batch request is one line
+        if self._reader is None:
+            self._reader = _ObjectReader(self.root)
+        found = self._reader.read_object(name)
+        if found is None or found[1] != "tree":
+            return None
+        size = len(found[0]) // 2  # SHA-1 or SHA-256 ids
+        data = found[2]
+        entries = []
+        i, end = 0, len(data)
+        while i < end:
+            space = data.index(b" ", i)
+            nul = data.index(b"\0", space)
+            mode = data[i:space].decode().rjust(6, "0")  # as ls-tree prints it (040000)
+            entries.append(
+                (
+                    mode,
+                    data[space + 1 : nul].decode("utf-8", "replace"),
+                    data[nul + 1 : nul + 1 + size].hex(),
+                )
+            )
+            i = nul + 1 + size
+        return entries
+
+    def blob_at(self, rev: str, path: str) -> tuple[str, bytes] | None:
+        """(blob id, content) of the file `path` at `rev`; None when there is none."""
+        if "\n" in rev or "\n" in path:
+            return None  # a batch request is one line; no such path is ever committed
+        if self._reader is None:
+            self._reader = _ObjectReader(self.root)
+        found = self._reader.read_object(f"{rev}:{path}")
+        return None if found is None else (found[0], found[2])
+
     def file_at(self, rev: str, path: str) -> bytes | None:
         if "\n" in rev or "\n" in path:
             return None  # a batch request is one line; no such path is ever committed
@@ -521,12 +602,19 @@ class Repo:
         out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
         return [e[3:] for e in out.split("\0") if len(e) > 3 and e[2] == " "]
 
-    def uncommitted(self, prefix: str) -> dict[str, str]:
+    def uncommitted(self, prefix: str, index_copies: Path | None = None) -> dict[str, str]:
         """Files under `prefix` whose staged or work-tree state differs from HEAD, with git's
         two-letter status (`" M"`, `"M "`, `" D"`, `"??"`; both paths of a rename).
 
         For read-only commands: no optional locks, since `git status` would otherwise
-        refresh the index under `index.lock` and could make a concurrent writer fail."""
+        refresh the index under `index.lock` and could make a concurrent writer fail.
+
+        `index_copies`: a folder where git may keep a refreshed copy of the index (see
+        `_index_copy`), for a question about many files."""
+        env = {"GIT_OPTIONAL_LOCKS": "0"}
+        copy = None if index_copies is None else self._index_copy(index_copies)
+        if copy is not None:
+            env = {"GIT_INDEX_FILE": str(copy)}
         out = self._run(
             "status",
             "--porcelain=v1",
@@ -534,7 +622,7 @@ class Repo:
             "--untracked-files=all",
             "--",
             prefix,
-            env={"GIT_OPTIONAL_LOCKS": "0"},
+            env=env,
         )
         found: dict[str, str] = {}
         entries = iter(out.split("\0"))
@@ -547,6 +635,51 @@ class Repo:
         for path in self._pending_files():
             found.pop(path, None)
         return found
+
+    def _index_copy(self, folder: Path) -> Path | None:
+        """A copy of the index, the same entries, whose stat data git may refresh; None
+        when there is none to be had (the caller asks with the index itself).
+
+        The index's stat data says which files git need not read again. When it is stale
+        (a copied or restored clone, a tool that rewrote files unchanged), `git status`
+        reads and hashes every file again on every run, since a read-only command must
+        not write the user's index; asked with a copy, git refreshes the copy once. The
+        copy is named after the content it was taken from, so it is never used for
+        another index; it keeps the index's time, so git's check of entries written in
+        the same second as the index ("racily clean") is the same."""
+        if "GIT_INDEX_FILE" in os.environ:
+            return None
+        try:
+            if any(self.git_dir.glob("sharedindex.*")):
+                return None  # a split index: the copy would not find its shared part
+            fd = _open_nofollow(self.git_dir / "index", os.O_RDONLY)
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read()
+                seen = os.fstat(fh.fileno())
+        except (OSError, GitError):
+            return None
+        name = f"{INDEX_COPY}{hashlib.sha256(data).hexdigest()[:32]}"
+        copy = folder / name
+        try:
+            if copy.is_file() and not copy.is_symlink():
+                return copy
+            for old in folder.glob(f"{INDEX_COPY}*"):
+                if not old.name.startswith(name):
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.utime(tmp, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+                os.replace(tmp, copy)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            return None
+        return copy
 
     def _pending_files(self) -> list[str]:
         """Files an interrupted supportctl action committed but could not check out yet: they
@@ -613,6 +746,86 @@ class Repo:
                         yield _parse_record(part)
             if buf:
                 yield _parse_record(buf)
+
+    def commit_fields(self, rev: str) -> Iterator[list[str]]:
+        """Every commit reachable from `rev` (a commit id or a range), newest first, as
+        the fields id, root tree, parents, author name, author e-mail, author date and
+        committer date (git's raw dates), subject, and trailers (one per line).
+
+        No diff: git then reads commit objects only, about a fifth of the work of `log
+        --raw`, whose tree diffs are most of the cost on a long history. The fields of
+        a commit are split like those of `log`, so both read a malformed one alike.
+        """
+        fmt = "%x1e%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cd%x1f%s%x1f%(trailers:only,unfold)"
+        args = ["log", "--date=raw", "--no-abbrev", f"--format={fmt}", rev, "--"]
+        with _reading(self.root, args) as proc:
+            assert proc.stdout is not None
+            stream = io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="replace", newline="")
+            buf = ""
+            while True:
+                chunk = stream.read(1 << 18)
+                if not chunk:
+                    break
+                parts = (buf + chunk).split("\x1e")
+                buf = parts.pop()
+                for part in parts:
+                    if part:
+                        yield part.split("\x1f")
+            if buf:
+                yield buf.split("\x1f")
+
+    def object_ids(self, names: Sequence[str]) -> list[tuple[str, str] | None]:
+        """(type, id) of each object name (`<tree>:<path>`, `<commit>^{tree}`), None for
+        one that does not exist: all through one `git cat-file --batch-check`."""
+        if not names:
+            return []
+        if any("\n" in n for n in names):
+            raise ValueError("an object name has no newline")
+        args = ["cat-file", "--batch-check=%(objecttype) %(objectname)", "--buffer"]
+        with _reading(self.root, args, feed=True) as proc:
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            writer = _feeding(proc.stdin, "".join(f"{n}\n" for n in names).encode())
+            try:
+                lines = proc.stdout.read().decode("utf-8", "replace").split("\n")
+            finally:
+                writer.join()
+        found: list[tuple[str, str] | None] = []
+        for line in lines[: len(names)]:
+            kind, _, oid = line.partition(" ")
+            ok = kind in ("blob", "tree", "commit", "tag") and len(oid) == len(ZERO)
+            found.append((kind, oid) if ok else None)
+        found.extend([None] * (len(names) - len(found)))
+        return found
+
+    def tree_changes(
+        self, shas: Iterable[str], prefix: str
+    ) -> dict[str, tuple[tuple[str, str, str], ...]]:
+        """The files under `prefix` each commit (not a merge) changed, as (path, old blob,
+        new blob) like `RawCommit.changes`: one `git diff-tree --stdin` for all of them.
+        A commit that changed nothing there is left out."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        args = ["diff-tree", "--stdin", "-r", "--root", "--no-renames", "-z", "--no-abbrev"]
+        with _reading(self.root, [*args, "--", prefix], feed=True) as proc:
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            writer = _feeding(proc.stdin, "".join(f"{s}\n" for s in wanted).encode())
+            try:
+                out = proc.stdout.read().decode("utf-8", "replace")
+            finally:
+                writer.join()
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        rows: list[tuple[str, str, str]] = []
+        tokens = iter(out.split("\0"))
+        for token in tokens:
+            if token.startswith(":"):
+                _, _, old, new, _ = token.split(" ", 4)
+                rows.append((next(tokens, ""), old, new))
+            elif token:
+                rows = found.setdefault(token.strip(), [])
+        return {sha: tuple(rows) for sha, rows in found.items() if rows}
 
     # -- the state folder and the journal --------------------------------------
     def ensure_state_dir(self) -> Path:
@@ -710,22 +923,11 @@ class Repo:
         else git's own (the configured identity, now). Returns the commit id and the blob
         id written per path.
         """
-        blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
-        index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
-        env = {"GIT_INDEX_FILE": str(index_file)}
-        try:
-            self._run("read-tree", *([parent] if parent else ["--empty"]), env=env)
-            args = ["update-index", "--add"]
-            for path, sha in blobs.items():
-                args += (
-                    ["--force-remove", path]
-                    if sha is None
-                    else ["--cacheinfo", f"100644,{sha},{path}"]
-                )
-            self._run(*args, env=env)
-            tree = self._run("write-tree", env=env).strip()
-        finally:
-            index_file.unlink(missing_ok=True)
+        edited = self._edited_tree(parent, files)
+        if edited is not None:
+            tree, blobs = edited
+        else:
+            tree, blobs = self._indexed_tree(parent, files)
         commit_env = {
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.email,
@@ -744,6 +946,74 @@ class Repo:
             "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()
         ).strip()
         return sha, blobs
+
+    def _edited_tree(
+        self, parent: str | None, files: dict[str, bytes | None]
+    ) -> tuple[str, dict[str, str | None]] | None:
+        """`parent`'s tree with `files` changed, made by editing only the trees on their
+        paths (see `storage.objects`): no git process at all. None when this repository
+        is not the plain case, or the change is one for git's index to judge."""
+        writer = self._loose_writer(parent)
+        if writer is None or parent is None:
+            return None
+        root = self._object_with_id(f"{parent}^{{tree}}")
+        if root is None or root[1] != "tree":
+            return None
+
+        def read_tree(sha: str) -> bytes:
+            found = self._object_with_id(sha)
+            if found is None or found[1] != "tree":
+                raise objects.Unsupported(sha)
+            return found[2]
+
+        blobs = {p: (None if c is None else writer.write(b"blob", c)) for p, c in files.items()}
+        try:
+            tree = objects.edit_tree(read_tree, writer.write, root[2], blobs)
+        except objects.Unsupported:
+            return None
+        return tree, blobs
+
+    def _loose_writer(self, parent: str | None) -> objects.LooseWriter | None:
+        """A writer of loose objects when git would write them plainly into `.git/objects`:
+        a SHA-1 repository (told by the id of `parent`) in its own folder, no object folder
+        set from outside, no shared-permission rule, no second object format to keep.
+        Read from the repository's own config file only: settings included from elsewhere
+        send the commit through git's index instead."""
+        if not self._plain or parent is None or len(parent) != 40:
+            return None
+        if "GIT_OBJECT_DIRECTORY" in os.environ or "GIT_DIR" in os.environ:
+            return None
+        try:
+            config = (self.git_dir / "config").read_bytes().lower()
+        except OSError:
+            return None
+        # a repository configured to sync objects to disk (core.fsync…) gets them from git
+        if any(k in config for k in (b"sharedrepository", b"objectformat", b"include", b"fsync")):
+            return None
+        return objects.LooseWriter(self.git_dir / "objects")
+
+    def _indexed_tree(
+        self, parent: str | None, files: dict[str, bytes | None]
+    ) -> tuple[str, dict[str, str | None]]:
+        """`parent`'s tree with `files` changed, through a private index: git judges every
+        path. Used for the first commit and wherever `_edited_tree` declines."""
+        blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
+        index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
+        env = {"GIT_INDEX_FILE": str(index_file)}
+        try:
+            self._run("read-tree", *([parent] if parent else ["--empty"]), env=env)
+            args = ["update-index", "--add"]
+            for path, sha in blobs.items():
+                args += (
+                    ["--force-remove", path]
+                    if sha is None
+                    else ["--cacheinfo", f"100644,{sha},{path}"]
+                )
+            self._run(*args, env=env)
+            tree = self._run("write-tree", env=env).strip()
+        finally:
+            index_file.unlink(missing_ok=True)
+        return tree, blobs
 
     def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
         """Move `ref` to `new` only if it still points at `old` (None: does not exist yet),
@@ -857,7 +1127,68 @@ class Repo:
 
     def names_in(self, rev: str, folder: str) -> list[str]:
         """The paths of the entries directly in `folder` (ending in `/`) at `rev`."""
-        return [s for s in self._run("ls-tree", "--name-only", rev, folder).split() if s]
+        return [f"{folder}{name}" for name, _, _ in self._tree_at(rev, folder.rstrip("/"))]
+
+    def files_in(self, rev: str, folder: str) -> list[tuple[str, str]]:
+        """(path, object id) of every file under `folder` at `rev`, like `ls_tree`, for a
+        folder of a few hundred entries: its trees are read through the object reader
+        instead of a `git ls-tree` process. Empty when the folder or `rev` is missing."""
+        return self._files_below(self._tree_at(rev, folder), folder)
+
+    def _files_below(
+        self, entries: list[tuple[str, str, str]], folder: str
+    ) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for name, mode, sha in entries:
+            path = f"{folder}/{name}"
+            if mode == "40000":
+                found += self._files_below(self._tree_entries(sha), path)
+            else:
+                found.append((path, sha))
+        return found
+
+    def changed_on(self, parent: str, commit: str, folder: str) -> list[str] | None:
+        """The paths under `folder` that `commit` adds, changes or deletes, when its one
+        parent is `parent` (else None), found by comparing the two trees through the
+        object reader: only the folders that differ are read, and no process starts."""
+        found = self._object_with_id(commit)
+        if found is None or found[1] != "commit":
+            return None
+        headers = found[2].partition(b"\n\n")[0].split(b"\n")
+        if [h[7:].decode() for h in headers if h.startswith(b"parent ")] != [parent]:
+            return None
+        return self._differing(self._tree_at(parent, folder), self._tree_at(commit, folder), folder)
+
+    def _differing(
+        self, old: list[tuple[str, str, str]], new: list[tuple[str, str, str]], folder: str
+    ) -> list[str]:
+        was = {name: (mode, sha) for name, mode, sha in old}
+        now = {name: (mode, sha) for name, mode, sha in new}
+        paths = []
+        for name in sorted(was.keys() | now.keys()):
+            a, b = was.get(name), now.get(name)
+            if a == b:
+                continue
+            path = f"{folder}/{name}"
+            inside_a = self._tree_entries(a[1]) if a is not None and a[0] == "40000" else []
+            inside_b = self._tree_entries(b[1]) if b is not None and b[0] == "40000" else []
+            if inside_a or inside_b:
+                paths += self._differing(inside_a, inside_b, path)
+            if any(e is not None and e[0] != "40000" for e in (a, b)):
+                paths.append(path)  # a file added, changed, deleted, or become a folder
+        return paths
+
+    def _tree_at(self, rev: str, folder: str) -> list[tuple[str, str, str]]:
+        """(name, mode, id) of the entries of `folder` at `rev`; empty when there is no
+        such folder."""
+        if "\n" in rev or "\n" in folder:
+            return []
+        found = self._object_with_id(f"{rev}:{folder}")
+        return [] if found is None or found[1] != "tree" else _entries(found[2])
+
+    def _tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
+        found = self._object_with_id(tree)
+        return [] if found is None or found[1] != "tree" else _entries(found[2])
 
     def count(self, spec: str) -> int:
         return int(self._run("rev-list", "--count", spec).strip() or 0)

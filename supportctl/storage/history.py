@@ -17,13 +17,13 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from supportctl.domain.events import Event
 from supportctl.domain.ticket import TRACKED_FIELDS, parse_ticket
 from supportctl.sla.engine import settled_at
 from supportctl.storage.cache import CACHE_FORMATS
-from supportctl.storage.git import ZERO, RawCommit
+from supportctl.storage.git import ZERO, RawCommit, parse_git_time
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 EVENTS = "events"  # the cache of this module (see CACHE_FORMATS)
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of a tree with nothing in it
+T = TypeVar("T")
+# An event found by a scan, with its cache encoding when the scan made that too (else None)
+Fresh = tuple[Event, tuple[Any, ...] | None]
 
 
 def _none(value: str | None) -> str | None:
@@ -40,26 +44,7 @@ def _none(value: str | None) -> str | None:
 
 
 def events_from_trailers(c: RawCommit) -> list[Event]:
-    tickets: list[str] = []
-    action: str | None = None
-    changes: dict[str, tuple[str | None, str | None]] = {}
-    details: dict[str, str] = {}
-    for key, value in c.trailers:  # one pass: this runs for every commit of the history
-        low = key.lower()
-        if low == "ticket":
-            tickets.append(value)
-        elif low == "action":
-            action = value if action is None else action
-        elif low.startswith(("from-", "to-")):
-            side, _, name = low.partition("-")
-            if name in TRACKED_FIELDS:
-                old, new = changes.get(name, (None, None))
-                changes[name] = (_none(value), new) if side == "from" else (old, _none(value))
-        else:
-            details[low] = value
-    if not tickets:
-        return []
-    action = action or "edit"
+    tickets, action, changes, details = _trailer_facts(c.trailers)
     return [
         Event(
             c.sha,
@@ -74,6 +59,43 @@ def events_from_trailers(c: RawCommit) -> list[Event]:
         )
         for t in tickets
     ]
+
+
+Changes = dict[str, tuple[str | None, str | None]]
+
+
+def _trailer_facts(
+    trailers: Iterable[tuple[str, str]],
+) -> tuple[list[str], str, Changes, dict[str, str]]:
+    """The tickets a commit's trailers name, and what they say happened to each."""
+    tickets: list[str] = []
+    action: str | None = None
+    changes: Changes = {}
+    details: dict[str, str] = {}
+    for key, value in trailers:  # one pass: this runs for every commit of the history
+        low = key.lower()
+        if low == "ticket":
+            tickets.append(value)
+        elif low == "action":
+            action = value if action is None else action
+        elif low.startswith(("from-", "to-")):
+            side, _, name = low.partition("-")
+            if name in TRACKED_FIELDS:
+                old, new = changes.get(name, (None, None))
+                changes[name] = (_none(value), new) if side == "from" else (old, _none(value))
+        else:
+            details[low] = value
+    return tickets, action or "edit", changes, details
+
+
+def _trailer_pairs(text: str) -> list[tuple[str, str]]:
+    """`git log`'s `%(trailers:only,unfold)` as (key, value) pairs, read as `Repo.log` does."""
+    pairs = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            pairs.append((key.strip(), value.strip()))
+    return pairs
 
 
 def _fields(data: dict[str, Any]) -> dict[str, str | None]:
@@ -147,6 +169,8 @@ def events_from_diff(c: RawCommit, blob: Any) -> list[Event]:
         for comment in (new.get("comments") or [])[len(old_comments) :]:
             if isinstance(comment, dict):
                 vis = str(comment.get("visibility") or "public")
+                if comment.get("from_customer") is True:  # never an answer to the customer
+                    vis = "customer"
                 events.append(Event(action="comment", details={"visibility": vis}, **base))  # type: ignore[arg-type]
     return events
 
@@ -180,6 +204,111 @@ def _action_for(changes: dict[str, tuple[str | None, str | None]]) -> str:
     return "edit"
 
 
+# The facts of the trailers after a leading `Ticket:` line, by their text: supportctl writes
+# few distinct ones (`Action: close` + the status change, ...), so most commits share one.
+_Facts = tuple[list[str], str, Changes, dict[str, str], dict[str, list[str | None]]]
+_NO_FACTS: _Facts = ([], "edit", {}, {}, {})
+
+
+def _read_log(
+    records: Iterable[list[str]],
+    newest_first: list[tuple[str, tuple[str, ...], list[Fresh]]],
+    tree_of: dict[str, str],
+    checks: list[tuple[str, str, str | None, list[Fresh]]],
+    by_hand: list[tuple[list[str], str | None, list[Fresh]]],
+    report: Callable[[int | None], None] | None,
+) -> None:
+    """Sort the commits of `Repo.commit_fields` out, and make the events of their trailers.
+
+    This runs for every commit of the history: strings are cut with C-level methods, the
+    facts of a block of trailers are worked out once per distinct block, and each event's
+    cache encoding is made here from git's own numbers."""
+    known: dict[str, _Facts] = {}
+    same: dict[str, str] = {}
+    zones: dict[str, tuple[timezone, int]] = {}
+    stamp = datetime.fromtimestamp
+    n = 0
+    for fields in records:
+        n += 1
+        if report is not None and n % 500 == 0:
+            report(n)
+        sha, tree = fields[0].strip(), fields[1]
+        parents = tuple(fields[2].split())
+        tree_of[sha] = tree
+        found: list[Fresh] = []
+        newest_first.append((sha, parents, found))
+        if len(parents) > 1:
+            continue  # a merge brings its parents' events, which are in the log themselves
+        parent = parents[0] if parents else None
+        text = fields[8] if len(fields) > 8 else ""
+        first, _, rest = text.partition("\n")
+        if first.startswith("Ticket:") and first.isprintable():
+            # the line `_trailer_pairs` would read first: the rest decides everything else
+            facts = known.get(rest)
+            if facts is None:
+                t, action, changes, details = _trailer_facts(_trailer_pairs(rest))
+                coded = {k: list(v) for k, v in changes.items()}
+                facts = known[rest] = (t, action, changes, details, coded)
+            tickets = [first[7:].strip(), *facts[0]]
+        elif text.strip():
+            t, action, changes, details = _trailer_facts(_trailer_pairs(text))
+            facts = (t, action, changes, details, {k: list(v) for k, v in changes.items()})
+            tickets = t
+        else:
+            facts, tickets = _NO_FACTS, []
+        if not tickets:
+            by_hand.append((fields, parent, found))
+            continue
+        _, action, changes, details, coded = facts
+        times = []
+        for raw in (fields[5], fields[6]):
+            seconds, _, offset = raw.partition(" ")
+            zone = zones.get(offset)
+            if zone is None:
+                zone = zones[offset] = _zone(offset)
+            s = int(seconds)
+            times.append((stamp(s, zone[0]), (s, zone[1])))
+        (at, at_code), (committed, committed_code) = times
+        # one string object per distinct value: marshal then writes a repeat as a
+        # reference, which keeps the cache small and quick to load
+        name = same.setdefault(fields[3], fields[3])
+        email = same.setdefault(fields[4], fields[4])
+        for ticket in tickets:
+            ticket = same.setdefault(ticket, ticket)
+            e = Event(sha, ticket, action, at, committed, name, email, dict(changes), dict(details))
+            code = (
+                sha,
+                ticket,
+                action,
+                at_code,
+                committed_code,
+                name,
+                email,
+                coded,
+                details,
+                False,
+            )
+            found.append((e, code))
+        checks.append((sha, tree, parent, found))
+
+
+def _tree_id(found: tuple[str, str] | None) -> str | None:
+    """The id of a tree that `Repo.object_ids` found; None for anything else, and for the
+    empty tree, in which `git log --raw` sees no file either."""
+    if found is None or found[0] != "tree" or found[1] == EMPTY_TREE:
+        return None
+    return found[1]
+
+
+def _zone(offset: str) -> tuple[timezone, int]:
+    """A raw date's offset (`+0300`) as `parse_git_time` reads it, and in minutes as
+    `_enc_time` encodes it."""
+    when = parse_git_time("0", offset)
+    tz = when.tzinfo
+    assert isinstance(tz, timezone)
+    return tz, _enc_time(when)[1]
+
+
 # -- cache encoding (marshal: fast, and unlike pickle it cannot run code) -------------
 def _enc_time(t: datetime) -> tuple[int, int]:
     off = t.utcoffset() or timedelta(0)
@@ -187,6 +316,12 @@ def _enc_time(t: datetime) -> tuple[int, int]:
 
 
 _ZONES: dict[int, timezone] = {}
+
+
+def _git_time(raw: str) -> datetime:
+    """A raw git date (`1788165822 +0300`) as `parse_git_time` reads it."""
+    seconds, _, offset = raw.partition(" ")
+    return parse_git_time(seconds, offset)
 
 
 def _dec_time(v: Any) -> datetime:
@@ -275,6 +410,8 @@ class TicketSpan:
 Keep = Callable[[str, TicketSpan], bool]
 # ticket -> (first, last, settled, marshal of its encoded events with their commit sequence)
 Index = dict[str, tuple[float, float, float | None, bytes]]
+# ticket -> its events with their commit sequence, as its index entry holds them
+Built = dict[str, list[tuple[int, Event]]]
 
 
 class CacheCorrupt(Exception):
@@ -294,6 +431,7 @@ class History:
         a long scan."""
         self.repo = repo
         self.progress = repo.progress if progress else None
+        self._built: Built = {}
 
     @property
     def path(self) -> Path | None:
@@ -305,7 +443,7 @@ class History:
         for attempt in (1, 2):
             index = self._index(rev, rebuild=attempt == 2)
             try:
-                return _kept(index, keep)
+                return _kept(index, keep, self._built)
             except CacheCorrupt:
                 continue  # a damaged entry: read the history again, never trust it
         return {}
@@ -321,7 +459,7 @@ class History:
             index = self._index(rev, rebuild=attempt == 2)
             try:
                 found = {
-                    t: [e for _, e in _decode_ticket(payload)]
+                    t: [e for _, e in self._built.get(t) or _decode_ticket(payload)]
                     for t, (_, _, _, payload) in index.items()
                     if needle in payload
                 }
@@ -335,7 +473,11 @@ class History:
         for attempt in (1, 2):
             index = self._index(rev, rebuild=attempt == 2)
             try:
-                pairs = [p for _, _, _, payload in index.values() for p in _decode_ticket(payload)]
+                pairs = [
+                    p
+                    for t, (_, _, _, payload) in index.items()
+                    for p in self._built.get(t) or _decode_ticket(payload)
+                ]
             except CacheCorrupt:
                 continue
             pairs.sort(key=lambda p: p[0])
@@ -343,96 +485,143 @@ class History:
         return []
 
     def _index(self, rev: str, rebuild: bool = False) -> Index:
+        """The index of the events up to `rev`: the cache, brought up to date. The events of
+        the tickets a scan just merged are kept at hand (`_built`), not decoded again."""
+        self._built = {}
         tip = self.repo.git.rev(rev)
         if tip is None:
             return {}
         cached_tip, seq, index = (None, 0, {}) if rebuild else self._load()
         if cached_tip == tip:
             return index
-        if cached_tip and self.repo.git.is_ancestor(cached_tip, tip):
-            fresh = self._scan(f"{cached_tip}..{tip}")
-        else:
-            seq, index, fresh = 0, {}, self._scan(tip)
-        try:
-            seq = _merge(index, fresh, seq)
-        except CacheCorrupt:  # an entry the new events belong to is damaged
-            index = {}
-            seq = _merge(index, self._scan(tip), 0)
-        self._save(tip, seq, index)
+        # a scan makes millions of objects and no cycles (see gc_paused)
+        with gc_paused():
+            if cached_tip and self.repo.git.is_ancestor(cached_tip, tip):
+                fresh = self._scan(f"{cached_tip}..{tip}")
+            else:
+                seq, index, fresh = 0, {}, self._scan(tip)
+            try:
+                seq = _merge(index, fresh, seq, self._built)
+            except CacheCorrupt:  # an entry the new events belong to is damaged
+                index, self._built = {}, {}
+                seq = _merge(index, self._scan(tip), 0, self._built)
+            self._save(tip, seq, index)
         return index
 
-    def _scan(self, rev: str) -> list[Event]:
-        # Newest first and without a pathspec: git starts printing at once (no walk of
-        # the whole history first, no TREESAME check per commit, no history
-        # simplification that could hide a side branch), and parsing here overlaps
-        # git's work. Commits are put oldest first below.
-        commits = self.repo.git.log(rev, paths=(), newest_first=True)
-        found_by_commit: list[tuple[str, tuple[str, ...], list[Event]]] = []
-        hand_made: list[tuple[RawCommit, list[Event]]] = []  # events derived below
-        for c in self._with_progress(commits):
-            found: list[Event] = []
-            # A merge brings its parents' events, which are in the log themselves; a
-            # commit that changes nothing under data/ is one `git log -- data` leaves out.
-            if len(c.parents) <= 1 and not c.changes:
-                # an action sync kept in history after a later one on the other side won
-                # (its commit changes nothing): still an event, in its place in time
-                found = [
-                    dataclasses.replace(e, details={**e.details, "overridden": "yes"})
-                    for e in events_from_trailers(c)
-                ]
-            elif len(c.parents) <= 1 and any(p.startswith(DATA_PREFIX) for p, _, _ in c.changes):
-                found = events_from_trailers(c)
-                if not found and any(p.startswith(TICKET_PREFIX) for p, _, _ in c.changes):
-                    hand_made.append((c, found))
-            found_by_commit.append((c.sha, c.parents, found))
-        if hand_made:
-            self._hand_made(hand_made)
-        out: list[Event] = []
-        for _, _, found in parents_first(found_by_commit):
-            out.extend(found)
-        return out
+    def _scan(self, rev: str) -> list[Fresh]:
+        """Events of the commits of `rev` (a commit or a range), oldest commit first.
 
-    def _hand_made(self, commits: list[tuple[RawCommit, list[Event]]]) -> None:
+        A commit's events are those of its trailers when it changed something under
+        data/; when it changed nothing at all they still count, marked `overridden` (a
+        sync kept an action another side's later one undid); a merge brings none (its
+        parents' events are in the history themselves). A commit without `Ticket:`
+        trailers that changed ticket files was made by hand: its files are compared.
+
+        One `git log` without a diff reads every commit's trailers and root tree; which
+        trailer commits changed data/ at all is told by the `data` entry of their root
+        trees and their parents' (one `git cat-file`), and only commits made by hand are
+        diffed (one `git diff-tree`). Newest first and without a pathspec: git starts
+        printing at once (no walk of the whole history first, no history simplification
+        that could hide a side branch), and parsing here overlaps git's work.
+        """
+        newest_first: list[tuple[str, tuple[str, ...], list[Fresh]]] = []
+        tree_of: dict[str, str] = {}
+        # commits with trailer events, still to be told apart by what they changed
+        checks: list[tuple[str, str, str | None, list[Fresh]]] = []
+        by_hand: list[tuple[list[str], str | None, list[Fresh]]] = []
+        report = self.progress
+        if report is not None:
+            report(0)
+        try:
+            _read_log(
+                self.repo.git.commit_fields(rev), newest_first, tree_of, checks, by_hand, report
+            )
+        finally:
+            if report is not None:
+                report(None)
+        self._changed_data(checks, tree_of)
+        self._hand_made(by_hand, tree_of)
+        return [x for _, _, found in parents_first(newest_first) for x in found]
+
+    def _changed_data(
+        self, checks: list[tuple[str, str, str | None, list[Fresh]]], tree_of: dict[str, str]
+    ) -> None:
+        """Keep the trailer events of the commits that changed something under data/; mark
+        those of commits that changed nothing `overridden`; drop the rest.
+
+        A commit changed nothing when its tree is its parent's, and nothing under data/
+        when the `data` entries of both trees are the same. The trees of parents outside
+        the scanned range are asked for too (in the same `git cat-file`), and kept in
+        `tree_of`."""
+        outside = list(
+            dict.fromkeys(p for _, _, p, _ in checks if p is not None and p not in tree_of)
+        )
+        wanted: dict[str, None] = {}  # trees whose `data` entry tells
+        for _, tree, parent, _ in checks:
+            before = EMPTY_TREE if parent is None else tree_of.get(parent)
+            if before != tree:
+                wanted[tree] = None
+                if before is not None:
+                    wanted[before] = None
+        names = [f"{t}:data" for t in wanted]
+        names += [f"{p}^{{tree}}" for p in outside]
+        names += [f"{p}:data" for p in outside]
+        found = iter(self.repo.git.object_ids(names))
+        data_of: dict[str, str | None] = {t: _tree_id(next(found)) for t in wanted}
+        for p in outside:
+            tree_of[p] = _tree_id(next(found)) or EMPTY_TREE
+        for p in outside:
+            data_of[tree_of[p]] = _tree_id(next(found))
+        data_of[EMPTY_TREE] = None
+        for _, tree, parent, events in checks:
+            before = EMPTY_TREE if parent is None else tree_of[parent]
+            if tree == before:
+                events[:] = [
+                    (dataclasses.replace(e, details={**e.details, "overridden": "yes"}), None)
+                    for e, _ in events
+                ]
+            elif data_of[tree] == data_of[before]:
+                events.clear()
+
+    def _hand_made(
+        self, commits: list[tuple[list[str], str | None, list[Fresh]]], tree_of: dict[str, str]
+    ) -> None:
         """Fill in the events of commits made by hand: from the cache, else by comparing
         their ticket files (all the blobs in one pipelined `git cat-file --batch`)."""
+        # a commit that changed nothing has no files to compare
+        commits = [c for c in commits if c[1] is None or tree_of.get(c[1]) != c[0][1]]
+        if not commits:
+            return
         cache = self.repo.cache
-        known = cache.get_many(EVENTS, (c.sha for c, _ in commits))
-        missing: list[tuple[RawCommit, list[Event]]] = []
-        for c, found in commits:
-            cached = _decode_rows(known.get(c.sha))
+        known = cache.get_many(EVENTS, (fields[0].strip() for fields, _, _ in commits))
+        missing: list[tuple[list[str], list[Fresh]]] = []
+        for fields, _, found in commits:
+            cached = _decode_rows(known.get(fields[0].strip()))
             if cached is None:
-                missing.append((c, found))
+                missing.append((fields, found))
             else:
-                found.extend(cached)
+                found.extend((e, None) for e in cached)
         if not missing:
             return
+        changed = self.repo.git.tree_changes((f[0].strip() for f, _ in missing), TICKET_PREFIX)
+        raw: list[tuple[RawCommit, list[Fresh]]] = []
+        for fields, found in missing:
+            sha = fields[0].strip()
+            if sha in changed:
+                at, committed = _git_time(fields[5]), _git_time(fields[6])
+                c = RawCommit(sha, (), fields[3], fields[4], at, committed, "", (), changed[sha])
+                raw.append((c, found))
+        if not raw:
+            return
         blobs = self.repo.git.blobs(
-            b
-            for c, _ in missing
-            for path, old, new in c.changes
-            if path.startswith(TICKET_PREFIX)
-            for b in (old, new)
-            if b != ZERO
+            b for c, _ in raw for _, old, new in c.changes for b in (old, new) if b != ZERO
         )
         fresh: dict[str, Any] = {}
-        for c, found in missing:
-            found.extend(events_from_diff(c, lambda b: blobs.get(b) or self.repo.git.blob(b)))
-            fresh[c.sha] = [_encode(e) for e in found]
+        for c, found in raw:
+            events = events_from_diff(c, lambda b: blobs.get(b) or self.repo.git.blob(b))
+            found.extend((e, None) for e in events)
+            fresh[c.sha] = [_encode(e) for e in events]
         cache.put_many(EVENTS, fresh)
-
-    def _with_progress(self, commits: Iterator[RawCommit]) -> Iterable[RawCommit]:
-        report = self.progress
-        if report is None:
-            yield from commits
-            return
-        report(0)
-        try:
-            for i, c in enumerate(commits, 1):
-                if i % 500 == 0:
-                    report(i)
-                yield c
-        finally:
-            report(None)
 
     def _load(self) -> tuple[str | None, int, Index]:
         data = self.repo.cache.read(EVENTS)
@@ -474,13 +663,14 @@ def grouped_events(events: Iterable[Event], keep: Keep | None = None) -> dict[st
     them: in time order, a deleted namesake's under `ID~n`, a renamed ticket's under its
     new ID; with `keep`, only the tickets it accepts."""
     index: Index = {}
-    _merge(index, list(events), 0)
-    return _kept(index, keep)
+    built: Built = {}
+    _merge(index, [(e, None) for e in events], 0, built)
+    return _kept(index, keep, built)
 
 
-def _kept(index: Index, keep: Keep | None) -> dict[str, list[Event]]:
+def _kept(index: Index, keep: Keep | None, built: Built) -> dict[str, list[Event]]:
     return {
-        t: [e for _, e in _decode_ticket(payload)]
+        t: [e for _, e in built.get(t) or _decode_ticket(payload)]
         for t, (first, last, settled, payload) in index.items()
         if keep is None or keep(t, TicketSpan(first, last, settled, payload))
     }
@@ -514,21 +704,24 @@ def _decode_ticket(payload: Any) -> list[tuple[int, Event]]:
         raise CacheCorrupt(str(exc)) from None
 
 
-def _merge(index: Index, fresh: list[Event], seq: int) -> int:
+def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None = None) -> int:
     """Add events (oldest commit first) to the index; returns the next commit sequence.
+    `built` is given the events of each ticket stored, as its entry decodes them.
 
     A ticket ID has generations: once its file was deleted, whatever later appears under
     the same ID (by hand, or from an old clone) is another ticket. The earlier generation
     keeps its events under `ID~1`, `ID~2`, ... so they never count for the new one. A
     `rename` event moves the old ID's events to the new ID: the ticket keeps its history.
+    An event that comes with its encoding is stored with it; any other is encoded here.
     """
-    work: dict[str, list[tuple[int, Event]]] = {}
+    # ticket -> (commit sequence, event, its encoding or None)
+    work: dict[str, list[tuple[int, Event, tuple[Any, ...] | None]]] = {}
     last: dict[str, str] = {}  # ticket -> action of its latest event in commit order
 
-    def events_of(ticket: str) -> list[tuple[int, Event]]:
+    def events_of(ticket: str) -> list[tuple[int, Event, tuple[Any, ...] | None]]:
         if ticket not in work:
             pairs = _decode_ticket(index[ticket][3]) if ticket in index else []
-            work[ticket] = pairs
+            work[ticket] = [(k, e, None) for k, e in pairs]
             if pairs:
                 last[ticket] = max(pairs, key=lambda p: p[0])[1].action
         return work[ticket]
@@ -539,65 +732,74 @@ def _merge(index: Index, fresh: list[Event], seq: int) -> int:
         while f"{ticket}~{n}" in index or work.get(f"{ticket}~{n}"):
             n += 1
         key = f"{ticket}~{n}"
-        work[key] = [(k, dataclasses.replace(e, ticket=key)) for k, e in events_of(ticket)]
+        work[key] = [(k, dataclasses.replace(e, ticket=key), None) for k, e, _ in events_of(ticket)]
         work[ticket] = []
         last.pop(ticket, None)
 
-    for e in fresh:
-        pairs = events_of(e.ticket)
-        was = e.details.get("from", "") if e.action == "rename" else ""
-        named = e.details.get("file") if e.action == "rename" else None
+    for e, code in fresh:
+        pairs = work.get(e.ticket)
+        if pairs is None:
+            pairs = events_of(e.ticket)
+        was = ""
         if e.action == "rename":
+            code = None
+            was = e.details.get("from", "")
+            named = e.details.get("file")
             e = dataclasses.replace(e, details={"from": was})
-        if e.action == "rename" and was in ("", e.ticket):
-            # only the file moved (its id still says the same ticket): validate reports it
-            e = dataclasses.replace(e, action="edit", details={})
-        elif (
-            e.action == "rename" and pairs and last.get(e.ticket) != "delete" and named == e.ticket
-        ):
-            # an id typo put right: the id says the file's own ticket again, which it always
-            # was; what else the commit changed is that ticket's
-            e = dataclasses.replace(e, action=_action_for(e.changes), details={})
-        elif e.action == "rename" and pairs and last.get(e.ticket) != "delete":
-            # an id edited to that of another live ticket (a typo): the file is still the old
-            # ticket's, and the other keeps its history; validate reports the file
-            e = dataclasses.replace(e, ticket=was, action="edit", details={})
-            pairs = events_of(was)
+            if was in ("", e.ticket):
+                # only the file moved (its id still says the same ticket): validate reports it
+                e = dataclasses.replace(e, action="edit", details={})
+            elif pairs and last.get(e.ticket) != "delete" and named == e.ticket:
+                # an id typo put right: the id says the file's own ticket again, which it
+                # always was; what else the commit changed is that ticket's
+                e = dataclasses.replace(e, action=_action_for(e.changes), details={})
+            elif pairs and last.get(e.ticket) != "delete":
+                # an id edited to that of another live ticket (a typo): the file is still the
+                # old ticket's, and the other keeps its history; validate reports the file
+                e = dataclasses.replace(e, ticket=was, action="edit", details={})
+                pairs = events_of(was)
         if e.action == "rename":
             moved = events_of(was)
             if pairs:
                 retire(e.ticket)
             if not moved:  # nothing known of the old ID: the ticket starts here
                 e = dataclasses.replace(e, action="new")
-            work[e.ticket] = [(k, dataclasses.replace(x, ticket=e.ticket)) for k, x in moved]
+            work[e.ticket] = [
+                (k, dataclasses.replace(x, ticket=e.ticket), None) for k, x, _ in moved
+            ]
             if moved:
                 work[was] = []
                 last.pop(was, None)
-        elif pairs and last.get(e.ticket) == "delete" and e.action != "delete":
+        elif pairs and e.action != "delete" and last.get(e.ticket) == "delete":
             retire(e.ticket)
-        work[e.ticket].append((seq, e))
+        work[e.ticket].append((seq, e, code))
         last[e.ticket] = e.action
         seq += 1
-    for ticket, pairs in work.items():
-        if not pairs:
+    for ticket, entries in work.items():
+        if not entries:
             index.pop(ticket, None)
             continue
-        pairs.sort(key=lambda p: (p[1].at.timestamp(), p[0]))
-        evs = [e for _, e in pairs]
-        settled = settled_at(evs)
-        times = [e.at.timestamp() for e in evs]
-        index[ticket] = (
-            min(times),
-            max(times),
-            settled.timestamp() if settled is not None else None,
-            marshal.dumps([(*_encode(e), n) for n, e in pairs]),
+        # in time order (author time, then commit sequence, then as they came: a damaged
+        # cache may repeat a sequence); an encoding's whole seconds are the event's instant
+        timed = sorted(
+            (float(code[3][0]) if code is not None else e.at.timestamp(), n, i, e, code)
+            for i, (n, e, code) in enumerate(entries)
         )
+        settled = settled_at([x[3] for x in timed])
+        index[ticket] = (
+            timed[0][0],
+            timed[-1][0],
+            settled.timestamp() if settled is not None else None,
+            marshal.dumps([(*(code or _encode(e)), n) for _, n, _, e, code in timed]),
+        )
+        if built is not None:
+            built[ticket] = [(n, e) for _, n, _, e, _ in timed]
     return seq
 
 
 def parents_first(
-    newest_first: list[tuple[str, tuple[str, ...], list[Event]]],
-) -> list[tuple[str, tuple[str, ...], list[Event]]]:
+    newest_first: list[tuple[str, tuple[str, ...], T]],
+) -> list[tuple[str, tuple[str, ...], T]]:
     """Commits listed newest first (git's default order) put oldest first, parents first.
 
     Reversing is enough unless commit dates are skewed across a merge; then a
@@ -606,11 +808,16 @@ def parents_first(
     order = newest_first[::-1]
     by_sha = {item[0]: item for item in order}
     seen: set[str] = set()
+    skewed = False
     for sha, parents, _ in order:
-        if any(p in by_sha and p not in seen for p in parents):
+        for p in parents:
+            if p in by_sha and p not in seen:
+                skewed = True
+                break
+        if skewed:
             break
         seen.add(sha)
-    else:
+    if not skewed:
         return order
     placed: set[str] = set()
     result = []

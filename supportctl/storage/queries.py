@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supportctl.domain.errors import NotFound, UsageError
-from supportctl.domain.ids import ticket_path
+from supportctl.domain.ids import id_of_path, sort_key, ticket_path
 from supportctl.domain.ticket import (
     PRIORITIES,
     STATUSES,
@@ -69,7 +72,7 @@ class Filters:
         object.__setattr__(self, "tag", tuple(t.strip().lower() for t in self.tag))
         object.__setattr__(self, "line", tuple(x.strip().upper() for x in self.line))
 
-    def match(self, t: Ticket) -> bool:
+    def match(self, t: Listed) -> bool:
         if self.open_only and t.status in ("resolved", "closed"):
             return False
         for wanted, value in (
@@ -85,29 +88,42 @@ class Filters:
         return all(tag in t.tags for tag in self.tag)
 
 
-@dataclass(frozen=True)
-class Listed:
-    """One row of a listing: the committed ticket, and whether the work tree differs."""
+_NO_FILTERS = Filters()
 
-    ticket: Ticket
+
+class Listed(NamedTuple):
+    """One row of a listing: the committed ticket's listed fields, typed as `Ticket` has
+    them (what filters, sorting and the table read), the same fields as the file holds
+    them (`plain`, for the JSON row), and whether the work tree differs."""
+
+    id: str
+    title: str | None
+    customer: str | None
+    status: str | None
+    line: str | None
+    priority: str | None
+    type: str | None
+    assignee: str | None
+    class_: str | None
+    channel: str | None
+    tags: Sequence[str]
+    created: str | None
+    plain: Sequence[Any]
     uncommitted: bool
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON row: the listed fields as the file holds them."""
-        plain = self.ticket.to_plain()
-        row = {k: plain.get(k) for k in LIST_FIELDS}
-        row["tags"] = list(plain.get("tags") or [])
-        return row | {"uncommitted": self.uncommitted}
+        return dict(zip(LIST_FIELDS, self.plain, strict=True)) | {"uncommitted": self.uncommitted}
 
 
-def _created(t: Ticket) -> float:
+def _created(t: Listed) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(t.created).timestamp() if t.created else 0
 
 
 # Sort key -> how a ticket sorts by it; "id" is the order tickets come in.
-_ORDER: dict[str, Callable[[Ticket], Any]] = {
+_ORDER: dict[str, Callable[[Listed], Any]] = {
     "created": _created,
     "priority": lambda t: PRIORITIES.index(t.priority) if t.priority in PRIORITIES else 9,
     "status": lambda t: STATUSES.index(t.status) if t.status in STATUSES else 9,
@@ -129,28 +145,93 @@ def list_tickets(
     differs), plus one problem line per unreadable or not yet committed file."""
     if sort not in SORT_KEYS:
         raise UsageError(f"unknown sort key {sort!r}: expected one of {', '.join(SORT_KEYS)}")
-    views = repo.tickets(fields=LIST_FIELDS)
-    problems = [v.error for v in views if v.error]
+    entries = listing(repo)
+    problems = [e[1] for e in entries if e[1]]
     # The listing is the committed state (HEAD), as everything else supportctl computes;
     # a file with hand edits not yet committed is flagged, a new one not yet committed named.
-    changed = repo.git.uncommitted("data/tickets")
-    listed = {v.path for v in views}
-    problems += [
-        f"{path}: not committed yet (commit it to list it)"
-        for path in sorted(changed)
-        if path.endswith(".yaml") and path not in listed and (repo.root / path).is_file()
-    ]
-    rows = [
-        Listed(v.ticket, v.path in changed)
-        for v in views
-        if not v.error and filters.match(v.ticket)
-    ]
+    changed = repo.git.uncommitted("data/tickets", repo.cache.folder)
+    if changed:
+        listed = {e[0] for e in entries}
+        problems += [
+            f"{path}: not committed yet (commit it to list it)"
+            for path in sorted(changed)
+            if path.endswith(".yaml") and path not in listed and (repo.root / path).is_file()
+        ]
+    make = Listed._make
+    rows = [make((*(e[5] or e[4]), e[4], e[0] in changed)) for e in entries if not e[1]]
+    if filters != _NO_FILTERS:
+        rows = [r for r in rows if filters.match(r)]
     order = _ORDER.get(sort)
     if order is not None:
-        rows.sort(key=lambda r: order(r.ticket))
+        rows.sort(key=order)
     if reverse:
         rows.reverse()
     return rows, problems
+
+
+# A listing entry, as the cache keeps it: [path, error, ID prefix, ID number, plain, typed]:
+# `error` says why the file is not listed (unreadable, or a value outside its vocabulary;
+# then the last two are null); `plain` holds the LIST_FIELDS as the file has them, `typed`
+# as `Ticket` reads them, null when they are the same.
+Entry = list[Any]
+
+
+def listing(repo: Desk) -> list[Entry]:
+    """Every ticket file at HEAD as a listing entry, in the order `Desk.tickets` gives.
+
+    The entries are cached per shard folder, by the folder's tree id, and for the
+    configured lines and customers (which decide what is invalid): a warm listing reads
+    the tree of data/tickets, one cache row per shard, and parses nothing; a commit that
+    changes one shard computes that shard's entries again, and only those."""
+    top = repo.git.tree("HEAD:data/tickets") or []
+    # Only a shard folder holds ticket files (`id_of_path`); other entries are skipped.
+    shards = [(name, oid) for mode, name, oid in top if mode == "040000"]
+    config = repo.config
+    # in their configured order: the message for a value outside them lists them so
+    vocab = json.dumps([config.lines, list(config.customers)], ensure_ascii=False)
+    kind = "listing:" + hashlib.sha256(vocab.encode()).hexdigest()[:16]
+    keys = [f"{name} {oid}" for name, oid in shards]
+    cached = repo.cache.get_many(kind, keys)
+    missing = [(name, oid, key) for (name, oid), key in zip(shards, keys, strict=True)]
+    missing = [m for m in missing if m[2] not in cached]
+    if missing:
+        fresh = _shard_entries(repo, missing)
+        repo.cache.put_many(kind, fresh)
+        cached.update(fresh)
+    entries = [e for key in keys for e in cached[key]]
+    # Within a shard the entries are in order already; across shards a hand-edited `id:`
+    # may put a ticket elsewhere. A stable sort keeps ties in tree order, as `Desk.tickets`.
+    entries.sort(key=itemgetter(2, 3))
+    return entries
+
+
+def _shard_entries(repo: Desk, shards: list[tuple[str, str, str]]) -> dict[str, list[Entry]]:
+    files: list[tuple[str, str]] = []
+    for name, oid, _ in shards:
+        for mode, file_name, blob in repo.git.tree(oid) or []:
+            path = f"data/tickets/{name}/{file_name}"
+            if mode != "040000" and id_of_path(path):
+                files.append((path, blob))
+    found: dict[str, list[Entry]] = {key: [] for _, _, key in shards}
+    key_of = {name: key for name, _, key in shards}
+    for view in repo.ticket_files(files, LIST_FIELDS):
+        prefix, number = sort_key(view.id)
+        if view.error:
+            entry: Entry = [view.path, view.error, prefix, number, None, None]
+        else:
+            t = view.ticket
+            plain = t.to_plain()
+            values = [plain.get(k) for k in LIST_FIELDS]
+            values[LIST_FIELDS.index("tags")] = list(plain.get("tags") or [])
+            typed = [
+                *(t.id, t.title, t.customer, t.status, t.line, t.priority, t.type),
+                *(t.assignee, t.class_, t.channel, list(t.tags), t.created),
+            ]
+            # through JSON as the cache gives them back: a first run prints what later runs do
+            values, typed = json.loads(json.dumps([values, typed], ensure_ascii=False))
+            entry = [view.path, None, prefix, number, values, None if typed == values else typed]
+        found[key_of[view.path.split("/")[2]]].append(entry)
+    return found
 
 
 @dataclass(frozen=True)
@@ -188,6 +269,8 @@ class TicketRecord:
         }
         record["comments"] = list(plain.get("comments") or [])
         record["tags"] = list(plain.get("tags") or [])
+        for key in ("cc", "aliases", "message_ids"):
+            record[key] = list(plain.get(key) or [])
         return record
 
 

@@ -13,7 +13,8 @@ teammate's commit (and `sync`) brings to every machine that makes a report, so:
 One escaping policy (`supportctl.domain.text`): in a Markdown template every printed
 value is escaped for Markdown and HTML (`escape_markdown`), unless a filter already made
 it safe (`md`, `quote`, `code`, or `safe` for Markdown that is meant); in an HTML template every value is HTML-escaped
-(autoescape). Text in data never becomes markup, a link or an image.
+(autoescape). Text in data never becomes markup, a link or an image. A plain-text
+template (`.txt.j2`, a mail body) prints values as they are: nothing reads markup there.
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ def _join(env: Any, value: Any, d: str = "", attribute: Any = None) -> MarkdownT
 
 def is_html(name: str) -> bool:
     return name.endswith((".html.j2", ".html", ".svg.j2", ".xml.j2"))
+
+
+def is_plain_text(name: str) -> bool:
+    """A plain-text template (a mail body): values are printed as they are, since no
+    markup reads them; the sandbox and its limits are the same."""
+    return name.endswith(".txt.j2")
 
 
 class RepoTemplates:
@@ -245,12 +252,13 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
             return super().call_binop(context, operator, left, right)
 
     html = is_html(name)
+    text = is_plain_text(name)
     env = Sandbox(
         loader=ChoiceLoader([CommitLoader(), PackageLoader("supportctl", FOLDER)]),
         # Markdown templates autoescape too, so macro output and `md` results count as
         # safe; `finalize` escapes every other value with the Markdown policy first.
-        autoescape=True,
-        finalize=None if html else _markdown_value,
+        autoescape=not text,
+        finalize=None if html or text else _markdown_value,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -259,7 +267,7 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
     env.filters.update({"md": md, "quote": quote, "code": code})
     for filter_name in ("center", "indent", "wordwrap", "truncate", "format"):
         env.filters[filter_name] = _bounded(filter_name, env.filters[filter_name])
-    if not html:
+    if not html and not text:
         env.filters["join"] = lambda value, d="", attribute=None: _join(env, value, d, attribute)
         env.filters["safe"] = MarkdownText
     env.filters.update(filters)

@@ -1,4 +1,4 @@
-"""One action = one commit: the lock, the private index, the trailers, and recovery.
+"""One action = one commit: the lock, the trailers, and recovery.
 
 Every command that changes the desk (a ticket action, a KB edit, `init`, `sync`) runs in
 a transaction::
@@ -11,9 +11,9 @@ a transaction::
 them with `tx.move_head`.)
 
 It takes the per-clone lock (waiting for another writer), first putting right what a
-killed command left behind; builds the commit in a private index, so the user's own
-staged and unstaged changes are never swept into it; and moves HEAD only if nobody else
-did meanwhile. Between the commit and the work-tree update a journal names the files
+killed command left behind; builds the commit apart from the user's index (see
+`Repo.write_commit`), so their own staged and unstaged changes are never swept into it;
+and moves HEAD only if nobody else did meanwhile. Between the commit and the work-tree update a journal names the files
 still to check out, so a kill at any point leaves either no commit, or a commit that the
 next command (read-only ones too) finishes checking out.
 """
@@ -30,7 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from supportctl.domain import yamlio
-from supportctl.domain.errors import GitError, UsageError
+from supportctl.domain.errors import GitError, LockTimeout, UsageError
 from supportctl.domain.yamlio import MAX_FILE_BYTES
 from supportctl.storage import safepath
 from supportctl.storage.git import JOURNAL_ADVICE, JOURNAL_FOLDER, Repo, take_notices
@@ -167,7 +167,9 @@ def lock(git: Repo) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise GitError("another supportctl command holds the lock; try again") from None
+                    raise LockTimeout(
+                        "another supportctl command holds the lock; try again"
+                    ) from None
                 time.sleep(0.05)
         try:
             done = recover(git)
@@ -245,7 +247,7 @@ def commit_files(
         # Before anything is written: what the work tree update would refuse, and what
         # the reader would refuse later (a file it cannot read can never be fixed by us).
         safepath.check(git.root, path)
-        if content is not None and len(content) > MAX_FILE_BYTES:
+        if content is not None and len(content) > MAX_FILE_BYTES and not _raw_mail(path):
             raise UsageError(
                 f"{path} would be {len(content):,} bytes, more than the {MAX_FILE_BYTES:,} "
                 "a file may have; nothing was written"
@@ -273,6 +275,16 @@ def commit_files(
     git.checkout_files(blobs)
     git.journal_path.unlink()
     return new
+
+
+def _raw_mail(path: str) -> bool:
+    """A message as it came, or one of its attachments: kept byte for byte and never read
+    by the YAML reader, so the reader's size cap is not theirs (`mail.max_attachment_bytes`
+    caps the attachments)."""
+    return path.startswith(RAW_MAIL_FOLDER) and not path.endswith((".yaml", ".md"))
+
+
+RAW_MAIL_FOLDER = "data/mail/"
 
 
 def move_head(git: Repo, old: str | None, new: str, reason: str) -> None:

@@ -30,3 +30,8 @@ def test_messages_on_stderr_show_control_characters(capsys):
     out.warn("title \x1b[2J")
     out.error("bell\x07")
     assert capsys.readouterr().err == "supportctl: title \\x1b[2J\nsupportctl: error: bell\\x07\n"
+
+
+def test_table_cells_of_any_type_and_control_characters() -> None:
+    text = out.table([[None, 7, "a\x1bb"], ["", 1.5, "x"]], ["A", "B", "C"])
+    assert text.split("\n") == ["A  B    C", "   7    a\\x1bb", "   1.5  x"]

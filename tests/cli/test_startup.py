@@ -187,3 +187,54 @@ def test_show_and_list_do_not_import_gitpython(support_repo: Path, cli: Cli) -> 
         names = {m.group(2) for m in map(_LINE.match, p.stderr.splitlines()) if m}
         assert "supportctl.storage.git" in names
         assert "git" not in names
+
+
+def test_a_bare_version_prints_what_the_app_prints_without_typer() -> None:
+    from typer.testing import CliRunner
+
+    from supportctl.cli import app, state
+
+    state.repo, state.debug = None, False
+    expected = CliRunner().invoke(app, ["--version"])
+    env = {**os.environ, "PYTHONPATH": SOURCE}
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "supportctl", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+        cwd="/",
+    )
+    assert (p.returncode, p.stdout) == (expected.exit_code, expected.stdout)
+    assert p.stdout == f"supportctl {supportctl.__version__}\n"
+    names = {m.group(2) for m in map(_LINE.match, p.stderr.splitlines()) if m}
+    assert "supportctl.cli" in names
+    assert sorted(n for n in names if n.split(".")[0] in ("typer", "click")) == []
+    assert "supportctl.cli.commands" not in names
+
+
+def test_warm_show_and_list_read_no_yaml(support_repo: Path, cli: Cli) -> None:
+    """Once the caches hold the parsed configuration, ticket files and listing rows, a
+    `show` or `list` neither parses YAML nor loads a YAML library."""
+    assert cli("new", "Printer", "-c", "acme", "-t", "incident", "-p", "low").exit_code == 0
+    env = {**os.environ, "PYTHONPATH": SOURCE}
+    warm = []
+    for args in (["list"], ["show", "SUP-1"], ["list"], ["show", "SUP-1"]):
+        p = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "supportctl", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=env,
+            cwd=support_repo,
+        )
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert "Printer" in p.stdout
+        warm.append(
+            {m.group(2).split(".")[0] for m in map(_LINE.match, p.stderr.splitlines()) if m}
+        )
+    for names in warm[2:]:
+        assert "supportctl" in names
+        assert sorted(names & {"yaml", "ruamel"}) == []

@@ -89,6 +89,8 @@ def test_field_names_come_from_the_dataclasses() -> None:
         "class",
         "channel",
         "reporter",
+        "requester",
+        "cc",
         "status",
         "line",
         "assignee",
@@ -96,12 +98,22 @@ def test_field_names_come_from_the_dataclasses() -> None:
         "created",
         "description",
         "links",
+        "aliases",
         "kb",
         "resolution",
         "comments",
+        "message_ids",
     )
     assert LINK_KINDS == ("duplicate_of", "related", "parent")
-    assert COMMENT_KEYS == ("at", "author", "visibility", "text")
+    assert COMMENT_KEYS == (
+        "at",
+        "author",
+        "from_customer",
+        "visibility",
+        "text",
+        "message_id",
+        "attachments",
+    )
     assert WORKLOG_KEYS == ("ticket", "minutes", "on", "note", "author", "at")
     # the named subsets are subsets: a typo in one would silently drop a field
     assert set(TRACKED_FIELDS) <= set(TICKET_KEYS)
@@ -293,7 +305,8 @@ def test_writer_adds_comments_tags_and_links() -> None:
         "    visibility: internal\n"
         "    text: |\n      a\n      b\n"
     )
-    assert file.ticket.comments == (replace(note, text="a\nb\n", keys=COMMENT_KEYS),)
+    written = ("at", "author", "visibility", "text")
+    assert file.ticket.comments == (replace(note, text="a\nb\n", keys=written),)
     assert file.ticket.links.related == ("SUP-1",)
     # the thread only grows
     with pytest.raises(ValueError, match="only be added at the end"):

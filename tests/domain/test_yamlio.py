@@ -239,3 +239,54 @@ def test_an_unknown_yaml_version_is_a_clean_error() -> None:
     assert slow(b"%YAML 1.3\n---\na: 1\n")[0] == "error"
     assert fast(b"%YAML 1.3\n---\na: 1\n") == slow(b"%YAML 1.3\n---\na: 1\n")
     assert fast(b"a: 1\n") == ("ok", {"a": 1})  # and the reader is not left broken
+
+
+PLAIN_SCALARS = [
+    "", "~", "null", "Null", "NULL", "nULL", "none", "true", "True", "TRUE", "tRUE", "false",
+    "yes", "no", "on", "off", "y", "n", "0", "-0", "+5", "010", "0o17", "0x1F", "0b101",
+    "1_000", "_1", "1.5", "1.", ".5", "-.5e+3", "1e3", "1E-3", ".inf", "-.Inf", ".nan", ".NaN",
+    "2026-10-01", "2026-10-01T09:00:00+03:00", "2026-1-1 9:00:00", "2026-10-01 09:00:00.5 Z",
+    "<<", "<", "=", "==", "!", "&", "*", "-", "+", "new", "in_progress", "L1", "SUP-42",
+    "acme", "1 2", "12:30", "3:25:45", "0.0.1", "Ёлка", "true\n", "null\n", "1\n",
+]  # fmt: skip
+
+
+@given(st.text(alphabet="0123456789.-+_eExXoObB:tTfFnN~<=!&* ZIiafl", max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_plain_scalars_get_ruamels_yaml_12_tags_without_ruamel(value: str) -> None:
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    ruamel = VersionedResolver(version=(1, 2))
+    for v in [value, *PLAIN_SCALARS]:
+        assert yamlio._resolve_plain(v) == str(ruamel.resolve(ScalarNode, v, (True, False)))
+
+
+def test_reading_an_ordinary_file_does_not_import_ruamel() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from supportctl.domain import yamlio\n"
+        "assert yamlio.load_plain(b'id: SUP-1\\ntags: [a]\\nn: 5\\nx: null\\ny: true\\n') == "
+        "{'id': 'SUP-1', 'tags': ['a'], 'n': 5, 'x': None, 'y': True}\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ruamel')))\n"
+        "yamlio.load_plain(b'when: 2026-10-01\\n')\n"  # a timestamp: left to ruamel
+        "print('ruamel.yaml' in sys.modules)\n"
+    )
+    import os
+    from pathlib import Path
+
+    import supportctl
+
+    env = {**os.environ, "PYTHONPATH": str(Path(supportctl.__file__).resolve().parents[1])}
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
+    assert (p.returncode, p.stdout, p.stderr) == (0, "[]\nTrue\n", "")

@@ -29,7 +29,7 @@ customers: [acme]
 Reinstall the printer driver, then restart the till.
 """
 # The caches kept as files, and the commands whose answers each one serves.
-FILE_CACHES = ("blobs", "events", "ids", "kb", "config")
+FILE_CACHES = ("blobs", "events", "ids", "kb", "config", "mail-records")
 
 
 @pytest.fixture
@@ -72,6 +72,7 @@ def answers(root: Path, cli: Cli) -> list[Any]:
         out("kb", "search", "printer driver", "--json"),
         out("similar", "SUP-1", "--json", "--now", NOW),
         out("report", "--month", "2026-10", "--format", "json", "--now", NOW),
+        out("mail", "send", "--dry-run", "--json"),  # the sent records the daily limit counts
         out("report", "--month", "last", "--format", "json"),  # over: its model is kept
         Desk(root).ticket_numbers_used(),  # what `new` numbers from (SUP-3 stays used)
     ]
@@ -107,7 +108,7 @@ def test_a_version_bump_rebuilds_that_cache_and_nothing_changes(
     if old_file is not None:
         assert (folder / file_name(name)).is_file()  # written anew under its new version
         assert not (folder / old_file).exists()  # the old one is removed, never read
-    if name not in ("blobs", "events", "ids", "config"):  # a kind of rows in the blob store
+    if name not in ("blobs", "events", "ids", "config", "mail-records"):  # rows in the blob store
         kinds = _kinds(folder)
         assert any(k.startswith(versioned(name)) for k in kinds)
         assert not any(k.partition(":")[0] == old_kind for k in kinds)
@@ -335,3 +336,43 @@ def test_the_configuration_is_parsed_once_per_file(desk: Path, cli: Cli) -> None
         with pytest.raises(ConfigError, match=r"supportctl.yaml:\d+: .*nonsense"):
             Desk(desk).config  # noqa: B018
     assert path.read_bytes() == kept
+
+
+def test_a_cached_configuration_reads_its_calendars_only_when_asked(desk: Path) -> None:
+    """Unpickling the calendar specs imports ruamel (they are its mappings, which know
+    their lines); a command that reads no calendar does without them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from supportctl.config.settings import parse_config
+    from supportctl.domain import yamlio
+
+    Desk(desk).config  # noqa: B018  (fills the cache)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from supportctl.domain import yamlio\n"
+        "from supportctl.storage.desk import Desk\n"
+        "config = Desk(Path(sys.argv[1])).config\n"
+        "print('ruamel.yaml' in sys.modules, sorted(config.customers))\n"
+        "specs = config.calendar_specs\n"
+        "print('ruamel.yaml' in sys.modules, yamlio.line_of(specs['office'], 'hours'))\n"
+    )
+    import supportctl
+
+    env = {**os.environ, "PYTHONPATH": str(Path(supportctl.__file__).resolve().parents[1])}
+    p = subprocess.run(
+        [sys.executable, "-c", code, str(desk)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
+    fresh = parse_config((desk / "supportctl.yaml").read_bytes(), desk / "supportctl.yaml")
+    line = yamlio.line_of(fresh.calendar_specs["office"], "hours")
+    assert line > 1
+    assert (p.returncode, p.stderr) == (0, "")
+    assert p.stdout == f"False ['acme', 'globex']\nTrue {line}\n"
+    assert Desk(desk).config == fresh

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -185,3 +187,263 @@ def test_ticket_worklogs_match_the_full_scan_cold_and_warm(support_repo: Path) -
     rows = desk.cache.get_many("worklog-tickets", blobs.values())
     assert rows[blobs["data/worklogs/2026-01/ann.yaml"]]["tickets"] == ["SUP-1", "SUP-2"]
     assert rows[blobs["data/worklogs/2026-01/eve.yaml"]]["tickets"] == []
+
+
+# -- the listing cache: finished rows per shard folder, by its tree id ---------------------------
+_TICKET = """\
+id: {id}
+title: {title}
+customer: {customer}
+type: incident
+priority: {priority}
+channel: email
+status: {status}
+line: L1
+assignee: {assignee}
+tags: {tags}
+created: '2026-03-0{day}T10:00:00+03:00'
+"""
+
+
+def _ticket(tid: str, **values: object) -> str:
+    fields: dict[str, object] = {
+        "title": "Printer",
+        "customer": "acme",
+        "priority": "low",
+        "status": "new",
+        "assignee": "anna",
+        "tags": "[]",
+        "day": 1,
+    }
+    return _TICKET.format(id=tid, **(fields | values))
+
+
+def _listing_rows(root: Path) -> dict[str, str]:
+    """The listing cache's rows, key -> JSON, read from the SQLite file itself."""
+    import sqlite3
+
+    (path,) = (root / ".git/supportctl/cache").glob("blobs.v*.sqlite")
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT key, data FROM blobs WHERE kind LIKE 'listing.%'"))
+
+
+def _tamper(root: Path, key: str, old: str, new: str) -> None:
+    """Change a cached listing row, so a test can tell the cache's answer from a fresh one."""
+    import sqlite3
+
+    (path,) = (root / ".git/supportctl/cache").glob("blobs.v*.sqlite")
+    with sqlite3.connect(path) as db:
+        (data,) = db.execute("SELECT data FROM blobs WHERE key=?", (key,)).fetchone()
+        assert old in data
+        db.execute("UPDATE blobs SET data=? WHERE key=?", (data.replace(old, new), key))
+
+
+def _two_shards(root: Path) -> None:
+    from tests.helpers import commit_files
+
+    commit_files(
+        root,
+        {
+            "data/tickets/0000/SUP-1.yaml": _ticket("SUP-1", title="Printer"),
+            "data/tickets/0000/SUP-2.yaml": _ticket("SUP-2", title="VPN"),
+            "data/tickets/0001/SUP-500.yaml": _ticket("SUP-500", title="Mail"),
+        },
+    )
+
+
+def _titles(cli, *args: str) -> list[str]:  # type: ignore[no-untyped-def]
+    r = cli("list", "--json", *args)
+    assert r.exit_code == 0, r.output
+    return [row["title"] for row in json.loads(r.stdout)]
+
+
+def test_a_warm_listing_is_read_from_the_cache_of_each_shard(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _two_shards(support_repo)
+    assert _titles(cli) == ["Printer", "VPN", "Mail"]
+    rows = _listing_rows(support_repo)
+    assert sorted(key.split()[0] for key in rows) == ["0000", "0001"]
+    (first,) = (key for key in rows if key.startswith("0000 "))
+    _tamper(support_repo, first, '"VPN"', '"VPN from the cache"')
+    assert _titles(cli) == ["Printer", "VPN from the cache", "Mail"]
+
+
+def test_a_hand_commit_to_one_shard_computes_that_shard_again(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import commit_file
+
+    _two_shards(support_repo)
+    assert _titles(cli) == ["Printer", "VPN", "Mail"]
+    (first,) = (key for key in _listing_rows(support_repo) if key.startswith("0000 "))
+    _tamper(support_repo, first, '"VPN"', '"VPN from the cache"')
+    commit_file(
+        support_repo, "data/tickets/0001/SUP-500.yaml", _ticket("SUP-500", title="Mail down")
+    )
+    # the changed shard is read again; the other one's tree is the same, so is its row
+    assert _titles(cli) == ["Printer", "VPN from the cache", "Mail down"]
+    commit_file(support_repo, "data/tickets/0000/SUP-1.yaml", _ticket("SUP-1", title="Printer jam"))
+    assert _titles(cli) == ["Printer jam", "VPN", "Mail down"]
+
+
+def test_the_cached_listing_follows_a_checkout_of_another_commit(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import commit_file, git, head
+
+    _two_shards(support_repo)
+    old = head(support_repo)
+    commit_file(support_repo, "data/tickets/0000/SUP-2.yaml", _ticket("SUP-2", title="VPN down"))
+    git(support_repo, "rm", "-q", "data/tickets/0001/SUP-500.yaml")
+    git(support_repo, "commit", "-qm", "Drop a ticket by hand")
+    assert _titles(cli) == ["Printer", "VPN down"]
+    git(support_repo, "checkout", "-q", old)
+    assert _titles(cli) == ["Printer", "VPN", "Mail"]
+    git(support_repo, "checkout", "-q", "-")
+    assert _titles(cli) == ["Printer", "VPN down"]
+    git(support_repo, "checkout", "-q", old)
+    assert _titles(cli) == ["Printer", "VPN", "Mail"]
+
+
+def _reference(root: Path) -> list[dict[str, object]]:
+    """The JSON rows as computed from whole parsed tickets, without the listing cache."""
+    from supportctl.storage.desk import open_repo
+    from supportctl.storage.queries import LIST_FIELDS
+
+    rows = []
+    for view in open_repo(str(root)).tickets():
+        if view.error:
+            continue
+        plain = view.ticket.to_plain()
+        row = {k: plain.get(k) for k in LIST_FIELDS}
+        row["tags"] = list(plain.get("tags") or [])
+        rows.append(row | {"uncommitted": False})
+    return rows
+
+
+ODD_TICKETS = {
+    "data/tickets/0000/SUP-1.yaml": _ticket("SUP-1", title="Ёлка", tags="[b, a]", day=3),
+    "data/tickets/0000/SUP-2.yaml": _ticket("SUP-2", title="елена", customer="globex", day=2),
+    "data/tickets/0000/SUP-3.yaml": _ticket("SUP-3", title="Жук", priority="critical", day=5),
+    "data/tickets/0000/SUP-4.yaml": _ticket("SUP-4", title="ещё", assignee="", day=4),
+    # a title YAML reads as a number, tags that are no list: listed as the file has them
+    "data/tickets/0000/SUP-5.yaml": _ticket("SUP-5", title="42", tags="null"),
+    "data/tickets/0000/SUP-6.yaml": _ticket("SUP-6", title="Єва", tags="x", status="waiting"),
+    # a file whose id names a later ticket sorts by that id
+    "data/tickets/0000/SUP-7.yaml": _ticket("SUP-700", title="Moved by hand"),
+    # skipped, each with its reason: a value outside its list, a file that is no YAML
+    "data/tickets/0000/SUP-8.yaml": _ticket("SUP-8", status="opne"),
+    "data/tickets/0000/SUP-9.yaml": "id: [SUP-9\n",
+    "data/tickets/0001/SUP-500.yaml": _ticket("SUP-500", title="ёж", customer="globex"),
+    # no ticket: not in the shard its number gives
+    "data/tickets/0001/SUP-10.yaml": _ticket("SUP-10", title="Misplaced"),
+}
+
+
+@pytest.mark.parametrize("sort", ["id", "created", "priority", "status", "customer", "title"])
+def test_cached_listing_is_the_listing_of_whole_tickets(  # type: ignore[no-untyped-def]
+    support_repo: Path, cli, sort: str
+) -> None:
+    import shutil
+
+    from tests.helpers import commit_files
+
+    commit_files(support_repo, ODD_TICKETS)
+    cache = support_repo / ".git/supportctl/cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cold = cli("list", "--json", "--sort", sort)
+    cold_text = cli("list", "--sort", sort)  # warm by now
+    shutil.rmtree(cache)
+    cold_text_first = cli("list", "--sort", sort)
+    warm = cli("list", "--json", "--sort", sort)
+    assert cold.exit_code == 0, cold.output
+    assert warm.stdout == cold.stdout
+    assert warm.stderr == cold.stderr
+    assert cold_text.stdout == cold_text_first.stdout
+    assert cold_text.stderr == cold_text_first.stderr
+    assert cold.stderr == (
+        "supportctl: skipped SUP-8: invalid status 'opne' (expected one of new, in_progress, "
+        "waiting, resolved, closed); run supportctl validate\n"
+        "supportctl: skipped data/tickets/0000/SUP-9.yaml:2: invalid YAML: "
+        "expected ',' or ']', but got '<stream end>'\n"
+    )
+    rows = json.loads(warm.stdout)
+    if sort == "id":
+        assert rows == _reference(support_repo)
+        assert [r["id"] for r in rows] == [
+            "SUP-1", "SUP-2", "SUP-3", "SUP-4", "SUP-5", "SUP-6", "SUP-500", "SUP-700"
+        ]  # fmt: skip
+        assert (rows[4]["title"], rows[4]["tags"]) == (42, [])
+    if sort == "title":
+        # case- and ё-insensitive alphabetical order: е before ё, both before ж; є after е
+        assert [r["title"] for r in rows] == [
+            42, "Moved by hand", "елена", "ещё", "Єва", "ёж", "Ёлка", "Жук"
+        ]  # fmt: skip
+
+
+def _marks(cli) -> list[str]:  # type: ignore[no-untyped-def]
+    r = cli("list")
+    assert r.exit_code == 0, r.output
+    return [line.split()[0] for line in r.stdout.splitlines()[1:]]
+
+
+def test_list_asks_git_status_with_a_copy_of_a_stale_index(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Stat data that no longer matches the files (a copied clone) makes `git status` read
+    every file again; the listing asks with a refreshed copy instead, and answers alike."""
+    import os
+
+    from tests.helpers import git
+
+    _two_shards(support_repo)
+    for path in (support_repo / "data/tickets").rglob("*.yaml"):
+        os.utime(path, ns=(10**18, 10**18))  # same content, other stat data
+    index = support_repo / ".git/index"
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    assert _marks(cli) == ["SUP-1", "SUP-2", "SUP-500"]
+    assert _marks(cli) == ["SUP-1", "SUP-2", "SUP-500"]
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before  # the user's, untouched
+    cache = support_repo / ".git/supportctl/cache"
+    (copy,) = cache.glob("index-copy.*")
+    assert copy.read_bytes() != before[0]  # git refreshed the copy's stat data
+
+    # an edit of the same size right after the copy was refreshed
+    p1 = support_repo / "data/tickets/0000/SUP-1.yaml"
+    p1.write_text(p1.read_text(encoding="utf-8").replace("Printer", "Printex"), encoding="utf-8")
+    assert _marks(cli) == ["SUP-1*", "SUP-2", "SUP-500"]
+    git(support_repo, "add", str(p1))  # the index changed: a new copy, the old one gone
+    assert _marks(cli) == ["SUP-1*", "SUP-2", "SUP-500"]
+    assert [p.name for p in cache.glob("index-copy.*")] != [copy.name]
+    git(support_repo, "commit", "-qm", "Printex")
+    assert _marks(cli) == ["SUP-1", "SUP-2", "SUP-500"]
+    (support_repo / "data/tickets/0001/SUP-500.yaml").unlink()
+    assert _marks(cli) == ["SUP-1", "SUP-2", "SUP-500*"]
+    assert len(list(cache.glob("index-copy.*"))) == 1
+
+
+def test_the_cached_listing_follows_the_configured_customers(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import CONFIG, commit_file, commit_files
+
+    commit_files(
+        support_repo,
+        {
+            "data/tickets/0000/SUP-1.yaml": _ticket("SUP-1"),
+            "data/tickets/0000/SUP-2.yaml": _ticket("SUP-2", customer="initech"),
+        },
+    )
+    r = cli("list", "--json")
+    assert [row["id"] for row in json.loads(r.stdout)] == ["SUP-1"]
+    assert r.stderr == (
+        "supportctl: skipped SUP-2: invalid customer 'initech' (expected one of acme, globex); "
+        "run supportctl validate\n"
+    )
+    # the same shard trees, another vocabulary: the rows are computed for it
+    reordered = CONFIG.replace("  globex:\n    name: Globex\n    plan: standard\n", "")
+    reordered = reordered.replace(
+        "customers:\n", "customers:\n  globex:\n    name: Globex\n    plan: standard\n"
+    )
+    commit_file(support_repo, "supportctl.yaml", reordered)
+    assert cli("list", "--json").stderr == (
+        "supportctl: skipped SUP-2: invalid customer 'initech' (expected one of globex, acme); "
+        "run supportctl validate\n"
+    )
+    added = CONFIG.replace(
+        "customers:\n", "customers:\n  initech:\n    name: I\n    plan: standard\n"
+    )
+    commit_file(support_repo, "supportctl.yaml", added)
+    r = cli("list", "--json")
+    assert (r.stderr, [row["id"] for row in json.loads(r.stdout)]) == ("", ["SUP-1", "SUP-2"])

@@ -1,36 +1,42 @@
-"""YAML in round-trip mode: hand-added comments and key order survive our edits.
+"""Reading YAML files, guarded against hostile ones; the round trip (`roundtrip`) for edits.
 
 Loading is guarded against hostile files: a size cap, a depth cap, and caps on the
 nodes a file makes (counting every node an alias repeats) and on its anchors and
 aliases. The caps are counted while the file is composed, event by event, so a file of
 400,000 flow items or 150,000 anchors stops at the first node past a cap, in well under
 a second, instead of being read whole first.
+
+Ordinary files are read with libyaml (`load_plain`), and that path never imports ruamel:
+ruamel, which keeps hand-added comments and key order through our edits, costs more to
+import than a command that only reads costs to run. It is loaded by the functions that
+edit (`load`, `dump`, `text_value`) and by any file the fast reader leaves to it.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
-from typing import TYPE_CHECKING, Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.docinfo import DocInfo, version
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.scalarstring import LiteralScalarString
-from ruamel.yaml.tokens import (
-    FlowMappingEndToken,
-    FlowMappingStartToken,
-    FlowSequenceEndToken,
-    FlowSequenceStartToken,
-)
+import sys
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "YamlProblem",
+    "dump",
+    "line_of",
+    "load",
+    "load_fast",
+    "load_plain",
+    "nodes_of",
+    "plain",
+    "set_in_order",
+    "text_value",
+]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -102,128 +108,6 @@ def _too_many_nodes(mark: Any) -> YamlProblem:
     )
 
 
-class _GuardedComposer(Composer):
-    """ruamel's composer, counting each node against a `_Budget` before composing it."""
-
-    def __init__(self, loader: Any = None) -> None:
-        super().__init__(loader)
-        # a reused anchor is valid YAML; ruamel would print a multi-line warning per use
-        self.warn_double_anchors = False
-        self.budget = _Budget()
-
-    def compose_document(self) -> Any:
-        self.budget = _Budget()
-        self.depth = 0  # a document refused half-way left its count behind
-        return super().compose_document()
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.parser.peek_event()
-        if isinstance(event, AliasEvent):
-            self.budget.enter(event.anchor, event.start_mark, alias=True)
-            return super().compose_node(parent, index)
-        opens = isinstance(event, SequenceStartEvent | MappingStartEvent)
-        self.budget.enter(event.anchor, event.start_mark, opens=opens)
-        node = super().compose_node(parent, index)
-        if opens:
-            self.budget.close()
-        return node
-
-
-def _yaml() -> YAML:
-    y = YAML(typ="rt")
-    y.Composer = _GuardedComposer
-    y.preserve_quotes = True
-    y.width = 4096
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.allow_unicode = True
-    return y
-
-
-_RT = _yaml()
-
-
-def _check_graph(node: Node) -> None:
-    # Walk the node graph as a consumer would, aliases expanded, for its depth: an alias
-    # can put a deep structure deeper still. The budget already bounds the walk.
-    stack: list[tuple[Node, int]] = [(node, 0)]
-    while stack:
-        n, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels", n.start_mark.line + 1)
-        if isinstance(n, SequenceNode):
-            stack.extend((c, depth + 1) for c in n.value)
-        elif isinstance(n, MappingNode):
-            for k, v in n.value:
-                stack.append((k, depth + 1))
-                stack.append((v, depth + 1))
-
-
-def _check_flow_depth(text: str) -> None:
-    # ruamel's scanner keeps a possible key per open flow collection and walks them all for
-    # every token, so 1,000 nested "[" cost seconds before the composer ever sees a node.
-    # Count the depth from the tokens and stop at the first one that is too deep.
-    depth = 0
-    tokens = _RT.scan(text)
-    try:
-        for token in tokens:
-            if isinstance(token, FlowSequenceStartToken | FlowMappingStartToken):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise YamlProblem(
-                        f"nested deeper than {MAX_DEPTH} levels", token.start_mark.line + 1
-                    )
-            elif isinstance(token, FlowSequenceEndToken | FlowMappingEndToken):
-                depth -= 1
-    finally:
-        tokens.close()
-
-
-def _load_checked(text: str) -> Any:
-    # YAML.load() with the graph check between composing and constructing, so each
-    # document is parsed once (the same steps as ruamel's own load()).
-    _RT.doc_infos.append(DocInfo(requested_version=version(_RT.version)))
-    _RT.tags = {}
-    constructor, parser = _RT.get_constructor_parser(text)
-    try:
-        node = constructor.composer.get_single_node()
-        if node is None:
-            return None
-        _check_graph(node)
-        try:
-            return constructor.construct_document(node)
-        except (ValueError, OverflowError) as exc:
-            # a well-formed scalar that is not a value, e.g. the date 2026-13-01
-            line, value = _bad_scalar(constructor, node)
-            detail = f" {value!r}" if value is not None else ""
-            raise YamlProblem(f"invalid value{detail}: {exc}", line) from None
-    finally:
-        parser.dispose()
-        _RT.reader.reset_reader()
-        _RT.scanner.reset_scanner()
-        # ruamel keeps one entry per document ever loaded; we load one at a time
-        del _RT.doc_infos[:-1]
-
-
-def _bad_scalar(constructor: Any, root: Node) -> tuple[int, str | None]:
-    """Line and text of the first scalar that cannot be constructed (0, None if none)."""
-    # the failed construction left its half-built objects behind
-    constructor.constructed_objects.clear()
-    constructor.recursive_objects.clear()
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ScalarNode):
-            try:
-                constructor.construct_object(n, deep=True)
-            except (ValueError, OverflowError):
-                return n.start_mark.line + 1, str(n.value)
-        elif isinstance(n, SequenceNode):
-            stack.extend(reversed(n.value))
-        elif isinstance(n, MappingNode):
-            stack.extend(x for k, v in reversed(n.value) for x in (v, k))
-    return 0, None
-
-
 def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Parse YAML text into round-trip objects, or raise YamlProblem."""
     if isinstance(data, bytes):
@@ -239,26 +123,13 @@ def load(data: bytes | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
         text = data
         if len(text) > max_bytes:
             raise YamlProblem(f"file is too large ({len(text)} characters, at most {max_bytes})")
+    _count_events(text)
+    from supportctl.domain.yamlio import roundtrip
+
     try:
-        _count_events(text)
-        if text.count("[") + text.count("{") > MAX_DEPTH:
-            _check_flow_depth(text)
-        with warnings.catch_warnings():
-            # ruamel warns in several lines on stderr (a reused anchor, a YAML 1.1 float);
-            # the file is valid YAML, so the warning is nobody's business
-            warnings.simplefilter("ignore")
-            return _load_checked(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise YamlProblem(f"invalid YAML: {problem}", line) from None
-    except YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    except RecursionError:
-        raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels") from None
-    except AssertionError as exc:  # ruamel asserts on a %YAML version it does not know
-        raise YamlProblem(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+        return roundtrip.load_text(text, _Budget, MAX_DEPTH)
+    except roundtrip.Problem as exc:
+        raise YamlProblem(exc.message, exc.line) from None
 
 
 class _Slow(Exception):
@@ -279,41 +150,132 @@ _SLOW_TEXT = re.compile(
     "[\t\r\x85\u2028\u2029]|^%|(?:^|[ \\[{,:?-])&[^ \n]|[|>][-+0-9]*#", re.MULTILINE
 )
 
-try:  # libyaml through PyYAML: ~20x faster than the pure-Python round-trip parser
-    from ruamel.yaml.resolver import VersionedResolver
-    from yaml import AliasEvent as _PyAlias
-    from yaml import DocumentEndEvent as _PyDocEnd
-    from yaml import DocumentStartEvent as _PyDocStart
-    from yaml import MappingEndEvent as _PyMapEnd
-    from yaml import MappingStartEvent as _PyMapStart
-    from yaml import ScalarEvent as _PyScalar
-    from yaml import SequenceEndEvent as _PySeqEnd
-    from yaml import SequenceStartEvent as _PySeqStart
-    from yaml import StreamEndEvent as _PyStreamEnd
-    from yaml import YAMLError as _PyYAMLError
-    from yaml.cyaml import CParser as _CParserType  # type: ignore[attr-defined]
 
-    _CParser: type[_CParserType] | None = _CParserType
-except ImportError:  # PyYAML without libyaml: every file takes the round-trip reader
-    _CParser = None
+class _LibYaml(NamedTuple):
+    """libyaml's parser class, and PyYAML's event and error classes."""
 
-if _CParser is not None:
-    _RESOLVER = VersionedResolver(version=(1, 2))
+    parser: Any
+    alias: Any
+    doc_end: Any
+    doc_start: Any
+    map_end: Any
+    map_start: Any
+    scalar: Any
+    seq_end: Any
+    seq_start: Any
+    stream_end: Any
+    error: Any
 
-    # ruamel keys its implicit resolvers by first character; any other first character
-    # means a string. Answers for the rest are remembered (statuses, names, numbers repeat).
-    _RESOLVED_FIRST = frozenset(_RESOLVER.versioned_resolver)
-    _RESOLVED: dict[str, str] = {}
 
-    def _resolve_plain(value: str) -> str:
-        if value and value[0] not in _RESOLVED_FIRST:
-            return _STR
-        tag = _RESOLVED.get(value)
-        if tag is None:
-            tag = str(_RESOLVER.resolve(ScalarNode, value, (True, False)))
-            if len(_RESOLVED) < 100_000:
-                _RESOLVED[value] = tag
-        return tag
+# libyaml through PyYAML: ~20x faster than the pure-Python round-trip parser. Imported on
+# first use, by `_libyaml()`: a command whose files all come from the caches reads no YAML.
+_LIB: _LibYaml | None = None
+_UNSET = object()
+
+
+def _libyaml() -> _LibYaml | None:
+    """libyaml, or None: then every file takes the round-trip reader. `_CParser` (the
+    parser class, None without libyaml) is set once it is known, and honoured when set."""
+    global _LIB
+    if globals().get("_CParser", _UNSET) is None:
+        return None
+    if _LIB is None:
+        try:
+            import yaml
+            from yaml.cyaml import CParser  # type: ignore[attr-defined]
+        except ImportError:
+            globals()["_CParser"] = None
+            return None
+        _LIB = _LibYaml(
+            CParser,
+            yaml.AliasEvent,
+            yaml.DocumentEndEvent,
+            yaml.DocumentStartEvent,
+            yaml.MappingEndEvent,
+            yaml.MappingStartEvent,
+            yaml.ScalarEvent,
+            yaml.SequenceEndEvent,
+            yaml.SequenceStartEvent,
+            yaml.StreamEndEvent,
+            yaml.YAMLError,
+        )
+        globals()["_CParser"] = CParser
+    return _LIB
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_CParser":  # asked for before the first file was read
+        lib = _libyaml()
+        return None if lib is None else lib.parser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The implicit tags of plain scalars by ruamel's YAML 1.2 rules (ruamel.yaml.resolver's
+# `implicit_resolvers` for 1.2, in its order), kept here so that reading does not import
+# ruamel; tests/domain/test_yamlio.py checks them against ruamel's own resolver. Keyed by
+# first character, as ruamel keys them: any other first character means a string.
+def _implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    found: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, pattern, first in (
+        (_BOOL, r"""^(?:true|True|TRUE|false|False|FALSE)$""", "tTfF"),
+        (
+            "tag:yaml.org,2002:float",
+            r"""^(?:
+             [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+            |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+            |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+            |[-+]?\.(?:inf|Inf|INF)
+            |\.(?:nan|NaN|NAN))$""",
+            "-+0123456789.",
+        ),
+        (
+            _INT,
+            r"""^(?:[-+]?0b[0-1_]+
+            |[-+]?0o?[0-7_]+
+            |[-+]?[0-9_]+
+            |[-+]?0x[0-9a-fA-F_]+)$""",
+            "-+0123456789",
+        ),
+        ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+        (
+            _NULL,
+            r"""^(?: ~
+            |null|Null|NULL
+            | )$""",
+            "~nN",
+        ),
+        (
+            "tag:yaml.org,2002:timestamp",
+            r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+            |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+            (?:[Tt]|[ \t]+)[0-9][0-9]?
+            :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+            (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+            "0123456789",
+        ),
+        ("tag:yaml.org,2002:value", r"^(?:=)$", "="),
+        ("tag:yaml.org,2002:yaml", r"^(?:!|&|\*)$", "!&*"),
+    ):
+        for c in [*first, *([""] if tag == _NULL else [])]:
+            found.setdefault(c, []).append((tag, re.compile(pattern, re.X)))
+    return found
+
+
+_RESOLVERS = _implicit_resolvers()
+# Answers are remembered: statuses, names and numbers repeat across files.
+_RESOLVED: dict[str, str] = {}
+
+
+def _resolve_plain(value: str) -> str:
+    resolvers = _RESOLVERS.get(value[:1])
+    if resolvers is None:
+        return _STR
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = next((t for t, pattern in resolvers if pattern.match(value)), _STR)
+        if len(_RESOLVED) < 100_000:
+            _RESOLVED[value] = tag
+    return tag
 
 
 _NOT_BREAKS = str.maketrans("\x85\u2028\u2029", "___")
@@ -326,7 +288,7 @@ def nodes_of(data: bytes) -> int:
     if len(data) > MAX_FILE_BYTES:
         raise YamlProblem(f"file is too large ({len(data)} bytes, at most {MAX_FILE_BYTES})")
     text = data.decode("utf-8")
-    if _CParser is None:
+    if _libyaml() is None:
         load(text)  # without libyaml the round-trip reader's composer holds the caps
         return 0
     return _count_events(text)
@@ -336,29 +298,32 @@ def _count_events(text: str) -> int:
     """Hold the first document of `text` to the budget at libyaml's speed (about a
     microsecond a node; ruamel takes thirty), returning its nodes. Where libyaml cannot
     read the text, ruamel's composer counts instead."""
-    if _CParser is None:
+    lib = _libyaml()
+    if lib is None:
         return 0
     if "\x85" in text or "\u2028" in text or "\u2029" in text:
         # YAML 1.1 line breaks that libyaml refuses where ruamel (YAML 1.2) reads an ordinary
         # character; "_" is read as the same kind of character, so the events are ruamel's
         text = text.translate(_NOT_BREAKS)
-    parser = _CParser(text)
+    parser = lib.parser(text)
     budget = _Budget()
+    scalar, alias, seq_start, map_start = lib.scalar, lib.alias, lib.seq_start, lib.map_start
+    seq_end, map_end, doc_end, stream_end = lib.seq_end, lib.map_end, lib.doc_end, lib.stream_end
     try:
         while True:
             event: Any = parser.get_event()
             kind = type(event)
-            if kind is _PyScalar:
+            if kind is scalar:
                 budget.enter(event.anchor, event.start_mark)
-            elif kind is _PySeqStart or kind is _PyMapStart:
+            elif kind is seq_start or kind is map_start:
                 budget.enter(event.anchor, event.start_mark, opens=True)
-            elif kind is _PySeqEnd or kind is _PyMapEnd:
+            elif kind is seq_end or kind is map_end:
                 budget.close()
-            elif kind is _PyAlias:
+            elif kind is alias:
                 budget.enter(event.anchor, event.start_mark, alias=True)
-            elif kind is _PyDocEnd or kind is _PyStreamEnd:
+            elif kind is doc_end or kind is stream_end:
                 return budget.nodes
-    except _PyYAMLError:
+    except lib.error:
         return budget.nodes
     finally:
         parser.dispose()
@@ -367,16 +332,19 @@ def _count_events(text: str) -> int:
 _NO_KEY = object()
 
 
-def _plain_events(parser: Any) -> Any:
+def _plain_events(parser: Any, lib: _LibYaml) -> Any:
     """Plain data built straight from libyaml's events, with exactly the values
     plain(load(...)) gives; anything else (anchors, aliases, merge keys, timestamps,
     floats, other tags, duplicate keys, more than one document) raises _Slow. Building
     from the events stops a hostile file at the budget (YamlProblem), where composing it
     whole first would not. Without anchors and aliases the budget is one per node, so
     it is counted here inline (this loop reads every ticket of a cold listing)."""
+    scalar, seq_start, map_start = lib.scalar, lib.seq_start, lib.map_start
+    seq_end, map_end, doc_start = lib.seq_end, lib.map_end, lib.doc_start
+    doc_end, stream_end = lib.doc_end, lib.stream_end
     get = parser.get_event
     get()  # stream start
-    if type(get()) is not _PyDocStart:
+    if type(get()) is not doc_start:
         raise _Slow  # an empty file
     stack: list[list[Any]] = []  # [container, key waiting for its value] per open collection
     nodes = 0
@@ -384,7 +352,7 @@ def _plain_events(parser: Any) -> Any:
     while True:
         event: Any = get()
         kind = type(event)
-        if kind is _PyScalar:
+        if kind is scalar:
             if event.anchor is not None or len(stack) > MAX_DEPTH:
                 raise _Slow
             nodes += 1
@@ -411,30 +379,30 @@ def _plain_events(parser: Any) -> Any:
                 value = int(event.value)
             else:
                 raise _Slow
-        elif kind is _PySeqEnd:
+        elif kind is seq_end:
             value = stack.pop()[0]
-        elif kind is _PyMapEnd:
+        elif kind is map_end:
             value = {str(k): v for k, v in stack.pop()[0].items()}
-        elif kind is _PySeqStart or kind is _PyMapStart:
+        elif kind is seq_start or kind is map_start:
             if event.anchor is not None or len(stack) > MAX_DEPTH:
                 raise _Slow
             nodes += 1
             if nodes > MAX_NODES:
                 raise _too_many_nodes(event.start_mark)
-            want = _SEQ if kind is _PySeqStart else _MAP
+            want = _SEQ if kind is seq_start else _MAP
             tag = event.tag
             if tag is None or tag == "!":
                 tag = want if event.implicit else "!"
             if tag != want:
                 raise _Slow
-            stack.append([[] if kind is _PySeqStart else {}, _NO_KEY])
+            stack.append([[] if kind is seq_start else {}, _NO_KEY])
             continue
         else:  # an alias
             raise _Slow
         if not stack:
             if not isinstance(value, dict | list):  # a bare scalar: not a file of ours
                 raise _Slow
-            if type(get()) is not _PyDocEnd or type(get()) is not _PyStreamEnd:
+            if type(get()) is not doc_end or type(get()) is not stream_end:
                 raise _Slow  # a second document
             return value
         top = stack[-1]
@@ -473,12 +441,13 @@ def load_fast(data: bytes) -> tuple[bool, Any]:
 def _load_fast(data: bytes) -> tuple[bool, Any]:
     # A file past the budget raises YamlProblem here: load() would count the same libyaml
     # events first and stop at the same one, so the error is load()'s, found once.
+    lib = _libyaml()
     text = _fast_candidate(data)
-    if text is not None and _CParser is not None:
-        parser = _CParser(text)
+    if text is not None and lib is not None:
+        parser = lib.parser(text)
         try:
-            return True, _plain_events(parser)
-        except (_Slow, _PyYAMLError, RecursionError):
+            return True, _plain_events(parser, lib)
+        except (_Slow, lib.error, RecursionError):
             pass
         finally:
             parser.dispose()
@@ -486,7 +455,7 @@ def _load_fast(data: bytes) -> tuple[bool, Any]:
 
 
 def _fast_candidate(data: bytes) -> str | None:
-    if _CParser is None or len(data) > MAX_FILE_BYTES or b"\x00" in data:
+    if _libyaml() is None or len(data) > MAX_FILE_BYTES or b"\x00" in data:
         return None
     try:
         text = data.decode("utf-8")
@@ -498,36 +467,25 @@ def _fast_candidate(data: bytes) -> str | None:
 
 
 def dump(data: Any) -> bytes:
-    buf = io.StringIO()
-    _RT.dump(data, buf)
-    return buf.getvalue().encode("utf-8")
+    from supportctl.domain.yamlio import roundtrip
 
-
-# Characters YAML cannot carry literally (YAML 1.2, 5.1); in a literal block they would make
-# the file unreadable, so text holding one is written double-quoted, where they are escaped.
-_NOT_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+    return roundtrip.dump(data)
 
 
 def text_value(text: str) -> str:
     """Multi-line text is written as a literal block so diffs show whole lines."""
-    if "\n" in text and not _NOT_PRINTABLE.search(text):
-        literal: str = LiteralScalarString(text + "\n" if not text.endswith("\n") else text)
-        return literal
-    return text
+    from supportctl.domain.yamlio import roundtrip
+
+    return roundtrip.text_value(text)
 
 
 def line_of(container: Any, key: Any) -> int:
     """1-based line of `key` in a round-trip mapping or sequence, 0 when unknown."""
-    try:
-        if isinstance(container, CommentedMap):
-            return int(container.lc.key(key)[0]) + 1
-        if isinstance(container, CommentedSeq):
-            return int(container.lc.item(key)[0]) + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        pass
-    return 0
+    if "ruamel.yaml.comments" not in sys.modules:
+        return 0  # nothing was read with ruamel, so no container knows its lines
+    from supportctl.domain.yamlio import roundtrip
+
+    return roundtrip.line_of(container, key)
 
 
 def plain(data: Any) -> Any:
@@ -540,8 +498,9 @@ def plain(data: Any) -> Any:
         return str(data)
     if hasattr(data, "isoformat"):
         return data.isoformat()
-    if isinstance(data, TaggedScalar):  # `!custom x` or `!!str 5`: keep the text
-        return str(data.value)
+    comments = sys.modules.get("ruamel.yaml.comments")  # only ruamel makes tagged scalars
+    if comments is not None and isinstance(data, comments.TaggedScalar):
+        return str(data.value)  # `!custom x` or `!!str 5`: keep the text
     if isinstance(data, bytes | bytearray):  # `!!binary`: not ticket text, shown as text
         return data.decode("utf-8", "replace")
     return data

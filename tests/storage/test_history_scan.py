@@ -1,0 +1,260 @@
+"""The history scan gives, for every commit, the events a plain reading of `git log --raw`
+gives: on a generated desk with hand-made commits and back-dating, plus merges, renames
+and deletions by hand, config edits, empty commits, trailers on commits outside data/,
+and trailer blocks supportctl would not write; for the whole history and for a range
+whose commits have parents outside it."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from supportctl.storage.desk import open_repo
+from supportctl.storage.git import ZERO
+from supportctl.storage.history import (
+    DATA_PREFIX,
+    TICKET_PREFIX,
+    History,
+    _decode_rows,
+    _encode,
+    events_from_diff,
+    events_from_trailers,
+    grouped_events,
+    parents_first,
+)
+from tests.helpers import at, git
+
+if TYPE_CHECKING:
+    from supportctl.domain.events import Event
+    from supportctl.storage.desk import Desk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def reference_scan(desk: Desk, rev: str) -> list[Event]:
+    """The events of `rev` read the straightforward way: every commit's trailers and full
+    raw diff from one `git log --raw`, every hand-made commit's ticket files compared."""
+    commits = list(desk.git.log(rev, paths=(), newest_first=True))
+    by_commit = []
+    for c in commits:
+        found: list[Event] = []
+        if len(c.parents) <= 1 and not c.changes:
+            found = [
+                dataclasses.replace(e, details={**e.details, "overridden": "yes"})
+                for e in events_from_trailers(c)
+            ]
+        elif len(c.parents) <= 1 and any(p.startswith(DATA_PREFIX) for p, _, _ in c.changes):
+            found = events_from_trailers(c)
+            if not found and any(p.startswith(TICKET_PREFIX) for p, _, _ in c.changes):
+                found = events_from_diff(c, desk.git.blob)
+        by_commit.append((c.sha, c.parents, found))
+    return [e for _, _, found in parents_first(by_commit) for e in found]
+
+
+def new_scan(desk: Desk, rev: str) -> list[Event]:
+    fresh = History(desk, progress=False)._scan(rev)
+    for e, code in fresh:
+        if code is not None:  # made by the scan itself: must be what the cache would store
+            assert code == _encode(e)
+    return [e for e, _ in fresh]
+
+
+def write(root: Path, path: str, text: str) -> None:
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).write_text(text, encoding="utf-8")
+
+
+def commit(root: Path, message: str, when: str, *extra: str) -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message, *extra, env=at(when))
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def ticket_paths(root: Path) -> list[str]:
+    names = git(root, "ls-files", "data/tickets").split()
+    return sorted(p for p in names if p.endswith(".yaml"))
+
+
+@pytest.fixture(scope="module")
+def desk_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A generated desk, then odd commits on top; returns the repo and the commit the odd
+    part starts after."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    root = tmp_path_factory.mktemp("scan") / "repo"
+    generate.generate(60, 600, root, seed=7, verbose=False)
+    git(root, "config", "user.name", "Hand Editor")
+    git(root, "config", "user.email", "hand@support.example")
+    git(root, "checkout", "-q", "-f")
+    start = git(root, "rev-parse", "HEAD").strip()
+    main = git(root, "branch", "--show-current").strip()
+    paths = ticket_paths(root)
+    one, two, three, four = paths[0], paths[1], paths[2], paths[3]
+
+    def edit(path: str, old: str, new: str) -> None:
+        text = (root / path).read_text(encoding="utf-8")
+        write(root, path, text.replace(old, new, 1) if old in text else text + new)
+
+    # a hand edit of a status and a comment, one of them back-dated
+    edit(one, "status: ", "status: closed\nold_status: ")
+    commit(root, "close by hand", "2026-12-01T10:00:00+03:00")
+    edit(two, "comments:", "comments:\n- at: 2026-12-01T09:00:00+03:00\n  text: hi\n")
+    commit(root, "comment by hand", "2026-12-01T11:00:00+03:00")
+    git(root, "commit", "-q", "--amend", "--no-edit", env=at("2026-11-20T11:00:00+03:00"))
+    # trailers supportctl would not write: lowercase, two tickets, Ticket not first
+    edit(three, "priority: ", "priority: high\nwas_priority: ")
+    commit(
+        root,
+        "odd trailers",
+        "2026-12-01T12:00:00+03:00",
+        "-m",
+        "action: escalate\nticket: SUP-2\nTicket: SUP-3\nFrom-Priority: normal\nTo-Priority: high",
+    )
+    # an empty commit with trailers (a sync's overridden action), and one without
+    git(
+        root,
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "SUP-1: start\n\nTicket: SUP-1\nAction: start\nTo-Status: in_progress",
+        env=at("2026-12-01T12:30:00+03:00"),
+    )
+    git(root, "commit", "-q", "--allow-empty", "-m", "nothing", env=at("2026-12-01T12:31:00+03:00"))
+    # trailers on a commit outside data/, and on one inside and outside
+    write(root, "NOTES.md", "notes\n")
+    commit(root, "notes\n\nTicket: SUP-1\nAction: close", "2026-12-01T13:00:00+03:00")
+    write(root, "NOTES.md", "more notes\n")
+    edit(four, "title: ", "title: Renamed\nold_title: ")
+    commit(root, "both\n\nTicket: SUP-4\nAction: edit", "2026-12-01T13:10:00+03:00")
+    # a config edit by hand, and a hand edit of a worklog only
+    edit("supportctl.yaml", "\n", "\n# edited by hand\n")
+    commit(root, "config by hand", "2026-12-01T13:20:00+03:00")
+    worklogs = [p for p in git(root, "ls-files", "data/worklogs").split() if p.endswith(".yaml")]
+    if worklogs:
+        edit(worklogs[0], "\n", "\n# by hand\n")
+        commit(root, "worklog by hand", "2026-12-01T13:30:00+03:00")
+    # a side branch dated before its parent, merged back
+    git(root, "checkout", "-qb", "side")
+    edit(one, "status: ", "status: in_progress\nolder_status: ")
+    commit(root, "reopen by hand", "2026-11-01T09:00:00+03:00")
+    edit(two, "priority: ", "priority: low\nolder_priority: ")
+    commit(
+        root,
+        "SUP-2: edit\n\nTicket: SUP-2\nAction: edit\nTo-Priority: low",
+        "2026-11-01T09:10:00+03:00",
+    )
+    git(root, "checkout", "-q", main)
+    edit(three, "title: ", "title: Main side\nmain_title: ")
+    commit(root, "main side by hand", "2026-12-02T09:00:00+03:00")
+    git(
+        root,
+        "merge",
+        "-q",
+        "--no-ff",
+        "side",
+        "-m",
+        "Merge side",
+        env=at("2026-12-02T10:00:00+03:00"),
+    )
+    # a ticket renamed by hand (file and id), one deleted by hand, one added by hand
+    folder, name = one.rsplit("/", 1)
+    old_id = name[:-5]
+    git(root, "mv", one, f"{folder}/SUP-900.yaml")
+    edit(f"{folder}/SUP-900.yaml", f"id: {old_id}", "id: SUP-900")
+    commit(root, "renumber by hand", "2026-12-02T11:00:00+03:00")
+    git(root, "rm", "-q", four)
+    commit(root, "delete by hand", "2026-12-02T11:10:00+03:00")
+    text = (root / two).read_text(encoding="utf-8")
+    write(root, f"{folder}/SUP-901.yaml", text.replace("id: ", "id: SUP-901\nwas_id: ", 1))
+    commit(root, "add by hand", "2026-12-02T11:20:00+03:00")
+    # a file under data/tickets that is no YAML, and a broken ticket file
+    write(root, f"{folder}/README.txt", "not a ticket\n")
+    write(root, f"{folder}/SUP-902.yaml", "id: [broken\n")
+    commit(root, "stray files by hand", "2026-12-02T11:30:00+03:00")
+    return root, start
+
+
+def test_whole_history_gives_the_events_of_the_plain_reading(desk_repo: tuple[Path, str]) -> None:
+    root, _ = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    expected = reference_scan(desk, tip)
+    found = new_scan(desk, tip)
+    assert len(expected) > 500
+    assert {e.action for e in expected} >= {"new", "rename", "delete", "comment"}
+    assert any(e.manual for e in expected)
+    assert any(e.details.get("overridden") for e in expected)
+    assert found == expected
+
+
+def test_a_range_gives_the_events_of_the_plain_reading(desk_repo: tuple[Path, str]) -> None:
+    root, start = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    for base in (start, f"{start}~5", "side~1", "side"):
+        base_sha = git(root, "rev-parse", base).strip()
+        expected = reference_scan(desk, f"{base_sha}..{tip}")
+        assert new_scan(desk, f"{base_sha}..{tip}") == expected
+        assert expected
+
+
+def test_the_cache_gives_the_events_of_the_plain_reading(desk_repo: tuple[Path, str]) -> None:
+    """Built in one go, and grown from an older tip: the cached events per ticket are those
+    of the plain reading, with the hand-made commits' events read back from the cache."""
+    root, start = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    expected = grouped_events(reference_scan(desk, tip))
+    cache = History(desk).path
+    assert cache is not None
+    cache.unlink(missing_ok=True)
+    cold = History(desk, progress=False).by_ticket(tip)
+    assert cold == expected
+    cache.unlink()
+    assert History(desk, progress=False).by_ticket(start) == grouped_events(
+        reference_scan(desk, start)
+    )
+    grown = History(desk, progress=False).by_ticket(tip)
+    assert grown == expected
+    warm = History(desk, progress=False).by_ticket(tip)
+    # the events a scan keeps at hand are those the cache gives back, down to their zones
+    assert repr(cold) == repr(warm)
+    assert repr(grown) == repr(warm)
+    cache.unlink()
+    cold_events = History(desk, progress=False).events(tip)
+    assert len(cold_events) == sum(map(len, warm.values()))
+    assert repr(cold_events) == repr(History(desk, progress=False).events(tip))
+    cache.unlink()
+    cold_renames = History(desk, progress=False).with_action("rename", tip)
+    assert cold_renames
+    assert repr(cold_renames) == repr(History(desk, progress=False).with_action("rename", tip))
+
+
+def test_hand_made_events_equal_what_the_cache_keeps(desk_repo: tuple[Path, str]) -> None:
+    root, _ = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    manual = [e for e in reference_scan(desk, tip) if e.manual]
+    assert manual
+    shas = {e.sha for e in manual}
+    History(desk, progress=False).by_ticket(tip)
+    rows: dict[str, Any] = desk.cache.get_many("events", shas)
+    cached = {sha: _decode_rows(r) for sha, r in rows.items()}
+    assert cached == {sha: [e for e in manual if e.sha == sha] for sha in shas}
+
+
+def test_object_ids_say_which_names_exist(desk_repo: tuple[Path, str]) -> None:
+    root, _ = desk_repo
+    desk = open_repo(str(root))
+    tree = git(root, "rev-parse", "HEAD^{tree}").strip()
+    data = git(root, "rev-parse", "HEAD:data").strip()
+    found = desk.git.object_ids([f"{tree}:data", f"{tree}:nothing-here", "HEAD^{tree}", ZERO])
+    assert found == [("tree", data), None, ("tree", tree), None]
