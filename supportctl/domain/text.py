@@ -17,8 +17,12 @@ _SLUG_RE = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{SLUG_MAX - 1}}}")
 
 # Markdown's inline specials (backslash-escaped; `#` too, for a value at a line start) and
 # HTML's (as entities: Python-Markdown does not honour `\<`).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_MD_SPECIAL = "\\`*_[]|~#"
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ESCAPES = str.maketrans({**_HTML_SPECIAL, **{ch: "\\" + ch for ch in _MD_SPECIAL}})
+# str.translate is slow on non-ASCII text, and most values (names, titles, dates) have
+# nothing to escape: a search finds those first.
+_ANY_SPECIAL = re.compile("[" + re.escape(_MD_SPECIAL + "".join(_HTML_SPECIAL)) + "]")
 _BREAKS = re.compile(r"[^\S ]")  # whitespace other than a space: a value stays on its line
 
 
@@ -42,8 +46,8 @@ def check_slug(raw: str) -> str:
 def escape_markdown(text: str) -> str:
     """The one escaping rule for Markdown output: line breaks become spaces, HTML specials
     entities, Markdown specials backslash-escaped. Spaces are kept as they are."""
-    text = "".join(_HTML_SPECIAL.get(ch, ch) for ch in _BREAKS.sub(" ", text))
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _BREAKS.sub(" ", text)
+    return text if _ANY_SPECIAL.search(text) is None else text.translate(_ESCAPES)
 
 
 def _text(value: Any) -> str:

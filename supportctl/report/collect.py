@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from supportctl import __version__
 from supportctl.domain.errors import DataError, SupportctlError
 from supportctl.domain.ticket import Ticket, vocabulary
 from supportctl.report.data import OPEN, build_report
@@ -38,10 +39,51 @@ def report_model(
 
     Only the tickets that can change a figure of the period are evaluated (see `_Scope`);
     `every_ticket` evaluates them all, for checking that this gives the same report.
+    The report of a period that is over depends only on the commit: it is kept for as long
+    as that commit is the tip, so asking again (another format, the same month) reads it.
     """
     config = repo.config
     if customer:
         config.customer(customer)
+    head = repo.commit_id()
+    key = None
+    if head and not every_ticket and now >= period.until:
+        key = " ".join(
+            (__version__, period.label, period.since.isoformat(), period.until.isoformat())
+        ) + (f" {customer}" if customer else "")
+        stored = repo.stored_report(head, key)
+        if _is_stored_report(stored):
+            if problems is not None:
+                problems.extend(stored["problems"])
+            return stored["model"]  # type: ignore[no-any-return]
+    met: list[str] = []
+    model = _computed(repo, period, customer, now, met, every_ticket, head)
+    if problems is not None:
+        problems.extend(met)
+    if key is not None and head is not None:
+        repo.store_report(head, key, {"model": model, "problems": met})
+    return model
+
+
+def _is_stored_report(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("model"), dict)
+        and isinstance(value.get("problems"), list)
+        and all(isinstance(p, str) for p in value["problems"])
+    )
+
+
+def _computed(
+    repo: DeskReader,
+    period: Period,
+    customer: str | None,
+    now: datetime,
+    problems: list[str],
+    every_ticket: bool,
+    head: str | None,
+) -> dict[str, Any]:
+    config = repo.config
     # every ticket's vocabulary (a bad value anywhere is refused), and what deciding which
     # tickets count takes; the whole file only of those that count (below)
     fields = ("id", "customer", "status", "links", "kb", *vocabulary(config.lines))
@@ -49,7 +91,6 @@ def report_model(
     bad = next((v for v in views if v.invalid), None)
     if bad is not None:  # a hand edit outside the lists of values: its figures would be wrong
         raise DataError(str(bad.error))
-    head = repo.commit_id()
     evaluated_at = min(now, period.until)
     current = {v.id: v.ticket for v in views if not v.error}
     scope = _Scope(current, period, evaluated_at, every_ticket)
@@ -101,11 +142,12 @@ class _Scope:
     A ticket is left out when it cannot change a figure of the period: created at or after
     the period's end (no clock had started, it had no customer then), or quiet since before
     the period began, with every clock stopped for good by then, not open, and no thread
-    leading to it. Its file at HEAD is then its file as of the period's end, so its
-    customer (for the hours logged on it and the packages' rollover) and its KB article
-    (for what a customer section may name) come from there, not from its events. Of those
-    quiet since before the period but not before the previous one, only the events are
-    read, for the previous period's summary.
+    leading to it, and no customer change back-dated before one committed earlier. Its
+    file at HEAD is then its file as of the period's end, so its customer (for the hours
+    logged on it and the packages' rollover) and its KB article (for what a customer
+    section may name) come from there, not from its events. Of those quiet since before the
+    period but not before the previous one, only the events are read, for the previous
+    period's summary.
     """
 
     def __init__(
@@ -139,6 +181,8 @@ class _Scope:
             and span.settled < since
             and t.status not in OPEN
             and ticket_id not in self.targets
+            # its customer at HEAD is the one its events end with
+            and not span.reordered("customer")
         )
 
     def missing_targets(

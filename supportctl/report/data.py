@@ -195,19 +195,36 @@ def _month_key(day: str) -> str:
     return day[:7]
 
 
+class LogsByCustomer:
+    """Worklog entries by their ticket's customer, each one's day read once for all the
+    sections of a report (a day that is not a date fails where it is first needed)."""
+
+    def __init__(self, logs: Sequence[Worklog], ticket_customer: Mapping[str, str]) -> None:
+        self._logs: dict[str | None, list[Worklog]] = defaultdict(list)
+        for w in logs:
+            self._logs[ticket_customer.get(w.ticket)].append(w)
+        self._dated: dict[str, list[tuple[Worklog, date]]] = {}
+
+    def of(self, customer: str) -> list[tuple[Worklog, date]]:
+        if customer not in self._dated:
+            self._dated[customer] = [(w, date.fromisoformat(w.on)) for w in self._logs[customer]]
+        return self._dated[customer]
+
+
 def _package(
     customer: Customer,
     logs: Sequence[Worklog],
     ticket_customer: dict[str, str],
     period: Period,
     breaches: int,
+    by_customer: LogsByCustomer | None = None,
 ) -> dict[str, Any]:
     """Hours used against the package, rollover balance, overage and service credits."""
     month = period.label if len(period.label) == 7 else None
-    mine = [w for w in logs if ticket_customer.get(w.ticket) == customer.key]
-    in_period = [
-        w for w in mine if period.since.date() <= date.fromisoformat(w.on) < period.until.date()
-    ]
+    dated = (by_customer or LogsByCustomer(logs, ticket_customer)).of(customer.key)
+    mine = [w for w, _ in dated]
+    since, until = period.since.date(), period.until.date()
+    in_period = [w for w, day in dated if since <= day < until]
     used = sum(w.minutes for w in in_period) / 60
     carried = 0.0
     if customer.rollover and month and customer.package_hours:
@@ -259,12 +276,12 @@ def _time_section(
     customers: Sequence[str],
     breaches: Counter[str],
     agent_names: dict[str, str],
+    by_customer: LogsByCustomer | None = None,
 ) -> dict[str, Any]:
+    by_customer = by_customer or LogsByCustomer(logs, ticket_customer)
+    since, until = period.since.date(), period.until.date()
     in_period = [
-        w
-        for w in logs
-        if ticket_customer.get(w.ticket) in customers
-        and period.since.date() <= date.fromisoformat(w.on) < period.until.date()
+        w for c in dict.fromkeys(customers) for w, day in by_customer.of(c) if since <= day < until
     ]
     per_ticket: Counter[str] = Counter()
     per_agent: Counter[str] = Counter()
@@ -273,7 +290,7 @@ def _time_section(
         per_agent[agent_names.get(w.author, w.author)] += w.minutes
     return {
         "customers": [
-            _package(config.customers[c], logs, ticket_customer, period, breaches[c])
+            _package(config.customers[c], logs, ticket_customer, period, breaches[c], by_customer)
             for c in customers
             if c in config.customers
         ],
@@ -542,6 +559,15 @@ def _shared_articles(
     )
 
 
+def _customer_of(
+    slas: Mapping[str, TicketSla], others: Mapping[str, str | None] | None
+) -> dict[str, str]:
+    """Each ticket's customer: as of the evaluation, or (left out) as of its file."""
+    ticket_customer = {tid: str(c) for tid, c in (others or {}).items()}
+    ticket_customer.update({tid: str(s.attrs.get("customer")) for tid, s in slas.items()})
+    return ticket_customer
+
+
 def build_section(
     config: Config,
     events: dict[str, list[Event]],
@@ -556,15 +582,16 @@ def build_section(
     others: Mapping[str, str | None] | None = None,
     prior: Mapping[str, list[Event]] | None = None,
     audit: bool = True,
+    by_customer: LogsByCustomer | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report for the tickets of `customers`, as they were in the
     period: a ticket belongs to the customer it had then, and nothing of another
     customer (a ticket, a customer key, a KB article also serving them) is named.
     `others`: the customer, as of the evaluation, of each ticket left out of `events`
     because it cannot change a figure of the period (its hours still count); `prior`: the
-    events of those of them that count in the previous period's summary."""
-    ticket_customer = {tid: str(c) for tid, c in (others or {}).items()}
-    ticket_customer.update({tid: str(s.attrs.get("customer")) for tid, s in slas.items()})
+    events of those of them that count in the previous period's summary; `by_customer`:
+    the worklogs, grouped once for all the sections of a report."""
+    ticket_customer = _customer_of(slas, others)
     mine = {tid for tid, c in ticket_customer.items() if c in customers}
     evs = {tid: v for tid, v in events.items() if tid in mine}
     my_slas = {tid: s for tid, s in slas.items() if tid in mine}
@@ -592,7 +619,7 @@ def build_section(
         "sla": sla,
         "breakdown": _breakdowns(evs, period),
         "time": _time_section(
-            config, logs, ticket_customer, period, customers, breaches, agent_names
+            config, logs, ticket_customer, period, customers, breaches, agent_names, by_customer
         ),
         "recurring": _recurring(my_tickets, evs, period, privacy.shared_kb),
         "daily": _daily(evs, period, tz),
@@ -625,6 +652,7 @@ def build_report(
     tz = ZoneInfo(config.timezone)
     agent_names = {a.email.lower(): a.name for a in config.agents.values() if a.email}
     agent_names.update({a.handle: a.name for a in config.agents.values()})
+    by_customer = LogsByCustomer(logs, _customer_of(slas, others))
     keys = (
         [customer]
         if customer
@@ -664,6 +692,7 @@ def build_report(
             kb_articles if customer else None,
             others,
             prior,
+            by_customer=by_customer,
         ),
     }
     if not customer:
@@ -685,6 +714,7 @@ def build_report(
                     others,
                     prior,
                     audit=False,
+                    by_customer=by_customer,
                 ),
             }
             for k in keys

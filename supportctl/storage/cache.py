@@ -64,6 +64,10 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
     # the settings classes (its calendar specs pickled apart, see `Config.__getstate__`)
     "config": 2,
+    # rows by tip commit and period: the model of a report of a period that is over (and
+    # the worklog problems met computing it); only the tip's rows are kept. Bump it too
+    # when a figure of the report is computed differently.
+    "report": 1,
 }
 # The caches kept as files of their own, and the suffix of each file's name.
 _FILES: Final = {
@@ -190,6 +194,10 @@ class Cache:
     def put_many(self, kind: str, items: Mapping[str, Any]) -> None:
         self.blobs.put_many(kind, items)
 
+    def put_only(self, kind: str, prefix: str, items: Mapping[str, Any]) -> None:
+        """Add rows of `kind`, dropping those whose key does not start with `prefix`."""
+        self.blobs.put_many(kind, items, only=prefix)
+
 
 def _prepare(folder: Path) -> Path | None:
     """The cache folder, made when missing; the caches of the old layout beside it are
@@ -296,11 +304,17 @@ class BlobStore:
             return {}
         return found
 
-    def put_many(self, kind: str, items: Mapping[str, Any]) -> None:
+    def put_many(self, kind: str, items: Mapping[str, Any], only: str | None = None) -> None:
+        """Add rows of `kind`; with `only`, the rows whose key does not start with it go."""
         if not items:
             return
         stored = versioned(kind)
         try:
+            if only is not None:
+                self.db.execute(
+                    "DELETE FROM blobs WHERE kind=? AND substr(key, 1, ?) != ?",
+                    (stored, len(only), only),
+                )
             # One transaction for all rows: a commit per row costs an fsync each.
             self.db.executemany(
                 "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",

@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from supportctl.storage.history import Keep
 
 
+REPORT = "report"  # the cache kind of report models
+
+
 def find_root(start: Path | None = None, override: str | None = None) -> Path:
     """The support repo: `--repo`/`SUPPORTCTL_REPO`, else walk up to a `supportctl.yaml`."""
     chosen = override or os.environ.get("SUPPORTCTL_REPO")
@@ -116,6 +119,12 @@ class DeskReader(Protocol):
     ) -> dict[str, list[Event]]: ...
 
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]: ...
+
+    def stored_report(self, head: str, key: str) -> Any:
+        """What `store_report` kept for `key` at commit `head`; None when nothing is."""
+
+    def store_report(self, head: str, key: str, value: Any) -> None:
+        """Keep `value` (JSON data) for `key` at commit `head`, for as long as it is the tip."""
 
 
 class Desk(DeskReader):
@@ -382,6 +391,16 @@ class Desk(DeskReader):
 
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]:
         return self.kb(rev).articles
+
+    def stored_report(self, head: str, key: str) -> Any:
+        if not self.config_committed:  # computed with the work tree's: not in the key
+            return None
+        return self.cache.get_many(REPORT, [f"{head} {key}"]).get(f"{head} {key}")
+
+    def store_report(self, head: str, key: str, value: Any) -> None:
+        if self.config_committed:
+            # a new tip makes every older row a stranger: dropped, so they never pile up
+            self.cache.put_only(REPORT, f"{head} ", {f"{head} {key}": value})
 
     def article(self, slug: str, rev: str = "HEAD") -> Article:
         """One article; NotFound for an unknown slug, DataError for a broken file."""

@@ -385,6 +385,26 @@ class TicketSpan:
     first: float  # its earliest event
     last: float  # its latest event
     settled: float | None  # when every SLA clock had stopped for good; None: one can still run
+    # its encoded events, read only when a question needs them
+    payload: bytes = dataclasses.field(default=b"", repr=False, compare=False)
+
+    def reordered(self, field: str) -> bool:
+        """Whether the events changing `field` are in another order by time than by commit:
+        a back-dated commit changed it before a change committed earlier, so the value the
+        events end with is not the one of the ticket's latest file."""
+        if not self.payload:
+            return False
+        try:
+            encoded = marshal.loads(self.payload)
+        except (ValueError, EOFError, TypeError):
+            return True  # unreadable: nothing can be assumed about it
+        previous = -1
+        for v in encoded:  # time order; v[10] is the commit's sequence, v[7] the changes
+            if field in v[7]:
+                if v[10] < previous:
+                    return True
+                previous = v[10]
+        return False
 
 
 Keep = Callable[[str, TicketSpan], bool]
@@ -652,7 +672,7 @@ def _kept(index: Index, keep: Keep | None, built: Built) -> dict[str, list[Event
     return {
         t: [e for _, e in built.get(t) or _decode_ticket(payload)]
         for t, (first, last, settled, payload) in index.items()
-        if keep is None or keep(t, TicketSpan(first, last, settled))
+        if keep is None or keep(t, TicketSpan(first, last, settled, payload))
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from supportctl.config.settings import CONFIG_NAME, Config, parse_config
 from supportctl.domain.articles import (
@@ -140,3 +140,9 @@ class MemoryDesk(DeskReader):
             except ArticleError:
                 continue  # a broken file: `validate` names it, readers skip it
         return found
+
+    def stored_report(self, head: str, key: str) -> Any:
+        return None  # every memory desk has the same commit id: nothing is kept
+
+    def store_report(self, head: str, key: str, value: Any) -> None:
+        return None

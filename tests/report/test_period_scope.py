@@ -112,3 +112,53 @@ def test_a_months_report_is_the_report_of_every_ticket(year: Desk, month: str) -
         if month not in ("2025-09", "2025-10"):  # the first months: every ticket counts
             assert counting.decoded < every / 2
     assert scoped["tickets"] or month > "2026-08"  # the history ends in August
+
+
+def _quiet_ticket(desk: Desk, customer: str, day: datetime) -> str:
+    """A ticket of `customer` created, resolved and closed on `day`, with 90 minutes of
+    March 2026 logged on it."""
+    tid = ops.new_ticket(
+        desk,
+        title="Old question",
+        customer=customer,
+        type="information_request",
+        priority="normal",
+        at=day,
+    ).ticket_id
+    ops.resolve(desk, tid, resolution="Answered", at=day + timedelta(hours=1))
+    ops.close(desk, tid, at=day + timedelta(hours=2))
+    ops.log_time(desk, tid, minutes=90, on=date(2026, 3, 10), at=day + timedelta(hours=3))
+    return tid
+
+
+def test_a_customer_move_back_dated_before_an_earlier_one_keeps_the_ticket(
+    support_repo: Path,
+) -> None:
+    desk = Desk(support_repo)
+    day = datetime.fromisoformat("2025-10-01T10:00:00+03:00")
+    moved = _quiet_ticket(desk, "acme", day)
+    # moved to globex; then a move back to acme is committed, dated before that move: by
+    # time the ticket ends at globex, while its latest file says acme
+    ops.edit(desk, moved, {"customer": "globex"}, at=day + timedelta(days=2))
+    ops.edit(desk, moved, {"customer": "acme"}, at=day + timedelta(days=1))
+    assert desk.ticket(moved).ticket.customer == "acme"
+    in_order = _quiet_ticket(desk, "acme", day + timedelta(days=3))
+    ops.edit(desk, in_order, {"customer": "globex"}, at=day + timedelta(days=4))
+    period = resolve_period("2026-03", None, None, NOW, desk.config.timezone)
+    decoded: list[str] = []
+
+    class Recording(_Counting):
+        def events_by_ticket(
+            self, rev: str = "HEAD", keep: Keep | None = None
+        ) -> dict[str, list[Event]]:
+            found = self.desk.events_by_ticket(rev, keep)
+            decoded.extend(found)
+            return found
+
+    for customer in ("acme", "globex", None):
+        scoped = report_model(Recording(desk), period, customer, NOW)  # type: ignore[arg-type]
+        assert scoped == report_model(desk, period, customer, NOW, every_ticket=True)
+    assert moved in decoded
+    assert in_order not in decoded  # a move in commit order leaves it out as before
+    billed = report_model(desk, period, "globex", NOW)["time"]["tickets"]
+    assert [t["ticket"] for t in billed] == sorted([moved, in_order], key=lambda t: int(t[4:]))

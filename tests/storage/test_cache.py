@@ -73,6 +73,7 @@ def answers(root: Path, cli: Cli) -> list[Any]:
         out("similar", "SUP-1", "--json", "--now", NOW),
         out("report", "--month", "2026-10", "--format", "json", "--now", NOW),
         out("mail", "send", "--dry-run", "--json"),  # the sent records the daily limit counts
+        out("report", "--month", "last", "--format", "json"),  # over: its model is kept
         Desk(root).ticket_numbers_used(),  # what `new` numbers from (SUP-3 stays used)
     ]
 
