@@ -732,20 +732,8 @@ class Repo:
         ]
         with _reading(self.root, args) as proc:
             assert proc.stdout is not None
-            stream = io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="replace", newline="")
-            buf = ""
-            while True:
-                chunk = stream.read(1 << 16)
-                if not chunk:
-                    break
-                buf += chunk
-                parts = buf.split("\x1e")
-                buf = parts.pop()
-                for part in parts:
-                    if part:
-                        yield _parse_record(part)
-            if buf:
-                yield _parse_record(buf)
+            for record in _records(proc.stdout, 1 << 16):
+                yield _parse_record(record)
 
     def commit_fields(self, rev: str) -> Iterator[list[str]]:
         """Every commit reachable from `rev` (a commit id or a range), newest first, as
@@ -760,19 +748,8 @@ class Repo:
         args = ["log", "--date=raw", "--no-abbrev", f"--format={fmt}", rev, "--"]
         with _reading(self.root, args) as proc:
             assert proc.stdout is not None
-            stream = io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="replace", newline="")
-            buf = ""
-            while True:
-                chunk = stream.read(1 << 18)
-                if not chunk:
-                    break
-                parts = (buf + chunk).split("\x1e")
-                buf = parts.pop()
-                for part in parts:
-                    if part:
-                        yield part.split("\x1f")
-            if buf:
-                yield buf.split("\x1f")
+            for record in _records(proc.stdout, 1 << 18):
+                yield record.split("\x1f")
 
     def object_ids(self, names: Sequence[str]) -> list[tuple[str, str] | None]:
         """(type, id) of each object name (`<tree>:<path>`, `<commit>^{tree}`), None for
@@ -1449,6 +1426,19 @@ def _offset_text(altz: int) -> str:
 
 
 _RAW_CHANGE = re.compile(r":\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) [A-Z]\d*\x00([^\x00]*)\x00")
+
+
+def _records(stdout: IO[bytes], chunk_size: int) -> Iterator[str]:
+    """The non-empty records of a `log` stream whose format starts each with \\x1e, read
+    `chunk_size` characters at a time."""
+    stream = io.TextIOWrapper(stdout, encoding="utf-8", errors="replace", newline="")
+    buf = ""
+    while chunk := stream.read(chunk_size):
+        parts = (buf + chunk).split("\x1e")
+        buf = parts.pop()
+        yield from (part for part in parts if part)
+    if buf:
+        yield buf
 
 
 def _parse_record(part: str) -> RawCommit:
