@@ -285,9 +285,12 @@ class Desk(DeskReader):
         for shard in shards[:2]:
             for f in shard.iterdir():
                 see(f"data/tickets/{shard.name}/{f.name}")
-        for path, _ in self.git.ls_tree(
-            f"data/tickets/{shards[0].name}" if shards else "data/tickets"
-        ):
+        committed = (
+            self.git.files_in("HEAD", f"data/tickets/{shards[0].name}")
+            if shards
+            else self.git.ls_tree("data/tickets")
+        )
+        for path, _ in committed:
             see(path)
         return best
 

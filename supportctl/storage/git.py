@@ -9,8 +9,10 @@ objects are read through one `git cat-file --batch` process kept for the whole c
 started on the first read. GitPython, which costs more to import than a short command
 costs to run, is imported only by what reads commit objects.
 
-Commits are built in a private index so the user's own staged and unstaged changes are
-never swept into a supportctl commit; `storage.transaction` makes one per action.
+Commits are built apart from the user's index, so their own staged and unstaged changes
+are never swept into a supportctl commit: by editing only the trees on the changed paths
+(`storage.objects`), or where that declines, in a private index; `storage.transaction`
+makes one per action.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from supportctl.domain.errors import GitError, UsageError
-from supportctl.storage import safepath
+from supportctl.storage import objects, safepath
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -191,6 +193,18 @@ def _reading(
             raise GitError(_failure(cwd, args, errors.read(), status))
 
 
+def _entries(tree: bytes) -> list[tuple[str, str, str]]:
+    """(name, mode, id) of a tree object's entries, modes as git writes them (`40000` for
+    a folder)."""
+    try:
+        return [
+            (name.decode("utf-8", "replace"), objects.canonical_mode(mode).decode(), sha.hex())
+            for name, (mode, sha) in objects.parse_tree(tree).items()
+        ]
+    except ValueError:
+        raise GitError("git gave a tree object it cannot have written; run `git fsck`") from None
+
+
 def _subcommand(args: Sequence[str]) -> str:
     words = list(args)
     while words[:1] == ["-c"]:
@@ -286,6 +300,12 @@ class _ObjectReader:
         weakref.finalize(self, _stop, self._proc)
 
     def read(self, name: str) -> bytes | None:
+        found = self.read_object(name)
+        return None if found is None else found[2]
+
+    def read_object(self, name: str) -> tuple[str, str, bytes] | None:
+        """(id, type, content) of the object `name` names, resolved when asked (a ref
+        moved meanwhile is read anew); None when there is none."""
         proc = self._proc
         assert proc.stdin is not None
         assert proc.stdout is not None
@@ -299,7 +319,8 @@ class _ObjectReader:
             raise GitError("git cat-file stopped")
         if len(header) != 3 or not header[2].isdigit():  # `<name> missing`, `ambiguous`
             return None
-        return proc.stdout.read(int(header[2]) + 1)[:-1]
+        content = proc.stdout.read(int(header[2]) + 1)[:-1]
+        return header[0].decode(), header[1].decode(), content
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -322,6 +343,7 @@ class Repo:
         self.notify: Callable[[str], None] = notify or notice
         self._reader: _ObjectReader | None = None
         plain = _plain_git_dir(root)
+        self._plain = plain is not None
         self.git_dir = plain if plain is not None else Path(self._repo.git_dir)
         self._state_path = self.git_dir / "supportctl"
         self._acting: Identity | None = None
@@ -337,9 +359,13 @@ class Repo:
 
     def _object(self, name: str) -> bytes | None:
         """An object's content by id or `rev:path`; None when there is none."""
+        found = self._object_with_id(name)
+        return None if found is None else found[2]
+
+    def _object_with_id(self, name: str) -> tuple[str, str, bytes] | None:
         if self._reader is None:
             self._reader = _ObjectReader(self.root)
-        return self._reader.read(name)
+        return self._reader.read_object(name)
 
     @property
     def state_dir(self) -> Path:
@@ -374,11 +400,15 @@ class Repo:
         return self.rev("HEAD")
 
     def rev(self, rev: str) -> str | None:
-        """Commit id of `rev`, or None when it does not exist (e.g. an empty repo)."""
-        try:
-            return self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip() or None
-        except GitError:
-            return None
+        """Commit id of `rev`, or None when it does not exist (e.g. an empty repo).
+
+        Asked of the object reader the command keeps anyway, not of a `rev-parse` of its
+        own: the reader resolves the name anew on every request, so a ref moved
+        meanwhile (by this command or anyone) is seen."""
+        if not rev or "\n" in rev:
+            return None  # a request is one line; git has no such name
+        found = self._object_with_id(f"{rev}^{{commit}}")
+        return None if found is None or found[1] != "commit" else found[0]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
@@ -454,16 +484,11 @@ class Repo:
     def folder_at(self, rev: str, path: str) -> tuple[str, str] | None:
         """(commit id of `rev`, tree id of the folder `path` in that commit), or None when
         either is missing. The tree id changes whenever anything under the folder does."""
-        try:
-            commit = self._run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}").strip()
-            out = self._run("ls-tree", "-z", commit, "--", path) if commit else ""
-        except GitError:
+        commit = self.rev(rev)
+        if commit is None or "\n" in path:
             return None
-        for entry in out.split("\0"):
-            meta, _, name = entry.partition("\t")
-            if name == path and meta.split()[1:2] == ["tree"]:
-                return commit, meta.split()[2]
-        return None
+        found = self._object_with_id(f"{commit}:{path}")
+        return None if found is None or found[1] != "tree" else (commit, found[0])
 
     def blob(self, sha: str) -> bytes:
         content = self._object(sha)
@@ -710,22 +735,11 @@ class Repo:
         else git's own (the configured identity, now). Returns the commit id and the blob
         id written per path.
         """
-        blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
-        index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
-        env = {"GIT_INDEX_FILE": str(index_file)}
-        try:
-            self._run("read-tree", *([parent] if parent else ["--empty"]), env=env)
-            args = ["update-index", "--add"]
-            for path, sha in blobs.items():
-                args += (
-                    ["--force-remove", path]
-                    if sha is None
-                    else ["--cacheinfo", f"100644,{sha},{path}"]
-                )
-            self._run(*args, env=env)
-            tree = self._run("write-tree", env=env).strip()
-        finally:
-            index_file.unlink(missing_ok=True)
+        edited = self._edited_tree(parent, files)
+        if edited is not None:
+            tree, blobs = edited
+        else:
+            tree, blobs = self._indexed_tree(parent, files)
         commit_env = {
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.email,
@@ -744,6 +758,74 @@ class Repo:
             "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()
         ).strip()
         return sha, blobs
+
+    def _edited_tree(
+        self, parent: str | None, files: dict[str, bytes | None]
+    ) -> tuple[str, dict[str, str | None]] | None:
+        """`parent`'s tree with `files` changed, made by editing only the trees on their
+        paths (see `storage.objects`): no git process at all. None when this repository
+        is not the plain case, or the change is one for git's index to judge."""
+        writer = self._loose_writer(parent)
+        if writer is None or parent is None:
+            return None
+        root = self._object_with_id(f"{parent}^{{tree}}")
+        if root is None or root[1] != "tree":
+            return None
+
+        def read_tree(sha: str) -> bytes:
+            found = self._object_with_id(sha)
+            if found is None or found[1] != "tree":
+                raise objects.Unsupported(sha)
+            return found[2]
+
+        blobs = {p: (None if c is None else writer.write(b"blob", c)) for p, c in files.items()}
+        try:
+            tree = objects.edit_tree(read_tree, writer.write, root[2], blobs)
+        except objects.Unsupported:
+            return None
+        return tree, blobs
+
+    def _loose_writer(self, parent: str | None) -> objects.LooseWriter | None:
+        """A writer of loose objects when git would write them plainly into `.git/objects`:
+        a SHA-1 repository (told by the id of `parent`) in its own folder, no object folder
+        set from outside, no shared-permission rule, no second object format to keep.
+        Read from the repository's own config file only: settings included from elsewhere
+        send the commit through git's index instead."""
+        if not self._plain or parent is None or len(parent) != 40:
+            return None
+        if "GIT_OBJECT_DIRECTORY" in os.environ or "GIT_DIR" in os.environ:
+            return None
+        try:
+            config = (self.git_dir / "config").read_bytes().lower()
+        except OSError:
+            return None
+        # a repository configured to sync objects to disk (core.fsync…) gets them from git
+        if any(k in config for k in (b"sharedrepository", b"objectformat", b"include", b"fsync")):
+            return None
+        return objects.LooseWriter(self.git_dir / "objects")
+
+    def _indexed_tree(
+        self, parent: str | None, files: dict[str, bytes | None]
+    ) -> tuple[str, dict[str, str | None]]:
+        """`parent`'s tree with `files` changed, through a private index: git judges every
+        path. Used for the first commit and wherever `_edited_tree` declines."""
+        blobs = {p: (None if c is None else self.store_blob(c)) for p, c in files.items()}
+        index_file = self.ensure_state_dir() / f"index.{os.getpid()}"
+        env = {"GIT_INDEX_FILE": str(index_file)}
+        try:
+            self._run("read-tree", *([parent] if parent else ["--empty"]), env=env)
+            args = ["update-index", "--add"]
+            for path, sha in blobs.items():
+                args += (
+                    ["--force-remove", path]
+                    if sha is None
+                    else ["--cacheinfo", f"100644,{sha},{path}"]
+                )
+            self._run(*args, env=env)
+            tree = self._run("write-tree", env=env).strip()
+        finally:
+            index_file.unlink(missing_ok=True)
+        return tree, blobs
 
     def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
         """Move `ref` to `new` only if it still points at `old` (None: does not exist yet),
@@ -857,7 +939,68 @@ class Repo:
 
     def names_in(self, rev: str, folder: str) -> list[str]:
         """The paths of the entries directly in `folder` (ending in `/`) at `rev`."""
-        return [s for s in self._run("ls-tree", "--name-only", rev, folder).split() if s]
+        return [f"{folder}{name}" for name, _, _ in self._tree_at(rev, folder.rstrip("/"))]
+
+    def files_in(self, rev: str, folder: str) -> list[tuple[str, str]]:
+        """(path, object id) of every file under `folder` at `rev`, like `ls_tree`, for a
+        folder of a few hundred entries: its trees are read through the object reader
+        instead of a `git ls-tree` process. Empty when the folder or `rev` is missing."""
+        return self._files_below(self._tree_at(rev, folder), folder)
+
+    def _files_below(
+        self, entries: list[tuple[str, str, str]], folder: str
+    ) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for name, mode, sha in entries:
+            path = f"{folder}/{name}"
+            if mode == "40000":
+                found += self._files_below(self._tree_entries(sha), path)
+            else:
+                found.append((path, sha))
+        return found
+
+    def changed_on(self, parent: str, commit: str, folder: str) -> list[str] | None:
+        """The paths under `folder` that `commit` adds, changes or deletes, when its one
+        parent is `parent` (else None), found by comparing the two trees through the
+        object reader: only the folders that differ are read, and no process starts."""
+        found = self._object_with_id(commit)
+        if found is None or found[1] != "commit":
+            return None
+        headers = found[2].partition(b"\n\n")[0].split(b"\n")
+        if [h[7:].decode() for h in headers if h.startswith(b"parent ")] != [parent]:
+            return None
+        return self._differing(self._tree_at(parent, folder), self._tree_at(commit, folder), folder)
+
+    def _differing(
+        self, old: list[tuple[str, str, str]], new: list[tuple[str, str, str]], folder: str
+    ) -> list[str]:
+        was = {name: (mode, sha) for name, mode, sha in old}
+        now = {name: (mode, sha) for name, mode, sha in new}
+        paths = []
+        for name in sorted(was.keys() | now.keys()):
+            a, b = was.get(name), now.get(name)
+            if a == b:
+                continue
+            path = f"{folder}/{name}"
+            inside_a = self._tree_entries(a[1]) if a is not None and a[0] == "40000" else []
+            inside_b = self._tree_entries(b[1]) if b is not None and b[0] == "40000" else []
+            if inside_a or inside_b:
+                paths += self._differing(inside_a, inside_b, path)
+            if any(e is not None and e[0] != "40000" for e in (a, b)):
+                paths.append(path)  # a file added, changed, deleted, or become a folder
+        return paths
+
+    def _tree_at(self, rev: str, folder: str) -> list[tuple[str, str, str]]:
+        """(name, mode, id) of the entries of `folder` at `rev`; empty when there is no
+        such folder."""
+        if "\n" in rev or "\n" in folder:
+            return []
+        found = self._object_with_id(f"{rev}:{folder}")
+        return [] if found is None or found[1] != "tree" else _entries(found[2])
+
+    def _tree_entries(self, tree: str) -> list[tuple[str, str, str]]:
+        found = self._object_with_id(tree)
+        return [] if found is None or found[1] != "tree" else _entries(found[2])
 
     def count(self, spec: str) -> int:
         return int(self._run("rev-list", "--count", spec).strip() or 0)

@@ -41,7 +41,11 @@ def highest_ticket_numbers(repo: CachedRepo, rev: str = "HEAD") -> dict[str, int
 
     if known == tip:
         return best
-    if known and git.rev(known):
+    step = git.changed_on(known, tip, "data/tickets") if known else None
+    if step is not None:
+        # one commit on (the previous action's): its own files, read from its trees
+        see(step)
+    elif known and git.rev(known):
         # also when history was rewritten (a sync replays local commits): an ID the old
         # tip used stays used, which is all this has to promise
         see(git.deleted_paths(f"{known}..{tip}", ["data/tickets"]))
@@ -51,7 +55,7 @@ def highest_ticket_numbers(repo: CachedRepo, rev: str = "HEAD") -> dict[str, int
         shards = sorted(git.names_in(tip, "data/tickets/"))
         where = ["data/tickets"]
         if shards and shards[-1].rsplit("/", 1)[-1].isdigit():
-            see(p for p, _ in git.ls_tree(shards[-1], tip))
+            see(p for p, _ in git.files_in(tip, shards[-1]))
             top = int(shards[-1].rsplit("/", 1)[-1])
             where = [f"data/tickets/{n:04d}" for n in (top, top + 1, top + 2)]
         see(git.deleted_paths(tip, where))

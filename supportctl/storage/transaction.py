@@ -1,4 +1,4 @@
-"""One action = one commit: the lock, the private index, the trailers, and recovery.
+"""One action = one commit: the lock, the trailers, and recovery.
 
 Every command that changes the desk (a ticket action, a KB edit, `init`, `sync`) runs in
 a transaction::
@@ -11,9 +11,9 @@ a transaction::
 them with `tx.move_head`.)
 
 It takes the per-clone lock (waiting for another writer), first putting right what a
-killed command left behind; builds the commit in a private index, so the user's own
-staged and unstaged changes are never swept into it; and moves HEAD only if nobody else
-did meanwhile. Between the commit and the work-tree update a journal names the files
+killed command left behind; builds the commit apart from the user's index (see
+`Repo.write_commit`), so their own staged and unstaged changes are never swept into it;
+and moves HEAD only if nobody else did meanwhile. Between the commit and the work-tree update a journal names the files
 still to check out, so a kill at any point leaves either no commit, or a commit that the
 next command (read-only ones too) finishes checking out.
 """
