@@ -23,6 +23,7 @@ import io
 import json
 import os
 import re
+import stat
 import subprocess
 import tempfile
 import threading
@@ -690,6 +691,9 @@ class Repo:
                 safepath.check(self.root, path)
             except safepath.UnsafePath as exc:
                 return f"it names {path!r}: {exc.message}"
+        done = data.get("done", {})
+        if not isinstance(done, dict) or any(files.get(p, "") != b for p, b in done.items()):
+            return "its `done` files are not among its `files`"
         return None
 
     def stale_indexes(self) -> Iterator[Path]:
@@ -1057,15 +1061,57 @@ class Repo:
         branch = self.current_branch()
         self.update_ref(f"refs/heads/{branch}" if branch else "HEAD", new, old, reason)
 
-    def checkout_files(self, blobs: dict[str, str | None]) -> None:
+    def checkout_files(
+        self,
+        blobs: dict[str, str | None],
+        contents: dict[str, bytes | None] | None = None,
+        *,
+        index: bool = True,
+    ) -> None:
         """Write the blobs of a commit just made to the work tree and the index (None
-        deletes): only these paths, so the user's other changes stay as they are."""
+        deletes): only these paths, so the user's other changes stay as they are.
+        `contents`: the blobs' bytes where the caller has them (no read back); `index`
+        False leaves the index to `update_index`."""
         for path, sha in blobs.items():
             if sha is None:
                 safepath.remove(self.root, path)
             else:
-                safepath.write_bytes(self.root, path, self.blob(sha))
+                content = contents.get(path) if contents is not None else None
+                safepath.write_bytes(
+                    self.root, path, self.blob(sha) if content is None else content
+                )
+        if index:
+            self._update_index(blobs)
+
+    def update_index(self, blobs: dict[str, str | None]) -> None:
+        """Stage these paths as the work tree has them (written from a commit just made)."""
         self._update_index(blobs)
+
+    def staged(self) -> set[str]:
+        """Paths whose staged state differs from HEAD (none without a HEAD)."""
+        if self.head() is None:
+            return set()
+        out = self._run("diff-index", "--cached", "--name-only", "-z", "--no-renames", "HEAD")
+        return set(out.split("\0")) - {""}
+
+    def blob_id_at(self, rev: str, path: str) -> str | None:
+        """The id of the file `path` at `rev`, None when there is no such file."""
+        if not rev or "\n" in rev or "\n" in path:
+            return None
+        found = self._object_with_id(f"{rev}:{path}")
+        return found[0] if found is not None and found[1] == "blob" else None
+
+    def worktree_blob_id(self, path: str) -> str | None:
+        """The blob id of the work tree's file at `path` as it is (no filters), None when
+        there is none; a symlink or a folder there gets an id no commit of ours has."""
+        full = self.root / path
+        try:
+            st = full.lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return "-"
+        return objects.object_id(b"blob", full.read_bytes())
 
     def _update_index(self, blobs: dict[str, str | None]) -> None:
         args = ["update-index", "--add", "--remove", "--", *blobs]
