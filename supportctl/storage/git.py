@@ -348,6 +348,11 @@ class Repo:
         self.git_dir = plain if plain is not None else Path(self._repo.git_dir)
         self._state_path = self.git_dir / "supportctl"
         self._acting: Identity | None = None
+        # Trees read or written for commits made by editing trees, by id (so never stale),
+        # and the tree of the last commit made: a run of commits (a mail batch) reads
+        # back none of the trees it wrote.
+        self._trees: dict[str, bytes] = {}
+        self._last_commit: tuple[str, str] | None = None
 
     @cached_property
     def _repo(self) -> git.Repo:
@@ -761,6 +766,7 @@ class Repo:
         sha = self._run(
             "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()
         ).strip()
+        self._last_commit = (sha, tree)
         return sha, blobs
 
     def _edited_tree(
@@ -772,19 +778,36 @@ class Repo:
         writer = self._loose_writer(parent)
         if writer is None or parent is None:
             return None
-        root = self._object_with_id(f"{parent}^{{tree}}")
-        if root is None or root[1] != "tree":
-            return None
+        trees = self._trees
+        if len(trees) > TREE_CACHE:
+            trees.clear()
+        last = self._last_commit
+        if last is not None and last[0] == parent and last[1] in trees:
+            root_body = trees[last[1]]
+        else:
+            root = self._object_with_id(f"{parent}^{{tree}}")
+            if root is None or root[1] != "tree":
+                return None
+            root_body = trees[root[0]] = root[2]
 
         def read_tree(sha: str) -> bytes:
+            if sha in trees:
+                return trees[sha]
             found = self._object_with_id(sha)
             if found is None or found[1] != "tree":
                 raise objects.Unsupported(sha)
+            trees[sha] = found[2]
             return found[2]
+
+        def write(kind: bytes, body: bytes) -> str:
+            sha = writer.write(kind, body)
+            if kind == b"tree":
+                trees[sha] = body
+            return sha
 
         blobs = {p: (None if c is None else writer.write(b"blob", c)) for p, c in files.items()}
         try:
-            tree = objects.edit_tree(read_tree, writer.write, root[2], blobs)
+            tree = objects.edit_tree(read_tree, write, root_body, blobs)
         except objects.Unsupported:
             return None
         return tree, blobs
@@ -1153,6 +1176,8 @@ class Repo:
                 time.sleep(0.1)
 
 
+# Trees kept in memory by a Repo (a few KiB each) before it starts afresh.
+TREE_CACHE = 1024
 # A journal may only name files here: recovery writes what it names, even for a reader.
 JOURNAL_FOLDER = "data/"
 JOURNAL_ADVICE = (
