@@ -697,7 +697,10 @@ class Repo:
             except safepath.UnsafePath as exc:
                 return f"it names {path!r}: {exc.message}"
         done = data.get("done", {})
-        if not isinstance(done, dict) or any(files.get(p, "") != b for p, b in done.items()):
+        if not isinstance(done, dict) or any(
+            p not in files or not (b is None or (isinstance(b, str) and _SHA.fullmatch(b)))
+            for p, b in done.items()
+        ):
             return "its `done` files are not among its `files`"
         return None
 
@@ -1106,9 +1109,25 @@ class Repo:
         if index:
             self._update_index(blobs)
 
-    def update_index(self, blobs: dict[str, str | None]) -> None:
-        """Stage these paths as the work tree has them (written from a commit just made)."""
-        self._update_index(blobs)
+    def update_index(
+        self, blobs: dict[str, str | None], committed: dict[str, str | None] | None = None
+    ) -> None:
+        """Stage `blobs` as the work tree has them (written from a commit just made), and
+        `committed` as the commit has them, whatever the work tree holds now (changed since
+        by someone else: that change stays theirs, unstaged)."""
+        if not committed:
+            self._update_index(blobs)
+            return
+        args = ["update-index", "--add", "--remove"]
+        for path, sha in committed.items():
+            args += (
+                ["--force-remove", path] if sha is None else ["--cacheinfo", f"100644,{sha},{path}"]
+            )
+        args += ["--", *blobs]
+        self._with_index(
+            lambda: self._run(*args),
+            "the commit is made; the next supportctl command updates the work tree",
+        )
 
     def staged(self) -> set[str]:
         """Paths whose staged state differs from HEAD (none without a HEAD)."""

@@ -160,7 +160,11 @@ class Transaction:
         `update-index` for all of it), then drop the journal."""
         if not self.pending:
             return
-        self.git.update_index(self.pending)
+        same: dict[str, str | None] = {}
+        changed: dict[str, str | None] = {}
+        for path, sha in self.pending.items():
+            (same if self.git.worktree_blob_id(path) == sha else changed)[path] = sha
+        self.git.update_index(same, changed)
         self.pending = {}
         self.git.journal_path.unlink(missing_ok=True)
 
