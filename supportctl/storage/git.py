@@ -1140,8 +1140,35 @@ class Repo:
         """The id of the file `path` at `rev`, None when there is no such file."""
         if not rev or "\n" in rev or "\n" in path:
             return None
+        last = self._last_commit
+        if last is not None and last[0] == rev:
+            known = self._blob_in_kept_trees(last[1], path)
+            if known is not None:
+                return known[0]
         found = self._object_with_id(f"{rev}:{path}")
         return found[0] if found is not None and found[1] == "blob" else None
+
+    def _blob_in_kept_trees(self, tree: str, path: str) -> tuple[str | None] | None:
+        """(the blob id of `path` in `tree`, None when there is no such file), read from the
+        trees kept in memory; None when one on the way is not kept."""
+        body = self._trees.get(tree)
+        names = path.split("/")
+        for i, name in enumerate(names):
+            if body is None:
+                return None
+            try:
+                entry = objects.parse_tree(body).get(name.encode())
+            except ValueError:
+                return None
+            if entry is None:
+                return (None,)
+            mode, sha = entry
+            if i == len(names) - 1:
+                return (None,) if objects.canonical_mode(mode) == objects.TREE else (sha.hex(),)
+            if objects.canonical_mode(mode) != objects.TREE:
+                return (None,)
+            body = self._trees.get(sha.hex())
+        return None
 
     def worktree_blob_id(self, path: str) -> str | None:
         """The blob id of the work tree's file at `path` as it is (no filters), None when

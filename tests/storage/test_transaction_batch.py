@@ -195,3 +195,14 @@ def test_a_batch_killed_after_its_last_commit_is_finished(desk: Repo) -> None:
 def test_a_journal_whose_done_files_are_not_its_files_is_refused(desk: Repo) -> None:
     data = {"old": desk.head(), "new": desk.head(), "files": {}, "done": {"data/x": None}}
     assert desk.journal_problem(data) == "its `done` files are not among its `files`"
+
+
+def test_blob_ids_after_a_commit_are_gits(desk: Repo) -> None:
+    root = desk.root
+    files = {"data/t.yaml": b"status: x\n", "data/mail/ab/c.eml": b"raw\n"}
+    with transaction(desk, batch=True) as tx:
+        head = tx.commit(Change("one", [], files))
+        for path in ("data/t.yaml", "data/mail/ab/c.eml", "notes.txt"):
+            assert desk.blob_id_at(head, path) == git(root, "rev-parse", f"{head}:{path}").strip()
+        for path in ("data/mail/ab", "data/none.yaml", "data/t.yaml/x", "nothing/at/all"):
+            assert desk.blob_id_at(head, path) is None
