@@ -11,6 +11,9 @@ windows-1251 and undeclared 8-bit KOI8-R/cp1251 (RFC 2047 subjects included), au
 (RFC 3834) and attachments. A fresh desk (`supportctl init` plus a `mail:` section and the
 customers' domains and contacts) ingests it with one `supportctl mail ingest FILE` process.
 
+While it runs, the messages done and the CPU spent are sampled (`--progress`, every 60 s):
+the table of windows shows whether the cost per message grows with the desk.
+
 Printed beside it, per message:
 * `parse only`: Python's email parser reading every message and its text body, the floor
   of any intake in Python;
@@ -26,6 +29,7 @@ import argparse
 import email
 import email.policy
 import hashlib
+import itertools
 import json
 import mailbox
 import os
@@ -317,7 +321,38 @@ class Row:
         return self.messages / self.wall_s if self.wall_s else float("inf")
 
 
-def run_ingest(desk: Path, mbox: Path, code: Path) -> tuple[Row, str]:
+@dataclass
+class Sample:
+    """The ingest `at` seconds in: messages done (its JSON lines) and CPU seconds spent (its
+    own and its finished git children's, from /proc)."""
+
+    at: float
+    messages: int
+    cpu_s: float
+
+
+def _cpu_of(pid: int) -> float | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # utime, stime, cutime, cstime
+    return sum(int(x) for x in stat[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def windows(samples: list[Sample]) -> list[tuple[Sample, float, float]]:
+    """(window end, messages/s, CPU ms per message) between successive samples."""
+    out = []
+    for a, b in itertools.pairwise(samples):
+        done = b.messages - a.messages
+        if done > 0:
+            out.append((b, done / (b.at - a.at), 1000 * (b.cpu_s - a.cpu_s) / done))
+    return out
+
+
+def run_ingest(
+    desk: Path, mbox: Path, code: Path, every: float = 60.0
+) -> tuple[Row, str, list[Sample]]:
     exe = Path(sys.executable).parent / "supportctl"
     env = {**os.environ, "PYTHONPATH": str(code)}
     env.pop("SUPPORTCTL_REPO", None)
@@ -331,14 +366,25 @@ def run_ingest(desk: Path, mbox: Path, code: Path) -> tuple[Row, str]:
             stdout=fh,
             stderr=eh,
         )
-        _, status, ru = os.wait4(p.pid, 0)
+        samples = [Sample(0.0, 0, 0.0)]
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.5)
+            now = time.perf_counter() - t0
+            if now - samples[-1].at >= every:
+                cpu = _cpu_of(p.pid)
+                if cpu is not None:
+                    samples.append(Sample(now, out.read_bytes().count(b"\n"), cpu))
         wall = time.perf_counter() - t0
     code_ = os.waitstatus_to_exitcode(status)
     if code_ != 0:
         raise SystemExit(f"mail ingest exited {code_}:\n{err.read_text()[-3000:]}")
-    return Row(
-        "supportctl mail ingest (batch)", 0, wall, ru.ru_utime + ru.ru_stime
-    ), out.read_text()
+    cpu = ru.ru_utime + ru.ru_stime
+    text = out.read_text()
+    samples.append(Sample(wall, text.count("\n"), cpu))
+    return Row("supportctl mail ingest (batch)", 0, wall, cpu), text, samples
 
 
 def parse_only(raws: list[bytes]) -> Row:
@@ -390,6 +436,9 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="folder to keep (default: a tmp one)")
     ap.add_argument("--code", type=Path, default=ROOT, help="the supportctl checkout to time")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here too")
+    ap.add_argument(
+        "--progress", type=float, default=60.0, help="seconds between samples of the ingest"
+    )
     args = ap.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="mail-bench-"))
@@ -401,7 +450,7 @@ def main() -> None:
     make_desk(desk)
     before = git_size(desk)
 
-    ingest, output = run_ingest(desk, mbox, args.code.resolve())
+    ingest, output, samples = run_ingest(desk, mbox, args.code.resolve(), args.progress)
     results = [json.loads(line) for line in output.splitlines() if line.strip()]  # JSON lines
     ingest.messages = len(raws)
     outcomes: dict[str, int] = {}
@@ -427,6 +476,10 @@ def main() -> None:
             f"| {row.what} | {row.messages:,} | {row.wall_s:.1f} | {row.cpu_s:.1f} "
             f"| {row.per_second:,.1f} | {ratio:.2f} |"
         )
+    print("\n| ingest window ending at | messages done | messages/s | CPU ms per message |")
+    print("|---:|---:|---:|---:|")
+    for end, rate, cpu_ms in windows(samples):
+        print(f"| {end.at:,.0f} s | {end.messages:,} | {rate:,.1f} | {cpu_ms:,.1f} |")
     growth = (after - before) / len(raws)
     raw_mean = sum(len(r) for r in raws) / len(raws)
     print(
@@ -451,6 +504,7 @@ def main() -> None:
                     "git_bytes_before": before,
                     "git_bytes_after": after,
                     "growth_bytes_per_message": growth,
+                    "samples": [asdict(x) for x in samples],
                 },
                 indent=2,
             )

@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import stat
 import subprocess
 import tempfile
 import threading
@@ -365,6 +366,11 @@ class Repo:
         self.git_dir = plain if plain is not None else Path(self._repo.git_dir)
         self._state_path = self.git_dir / "supportctl"
         self._acting: Identity | None = None
+        # Trees read or written for commits made by editing trees, by id (so never stale),
+        # and the tree of the last commit made: a run of commits (a mail batch) reads
+        # back none of the trees it wrote.
+        self._trees: dict[str, bytes] = {}
+        self._last_commit: tuple[str, str] | None = None
 
     @cached_property
     def _repo(self) -> git.Repo:
@@ -855,6 +861,12 @@ class Repo:
                 safepath.check(self.root, path)
             except safepath.UnsafePath as exc:
                 return f"it names {path!r}: {exc.message}"
+        done = data.get("done", {})
+        if not isinstance(done, dict) or any(
+            p not in files or not (b is None or (isinstance(b, str) and _SHA.fullmatch(b)))
+            for p, b in done.items()
+        ):
+            return "its `done` files are not among its `files`"
         return None
 
     def stale_indexes(self) -> Iterator[Path]:
@@ -922,6 +934,7 @@ class Repo:
         sha = self._run(
             "commit-tree", tree, *parents, "-F", "-", env=commit_env, stdin=message.encode()
         ).strip()
+        self._last_commit = (sha, tree)
         return sha, blobs
 
     def _edited_tree(
@@ -933,19 +946,36 @@ class Repo:
         writer = self._loose_writer(parent)
         if writer is None or parent is None:
             return None
-        root = self._object_with_id(f"{parent}^{{tree}}")
-        if root is None or root[1] != "tree":
-            return None
+        trees = self._trees
+        if len(trees) > TREE_CACHE:
+            trees.clear()
+        last = self._last_commit
+        if last is not None and last[0] == parent and last[1] in trees:
+            root_body = trees[last[1]]
+        else:
+            root = self._object_with_id(f"{parent}^{{tree}}")
+            if root is None or root[1] != "tree":
+                return None
+            root_body = trees[root[0]] = root[2]
 
         def read_tree(sha: str) -> bytes:
+            if sha in trees:
+                return trees[sha]
             found = self._object_with_id(sha)
             if found is None or found[1] != "tree":
                 raise objects.Unsupported(sha)
+            trees[sha] = found[2]
             return found[2]
+
+        def write(kind: bytes, body: bytes) -> str:
+            sha = writer.write(kind, body)
+            if kind == b"tree":
+                trees[sha] = body
+            return sha
 
         blobs = {p: (None if c is None else writer.write(b"blob", c)) for p, c in files.items()}
         try:
-            tree = objects.edit_tree(read_tree, writer.write, root[2], blobs)
+            tree = objects.edit_tree(read_tree, write, root_body, blobs)
         except objects.Unsupported:
             return None
         return tree, blobs
@@ -1222,15 +1252,100 @@ class Repo:
         branch = self.current_branch()
         self.update_ref(f"refs/heads/{branch}" if branch else "HEAD", new, old, reason)
 
-    def checkout_files(self, blobs: dict[str, str | None]) -> None:
+    def checkout_files(
+        self,
+        blobs: dict[str, str | None],
+        contents: dict[str, bytes | None] | None = None,
+        *,
+        index: bool = True,
+    ) -> None:
         """Write the blobs of a commit just made to the work tree and the index (None
-        deletes): only these paths, so the user's other changes stay as they are."""
+        deletes): only these paths, so the user's other changes stay as they are.
+        `contents`: the blobs' bytes where the caller has them (no read back); `index`
+        False leaves the index to `update_index`."""
         for path, sha in blobs.items():
             if sha is None:
                 safepath.remove(self.root, path)
             else:
-                safepath.write_bytes(self.root, path, self.blob(sha))
-        self._update_index(blobs)
+                content = contents.get(path) if contents is not None else None
+                safepath.write_bytes(
+                    self.root, path, self.blob(sha) if content is None else content
+                )
+        if index:
+            self._update_index(blobs)
+
+    def update_index(
+        self, blobs: dict[str, str | None], committed: dict[str, str | None] | None = None
+    ) -> None:
+        """Stage `blobs` as the work tree has them (written from a commit just made), and
+        `committed` as the commit has them, whatever the work tree holds now (changed since
+        by someone else: that change stays theirs, unstaged)."""
+        if not committed:
+            self._update_index(blobs)
+            return
+        args = ["update-index", "--add", "--remove"]
+        for path, sha in committed.items():
+            args += (
+                ["--force-remove", path] if sha is None else ["--cacheinfo", f"100644,{sha},{path}"]
+            )
+        args += ["--", *blobs]
+        self._with_index(
+            lambda: self._run(*args),
+            "the commit is made; the next supportctl command updates the work tree",
+        )
+
+    def staged(self) -> set[str]:
+        """Paths whose staged state differs from HEAD (none without a HEAD)."""
+        if self.head() is None:
+            return set()
+        out = self._run("diff-index", "--cached", "--name-only", "-z", "--no-renames", "HEAD")
+        return set(out.split("\0")) - {""}
+
+    def blob_id_at(self, rev: str, path: str) -> str | None:
+        """The id of the file `path` at `rev`, None when there is no such file."""
+        if not rev or "\n" in rev or "\n" in path:
+            return None
+        last = self._last_commit
+        if last is not None and last[0] == rev:
+            known = self._blob_in_kept_trees(last[1], path)
+            if known is not None:
+                return known[0]
+        found = self._object_with_id(f"{rev}:{path}")
+        return found[0] if found is not None and found[1] == "blob" else None
+
+    def _blob_in_kept_trees(self, tree: str, path: str) -> tuple[str | None] | None:
+        """(the blob id of `path` in `tree`, None when there is no such file), read from the
+        trees kept in memory; None when one on the way is not kept."""
+        body = self._trees.get(tree)
+        names = path.split("/")
+        for i, name in enumerate(names):
+            if body is None:
+                return None
+            try:
+                entry = objects.parse_tree(body).get(name.encode())
+            except ValueError:
+                return None
+            if entry is None:
+                return (None,)
+            mode, sha = entry
+            if i == len(names) - 1:
+                return (None,) if objects.canonical_mode(mode) == objects.TREE else (sha.hex(),)
+            if objects.canonical_mode(mode) != objects.TREE:
+                return (None,)
+            body = self._trees.get(sha.hex())
+        return None
+
+    def worktree_blob_id(self, path: str) -> str | None:
+        """The blob id of the work tree's file at `path` as it is (no filters), None when
+        there is none; a symlink or a folder there gets an id no commit of ours has."""
+        full = self.root / path
+        try:
+            st = full.lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return "-"
+        return objects.object_id(b"blob", full.read_bytes())
 
     def _update_index(self, blobs: dict[str, str | None]) -> None:
         args = ["update-index", "--add", "--remove", "--", *blobs]
@@ -1272,6 +1387,8 @@ class Repo:
                 time.sleep(0.1)
 
 
+# Trees kept in memory by a Repo (a few KiB each) before it starts afresh.
+TREE_CACHE = 1024
 # A journal may only name files here: recovery writes what it names, even for a reader.
 JOURNAL_FOLDER = "data/"
 JOURNAL_ADVICE = (

@@ -89,10 +89,16 @@ def refuse_busy(git: Repo) -> None:
 class Transaction:
     """The action under way: who makes it, on top of which commit."""
 
-    def __init__(self, git: Repo, at: datetime | None) -> None:
+    def __init__(self, git: Repo, at: datetime | None, *, batch: bool = False) -> None:
         self.git = git
         self._at = at
         self.head = git.head()
+        # A batch (see `transaction`) leaves the user's index alone until the lock is let
+        # go: path -> blob id of the files committed meanwhile, and the paths the user had
+        # staged when the batch began.
+        self.batch = batch
+        self.pending: dict[str, str | None] = {}
+        self._staged: set[str] | None = None
 
     @cached_property
     def author(self) -> Identity:
@@ -106,7 +112,8 @@ class Transaction:
         A file with uncommitted edits is refused (`check_dirty`): the commit would
         overwrite them in the work tree."""
         if check_dirty:
-            dirty = self.git.dirty(list(change.files))
+            paths = list(change.files)
+            dirty = self._dirty_in_batch(paths) if self._batched() else self.git.dirty(paths)
             if dirty:
                 raise GitError(
                     f"{dirty[0]} has uncommitted changes; commit them, or drop them with "
@@ -114,9 +121,52 @@ class Transaction:
                 )
         message = commit_message(change.subject, change.trailers)
         self.head = commit_files(
-            self.git, change.files, message, author=self.author, expect_head=self.head
+            self.git,
+            change.files,
+            message,
+            author=self.author,
+            expect_head=self.head,
+            pending=self.pending if self._batched() else None,
         )
         return self.head
+
+    def _batched(self) -> bool:
+        return self.batch and self.head is not None
+
+    def _dirty_in_batch(self, paths: Sequence[str]) -> list[str]:
+        """`Repo.dirty` without a `git status` per commit (which reads the whole index, so
+        its cost grows with the desk): what the user had staged is asked of git once per
+        batch; each path's work-tree file is compared with HEAD's, or with what this batch
+        committed there."""
+        for path in paths:
+            safepath.check(self.git.root, path)
+        if self._staged is None:
+            self._staged = self.git.staged()
+        found = []
+        for path in paths:
+            if path in self.pending:
+                expected = self.pending[path]
+            elif path in self._staged:
+                found.append(path)
+                continue
+            else:
+                expected = self.git.blob_id_at(self.head or "", path)
+            if self.git.worktree_blob_id(path) != expected:
+                found.append(path)
+        return found
+
+    def flush(self) -> None:
+        """Bring the user's index up to date with what the batch committed (one
+        `update-index` for all of it), then drop the journal."""
+        if not self.pending:
+            return
+        same: dict[str, str | None] = {}
+        changed: dict[str, str | None] = {}
+        for path, sha in self.pending.items():
+            (same if self.git.worktree_blob_id(path) == sha else changed)[path] = sha
+        self.git.update_index(same, changed)
+        self.pending = {}
+        self.git.journal_path.unlink(missing_ok=True)
 
     def write_commit(
         self,
@@ -142,14 +192,25 @@ class Transaction:
 
 
 @contextlib.contextmanager
-def transaction(desk: HasGit | Repo, *, at: datetime | None = None) -> Iterator[Transaction]:
+def transaction(
+    desk: HasGit | Repo, *, at: datetime | None = None, batch: bool = False
+) -> Iterator[Transaction]:
     """Refuse while a merge or rebase is in progress, then hold the lock for the action.
 
-    `desk` is the Desk, or the bare `Repo` of a folder that is not a desk yet (`init`)."""
+    `desk` is the Desk, or the bare `Repo` of a folder that is not a desk yet (`init`).
+    `batch`: many commits under one hold of the lock (the mail intake). Each commit still
+    moves HEAD and writes its files to the work tree, but the user's index (which git
+    rewrites whole, so its cost grows with the desk) is updated once, when the hold ends;
+    until then the journal names every file committed, so a kill in between is put right
+    by the next command like a kill after any commit."""
     git = desk if isinstance(desk, Repo) else desk.git
     refuse_busy(git)
     with lock(git):
-        yield Transaction(git, at)
+        tx = Transaction(git, at, batch=batch)
+        try:
+            yield tx
+        finally:
+            tx.flush()
 
 
 @contextlib.contextmanager
@@ -213,6 +274,14 @@ def recover(git: Repo) -> str | None:
             "an interrupted supportctl command had committed its action; "
             "its files are now checked out"
         )
+    if data.get("done") and git.head() == data.get("old"):
+        # a batch killed before its last commit: the ones before it are made
+        git.checkout_files(data["done"])
+        journal.unlink()
+        return (
+            "an interrupted supportctl command had committed part of its work; "
+            "those files are now checked out"
+        )
     journal.unlink()
     return "an interrupted supportctl command had not committed its action; nothing changed"
 
@@ -237,10 +306,13 @@ def commit_files(
     *,
     author: Identity,
     expect_head: str | None,
+    pending: dict[str, str | None] | None = None,
 ) -> str:
     """Commit exactly `files` (None deletes) on top of HEAD; return the new commit id.
 
-    Run under the lock. HEAD moves only if it is still `expect_head`."""
+    Run under the lock. HEAD moves only if it is still `expect_head`. With `pending` (a
+    batch, see `transaction`), the user's index is left for `Transaction.flush`: the
+    files committed are added to `pending`, and the journal names them all."""
     if git.head() != expect_head:
         raise GitError("HEAD moved while the action was prepared; run the command again")
     for path, content in files.items():
@@ -263,16 +335,34 @@ def commit_files(
     new, blobs = git.write_commit(expect_head, files, message, author=author)
     # A commit of other files (`init`, the demo) has nothing for recovery to restore.
     kept = {p: b for p, b in blobs.items() if p.startswith(JOURNAL_FOLDER)}
-    git.write_journal({"old": expect_head, "new": new, "files": kept})
+    # only files the journal may name wait for the index
+    deferred = pending is not None and len(kept) == len(blobs)
+    done = dict(pending or {})
+    journal: dict[str, Any] = {"old": expect_head, "new": new, "files": done | kept}
+    if done:
+        journal["done"] = done  # committed earlier in the batch, not in the index yet
+    git.write_journal(journal)
     subject = message.splitlines()[0]
     try:
         git.update_ref("HEAD", new, expect_head, f"supportctl: {subject}")
     except BaseException:
         # Failed rather than killed: HEAD did not move, so the repo is as it was.
         if git.head() != new:
-            git.journal_path.unlink(missing_ok=True)
+            if done:
+                git.write_journal({"old": expect_head, "new": expect_head, "files": done})
+            else:
+                git.journal_path.unlink(missing_ok=True)
         raise
-    git.checkout_files(blobs)
+    # the bytes in hand are the blobs' bytes (written without filters): no read back
+    git.checkout_files(blobs, files, index=False)
+    if deferred:
+        assert pending is not None
+        pending.update(blobs)
+        return new
+    if pending:
+        blobs = pending | blobs
+        pending.clear()
+    git.update_index(blobs)
     git.journal_path.unlink()
     return new
 

@@ -127,7 +127,7 @@ def ingest(
     messages = iter(raws)
     raw = next(messages, None)
     while raw is not None:
-        with temporary_failures(), transaction(desk) as tx:
+        with temporary_failures(), transaction(desk, batch=True) as tx:
             until = time.monotonic() + hold_seconds
             while raw is not None:
                 result = _ingest_in(desk, tx, raw, numbers)

@@ -10,6 +10,7 @@ to, is one read of one record at a commit: no index to keep in step.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -81,8 +82,83 @@ def record_of(desk: Desk, rev: str, message_id: str) -> dict[str, Any] | None:
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:
-    """A record as the file holds it: keys in the order given, text as it is."""
-    return yamlio.dump(record)
+    """A record as the file holds it: keys in the order given, text as it is.
+
+    The same bytes as `yamlio.dump` gives, written here for what records hold (a flat
+    mapping of text, numbers, lists of text and lists of flat mappings) where the style
+    of every value is certain; anything else goes through `yamlio.dump`."""
+    lines: list[str] = []
+    for key, value in record.items():
+        if not _emit(lines, "", key, value):
+            return yamlio.dump(record)
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _emit(lines: list[str], indent: str, key: Any, value: Any) -> bool:
+    if not (isinstance(key, str) and _KEY.fullmatch(key)):
+        return False
+    if isinstance(value, list):
+        if not value:
+            lines.append(f"{indent}{key}: []")
+            return True
+        lines.append(f"{indent}{key}:")
+        for item in value:
+            if isinstance(item, dict):
+                if not item:
+                    return False
+                first = len(lines)
+                for k, v in item.items():
+                    if isinstance(v, (list, dict)) or not _emit(lines, indent + "    ", k, v):
+                        return False
+                lines[first] = f"{indent}  - {lines[first][len(indent) + 4 :]}"
+                continue
+            text = _scalar(item)
+            if text is None:
+                return False
+            lines.append(f"{indent}  - {text}")
+        return True
+    text = _scalar(value)
+    if text is None:
+        return False
+    lines.append(f"{indent}{key}: {text}" if text else f"{indent}{key}:")
+    return True
+
+
+def _scalar(value: Any) -> str | None:
+    """How `yamlio.dump` writes `value`, when that is certain; None otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        return None
+    if not value:
+        return "''"
+    if _TIMESTAMP.fullmatch(value):
+        return f"'{value}'"
+    if not _TEXT.fullmatch(value) or value[0] == " " or value[-1] == " ":
+        return None
+    if value[0] in "-?:" or any(c in value for c in "[]{}"):
+        return None
+    if ": " in value or " #" in value or value[-1] == ":" or value[0] in _INDICATORS:
+        return None if "'" in value else f"'{value}'"
+    if value[0] in "+-.0123456789" or value.lower() in _WORDS:
+        return None  # what YAML could read as a number, a boolean or null
+    return value
+
+
+_KEY = re.compile(r"[a-z][a-z_]*")
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
+# Printable text of the scripts mail comes in, on one line: nothing a YAML writer escapes.
+_TEXT = re.compile(
+    "[ -~\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u2013\u2014\u2018-\u201e\u2026\u00ab\u00bb\u2116]+"
+)
+_INDICATORS = frozenset("#,&*!|>'\"%@`")
+_WORDS = frozenset(
+    ("true", "false", "null", "~", "yes", "no", "on", "off", "y", "n", "=", "<<", ".inf", ".nan")
+)
 
 
 def ticket_of_record(record: dict[str, Any] | None) -> str | None:
