@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -81,6 +82,8 @@ if TYPE_CHECKING:
 OUTCOMES = ("new", "entry", "duplicate", "machine", "quarantined")
 MACHINE_MAIL = "machine-mail"
 QUARANTINE = "quarantine"
+# The trailer of a new ticket whose acknowledgement could not be made, with why.
+ACK_FAILED = "Ack-Failed"
 NEW_TYPE = "incident"
 NEW_PRIORITY = "normal"
 # A machine message's note keeps this much of its text: the raw message has the rest.
@@ -96,6 +99,8 @@ class IngestResult:
     ticket: str | None
     commit: str | None
     reason: str | None = None
+    # what went wrong beside the message itself (the acknowledgement), for stderr
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -252,9 +257,14 @@ def _printable(text: str) -> str:
     )
 
 
-def title_of(mail: InboundMail) -> str:
-    """The ticket title: the subject without Re:/Fwd: and the like; `(no subject)`."""
-    text = _one_line(clean_subject(mail.subject))[:MAX_TITLE]
+def title_of(mail: InboundMail, prefix: str | None = None) -> str:
+    """The ticket title: the subject without Re:/Fwd: and the like, and without our own
+    `[PREFIX-N]` tags (a new ticket quoting another must not look like it); `(no subject)`."""
+    subject = mail.subject
+    if prefix:
+        tag = re.compile(rf"\[\s*{re.escape(prefix)}-\d+\s*\]", re.IGNORECASE)
+        subject = tag.sub(" ", subject)
+    text = _one_line(clean_subject(_one_line(subject)))[:MAX_TITLE]
     try:
         return clean_line(text, what="title", one_line=True) if text else "(no subject)"
     except UsageError:
@@ -323,11 +333,17 @@ class _Intake:
             # a ticket file broken by hand, a thread that is full: a person decides
             return quarantine(self.tx, mail.raw, mail.message_id, exc.message, mail)
 
+    def machine(self) -> str | None:
+        """What kind of machine mail this is ("own mail": ours coming back), or None."""
+        if self.mail.machine is not None:
+            return self.mail.machine
+        if self.settings.address and self.sender == self.settings.address:
+            return "own mail"
+        return None
+
     def _place(self) -> IngestResult:
         mail = self.mail
-        machine = mail.machine
-        if machine is None and self.settings.address and self.sender == self.settings.address:
-            machine = "own mail"
+        machine = self.machine()
         if machine is not None:
             quoted = (*mail.quoted_ids, *mail.in_reply_to, *reversed(mail.references))
             tid = self._threaded(quoted)
@@ -525,7 +541,11 @@ class _Intake:
             return False
         return self.tx.author.when - resolved_at <= timedelta(days=self.settings.reopen_days)
 
-    def _new_ticket(self, customer: str, related: str | None, why: str = "") -> IngestResult:
+    def _new_ticket(
+        self, customer: str, related: str | None, why: str = "", *, acknowledge: bool = True
+    ) -> IngestResult:
+        """A new ticket with the message; `acknowledge`: queue the acknowledgement when the
+        desk sends them (never for machine mail: a robot answered starts a loop)."""
         mail, tx, desk = self.mail, self.tx, self.desk
         self.config.customer(customer)  # NotFound (quarantined) for a ticket's stale customer
         number = self.numbers.next(desk, tx.head)
@@ -539,7 +559,7 @@ class _Intake:
             description += "\n\nAttachments:\n" + "\n".join(f"- {p}" for p in stored.attachments)
         ticket = Ticket(
             id=tid,
-            title=title_of(mail),
+            title=title_of(mail, self.config.id_prefix),
             customer=customer,
             type=NEW_TYPE,
             priority=NEW_PRIORITY,
@@ -576,23 +596,30 @@ class _Intake:
             trailers,
             {path: file.dump(), **stored.files},
         )
-        if self.settings.acknowledge:
+        warning = None
+        if self.settings.acknowledge and acknowledge:
             from supportctl.ops.mail.outbound import queue_ack
 
-            queued = queue_ack(
-                tx,
-                desk,
-                file.ticket,
-                in_reply_to=mail.message_id,
-                references=mail.references,
-                description=description,
-            )
+            try:
+                queued = queue_ack(
+                    tx,
+                    desk,
+                    file.ticket,
+                    in_reply_to=mail.message_id,
+                    references=mail.references,
+                    description=description,
+                )
+            except Exception as exc:  # a broken template must not cost the customer's ticket
+                queued = None
+                problem = exc.message if isinstance(exc, SupportctlError) else f"{exc!r}"
+                warning = f"{tid}: no acknowledgement queued ({_one_line(problem)})"
+                change.trailers.append((ACK_FAILED, _one_line(problem)[:200]))
             if queued is not None:
                 change.files.update(queued.files)
                 change.trailers += queued.trailers
         result = commit_action(tx, tid, "new", change, file.ticket, None)
         self.numbers.commit, self.numbers.number = result.commit, number
-        return IngestResult(mail.message_id, "new", tid, result.commit)
+        return IngestResult(mail.message_id, "new", tid, result.commit, warning=warning)
 
     def _machine_note(self, tid: str, kind: str) -> IngestResult:
         path, data = self.desk.load_ticket_file(tid)
@@ -642,9 +669,10 @@ def place_quarantined(
     a new ticket for `customer` (default: the sender's customer, then mail.unknown_sender)."""
     intake = _Intake(desk, tx, mail)
     intake.extra = dict(remove)
+    machine = intake.machine()
     if ticket is not None:
-        if mail.machine is not None:
-            return intake._machine_note(ticket, mail.machine)
+        if machine is not None:
+            return intake._machine_note(ticket, machine)
         return intake._on_ticket(ticket, chosen=True)
     owner = customer or desk.config.customer_for_address(intake.sender)
     if owner is None and desk.config.mail.unknown_sender != "quarantine":
@@ -652,7 +680,9 @@ def place_quarantined(
     if owner is None:
         raise UsageError(f"no customer claims {intake.sender}: give --customer")
     desk.config.customer(owner)
-    return intake._new_ticket(owner, None)
+    # a tag it quoted links the new ticket, as it would have when no quarantine was in between
+    accepted, stranger = intake._tagged()
+    return intake._new_ticket(owner, stranger or accepted, acknowledge=machine is None)
 
 
 # A new ticket by mail names what `supportctl new` names, and the mail fields it has.
