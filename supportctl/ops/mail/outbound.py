@@ -166,6 +166,13 @@ def _customer_last_message(ticket: Ticket) -> str | None:
     return next((m for m in ticket.message_ids if is_message_id(m)), None)
 
 
+def _thread_ids(ticket: Ticket) -> tuple[str, ...]:
+    """The ticket's Message-IDs a reply's References name: the customer's and the desk's
+    messages, not the machine mail noted on it (an auto-reply's ID threads nothing)."""
+    machine = {c.message_id for c in ticket.comments if c.message_id and c.kind == "internal"}
+    return tuple(m for m in ticket.message_ids if m not in machine)
+
+
 def _queue(
     ticket: Ticket,
     out: Outgoing,
@@ -214,7 +221,7 @@ def queue_reply(
         message_id=new_message_id(domain_of(desk_address), ticket.id),
         date=when,
         in_reply_to=parent,
-        references=tuple(ticket.message_ids),
+        references=_thread_ids(ticket),
     )
     return _queue(ticket, out, when)
 

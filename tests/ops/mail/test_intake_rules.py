@@ -196,3 +196,48 @@ def test_a_quarantined_stranger_quoting_a_tag_keeps_the_link_when_accepted(root:
     t = ticket(root, "SUP-2")
     assert (t.title, t.links.related) == ("VPN", ("SUP-1",))
     assert ("Link", "related SUP-1") in trailers(root)
+
+
+# -- an mbox gives each message as it came -------------------------------------------------------
+def test_mbox_from_lines_are_unescaped_before_the_message_is_stored(
+    root: Path, tmp_path: Path
+) -> None:
+    from supportctl.storage.mailsource import messages_at
+
+    raw = message(
+        body="Hello,\n\nFrom the start the VPN fails.\n>From a quote\n\nIvan\n",
+        message_id="<mb1@acme.example>",
+    ).replace(b"\r\n", b"\n")
+    escaped = raw.replace(b"\n>From a quote", b"\n>>From a quote").replace(
+        b"\nFrom the start", b"\n>From the start"
+    )
+    box = tmp_path / "box.mbox"
+    box.write_bytes(b"From ivan@acme.example Mon Oct  5 10:00:00 2026\n" + escaped + b"\n")
+    [r] = ingest(Desk(root), messages_at(box))
+    assert r.outcome == "new"
+    assert (root / paths_of("<mb1@acme.example>").eml).read_bytes() == raw
+    # the line mbox escaped is the customer's text again, not a quote trimmed away
+    assert ticket(root, "SUP-1").description == (
+        "Hello,\n\nFrom the start the VPN fails.\n>From a quote\n\nIvan\n"
+    )
+
+
+# -- replies thread on people's messages only --------------------------------------------------
+def test_a_reply_references_no_machine_mail(root: Path) -> None:
+    take(root, FIRST)
+    auto = message(
+        subject="Auto: VPN does not connect",
+        message_id="<auto1@acme.example>",
+        in_reply_to="<m1@acme.example>",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    [r] = take(root, auto)
+    assert r.outcome == "machine"
+    assert ticket(root, "SUP-1").message_ids == ("<m1@acme.example>", "<auto1@acme.example>")
+    actions.comment(Desk(root), "SUP-1", "We restarted the gateway.")
+    [eml] = (root / "data/mail/outbox").glob("*.eml")
+    sent = eml.read_bytes()
+    assert (
+        b"References: <m1@acme.example>\r\n" in sent or b"References: <m1@acme.example>\n" in sent
+    )
+    assert b"auto1" not in sent
