@@ -88,6 +88,8 @@ NEW_TYPE = "incident"
 NEW_PRIORITY = "normal"
 # A machine message's note keeps this much of its text: the raw message has the rest.
 MACHINE_NOTE_CHARS = 2000
+# The subject tags of one message looked at for threading (the first ones).
+MAX_TAGS = 5
 
 
 @dataclass(frozen=True)
@@ -313,6 +315,8 @@ class _Intake:
         self.sender = mail.sender.email.lower()
         # other files of the same commit (a quarantined copy that `accept` removes)
         self.extra: dict[str, bytes | None] = {}
+        # former IDs -> tickets, at a HEAD: read when a tag first needs it
+        self._aliases: tuple[str, dict[str, list[str]]] | None = None
 
     # -- the decision -----------------------------------------------------------------
     def place(self) -> IngestResult:
@@ -386,7 +390,8 @@ class _Intake:
         is a stranger to), or (None, None) without a usable tag."""
         prefix = self.config.id_prefix
         stranger: str | None = None
-        for tag in subject_tags(self.mail.subject, prefix):
+        # a subject stuffed with tags costs no more than a few
+        for tag in subject_tags(self.mail.subject, prefix)[:MAX_TAGS]:
             candidates = [tag] if self._exists(tag) else []
             accepted = next((t for t in candidates if self._sender_on(self._ticket(t))), None)
             if accepted is None:
@@ -400,12 +405,21 @@ class _Intake:
         return None, stranger
 
     def _aliased(self, tag: str) -> list[str]:
-        """Tickets that were once `tag` (renumbered by an offline clone's sync)."""
+        """Tickets that were once `tag` (renumbered by an offline clone's sync). The
+        listing (through the desk's ticket cache) is read once per message, whatever
+        the number of tags a stranger puts in the subject."""
         head = self.tx.head
         if head is None:
             return []
-        views = self.desk.tickets(head, fields=("id", "aliases"))
-        return [v.id for v in views if v.error is None and tag in v.ticket.aliases]
+        if self._aliases is None or self._aliases[0] != head:
+            views = self.desk.tickets(head, fields=("id", "aliases"))
+            found: dict[str, list[str]] = {}
+            for v in views:
+                if v.error is None:
+                    for alias in v.ticket.aliases:
+                        found.setdefault(alias, []).append(v.id)
+            self._aliases = (head, found)
+        return list(self._aliases[1].get(tag, ()))
 
     def _ticket(self, tid: str) -> Ticket:
         return self.desk.load_ticket_file(tid)[1].ticket

@@ -241,3 +241,24 @@ def test_a_reply_references_no_machine_mail(root: Path) -> None:
         b"References: <m1@acme.example>\r\n" in sent or b"References: <m1@acme.example>\n" in sent
     )
     assert b"auto1" not in sent
+
+
+# -- a stranger's tags cost one listing at most -------------------------------------------------
+def test_tags_in_a_subject_cost_one_ticket_listing_at_most(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    take(root, FIRST)
+    listings: list[str] = []
+    real = Desk.tickets
+
+    def counted(self: Desk, *args: object, **kwargs: object) -> object:
+        listings.append("tickets")
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Desk, "tickets", counted)
+    tags = " ".join(f"[SUP-{n}]" for n in range(1, 60))
+    raw = message("who@globex.example", f"Re: {tags} hello", message_id="<many@globex.example>")
+    [r] = take(root, raw)
+    assert (r.outcome, r.ticket) == ("new", "SUP-2")
+    assert ticket(root, "SUP-2").links.related == ("SUP-1",)
+    assert len(listings) <= 1
