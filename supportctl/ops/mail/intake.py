@@ -29,7 +29,6 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import (
@@ -57,8 +56,13 @@ from supportctl.domain.ticket import (
 )
 from supportctl.ops.commits import (
     CUSTOMER_MESSAGE,
+    EFFECT_ENTRY,
+    EFFECT_NEW,
+    EFFECT_REOPEN,
+    REOPEN_REASON,
     check_room,
     commit_action,
+    customer_message_effect,
     with_customer_message,
 )
 from supportctl.ops.mail.records import (
@@ -494,10 +498,12 @@ class _Intake:
         on that ticket whatever its status, and a resolved or closed one stays so."""
         path, data = self.desk.load_ticket_file(tid)
         ticket = data.ticket
-        if ticket.status == "closed" and not chosen:
-            return self._new_ticket(ticket.customer or "", tid, why="closed")
-        if ticket.status == "resolved" and not chosen and not self._reopenable(tid):
-            return self._new_ticket(ticket.customer or "", tid, why="resolved long ago")
+        effect = EFFECT_ENTRY
+        if not chosen:
+            effect = customer_message_effect(self.desk, self.tx.head, ticket, self.tx.author.when)
+        if effect == EFFECT_NEW:
+            why = "closed" if ticket.status == "closed" else "resolved long ago"
+            return self._new_ticket(ticket.customer or "", tid, why=why)
         stored = self._store(tid, "entry")
         entry = Comment(
             at=_now_text(self.tx),
@@ -510,11 +516,11 @@ class _Intake:
         after, moved = with_customer_message(ticket, entry)
         action, trailers = CUSTOMER_MESSAGE, []
         what = "customer message by mail"
-        if ticket.status == "resolved" and not chosen:
+        if effect == EFFECT_REOPEN:
             after = replace(after, status="in_progress")
             action, moved = "reopen", "resolved"
-            trailers.append(("Reason", "the customer wrote again"))
-            what = "reopen: the customer wrote again"
+            trailers.append(("Reason", REOPEN_REASON))
+            what = f"reopen: {REOPEN_REASON}"
         elif moved:
             what = f"customer message by mail ({moved} → {after.status})"
         cc = tuple(dict.fromkeys([*ticket.cc, *self._new_cc(ticket)]))
@@ -537,23 +543,6 @@ class _Intake:
             return []
         known = {ticket.requester or "", *ticket.cc}
         return [a for a in self._cc_of_mail() if a not in known]
-
-    def _reopenable(self, tid: str) -> bool:
-        """Resolved at most `mail.reopen_days` ago (the last move to resolved in history)."""
-        head = self.tx.head
-        if head is None:
-            return False
-        resolved_at: datetime | None = None
-        for c in self.desk.git.log(head, [ticket_path(tid)], newest_first=True):
-            trailers = {k.lower(): v for k, v in c.trailers}
-            if trailers.get("to-status") == "resolved" or trailers.get("action") == "resolve":
-                resolved_at = c.author_time
-                break
-            if resolved_at is None and not c.trailers:
-                resolved_at = c.author_time  # a hand edit: the latest change is the best guess
-        if resolved_at is None:
-            return False
-        return self.tx.author.when - resolved_at <= timedelta(days=self.settings.reopen_days)
 
     def _new_ticket(
         self, customer: str, related: str | None, why: str = "", *, acknowledge: bool = True
