@@ -331,9 +331,11 @@ class _Intake:
                 return IngestResult(
                     mail.message_id, "duplicate", ticket_of_record(existing), None, "seen before"
                 )
-            if _seen(self.desk, head, self.paths):
+            held = read_yaml(self.desk, head, self.paths.quarantined_record)
+            if held is not None:
+                why = "dropped from the quarantine" if held.get("dropped") else None
                 return IngestResult(
-                    mail.message_id, "duplicate", None, None, "already in quarantine"
+                    mail.message_id, "duplicate", None, None, why or "already in quarantine"
                 )
         try:
             return self._place()

@@ -85,7 +85,11 @@ def test_a_dropped_message_delivered_again_is_a_duplicate(root: Path) -> None:
     assert "\nby: " in record
     assert q.list_quarantine(Desk(root)) == []
     [again] = take(root, raw)
-    assert (again.outcome, again.commit) == ("duplicate", None)
+    assert (again.outcome, again.commit, again.reason) == (
+        "duplicate",
+        None,
+        "dropped from the quarantine",
+    )
     assert head(root) == sha
     with pytest.raises(Exception, match="no quarantined message"):
         q.drop(Desk(root), held.id)
