@@ -62,8 +62,9 @@ def ingest_cmd(
 
     For an MTA, an alias like `support: "|supportctl --repo /srv/support mail ingest -"`.
     Exit 0 when every message was committed, was seen before, or was quarantined; 75
-    (try again later) when the desk's lock stayed held, the disk or git failed, or the
-    desk is not there or its configuration has a mistake.
+    (try again later) whenever a message was not taken in: the desk's lock stayed held,
+    the disk or git failed, the desk is not there or its configuration has a mistake, or
+    an internal error. A failing acknowledgement never holds back the ticket (a warning).
 
     Example: supportctl mail ingest ~/Maildir --json
     """
@@ -77,8 +78,15 @@ def ingest_cmd(
             out.emit_json_text(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         else:
             out.emit(_line(result))
+        if result.warning:
+            out.warn(result.warning)
 
-    from supportctl.domain.errors import ConfigError, NotASupportRepo, TemporaryFailure
+    from supportctl.domain.errors import (
+        ConfigError,
+        NotASupportRepo,
+        SupportctlError,
+        TemporaryFailure,
+    )
 
     try:
         desk = repo()
@@ -86,7 +94,21 @@ def ingest_cmd(
         # a desk someone must fix, not bad mail: an MTA that reads 75 keeps the message queued
         # until it is fixed, where any other code would bounce it back to the customer
         raise TemporaryFailure(f"{err.message}; no mail was taken in") from err
-    ingest(desk, _sources(paths), on_result=say)
+    try:
+        ingest(desk, _sources(paths), on_result=say)
+    except (TemporaryFailure, UsageError):
+        raise  # a bad PATH is the caller's mistake, not the message's
+    except SupportctlError as err:
+        # whatever else left a message neither committed nor quarantined: an MTA that
+        # reads 75 keeps it queued, where any other code would bounce it to the customer
+        raise TemporaryFailure(f"{err.message}; the message was not taken in") from err
+    except Exception as exc:
+        from supportctl.cli.root import internal_error, state
+
+        if state.debug:
+            raise
+        internal_error(exc)
+        raise typer.Exit(TemporaryFailure.exit_code) from exc
 
 
 def _fetched_line(mail: FetchedMail, done_folder: str | None) -> str:

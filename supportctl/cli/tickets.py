@@ -347,7 +347,8 @@ def comment(
             "--from-customer",
             help=(
                 "Record what the customer said (by phone, messenger); a waiting ticket "
-                "goes back to in_progress."
+                "goes back to in_progress, a resolved one reopens within mail.reopen_days, "
+                "and a closed (or long-resolved) one gets a new ticket linked to it."
             ),
         ),
     ] = False,

@@ -852,16 +852,22 @@ _AUTO_HEADERS = (
 )
 
 
+# Mailboxes no person reads: the mail system, no-reply senders, bounce and auto-reply
+# boxes, list robots (`owner-list-request@`, `list-bounces@`).
 _MACHINE_LOCALPART = re.compile(
-    r"(?i)^(?:mailer-?daemon|mail-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|"
-    r"bounces?|auto-?reply|autoresponder)(?:[-+._].*)?$"
+    r"(?i)^(?:(?:mailer[-_.]?daemon|mail[-_.]?daemon|maildaemon|postmaster|daemon|"
+    r"no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|bounces?|auto[-_.]?reply|"
+    r"autoresponder|listserv|majordomo|nobody)(?:[-+._].*)?"
+    r"|.*-(?:bounces?|request)(?:\+.*)?)$"
 )
 
 
 def is_machine_address(address: str) -> bool:
     """Whether an address belongs to a machine that must never be answered: the mail
-    system (`MAILER-DAEMON`, `postmaster`), `noreply`/`no-reply`/`donotreply`, bounce
-    and auto-reply mailboxes (`bounces+abc@`, `noreply-42@`)."""
+    system (`MAILER-DAEMON`, `postmaster`, `daemon`), `noreply`/`no-reply`/`donotreply`
+    and their variants (`noreply-42@`, `no-reply.x@`), bounce and auto-reply mailboxes
+    (`bounces+abc@`), list robots (`*-request@`, `*-bounces@`, `listserv@`) and
+    `nobody@`. The one rule for the intake and the outgoing mail."""
     local = address.strip().strip("<>").rpartition("@")[0] or address.strip()
     return _MACHINE_LOCALPART.match(local) is not None
 
@@ -889,15 +895,22 @@ def is_machine(msg: Message) -> str | None:
     precedence = (_raw_header(msg, "Precedence") or "").strip().lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return "auto-reply"
+    # iCloud's vacation notices say so only in a header of their own
+    if (_raw_header(msg, "X-Apple-Action") or "").strip().upper() == "VACATION":
+        return "auto-reply"
+    # A subject alone proves nothing ("Out of office laptop can't reach VPN" is a person's):
+    # it only says which kind, once a machine sender or an empty Return-Path says machine.
     subject = decode_header(_raw_header(msg, "Subject") or "")
+    return_path = _raw_header(msg, "Return-Path")
+    null_sender = return_path is not None and return_path.strip() in ("<>", "")
+    machine_sender = bool(sender) and is_machine_address(sender[0].email)
+    if not (null_sender or machine_sender):
+        return None
     if _BOUNCE_SUBJECT.match(subject):
         return "bounce"
     if _AUTO_SUBJECT.match(subject):
         return "auto-reply"
-    return_path = _raw_header(msg, "Return-Path")
-    if return_path is not None and return_path.strip() in ("<>", ""):
-        return "bounce"
-    return None
+    return "bounce" if null_sender else "auto-reply"
 
 
 def _safe_content_type(part: Message) -> str:

@@ -6,15 +6,20 @@ keeps for its last moves. Shared by every channel that changes tickets (the comm
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import yamlio
 from supportctl.domain.errors import UsageError
+from supportctl.domain.ids import ticket_path
 from supportctl.domain.ticket import TRACKED_FIELDS
 from supportctl.storage.transaction import Change
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from supportctl.domain.ticket import Comment, Ticket
+    from supportctl.storage.desk import Desk
     from supportctl.storage.transaction import Transaction
 
 # The last part of what a file may hold (yamlio.MAX_FILE_BYTES, the reader's cap) is kept
@@ -128,3 +133,40 @@ def with_customer_message(ticket: Ticket, entry: Comment) -> tuple[Ticket, str |
     if ticket.status == "waiting":
         return replace(ticket, status="in_progress"), "waiting"
     return ticket, None
+
+
+# What a customer's message does to the ticket it is for (see `customer_message_effect`).
+EFFECT_ENTRY, EFFECT_REOPEN, EFFECT_NEW = "entry", "reopen", "new"
+REOPEN_REASON = "the customer wrote again"
+
+
+def customer_message_effect(desk: Desk, rev: str | None, ticket: Ticket, when: datetime) -> str:
+    """What a customer's message at `when` does to `ticket`, whether it came by mail or
+    was recorded by hand: "entry" (added; a waiting ticket goes back to in_progress),
+    "reopen" (resolved at most `mail.reopen_days` ago), or "new" (closed, or resolved
+    longer ago: the message opens a new ticket linked `related` to this one)."""
+    if ticket.status == "closed":
+        return EFFECT_NEW
+    if ticket.status == "resolved":
+        days = desk.config.mail.reopen_days
+        return EFFECT_REOPEN if _resolved_within(desk, rev, ticket.id, when, days) else EFFECT_NEW
+    return EFFECT_ENTRY
+
+
+def _resolved_within(
+    desk: Desk, rev: str | None, ticket_id: str | None, when: datetime, days: int
+) -> bool:
+    """Resolved at most `days` before `when` (the last move to resolved in history)."""
+    if rev is None or not ticket_id:
+        return False
+    resolved_at: datetime | None = None
+    for c in desk.git.log(rev, [ticket_path(ticket_id)], newest_first=True):
+        trailers = {k.lower(): v for k, v in c.trailers}
+        if trailers.get("to-status") == "resolved" or trailers.get("action") == "resolve":
+            resolved_at = c.author_time
+            break
+        if resolved_at is None and not c.trailers:
+            resolved_at = c.author_time  # a hand edit: the latest change is the best guess
+    if resolved_at is None:
+        return False
+    return when - resolved_at <= timedelta(days=days)

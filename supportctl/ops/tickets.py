@@ -27,6 +27,7 @@ from supportctl.domain.ticket import (
     TYPES,
     WORKLOG_KEYS,
     Comment,
+    Links,
     Ticket,
     TicketFile,
     WorklogEntry,
@@ -44,7 +45,14 @@ from supportctl.ops.articles import read_article, set_tickets
 # the result of every action, and the room kept for the last moves, as they were named here
 from supportctl.ops.commits import CLOSING_NODE_RESERVE as CLOSING_NODE_RESERVE
 from supportctl.ops.commits import CLOSING_RESERVE as CLOSING_RESERVE
-from supportctl.ops.commits import CUSTOMER_MESSAGE, with_customer_message
+from supportctl.ops.commits import (
+    CUSTOMER_MESSAGE,
+    EFFECT_NEW,
+    EFFECT_REOPEN,
+    REOPEN_REASON,
+    customer_message_effect,
+    with_customer_message,
+)
 from supportctl.ops.commits import ActionResult as ActionResult
 from supportctl.ops.commits import check_room as _check_room
 from supportctl.ops.commits import commit as _commit
@@ -353,6 +361,15 @@ def comment(
 
 
 def _customer_comment(repo: Desk, ticket_id: str, body: str, at: datetime | None) -> ActionResult:
+    """The same rules as a customer's mail (`customer_message_effect`): an entry, a
+    reopen, or a new ticket linked `related` for a closed or long-resolved one."""
+    tid = repo.ticket_id(ticket_id)
+    current = repo.load_ticket_file(tid)[1].ticket
+    when = at or repo.git.identity().when
+    effect = customer_message_effect(repo, repo.commit_id(), current, when)
+    if effect == EFFECT_NEW:
+        return _customer_follow_up(repo, current, body, at)
+
     def fn(data: TicketFile, ident: Identity) -> Change:
         ticket = data.ticket
         entry = Comment(
@@ -362,11 +379,70 @@ def _customer_comment(repo: Desk, ticket_id: str, body: str, at: datetime | None
             text=body,
         )
         ticket, moved = with_customer_message(ticket, entry)
+        if effect == EFFECT_REOPEN and ticket.status == "resolved":
+            data.update(replace(ticket, status="in_progress"))
+            return Change(
+                f"reopen: {REOPEN_REASON}: {short(body, 40)}", [("Reason", REOPEN_REASON)]
+            )
         data.update(ticket)
         what = f"customer message ({moved} → {ticket.status})" if moved else "customer message"
         return Change(f"{what}: {short(body, 40)}")
 
-    return ticket_action(repo, ticket_id, CUSTOMER_MESSAGE, at, fn)
+    action = "reopen" if effect == EFFECT_REOPEN else CUSTOMER_MESSAGE
+    return ticket_action(repo, tid, action, at, fn)
+
+
+def _customer_follow_up(repo: Desk, before: Ticket, body: str, at: datetime | None) -> ActionResult:
+    """A customer's message on a closed (or long-resolved) ticket: a new ticket with it,
+    for the same customer and people, linked `related` to the old one."""
+    old = before.id or ""
+    why = "closed" if before.status == "closed" else "resolved long ago"
+    with transaction(repo, at=at) as tx:
+        number = repo.max_ticket_number() + 1
+        ticket_id = f"{repo.config.id_prefix}-{number}"
+        path = ticket_path(ticket_id)
+        if (repo.root / path).exists():
+            raise GitError(f"{path} exists but is not committed; commit or remove it first")
+        ticket = Ticket(
+            id=ticket_id,
+            title=before.title,
+            customer=before.customer,
+            type=before.type,
+            priority=before.priority,
+            class_=before.class_,
+            channel=before.channel,
+            reporter=before.reporter,
+            requester=before.requester,
+            cc=before.cc,
+            status="new",
+            line=repo.config.lines[0],
+            assignee=None,
+            tags=(),
+            created=tx.author.when.isoformat(),
+            description=body,
+            links=Links(related=(old,)),
+        )
+        head_keys = TICKET_KEYS[: TICKET_KEYS.index("description") + 1]
+        keys = tuple(
+            k
+            for k in TICKET_KEYS
+            if k == "links"
+            or (
+                k in head_keys
+                and (k != "class" or ticket.class_)
+                and (k != "reporter" or ticket.reporter)
+                and (k != "requester" or ticket.requester)
+                and (k != "cc" or ticket.cc)
+            )
+        )
+        file = TicketFile.new(replace(ticket, keys=keys))
+        change = Change(
+            f"new {str(ticket.type).replace('_', ' ')} for {ticket.customer} "
+            f"(after {old}, {why}): {short(ticket.title or '')}",
+            [("Channel", str(ticket.channel)), ("Link", f"related {old}")],
+            {path: file.dump()},
+        )
+        return _commit(tx, ticket_id, "new", change, file.ticket, None)
 
 
 def log_time(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import re
 from typing import TYPE_CHECKING
 
 from supportctl.domain.errors import UsageError
@@ -70,6 +71,16 @@ def _mbox(path: Path) -> Iterator[bytes]:
                 raw = box.get_bytes(key, from_=False)
             except OSError as exc:
                 raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-            yield raw
+            yield unescape_from(raw)
     finally:
         box.close()
+
+
+# mboxrd writes ">From " for a body line "From ", and one more ">" for each already there;
+# mboxo only the first. Taking one ">" off reads both as they were meant.
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+def unescape_from(raw: bytes) -> bytes:
+    """A message read from an mbox as it came: its `>From ` lines unescaped."""
+    return _ESCAPED_FROM.sub(rb"\1", raw)

@@ -12,7 +12,7 @@ import pytest
 
 from supportctl.storage import transaction as transaction_module
 from tests.helpers import commit_file, git, head
-from tests.mailtexts import message, use_mail_config
+from tests.mailtexts import MAIL_CONFIG, message, use_mail_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -229,4 +229,51 @@ def test_quarantine_list_accept_drop(root: Path, cli: Cli) -> None:
     assert (r.exit_code, r.stderr) == (
         2,
         "supportctl: error: accept needs --ticket ID or --new (one of the two)\n",
+    )
+
+
+def test_a_broken_ack_template_warns_and_takes_the_mail_in(support_repo: Path, cli: Cli) -> None:
+    use_mail_config(support_repo, MAIL_CONFIG + "  acknowledge: true\n")
+    commit_file(support_repo, "templates/mail/ack.en.txt.j2", "Hello {{ customer_name \n")
+    r = cli("mail", "ingest", "-", input=FIRST)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "new         SUP-1     <m1@acme.example>\n"
+    assert r.stderr.startswith("supportctl: SUP-1: no acknowledgement queued (")
+    assert "ack.en.txt.j2" in r.stderr
+
+
+def test_exit_75_on_an_internal_error(
+    root: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportctl.ops.mail import intake
+
+    def broken(self: object) -> object:
+        raise RuntimeError("a bug in the intake")
+
+    monkeypatch.setattr(intake._Intake, "place", broken)
+    sha = head(root)
+    r = cli("mail", "ingest", "-", input=FIRST)
+    assert r.exit_code == 75
+    assert r.stdout == ""
+    assert r.stderr.startswith(
+        "supportctl: error: internal error: RuntimeError: a bug in the intake"
+    )
+    assert head(root) == sha
+
+
+def test_exit_75_on_any_error_that_leaves_the_message_out(
+    root: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportctl.domain.errors import ConfigError
+    from supportctl.ops.mail import intake
+
+    def broken(self: object) -> object:
+        raise ConfigError("supportctl.yaml: something the intake needs is wrong")
+
+    monkeypatch.setattr(intake._Intake, "place", broken)
+    r = cli("mail", "ingest", "-", input=FIRST)
+    assert r.exit_code == 75
+    assert r.stderr == (
+        "supportctl: error: supportctl.yaml: something the intake needs is wrong; "
+        "the message was not taken in\n"
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from supportctl.domain.errors import UsageError
+from supportctl.domain.ids import ticket_path
 from supportctl.ops import sla
 from supportctl.ops import tickets as actions
 from supportctl.storage.desk import Desk
@@ -85,8 +86,9 @@ def test_other_statuses_are_left_as_they_are(repo: Desk) -> None:
     assert r.ticket.status == "new"
     assert ("To-Status", "in_progress") not in trailers(repo.root)
     actions.resolve(repo, tid, resolution="fixed")
+    # a resolved ticket follows the mail's rule: within mail.reopen_days it reopens
     r = actions.comment(repo, tid, "thanks!", from_customer=True)
-    assert r.ticket.status == "resolved"
+    assert (r.action, r.ticket.status) == ("reopen", "in_progress")
     # the author is who the desk knows the customer as
     assert r.ticket.comments[-1].author == "acme"
 
@@ -118,3 +120,51 @@ def test_cli_from_customer(support_repo: Path, cli: Any) -> None:
     assert r.stderr == (
         "supportctl: error: a customer message is not an internal note: give one of the two\n"
     )
+
+
+def _at(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    monkeypatch.setenv("GIT_AUTHOR_DATE", when)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", when)
+
+
+def test_on_a_recently_resolved_ticket_it_reopens(
+    repo: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tid = new(repo)
+    actions.resolve(repo, tid, resolution="restarted")
+    _at(monkeypatch, "2026-10-19T10:00:00+03:00")  # within the default 14 days
+    r = actions.comment(Desk(repo.root), tid, "It is down again", from_customer=True)
+    assert (r.ticket_id, r.action, r.ticket.status) == (tid, "reopen", "in_progress")
+    assert r.ticket.comments[-1].kind == "customer"
+    assert trailers(repo.root) == [
+        ("Ticket", tid),
+        ("Action", "reopen"),
+        ("From-Status", "resolved"),
+        ("To-Status", "in_progress"),
+        ("Reason", "the customer wrote again"),
+    ]
+
+
+def test_on_a_long_resolved_ticket_it_opens_a_new_linked_one(
+    repo: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tid = new(repo)
+    actions.resolve(repo, tid, resolution="restarted")
+    before = (repo.root / ticket_path(tid)).read_bytes()
+    _at(monkeypatch, "2026-11-30T10:00:00+03:00")  # long past 14 days
+    r = actions.comment(Desk(repo.root), tid, "It is down again", from_customer=True)
+    assert (r.ticket_id, r.action) == ("SUP-2", "new")
+    assert (r.ticket.status, r.ticket.customer, r.ticket.title) == ("new", "acme", "VPN down")
+    assert (r.ticket.description, r.ticket.links.related) == ("It is down again", (tid,))
+    assert (repo.root / ticket_path(tid)).read_bytes() == before
+    assert ("Link", f"related {tid}") in trailers(repo.root)
+
+
+def test_on_a_closed_ticket_it_opens_a_new_linked_one(repo: Desk) -> None:
+    tid = new(repo)
+    actions.resolve(repo, tid, resolution="restarted")
+    actions.close(Desk(repo.root), tid)
+    r = actions.comment(Desk(repo.root), tid, "One more thing", from_customer=True)
+    assert (r.ticket_id, r.action, r.ticket.links.related) == ("SUP-2", "new", (tid,))
+    assert r.subject == f"SUP-2: new incident for acme (after {tid}, closed): VPN down"
+    assert Desk(repo.root).load_ticket_file(tid)[1].ticket.status == "closed"

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import (
@@ -56,8 +56,13 @@ from supportctl.domain.ticket import (
 )
 from supportctl.ops.commits import (
     CUSTOMER_MESSAGE,
+    EFFECT_ENTRY,
+    EFFECT_NEW,
+    EFFECT_REOPEN,
+    REOPEN_REASON,
     check_room,
     commit_action,
+    customer_message_effect,
     with_customer_message,
 )
 from supportctl.ops.mail.records import (
@@ -81,10 +86,14 @@ if TYPE_CHECKING:
 OUTCOMES = ("new", "entry", "duplicate", "machine", "quarantined")
 MACHINE_MAIL = "machine-mail"
 QUARANTINE = "quarantine"
+# The trailer of a new ticket whose acknowledgement could not be made, with why.
+ACK_FAILED = "Ack-Failed"
 NEW_TYPE = "incident"
 NEW_PRIORITY = "normal"
 # A machine message's note keeps this much of its text: the raw message has the rest.
 MACHINE_NOTE_CHARS = 2000
+# The subject tags of one message looked at for threading (the first ones).
+MAX_TAGS = 5
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,8 @@ class IngestResult:
     ticket: str | None
     commit: str | None
     reason: str | None = None
+    # what went wrong beside the message itself (the acknowledgement), for stderr
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -252,9 +263,14 @@ def _printable(text: str) -> str:
     )
 
 
-def title_of(mail: InboundMail) -> str:
-    """The ticket title: the subject without Re:/Fwd: and the like; `(no subject)`."""
-    text = _one_line(clean_subject(mail.subject))[:MAX_TITLE]
+def title_of(mail: InboundMail, prefix: str | None = None) -> str:
+    """The ticket title: the subject without Re:/Fwd: and the like, and without our own
+    `[PREFIX-N]` tags (a new ticket quoting another must not look like it); `(no subject)`."""
+    subject = mail.subject
+    if prefix:
+        tag = re.compile(rf"\[\s*{re.escape(prefix)}-\d+\s*\]", re.IGNORECASE)
+        subject = tag.sub(" ", subject)
+    text = _one_line(clean_subject(_one_line(subject)))[:MAX_TITLE]
     try:
         return clean_line(text, what="title", one_line=True) if text else "(no subject)"
     except UsageError:
@@ -303,6 +319,8 @@ class _Intake:
         self.sender = mail.sender.email.lower()
         # other files of the same commit (a quarantined copy that `accept` removes)
         self.extra: dict[str, bytes | None] = {}
+        # former IDs -> tickets, at a HEAD: read when a tag first needs it
+        self._aliases: tuple[str, dict[str, list[str]]] | None = None
 
     # -- the decision -----------------------------------------------------------------
     def place(self) -> IngestResult:
@@ -313,9 +331,11 @@ class _Intake:
                 return IngestResult(
                     mail.message_id, "duplicate", ticket_of_record(existing), None, "seen before"
                 )
-            if _seen(self.desk, head, self.paths):
+            held = read_yaml(self.desk, head, self.paths.quarantined_record)
+            if held is not None:
+                why = "dropped from the quarantine" if held.get("dropped") else None
                 return IngestResult(
-                    mail.message_id, "duplicate", None, None, "already in quarantine"
+                    mail.message_id, "duplicate", None, None, why or "already in quarantine"
                 )
         try:
             return self._place()
@@ -323,11 +343,17 @@ class _Intake:
             # a ticket file broken by hand, a thread that is full: a person decides
             return quarantine(self.tx, mail.raw, mail.message_id, exc.message, mail)
 
+    def machine(self) -> str | None:
+        """What kind of machine mail this is ("own mail": ours coming back), or None."""
+        if self.mail.machine is not None:
+            return self.mail.machine
+        if self.settings.address and self.sender == self.settings.address:
+            return "own mail"
+        return None
+
     def _place(self) -> IngestResult:
         mail = self.mail
-        machine = mail.machine
-        if machine is None and self.settings.address and self.sender == self.settings.address:
-            machine = "own mail"
+        machine = self.machine()
         if machine is not None:
             quoted = (*mail.quoted_ids, *mail.in_reply_to, *reversed(mail.references))
             tid = self._threaded(quoted)
@@ -370,7 +396,8 @@ class _Intake:
         is a stranger to), or (None, None) without a usable tag."""
         prefix = self.config.id_prefix
         stranger: str | None = None
-        for tag in subject_tags(self.mail.subject, prefix):
+        # a subject stuffed with tags costs no more than a few
+        for tag in subject_tags(self.mail.subject, prefix)[:MAX_TAGS]:
             candidates = [tag] if self._exists(tag) else []
             accepted = next((t for t in candidates if self._sender_on(self._ticket(t))), None)
             if accepted is None:
@@ -384,12 +411,21 @@ class _Intake:
         return None, stranger
 
     def _aliased(self, tag: str) -> list[str]:
-        """Tickets that were once `tag` (renumbered by an offline clone's sync)."""
+        """Tickets that were once `tag` (renumbered by an offline clone's sync). The
+        listing (through the desk's ticket cache) is read once per message, whatever
+        the number of tags a stranger puts in the subject."""
         head = self.tx.head
         if head is None:
             return []
-        views = self.desk.tickets(head, fields=("id", "aliases"))
-        return [v.id for v in views if v.error is None and tag in v.ticket.aliases]
+        if self._aliases is None or self._aliases[0] != head:
+            views = self.desk.tickets(head, fields=("id", "aliases"))
+            found: dict[str, list[str]] = {}
+            for v in views:
+                if v.error is None:
+                    for alias in v.ticket.aliases:
+                        found.setdefault(alias, []).append(v.id)
+            self._aliases = (head, found)
+        return list(self._aliases[1].get(tag, ()))
 
     def _ticket(self, tid: str) -> Ticket:
         return self.desk.load_ticket_file(tid)[1].ticket
@@ -464,10 +500,12 @@ class _Intake:
         on that ticket whatever its status, and a resolved or closed one stays so."""
         path, data = self.desk.load_ticket_file(tid)
         ticket = data.ticket
-        if ticket.status == "closed" and not chosen:
-            return self._new_ticket(ticket.customer or "", tid, why="closed")
-        if ticket.status == "resolved" and not chosen and not self._reopenable(tid):
-            return self._new_ticket(ticket.customer or "", tid, why="resolved long ago")
+        effect = EFFECT_ENTRY
+        if not chosen:
+            effect = customer_message_effect(self.desk, self.tx.head, ticket, self.tx.author.when)
+        if effect == EFFECT_NEW:
+            why = "closed" if ticket.status == "closed" else "resolved long ago"
+            return self._new_ticket(ticket.customer or "", tid, why=why)
         stored = self._store(tid, "entry")
         entry = Comment(
             at=_now_text(self.tx),
@@ -480,11 +518,11 @@ class _Intake:
         after, moved = with_customer_message(ticket, entry)
         action, trailers = CUSTOMER_MESSAGE, []
         what = "customer message by mail"
-        if ticket.status == "resolved" and not chosen:
+        if effect == EFFECT_REOPEN:
             after = replace(after, status="in_progress")
             action, moved = "reopen", "resolved"
-            trailers.append(("Reason", "the customer wrote again"))
-            what = "reopen: the customer wrote again"
+            trailers.append(("Reason", REOPEN_REASON))
+            what = f"reopen: {REOPEN_REASON}"
         elif moved:
             what = f"customer message by mail ({moved} → {after.status})"
         cc = tuple(dict.fromkeys([*ticket.cc, *self._new_cc(ticket)]))
@@ -508,24 +546,11 @@ class _Intake:
         known = {ticket.requester or "", *ticket.cc}
         return [a for a in self._cc_of_mail() if a not in known]
 
-    def _reopenable(self, tid: str) -> bool:
-        """Resolved at most `mail.reopen_days` ago (the last move to resolved in history)."""
-        head = self.tx.head
-        if head is None:
-            return False
-        resolved_at: datetime | None = None
-        for c in self.desk.git.log(head, [ticket_path(tid)], newest_first=True):
-            trailers = {k.lower(): v for k, v in c.trailers}
-            if trailers.get("to-status") == "resolved" or trailers.get("action") == "resolve":
-                resolved_at = c.author_time
-                break
-            if resolved_at is None and not c.trailers:
-                resolved_at = c.author_time  # a hand edit: the latest change is the best guess
-        if resolved_at is None:
-            return False
-        return self.tx.author.when - resolved_at <= timedelta(days=self.settings.reopen_days)
-
-    def _new_ticket(self, customer: str, related: str | None, why: str = "") -> IngestResult:
+    def _new_ticket(
+        self, customer: str, related: str | None, why: str = "", *, acknowledge: bool = True
+    ) -> IngestResult:
+        """A new ticket with the message; `acknowledge`: queue the acknowledgement when the
+        desk sends them (never for machine mail: a robot answered starts a loop)."""
         mail, tx, desk = self.mail, self.tx, self.desk
         self.config.customer(customer)  # NotFound (quarantined) for a ticket's stale customer
         number = self.numbers.next(desk, tx.head)
@@ -539,7 +564,7 @@ class _Intake:
             description += "\n\nAttachments:\n" + "\n".join(f"- {p}" for p in stored.attachments)
         ticket = Ticket(
             id=tid,
-            title=title_of(mail),
+            title=title_of(mail, self.config.id_prefix),
             customer=customer,
             type=NEW_TYPE,
             priority=NEW_PRIORITY,
@@ -576,23 +601,30 @@ class _Intake:
             trailers,
             {path: file.dump(), **stored.files},
         )
-        if self.settings.acknowledge:
+        warning = None
+        if self.settings.acknowledge and acknowledge:
             from supportctl.ops.mail.outbound import queue_ack
 
-            queued = queue_ack(
-                tx,
-                desk,
-                file.ticket,
-                in_reply_to=mail.message_id,
-                references=mail.references,
-                description=description,
-            )
+            try:
+                queued = queue_ack(
+                    tx,
+                    desk,
+                    file.ticket,
+                    in_reply_to=mail.message_id,
+                    references=mail.references,
+                    description=description,
+                )
+            except Exception as exc:  # a broken template must not cost the customer's ticket
+                queued = None
+                problem = exc.message if isinstance(exc, SupportctlError) else f"{exc!r}"
+                warning = f"{tid}: no acknowledgement queued ({_one_line(problem)})"
+                change.trailers.append((ACK_FAILED, _one_line(problem)[:200]))
             if queued is not None:
                 change.files.update(queued.files)
                 change.trailers += queued.trailers
         result = commit_action(tx, tid, "new", change, file.ticket, None)
         self.numbers.commit, self.numbers.number = result.commit, number
-        return IngestResult(mail.message_id, "new", tid, result.commit)
+        return IngestResult(mail.message_id, "new", tid, result.commit, warning=warning)
 
     def _machine_note(self, tid: str, kind: str) -> IngestResult:
         path, data = self.desk.load_ticket_file(tid)
@@ -642,9 +674,10 @@ def place_quarantined(
     a new ticket for `customer` (default: the sender's customer, then mail.unknown_sender)."""
     intake = _Intake(desk, tx, mail)
     intake.extra = dict(remove)
+    machine = intake.machine()
     if ticket is not None:
-        if mail.machine is not None:
-            return intake._machine_note(ticket, mail.machine)
+        if machine is not None:
+            return intake._machine_note(ticket, machine)
         return intake._on_ticket(ticket, chosen=True)
     owner = customer or desk.config.customer_for_address(intake.sender)
     if owner is None and desk.config.mail.unknown_sender != "quarantine":
@@ -652,7 +685,9 @@ def place_quarantined(
     if owner is None:
         raise UsageError(f"no customer claims {intake.sender}: give --customer")
     desk.config.customer(owner)
-    return intake._new_ticket(owner, None)
+    # a tag it quoted links the new ticket, as it would have when no quarantine was in between
+    accepted, stranger = intake._tagged()
+    return intake._new_ticket(owner, stranger or accepted, acknowledge=machine is None)
 
 
 # A new ticket by mail names what `supportctl new` names, and the mail fields it has.

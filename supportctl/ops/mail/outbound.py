@@ -16,7 +16,6 @@ zone), counted from the sent records in the repo.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from ruamel.yaml.comments import CommentedMap
 from supportctl.domain import yamlio
 from supportctl.domain.errors import ConfigError, DataError, NotFound, SupportctlError
 from supportctl.domain.events import Event
+from supportctl.domain.mail import is_machine_address
 from supportctl.ops.mail.compose import (
     Outgoing,
     Party,
@@ -86,18 +86,6 @@ RECORD_KEYS = (
     "refused",
     "subject",
 )
-
-# Senders no person reads: answering them bounces, or starts a loop with a robot.
-_MACHINE_LOCAL = re.compile(
-    r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|bounces?|bounce[-+.].*|"
-    r"no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|auto[-_.]?reply|autoresponder|"
-    r"daemon|listserv|majordomo|.*-bounces?|.*-request|nobody)(\+.*)?$"
-)
-
-
-def is_machine_address(address: str) -> bool:
-    """A mailbox no person reads (mailer daemons, no-reply, list robots)."""
-    return bool(_MACHINE_LOCAL.match(address.strip().lower().rpartition("@")[0]))
 
 
 @dataclass(frozen=True)
@@ -178,6 +166,13 @@ def _customer_last_message(ticket: Ticket) -> str | None:
     return next((m for m in ticket.message_ids if is_message_id(m)), None)
 
 
+def _thread_ids(ticket: Ticket) -> tuple[str, ...]:
+    """The ticket's Message-IDs a reply's References name: the customer's and the desk's
+    messages, not the machine mail noted on it (an auto-reply's ID threads nothing)."""
+    machine = {c.message_id for c in ticket.comments if c.message_id and c.kind == "internal"}
+    return tuple(m for m in ticket.message_ids if m not in machine)
+
+
 def _queue(
     ticket: Ticket,
     out: Outgoing,
@@ -226,7 +221,7 @@ def queue_reply(
         message_id=new_message_id(domain_of(desk_address), ticket.id),
         date=when,
         in_reply_to=parent,
-        references=tuple(ticket.message_ids),
+        references=_thread_ids(ticket),
     )
     return _queue(ticket, out, when)
 

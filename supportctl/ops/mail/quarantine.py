@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import MailError, NotFound, UsageError
 from supportctl.ops.mail.intake import IngestResult, place_quarantined, read_mail
-from supportctl.ops.mail.records import QUARANTINE_DIR, MailPaths, read_yaml
+from supportctl.ops.mail.records import QUARANTINE_DIR, MailPaths, read_yaml, record_bytes
 from supportctl.storage.transaction import Change, short, transaction
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ def list_quarantine(desk: Desk, rev: str = "HEAD") -> list[QuarantinedMail]:
         if not path.endswith(".yaml") or path.count("/") != 3:
             continue
         record = read_yaml(desk, rev, path) or {}
+        if record.get("dropped"):
+            continue  # a dropped message's tombstone: it keeps the Message-ID seen
         found.append(
             QuarantinedMail(
                 id=path.rsplit("/", 1)[1].removesuffix(".yaml"),
@@ -124,13 +126,20 @@ def accept(
 
 
 def drop(desk: Desk, ref: str) -> str:
-    """Remove a quarantined message (it stays in history); the commit."""
+    """Remove a quarantined message (it stays in history); the commit. Its record stays
+    as a tombstone (`dropped`, `by`), so the same message delivered again is a duplicate
+    rather than a new quarantine commit each time."""
     held = find(desk, ref)
     paths = MailPaths(held.id)
     with transaction(desk) as tx:
+        record = read_yaml(desk, tx.head or "HEAD", paths.quarantined_record) or {}
+        tombstone: dict[str, Any] = {"message_id": held.message_id}
+        tombstone.update({k: v for k, v in record.items() if k != "message_id"})
+        tombstone["dropped"] = tx.author.when.isoformat()
+        tombstone["by"] = tx.author.email or tx.author.name
         change = Change(
             f"drop quarantined mail: {short(held.subject or held.message_id, 60)}",
             [("Action", QUARANTINE_DROP), ("Message-Id", held.message_id)],
-            {paths.quarantined_eml: None, paths.quarantined_record: None},
+            {paths.quarantined_eml: None, paths.quarantined_record: record_bytes(tombstone)},
         )
         return tx.commit(change)
