@@ -112,6 +112,7 @@ class MailSettings:
     max_auto_per_day: int = 40
     acknowledge: bool = False
     max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments: int = 20
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ MAIL_KEYS = (
     "max_auto_per_day",
     "acknowledge",
     "max_attachment_bytes",
+    "max_attachments",
 )
 SERVER_KEYS = ("host", "port", "security", "user", "password_env", "folder", "done_folder")
 SECURITY = ("ssl", "starttls", "none")
@@ -850,6 +852,7 @@ def _mail(chk: _Checker, data: Any, customers: dict[str, Customer]) -> MailSetti
         max_auto_per_day=_count(chk, mail, "max_auto_per_day", 40),
         acknowledge=chk.flag(mail, "acknowledge", what="mail: "),
         max_attachment_bytes=_size(chk, mail, "max_attachment_bytes", 10 * 1024 * 1024),
+        max_attachments=_count(chk, mail, "max_attachments", 20),
     )
 
 
