@@ -101,7 +101,7 @@ def fetch_cmd(as_json: JsonOpt = False) -> None:
     """Fetch new mail from the IMAP server of `mail.imap` into tickets.
 
     Each message is committed (or quarantined) first, then moved to `done_folder`, or
-    flagged seen when there is none; safe to run every minute and after a crash. The
+    flagged seen and $SupportctlDone when there is none; safe to run every minute and after a crash. The
     password comes from the environment variable named by `mail.imap.password_env`.
     Prints one line per message, nothing when there was none. Exit 75 when the server
     cannot be reached or says to try later.

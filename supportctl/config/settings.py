@@ -831,6 +831,13 @@ def _server(chk: _Checker, mail: Any, key: str) -> ServerSettings | None:
                     f"mail imap: missing `{needed}` (the IMAP login; the password is read "
                     "from the environment variable `password_env` names)",
                 )
+    elif "password_env" in spec and "user" not in spec:
+        chk.fail(
+            spec,
+            "password_env",
+            "mail smtp: `password_env` is set but `user` is not (the login needs both; "
+            "without `user` the password would never be used)",
+        )
     elif user and "password_env" not in spec:
         chk.fail(
             spec,

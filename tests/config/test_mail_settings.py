@@ -212,6 +212,14 @@ def test_what_fetch_and_send_would_refuse_is_a_mistake_on_its_line() -> None:
     ]
 
 
+def test_an_smtp_password_without_a_user_is_a_mistake() -> None:
+    text = config_text(mail=MAIL.replace("security: starttls, user: desk,", "security: starttls,"))
+    assert problems(text) == [
+        f"supportctl.yaml:{line_of(text, 'smtp:')}: mail smtp: `password_env` is set but `user` "
+        "is not (the login needs both; without `user` the password would never be used)"
+    ]
+
+
 def test_an_smtp_server_without_a_login_needs_no_password() -> None:
     mail = MAIL.replace(", user: desk, password_env: SMTP_PASSWORD}", "}")
     config = parse_config(config_text(mail=mail).encode(), Path("supportctl.yaml"))
