@@ -123,7 +123,7 @@ def fetch_cmd(as_json: JsonOpt = False) -> None:
     """Fetch new mail from the IMAP server of `mail.imap` into tickets.
 
     Each message is committed (or quarantined) first, then moved to `done_folder`, or
-    flagged seen when there is none; safe to run every minute and after a crash. The
+    flagged seen and $SupportctlDone when there is none; safe to run every minute and after a crash. The
     password comes from the environment variable named by `mail.imap.password_env`.
     Prints one line per message, nothing when there was none. Exit 75 when the server
     cannot be reached or says to try later.
@@ -168,12 +168,14 @@ def send(
 ) -> None:
     """Deliver the queued replies and acknowledgements over SMTP (mail.smtp).
 
-    Exit 0 when nothing failed, 75 when a message stays queued (the server refused it or
-    could not be reached: run again later).
+    Exit 0 when nothing failed; 11 when the server refused a message for good (a 5xx
+    answer: it leaves the queue, recorded as failed with the answer); else 75 when a
+    message stays queued (the server could not be reached or said to try later: run again
+    later).
 
     Example: SMTP_PASSWORD=... supportctl mail send
     """
-    from supportctl.domain.errors import ConfigError, TemporaryFailure
+    from supportctl.domain.errors import ConfigError, MailRefused, TemporaryFailure
     from supportctl.ops.mail.outbound import send as run_send
     from supportctl.ops.mail.smtp import SmtpTransport
 
@@ -200,7 +202,11 @@ def send(
             line += f": {r.detail}" if r.detail else ""
             # what needs a person (cron mails stderr to one) goes to stderr
             if r.outcome in ("failed", "uncertain"):
-                out.warn(line + (" (still queued)" if r.outcome == "failed" else ""))
+                if r.still_queued:
+                    line += " (still queued)"
+                elif r.refused_for_good:
+                    line += " (refused for good: recorded, no longer queued)"
+                out.warn(line)
             else:
                 out.emit(line)
         counts: dict[str, int] = {}
@@ -208,7 +214,10 @@ def send(
             counts[r.outcome] = counts.get(r.outcome, 0) + 1
         summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing queued"
         out.emit(summary + (" (nothing was sent or written)" if dry_run else ""))
-    if any(r.outcome == "failed" for r in results):
+    if any(r.refused_for_good for r in results):
+        # before 75: no later run delivers it, a person must act (the rest still goes on cron)
+        raise typer.Exit(MailRefused.exit_code)
+    if any(r.still_queued for r in results):
         # EX_TEMPFAIL: what stays queued, a later run (cron) may deliver
         raise typer.Exit(TemporaryFailure.exit_code)
 

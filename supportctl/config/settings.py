@@ -112,6 +112,7 @@ class MailSettings:
     max_auto_per_day: int = 40
     acknowledge: bool = False
     max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments: int = 20
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ MAIL_KEYS = (
     "max_auto_per_day",
     "acknowledge",
     "max_attachment_bytes",
+    "max_attachments",
 )
 SERVER_KEYS = ("host", "port", "security", "user", "password_env", "folder", "done_folder")
 SECURITY = ("ssl", "starttls", "none")
@@ -674,10 +676,18 @@ def _contacts(chk: _Checker, spec: Any, key: str) -> tuple[Contact, ...]:
             chk.fail(raw, i, f"customer {key}: contact without `email`")
             continue
         address = str(email).strip().lower()
-        if not isinstance(email, str) or not _EMAIL_RE.match(address):
+        if not isinstance(email, str) or _has_control(email) or not _EMAIL_RE.match(address):
             chk.fail(where, at, f"customer {key}: {email!r} is not an e-mail address")
             continue
         name = chk.text(item, "name", f"customer {key}: contact `name`")
+        if name is not None and _has_control(name):
+            chk.fail(
+                item,
+                "name",
+                f"customer {key}: contact `name` {name!r} holds a line break or another "
+                "control character",
+            )
+            name = None
         reports = chk.flag(item, "reports", what=f"customer {key}: ")
         out.append(Contact(address, name or "", reports))
     return tuple(out)
@@ -737,10 +747,21 @@ def _count(chk: _Checker, container: Any, key: str, default: int) -> int:
     raw = container.get(key)
     if raw is None:
         return default
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+    if isinstance(raw, bool) or not isinstance(raw, int):
         chk.fail(container, key, f"mail: `{key}` must be a whole number, got {raw!r}")
         return default
+    if raw < 0:
+        chk.fail(container, key, f"mail: `{key}` must be a whole number, 0 or more, got {raw!r}")
+        return default
     return raw
+
+
+def _has_control(text: str) -> bool:
+    """A line break or another control character: in a name or an address it would end up
+    in a mail header, where CR/LF starts a header of the sender's choosing."""
+    import unicodedata
+
+    return any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def _is_loopback(host: str) -> bool:
@@ -800,6 +821,40 @@ def _server(chk: _Checker, mail: Any, key: str) -> ServerSettings | None:
     user = chk.text(spec, "user", f"{what}`user`") or ""
     folder = chk.text(spec, "folder", f"{what}`folder`") or "INBOX"
     done = chk.text(spec, "done_folder", f"{what}`done_folder`")
+    # What `mail fetch` and `mail send` would otherwise refuse only when cron runs them.
+    if key == "imap":
+        for needed in ("user", "password_env"):
+            if needed not in spec:
+                chk.fail(
+                    mail,
+                    key,
+                    f"mail imap: missing `{needed}` (the IMAP login; the password is read "
+                    "from the environment variable `password_env` names)",
+                )
+    elif "password_env" in spec and "user" not in spec:
+        chk.fail(
+            spec,
+            "password_env",
+            "mail smtp: `password_env` is set but `user` is not (the login needs both; "
+            "without `user` the password would never be used)",
+        )
+    elif user and "password_env" not in spec:
+        chk.fail(
+            spec,
+            "user",
+            "mail smtp: `user` is set but `password_env` is not (name the environment "
+            "variable that holds the password; without `user` the server is used without "
+            "a login)",
+        )
+    if done is not None and (
+        done == folder or (done.upper() == "INBOX" and folder.upper() == "INBOX")
+    ):
+        chk.fail(
+            spec,
+            "done_folder",
+            f"mail {key}: `done_folder` is the folder fetched from ({folder}); processed mail "
+            "must go to another one",
+        )
     if len(chk.problems) > before or host is None:
         return None
     return ServerSettings(host, port, security, user, env or "", folder, done)
@@ -811,7 +866,7 @@ def _mail(chk: _Checker, data: Any, customers: dict[str, Customer]) -> MailSetti
         return MailSettings()
     chk.keys(mail, MAIL_KEYS, "in `mail`")
     address = chk.text(mail, "address", "mail: `address`") or ""
-    if address and not _EMAIL_RE.match(address.strip().lower()):
+    if address and (_has_control(address) or not _EMAIL_RE.match(address.strip().lower())):
         chk.fail(mail, "address", f"mail: `address` {address!r} is not an e-mail address")
     unknown = str(mail.get("unknown_sender") or "quarantine")
     if unknown != "quarantine" and unknown not in customers:
@@ -850,6 +905,7 @@ def _mail(chk: _Checker, data: Any, customers: dict[str, Customer]) -> MailSetti
         max_auto_per_day=_count(chk, mail, "max_auto_per_day", 40),
         acknowledge=chk.flag(mail, "acknowledge", what="mail: "),
         max_attachment_bytes=_size(chk, mail, "max_attachment_bytes", 10 * 1024 * 1024),
+        max_attachments=_count(chk, mail, "max_attachments", 20),
     )
 
 

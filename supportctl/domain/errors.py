@@ -81,6 +81,14 @@ class SyncError(SupportctlError):
     exit_code = 10
 
 
+class MailRefused(SupportctlError):
+    """`mail send`: the server refused a message for good (5xx to its recipients or its
+    data). It is out of the queue, recorded `failed`; a person must write again another way,
+    and no retry can help, so this is not 75."""
+
+    exit_code = 11
+
+
 class TemporaryFailure(SupportctlError):
     """Worth retrying as it is: a mail server down or unreachable, or one that said "try
     again later". 75 is EX_TEMPFAIL of sysexits.h, which MTAs and cron wrappers read."""
@@ -100,5 +108,6 @@ EXIT_CODES: dict[int, str] = {
     8: "git refused (dirty/conflicted files, no identity, lock held)",
     9: "validation problems found",
     10: "sync failed",
+    11: "mail send: the server refused a message for good; recorded failed, no longer queued",
     75: "temporary failure (EX_TEMPFAIL): mail server down or busy; try again later",
 }

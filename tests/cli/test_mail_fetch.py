@@ -155,3 +155,21 @@ def test_cron_run_of_the_console_script(desk: Path, imap_account: ImapAccount) -
     assert (run.returncode, run.stderr) == (0, "")
     assert run.stdout == "new         SUP-1     <m1@acme.example>, moved to Processed\n"
     assert commits(desk) == before + 1
+
+
+def test_a_held_git_lock_exits_75_and_leaves_the_message_waiting(
+    desk: Path, imap_account: ImapAccount, cli: Cli
+) -> None:
+    imap_account.append(mail(1))
+    before = commits(desk)
+    lock = desk / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    r = cli("mail", "fetch")
+    assert r.exit_code == 75
+    assert r.stderr.startswith("supportctl: error: ")
+    assert r.stderr.rstrip().endswith("(the message was not taken in)")
+    assert commits(desk) == before
+    [(_, flags)] = imap_account.messages()
+    assert b"\\Seen" not in flags
+    lock.unlink()
+    assert ok(cli("mail", "fetch")).stdout.startswith("new         SUP-1 ")

@@ -92,3 +92,22 @@ def test_send_needs_an_smtp_server(cli: Cli, support_repo: Path) -> None:
         "supportctl: error: mail send: supportctl.yaml has no mail.smtp server to send through\n"
     )
     assert tid == "SUP-1"
+
+
+def test_a_permanent_refusal_exits_11_and_leaves_the_queue(
+    cli: Cli, support_repo: Path, smtp_server: SmtpServer
+) -> None:
+    commit_file(support_repo, "supportctl.yaml", mail_config(smtp_server.port))
+    tid = mail_ticket(support_repo)
+    ok(cli("comment", tid, "Ответ."))
+    smtp_server.refuse_rcpt["ivan@acme.example"] = "550 5.1.1 no such user"
+    result = cli("mail", "send")
+    assert result.exit_code == 11
+    assert result.stdout.splitlines()[-1] == "1 failed"
+    assert result.stderr.rstrip().endswith(
+        "every recipient refused: ivan@acme.example (550 5.1.1 no such user) "
+        "(refused for good: recorded, no longer queued)"
+    )
+    assert queued(support_repo) == []
+    again = ok(cli("mail", "send"))
+    assert again.stdout == "nothing queued\n"

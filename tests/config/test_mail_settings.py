@@ -191,3 +191,80 @@ def test_an_unknown_language_is_a_mistake_on_its_line() -> None:
         and "unknown language 'russian' (expected one of en, ru, uk)" in p
         for p in found
     ), found
+
+
+def test_what_fetch_and_send_would_refuse_is_a_mistake_on_its_line() -> None:
+    mail = MAIL.replace(", password_env: SMTP_PASSWORD}", "}").replace(
+        "security: ssl, user: desk, password_env: IMAP_PASSWORD,", "security: ssl,"
+    )
+    mail = mail.replace("done_folder: Processed", "done_folder: INBOX")
+    text = config_text(mail=mail)
+    assert problems(text) == [
+        f"supportctl.yaml:{line_of(text, 'smtp:')}: mail smtp: `user` is set but `password_env` "
+        "is not (name the environment variable that holds the password; without `user` the "
+        "server is used without a login)",
+        f"supportctl.yaml:{line_of(text, 'imap:')}: mail imap: missing `user` (the IMAP login; "
+        "the password is read from the environment variable `password_env` names)",
+        f"supportctl.yaml:{line_of(text, 'imap:')}: mail imap: missing `password_env` (the IMAP "
+        "login; the password is read from the environment variable `password_env` names)",
+        f"supportctl.yaml:{line_of(text, 'done_folder')}: mail imap: `done_folder` is the folder "
+        "fetched from (INBOX); processed mail must go to another one",
+    ]
+
+
+def test_an_smtp_password_without_a_user_is_a_mistake() -> None:
+    text = config_text(mail=MAIL.replace("security: starttls, user: desk,", "security: starttls,"))
+    assert problems(text) == [
+        f"supportctl.yaml:{line_of(text, 'smtp:')}: mail smtp: `password_env` is set but `user` "
+        "is not (the login needs both; without `user` the password would never be used)"
+    ]
+
+
+def test_an_smtp_server_without_a_login_needs_no_password() -> None:
+    mail = MAIL.replace(", user: desk, password_env: SMTP_PASSWORD}", "}")
+    config = parse_config(config_text(mail=mail).encode(), Path("supportctl.yaml"))
+    assert config.mail.smtp == ServerSettings("smtp.desk.example", 587, "starttls")
+
+
+def test_control_characters_in_names_and_addresses_are_mistakes() -> None:
+    acme = (
+        "    contacts:\n"
+        '      - {email: ivan@acme.example, name: "Ivan\\r\\nBcc: all@victim.example"}\n'
+        '      - {email: "boss@acme.example\\x00", name: Boss}\n'
+    )
+    mail = MAIL.replace(
+        "  address: support@desk.example\n", '  address: "support@desk.example\\x7f"\n'
+    )
+    text = config_text(mail=mail, acme=acme)
+    assert problems(text) == [
+        f"supportctl.yaml:{line_of(text, 'Ivan')}: customer acme: contact `name` "
+        "'Ivan\\r\\nBcc: all@victim.example' holds a line break or another control character",
+        f"supportctl.yaml:{line_of(text, 'boss@')}: customer acme: 'boss@acme.example\\x00' is "
+        "not an e-mail address",
+        f"supportctl.yaml:{line_of(text, 'support@')}: mail: `address` "
+        "'support@desk.example\\x7f' is not an e-mail address",
+    ]
+
+
+def test_a_negative_count_says_zero_is_the_least() -> None:
+    text = config_text(mail=MAIL.replace("max_auto_per_day: 40", "max_auto_per_day: -1"))
+    assert problems(text) == [
+        f"supportctl.yaml:{line_of(text, 'max_auto_per_day')}: mail: `max_auto_per_day` must be "
+        "a whole number, 0 or more, got -1"
+    ]
+    zero = config_text(mail=MAIL.replace("max_auto_per_day: 40", "max_auto_per_day: 0"))
+    assert parse_config(zero.encode(), Path("supportctl.yaml")).mail.max_auto_per_day == 0
+
+
+def test_validate_reports_a_fetch_setting_that_would_fail_at_run_time(
+    support_repo: Path, cli: Any
+) -> None:
+    text = config_text(mail=MAIL.replace("done_folder: Processed", "done_folder: INBOX"))
+    (support_repo / "supportctl.yaml").write_text(text, encoding="utf-8")
+    git(support_repo, "commit", "-qm", "Mail", "supportctl.yaml")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == (
+        f"supportctl.yaml:{line_of(text, 'done_folder')}: mail imap: `done_folder` is the folder "
+        "fetched from (INBOX); processed mail must go to another one\n"
+    )

@@ -1,10 +1,15 @@
 """`mail fetch`: the messages waiting in an IMAP folder, through the intake, then out of the way.
 
 Safe to run every minute and again after a crash: a message leaves the folder (or gets
-\\Seen) only after the intake has committed or quarantined it, and the intake's Message-ID
+its mark) only after the intake has committed or quarantined it, and the intake's Message-ID
 dedupe turns a second look at a message that was committed but not yet moved into a
 `duplicate`, which is moved then with no second commit. Messages are read with BODY.PEEK,
 so one that was fetched but never committed stays unseen for the next run.
+
+Without a done folder, the mark is our own keyword `$SupportctlDone` (with \\Seen): a
+message someone opened in webmail before the run is \\Seen but not ours, and is taken in
+all the same. Only a folder that keeps no keywords (PERMANENTFLAGS without \\*) falls back
+to \\Seen alone, where a message read before the run is missed.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class FetchedMail:
     ticket: str | None
     commit: str | None
     reason: str | None
-    done: str  # "moved" to done_folder, or flagged "seen"
+    done: str  # "moved" to done_folder, or flagged "seen" (\\Seen and our keyword)
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,10 @@ def fetch(
     on_mail: Callable[[FetchedMail], None] | None = None,
 ) -> FetchResult:
     """Ingest every waiting message of `mail.imap.folder`, oldest first, then move it to
-    `done_folder`, or flag it \\Seen when there is none. With a done folder every message in
-    the folder is waiting (a person may have read one in a mail client); without one, the
-    unseen ones are. `on_mail` hears of each message as it is done."""
+    `done_folder`, or mark it done (\\Seen and `$SupportctlDone`) when there is none. With
+    a done folder every message in the folder is waiting; without one, those without our
+    keyword are, read in a mail client or not (those without \\Seen where the server keeps
+    no keywords). `on_mail` hears of each message as it is done."""
     from supportctl.ops.mail.intake import ingest
 
     settings = desk.config.mail.imap
@@ -96,9 +102,9 @@ def fetch(
             if done_folder is not None:
                 box.move(uids, done_folder)
             else:
-                box.mark_seen(uids)
+                box.mark_done(uids)
 
-        uids = box.uids(unseen_only=done_folder is None)
+        uids = box.uids(unseen_only=False) if done_folder is not None else box.not_done()
         if uids and done_folder is not None:
             box.ensure_folder(done_folder)
         for start in range(0, len(uids), CHUNK):

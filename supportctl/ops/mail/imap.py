@@ -30,6 +30,9 @@ SECURITIES = ("ssl", "starttls", "none")
 TIMEOUT_SECONDS = 60.0
 # RFC 5530 response codes that mean "the same login may work later".
 _TEMPORARY_CODES = (b"[UNAVAILABLE]", b"[INUSE]", b"[LIMIT]", b"[SERVERBUG]")
+# The keyword (RFC 3501 flag-keyword) on every message `mail fetch` has taken in, when it
+# keeps the message in the folder: \Seen alone cannot tell ours from what a person opened.
+DONE_KEYWORD = "$SupportctlDone"
 
 
 @dataclass(frozen=True)
@@ -72,12 +75,17 @@ def _text(data: Any) -> str:
 class Mailbox:
     """A logged-in IMAP connection with one folder selected (see `open_mailbox`)."""
 
-    def __init__(self, client: IMAPClient, server: ImapServer, folder: str) -> None:
+    def __init__(
+        self, client: IMAPClient, server: ImapServer, folder: str, *, keeps_keywords: bool = False
+    ) -> None:
         self._client = client
         self.server = server
         self.folder = folder
         self.can_move = client.has_capability("MOVE")
         self.can_uid_expunge = client.has_capability("UIDPLUS")
+        # PERMANENTFLAGS with \* (or our keyword already in it): the folder keeps a keyword
+        # we set; without, it may accept it for the session only and forget it
+        self.keeps_keywords = keeps_keywords
 
     def __enter__(self) -> Mailbox:
         return self
@@ -98,6 +106,23 @@ class Mailbox:
         with _server_errors(self.server, "SEARCH"):
             found = self._client.search("UNSEEN" if unseen_only else "ALL")
         return sorted(int(uid) for uid in found)
+
+    def not_done(self) -> list[int]:
+        """The messages `mark_done` has not marked, oldest first: those without our keyword,
+        whether or not someone has opened them; without \\Seen where the folder keeps no
+        keywords."""
+        criteria: Any = ["NOT", "KEYWORD", DONE_KEYWORD] if self.keeps_keywords else "UNSEEN"
+        with _server_errors(self.server, "SEARCH"):
+            found = self._client.search(criteria)
+        return sorted(int(uid) for uid in found)
+
+    def mark_done(self, uids: Sequence[int]) -> None:
+        """\\Seen and our keyword (only \\Seen where the folder keeps no keywords)."""
+        if not uids:
+            return
+        flags = [b"\\Seen", *([DONE_KEYWORD.encode()] if self.keeps_keywords else [])]
+        with _server_errors(self.server, "STORE"):
+            self._client.add_flags(list(uids), flags, silent=True)
 
     def fetch(self, uids: Sequence[int]) -> Iterator[tuple[int, bytes]]:
         """(uid, raw bytes) of each message still there. BODY.PEEK leaves \\Seen alone, so a
@@ -232,9 +257,11 @@ def open_mailbox(
         with _server_errors(server, "SELECT"):
             if not client.folder_exists(folder):
                 raise ConfigError(f"IMAP folder {folder!r} does not exist for {server.where}")
-            client.select_folder(folder)
+            selected = client.select_folder(folder)
     except BaseException:
         if client is not None:
             _close(client)
         raise
-    return Mailbox(client, server, folder)
+    permanent = {bytes(f) for f in selected.get(b"PERMANENTFLAGS") or ()}
+    keeps = b"\\*" in permanent or DONE_KEYWORD.encode() in permanent
+    return Mailbox(client, server, folder, keeps_keywords=keeps)

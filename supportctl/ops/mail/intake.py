@@ -447,11 +447,14 @@ class _Intake:
         stored = _Stored()
         stored.files[paths.eml] = mail.raw
         cap = self.settings.max_attachment_bytes
+        most = self.settings.max_attachments
         for att in mail.attachments:
             path = paths.attachment(att.name)
             reason = None
             if len(att.data) > cap:
                 reason = f"larger than mail.max_attachment_bytes ({cap:,} bytes)"
+            elif len(stored.attachments) >= most:
+                reason = f"more than mail.max_attachments ({most}) in one message"
             else:
                 try:
                     safepath.check(self.desk.root, path)

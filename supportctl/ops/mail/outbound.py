@@ -107,6 +107,16 @@ class SendResult:
     detail: str = ""
     commit: str | None = None
 
+    @property
+    def still_queued(self) -> bool:
+        """Failed and left in the outbox for the next run (a refused-for-good one is
+        `failed` too, but recorded, with its commit)."""
+        return self.outcome == "failed" and self.commit is None
+
+    @property
+    def refused_for_good(self) -> bool:
+        return self.outcome == "failed" and self.commit is not None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "message_id": self.message_id,
@@ -467,8 +477,11 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
     """Deliver the outbox; return what happened to each queued message.
 
     Sent messages (and suppressed ones, with their reason) leave the queue in one commit
-    whose `commit` every result carries; a failed one stays queued. `dry_run` sends and
-    writes nothing (no transport is needed)."""
+    whose `commit` every result carries; a failed one stays queued, unless the server
+    refused it for good (5xx to its recipients or its data): that one leaves the queue in
+    the same commit, recorded `failed` with the server's answer (`commit` set, see
+    `SendResult.still_queued`). `dry_run` sends and writes nothing (no transport is
+    needed)."""
     if not dry_run and transport is None:
         raise ConfigError("mail send: no SMTP server configured (mail.smtp)")
     with outbox.send_lock(desk.git):
@@ -539,6 +552,10 @@ def send(desk: Desk, transport: Transport | None, *, dry_run: bool = False) -> l
                 result.detail = exc.message
                 if exc.connection:
                     down = exc.message
+                elif exc.permanent:
+                    # queued, it would be refused on every run for ever: out of the queue
+                    # into a record that says why, for a person to write again another way
+                    done.append((item, result, {}))
                 continue
             journal.mark(item.key, "accepted", item.message_id)
             result.outcome = "sent"
@@ -603,6 +620,7 @@ def _sent_record(
     item: _Queued, result: SendResult, refused: dict[str, str], when: datetime
 ) -> bytes:
     record = CommentedMap()
+    went = result.outcome not in ("suppressed", "failed")
     values: dict[str, Any] = {
         "message_id": item.message_id,
         "direction": "out",
@@ -612,9 +630,9 @@ def _sent_record(
         "outcome": result.outcome,
         "reason": result.detail if result.outcome != "sent" else None,
         "queued": item.record.get("queued"),
-        # when it went out; a suppressed one never did: when that was decided
-        "sent": None if result.outcome == "suppressed" else when.astimezone(UTC).isoformat(),
-        "decided": when.astimezone(UTC).isoformat() if result.outcome == "suppressed" else None,
+        # when it went out; a suppressed or refused one never did: when that was decided
+        "sent": when.astimezone(UTC).isoformat() if went else None,
+        "decided": None if went else when.astimezone(UTC).isoformat(),
         "from": item.record.get("from"),
         "to": list(item.to),
         "cc": list(item.cc),

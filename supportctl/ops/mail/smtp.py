@@ -46,13 +46,15 @@ class ServerLike(Protocol):
 
 
 class SendFailed(Exception):
-    """The server did not take one message; it stays queued. `connection`: the server
-    could not be reached or logged in to, so the rest of the queue would fail alike."""
+    """The server did not take one message. `connection`: the server could not be reached
+    or logged in to, so the rest of the queue would fail alike. `permanent`: it answered
+    5xx to the message's recipients or its data, so sending it again cannot help."""
 
-    def __init__(self, message: str, *, connection: bool = False) -> None:
+    def __init__(self, message: str, *, connection: bool = False, permanent: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.connection = connection
+        self.permanent = permanent
 
 
 class Transport(Protocol):
@@ -198,12 +200,18 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             raise SendFailed(
                 "every recipient refused: "
-                + "; ".join(f"{a} ({c} {_text(m)})" for a, (c, m) in exc.recipients.items())
+                + "; ".join(f"{a} ({c} {_text(m)})" for a, (c, m) in exc.recipients.items()),
+                # one 4xx among them (a full mailbox, greylisting) is worth another try
+                permanent=all(_permanent(c) for c, _ in exc.recipients.values()),
             ) from None
         except smtplib.SMTPResponseException as exc:
             # refused with a reply (sender, data, size): this message only, the session
-            # goes on (RSET is sent by smtplib)
-            raise SendFailed(f"refused: {exc.smtp_code} {_text(exc.smtp_error)}") from None
+            # goes on (RSET is sent by smtplib). A 5xx to MAIL FROM is about the desk's own
+            # address, the same for every message: fixed by a person, then sent again.
+            raise SendFailed(
+                f"refused: {exc.smtp_code} {_text(exc.smtp_error)}",
+                permanent=isinstance(exc, smtplib.SMTPDataError) and _permanent(exc.smtp_code),
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise SendFailed(
@@ -225,6 +233,11 @@ class SmtpTransport:
             pass  # the messages were taken already; a dropped goodbye changes nothing
         finally:
             self._drop()
+
+
+def _permanent(code: int) -> bool:
+    """A 5xx reply (RFC 5321 4.2.1): the same message will be refused again."""
+    return 500 <= code < 600
 
 
 def _text(value: bytes | str) -> str:

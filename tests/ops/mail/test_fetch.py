@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -66,18 +66,27 @@ def test_nothing_waiting_makes_no_commit(desk: Path, imap_account: ImapAccount) 
     assert imap_account.messages("Processed") == []
 
 
-def test_without_a_done_folder_messages_are_flagged_seen(
+DONE = frozenset([b"\\Seen", imap.DONE_KEYWORD.encode()])
+
+
+def test_without_a_done_folder_messages_are_flagged_seen_and_done(
     support_repo: Path, imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(support_repo, imap_account, done_folder=None)
     monkeypatch.setenv(PASSWORD_ENV, imap_account.password)
     imap_account.append(mail(1))
-    imap_account.append(mail(2), flags=["\\Seen"])  # someone read it: not ours to take
-    (first,) = fetch(open_repo(str(support_repo))).mails
+    # someone opened it in webmail before the run: still the customer's mail to take in
+    imap_account.append(mail(2), flags=["\\Seen"])
+    first, second = fetch(open_repo(str(support_repo))).mails
     assert (first.message_id, first.outcome, first.done) == ("<m1@acme.example>", "new", "seen")
+    assert (second.message_id, second.outcome, second.done) == (
+        "<m2@acme.example>",
+        "new",
+        "seen",
+    )
     assert imap_account.messages() == [
-        (b"Message-ID: <m1@acme.example>", frozenset([b"\\Seen"])),
-        (b"Message-ID: <m2@acme.example>", frozenset([b"\\Seen"])),
+        (b"Message-ID: <m1@acme.example>", DONE),
+        (b"Message-ID: <m2@acme.example>", DONE),
     ]
     before = commits(support_repo)
     assert fetch(open_repo(str(support_repo))).mails == ()
@@ -108,7 +117,7 @@ def test_a_rerun_after_a_crash_between_commit_and_move_commits_nothing_twice(
         raise Crash
 
     with monkeypatch.context() as patch:
-        patch.setattr(imap.Mailbox, "move" if done_folder else "mark_seen", crash)
+        patch.setattr(imap.Mailbox, "move" if done_folder else "mark_done", crash)
         with pytest.raises(Crash):
             fetch(open_repo(str(support_repo)))
     assert commits(support_repo) == before + 2
@@ -128,7 +137,28 @@ def test_a_rerun_after_a_crash_between_commit_and_move_commits_nothing_twice(
         assert imap_account.messages() == []
         assert len(imap_account.messages(done_folder)) == 2
     else:
-        assert {flags for _, flags in imap_account.messages()} == {frozenset([b"\\Seen"])}
+        assert {flags for _, flags in imap_account.messages()} == {DONE}
+
+
+def test_a_folder_that_keeps_no_keywords_falls_back_to_seen(
+    support_repo: Path, imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(support_repo, imap_account, done_folder=None)
+    monkeypatch.setenv(PASSWORD_ENV, imap_account.password)
+    imap_account.append(mail(1))
+    imap_account.append(mail(2), flags=["\\Seen"])
+    opened = imap.open_mailbox
+
+    def no_keywords(*args: Any, **kwargs: Any) -> imap.Mailbox:
+        box = opened(*args, **kwargs)
+        assert box.keeps_keywords  # dovecot keeps them: this stands in for one that does not
+        box.keeps_keywords = False
+        return box
+
+    monkeypatch.setattr("supportctl.ops.mail.fetch.open_mailbox", no_keywords)
+    (only,) = fetch(open_repo(str(support_repo))).mails
+    assert only.message_id == "<m1@acme.example>"
+    assert {flags for _, flags in imap_account.messages()} == {frozenset([b"\\Seen"])}
 
 
 def test_starttls(

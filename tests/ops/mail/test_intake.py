@@ -430,6 +430,31 @@ def test_attachments_are_stored_within_the_size_cap(root: Path) -> None:
     assert "skipped_attachments:\n  - name: screen.png\n    bytes: 2000\n" in record
 
 
+def test_attachments_beyond_the_count_cap_are_named_as_skipped(root: Path) -> None:
+    from email.message import EmailMessage
+
+    use_mail_config(root, MAIL_CONFIG + "  max_attachments: 2\n")
+    msg = EmailMessage()
+    msg["From"] = "Ivan <ivan@acme.example>"
+    msg["To"] = "support@desk.example"
+    msg["Subject"] = "Three logs"
+    msg["Message-ID"] = "<many@x>"
+    msg.set_content("the logs\n")
+    for n in (1, 2, 3):
+        msg.add_attachment(f"line {n}\n".encode(), "text", "plain", filename=f"log{n}.txt")
+    [r] = take(root, msg.as_bytes())
+    assert r.outcome == "new"
+    paths = paths_of("<many@x>")
+    assert (root / paths.attachment("log2.txt")).read_bytes() == b"line 2\n"
+    assert not (root / paths.attachment("log3.txt")).exists()
+    description = ticket(root, r.ticket or "").description or ""
+    assert (
+        "log3.txt (7 bytes): not stored, more than mail.max_attachments (2) in one message"
+    ) in description
+    record = (root / paths.record).read_text(encoding="utf-8")
+    assert "skipped_attachments:\n  - name: log3.txt\n    bytes: 7\n" in record
+
+
 # -- text -------------------------------------------------------------------------------------
 def test_cyrillic_in_koi8_r(root: Path) -> None:
     raw = message(

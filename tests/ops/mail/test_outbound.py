@@ -12,7 +12,7 @@ import pytest
 from supportctl.domain import yamlio
 from supportctl.ops import tickets
 from supportctl.ops.mail import outbound
-from supportctl.ops.mail.records import mail_hash
+from supportctl.ops.mail.records import mail_hash, paths_of
 from supportctl.ops.mail.smtp import SendFailed, SmtpTransport
 from supportctl.storage.desk import open_repo
 from supportctl.storage.transaction import Change, transaction
@@ -264,10 +264,10 @@ def test_a_refusing_server_keeps_the_queue(desk_root: Path, smtp_server: SmtpSer
     tid = mail_ticket(desk_root)
     comment(desk_root, tid, "Ответ.")
     before = head(desk_root)
-    smtp_server.refuse_data = "554 5.7.1 not today"
+    smtp_server.refuse_data = "451 4.7.1 not today"
     (result,) = send(desk_root, smtp_server)
     assert result.outcome == "failed"
-    assert result.detail == "refused: 554 5.7.1 not today"
+    assert result.detail == "refused: 451 4.7.1 not today"
     assert result.commit is None
     assert head(desk_root) == before
     assert len(queued(desk_root)) == 2
@@ -443,12 +443,87 @@ def test_a_failure_is_not_lost_among_successes(desk_root: Path, smtp_server: Smt
     b = mail_ticket(desk_root, requester="gone@acme.example")
     comment(desk_root, a, "Вам.")
     comment(desk_root, b, "А это не дойдёт.")
-    smtp_server.refuse_rcpt["gone@acme.example"] = "550 5.1.1 no such user"
+    smtp_server.refuse_rcpt["gone@acme.example"] = "452 4.2.2 mailbox full"
     results = {r.ticket: r for r in send(desk_root, smtp_server)}
     assert results[a].outcome == "sent"
     assert results[b].outcome == "failed"
-    assert "550 5.1.1 no such user" in results[b].detail
+    assert "452 4.2.2 mailbox full" in results[b].detail
     assert len(queued(desk_root)) == 2  # b's message waits for the next run
+
+
+def queued_id(root: Path, requester: str) -> str:
+    """The Message-ID of the queued message to `requester`."""
+    for path in queued(root):
+        record = yamlio.load_plain((root / path).read_bytes()) if path.endswith(".yaml") else {}
+        if requester in (record.get("to") or []):
+            return str(record["message_id"])
+    raise AssertionError(f"nothing queued for {requester}")
+
+
+def assert_refused_for_good(
+    root: Path, smtp_server: SmtpServer, result: outbound.SendResult, message_id: str, answer: str
+) -> None:
+    assert result.outcome == "failed"
+    assert answer in result.detail
+    assert result.commit == head(root)
+    assert result.refused_for_good
+    assert not result.still_queued
+    assert queued(root) == []
+    record = yamlio.load_plain((root / paths_of(message_id).record).read_bytes())
+    assert record["outcome"] == "failed"
+    assert answer in record["reason"]
+    assert "sent" not in record
+    assert "decided" in record
+    assert ("Message-Id", message_id) in trailers(root)
+    # the ticket's thread does not claim a mail that never went out
+    assert message_id not in desk(root).load_ticket_file(str(result.ticket))[1].ticket.message_ids
+    before = head(root)
+    assert send(root, smtp_server) == []  # never offered again: a later run has nothing to do
+    assert head(root) == before
+    assert not (root / ".git/supportctl/mail-send.log").exists()
+
+
+def test_a_5xx_to_every_recipient_leaves_the_queue_recorded_as_failed(
+    desk_root: Path, smtp_server: SmtpServer
+) -> None:
+    a = mail_ticket(desk_root)
+    b = mail_ticket(desk_root, requester="gone@acme.example")
+    comment(desk_root, a, "Вам.")
+    comment(desk_root, b, "А это не дойдёт.")
+    gone = queued_id(desk_root, "gone@acme.example")
+    smtp_server.refuse_rcpt["gone@acme.example"] = "550 5.1.1 no such user"
+    results = {r.ticket: r for r in send(desk_root, smtp_server)}
+    assert results[a].outcome == "sent"
+    assert results[a].commit == results[b].commit
+    assert_refused_for_good(desk_root, smtp_server, results[b], gone, "550 5.1.1 no such user")
+
+
+def test_a_5xx_to_the_data_leaves_the_queue_recorded_as_failed(
+    desk_root: Path, smtp_server: SmtpServer
+) -> None:
+    tid = mail_ticket(desk_root)
+    comment(desk_root, tid, "Ответ.")
+    message_id = queued_id(desk_root, "ivan@acme.example")
+    smtp_server.refuse_data = "554 5.7.1 rejected as spam"
+    (result,) = send(desk_root, smtp_server)
+    assert result.ticket == tid
+    smtp_server.refuse_data = None
+    assert_refused_for_good(
+        desk_root, smtp_server, result, message_id, "554 5.7.1 rejected as spam"
+    )
+    assert smtp_server.received == []
+
+
+def test_one_4xx_among_refused_recipients_keeps_the_message_queued(
+    desk_root: Path, smtp_server: SmtpServer
+) -> None:
+    tid = mail_ticket(desk_root, cc=["olga@acme.example"])
+    comment(desk_root, tid, "Ответ.")
+    smtp_server.refuse_rcpt["ivan@acme.example"] = "550 5.1.1 no such user"
+    smtp_server.refuse_rcpt["olga@acme.example"] = "452 4.2.2 mailbox full"
+    (result,) = send(desk_root, smtp_server)
+    assert result.still_queued
+    assert len(queued(desk_root)) == 2
 
 
 def test_send_failed_is_per_message_unless_the_connection_is_gone() -> None:

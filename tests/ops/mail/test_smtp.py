@@ -146,6 +146,28 @@ def test_refused_data_keeps_the_session(smtp_server: SmtpServer) -> None:
     assert len(smtp_server.received) == 1
 
 
+@pytest.mark.parametrize(
+    ("rcpt", "data", "permanent"),
+    [
+        ("550 5.1.1 no such user", None, True),
+        ("450 4.2.1 try later", None, False),
+        (None, "554 5.7.1 spam", True),
+        (None, "451 4.3.0 local error", False),
+    ],
+)
+def test_a_5xx_to_recipients_or_data_is_permanent_a_4xx_is_not(
+    smtp_server: SmtpServer, rcpt: str | None, data: str | None, permanent: bool
+) -> None:
+    if rcpt is not None:
+        smtp_server.refuse_rcpt["ivan@acme.example"] = rcpt
+    smtp_server.refuse_data = data
+    server = Server(smtp_server.host, smtp_server.port, "none")
+    with pytest.raises(SendFailed) as caught, SmtpTransport.from_settings(server) as smtp:
+        smtp.send("support@desk.example", ["ivan@acme.example"], MESSAGE)
+    assert caught.value.permanent is permanent
+    assert not caught.value.connection
+
+
 def test_server_down_is_a_connection_failure() -> None:
     server = Server("127.0.0.1", free_port(), "none")
     with pytest.raises(SendFailed) as caught, SmtpTransport.from_settings(server) as smtp:
