@@ -7,10 +7,12 @@ Fixtures live in conftest.py; test modules import these from here, never from ea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
@@ -309,3 +311,30 @@ def assert_clean(c: Clone) -> None:
     assert c.git("status", "--porcelain") == ""
     c("validate")
     assert_no_conflict_markers(c.root)
+
+
+_HOLD_LOCK = """
+import fcntl, sys, time
+fh = open(sys.argv[1], "w")
+fcntl.flock(fh, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(30)
+"""
+
+
+@contextlib.contextmanager
+def desk_lock_held(root: Path) -> Iterator[None]:
+    """The desk's lock held by another process (as another supportctl command would) while
+    the block runs."""
+    lock = root / ".git" / "supportctl" / "lock"
+    lock.parent.mkdir(exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from supportctl.storage import transaction
-from tests.helpers import ok
+from tests.helpers import desk_lock_held, ok
 from tests.mailservers import PASSWORD_ENV, commits, configure, free_port, mail
 
 if TYPE_CHECKING:
@@ -100,28 +100,12 @@ def test_unset_password_exits_4(desk: Path, monkeypatch: pytest.MonkeyPatch, cli
     )
 
 
-HOLD_LOCK = """
-import fcntl, sys, time
-fh = open(sys.argv[1], "w")
-fcntl.flock(fh, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(30)
-"""
-
-
 def test_desk_busy_exits_75_and_leaves_the_message_for_the_next_run(
     desk: Path, imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch, cli: Cli
 ) -> None:
     imap_account.append(mail(1))
-    lock = desk / ".git" / "supportctl" / "lock"
-    lock.parent.mkdir(exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
-    )
     before = commits(desk)
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline() == "held\n"
+    with desk_lock_held(desk):
         monkeypatch.setattr(transaction, "LOCK_TIMEOUT", 0.3)
         r = cli("mail", "fetch")
         assert (r.exit_code, r.stdout) == (75, "")
@@ -129,9 +113,6 @@ def test_desk_busy_exits_75_and_leaves_the_message_for_the_next_run(
             "supportctl: error: another supportctl command holds the lock; try again "
             "(the message was not taken in)\n"
         )
-    finally:
-        holder.kill()
-        holder.wait()
     assert commits(desk) == before
     assert imap_account.messages() == [(b"Message-ID: <m1@acme.example>", frozenset())]
     r = ok(cli("mail", "fetch"))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from supportctl.storage import transaction as transaction_module
-from tests.helpers import commit_file, git, head
+from tests.helpers import commit_file, desk_lock_held, git, head
 from tests.mailtexts import MAIL_CONFIG, message, use_mail_config
 
 if TYPE_CHECKING:
@@ -122,26 +122,10 @@ def test_bad_sources(root: Path, cli: Cli, tmp_path: Path) -> None:
     assert (r.exit_code, r.stderr) == (2, "supportctl: error: - (a message on stdin) goes alone\n")
 
 
-HOLD_LOCK = """
-import fcntl, sys, time
-fh = open(sys.argv[1], "w")
-fcntl.flock(fh, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(30)
-"""
-
-
 def test_exit_75_when_the_lock_stays_held(
     root: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lock = root / ".git" / "supportctl" / "lock"
-    lock.parent.mkdir(exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline() == "held\n"
+    with desk_lock_held(root):
         monkeypatch.setattr(transaction_module, "LOCK_TIMEOUT", 0.3)
         sha = head(root)
         r = cli("mail", "ingest", "-", input=FIRST)
@@ -153,9 +137,6 @@ def test_exit_75_when_the_lock_stays_held(
         )
         assert head(root) == sha
         assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 @pytest.mark.parametrize("broken", ["a configuration mistake", "no desk"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,7 +15,7 @@ from supportctl.ops.mail.intake import IngestResult, fallback_message_id, ingest
 from supportctl.ops.mail.records import mail_hash, paths_of
 from supportctl.storage import transaction as transaction_module
 from supportctl.storage.desk import Desk
-from tests.helpers import Cli, Remote, assert_clean, git, head, monday, trailers
+from tests.helpers import Cli, Remote, assert_clean, desk_lock_held, git, head, monday, trailers
 from tests.mailtexts import MAIL_CONFIG, message, use_mail_config, with_attachment
 
 if TYPE_CHECKING:
@@ -472,26 +470,13 @@ def test_cyrillic_in_koi8_r(root: Path) -> None:
 
 
 # -- failures ---------------------------------------------------------------------------------
-HOLD_LOCK = """
-import fcntl, sys, time
-fh = open(sys.argv[1], "w")
-fcntl.flock(fh, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(30)
-"""
 
 
 def test_a_held_lock_is_a_temporary_failure_and_nothing_is_written(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk = Desk(root)
-    lock = desk.git.ensure_state_dir() / "lock"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline() == "held\n"
+    with desk_lock_held(root):
         monkeypatch.setattr(transaction_module, "LOCK_TIMEOUT", 0.3)
         sha = head(root)
         with pytest.raises(TemporaryFailure, match="holds the lock"):
@@ -499,9 +484,6 @@ def test_a_held_lock_is_a_temporary_failure_and_nothing_is_written(
         assert head(root) == sha
         assert not (root / "data/mail").exists()
         assert git(root, "status", "--porcelain") == ""
-    finally:
-        holder.kill()
-        holder.wait()
     assert take(root, FIRST)[0].outcome == "new"
 
 
