@@ -263,8 +263,8 @@ def test_shell_completion_offers_the_commands(support_repo: Path) -> None:
     )
     assert r.returncode == 0
     assert set(r.stdout.split()) == {"list", "link"}
-    script = run(console_script(), "--show-completion", "bash").stdout
-    assert "_SUPPORTCTL_COMPLETE=complete_bash" in script
+    shown = run(console_script(), "--show-completion", "bash")
+    assert "_SUPPORTCTL_COMPLETE=complete_bash" in shown.stdout, (shown.returncode, shown.stderr)
 
 
 def test_non_utf8_argument_is_refused_in_a_subprocess(support_repo: Path) -> None:
