@@ -66,26 +66,38 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 
 
 # Modules that drive many processes, clones, generated inputs or whole-desk CLI scenarios;
-# `make test-fast` leaves them out (the rest, ~660 tests, runs in under 30 s on two cores).
+# `make test-fast` leaves them out (the rest, ~1,050 tests, runs in about 25 s on two quiet
+# cores). The mail tests that start an SMTP or IMAP server run with the slow set.
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
     "cli/test_common.py",
     "cli/test_entrypoint.py",
     "cli/test_hostile.py",
     "cli/test_kb.py",
+    "cli/test_mail_fetch.py",
     "cli/test_mail_ingest.py",
     "cli/test_mail_roundtrip.py",
+    "cli/test_mail_send.py",
     "cli/test_progress.py",
     "cli/test_sla.py",
     "cli/test_startup.py",
     "cli/test_tickets.py",
+    "ops/mail/test_fetch.py",
+    "ops/mail/test_imap.py",
+    "ops/mail/test_intake.py",
+    "ops/mail/test_intake_rules.py",
+    "ops/mail/test_outbound.py",
+    "ops/mail/test_round_trip.py",
+    "ops/mail/test_smtp.py",
     "ops/test_backlog.py",
+    "ops/test_customer_message.py",
     "ops/test_demo.py",
     "ops/test_sync.py",
     "ops/test_sync_history.py",
     "ops/test_ticket_size.py",
     "ops/test_validate.py",
     "report/test_browser.py",
+    "report/test_collect.py",
     "report/test_escaping.py",
     "report/test_figures.py",
     "report/test_isolation.py",
@@ -97,6 +109,9 @@ _SLOW_MODULES = {
     "storage/test_catalog.py",
     "storage/test_concurrency.py",
     "storage/test_history_identity.py",
+    "storage/test_history_scan.py",
+    "storage/test_objects.py",
+    "storage/test_queries.py",
     "storage/test_safepath.py",
     "storage/test_sla_periods.py",
 }
