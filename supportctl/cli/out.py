@@ -143,10 +143,7 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     # Column by column, with the per-cell work in C (map over str methods): a listing has
     # tens of thousands of rows, and most columns are ASCII throughout, where a cell's
     # width is its length.
-    columns = [[str(h)] for h in headers] if not rows else list(map(list, zip(*rows, strict=True)))
-    if rows:
-        for column, header in zip(columns, headers, strict=True):
-            column.insert(0, header)
+    columns = [list(column) for column in zip(headers, *rows, strict=True)]
     for i, column in enumerate(columns):
         if set(map(type, column)) != {str}:
             columns[i] = ["" if c is None else str(c) for c in column]

@@ -764,11 +764,13 @@ def _has_control(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" for c in text)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """`localhost` (or a name under it) or a loopback address, bracketed or not: the one
+    place a server may be reached without TLS."""
     import ipaddress
 
-    name = host.strip().lower().strip("[]")
-    if name == "localhost" or name.endswith(".localhost"):
+    name = host.strip().lower().strip("[]").rstrip(".")
+    if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(name).is_loopback
@@ -793,7 +795,7 @@ def _server(chk: _Checker, mail: Any, key: str) -> ServerSettings | None:
             "security",
             f"mail {key}: unknown security {security!r} (expected one of {', '.join(SECURITY)})",
         )
-    elif security == "none" and host is not None and not _is_loopback(host):
+    elif security == "none" and host is not None and not is_loopback(host):
         chk.fail(
             spec,
             "security",

@@ -147,6 +147,11 @@ def _codec(name: str | None) -> str | None:
     return info.name
 
 
+def fallback_message_id(raw: bytes) -> str:
+    """The stable Message-ID of a message that gives none: a hash of its bytes."""
+    return f"<{hashlib.sha256(raw).hexdigest()[:32]}@supportctl.invalid>"
+
+
 def is_charset(name: str) -> bool:
     """Whether `name` (as mail or `mail.fallback_charsets` writes it: `koi8-r`, `koi8r`,
     `windows-1251`, `win-1251`, `x-mac-cyrillic`, ...) names a charset text is read in."""
@@ -1186,7 +1191,7 @@ class _HeaderReader:
         ids = message_ids(self.raw("Message-ID"))
         if ids:
             return ids[0]
-        return f"<{hashlib.sha256(raw).hexdigest()[:32]}@supportctl.invalid>"
+        return fallback_message_id(raw)
 
     def sender(self) -> Address:
         for name in ("From", "Sender", "Reply-To", "Return-Path"):

@@ -303,10 +303,6 @@ class _ObjectReader:
         )
         weakref.finalize(self, _stop, self._proc)
 
-    def read(self, name: str) -> bytes | None:
-        found = self.read_object(name)
-        return None if found is None else found[2]
-
     def read_object(self, name: str) -> tuple[str, str, bytes] | None:
         """(id, type, content) of the object `name` names, resolved when asked (a ref
         moved meanwhile is read anew); None when there is none."""

@@ -9,13 +9,13 @@ folder that does not exist) as `ConfigError`.
 from __future__ import annotations
 
 import ast
-import ipaddress
 import socket
 import ssl
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from supportctl.config.settings import is_loopback
 from supportctl.domain.errors import ConfigError, SupportctlError, TemporaryFailure
 
 if TYPE_CHECKING:
@@ -48,16 +48,6 @@ class ImapServer:
     @property
     def where(self) -> str:
         return f"{self.user}@{self.host}:{self.port}"
-
-
-def is_loopback(host: str) -> bool:
-    """`localhost` or a loopback address: the one place an unencrypted login is allowed."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _text(data: Any) -> str:

@@ -24,7 +24,6 @@ The raw message, its record and its attachments are committed with the ticket ch
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 import time
 import unicodedata
@@ -34,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from supportctl.domain.errors import (
     DataError,
     GitError,
-    LockTimeout,
     MailError,
     NotFound,
     SupportctlError,
@@ -42,7 +40,7 @@ from supportctl.domain.errors import (
     UsageError,
 )
 from supportctl.domain.ids import is_ticket_id, ticket_path
-from supportctl.domain.mail import clean_subject, parse_mail, subject_tags
+from supportctl.domain.mail import clean_subject, fallback_message_id, parse_mail, subject_tags
 from supportctl.domain.ticket import (
     MAX_TEXT,
     MAX_TITLE,
@@ -174,11 +172,6 @@ class _Numbers:
         return number
 
 
-def fallback_message_id(raw: bytes) -> str:
-    """The stable Message-ID of bytes that give none (the same rule as `parse_mail`)."""
-    return f"<{hashlib.sha256(raw).hexdigest()[:32]}@supportctl.invalid>"
-
-
 def read_mail(desk: Desk, raw: bytes) -> InboundMail:
     """MailError when the bytes are no message at all; any other failure of the reader
     becomes one too, so the message is quarantined rather than lost."""
@@ -209,9 +202,7 @@ def temporary_failures() -> Iterator[None]:
     never the reason: what cannot be placed is quarantined."""
     try:
         yield
-    except LockTimeout as exc:
-        raise TemporaryFailure(f"{exc.message} (the message was not taken in)") from None
-    except GitError as exc:
+    except GitError as exc:  # a LockTimeout too
         raise TemporaryFailure(f"{exc.message} (the message was not taken in)") from None
     except OSError as exc:
         raise TemporaryFailure(

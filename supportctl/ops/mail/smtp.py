@@ -8,7 +8,6 @@ never a reason to log in in clear text.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import smtplib
 import socket
@@ -16,6 +15,7 @@ import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from supportctl.config.settings import is_loopback
 from supportctl.domain.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -65,15 +65,6 @@ class Transport(Protocol):
         while it took the message for the others. Raise SendFailed when it took it for
         nobody."""
         ...
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def password(server: ServerLike, environ: Mapping[str, str] | None = None) -> str | None:

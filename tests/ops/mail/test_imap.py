@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from supportctl.config.settings import is_loopback
 from supportctl.domain.errors import ConfigError, TemporaryFailure
-from supportctl.ops.mail.imap import ImapServer, is_loopback, open_mailbox
+from supportctl.ops.mail.imap import ImapServer, open_mailbox
 from tests.mailservers import free_port
 
 if TYPE_CHECKING:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from supportctl.config.settings import is_loopback
 from supportctl.domain.errors import ConfigError
-from supportctl.ops.mail.smtp import SendFailed, SmtpTransport, is_loopback
+from supportctl.ops.mail.smtp import SendFailed, SmtpTransport
 from tests.mailservers import free_port
 
 if TYPE_CHECKING:
