@@ -13,6 +13,7 @@ from supportctl.domain.errors import DataError, SupportctlError
 from supportctl.domain.ticket import Ticket, vocabulary
 from supportctl.report.data import OPEN, build_report
 from supportctl.sla.engine import evaluate
+from supportctl.storage.availability import desk_availability
 from supportctl.storage.clocks import make_policy
 from supportctl.storage.history import generation_of
 
@@ -132,6 +133,7 @@ def _computed(
         kb_articles(repo),
         {t: quiet[t].customer if t in quiet else None for t in left_out},
         prior,
+        availability=desk_availability(repo, period, now, [customer] if customer else None),
     )
 
 
