@@ -118,6 +118,9 @@ def test_outage_is_set_corrected_and_cleared_one_commit_each(outage_repo: Path, 
         "outage: {start: '2026-11-03T10:30:00+03:00', end: '2026-11-03T11:00:00+03:00'}\n"
     )
     assert trailers(outage_repo)[:2] == [("Ticket", "SUP-1"), ("Action", "outage")]
+    shown = ok(cli("show", "SUP-1")).stdout.splitlines()
+    assert "  service:   shop" in shown
+    assert "  outage:    2026-11-03T10:30:00+03:00 – 2026-11-03T11:00:00+03:00" in shown
     assert ("Outage-End", "2026-11-03T11:00:00+03:00") in trailers(outage_repo)
     # a correction names only what changes; an offset given is kept as the same instant
     r = run_at(cli, when, "outage", "SUP-1", "--end", "2026-11-03T08:05:00Z", "--json")
