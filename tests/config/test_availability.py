@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from supportctl.config.settings import AvailabilityTerms, parse_config
 from supportctl.domain.errors import ConfigError
-from tests.helpers import CONFIG
+from tests.helpers import CONFIG, git
 
 PLAN_AT = "    warn_at: 80%\n"
 ACME_AT = "    credits: {per_breach: 2%, cap: 15%}\n"
@@ -143,3 +144,17 @@ def test_severities_must_be_names() -> None:
         f"supportctl.yaml:{line_of(text, 'severities')}: customer acme: availability "
         "`severities` must be a list of alert severities, e.g. [critical]"
     ]
+
+
+def test_validate_reports_availability_mistakes(support_repo: Path, cli: Any) -> None:
+    text = CONFIG.replace(ACME_AT, ACME_AT + "    availability: {shop: 99.9, api: 199}\n")
+    (support_repo / "supportctl.yaml").write_text(text, encoding="utf-8")
+    git(support_repo, "commit", "-qm", "Targets", "supportctl.yaml")
+    r = cli("validate")
+    assert r.exit_code == 9
+    assert r.stdout == (
+        f"supportctl.yaml:{line_of(text, 'api: 199')}: customer acme: availability target "
+        "of api must be a percent above 0 and at most 100, got 199\n"
+    )
+    r = cli("sla", "availability", "--month", "2026-11")
+    assert r.exit_code == 4
