@@ -405,6 +405,7 @@ def _url(*candidates: str | None) -> str | None:
 
 
 _PROM_STATUS = {"firing": "firing", "resolved": "resolved"}
+_SOURCE_NAMES = {"alertmanager": "Alertmanager", "grafana": "Grafana", "generic": "generic"}
 
 
 def _prom_alert(item: _Obj, group_status: str | None, *, labels_required: bool) -> Alert:
@@ -421,11 +422,12 @@ def _prom_alert(item: _Obj, group_status: str | None, *, labels_required: bool) 
         ends_at = None
     fingerprint = item.identity("fingerprint")
     identity = fingerprint or computed_identity(item.fmt, labels)
+    source = _SOURCE_NAMES[item.fmt]
     title = _title(
         annotations.get("summary"),
         labels.get("alertname"),
         annotations.get("description"),
-        fallback=f"{item.fmt} alert",
+        fallback=f"{source} alert {fingerprint}" if fingerprint else f"{source} alert",
     )
     return Alert(
         identity=identity,
@@ -553,6 +555,7 @@ def _parse_grafana_legacy(top: _Obj) -> Payload:
         identity = computed_identity("grafana", "rule-name", top.scalar("orgId"), rule_name)
     message = top.text("message")
     matches = "\n".join(f"{name}: {value}" for name, value in values.items())
+    image = top.text("imageUrl")
     return Payload(
         format="grafana",
         alerts=(
@@ -564,7 +567,7 @@ def _parse_grafana_legacy(top: _Obj) -> Payload:
                 starts_at=None,
                 ends_at=None,
                 title=_title(rule_name, top.text("title"), fallback="Grafana alert"),
-                description=_paragraphs(message, matches),
+                description=_paragraphs(message, matches, f"Image: {image}" if image else None),
                 url=_url(top.text("ruleUrl")),
                 values=values,
                 severity=_severity(tags),
