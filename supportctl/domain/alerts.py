@@ -656,6 +656,8 @@ def _zabbix_tags(top: _Obj) -> dict[str, str]:
     raw = top.get("tags")
     if raw is None or isinstance(raw, dict):
         return top.mapping("tags")
+    if not isinstance(raw, list):
+        top.fail('"tags" must be an object or a list')
     tags: dict[str, str] = {}
     for entry in top.items("tags", required=False):
         name = entry.required_text("tag")
