@@ -223,6 +223,12 @@ def test_explicit_format_that_matches_is_read() -> None:
     assert parse_payload(body(GENERIC), "generic").format == "generic"
 
 
+def test_unknown_format_name_is_one_line() -> None:
+    with pytest.raises(AlertPayloadError) as caught:
+        parse_payload(body(GENERIC), "x\ny")
+    assert caught.value.message.startswith('unknown alert format "x y" (one of: ')
+
+
 def test_unknown_format_name_is_refused() -> None:
     with pytest.raises(AlertPayloadError, match=r'^unknown alert format "nagios" \(one of: '):
         parse_payload(body(GENERIC), "nagios")
