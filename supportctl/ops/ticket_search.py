@@ -42,6 +42,7 @@ def search_tickets(
     for c in customers:
         desk.config.customer(c)  # an unknown customer is an error, not an empty answer
     found = load_ticket_index(desk)
-    within = found.keys_where(set(customers), set(wanted)) if customers or wanted else None
-    hits = found.search(query, limit=limit, highlight=highlight, within=within)
+    hits = found.search(
+        query, limit=limit, highlight=highlight, customers=set(customers), statuses=set(wanted)
+    )
     return TicketSearch(hits, found.problems)

@@ -4,15 +4,18 @@ A ticket's searchable text is its title and tags, and as body its description, e
 comment of its thread (internal notes too: this is an agent's tool) and its resolution.
 Analysing a ticket is the expensive part, so each one is cached in the blob store under
 the kind "ticket-search", keyed by the blob id of its file: after a commit only the
-changed files are analysed again. Building the index from 20,000 analyses still takes
-seconds, so the built index, with what the filters read of each ticket, is also kept
-as one snapshot file keyed by the tree id of data/tickets: while no ticket changes, a
-search reads that file and nothing else. A snapshot whose key or checksum does not
-match is ignored and replaced; a stale one costs time, never a wrong answer.
+changed files are analysed again. Building an index from 20,000 analyses still takes
+seconds, so the built indexes, with what the filters read of each ticket, are also kept as
+one snapshot file keyed by the tree id of data/tickets: while no ticket changes, a search
+reads that file, decodes the one index it needs and nothing else. A snapshot whose key or
+checksum does not match is ignored and replaced; a stale one costs time, never a wrong
+answer.
 
-Filters (customer, status) are applied before ranking, inside the index (see
-`SearchIndex.search(within=...)`): a ticket outside them takes no part in the scores,
-the typo candidates or the snippets of an answer.
+A customer filter never lets another customer's tickets show or count: there is one
+index per customer, built from that customer's tickets alone, so its word statistics,
+field lengths, typo candidates and snippets are that customer's only. A status filter
+(or several customers at once) is applied inside an index before ranking (see
+`SearchIndex.search(within=...)`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import marshal
 import struct
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +34,7 @@ from supportctl.search.index import Document, SearchIndex, analyze_document
 from supportctl.storage.cache import CACHE_FORMATS
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
     from supportctl.domain.ticket import Ticket
     from supportctl.storage.desk import Desk
@@ -91,13 +94,32 @@ def document(t: Ticket) -> Document:
     )
 
 
-@dataclass
 class TicketIndex:
-    """The search index of the tickets at one tree of data/tickets."""
+    """The search indexes of the tickets at one tree of data/tickets: one over every
+    ticket, and one per customer over that customer's tickets only, so that a search for
+    one customer draws every statistic of its ranking (word rarity, field lengths, typo
+    candidates) from that customer's tickets alone. Each is made when first asked for."""
 
-    index: SearchIndex
-    meta: dict[str, tuple[str | None, ...]]  # ticket ID -> values of META
-    problems: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        meta: dict[str, tuple[str | None, ...]],
+        problems: list[str],
+        make: Callable[[str | None], SearchIndex],
+    ) -> None:
+        self.meta = meta  # ticket ID -> values of META
+        self.problems = problems
+        self._make = make
+        self._made: dict[str | None, SearchIndex] = {}
+
+    def index(self, customer: str | None = None) -> SearchIndex:
+        """Every ticket's index (None), or one customer's."""
+        if customer not in self._made:
+            self._made[customer] = self._make(customer)
+        return self._made[customer]
+
+    def customers(self) -> list[str]:
+        c = META.index("customer")
+        return sorted({str(v[c]) for v in self.meta.values() if v[c]})
 
     def keys_where(
         self, customers: Collection[str] = (), statuses: Collection[str] = ()
@@ -115,17 +137,24 @@ class TicketIndex:
         *,
         limit: int,
         highlight: tuple[str, str],
-        within: Collection[str] | None = None,
+        customers: Collection[str] = (),
+        statuses: Collection[str] = (),
     ) -> list[TicketHit]:
-        hits = self.index.search(query, limit=limit, highlight=highlight, within=within)
+        """One customer: that customer's own index. Several: the desk's index, ranked
+        among their tickets only (see `SearchIndex.search`); they share word rarity and
+        typo candidates, but the average field length is the desk's."""
+        index = self.index(next(iter(customers)) if len(customers) == 1 else None)
+        within = None
+        if statuses or len(customers) > 1:
+            within = self.keys_where(customers, statuses)
+        hits = index.search(query, limit=limit, highlight=highlight, within=within)
         results = []
         for h in hits:
             customer, status, priority, assignee = self.meta[h.key]
-            title = self.index.document(h.key).title
             results.append(
                 TicketHit(
                     h.key,
-                    title,
+                    index.document(h.key).title,
                     customer,
                     status,
                     priority,
@@ -139,10 +168,10 @@ class TicketIndex:
 
 
 def load_ticket_index(desk: Desk) -> TicketIndex:
-    """The index of the tickets at HEAD, from the snapshot when it is current."""
+    """The indexes of the tickets at HEAD, from the snapshot when it is current."""
     at = desk.git.folder_at("HEAD", TICKETS_DIR)
     if at is None:  # no commit yet, or no ticket yet
-        return TicketIndex(SearchIndex([]), {})
+        return TicketIndex({}, [], lambda customer: SearchIndex([]))
     commit, tree = at
     key = _snapshot_key(tree)
     found = _read_snapshot(desk.cache.read(CACHE_KIND), key)
@@ -180,9 +209,9 @@ def _build(desk: Desk, commit: str) -> TicketIndex:
     cached = desk.cache.get_many(CACHE_KIND, (b for _, b in files))
     missing = [(p, b) for p, b in files if not _usable(cached.get(b))]
     problems: list[str] = []
-    fresh: dict[str, Any] = {}
     if missing:
         blob_of = dict(missing)
+        fresh: dict[str, Any] = {}
         for view in desk.ticket_files(missing):
             if view.error and not view.invalid:
                 problems.append(str(view.error))  # unreadable: not searchable
@@ -190,19 +219,24 @@ def _build(desk: Desk, commit: str) -> TicketIndex:
             fresh[blob_of[view.path]] = _entry(view.ticket)
         desk.cache.put_many(CACHE_KIND, fresh)
         cached.update(fresh)
-    pairs = []
+    pairs: dict[str, tuple[Document, Mapping[str, Any]]] = {}
     meta: dict[str, tuple[str | None, ...]] = {}
     for path, blob in files:
         entry = cached.get(blob)
         if entry is None or not _usable(entry):
             continue
         key = path.rsplit("/", 1)[-1].removesuffix(".yaml")
-        if key in meta:
-            continue  # one file per ID (the shard is part of the path)
         doc = Document(key, str(entry["title"]), tuple(entry["tags"]), str(entry["body"]))
-        pairs.append((doc, entry["analysis"]))
+        pairs[key] = (doc, entry["analysis"])
         meta[key] = tuple(entry["meta"])
-    return TicketIndex(SearchIndex.from_analyzed(pairs), meta, sorted(problems))
+    c = META.index("customer")
+
+    def make(customer: str | None) -> SearchIndex:
+        return SearchIndex.from_analyzed(
+            p for key, p in pairs.items() if customer is None or meta[key][c] == customer
+        )
+
+    return TicketIndex(meta, sorted(problems), make)
 
 
 # --- The snapshot -----------------------------------------------------------------
@@ -213,7 +247,8 @@ def _snapshot_key(tree: str) -> tuple[Any, ...]:
 
 
 def _read_snapshot(data: bytes | None, key: tuple[Any, ...]) -> TicketIndex | None:
-    """The index saved under `key`, or None when there is none or it cannot be trusted."""
+    """The indexes saved under `key`, or None when there are none or they cannot be
+    trusted. Each index is restored only when a search asks for it."""
     if data is None:
         return None
     try:
@@ -230,37 +265,52 @@ def _read_snapshot(data: bytes | None, key: tuple[Any, ...]) -> TicketIndex | No
             return None
         saved = marshal.loads(view[start : start + payload_size])
         raw = view[start + payload_size :]
-        snapshot = dict(saved["index"])
-        snapshot.update((name, raw[a:b]) for name, (a, b) in saved["raw"].items())
-        index = SearchIndex.from_snapshot(snapshot)
-        keys, values = saved["keys"], saved["meta"]
-        if len(keys) != len(values) or len(keys) != len(index):
+        keys, values, parts = saved["keys"], saved["meta"], saved["parts"]
+        if len(keys) != len(values):
             return None
-        return TicketIndex(index, dict(zip(keys, values, strict=True)), list(saved["problems"]))
     except Exception:
         return None
 
+    def make(customer: str | None) -> SearchIndex:
+        part = parts.get(customer or "")
+        if part is None:
+            return SearchIndex([])  # a customer without tickets
+        (a, b), fields = part
+        snapshot = dict(marshal.loads(raw[a:b]))
+        snapshot.update((name, raw[x:y]) for name, (x, y) in fields.items())
+        return SearchIndex.from_snapshot(snapshot)
+
+    return TicketIndex(dict(zip(keys, values, strict=True)), list(saved["problems"]), make)
+
 
 def _snapshot_chunks(key: tuple[Any, ...], found: TicketIndex) -> list[bytes]:
-    snapshot = found.index.snapshot()
-    # The index's byte strings (ticket text, posting lists: most of the file) go after
-    # the marshal data as they are, so reading them back is not another copy.
-    raw: dict[str, tuple[int, int]] = {}
+    """The snapshot file: every index (the desk's, then each customer's), each as its
+    own marshal data and byte strings, so that reading one decodes only that one."""
     chunks: list[bytes] = []
     size = 0
-    for name, value in list(snapshot.items()):
-        if isinstance(value, bytes):
-            raw[name] = (size, size + len(value))
-            chunks.append(value)
-            size += len(value)
-            del snapshot[name]
+
+    def put(data: bytes) -> tuple[int, int]:
+        nonlocal size
+        chunks.append(data)
+        size += len(data)
+        return (size - len(data), size)
+
+    parts: dict[str, Any] = {}
+    for customer in [None, *found.customers()]:
+        snapshot = found.index(customer).snapshot()
+        # The byte strings (ticket text, posting lists: most of the file) stay as they
+        # are, so reading them back is not another copy.
+        fields = {
+            name: put(value) for name, value in list(snapshot.items()) if isinstance(value, bytes)
+        }
+        rest = {name: value for name, value in snapshot.items() if name not in fields}
+        parts[customer or ""] = (put(marshal.dumps(rest)), fields)
     payload = marshal.dumps(
         {
             "keys": list(found.meta),
             "meta": list(found.meta.values()),
             "problems": found.problems,
-            "index": snapshot,
-            "raw": raw,
+            "parts": parts,
         }
     )
     head = marshal.dumps(key)
