@@ -206,7 +206,10 @@ def queue_cmd(
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[str, typer.Argument(help="Words to look for (Russian, Ukrainian, English).")],
+    query: Annotated[
+        str,
+        typer.Argument(metavar="QUERY", help="Words to look for (Russian, Ukrainian, English)."),
+    ],
     status: Annotated[
         list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
     ] = None,

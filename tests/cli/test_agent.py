@@ -5,15 +5,20 @@ normal tickets 2h/4h/16h in the Moscow office calendar (09-13, 14-18)."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.helpers import at, ok
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.helpers import Cli
 
+EXE = str(Path(sys.executable).parent / "supportctl")
 NOW = ("--now", "2026-10-05T12:30:00+03:00")
 
 
@@ -158,3 +163,33 @@ def test_search_text_output_and_errors(support_repo: Path, cli: Cli) -> None:
     assert ok(cli("search", "the and")).stderr == (
         "supportctl: no searchable words in the query (only stop words?)\n"
     )
+
+
+def test_queue_at_a_terminal_is_coloured_and_shows_markup_as_text(
+    support_repo: Path, cli: Cli
+) -> None:
+    new(cli, "Printer [bold]broken[/bold]")  # breached at 12:00
+    new(cli, "VPN slow", customer="globex", when="11:00")  # running
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "250", "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen(
+        [EXE, "queue", *NOW], cwd=support_repo, stdout=slave, stderr=subprocess.PIPE, env=env
+    )
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the pty closes when the command exits
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait() == 0
+    os.close(master)
+    text = shown.decode()
+    assert "\x1b[1;31m" in text  # the breached row in bold red
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    assert "Printer [bold]broken[/bold]" in plain  # a title is text, never markup
+    assert [ln.split()[0] for ln in plain.splitlines() if ln.strip()] == ["ID", "SUP-1", "SUP-2"]
