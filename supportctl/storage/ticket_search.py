@@ -98,24 +98,41 @@ class TicketIndex:
     """The search indexes of the tickets at one tree of data/tickets: one over every
     ticket, and one per customer over that customer's tickets only, so that a search for
     one customer draws every statistic of its ranking (word rarity, field lengths, typo
-    candidates) from that customer's tickets alone. Each is made when first asked for."""
+    candidates) from that customer's tickets alone. Each is made when first asked for:
+    restored from its stored form when there is one (a snapshot), else built."""
 
     def __init__(
         self,
         meta: dict[str, tuple[str | None, ...]],
+        blobs: dict[str, str],
         problems: list[str],
-        make: Callable[[str | None], SearchIndex],
+        stored: dict[str, Part],
+        build: Callable[[str | None], SearchIndex],
     ) -> None:
         self.meta = meta  # ticket ID -> values of META
+        self.blobs = blobs  # ticket ID -> blob id of its file
         self.problems = problems
-        self._make = make
+        self._stored = stored  # "" (every ticket) or a customer -> its index, stored
+        self._build = build
         self._made: dict[str | None, SearchIndex] = {}
 
     def index(self, customer: str | None = None) -> SearchIndex:
         """Every ticket's index (None), or one customer's."""
         if customer not in self._made:
-            self._made[customer] = self._make(customer)
+            part = self._stored.get(customer or "")
+            self._made[customer] = _restore(part) if part else self._build(customer)
         return self._made[customer]
+
+    def stored(self, customer: str | None = None) -> Part:
+        """The index in the form a snapshot keeps it."""
+        part = self._stored.get(customer or "")
+        if part is None:
+            part = self._stored[customer or ""] = _store(self.index(customer))
+        return part
+
+    def customer_blobs(self, customer: str) -> dict[str, str]:
+        c = META.index("customer")
+        return {k: b for k, b in self.blobs.items() if self.meta[k][c] == customer}
 
     def customers(self) -> list[str]:
         c = META.index("customer")
@@ -171,15 +188,19 @@ def load_ticket_index(desk: Desk) -> TicketIndex:
     """The indexes of the tickets at HEAD, from the snapshot when it is current."""
     at = desk.git.folder_at("HEAD", TICKETS_DIR)
     if at is None:  # no commit yet, or no ticket yet
-        return TicketIndex({}, [], lambda customer: SearchIndex([]))
+        return TicketIndex({}, {}, [], {}, lambda customer: SearchIndex([]))
     commit, tree = at
     key = _snapshot_key(tree)
-    found = _read_snapshot(desk.cache.read(CACHE_KIND), key)
-    if found is None:
-        # the commit, not HEAD: HEAD may move meanwhile, and the snapshot must hold
-        # exactly the files of the tree it is filed under
-        found = _build(desk, commit)
-        desk.cache.write(CACHE_KIND, _snapshot_chunks(key, found))
+    saved = _read_snapshot(desk.cache.read(CACHE_KIND))
+    if saved is not None and saved[0] == key:
+        return saved[1]
+    # Another tree: a customer whose ticket files are all as they were keeps its index
+    # from the old snapshot (same analyser and version only); the rest are built.
+    previous = saved[1] if saved is not None and saved[0][:-1] == key[:-1] else None
+    # the commit, not HEAD: HEAD may move meanwhile, and the snapshot must hold exactly
+    # the files of the tree it is filed under
+    found = _build(desk, commit, previous)
+    desk.cache.write(CACHE_KIND, _snapshot_chunks(key, found))
     return found
 
 
@@ -204,7 +225,7 @@ def _usable(entry: Any) -> bool:
     )
 
 
-def _build(desk: Desk, commit: str) -> TicketIndex:
+def _build(desk: Desk, commit: str, previous: TicketIndex | None) -> TicketIndex:
     files = [(p, b) for p, b in desk.git.ls_tree(TICKETS_DIR, commit) if id_of_path(p)]
     cached = desk.cache.get_many(CACHE_KIND, (b for _, b in files))
     missing = [(p, b) for p, b in files if not _usable(cached.get(b))]
@@ -221,6 +242,7 @@ def _build(desk: Desk, commit: str) -> TicketIndex:
         cached.update(fresh)
     pairs: dict[str, tuple[Document, Mapping[str, Any]]] = {}
     meta: dict[str, tuple[str | None, ...]] = {}
+    blobs: dict[str, str] = {}
     for path, blob in files:
         entry = cached.get(blob)
         if entry is None or not _usable(entry):
@@ -229,26 +251,50 @@ def _build(desk: Desk, commit: str) -> TicketIndex:
         doc = Document(key, str(entry["title"]), tuple(entry["tags"]), str(entry["body"]))
         pairs[key] = (doc, entry["analysis"])
         meta[key] = tuple(entry["meta"])
+        blobs[key] = blob
     c = META.index("customer")
 
-    def make(customer: str | None) -> SearchIndex:
+    def build(customer: str | None) -> SearchIndex:
         return SearchIndex.from_analyzed(
             p for key, p in pairs.items() if customer is None or meta[key][c] == customer
         )
 
-    return TicketIndex(meta, sorted(problems), make)
+    found = TicketIndex(meta, blobs, sorted(problems), {}, build)
+    if previous is not None:
+        for customer in found.customers():
+            if previous.customer_blobs(customer) == found.customer_blobs(customer):
+                found._stored[customer] = previous.stored(customer)
+    return found
 
 
 # --- The snapshot -----------------------------------------------------------------
+
+# An index as a snapshot keeps it: the marshal data of its plain values, and its byte
+# strings (ticket text, posting lists: most of it) as they are.
+Part = tuple[Any, dict[str, Any]]
+
+
+def _store(index: SearchIndex) -> Part:
+    snapshot = index.snapshot()
+    fields = {name: value for name, value in snapshot.items() if isinstance(value, bytes)}
+    rest = {name: value for name, value in snapshot.items() if name not in fields}
+    return marshal.dumps(rest), fields
+
+
+def _restore(part: Part) -> SearchIndex:
+    rest, fields = part
+    snapshot = dict(marshal.loads(rest))
+    snapshot.update(fields)
+    return SearchIndex.from_snapshot(snapshot)
 
 
 def _snapshot_key(tree: str) -> tuple[Any, ...]:
     return (CACHE_FORMATS[CACHE_KIND], __version__, analyzer_id(), tree)
 
 
-def _read_snapshot(data: bytes | None, key: tuple[Any, ...]) -> TicketIndex | None:
-    """The indexes saved under `key`, or None when there are none or they cannot be
-    trusted. Each index is restored only when a search asks for it."""
+def _read_snapshot(data: bytes | None) -> tuple[tuple[Any, ...], TicketIndex] | None:
+    """The key and the indexes of a snapshot, or None when there is none or it cannot
+    be trusted. Each index is restored only when a search asks for it."""
     if data is None:
         return None
     try:
@@ -258,29 +304,31 @@ def _read_snapshot(data: bytes | None, key: tuple[Any, ...]) -> TicketIndex | No
         start = len(_MAGIC) + _SIZES.size + key_size
         if start + payload_size + raw_size != len(data):
             return None  # cut short, or something appended
-        if marshal.loads(data[start - key_size : start]) != key:
-            return None  # another tree, analyser or supportctl version
+        key = marshal.loads(data[start - key_size : start])
+        if not isinstance(key, tuple) or len(key) != 4 or key[0] != CACHE_FORMATS[CACHE_KIND]:
+            return None
         view = memoryview(data)
         if zlib.crc32(view[start:]) != crc:
             return None
         saved = marshal.loads(view[start : start + payload_size])
         raw = view[start + payload_size :]
-        keys, values, parts = saved["keys"], saved["meta"], saved["parts"]
-        if len(keys) != len(values):
+        keys, values, blobs = saved["keys"], saved["meta"], saved["blobs"]
+        if not len(keys) == len(values) == len(blobs):
             return None
+        stored = {
+            name: (raw[a:b], {field: raw[x:y] for field, (x, y) in fields.items()})
+            for name, ((a, b), fields) in saved["parts"].items()
+        }
     except Exception:
         return None
-
-    def make(customer: str | None) -> SearchIndex:
-        part = parts.get(customer or "")
-        if part is None:
-            return SearchIndex([])  # a customer without tickets
-        (a, b), fields = part
-        snapshot = dict(marshal.loads(raw[a:b]))
-        snapshot.update((name, raw[x:y]) for name, (x, y) in fields.items())
-        return SearchIndex.from_snapshot(snapshot)
-
-    return TicketIndex(dict(zip(keys, values, strict=True)), list(saved["problems"]), make)
+    found = TicketIndex(
+        dict(zip(keys, values, strict=True)),
+        dict(zip(keys, blobs, strict=True)),
+        list(saved["problems"]),
+        stored,
+        lambda customer: SearchIndex([]),  # a customer without tickets has no stored index
+    )
+    return key, found
 
 
 def _snapshot_chunks(key: tuple[Any, ...], found: TicketIndex) -> list[bytes]:
@@ -289,25 +337,20 @@ def _snapshot_chunks(key: tuple[Any, ...], found: TicketIndex) -> list[bytes]:
     chunks: list[bytes] = []
     size = 0
 
-    def put(data: bytes) -> tuple[int, int]:
+    def put(data: bytes | memoryview) -> tuple[int, int]:
         nonlocal size
-        chunks.append(data)
+        chunks.append(bytes(data))
         size += len(data)
         return (size - len(data), size)
 
     parts: dict[str, Any] = {}
     for customer in [None, *found.customers()]:
-        snapshot = found.index(customer).snapshot()
-        # The byte strings (ticket text, posting lists: most of the file) stay as they
-        # are, so reading them back is not another copy.
-        fields = {
-            name: put(value) for name, value in list(snapshot.items()) if isinstance(value, bytes)
-        }
-        rest = {name: value for name, value in snapshot.items() if name not in fields}
-        parts[customer or ""] = (put(marshal.dumps(rest)), fields)
+        rest, fields = found.stored(customer)
+        parts[customer or ""] = (put(rest), {name: put(v) for name, v in fields.items()})
     payload = marshal.dumps(
         {
             "keys": list(found.meta),
+            "blobs": [found.blobs[k] for k in found.meta],
             "meta": list(found.meta.values()),
             "problems": found.problems,
             "parts": parts,

@@ -4,7 +4,7 @@ customers, and the snapshot cache."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -157,6 +157,29 @@ def test_a_warm_search_reads_the_snapshot_and_a_commit_refreshes_it(
     ok(cli("comment", "SUP-4", "The VPN client update fixed it"))
     assert top(Desk(desk.root), "vpn") == ["SUP-5", "SUP-4"]
     assert [t for t in analysed if t] == ["Printer failed to print labels"]  # only the change
+
+
+def test_after_a_commit_only_the_changed_customers_index_is_built_again(
+    desk: Desk, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    top(desk, "vpn")
+    built: list[list[str]] = []
+    real = ticket_search.SearchIndex.from_analyzed
+
+    def counting(docs: Any) -> ticket_search.SearchIndex:
+        pairs = list(docs)
+        built.append(sorted(d.key for d, _ in pairs))
+        return real(pairs)
+
+    monkeypatch.setattr(ticket_search.SearchIndex, "from_analyzed", counting)
+    ok(cli("comment", "SUP-7", "Гиперион ускорен"))  # a globex ticket
+    assert set(top(Desk(desk.root), "Гиперион", customers=["globex"])) == {"SUP-6", "SUP-7"}
+    assert top(Desk(desk.root), "Гиперион", customers=["acme"]) == []
+    # every ticket's index and globex's; acme's came from the old snapshot as it was
+    assert built == [[f"SUP-{n}" for n in range(1, 8)], ["SUP-6", "SUP-7"]]
+    built.clear()
+    assert top(Desk(desk.root), "принтер не печатает", customers=["acme"])[0] == "SUP-1"
+    assert built == []  # warm again
 
 
 def test_a_damaged_snapshot_is_ignored(desk: Desk) -> None:
