@@ -11,7 +11,7 @@ time of `git ls-tree -r HEAD` on the same desk: listing every file of the tip is
 any command over all tickets has to do.
 
 Rows: `queue` with its caches warm (the history scan of `sla status` is done once and
-kept); `search` warm (the snapshot of the ticket indexes is current), warm for one
+kept) and cold (no cache: the whole history is read); `search` warm (the snapshot of the ticket indexes is current), warm for one
 customer (its own index), after a commit that changes one ticket (the analyses of the
 other tickets are reused, the indexes rebuilt) and cold (no cache at all: every ticket
 file parsed and analysed).
@@ -57,6 +57,12 @@ def rows_for(sc: str, now: str, edit_path: str) -> list[run.Row]:
 
     rows = [
         run.Row("queue warm", "git ls-tree -r HEAD", either(("queue", "--now", now)), warm=True),
+        run.Row(
+            "queue cold",
+            "git ls-tree -r HEAD",
+            either(("queue", "--now", now)),
+            prepare=drop_cache,
+        ),
         run.Row("search warm", "git ls-tree -r HEAD", either(("search", QUERY)), warm=True),
         run.Row(
             f"search --customer {CUSTOMER} warm",

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow
 
 ROWS = (
     "queue warm",
+    "queue cold",
     "search warm",
     "search --customer acme warm",
     "search after a commit",
