@@ -130,6 +130,10 @@ class TicketIndex:
             part = self._stored[customer or ""] = _store(self.index(customer))
         return part
 
+    def keep(self, customer: str, part: Part) -> None:
+        """Use `part` (an index of the same tickets, stored) for `customer`'s index."""
+        self._stored[customer] = part
+
     def customer_blobs(self, customer: str) -> dict[str, str]:
         c = META.index("customer")
         return {k: b for k, b in self.blobs.items() if self.meta[k][c] == customer}
@@ -263,7 +267,7 @@ def _build(desk: Desk, commit: str, previous: TicketIndex | None) -> TicketIndex
     if previous is not None:
         for customer in found.customers():
             if previous.customer_blobs(customer) == found.customer_blobs(customer):
-                found._stored[customer] = previous.stored(customer)
+                found.keep(customer, previous.stored(customer))
     return found
 
 
