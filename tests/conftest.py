@@ -96,6 +96,7 @@ _SLOW_MODULES = {
     "ops/test_sync_history.py",
     "ops/test_ticket_size.py",
     "ops/test_validate.py",
+    "report/test_audience.py",
     "report/test_browser.py",
     "report/test_collect.py",
     "report/test_escaping.py",

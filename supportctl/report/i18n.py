@@ -10,6 +10,7 @@ cost from the figures printed beside it.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +71,8 @@ class Formats:
             parts.append(self.t(_("%(n)sm")) % {"n": m})
         if sec:
             parts.append(self.t(_("%(n)ss")) % {"n": sec})
-        return sign + (NBSP.join(parts) or self.t(_("%(n)sm")) % {"n": 0})
+        text = " ".join(parts) or self.t(_("%(n)sm")) % {"n": 0}
+        return sign + text.replace(" ", NBSP)
 
     def pct(self, value: Any) -> str:
         if value is None:
@@ -116,13 +118,17 @@ class Formats:
 
     # -- dates -----------------------------------------------------------------------
     def day(self, value: Any) -> str:
+        """A date in the locale's short form, with the whole year (`05.10.2026`)."""
         if not value:
             return "—"
         if self.english:
             return str(value)[:10]
+        from babel.core import Locale
         from babel.dates import format_date
 
-        return str(format_date(date.fromisoformat(str(value)[:10]), "short", locale=self.language))
+        short = str(Locale.parse(self.language).date_formats["short"].pattern)
+        pattern = re.sub(r"(?<!y)yy(?!y)", "y", short)  # uk's `dd.MM.yy`: never a 2-digit year
+        return str(format_date(date.fromisoformat(str(value)[:10]), pattern, locale=self.language))
 
     def when(self, value: Any) -> str:
         """A moment in the report's time zone, to the minute."""
@@ -130,10 +136,11 @@ class Formats:
             return "—"
         if self.english:
             return str(value)[:16].replace("T", " ")
-        from babel.dates import format_datetime
+        from babel.dates import format_time
 
         moment = datetime.fromisoformat(str(value))
-        return str(format_datetime(moment, "short", tzinfo=moment.tzinfo, locale=self.language))
+        time = format_time(moment, "short", tzinfo=moment.tzinfo, locale=self.language)
+        return f"{self.day(value)}, {time}"
 
     def stamp(self, value: Any) -> str:
         """A moment as the team reads it: ISO 8601 in English, else to the minute."""

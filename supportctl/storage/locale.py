@@ -81,8 +81,11 @@ def update_catalog(language: str, source: Any) -> bytes:
     from babel.messages.pofile import read_po, write_po
 
     catalog = read_po(io.BytesIO(catalog_text(language)), locale=language, domain=DOMAIN)
+    created = catalog.creation_date  # an unchanged catalog is rewritten byte for byte
     catalog.update(source, no_fuzzy_matching=True)
     catalog.obsolete.clear()
+    catalog.creation_date = created
     out = io.BytesIO()
-    write_po(out, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True)
+    # file names without line numbers: moving code does not touch the catalogs
+    write_po(out, catalog, width=100, ignore_obsolete=True, include_lineno=False)
     return out.getvalue()
