@@ -99,6 +99,7 @@ _SLOW_MODULES = {
     "report/test_audience.py",
     "report/test_browser.py",
     "report/test_collect.py",
+    "report/test_demo_reports.py",
     "report/test_escaping.py",
     "report/test_figures.py",
     "report/test_isolation.py",

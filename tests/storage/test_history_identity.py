@@ -130,6 +130,8 @@ def test_a_deleted_tickets_namesake_is_another_ticket(support_repo: Path, cli: C
                         NOW,
                         "--customer",
                         customer,
+                        "--audience",
+                        "internal",
                         "--format",
                         "json",
                     )
@@ -272,6 +274,8 @@ def test_a_rename_event_says_what_the_ticket_was_called(support_repo: Path, cli:
                 NOW,
                 "--customer",
                 "acme",
+                "--audience",
+                "internal",
                 "--format",
                 "json",
             )
