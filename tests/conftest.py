@@ -80,6 +80,7 @@ _SLOW_MODULES = {
     "cli/test_mail_send.py",
     "cli/test_progress.py",
     "cli/test_sla.py",
+    "cli/test_sla_lang.py",
     "cli/test_startup.py",
     "cli/test_tickets.py",
     "ops/mail/test_fetch.py",

@@ -196,6 +196,10 @@ class Formats:
         text = str(value)
         return self.translations.pgettext(*ACTIONS[text]) if text in ACTIONS else text
 
+    def clock_state(self, value: str) -> str:
+        """An SLA clock's state (`running`, `met`, …) in the reader's words."""
+        return self.translations.pgettext(*CLOCK_STATES[value]) if value in CLOCK_STATES else value
+
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
             "dur": self.dur,
@@ -236,6 +240,13 @@ ACTIONS = {
     "resolved": _p("action", "resolved"),
     "closed": _p("action", "closed"),
     "reopened": _p("action", "reopened"),
+}
+CLOCK_STATES = {
+    "running": _p("clock", "running"),
+    "paused": _p("clock", "paused"),
+    "met": _p("clock", "met"),
+    "breached": _p("clock", "breached"),
+    "none": _p("clock", "none"),
 }
 VOCABULARY = {
     "incident": _("incident"),
