@@ -159,7 +159,12 @@ def render_html(model: dict[str, Any], templates: RepoTemplates) -> str:
         lang=formats.language,
         body_head=Markup(head),
         body_rest=Markup(rest),
-        charts={name: Markup(svg) for name, svg in charts(model).items()},
+        charts={
+            name: Markup(svg)
+            for name, svg in charts(
+                model, gettext=formats.translations.gettext, locale=formats.language
+            ).items()
+        },
     )
     loads = external_loads(text)
     if loads:

@@ -67,7 +67,7 @@ def test_demo_reports_match_golden_and_are_the_same_bytes_again(demo: Desk, lang
         internal = _report(demo, None, language, fmt)
         _golden(f"customer.{language}.{fmt}", customer)
         _golden(f"internal.{language}.{fmt}", internal)
-        # a second computation (not the cached model) gives the same bytes
+        # a second run, through a new Desk (and its caches), gives the same bytes
         fresh = Desk(demo.root)
         assert _report(fresh, CUSTOMER, language, fmt) == customer
         assert _report(fresh, None, language, fmt) == internal
