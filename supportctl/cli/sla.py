@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         OpenClocks,
         TicketClocks,
     )
+    from supportctl.report.i18n import Formats
     from supportctl.sla.engine import TimelineRow
 
 sla_app = typer.Typer(help="SLA clocks, compliance and explanations.", no_args_is_help=True)
@@ -32,6 +33,11 @@ NowOpt = Annotated[
         "--now", help="Evaluate as of this time (ISO 8601); default SUPPORTCTL_NOW or now."
     ),
 ]
+
+
+def _(message: str) -> str:
+    """Marks a customer-facing string for the catalogs (translated where it is printed)."""
+    return message
 
 
 def _iso(t: datetime | None, tz: Any = None) -> str | None:
@@ -62,7 +68,9 @@ def clock_json(c: Any, tz: Any = None) -> dict[str, Any]:
     }
 
 
-def _clock_line(c: Any, tz: Any) -> str:
+def _clock_line(c: Any, tz: Any, words: Formats | None = None) -> str:
+    if words is not None:
+        return _clock_words(c, tz, words)
     target = format_duration(c.target_seconds) if c.target_seconds is not None else "no target"
     state = c.state + (" (at risk)" if c.at_risk else "")
     due = f"due {_iso(c.due, tz)}" if c.due and c.state in ("running", "paused") else ""
@@ -90,7 +98,30 @@ def _show_json(s: TicketClocks) -> dict[str, Any]:
     }
 
 
-def _show_lines(s: TicketClocks) -> list[str]:
+def _clock_words(c: Any, tz: Any, f: Formats) -> str:
+    """`_clock_line` in the customer's language (`sla show --lang`)."""
+    t = f.t
+    target = f.dur(c.target_seconds) if c.target_seconds is not None else t(_("no target"))
+    state = f.clock_state(c.state) + (" " + t(_("(at risk)")) if c.at_risk else "")
+    due = ""
+    if c.due and c.state in ("running", "paused"):
+        due = t(_("due %(when)s")) % {"when": f.when(_iso(c.due, tz))}
+    if c.breached_at is not None:
+        due = t(_("breached %(when)s")) % {"when": f.when(_iso(c.breached_at, tz))}
+    stop = due
+    if c.stopped:
+        stop = t(_("stopped at %(when)s")) % {"when": f.when(_iso(c.stopped, tz))}
+        stop = f"{due}; {stop}" if c.breached_at is not None else stop
+    elapsed = t(_("%(elapsed)s of %(target)s")) % {
+        "elapsed": f.dur(c.elapsed_seconds),
+        "target": target,
+    }
+    return f"  {f.words(c.metric):<15} {state:<20} {elapsed:>20} {stop}".rstrip()
+
+
+def _show_lines(s: TicketClocks, words: Formats | None = None) -> list[str]:
+    if words is not None:
+        return _show_words(s, words)
     a = s.ticket.attrs
     lines = [
         f"{s.ticket.ticket} ({a.get('customer')}, {a.get('priority')}, "
@@ -104,24 +135,52 @@ def _show_lines(s: TicketClocks) -> list[str]:
     return lines
 
 
+def _show_words(s: TicketClocks, f: Formats) -> list[str]:
+    """`sla show` in the customer's words: what can be pasted into a reply."""
+    a = s.ticket.attrs
+    lines = [
+        f.t(_("%(ticket)s (%(priority)s, %(status)s) as of %(now)s"))
+        % {
+            "ticket": s.ticket.ticket,
+            "priority": f.words(a.get("priority")),
+            "status": f.words(a.get("status")),
+            "now": f.when(_iso(s.now, s.zone)),
+        }
+    ]
+    lines += [_clock_line(c, s.zone, f) for c in s.ticket.clocks.values()]
+    return lines
+
+
 @sla_app.command("show")
 def show(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
     now: NowOpt = None,
     as_json: JsonOpt = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="en | ru | uk: the clocks in the customer's words, to paste into a reply.",
+        ),
+    ] = None,
 ) -> None:
     """Each SLA metric of a ticket: target, elapsed business time, due, state.
 
     Example: supportctl sla show SUP-42 --json
     """
+    from supportctl.config.settings import LANGUAGES
+    from supportctl.domain.errors import UsageError
     from supportctl.ops import sla
+    from supportctl.report.i18n import Formats
 
+    if lang is not None and lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}: expected {', '.join(LANGUAGES)}")
     r = repo()
     result = sla.show(r, ticket_id, parse_now(now))
     if as_json:
         out.emit_json(_show_json(result))
         return
-    for line in _show_lines(result):
+    for line in _show_lines(result, Formats(lang) if lang else None):
         out.emit(line)
 
 
