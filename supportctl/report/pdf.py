@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 def html_to_pdf(html: str, created: str) -> bytes:
     """`html` as PDF bytes; `created` (ISO 8601) is both its creation and modification date."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  (no type information shipped)
+    # no type information shipped
+    from weasyprint import HTML  # type: ignore[import-untyped]
 
     # WeasyPrint logs every CSS property it does not know (the screen-only ones) as a warning
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
