@@ -4,13 +4,21 @@ mails each customer theirs."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from supportctl.cli import out
 from supportctl.cli.common import parse_now, repo
 from supportctl.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from supportctl.domain.periods import Period
+    from supportctl.ops.report_send import RenderedReport
+    from supportctl.storage.desk import Desk
 
 # A group whose own callback is the report, so `supportctl report --month M` works as it
 # always has and `supportctl report send` is a subcommand beside it.
@@ -92,3 +100,96 @@ def report(
 
 # what the callback's options are when not given, to tell `report -f pdf send` apart
 _DEFAULTS: dict[str, object] = {"fmt": "md"}
+
+
+@report_app.command("send")
+def send(
+    month: Annotated[
+        str, typer.Option("--month", help="YYYY-MM, or `last` for the previous month.")
+    ] = "last",
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="Only this customer's report.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; send and write nothing.")
+    ] = False,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Take `last` and the send time as of this time.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Mail each customer the month's report: PDF attached, HTML as the body, in their language.
+
+    Goes to the customer's contacts with `reports: true`, over `mail.smtp`; each report is
+    recorded in data/reports/<YYYY-MM>/<customer>.yaml (one commit per run) and never sent
+    twice. Exit 0 when nothing failed; 11 when the server refused a report for good; 75
+    when one could not be sent now (run again later).
+
+    Example: SMTP_PASSWORD=... supportctl report send --month last
+    """
+    from supportctl.domain.errors import ConfigError, MailRefused, TemporaryFailure
+    from supportctl.domain.periods import resolve_period
+    from supportctl.ops.mail.smtp import SmtpTransport
+    from supportctl.ops.report_send import send_reports
+
+    desk = repo()
+    at = parse_now(now)
+    period = resolve_period(month, None, None, at, desk.config.timezone)
+    transport = None
+    if not dry_run:
+        if desk.config.mail.smtp is None:
+            raise ConfigError(
+                "report send: supportctl.yaml has no mail.smtp server to send through"
+            )
+        transport = SmtpTransport.from_settings(desk.config.mail.smtp)
+    render = customer_report(desk, period, at)
+    if transport is None:
+        results = send_reports(desk, period, render, None, at, customer=customer, dry_run=True)
+    else:
+        with transport:
+            results = send_reports(desk, period, render, transport, at, customer=customer)
+    if as_json:
+        out.emit_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            line = f"{r.outcome} {period.label} {r.customer}"
+            line += f" → {', '.join(r.to)}" if r.to else ""
+            line += f" {r.message_id}" if r.message_id else ""
+            line += f": {r.detail}" if r.detail else ""
+            # what needs a person (cron mails stderr to one) goes to stderr
+            (out.warn if r.outcome in ("failed", "uncertain") else out.emit)(line)
+        if dry_run:
+            out.emit("(dry run: nothing was sent or written)")
+    if any(r.outcome == "failed" and r.permanent for r in results):
+        raise typer.Exit(MailRefused.exit_code)
+    if any(r.outcome == "failed" for r in results):
+        raise typer.Exit(TemporaryFailure.exit_code)
+
+
+def customer_report(
+    desk: Desk, period: Period, at: datetime
+) -> Callable[[str, str], RenderedReport]:
+    """How `report send` renders one customer's report (HTML, Markdown and PDF of one model).
+
+    The one place where the mailed report's audience and language are chosen: a report for
+    one customer is that customer's report; `language` (the customer's `language:`) names
+    the mail's own words and is to be passed to the report too once it can be rendered in
+    a language (`audience="customer", language=language`)."""
+    from supportctl.ops.report_send import RenderedReport
+    from supportctl.report.collect import report_model
+    from supportctl.report.pdf import html_to_pdf
+    from supportctl.report.render import render
+
+    def render_for(customer: str, language: str) -> RenderedReport:
+        model = report_model(desk, period, customer, at)
+        html = render(model, "html", desk.git)
+        meta = model["report"]
+        return RenderedReport(
+            commit=str(meta["commit"]),
+            language=language,
+            html=html,
+            text=render(model, "md", desk.git),
+            pdf=html_to_pdf(html, str(meta["commit_date"])),
+        )
+
+    return render_for
