@@ -104,6 +104,7 @@ _SLOW_MODULES = {
     "report/test_figures.py",
     "report/test_isolation.py",
     "report/test_pdf.py",
+    "report/test_pdf_golden.py",
     "report/test_period_scope.py",
     "report/test_report_cli.py",
     "report/test_templates.py",
