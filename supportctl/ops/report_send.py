@@ -21,7 +21,7 @@ this module mails what it is given.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -114,7 +114,6 @@ class ReportMail:
     detail: str = ""
     commit: str | None = None
     permanent: bool = False  # failed: the server refused it for good (5xx)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -211,7 +210,6 @@ def send_reports(
     *,
     customer: str | None = None,
     dry_run: bool = False,
-    on_result: Callable[[ReportMail], None] | None = None,
 ) -> list[ReportMail]:
     """Mail `period`'s report to every customer with report contacts (or to `customer`).
 
@@ -296,8 +294,6 @@ def send_reports(
                     down,
                     done,
                 )
-            if on_result is not None and mail.outcome not in ("sent", "uncertain"):
-                on_result(mail)
         if stale and not dry_run:
             journal.finish(stale)
         if done:
@@ -305,9 +301,6 @@ def send_reports(
             for mail, _ in done:
                 mail.commit = sha
             journal.finish([(_key(month, m.customer), m.message_id) for m, _ in done])
-            if on_result is not None:
-                for mail, _ in done:
-                    on_result(mail)
     return results
 
 
