@@ -93,7 +93,6 @@ _SLOW_MODULES = {
     "ops/test_backlog.py",
     "ops/test_customer_message.py",
     "ops/test_demo.py",
-    "ops/test_report_send.py",
     "ops/test_sync.py",
     "ops/test_sync_history.py",
     "ops/test_ticket_size.py",
