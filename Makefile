@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO := build/demo
 MONTH := 2026-10
 
-.PHONY: demo demo-data test test-fast install install-test browser imap lint bench clean
+.PHONY: demo demo-data test test-fast install install-test browser imap pdf-tools lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,11 @@ browser:
 imap:
 	@bash scripts/ensure-dovecot
 
-test: install-test browser imap lint
+# Debian's poppler-utils, DejaVu fonts and Pango for `report --format pdf` and its tests.
+pdf-tools:
+	@bash scripts/ensure-pdf-tools
+
+test: install-test browser imap pdf-tools lint
 	$(BIN)/python -m pytest
 
 # The quick subset for a developer's edit-test loop (no lint, no browser, no multi-process tests).

@@ -19,11 +19,11 @@ from typer.main import get_command_name
 from supportctl.cli import agent as _agent  # noqa: F401  (queue, search)
 from supportctl.cli import backlog as _backlog  # noqa: F401  (similar, backlog, devtask)
 from supportctl.cli import outage as _outage  # noqa: F401
-from supportctl.cli import report as _report  # noqa: F401
 from supportctl.cli import sync as _sync  # noqa: F401
 from supportctl.cli import tickets as _tickets  # noqa: F401
 from supportctl.cli.kb import kb_app
 from supportctl.cli.mail import mail_app
+from supportctl.cli.report import report_app
 from supportctl.cli.root import app, state
 from supportctl.cli.sla import sla_app
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 app.add_typer(kb_app, name="kb")
 app.add_typer(mail_app, name="mail")
+app.add_typer(report_app, name="report")
 app.add_typer(sla_app, name="sla")
 
 __all__ = ["app", "app_for", "state"]

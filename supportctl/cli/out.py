@@ -73,6 +73,16 @@ def emit_json_text(text: str) -> None:
     sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
+def emit_binary(data: bytes) -> None:
+    """Binary data (a PDF) to stdout, which must not be a terminal: it would be garbage
+    there, and the control bytes in it would drive the terminal."""
+    if sys.stdout.isatty():
+        raise UsageError("binary output is not written to a terminal: give -o FILE or redirect")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
 def warn(text: str) -> None:
     sys.stderr.write(f"supportctl: {visible(text)}\n")
 
@@ -109,8 +119,9 @@ def output_path(output: str) -> Path:
     return target
 
 
-def write_file(output: str, text: str) -> Path:
-    """Write `text` to the file `output` (relative to the current folder) all at once.
+def write_file(output: str, text: str | bytes) -> Path:
+    """Write `text` (UTF-8 when it is a str) to the file `output` (relative to the current
+    folder) all at once.
 
     The text goes to a new private file beside the target (created exclusively, so nothing
     placed there beforehand, such as a symlink, is written through) and is then renamed
@@ -124,12 +135,12 @@ def write_file(output: str, text: str) -> Path:
     except OSError as exc:
         raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb") as fh:
             # mkstemp makes the file 0600; a report gets the mode any new file would get
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fh.fileno(), 0o666 & ~umask)
-            fh.write(text)
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -39,15 +39,15 @@ RECORDS_CACHE = "mail-records"
 
 
 @contextlib.contextmanager
-def send_lock(git: Repo) -> Iterator[None]:
-    """One `mail send` at a time per clone. A second one (cron starting the next run while
-    a slow server still holds the last) stops at once instead of waiting to send the
-    same queue."""
-    with os.fdopen(git.open_state_file(LOCK, os.O_RDWR | os.O_CREAT), "w") as fh:
+def send_lock(git: Repo, name: str = LOCK, command: str = "mail send") -> Iterator[None]:
+    """One `mail send` (or other sending `command`, with its own lock file `name`) at a
+    time per clone. A second one (cron starting the next run while a slow server still
+    holds the last) stops at once instead of waiting to send the same queue."""
+    with os.fdopen(git.open_state_file(name, os.O_RDWR | os.O_CREAT), "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise GitError("another `supportctl mail send` is running in this clone") from None
+            raise GitError(f"another `supportctl {command}` is running in this clone") from None
         try:
             yield
         finally:
@@ -56,15 +56,17 @@ def send_lock(git: Repo) -> Iterator[None]:
 
 class SendJournal:
     """Append-only marks `<state> <hash> <message-id>`, each written and fsynced before
-    the step it announces; the last mark of a hash wins."""
+    the step it announces; the last mark of a hash wins. `name`: the file, one per kind
+    of sending (a run clears the marks it finds no message for, so kinds never share)."""
 
-    def __init__(self, git: Repo) -> None:
+    def __init__(self, git: Repo, name: str = JOURNAL) -> None:
         self.git = git
+        self.name = name
 
     def states(self) -> dict[str, tuple[str, str]]:
         """hash -> (state, Message-ID) of every message not `done`."""
         try:
-            fd = self.git.open_state_file(JOURNAL, os.O_RDONLY)
+            fd = self.git.open_state_file(self.name, os.O_RDONLY)
         except FileNotFoundError:
             return {}
         with os.fdopen(fd, "rb") as fh:
@@ -86,7 +88,7 @@ class SendJournal:
         assert " " not in message_id
         assert "\n" not in message_id
         line = f"{state} {key} {message_id}\n".encode()
-        fd = self.git.open_state_file(JOURNAL, os.O_RDWR | os.O_CREAT | os.O_APPEND)
+        fd = self.git.open_state_file(self.name, os.O_RDWR | os.O_CREAT | os.O_APPEND)
         try:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -97,14 +99,35 @@ class SendJournal:
         finally:
             os.close(fd)
 
+    def note(self, key: str, data: bytes) -> None:
+        """Keep `data` (what the commit will record of message `key`) beside the journal,
+        written and fsynced before the `sending` mark: a run that finds the mark without
+        the message's commit records the message from it."""
+        fd = self.git.open_state_file(f"{self.name}.{key}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def noted(self, key: str) -> bytes | None:
+        try:
+            fd = self.git.open_state_file(f"{self.name}.{key}", os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+
     def finish(self, done: Iterable[tuple[str, str]]) -> None:
         """Mark messages done (their commit is made, or they were never sent); the file is
         emptied once nothing in it is pending."""
         for key, message_id in done:
             self.mark(key, "done", message_id)
+            with contextlib.suppress(FileNotFoundError):
+                (self.git.state_dir / f"{self.name}.{key}").unlink()
         if not self.states():
             with contextlib.suppress(FileNotFoundError):
-                (self.git.state_dir / JOURNAL).unlink()
+                (self.git.state_dir / self.name).unlink()
 
 
 def outbox_files(git: Repo, rev: str | None) -> dict[str, dict[str, tuple[str, str]]]:

@@ -25,8 +25,14 @@ if TYPE_CHECKING:
     from tests.conftest import Cli
 
 NOW = "2026-10-31T12:00:00+03:00"
+_ALL_GROUPS = {
+    name: cmd
+    for name, cmd in typer.main.get_command(app).commands.items()
+    if hasattr(cmd, "commands")
+}
+# groups that only hold commands; `report` is itself a command with subcommands beside it
 GROUPS = sorted(
-    name for name, cmd in typer.main.get_command(app).commands.items() if hasattr(cmd, "commands")
+    name for name, cmd in _ALL_GROUPS.items() if not getattr(cmd, "invoke_without_command", False)
 )
 
 
@@ -36,6 +42,13 @@ def internal(text: str) -> str:
 
 def test_the_groups_are_known() -> None:
     assert GROUPS == ["kb", "mail", "sla"]
+    assert sorted(set(_ALL_GROUPS) - set(GROUPS)) == ["report"]
+
+
+def test_report_without_options_asks_for_a_period(support_repo: Path, cli: Cli) -> None:
+    r = cli("report")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == "supportctl: error: give --month YYYY-MM (or `last`), or --since DATE\n"
 
 
 def test_bare_supportctl_prints_its_help(cli: Cli) -> None:

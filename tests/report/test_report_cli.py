@@ -191,7 +191,7 @@ def test_report_options_errors(october_desk: Path, cli) -> None:  # type: ignore
     assert bad.exit_code == 2
     assert "bad --month" in bad.output
     assert cli("report", "--month", "2026-10", "--customer", "nobody").exit_code == 5
-    assert cli("report", "--month", "2026-10", "--format", "pdf").exit_code == 2
+    assert cli("report", "--month", "2026-10", "--format", "docx").exit_code == 2
 
 
 @pytest.mark.parametrize("month", ["last"])

@@ -113,4 +113,4 @@ def test_apt_that_stays_busy_fails_under_ci(tmp_path: Path) -> None:
 def test_make_test_runs_it() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert "imap:\n\t@bash scripts/ensure-dovecot\n" in makefile
-    assert "test: install-test browser imap lint\n" in makefile
+    assert "test: install-test browser imap pdf-tools lint\n" in makefile

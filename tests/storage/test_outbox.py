@@ -91,6 +91,36 @@ def test_the_journal_keeps_the_last_mark_until_done(support_repo: Path) -> None:
     assert not path.exists()
 
 
+def test_a_named_journal_is_its_own_and_keeps_notes_until_done(support_repo: Path) -> None:
+    git_repo = open_repo(str(support_repo)).git
+    mail = outbox.SendJournal(git_repo)
+    reports = outbox.SendJournal(git_repo, "report-send.log")
+    mail.mark("aa", "sending", "<a@x>")
+    reports.note("rr", b"to: [ivan@acme.example]\n")
+    reports.mark("rr", "accepted", "<r@x>")
+    assert mail.states() == {"aa": ("sending", "<a@x>")}
+    assert reports.states() == {"rr": ("accepted", "<r@x>")}
+    assert reports.noted("rr") == b"to: [ivan@acme.example]\n"
+    assert reports.noted("zz") is None
+    # mail send clearing its own marks leaves the other journal alone
+    mail.finish([("aa", "<a@x>")])
+    assert reports.states() == {"rr": ("accepted", "<r@x>")}
+    reports.finish([("rr", "<r@x>")])
+    assert reports.noted("rr") is None
+    assert sorted(p.name for p in (support_repo / ".git/supportctl").glob("*-send.log*")) == []
+
+
+def test_each_kind_of_sending_has_its_own_lock(support_repo: Path) -> None:
+    git_repo = open_repo(str(support_repo)).git
+    with outbox.send_lock(git_repo), outbox.send_lock(git_repo, "report-send.lock", "report send"):
+        with (
+            pytest.raises(GitError) as err,
+            outbox.send_lock(git_repo, "report-send.lock", "report send"),
+        ):
+            pass
+        assert err.value.message == "another `supportctl report send` is running in this clone"
+
+
 def test_one_send_at_a_time(support_repo: Path) -> None:
     git_repo = open_repo(str(support_repo)).git
     with outbox.send_lock(git_repo), pytest.raises(GitError), outbox.send_lock(git_repo):
