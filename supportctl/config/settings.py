@@ -50,6 +50,8 @@ class Plan:
     calendar: str
     warn_at: float
     rules: tuple[Rule, ...]
+    # the share of clocks the plan promises to meet in a month (0..1); None: no promise
+    compliance_target: float | None = None
 
     def rule_for(self, ticket: Mapping[str, Any]) -> tuple[int, Rule] | None:
         """The first rule `ticket` matches, with its number in the plan (from 1)."""
@@ -284,7 +286,7 @@ TOP_KEYS = (
     "mail",
 )
 CALENDAR_KEYS = ("timezone", "hours", "country", "subdivision", "holidays", "workdays")
-PLAN_KEYS = ("calendar", "warn_at", "rules")
+PLAN_KEYS = ("calendar", "warn_at", "rules", "compliance_target")
 RULE_KEYS = ("when", *METRICS, "calendar")
 CUSTOMER_KEYS = (
     "name",
@@ -568,7 +570,14 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
                 calendar_name(rules_raw[i], "calendar", cal, f"plan {name}")
             if rule is not None:
                 rules.append(rule)
-        plans[str(name)] = Plan(str(name), cal, chk.percent(spec, "warn_at", 0.8), tuple(rules))
+        target = (
+            chk.percent(spec, "compliance_target", 0.0, f"plan {name}: ")
+            if spec.get("compliance_target") is not None
+            else None
+        )
+        plans[str(name)] = Plan(
+            str(name), cal, chk.percent(spec, "warn_at", 0.8), tuple(rules), target
+        )
 
     customers: dict[str, Customer] = {}
     raw_customers = chk.mapping(data, "customers", "`customers`")
