@@ -13,7 +13,13 @@ from supportctl import __version__
 from supportctl.domain.errors import DataError, SupportctlError
 from supportctl.domain.ticket import Ticket, vocabulary
 from supportctl.report.data import OPEN, build_report
-from supportctl.report.trend import compliance_target, counts_in, trend, trend_months
+from supportctl.report.trend import (
+    compliance_target,
+    counts_in,
+    customer_as_of,
+    trend,
+    trend_months,
+)
 from supportctl.sla.engine import evaluate
 from supportctl.storage.clocks import make_policy
 from supportctl.storage.history import generation_of
@@ -159,12 +165,16 @@ def _computed(
         section["sla"]["compliance_target"] = compliance_target(config, [section["key"]])
     if not with_trend:
         return model
-    in_trend = {**trend_events, **prior, **events}
+    read = {**trend_events, **prior, **events}
+    # a customer's report evaluates only the tickets that were the customer's
+    owner = {t: customer_as_of(evs, evaluated_at) for t, evs in read.items() if t not in slas}
+    in_trend = {t: e for t, e in read.items() if t in slas or not customer or owner[t] == customer}
     trend_slas = {
         t: slas[t] if t in slas else evaluate(t, evs, policy, evaluated_at)
         for t, evs in in_trend.items()
     }
     ticket_customer: dict[str, str | None] = {t: c.customer for t, c in current.items()}
+    ticket_customer.update(owner)
     ticket_customer.update({t: s.attrs.get("customer") for t, s in trend_slas.items()})
     model["trend"] = trend(months, in_trend, trend_slas, logs, ticket_customer, mine)
     return model

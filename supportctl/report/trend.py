@@ -18,6 +18,7 @@ from supportctl.sla.compliance import compliance
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from supportctl.config.settings import Config
@@ -47,6 +48,16 @@ def counts_in(months: Sequence[Period], span: TicketSpan) -> bool:
     no later than `settled`)."""
     since, until = months[0].since.timestamp(), months[-1].until.timestamp()
     return span.first < until and (span.settled is None or span.settled >= since)
+
+
+def customer_as_of(events: Sequence[Event], when: datetime) -> str | None:
+    """The ticket's customer as `sla.engine.evaluate` finds it at `when`, without measuring
+    its clocks: a customer's report evaluates only its own tickets."""
+    customer = None
+    for e in events:
+        if e.at <= when and "customer" in e.changes:
+            customer = e.changes["customer"][1]
+    return customer
 
 
 def trend(
