@@ -101,6 +101,7 @@ _SLOW_MODULES = {
     "report/test_escaping.py",
     "report/test_figures.py",
     "report/test_isolation.py",
+    "report/test_layout.py",
     "report/test_period_scope.py",
     "report/test_report_cli.py",
     "report/test_templates.py",

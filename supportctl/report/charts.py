@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -112,7 +113,9 @@ class _Formats:
     def percent(self, value: float) -> str:
         from babel.numbers import format_percent
 
-        return str(format_percent(value / 100, format="#,##0.#%", locale=self.locale))
+        # the language's own pattern ("33,3 %" in Russian), one decimal at most
+        share = Decimal(str(round(value, 1))) / 100
+        return str(format_percent(share, locale=self.locale, decimal_quantization=False))
 
     def day(self, day: date) -> str:
         from babel.dates import format_skeleton
