@@ -44,6 +44,14 @@ def text_width(text: str, size: float = FONT) -> float:
     return len(text) * 0.62 * size
 
 
+def fit(text: str, room: float = WIDTH - 2.0) -> str:
+    """`text`, cut with an ellipsis where it would run past `room` (a long name or a long
+    translation never leaves the drawing)."""
+    while text_width(text) > room and len(text) > 2:
+        text = text[:-2] + "…"
+    return text
+
+
 @dataclass
 class _Svg:
     height: float
@@ -148,7 +156,8 @@ def _scale_top(peak: float) -> tuple[float, float]:
 
 
 def _legend(svg: _Svg, x: float, y: float, items: Sequence[tuple[str, str]]) -> None:
-    for colour, name in items:
+    for colour, whole in items:
+        name = fit(whole, 120)
         svg.rect(x, y - 9, 10, 10, colour)
         svg.text(x + 14, y, name)
         x += 14 + text_width(name) + 14
@@ -164,7 +173,7 @@ def _daily(rows: Sequence[dict[str, Any]], f: _Formats) -> str:
         created=sum(created), resolved=sum(resolved), first=f.day(days[0]), last=f.day(days[-1])
     )
     svg = _Svg(214, title, label)
-    svg.text(0, 14, title, weight="bold")
+    svg.text(0, 14, fit(title), weight="bold")
     _legend(svg, 0, 34, [(BLUE, _("Created")), (GREEN, _("Resolved"))])
     top, step = _scale_top(max([*created, *resolved]))
     ticks = [step * i for i in range(int(top / step) + 1)]
@@ -223,12 +232,9 @@ def _rows_chart(
     above a bar of `value` over a light track of `track`, on a scale from 0 to `scale`."""
     y = top
     width = WIDTH - 2.0
-    for name, figure, value, track, colour in rows:
-        room = width - text_width(figure) - 8
-        shown = name
-        while text_width(shown) > room and len(shown) > 2:
-            shown = shown[:-2] + "…"
-        svg.text(0, y + 12, shown)
+    for name, whole, value, track, colour in rows:
+        figure = fit(whole, width / 2)
+        svg.text(0, y + 12, fit(name, width - text_width(figure) - 8))
         svg.text(width, y + 12, figure, anchor="end", weight="bold", fill=colour)
         svg.rect(0, y + 17, width * min(track, scale) / scale, 12, TRACK)
         svg.rect(0, y + 17, width * min(value, scale) / scale, 12, colour)
@@ -260,9 +266,9 @@ def _compliance(sla: dict[str, Any], f: _Formats) -> str | None:
     if target is not None:
         summary += "; " + _("target {target}").format(target=f.percent(float(target)))
     svg = _Svg(38 + 38 * len(rows), title, summary)
-    svg.text(0, 14, title, weight="bold")
+    svg.text(0, 14, fit(title), weight="bold")
     if target is not None:
-        svg.text(WIDTH - 2, 30, _("target {target}").format(target=f.percent(float(target))),
+        svg.text(WIDTH - 2, 30, fit(_("target {target}").format(target=f.percent(float(target)))),
                  anchor="end", fill=MUTED)  # fmt: skip
     end = _rows_chart(svg, 34, rows, 100.0)
     if target is not None:
@@ -292,7 +298,7 @@ def _hours(time: dict[str, Any], f: _Formats) -> str | None:
         return None
     title = _("Hours used against the package")
     svg = _Svg(0, title, "; ".join(f"{r[0]}: {r[1]}" for r in rows))
-    svg.text(0, 14, title, weight="bold")
+    svg.text(0, 14, fit(title), weight="bold")
     scale = max(max(r[2], r[3]) for r in rows)
     svg.height = _rows_chart(svg, 22, rows, scale)
     return svg.render()
@@ -313,7 +319,7 @@ def _trend(months: Sequence[dict[str, Any]], target: Any, package: float, f: _Fo
         for m in months
     )  # fmt: skip
     svg = _Svg(0, title, label)
-    svg.text(0, 14, f"{title}: {first} – {last}", weight="bold")
+    svg.text(0, 14, fit(f"{title}: {first} – {last}"), weight="bold")
     panels: list[tuple[str, list[float | None], Callable[[float], str], float | None, str]] = [
         (_("Requests"), [float(m["requests"]) for m in months], lambda v: f.number(v), None, BLUE),
         (
@@ -337,7 +343,7 @@ def _trend(months: Sequence[dict[str, Any]], target: Any, package: float, f: _Fo
                 if colour == GREEN
                 else _("package {hours} h").format(hours=f.number(ref))
             )
-        svg.text(0, y + 14, heading, weight="bold", fill=MUTED)
+        svg.text(0, y + 14, fit(heading), weight="bold", fill=MUTED)
         base = y + 82
         peak = 100.0 if colour == GREEN else max([v or 0.0 for v in values] + [ref or 0.0, 1.0])
         for i, (m, v) in enumerate(zip(months, values, strict=True)):

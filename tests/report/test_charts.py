@@ -132,3 +132,14 @@ def test_a_chart_with_nothing_to_show_is_left_out() -> None:
         m["percent"] = None
     drawn = charts({**model, "daily": [], "trend": []})
     assert drawn == {}
+
+
+def test_a_long_name_or_translation_is_cut_to_the_drawing() -> None:
+    model = _model()
+    model["time"]["customers"][0]["name"] = "Общество с ограниченной ответственностью " * 3
+    drawn = charts(model, gettext=lambda s: s * 4)
+    for svg in drawn.values():
+        for text in _texts(svg):
+            if len(text) > 50:
+                assert text.endswith("…"), text
+                assert len(text) * 0.62 * FONT <= WIDTH, text

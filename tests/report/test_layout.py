@@ -5,12 +5,14 @@ SVG, parsed, has no bar of zero or negative size."""
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from supportctl.report.charts import charts
 from tests.helpers import component_missing
 from tests.report.test_browser import ARGS, CHROMIUM
 
@@ -166,3 +168,68 @@ def test_every_bar_of_the_charts_has_a_size(
         for bar in _bars(chart):
             assert float(bar["width"]) > 0, (customer, bar)
             assert float(bar["height"]) > 0, (customer, bar)
+
+
+# The chart words in Russian (longer than English), as a translator might write them.
+RUSSIAN = {
+    "Requests created and resolved per day": "Заявки: поступило и решено по дням",
+    "Created": "Поступило",
+    "Resolved": "Решено",
+    "Deadlines met, per kind of deadline": "Соблюдение сроков по видам сроков",
+    "First response": "Первый ответ",
+    "Start of work": "Начало работы",
+    "Resolution": "Решение",
+    "All deadlines": "Все сроки",
+    "nothing due": "сроков не было",
+    "target {target}": "цель {target}",
+    "Hours used against the package": "Использованные часы пакета",
+    "{used} h of {available} h": "{used} ч из {available} ч",
+    "{used} h": "{used} ч",
+    "Last six months": "Последние шесть месяцев",
+    "Requests": "Заявки",
+    "Deadlines met, %": "Сроки соблюдены, %",
+    "Hours": "Часы",
+    "package {hours} h": "пакет {hours} ч",
+}
+
+
+@pytest.mark.parametrize("customer", [None, "acme"])
+def test_russian_chart_words_fit_a_phone(
+    october_desk: Path, cli: Any, tmp_path: Path, customer: str | None
+) -> None:
+    sync_api = _browser()
+    args = ("--customer", customer) if customer else ()
+    page_file = _html(cli, tmp_path / "report.html", *args)
+    r = cli("report", "--month", "2026-10", "--format", "json", "--now", NOW, *args)
+    assert r.exit_code == 0, r.output
+    model = json.loads(r.stdout)
+    model["sla"]["compliance_target"] = 99.5
+    russian = iter(charts(model, gettext=lambda s: RUSSIAN.get(s, s), locale="ru").values())
+    html = re.sub(
+        r"<svg\b.*?</svg>", lambda _m: next(russian), page_file.read_text("utf-8"), flags=re.S
+    )
+    assert "Поступило" in html
+    page_file.write_text(html, encoding="utf-8")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=ARGS, env={"HOME": str(tmp_path)}
+        )
+        try:
+            for width, height in WIDTHS:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(page_file.as_uri())
+                assert page.evaluate(PROBLEMS) == [], (width, customer)
+                # no chart text is cut off at the drawing's sides
+                outside = page.evaluate(
+                    """[...document.querySelectorAll('svg.chart')].flatMap((svg) => {
+                         const box = svg.getBoundingClientRect();
+                         return [...svg.querySelectorAll('text')].filter((t) => {
+                           const r = t.getBoundingClientRect();
+                           return r.left < box.left - 0.5 || r.right > box.right + 0.5;
+                         }).map((t) => t.textContent);
+                       })"""
+                )
+                assert outside == [], (width, customer)
+                page.close()
+        finally:
+            browser.close()
