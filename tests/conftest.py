@@ -70,6 +70,8 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 # cores). The mail tests that start an SMTP or IMAP server run with the slow set.
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
+    "cli/test_agent.py",
+    "cli/test_availability.py",
     "cli/test_common.py",
     "cli/test_entrypoint.py",
     "cli/test_hostile.py",
@@ -115,6 +117,7 @@ _SLOW_MODULES = {
     "storage/test_queries.py",
     "storage/test_safepath.py",
     "storage/test_sla_periods.py",
+    "storage/test_ticket_search.py",
 }
 # The longest git scenarios of otherwise quick modules (every parameter of each); the event
 # parsing they exercise is covered in the fast set by storage/test_history_parsing.py.

@@ -14,7 +14,13 @@ from supportctl.domain.errors import BelowTarget
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from supportctl.ops.sla import ComplianceCheck, Explanation, OpenClocks, TicketClocks
+    from supportctl.ops.sla import (
+        AvailabilityCheck,
+        ComplianceCheck,
+        Explanation,
+        OpenClocks,
+        TicketClocks,
+    )
     from supportctl.sla.engine import TimelineRow
 
 sla_app = typer.Typer(help="SLA clocks, compliance and explanations.", no_args_is_help=True)
@@ -334,4 +340,94 @@ def explain(
         out.emit_json(_explain_json(result))
         return
     for line in _explain_lines(result):
+        out.emit(line)
+
+
+def _availability_json(a: AvailabilityCheck) -> dict[str, Any]:
+    return {
+        "period": {
+            "label": a.period.label,
+            "since": a.period.since.isoformat(),
+            "until": a.period.until.isoformat(),
+        },
+        "customer": a.customer,
+        "measured_until": _iso(a.measured_until, a.zone),
+        "services": [r.as_dict(a.zone) for rows in a.customers.values() for r in rows],
+    }
+
+
+def _number(value: float) -> str:
+    """Minutes as they are: 43200, 42.5 (at most three decimals)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _availability_lines(a: AvailabilityCheck) -> list[str]:
+    from tabulate import tabulate
+
+    head = f"Availability {a.period.label}" + (f" for {a.customer}" if a.customer else "")
+    if a.measured_until < a.period.until:
+        head += f" (so far: to {_iso(a.measured_until, a.zone)})"
+    rows = [r.as_dict(a.zone) for found in a.customers.values() for r in found]
+    if not rows:
+        return [head, "no customer has an availability target"]
+    table = [
+        [
+            r["customer"],
+            r["service"],
+            f"{r['target']:g}%",
+            _number(r["minutes"]),
+            _number(r["downtime_minutes"]),
+            "n/a" if r["percent"] is None else f"{r['percent']:.3f}%",
+            "met" if r["met"] else "BREACHED",
+        ]
+        for r in rows
+    ]
+    lines = [
+        head,
+        tabulate(
+            table,
+            headers=["CUSTOMER", "SERVICE", "TARGET", "MINUTES", "DOWN", "AVAILABLE", "STATUS"],
+            tablefmt="plain",
+            disable_numparse=True,
+        ),
+    ]
+    for r in rows:
+        if r["intervals"]:
+            lines.append("")
+            lines.append(f"{r['customer']} {r['service']} downtime:")
+        for i in r["intervals"]:
+            lines.append(
+                f"  {i['start']} – {i['end']}  {_number(i['minutes'])} min  "
+                f"({', '.join(i['sources'])})"
+            )
+    return lines
+
+
+@sla_app.command("availability")
+def availability(
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM, or `last`.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+    ] = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Availability per customer and service: downtime, percent, target, met or breached.
+
+    Example: supportctl sla availability --month 2026-11 --customer acme
+    """
+    from supportctl.ops import sla
+
+    r = repo()
+    result = sla.availability(
+        r, parse_now(now), month=month, since=since, until=until, customer=customer
+    )
+    if as_json:
+        out.emit_json(_availability_json(result))
+        return
+    for line in _availability_lines(result):
         out.emit(line)

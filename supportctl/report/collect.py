@@ -21,6 +21,7 @@ from supportctl.report.trend import (
     trend_months,
 )
 from supportctl.sla.engine import evaluate
+from supportctl.storage.availability import desk_availability
 from supportctl.storage.clocks import make_policy
 from supportctl.storage.history import generation_of
 
@@ -158,6 +159,7 @@ def _computed(
         kb_articles(repo),
         {t: quiet[t].customer if t in quiet else None for t in left_out},
         prior,
+        availability=desk_availability(repo, period, now, [customer] if customer else None),
     )
     mine = [customer] if customer else None
     model["sla"]["compliance_target"] = compliance_target(config, mine)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from supportctl.config.settings import Config, Customer
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
+    from supportctl.sla.availability import ServiceAvailability
     from supportctl.storage.desk import Worklog
 
 OPEN = ("new", "in_progress", "waiting")
@@ -644,6 +645,7 @@ def build_report(
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     others: Mapping[str, str | None] | None = None,
     prior: Mapping[str, list[Event]] | None = None,
+    availability: Mapping[str, Sequence[ServiceAvailability]] | None = None,
 ) -> dict[str, Any]:
     """The report model. `tickets` holds each ticket's file as it was at the end of the
     period; `kb_articles` the `tickets` and `customers` of every KB article; `others` the
@@ -719,4 +721,47 @@ def build_report(
             }
             for k in keys
         ]
+    _add_availability(model, config, availability or {}, tz)
     return model
+
+
+def _add_availability(
+    model: dict[str, Any],
+    config: Config,
+    found: Mapping[str, Sequence[ServiceAvailability]],
+    tz: ZoneInfo,
+) -> None:
+    """Each section of customers with availability targets gains `availability` (their
+    services) and, in its time section, the credit their breaches earn, added into the
+    capped `credit_percent`; `availability_credit_percent` is the part of it that came from
+    availability (what the cap leaves after the ticket SLA credit). Sections of customers
+    without targets stay as they were."""
+    from supportctl.sla.availability import availability_credit
+
+    report_customer = model["report"]["customer"]
+    sections = [([report_customer["key"]] if report_customer else list(found), model)]
+    sections += [([c["key"]], c) for c in model.get("customers", ())]
+    for keys, section in sections:
+        rows = [r for k in keys for r in found.get(k, ())]
+        if not rows:
+            continue
+        section["availability"] = {"services": [r.as_dict(tz) for r in rows]}
+        for package in section["time"]["customers"]:
+            customer = config.customers[package["customer"]]
+            mine = list(found.get(customer.key, ()))
+            if not mine:
+                continue
+            extra = availability_credit(
+                mine, customer.credit_per_availability_breach, customer.availability_steps
+            )
+            tickets = customer.credit_per_breach * package["breaches"]
+            capped = min(tickets, customer.credit_cap) if customer.credit_cap else tickets
+            total = (
+                min(tickets + extra, customer.credit_cap)
+                if customer.credit_cap
+                else (tickets + extra)
+            )
+            package["availability_breaches"] = sum(1 for r in mine if not r.met)
+            package["availability_credit_percent"] = round(100 * (total - capped), 2)
+            package["credit_percent"] = round(100 * total, 2)
+            package["credit_amount"] = round(customer.fee * total, 2)
