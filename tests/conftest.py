@@ -107,6 +107,7 @@ _SLOW_MODULES = {
     "report/test_escaping.py",
     "report/test_figures.py",
     "report/test_isolation.py",
+    "report/test_layout.py",
     "report/test_pdf.py",
     "report/test_pdf_golden.py",
     "report/test_period_scope.py",

@@ -71,6 +71,8 @@ class Plan:
     warn_at: float
     rules: tuple[Rule, ...]
     availability: Availability = Availability()
+    # the share of clocks the plan promises to meet in a month (0..1); None: no promise
+    compliance_target: float | None = None
 
     def rule_for(self, ticket: Mapping[str, Any]) -> tuple[int, Rule] | None:
         """The first rule `ticket` matches, with its number in the plan (from 1)."""
@@ -327,7 +329,7 @@ TOP_KEYS = (
     "mail",
 )
 CALENDAR_KEYS = ("timezone", "hours", "country", "subdivision", "holidays", "workdays")
-PLAN_KEYS = ("calendar", "warn_at", "rules", "availability")
+PLAN_KEYS = ("calendar", "warn_at", "rules", "availability", "compliance_target")
 RULE_KEYS = ("when", *METRICS, "calendar")
 CUSTOMER_KEYS = (
     "name",
@@ -719,12 +721,18 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
                 calendar_name(rules_raw[i], "calendar", cal, f"plan {name}")
             if rule is not None:
                 rules.append(rule)
+        target = (
+            chk.percent(spec, "compliance_target", 0.0, f"plan {name}: ")
+            if spec.get("compliance_target") is not None
+            else None
+        )
         plans[str(name)] = Plan(
             str(name),
             cal,
             chk.percent(spec, "warn_at", 0.8),
             tuple(rules),
             _availability(chk, spec, f"plan {name}", calendar_name),
+            target,
         )
 
     customers: dict[str, Customer] = {}

@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from supportctl import __version__
 from supportctl.config.settings import LANGUAGES
@@ -14,6 +15,13 @@ from supportctl.domain.errors import DataError, SupportctlError, UsageError
 from supportctl.domain.ticket import Ticket, vocabulary
 from supportctl.report.data import OPEN, build_report, for_audience
 from supportctl.report.i18n import AUDIENCES
+from supportctl.report.trend import (
+    compliance_target,
+    counts_in,
+    customer_as_of,
+    trend,
+    trend_months,
+)
 from supportctl.sla.engine import evaluate
 from supportctl.storage.availability import desk_availability
 from supportctl.storage.clocks import make_policy
@@ -63,11 +71,14 @@ def report_model(
     problems: list[str] | None = None,
     *,
     every_ticket: bool = False,
+    trend: bool = True,
 ) -> dict[str, Any]:
     """The report as of `min(now, end of period)`, computed from HEAD.
 
     Only the tickets that can change a figure of the period are evaluated (see `_Scope`);
-    `every_ticket` evaluates them all, for checking that this gives the same report.
+    `every_ticket` evaluates them all, for checking that this gives the same report;
+    without `trend` the six months' trend (which reads the tickets of six months) is left
+    out, for measuring what the report alone reads.
     The report of a period that is over depends only on the commit: it is kept for as long
     as that commit is the tip, so asking again (another format, the same month) reads it.
     """
@@ -76,7 +87,7 @@ def report_model(
         config.customer(customer)
     head = repo.commit_id()
     key = None
-    if head and not every_ticket and now >= period.until:
+    if head and not every_ticket and trend and now >= period.until:
         key = " ".join(
             (__version__, period.label, period.since.isoformat(), period.until.isoformat())
         ) + (f" {customer}" if customer else "")
@@ -86,7 +97,7 @@ def report_model(
                 problems.extend(stored["problems"])
             return stored["model"]  # type: ignore[no-any-return]
     met: list[str] = []
-    model = _computed(repo, period, customer, now, met, every_ticket, head)
+    model = _computed(repo, period, customer, now, met, every_ticket, head, trend)
     if problems is not None:
         problems.extend(met)
     if key is not None and head is not None:
@@ -111,6 +122,7 @@ def _computed(
     problems: list[str],
     every_ticket: bool,
     head: str | None,
+    with_trend: bool = True,
 ) -> dict[str, Any]:
     config = repo.config
     # every ticket's vocabulary (a bad value anywhere is refused), and what deciding which
@@ -123,7 +135,20 @@ def _computed(
     evaluated_at = min(now, period.until)
     current = {v.id: v.ticket for v in views if not v.error}
     scope = _Scope(current, period, evaluated_at, every_ticket)
-    decoded = repo.events_by_ticket("HEAD", scope.keep)
+    months = trend_months(period, ZoneInfo(config.timezone))
+    trend_only: set[str] = set()
+
+    def keep(ticket_id: str, span: TicketSpan) -> bool:
+        # the six months' trend reads its tickets in the same pass as the report's own
+        if scope.keep(ticket_id, span):
+            return True
+        if with_trend and counts_in(months, span):
+            trend_only.add(ticket_id)
+            return True
+        return False
+
+    decoded = repo.events_by_ticket("HEAD", keep)
+    trend_events = {t: decoded.pop(t) for t in trend_only if t in decoded}
     # tickets only the previous period's summary needs: counted there, not evaluated
     prior = {t: evs for t, evs in decoded.items() if scope.only_before(t)}
     events = {t: evs for t, evs in decoded.items() if t not in prior}
@@ -147,12 +172,13 @@ def _computed(
     quiet = {t: current[t] for t in left_out if scope.spans[t].first < until}
     tickets.update(quiet)
     commit_date = repo.commit_date(head) if head else None
-    return build_report(
+    logs = _by_generation(repo.worklogs(problems=problems), scope.spans)
+    model = build_report(
         config,
         events,
         slas,
         tickets,
-        _by_generation(repo.worklogs(problems=problems), scope.spans),
+        logs,
         period,
         customer,
         head,
@@ -163,6 +189,25 @@ def _computed(
         prior,
         availability=desk_availability(repo, period, now, [customer] if customer else None),
     )
+    mine = [customer] if customer else None
+    model["sla"]["compliance_target"] = compliance_target(config, mine)
+    for section in model.get("customers", []):
+        section["sla"]["compliance_target"] = compliance_target(config, [section["key"]])
+    if not with_trend:
+        return model
+    read = {**trend_events, **prior, **events}
+    # a customer's report evaluates only the tickets that were the customer's
+    owner = {t: customer_as_of(evs, evaluated_at) for t, evs in read.items() if t not in slas}
+    in_trend = {t: e for t, e in read.items() if t in slas or not customer or owner[t] == customer}
+    trend_slas = {
+        t: slas[t] if t in slas else evaluate(t, evs, policy, evaluated_at)
+        for t, evs in in_trend.items()
+    }
+    ticket_customer: dict[str, str | None] = {t: c.customer for t, c in current.items()}
+    ticket_customer.update(owner)
+    ticket_customer.update({t: s.attrs.get("customer") for t, s in trend_slas.items()})
+    model["trend"] = trend(months, in_trend, trend_slas, logs, ticket_customer, mine)
+    return model
 
 
 class _Scope:

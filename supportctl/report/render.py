@@ -52,7 +52,13 @@ def markdown_to_safe_html(text: str) -> str:
     import markdown
     import nh3
 
-    html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    html = markdown.markdown(
+        text,
+        extensions=["tables", "sane_lists"],
+        # `align`, not a style attribute: nh3 keeps it, so number columns stay right-aligned
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
     # No image at all: an <img> pointing outside is a tracking pixel in a customer's report.
     tags = (set(nh3.ALLOWED_TAGS) - {"img"}) | {
         "table",

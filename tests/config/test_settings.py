@@ -656,3 +656,51 @@ def test_mistakes_come_in_file_order_whatever_the_order_found() -> None:
         f"supportctl.yaml:{line_of(text, 'rate:')}",
         f"supportctl.yaml:{line_of(text, 'L9')}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("95", 0.95), ("99.5%", 0.995), ("0.9", 0.9), ("100", 1.0)]
+)
+def test_a_plan_may_promise_a_monthly_compliance(value: str, expected: float) -> None:
+    text = CONFIG.replace(
+        "    warn_at: 80%\n", f"    warn_at: 80%\n    compliance_target: {value}\n", 1
+    )
+    assert parse(text).plans["standard"].compliance_target == expected
+
+
+def test_a_plan_without_a_compliance_target_promises_none() -> None:
+    assert parse(CONFIG).plans["standard"].compliance_target is None
+
+
+@pytest.mark.parametrize(
+    ("line", "needle", "message"),
+    [
+        (
+            "    compliance_targt: 95",
+            "compliance_targt",
+            "unknown key 'compliance_targt' in plan 'standard' (did you mean 'compliance_target'?)",
+        ),
+        (
+            "    compliance_target: 150",
+            "compliance_target",
+            "plan standard: `compliance_target` must be between 0% and 100%",
+        ),
+        (
+            "    compliance_target: -5%",
+            "compliance_target",
+            "plan standard: `compliance_target` must be between 0% and 100%",
+        ),
+        (
+            "    compliance_target: most",
+            "compliance_target",
+            "plan standard: `compliance_target` must be a percentage like 80%, got 'most'",
+        ),
+    ],
+)
+def test_a_bad_compliance_target_is_refused_with_its_line(
+    line: str, needle: str, message: str
+) -> None:
+    text = CONFIG.replace("    warn_at: 80%\n", f"    warn_at: 80%\n{line}\n", 1)
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text.encode(), Path("supportctl.yaml"))
+    assert caught.value.message == f"supportctl.yaml:{line_of(text, needle)}: {message}"

@@ -9,16 +9,19 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from supportctl.domain.periods import resolve_period
 from supportctl.ops import tickets as ops
 from supportctl.report.collect import report_model
+from supportctl.report.trend import counts_in, trend_months
 from supportctl.storage.desk import Desk
 
 if TYPE_CHECKING:
     from supportctl.domain.events import Event
+    from supportctl.domain.periods import Period
     from supportctl.storage.history import Keep
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,8 +113,17 @@ def test_a_months_report_is_the_report_of_every_ticket(year: Desk, month: str) -
         scoped = report_model(counting, period, customer, NOW)  # type: ignore[arg-type]
         assert scoped == report_model(year, period, customer, NOW, every_ticket=True)
         if month not in ("2025-09", "2025-10"):  # the first months: every ticket counts
-            assert counting.decoded < every / 2
+            alone = _Counting(year)
+            report_model(alone, period, customer, NOW, trend=False)  # type: ignore[arg-type]
+            assert alone.decoded < every / 2
+            # the six months' trend reads, besides, only tickets that can count in them
+            assert counting.decoded <= alone.decoded + _in_six_months(year, period)
     assert scoped["tickets"] or month > "2026-08"  # the history ends in August
+
+
+def _in_six_months(desk: Desk, period: Period) -> int:
+    months = trend_months(period, ZoneInfo(desk.config.timezone))
+    return len(desk.events_by_ticket(keep=lambda _t, span: counts_in(months, span)))
 
 
 def _quiet_ticket(desk: Desk, customer: str, day: datetime) -> str:
@@ -156,9 +168,32 @@ def test_a_customer_move_back_dated_before_an_earlier_one_keeps_the_ticket(
             return found
 
     for customer in ("acme", "globex", None):
-        scoped = report_model(Recording(desk), period, customer, NOW)  # type: ignore[arg-type]
-        assert scoped == report_model(desk, period, customer, NOW, every_ticket=True)
+        # what the report itself reads (its trend reads every ticket of its six months)
+        scoped = report_model(Recording(desk), period, customer, NOW, trend=False)  # type: ignore[arg-type]
+        every = report_model(desk, period, customer, NOW, every_ticket=True, trend=False)
+        assert scoped == every
     assert moved in decoded
     assert in_order not in decoded  # a move in commit order leaves it out as before
     billed = report_model(desk, period, "globex", NOW)["time"]["tickets"]
     assert [t["ticket"] for t in billed] == sorted([moved, in_order], key=lambda t: int(t[4:]))
+
+
+def test_each_month_of_the_trend_has_that_months_own_figures(year: Desk) -> None:
+    period = resolve_period("2026-03", None, None, NOW, year.config.timezone)
+    for customer in ("acme", "globex", None):
+        rows = report_model(year, period, customer, NOW)["trend"]
+        assert [r["month"] for r in rows] == [
+            "2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"
+        ]  # fmt: skip
+        for row in rows:
+            month = resolve_period(row["month"], None, None, NOW, year.config.timezone)
+            own = report_model(year, month, customer, NOW, trend=False)
+            assert row == {
+                "month": row["month"],
+                "requests": own["summary"]["created"],
+                "compliance_percent": own["sla"]["compliance"]["overall"]["percent"],
+                "hours": own["time"]["total_hours"],
+            }
+        assert sum(r["requests"] for r in rows) > 0
+        assert any(r["compliance_percent"] not in (None, 100.0) for r in rows)
+        assert any(r["hours"] > 0 for r in rows)

@@ -183,7 +183,7 @@ def test_html_is_self_contained_and_sanitised(october_desk: Path, cli) -> None: 
     assert "&lt;script&gt;" in html
     for attr in ('src="http', 'href="http', "@import", "url("):
         assert attr not in html
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 4  # per day, compliance, hours, six months
 
 
 def test_report_options_errors(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,131 @@
+"""The last six months of a report, ending with its period (requests, SLA compliance, hours),
+and the compliance its customers' plans promise. Pure: collect.py gives the data.
+
+One evaluation serves every month: a clock counts in the month it stopped met or first went
+past its target (`sla.compliance.counts_in`), and that does not change when the clock is
+evaluated later, so the tickets of the six months are evaluated once, as of the report's
+own evaluation, and counted month by month. Which tickets can count at all is decided from
+the events cache alone (first event, when the clocks settled), as for the report itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from supportctl.domain.periods import Period, month_period
+from supportctl.sla.compliance import compliance
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from supportctl.config.settings import Config
+    from supportctl.domain.events import Event
+    from supportctl.sla.engine import TicketSla
+    from supportctl.storage.desk import Worklog
+    from supportctl.storage.history import TicketSpan
+
+MONTHS = 6
+
+
+def trend_months(period: Period, tz: ZoneInfo) -> list[Period]:
+    """The six calendar months ending with the one `period` ends in, oldest first; the last
+    one stops where the period stops (a report of days ending mid-month counts no later day)."""
+    last_instant = (period.until - timedelta(microseconds=1)).astimezone(tz)
+    month = month_period(last_instant.strftime("%Y-%m"), tz)
+    months = [Period(month.since, min(month.until, period.until), month.label)]
+    for _ in range(MONTHS - 1):
+        month = month.previous()
+        months.append(month)
+    return months[::-1]
+
+
+def counts_in(months: Sequence[Period], span: TicketSpan) -> bool:
+    """Whether a ticket can change a figure of the months: created before their end, and a
+    clock still running at their start (every clock starts at creation, and stops for good
+    no later than `settled`)."""
+    since, until = months[0].since.timestamp(), months[-1].until.timestamp()
+    return span.first < until and (span.settled is None or span.settled >= since)
+
+
+def customer_as_of(events: Sequence[Event], when: datetime) -> str | None:
+    """The ticket's customer as `sla.engine.evaluate` finds it at `when`, without measuring
+    its clocks: a customer's report evaluates only its own tickets."""
+    customer = None
+    for e in events:
+        if e.at <= when and "customer" in e.changes:
+            customer = e.changes["customer"][1]
+    return customer
+
+
+def trend(
+    months: Sequence[Period],
+    events: Mapping[str, Sequence[Event]],
+    slas: Mapping[str, TicketSla],
+    logs: Sequence[Worklog],
+    ticket_customer: Mapping[str, str | None],
+    customers: Collection[str] | None,
+) -> list[dict[str, Any]]:
+    """`{"month", "requests", "compliance_percent", "hours"}` per month, oldest first.
+
+    `events` and `slas`: every ticket that can count in the months (`counts_in`);
+    `ticket_customer`: each ticket's customer as the report has it; `customers`: those the
+    report is for (None: the whole desk)."""
+
+    def mine(ticket: str) -> bool:
+        return customers is None or ticket_customer.get(ticket) in customers
+
+    my_events = [evs for t, evs in events.items() if mine(t)]
+    my_slas = [s for t, s in slas.items() if mine(t)]
+    minutes: dict[str, int] = {}
+    for w in logs:
+        if mine(w.ticket):
+            minutes[w.on[:7]] = minutes.get(w.on[:7], 0) + w.minutes
+    out = []
+    for m in months:
+        requests = sum(
+            1 for evs in my_events for e in evs if e.action == "new" and m.since <= e.at < m.until
+        )
+        logged = _minutes_in(logs, minutes, m, mine)
+        out.append(
+            {
+                "month": m.label,
+                "requests": requests,
+                "compliance_percent": compliance(my_slas, m.since, m.until).overall.percent,
+                "hours": round(logged / 60, 2),
+            }
+        )
+    return out
+
+
+def _minutes_in(
+    logs: Sequence[Worklog], by_month: Mapping[str, int], month: Period, mine: Any
+) -> int:
+    """Minutes logged on the days of `month` (by the worklog's day, as the report's time
+    section counts them); a month cut short by the period is summed day by day."""
+    since, until = month.since.date(), month.until.date()
+    if until == _next_month(since):
+        return by_month.get(month.label, 0)
+    total = 0
+    for w in logs:
+        if mine(w.ticket) and w.on[:7] == month.label and since <= date.fromisoformat(w.on) < until:
+            total += w.minutes
+    return total
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def compliance_target(config: Config, customers: Collection[str] | None) -> float | None:
+    """The compliance (percent) promised by the plans of `customers` (None: every configured
+    customer): their common `compliance_target`, or None when they promise none or differ."""
+    keys = config.customers if customers is None else customers
+    plans = {config.customers[c].plan for c in keys if c in config.customers}
+    targets = {config.plans[p].compliance_target for p in plans if p in config.plans}
+    if len(targets) != 1:
+        return None
+    (target,) = targets
+    return None if target is None else round(100 * target, 2)
