@@ -16,6 +16,8 @@ from supportctl.domain.errors import UsageError, ValidationFailed
 from supportctl.domain.ticket import TICKET_KEYS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from supportctl.ops import tickets as actions
     from supportctl.storage.queries import TicketRecord
 
@@ -321,17 +323,103 @@ def _format_ticket(record: TicketRecord) -> str:
 @app.command()
 def assign(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    assignee: Annotated[str | None, typer.Argument(help="Agent handle; omit to unassign.")] = None,
+    rest: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ASSIGNEE | ID...]",
+            help="Agent handle (omit to unassign); with --to, more ticket IDs.",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Assign every ID given to this agent (one commit per ticket)."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Change several tickets without asking.")
+    ] = False,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Assign a ticket to an agent (or unassign it).
+    """Assign a ticket to an agent (or unassign it), or several tickets --to one agent.
 
-    Example: supportctl assign SUP-42 boris
+    Example: supportctl assign SUP-42 boris; supportctl assign SUP-42 SUP-43 SUP-50 --to boris
     """
     from supportctl.ops import tickets as actions
 
-    _done(actions.assign(repo(), ticket_id, assignee, at=parse_when(at)), as_json)
+    if to is None:
+        if len(rest or []) > 1:
+            raise UsageError("to assign several tickets give --to AGENT")
+        assignee = rest[0] if rest else None
+        _done(actions.assign(repo(), ticket_id, assignee, at=parse_when(at)), as_json)
+        return
+    r = repo()
+    when = parse_when(at)
+    plan = actions.plan_assign(r, [ticket_id, *(rest or [])], to)
+    _bulk(
+        plan,
+        "assign",
+        yes,
+        lambda tid: actions.assign(r, tid, to, at=when),
+        as_json,
+    )
+
+
+def _bulk(
+    plan: list[actions.Planned],
+    verb: str,
+    yes: bool,
+    one: Callable[[str], actions.ActionResult],
+    as_json: bool,
+) -> None:
+    """One action on every planned ticket, after a confirmation at a terminal (or `--yes`);
+    each ticket is its own commit, a failure is reported and the others go on."""
+    import sys
+
+    from supportctl.ops import tickets as actions
+
+    if not plan:
+        if as_json:
+            out.emit_json({"action": verb, "done": [], "failed": []})
+        else:
+            out.warn(f"nothing to {verb}")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"{verb} would change {len(plan)} ticket(s); not at a terminal, so give --yes"
+            )
+        for p in plan:
+            out.warn(f"  {p.ticket_id}: {p.before} → {p.after}  {_clip(out.visible(p.title), 50)}")
+        if not typer.confirm(f"{verb.capitalize()} {len(plan)} ticket(s)?", err=True):
+            out.warn("nothing changed")
+            raise typer.Exit(1)
+
+    def report(outcome: actions.ActionResult | actions.Failure) -> None:
+        if isinstance(outcome, actions.Failure):
+            out.error(f"{outcome.ticket_id}: {outcome.error.message}")
+        elif not as_json:
+            out.emit(outcome.subject)
+
+    result = actions.for_each([p.ticket_id for p in plan], one, report)
+    if as_json:
+        out.emit_json(
+            {
+                "action": verb,
+                "done": [
+                    {"id": d.ticket_id, "commit": d.commit, "subject": d.subject}
+                    for d in result.done
+                ],
+                "failed": [
+                    {"id": f.ticket_id, "error": f.error.message, "exit_code": f.error.exit_code}
+                    for f in result.failed
+                ],
+            }
+        )
+    else:
+        failed = f", {len(result.failed)} failed" if result.failed else ""
+        out.warn(f"{verb}: {len(result.done)} of {len(plan)} ticket(s) changed{failed}")
+    if result.failed:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -460,6 +548,23 @@ def escalate(
 
 
 @app.command()
+def deescalate(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    to: Annotated[str, typer.Option("--to", help="The earlier line it goes back to.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it goes back down.")],
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move a ticket back down to an earlier support line (not counted as an escalation).
+
+    Example: supportctl deescalate SUP-42 --to L1 --reason "workaround found, L1 follows up"
+    """
+    from supportctl.ops import tickets as actions
+
+    _done(actions.deescalate(repo(), ticket_id, to=to, reason=reason, at=parse_when(at)), as_json)
+
+
+@app.command()
 def resolve(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
     resolution: Annotated[str, typer.Option("--resolution", "-r", help="How it was solved.")],
@@ -482,17 +587,52 @@ def resolve(
 
 @app.command()
 def close(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Resolved tickets to close.")
+    ] = None,
+    resolved_before: Annotated[
+        str | None,
+        typer.Option(
+            "--resolved-before",
+            help="Close every ticket resolved before this day (desk's time zone), e.g. 2026-11-01.",
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option("--customer", "-c", help="With --resolved-before: only this customer's."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Close several tickets without asking.")
+    ] = False,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Close a resolved ticket.
+    """Close a resolved ticket, several, or all resolved --resolved-before a day.
 
-    Example: supportctl close SUP-42
+    Example: supportctl close SUP-42; supportctl close --resolved-before 2026-11-01 --yes
     """
     from supportctl.ops import tickets as actions
 
-    _done(actions.close(repo(), ticket_id, at=parse_when(at)), as_json)
+    ids = ticket_ids or []
+    if resolved_before is None:
+        if customer is not None:
+            raise UsageError("--customer goes with --resolved-before")
+        if not ids:
+            raise UsageError("give the ticket ID, or --resolved-before DAY")
+        if len(ids) == 1:
+            _done(actions.close(repo(), ids[0], at=parse_when(at)), as_json)
+            return
+    elif ids:
+        raise UsageError("give ticket IDs or --resolved-before, not both")
+    r = repo()
+    when = parse_when(at)
+    if resolved_before is not None:
+        day = parse_day(resolved_before, "--resolved-before")
+        assert day is not None
+        plan = actions.resolved_before(r, day, customer)
+    else:
+        plan = actions.plan_close(r, ids)
+    _bulk(plan, "close", yes, lambda tid: actions.close(r, tid, at=when), as_json)
 
 
 @app.command()
