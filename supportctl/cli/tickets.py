@@ -425,7 +425,9 @@ def _bulk(
 @app.command()
 def comment(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    text: Annotated[str | None, typer.Argument(help="Comment text (or use --file).")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="Comment text (or use --file or --reply).")
+    ] = None,
     internal: Annotated[
         bool, typer.Option("--internal", help="Internal note, not a reply to the customer.")
     ] = False,
@@ -443,6 +445,17 @@ def comment(
     file: Annotated[
         str | None, typer.Option("--file", help="Read the text from a file, or - for stdin.")
     ] = None,
+    reply: Annotated[
+        str | None,
+        typer.Option(
+            "--reply",
+            help="Send the canned reply NAME (templates/replies/), in the customer's language.",
+        ),
+    ] = None,
+    edit: Annotated[
+        bool,
+        typer.Option("--edit", help="With --reply: edit the rendered text in $EDITOR first."),
+    ] = False,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -452,13 +465,57 @@ def comment(
     """
     from supportctl.ops import tickets as actions
 
-    if text is None and file is None:
+    if reply is not None:
+        body = _canned(ticket_id, reply, edit, text, file, from_customer)
+    elif edit:
+        raise UsageError("--edit goes with --reply NAME")
+    elif text is None and file is None:
         raise UsageError("give the comment text, or --file")
-    body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
+    else:
+        body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
     result = actions.comment(
         repo(), ticket_id, body, internal=internal, from_customer=from_customer, at=parse_when(at)
     )
     _done(result, as_json)
+
+
+def _canned(
+    ticket_id: str, name: str, edit: bool, text: str | None, file: str | None, customer: bool
+) -> str:
+    """The canned reply's text for the ticket, edited in $EDITOR first with `--edit`."""
+    import os
+    import sys
+    import tempfile
+
+    from supportctl.ops.replies import render_reply
+
+    if text is not None or file is not None:
+        raise UsageError("give TEXT, --file or --reply, not two of them (--edit adds to a reply)")
+    if customer:
+        raise UsageError("--reply writes our answer; --from-customer records theirs")
+    if edit and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("--edit needs a terminal; without it the reply is sent as rendered")
+    rendered = render_reply(repo(), ticket_id, name)
+    if not edit:
+        return rendered.text
+    from supportctl.storage.editor import run_editor
+
+    editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi"
+    fd, path = tempfile.mkstemp(prefix="supportctl-reply-", suffix=".md")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(rendered.text)
+    try:
+        code = run_editor(editor, path)
+    except OSError as exc:
+        Path(path).unlink(missing_ok=True)
+        raise UsageError(f"cannot run $EDITOR {editor!r}: {exc.strerror}") from None
+    edited = Path(path).read_text(encoding="utf-8", errors="replace")
+    Path(path).unlink(missing_ok=True)
+    if code != 0:
+        raise UsageError(f"{editor} exited with status {code}; nothing written")
+    if not edited.strip():
+        raise UsageError("the reply is empty; nothing written")
+    return edited
 
 
 @app.command()
