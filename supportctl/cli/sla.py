@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_now, repo
 from supportctl.domain.durations import format_duration
 from supportctl.domain.errors import BelowTarget
@@ -100,7 +100,7 @@ def _show_lines(s: TicketClocks) -> list[str]:
 
 @sla_app.command("show")
 def show(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -318,7 +318,7 @@ def _explain_lines(e: Explanation) -> list[str]:
 
 @sla_app.command("explain")
 def explain(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_day, parse_when, read_text_input, repo
 from supportctl.cli.root import app
 from supportctl.domain.durations import format_duration, parse_duration
@@ -76,7 +76,13 @@ def init(
 def new(
     title: Annotated[str, typer.Argument(help="One-line summary of the request.")],
     customer: Annotated[
-        str, typer.Option("--customer", "-c", help="Customer key from supportctl.yaml.")
+        str,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Customer key from supportctl.yaml.",
+            autocompletion=complete.customer,
+        ),
     ],
     type: Annotated[
         str,
@@ -102,7 +108,9 @@ def new(
         ),
     ] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")] = None,
-    assignee: Annotated[str | None, typer.Option("--assignee", help="Agent handle.")] = None,
+    assignee: Annotated[
+        str | None, typer.Option("--assignee", help="Agent handle.", autocompletion=complete.agent)
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -155,10 +163,14 @@ def list_(
         list[str] | None, typer.Option("--status", "-s", help="Filter by status (repeatable).")
     ] = None,
     customer: Annotated[
-        list[str] | None, typer.Option("--customer", "-c", help="Filter by customer.")
+        list[str] | None,
+        typer.Option(
+            "--customer", "-c", help="Filter by customer.", autocompletion=complete.customer
+        ),
     ] = None,
     assignee: Annotated[
-        list[str] | None, typer.Option("--assignee", "-a", help="Filter by assignee.")
+        list[str] | None,
+        typer.Option("--assignee", "-a", help="Filter by assignee.", autocompletion=complete.agent),
     ] = None,
     line: Annotated[
         list[str] | None, typer.Option("--line", "-l", help="Filter by support line.")
@@ -241,7 +253,12 @@ def _clip(text: str, n: int) -> str:
 
 @app.command()
 def show(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID", help="Ticket ID, e.g. SUP-42.")],
+    ticket_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Ticket ID, e.g. SUP-42.", autocompletion=complete.ticket
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Show one ticket with its comments, worklogs and links.
@@ -322,17 +339,22 @@ def _format_ticket(record: TicketRecord) -> str:
 
 @app.command()
 def assign(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     rest: Annotated[
         list[str] | None,
         typer.Argument(
             metavar="[ASSIGNEE | ID...]",
             help="Agent handle (omit to unassign); with --to, more ticket IDs.",
+            autocompletion=complete.assignee_or_ticket,
         ),
     ] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Assign every ID given to this agent (one commit per ticket)."),
+        typer.Option(
+            "--to",
+            help="Assign every ID given to this agent (one commit per ticket).",
+            autocompletion=complete.agent,
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Change several tickets without asking.")
@@ -424,7 +446,7 @@ def _bulk(
 
 @app.command()
 def comment(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     text: Annotated[
         str | None, typer.Argument(help="Comment text (or use --file or --reply).")
     ] = None,
@@ -450,6 +472,7 @@ def comment(
         typer.Option(
             "--reply",
             help="Send the canned reply NAME (templates/replies/), in the customer's language.",
+            autocompletion=complete.reply,
         ),
     ] = None,
     edit: Annotated[
@@ -520,7 +543,7 @@ def _canned(
 
 @app.command()
 def log(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     minutes: Annotated[int | None, typer.Option("--minutes", "-m", help="Minutes spent.")] = None,
     time: Annotated[str | None, typer.Option("--time", help="Time spent like 1h30m.")] = None,
     note: Annotated[str, typer.Option("--note", "-n", help="What was done.")] = "",
@@ -554,7 +577,7 @@ def log(
 
 @app.command()
 def start(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -569,7 +592,7 @@ def start(
 
 @app.command()
 def wait(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     reason: Annotated[
         str, typer.Option("--reason", "-r", help="What we wait for from the customer.")
     ],
@@ -587,7 +610,7 @@ def wait(
 
 @app.command()
 def escalate(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why it goes up a line.")],
     to: Annotated[
         str | None, typer.Option("--to", help="Target line (default: the next one).")
@@ -606,7 +629,7 @@ def escalate(
 
 @app.command()
 def deescalate(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     to: Annotated[str, typer.Option("--to", help="The earlier line it goes back to.")],
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why it goes back down.")],
     at: AtOpt = None,
@@ -623,10 +646,13 @@ def deescalate(
 
 @app.command()
 def resolve(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     resolution: Annotated[str, typer.Option("--resolution", "-r", help="How it was solved.")],
     kb: Annotated[
-        str | None, typer.Option("--kb", help="Slug of the KB article that solved it.")
+        str | None,
+        typer.Option(
+            "--kb", help="Slug of the KB article that solved it.", autocompletion=complete.kb_slug
+        ),
     ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
@@ -645,7 +671,10 @@ def resolve(
 @app.command()
 def close(
     ticket_ids: Annotated[
-        list[str] | None, typer.Argument(metavar="[ID]...", help="Resolved tickets to close.")
+        list[str] | None,
+        typer.Argument(
+            metavar="[ID]...", help="Resolved tickets to close.", autocompletion=complete.ticket
+        ),
     ] = None,
     resolved_before: Annotated[
         str | None,
@@ -656,7 +685,12 @@ def close(
     ] = None,
     customer: Annotated[
         str | None,
-        typer.Option("--customer", "-c", help="With --resolved-before: only this customer's."),
+        typer.Option(
+            "--customer",
+            "-c",
+            help="With --resolved-before: only this customer's.",
+            autocompletion=complete.customer,
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Close several tickets without asking.")
@@ -694,7 +728,7 @@ def close(
 
 @app.command()
 def reopen(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why it is open again.")],
     at: AtOpt = None,
     as_json: JsonOpt = False,
@@ -710,12 +744,20 @@ def reopen(
 
 @app.command()
 def link(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     duplicate_of: Annotated[
-        str | None, typer.Option("--duplicate-of", help="This ticket repeats OTHER.")
+        str | None,
+        typer.Option(
+            "--duplicate-of", help="This ticket repeats OTHER.", autocompletion=complete.ticket
+        ),
     ] = None,
-    related: Annotated[str | None, typer.Option("--related", help="Related ticket.")] = None,
-    parent: Annotated[str | None, typer.Option("--parent", help="Parent ticket.")] = None,
+    related: Annotated[
+        str | None,
+        typer.Option("--related", help="Related ticket.", autocompletion=complete.ticket),
+    ] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="Parent ticket.", autocompletion=complete.ticket)
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -738,7 +780,7 @@ def link(
 
 @app.command()
 def tag(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     tags: Annotated[list[str] | None, typer.Argument(help="Tags to add.")] = None,
     remove: Annotated[
         list[str] | None, typer.Option("--remove", help="Tag to remove (repeatable).")
@@ -760,7 +802,7 @@ def tag(
 
 @app.command()
 def edit(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     title: Annotated[str | None, typer.Option("--title", help="New one-line summary.")] = None,
     priority: Annotated[
         str | None, typer.Option("--priority", help="critical | high | normal | low")
@@ -772,7 +814,12 @@ def edit(
         ),
     ] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", help="Customer key from supportctl.yaml.")
+        str | None,
+        typer.Option(
+            "--customer",
+            help="Customer key from supportctl.yaml.",
+            autocompletion=complete.customer,
+        ),
     ] = None,
     cls: Annotated[str | None, typer.Option("--class", help="Request class or category.")] = None,
     at: AtOpt = None,

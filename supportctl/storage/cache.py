@@ -64,6 +64,9 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
     # the settings classes (its calendar specs pickled apart, see `Config.__getstate__`)
     "config": 2,
+    # the file: ticket IDs with their titles and statuses, open ones first, keyed by the
+    # tree of data/tickets (storage/completion.py: what a Tab offers)
+    "completion": 1,
     # rows by tip commit and period: the model of a report of a period that is over (and
     # the worklog problems met computing it); only the tip's rows are kept. Bump it too
     # when a figure of the report is computed differently.
@@ -77,6 +80,7 @@ _FILES: Final = {
     "kb": "marshal",
     "mail-records": "marshal",
     "config": "pickle",
+    "completion": "txt",
 }
 FOLDER = "cache"
 # Where caches lived before they had a folder of their own (in `.git/supportctl/`).
