@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from supportctl.ops import tickets as actions
+    from supportctl.storage.links import PointingHere
     from supportctl.storage.queries import TicketRecord
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -265,10 +266,12 @@ def show(
 
     Example: supportctl show SUP-42
     """
+    from supportctl.storage.links import pointing_at
     from supportctl.storage.queries import ticket_record
 
     r = repo()
     record = ticket_record(r, r.ticket_id(ticket_id))
+    here = pointing_at(r, str(record.ticket.id))
     for problem in record.problems:
         out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
     if record.uncommitted:
@@ -278,9 +281,9 @@ def show(
             f"(`git diff HEAD -- {path}` shows them)"
         )
     if as_json:
-        out.emit_json(record.to_dict())
+        out.emit_json(record.to_dict() | {"duplicates": here.duplicates, "children": here.children})
         return
-    out.emit(_format_ticket(record))
+    out.emit(_format_ticket(record, here))
 
 
 # the one-value fields, in file order; the rest have their own lines below
@@ -303,7 +306,7 @@ _SHOWN_FIELDS = tuple(
 )
 
 
-def _format_ticket(record: TicketRecord) -> str:
+def _format_ticket(record: TicketRecord, here: PointingHere) -> str:
     t = record.ticket
     lines = [f"{t.id}: {t.title}", ""]
     for key in _SHOWN_FIELDS:
@@ -321,6 +324,10 @@ def _format_ticket(record: TicketRecord) -> str:
             lines.append(f"  {kind.replace('_', ' ') + ':':<10} {other}")
     if t.links.related:
         lines.append(f"  {'related:':<10} {', '.join(t.links.related)}")
+    # the other way round: tickets whose links point here
+    for kind, others in (("duplicates", here.duplicates), ("children", here.children)):
+        if others:
+            lines.append(f"  {kind + ':':<10} {', '.join(others)}")
     if t.description:
         lines += ["", t.description.rstrip()]
     for c in t.comments:

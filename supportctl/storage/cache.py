@@ -64,6 +64,9 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
     # the settings classes (its calendar specs pickled apart, see `Config.__getstate__`)
     "config": 2,
+    # rows by shard folder (its name and tree id): the tickets of its files that are a
+    # duplicate or a child of another (storage/links.py, what `show` lists)
+    "links": 1,
     # the file: ticket IDs with their titles and statuses, open ones first, keyed by the
     # tree of data/tickets (storage/completion.py: what a Tab offers)
     "completion": 1,
