@@ -70,7 +70,9 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 # cores). The mail tests that start an SMTP or IMAP server run with the slow set.
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
+    "cli/test_bulk.py",
     "cli/test_common.py",
+    "cli/test_completion.py",
     "cli/test_entrypoint.py",
     "cli/test_hostile.py",
     "cli/test_kb.py",
@@ -79,6 +81,7 @@ _SLOW_MODULES = {
     "cli/test_mail_roundtrip.py",
     "cli/test_mail_send.py",
     "cli/test_progress.py",
+    "cli/test_replies.py",
     "cli/test_sla.py",
     "cli/test_startup.py",
     "cli/test_tickets.py",
@@ -92,6 +95,7 @@ _SLOW_MODULES = {
     "ops/test_backlog.py",
     "ops/test_customer_message.py",
     "ops/test_demo.py",
+    "ops/test_demo_replies.py",
     "ops/test_sync.py",
     "ops/test_sync_history.py",
     "ops/test_ticket_size.py",

@@ -22,7 +22,7 @@ from supportctl.cli import app
 from supportctl.cli import complete as fast
 from supportctl.storage import cache
 from supportctl.storage import completion as light
-from tests.helpers import CONFIG, commit_files, ok
+from tests.helpers import CONFIG, Cli, commit_files, from_template, ok
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -34,12 +34,10 @@ def console_script() -> str:
     return found
 
 
-@pytest.fixture
-def desk(support_repo: Path, cli: Any) -> Path:
-    """SUP-1 resolved, SUP-2 and SUP-3 open, SUP-10 open (for prefix matching), a KB
-    article, two canned replies."""
+def _build_desk(root: Path) -> None:
+    cli = Cli()
     commit_files(
-        support_repo,
+        root,
         {
             "templates/replies/password-reset.md": "Hello\n",
             "templates/replies/password-reset.ru.md": "Привет\n",
@@ -54,7 +52,18 @@ def desk(support_repo: Path, cli: Any) -> Path:
         ok(cli("resolve", f"SUP-{n}", "-r", "done"))
         ok(cli("close", f"SUP-{n}"))
     ok(cli("kb", "new", "Printer queue stuck", "--body-file", "-", input="Restart the spooler.\n"))
-    return support_repo
+
+
+@pytest.fixture
+def desk(
+    support_repo: Path,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """SUP-1 resolved, SUP-2, SUP-3 and SUP-10 open, SUP-4..9 closed, a KB article, two
+    canned replies."""
+    return from_template("completion", support_repo, _build_desk, monkeypatch, tmp_path_factory)
 
 
 def protocol(root: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:

@@ -44,7 +44,7 @@ def demo_desk(tmp_path: Path) -> Desk:
 
 def test_the_demo_ships_l1_scripts_in_russian_and_english(demo_desk: Desk) -> None:
     found = {r.name: r.languages for r in replies(demo_desk)}
-    assert found == dict.fromkeys(NAMES, ["", "ru"])
+    assert found == {name: ["", "ru"] for name in NAMES}
 
 
 @pytest.mark.parametrize("name", NAMES)
