@@ -70,6 +70,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 # cores). The mail tests that start an SMTP or IMAP server run with the slow set.
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
+    "cli/test_at_terminal.py",
     "cli/test_bulk.py",
     "cli/test_common.py",
     "cli/test_completion.py",
