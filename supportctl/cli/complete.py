@@ -183,6 +183,8 @@ for _cmd, _pos, _opts in (
         "--status/-s --customer/-c=customer --assignee/-a=agent --line/-l --priority/-p "
         "--type/-t --tag --sort --limit",
     ),
+    ("queue", "", "--agent/-a=agent --customer/-c=customer --line/-l --now"),
+    ("search", "-", "--status/-s --customer/-c=customer --limit/-n"),
     ("show", "ticket", ""),
     ("assign", "ticket assignee_or_ticket*", f"--to=agent {_AT}"),
     ("comment", "ticket -", f"--file --reply=reply {_AT}"),

@@ -216,6 +216,8 @@ def test_the_fast_table_matches_the_app() -> None:
         "supportctl kb edit ",
         "supportctl link SUP-2 --duplicate-of SUP-",
         "supportctl list --assignee ",
+        "supportctl queue --agent ",
+        "supportctl search printer -c ",
     ],
 )
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
