@@ -63,9 +63,9 @@ def _index_the_full_way(root: Path, tree: str) -> list[str]:
     from supportctl.storage.queries import listing
 
     lines = light.index_lines([e[4] for e in listing(Desk(root)) if not e[1] and e[4]])
-    folder = Desk(root).cache.folder
-    if folder is not None:
-        light.save_index(folder / light.COMPLETION_FILE, tree, lines)
+    path = Desk(root).cache.path("completion")
+    if path is not None:
+        light.save_index(path, tree, lines)
     return lines
 
 

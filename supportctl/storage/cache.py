@@ -27,8 +27,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from supportctl.storage.git import INDEX_COPY
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
@@ -215,6 +213,10 @@ def _prepare(folder: Path) -> Path | None:
     """The cache folder, made when missing; the caches of the old layout beside it are
     removed, and strangers in it (other versions, other programs, abandoned temporary
     files) are removed. None when it cannot be made: every cache is then skipped."""
+    # here, not at the top: shell completion reads the cache names of this module and
+    # must not pay for importing the git runner
+    from supportctl.storage.git import INDEX_COPY
+
     try:
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             folder.unlink()  # the caches would be written wherever it points

@@ -1,7 +1,8 @@
 """What shell completion offers, read the cheap way: a shell waits on every Tab.
 
 A completion answers in a fraction of what importing the rest of supportctl costs (GitPython,
-YAML, the configuration's classes), so this module imports only the standard library: it
+YAML, the configuration's classes), so this module imports only the standard library (and
+storage.cache for the names of the cache files, when a question needs them): it
 asks git for one tree with one process, reads the listing cache (`queries.listing`) straight
 from its SQLite file, and reads the committed supportctl.yaml's customer and agent keys
 with a line reader. When the cache does not cover HEAD yet (a fresh clone, a commit made
@@ -24,12 +25,6 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_NAME = "supportctl.yaml"
-# `cache.file_name("blobs")`, `cache.file_name("completion")` and
-# `cache.versioned("listing")`, spelled out: importing
-# storage.cache costs more than a completion may take (a test keeps them equal)
-BLOBS_FILE = "blobs.v3.sqlite"
-COMPLETION_FILE = "completion.v1.txt"
-LISTING_KIND = "listing.v1"
 OPEN = ("new", "in_progress", "waiting")
 
 
@@ -95,7 +90,9 @@ def _cache_folder(root: Path) -> Path | None:
 
 def _cache_file(root: Path) -> Path | None:
     folder = _cache_folder(root)
-    path = folder / BLOBS_FILE if folder else None
+    from supportctl.storage.cache import file_name
+
+    path = folder / file_name("blobs") if folder else None
     return path if path is not None and path.is_file() else None
 
 
@@ -113,6 +110,8 @@ def listing_rows(root: Path) -> list[list[object]] | None:
         return None
     import sqlite3  # here: only a completion of tickets needs it
 
+    from supportctl.storage.cache import versioned
+
     found: dict[str, list[list[Any]]] = {}
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
@@ -122,7 +121,7 @@ def listing_rows(root: Path) -> list[list[object]] | None:
                 marks = ",".join("?" * len(chunk))
                 for key, data in db.execute(
                     "SELECT key, data FROM blobs WHERE kind LIKE ? AND key IN (" + marks + ")",
-                    (LISTING_KIND + ":%", *chunk),
+                    (versioned("listing") + ":%", *chunk),
                 ):
                     found.setdefault(key, json.loads(data))
         finally:
@@ -144,15 +143,14 @@ def ticket_lines(root: Path, tree: str) -> list[str] | None:
     """`ID<TAB>title [status]` of every ticket of `tree`, open ones first, newest first
     within each group: the completion index when it is for `tree`, else made from the
     listing cache and kept; None when neither covers HEAD."""
+    from supportctl.storage.cache import file_name
+
     folder = _cache_folder(root)
-    index = folder / COMPLETION_FILE if folder else None
+    index = folder / file_name("completion") if folder else None
     if index is not None:
-        try:
-            with open(index, encoding="utf-8") as fh:
-                if fh.readline().rstrip("\n") == tree:
-                    return fh.read().splitlines()
-        except (OSError, UnicodeDecodeError):
-            pass
+        found = _read_index(index, tree)
+        if found is not None:
+            return found
     rows = listing_rows(root)
     if rows is None:
         return None
@@ -160,6 +158,26 @@ def ticket_lines(root: Path, tree: str) -> list[str] | None:
     if index is not None:
         save_index(index, tree, lines)
     return lines
+
+
+def _read_index(index: Path, tree: str) -> list[str] | None:
+    """The index's lines when it is whole and for `tree`; None for another tree, and for a
+    damaged or foreign file (its checksum does not match: it is made again)."""
+    import zlib
+
+    try:
+        fd = os.open(index, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    head, _, body = data.partition(b"\n")
+    if head != f"{tree} {zlib.crc32(body):08x}".encode():
+        return None
+    try:
+        return body.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        return None
 
 
 def index_lines(rows: list[list[Any]]) -> list[str]:
@@ -176,12 +194,15 @@ def index_lines(rows: list[list[Any]]) -> list[str]:
 def save_index(index: Path, tree: str, lines: list[str]) -> None:
     """Replace the completion index atomically; failing costs only speed."""
     import tempfile
+    import zlib
 
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{index.name}.", suffix=".tmp", dir=index.parent)
-        with open(fd, "w", encoding="utf-8") as fh:
-            fh.write(tree + "\n" + "".join(line + "\n" for line in lines))
+        body = "".join(line + "\n" for line in lines).encode("utf-8")
+        with open(fd, "wb") as fh:
+            # the tree it is for, and a checksum: a damaged file is made again, not read
+            fh.write(f"{tree} {zlib.crc32(body):08x}\n".encode() + body)
         os.replace(tmp, index)
     except OSError:
         if tmp is not None:

@@ -157,7 +157,7 @@ def test_a_new_commit_is_seen_at_once(desk: Path, cli: Any) -> None:
 def test_a_cold_cache_is_filled_the_full_way(desk: Path) -> None:
     shutil.rmtree(desk / ".git" / "supportctl" / "cache")
     assert bash_words(desk, "supportctl show SUP-3") == ["SUP-3"]
-    assert (desk / ".git" / "supportctl" / "cache" / light.COMPLETION_FILE).is_file()
+    assert (desk / ".git" / "supportctl" / "cache" / cache.file_name("completion")).is_file()
 
 
 # -- the fast path answers as Typer would --------------------------------------------------
@@ -245,12 +245,6 @@ def test_fast_path_prints_what_typer_prints(desk: Path, line: str, shell: str) -
 def test_fast_path_leaves_command_and_option_names_to_typer() -> None:
     for words, incomplete in (([], "sh"), (["show"], "--"), (["kb"], "sh"), (["bogus"], "")):
         assert fast._completer(words, incomplete) is None
-
-
-def test_cache_names_spelled_out_match_the_cache_module() -> None:
-    assert cache.file_name("blobs") == light.BLOBS_FILE
-    assert cache.file_name("completion") == light.COMPLETION_FILE
-    assert cache.versioned("listing:x") == light.LISTING_KIND + ":x"
 
 
 def test_config_keys_match_the_real_configuration(support_repo: Path) -> None:
