@@ -14,7 +14,8 @@ Rows: `queue` with its caches warm (the history scan of `sla status` is done onc
 kept) and cold (no cache: the whole history is read); `search` warm (the snapshot of the ticket indexes is current), warm for one
 customer (its own index), after a commit that changes one ticket (the analyses of the
 other tickets are reused, the indexes rebuilt) and cold (no cache at all: every ticket
-file parsed and analysed).
+file parsed and analysed); shell completion (a Tab on ticket IDs, KB slugs, customers)
+warm and after a commit (the completion index made again from the listing cache).
 """
 
 from __future__ import annotations
@@ -81,8 +82,47 @@ def rows_for(sc: str, now: str, edit_path: str) -> list[run.Row]:
             "search cold", "git ls-tree -r HEAD", either(("search", QUERY)), prepare=drop_cache
         ),
     ]
-    # Completion of ticket IDs, KB slugs, customers and agents is timed here too: its rows
-    # (the same baseline) are appended to `rows` at this point.
+
+    # Completion: a Tab as bash asks it (`_SUPPORTCTL_COMPLETE=complete_bash`, the words
+    # typed so far), through `env` so that the variables reach only this command.
+    def tab(line: str) -> Any:
+        words = line.split(" ")
+        request = [
+            "env",
+            "_SUPPORTCTL_COMPLETE=complete_bash",
+            f"COMP_WORDS={line}",
+            f"COMP_CWORD={len(words) - 1}",
+            sc,
+        ]
+        return lambda desk, variant: request if variant else ls_tree
+
+    rows += [
+        run.Row(
+            "Tab: show SUP-1… warm", "git ls-tree -r HEAD", tab("supportctl show SUP-1"), warm=True
+        ),
+        run.Row(
+            "Tab: show (every ID) warm", "git ls-tree -r HEAD", tab("supportctl show "), warm=True
+        ),
+        run.Row(
+            "Tab: resolve --kb warm",
+            "git ls-tree -r HEAD",
+            tab("supportctl resolve SUP-1 --kb "),
+            warm=True,
+        ),
+        run.Row(
+            "Tab: new --customer warm",
+            "git ls-tree -r HEAD",
+            tab("supportctl new x --customer "),
+            warm=True,
+        ),
+        run.Row(
+            "Tab: show SUP-1… after a commit",
+            "git ls-tree -r HEAD",
+            tab("supportctl show SUP-1"),
+            prepare=commit_one,
+            warm=True,
+        ),
+    ]
     return rows
 
 

@@ -71,8 +71,11 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
     "cli/test_agent.py",
+    "cli/test_at_terminal.py",
     "cli/test_availability.py",
+    "cli/test_bulk.py",
     "cli/test_common.py",
+    "cli/test_completion.py",
     "cli/test_entrypoint.py",
     "cli/test_hostile.py",
     "cli/test_kb.py",
@@ -81,6 +84,7 @@ _SLOW_MODULES = {
     "cli/test_mail_roundtrip.py",
     "cli/test_mail_send.py",
     "cli/test_progress.py",
+    "cli/test_replies.py",
     "cli/test_report_send.py",
     "cli/test_sla.py",
     "cli/test_sla_lang.py",
@@ -96,6 +100,7 @@ _SLOW_MODULES = {
     "ops/test_backlog.py",
     "ops/test_customer_message.py",
     "ops/test_demo.py",
+    "ops/test_demo_replies.py",
     "ops/test_sync.py",
     "ops/test_sync_history.py",
     "ops/test_ticket_size.py",

@@ -24,6 +24,13 @@ def main() -> None:
         # what Typer's eager --version option prints (cli/root.py), exit code 0
         sys.stdout.write(f"supportctl {__version__}\n")
         return
+    if os.environ.get("_SUPPORTCTL_COMPLETE", "").startswith("complete_"):
+        # a Tab: the questions about tickets, customers, ... are answered before Typer loads
+        from supportctl.cli.complete import answer
+
+        code = answer(os.environ)
+        if code is not None:
+            sys.exit(code)
     try:
         from supportctl.cli.commands import app_for
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_now, repo
 from supportctl.cli.root import app
 from supportctl.domain.durations import format_duration
@@ -150,10 +150,19 @@ def queue_cmd(
         typer.Option("--mine", help="Only tickets assigned to you (your git user.email / name)."),
     ] = False,
     agent: Annotated[
-        str | None, typer.Option("--agent", "-a", help="Only tickets assigned to this agent.")
+        str | None,
+        typer.Option(
+            "--agent",
+            "-a",
+            help="Only tickets assigned to this agent.",
+            autocompletion=complete.agent,
+        ),
     ] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+        str | None,
+        typer.Option(
+            "--customer", "-c", help="Only this customer.", autocompletion=complete.customer
+        ),
     ] = None,
     line: Annotated[str | None, typer.Option("--line", "-l", help="Only this line.")] = None,
     at_risk: Annotated[
@@ -215,7 +224,12 @@ def search_cmd(
     ] = None,
     customer: Annotated[
         list[str] | None,
-        typer.Option("--customer", "-c", help="Only this customer's tickets (repeatable)."),
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Only this customer's tickets (repeatable).",
+            autocompletion=complete.customer,
+        ),
     ] = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="Show at most N tickets.")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_day, parse_now, repo
 from supportctl.cli.root import app
 from supportctl.domain.errors import UsageError
@@ -22,7 +22,12 @@ NowOpt = Annotated[
 
 @app.command()
 def similar(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID", help="Ticket ID, e.g. SUP-42.")],
+    ticket_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Ticket ID, e.g. SUP-42.", autocompletion=complete.ticket
+        ),
+    ],
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="Show at most N tickets.")
     ] = 10,
@@ -102,7 +107,12 @@ def backlog(
 
 @app.command()
 def devtask(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID", help="Ticket ID, e.g. SUP-42.")],
+    ticket_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Ticket ID, e.g. SUP-42.", autocompletion=complete.ticket
+        ),
+    ],
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,

@@ -19,6 +19,7 @@ from typer.main import get_command_name
 from supportctl.cli import agent as _agent  # noqa: F401  (queue, search)
 from supportctl.cli import backlog as _backlog  # noqa: F401  (similar, backlog, devtask)
 from supportctl.cli import outage as _outage  # noqa: F401
+from supportctl.cli import replies as _replies  # noqa: F401
 from supportctl.cli import sync as _sync  # noqa: F401
 from supportctl.cli import tickets as _tickets  # noqa: F401
 from supportctl.cli.kb import kb_app

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_when, read_text_input, repo
 from supportctl.domain.errors import SupportctlError, UsageError
 
@@ -131,7 +131,12 @@ def new(
 
 @kb_app.command("show")
 def show(
-    slug: Annotated[str, typer.Argument(help="Article slug, e.g. ne-pechatayutsya-cheki.")],
+    slug: Annotated[
+        str,
+        typer.Argument(
+            help="Article slug, e.g. ne-pechatayutsya-cheki.", autocompletion=complete.kb_slug
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Show one article: its front matter and Markdown body.
@@ -182,7 +187,7 @@ def list_(
 
 @kb_app.command("edit")
 def edit(
-    slug: Annotated[str, typer.Argument(help="Article slug.")],
+    slug: Annotated[str, typer.Argument(help="Article slug.", autocompletion=complete.kb_slug)],
     title: Annotated[
         str | None, typer.Option("--title", help="New title (the slug stays).")
     ] = None,
@@ -222,8 +227,13 @@ def edit(
 
 @kb_app.command("link")
 def link(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID", help="Ticket ID, e.g. SUP-42.")],
-    slug: Annotated[str, typer.Argument(help="Article slug.")],
+    ticket_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Ticket ID, e.g. SUP-42.", autocompletion=complete.ticket
+        ),
+    ],
+    slug: Annotated[str, typer.Argument(help="Article slug.", autocompletion=complete.kb_slug)],
     replace: Annotated[
         bool,
         typer.Option("--replace", help="The ticket names another article: point it at this one."),

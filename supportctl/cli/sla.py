@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_now, repo
 from supportctl.domain.durations import format_duration
 from supportctl.domain.errors import BelowTarget
@@ -153,7 +153,7 @@ def _show_words(s: TicketClocks, f: Formats) -> list[str]:
 
 @sla_app.command("show")
 def show(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     now: NowOpt = None,
     as_json: JsonOpt = False,
     lang: Annotated[
@@ -383,7 +383,7 @@ def _explain_lines(e: Explanation) -> list[str]:
 
 @sla_app.command("explain")
 def explain(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_day, parse_when, read_text_input, repo
 from supportctl.cli.root import app
 from supportctl.domain.durations import format_duration, parse_duration
@@ -16,7 +16,10 @@ from supportctl.domain.errors import UsageError, ValidationFailed
 from supportctl.domain.ticket import TICKET_KEYS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from supportctl.ops import tickets as actions
+    from supportctl.storage.links import PointingHere
     from supportctl.storage.queries import TicketRecord
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -74,7 +77,13 @@ def init(
 def new(
     title: Annotated[str, typer.Argument(help="One-line summary of the request.")],
     customer: Annotated[
-        str, typer.Option("--customer", "-c", help="Customer key from supportctl.yaml.")
+        str,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Customer key from supportctl.yaml.",
+            autocompletion=complete.customer,
+        ),
     ],
     type: Annotated[
         str,
@@ -100,7 +109,9 @@ def new(
         ),
     ] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")] = None,
-    assignee: Annotated[str | None, typer.Option("--assignee", help="Agent handle.")] = None,
+    assignee: Annotated[
+        str | None, typer.Option("--assignee", help="Agent handle.", autocompletion=complete.agent)
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -153,10 +164,14 @@ def list_(
         list[str] | None, typer.Option("--status", "-s", help="Filter by status (repeatable).")
     ] = None,
     customer: Annotated[
-        list[str] | None, typer.Option("--customer", "-c", help="Filter by customer.")
+        list[str] | None,
+        typer.Option(
+            "--customer", "-c", help="Filter by customer.", autocompletion=complete.customer
+        ),
     ] = None,
     assignee: Annotated[
-        list[str] | None, typer.Option("--assignee", "-a", help="Filter by assignee.")
+        list[str] | None,
+        typer.Option("--assignee", "-a", help="Filter by assignee.", autocompletion=complete.agent),
     ] = None,
     line: Annotated[
         list[str] | None, typer.Option("--line", "-l", help="Filter by support line.")
@@ -239,17 +254,24 @@ def _clip(text: str, n: int) -> str:
 
 @app.command()
 def show(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID", help="Ticket ID, e.g. SUP-42.")],
+    ticket_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Ticket ID, e.g. SUP-42.", autocompletion=complete.ticket
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Show one ticket with its comments, worklogs and links.
 
     Example: supportctl show SUP-42
     """
+    from supportctl.storage.links import pointing_at
     from supportctl.storage.queries import ticket_record
 
     r = repo()
     record = ticket_record(r, r.ticket_id(ticket_id))
+    here = pointing_at(r, str(record.ticket.id))
     for problem in record.problems:
         out.warn(f"skipped {problem} (time logged there is not counted; run `supportctl validate`)")
     if record.uncommitted:
@@ -259,9 +281,9 @@ def show(
             f"(`git diff HEAD -- {path}` shows them)"
         )
     if as_json:
-        out.emit_json(record.to_dict())
+        out.emit_json(record.to_dict() | {"duplicates": here.duplicates, "children": here.children})
         return
-    out.emit(_format_ticket(record))
+    out.emit(_format_ticket(record, here))
 
 
 # the one-value fields, in file order; the rest have their own lines below
@@ -285,7 +307,7 @@ _SHOWN_FIELDS = tuple(
 )
 
 
-def _format_ticket(record: TicketRecord) -> str:
+def _format_ticket(record: TicketRecord, here: PointingHere) -> str:
     t = record.ticket
     lines = [f"{t.id}: {t.title}", ""]
     for key in _SHOWN_FIELDS:
@@ -305,6 +327,10 @@ def _format_ticket(record: TicketRecord) -> str:
             lines.append(f"  {kind.replace('_', ' ') + ':':<10} {other}")
     if t.links.related:
         lines.append(f"  {'related:':<10} {', '.join(t.links.related)}")
+    # the other way round: tickets whose links point here
+    for kind, others in (("duplicates", here.duplicates), ("children", here.children)):
+        if others:
+            lines.append(f"  {kind + ':':<10} {', '.join(others)}")
     if t.description:
         lines += ["", t.description.rstrip()]
     for c in t.comments:
@@ -323,24 +349,117 @@ def _format_ticket(record: TicketRecord) -> str:
 
 @app.command()
 def assign(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    assignee: Annotated[str | None, typer.Argument(help="Agent handle; omit to unassign.")] = None,
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
+    rest: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ASSIGNEE | ID...]",
+            help="Agent handle (omit to unassign); with --to, more ticket IDs.",
+            autocompletion=complete.assignee_or_ticket,
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Assign every ID given to this agent (one commit per ticket).",
+            autocompletion=complete.agent,
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Change several tickets without asking.")
+    ] = False,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Assign a ticket to an agent (or unassign it).
+    """Assign a ticket to an agent (or unassign it), or several tickets --to one agent.
 
-    Example: supportctl assign SUP-42 boris
+    Example: supportctl assign SUP-42 boris; supportctl assign SUP-42 SUP-43 SUP-50 --to boris
     """
     from supportctl.ops import tickets as actions
 
-    _done(actions.assign(repo(), ticket_id, assignee, at=parse_when(at)), as_json)
+    if to is None:
+        if len(rest or []) > 1:
+            raise UsageError("to assign several tickets give --to AGENT")
+        assignee = rest[0] if rest else None
+        _done(actions.assign(repo(), ticket_id, assignee, at=parse_when(at)), as_json)
+        return
+    r = repo()
+    when = parse_when(at)
+    plan = actions.plan_assign(r, [ticket_id, *(rest or [])], to)
+    _bulk(
+        plan,
+        "assign",
+        yes,
+        lambda tid: actions.assign(r, tid, to, at=when),
+        as_json,
+    )
+
+
+def _bulk(
+    plan: list[actions.Planned],
+    verb: str,
+    yes: bool,
+    one: Callable[[str], actions.ActionResult],
+    as_json: bool,
+) -> None:
+    """One action on every planned ticket, after a confirmation at a terminal (or `--yes`);
+    each ticket is its own commit, a failure is reported and the others go on."""
+    import sys
+
+    from supportctl.ops import tickets as actions
+
+    if not plan:
+        if as_json:
+            out.emit_json({"action": verb, "done": [], "failed": []})
+        else:
+            out.warn(f"nothing to {verb}")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"{verb} would change {len(plan)} ticket(s); not at a terminal, so give --yes"
+            )
+        for p in plan:
+            out.warn(f"  {p.ticket_id}: {p.before} → {p.after}  {_clip(out.visible(p.title), 50)}")
+        if not typer.confirm(f"{verb.capitalize()} {len(plan)} ticket(s)?", err=True):
+            out.warn("nothing changed")
+            raise typer.Exit(1)
+
+    def report(outcome: actions.ActionResult | actions.Failure) -> None:
+        if isinstance(outcome, actions.Failure):
+            out.error(f"{outcome.ticket_id}: {outcome.error.message}")
+        elif not as_json:
+            out.emit(outcome.subject)
+
+    result = actions.for_each([p.ticket_id for p in plan], one, report)
+    if as_json:
+        out.emit_json(
+            {
+                "action": verb,
+                "done": [
+                    {"id": d.ticket_id, "commit": d.commit, "subject": d.subject}
+                    for d in result.done
+                ],
+                "failed": [
+                    {"id": f.ticket_id, "error": f.error.message, "exit_code": f.error.exit_code}
+                    for f in result.failed
+                ],
+            }
+        )
+    else:
+        failed = f", {len(result.failed)} failed" if result.failed else ""
+        out.warn(f"{verb}: {len(result.done)} of {len(plan)} ticket(s) changed{failed}")
+    if result.failed:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command()
 def comment(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
-    text: Annotated[str | None, typer.Argument(help="Comment text (or use --file).")] = None,
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
+    text: Annotated[
+        str | None, typer.Argument(help="Comment text (or use --file or --reply).")
+    ] = None,
     internal: Annotated[
         bool, typer.Option("--internal", help="Internal note, not a reply to the customer.")
     ] = False,
@@ -358,6 +477,18 @@ def comment(
     file: Annotated[
         str | None, typer.Option("--file", help="Read the text from a file, or - for stdin.")
     ] = None,
+    reply: Annotated[
+        str | None,
+        typer.Option(
+            "--reply",
+            help="Send the canned reply NAME (templates/replies/), in the customer's language.",
+            autocompletion=complete.reply,
+        ),
+    ] = None,
+    edit: Annotated[
+        bool,
+        typer.Option("--edit", help="With --reply: edit the rendered text in $EDITOR first."),
+    ] = False,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -367,18 +498,62 @@ def comment(
     """
     from supportctl.ops import tickets as actions
 
-    if text is None and file is None:
+    if reply is not None:
+        body = _canned(ticket_id, reply, edit, text, file, from_customer)
+    elif edit:
+        raise UsageError("--edit goes with --reply NAME")
+    elif text is None and file is None:
         raise UsageError("give the comment text, or --file")
-    body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
+    else:
+        body = read_text_input(text, file, "TEXT", "--file") if file else (text or "")
     result = actions.comment(
         repo(), ticket_id, body, internal=internal, from_customer=from_customer, at=parse_when(at)
     )
     _done(result, as_json)
 
 
+def _canned(
+    ticket_id: str, name: str, edit: bool, text: str | None, file: str | None, customer: bool
+) -> str:
+    """The canned reply's text for the ticket, edited in $EDITOR first with `--edit`."""
+    import os
+    import sys
+    import tempfile
+
+    from supportctl.ops.replies import render_reply
+
+    if text is not None or file is not None:
+        raise UsageError("give TEXT, --file or --reply, not two of them (--edit adds to a reply)")
+    if customer:
+        raise UsageError("--reply writes our answer; --from-customer records theirs")
+    if edit and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("--edit needs a terminal; without it the reply is sent as rendered")
+    rendered = render_reply(repo(), ticket_id, name)
+    if not edit:
+        return rendered.text
+    from supportctl.storage.editor import run_editor
+
+    editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi"
+    fd, path = tempfile.mkstemp(prefix="supportctl-reply-", suffix=".md")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(rendered.text)
+    try:
+        code = run_editor(editor, path)
+    except OSError as exc:
+        Path(path).unlink(missing_ok=True)
+        raise UsageError(f"cannot run $EDITOR {editor!r}: {exc.strerror}") from None
+    edited = Path(path).read_text(encoding="utf-8", errors="replace")
+    Path(path).unlink(missing_ok=True)
+    if code != 0:
+        raise UsageError(f"{editor} exited with status {code}; nothing written")
+    if not edited.strip():
+        raise UsageError("the reply is empty; nothing written")
+    return edited
+
+
 @app.command()
 def log(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     minutes: Annotated[int | None, typer.Option("--minutes", "-m", help="Minutes spent.")] = None,
     time: Annotated[str | None, typer.Option("--time", help="Time spent like 1h30m.")] = None,
     note: Annotated[str, typer.Option("--note", "-n", help="What was done.")] = "",
@@ -412,7 +587,7 @@ def log(
 
 @app.command()
 def start(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -427,7 +602,7 @@ def start(
 
 @app.command()
 def wait(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     reason: Annotated[
         str, typer.Option("--reason", "-r", help="What we wait for from the customer.")
     ],
@@ -445,7 +620,7 @@ def wait(
 
 @app.command()
 def escalate(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why it goes up a line.")],
     to: Annotated[
         str | None, typer.Option("--to", help="Target line (default: the next one).")
@@ -463,11 +638,31 @@ def escalate(
 
 
 @app.command()
+def deescalate(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
+    to: Annotated[str, typer.Option("--to", help="The earlier line it goes back to.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it goes back down.")],
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move a ticket back down to an earlier support line (not counted as an escalation).
+
+    Example: supportctl deescalate SUP-42 --to L1 --reason "workaround found, L1 follows up"
+    """
+    from supportctl.ops import tickets as actions
+
+    _done(actions.deescalate(repo(), ticket_id, to=to, reason=reason, at=parse_when(at)), as_json)
+
+
+@app.command()
 def resolve(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     resolution: Annotated[str, typer.Option("--resolution", "-r", help="How it was solved.")],
     kb: Annotated[
-        str | None, typer.Option("--kb", help="Slug of the KB article that solved it.")
+        str | None,
+        typer.Option(
+            "--kb", help="Slug of the KB article that solved it.", autocompletion=complete.kb_slug
+        ),
     ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
@@ -485,22 +680,65 @@ def resolve(
 
 @app.command()
 def close(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ID]...", help="Resolved tickets to close.", autocompletion=complete.ticket
+        ),
+    ] = None,
+    resolved_before: Annotated[
+        str | None,
+        typer.Option(
+            "--resolved-before",
+            help="Close every ticket resolved before this day (desk's time zone), e.g. 2026-11-01.",
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="With --resolved-before: only this customer's.",
+            autocompletion=complete.customer,
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Close several tickets without asking.")
+    ] = False,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Close a resolved ticket.
+    """Close a resolved ticket, several, or all resolved --resolved-before a day.
 
-    Example: supportctl close SUP-42
+    Example: supportctl close SUP-42; supportctl close --resolved-before 2026-11-01 --yes
     """
     from supportctl.ops import tickets as actions
 
-    _done(actions.close(repo(), ticket_id, at=parse_when(at)), as_json)
+    ids = ticket_ids or []
+    if resolved_before is None:
+        if customer is not None:
+            raise UsageError("--customer goes with --resolved-before")
+        if not ids:
+            raise UsageError("give the ticket ID, or --resolved-before DAY")
+        if len(ids) == 1:
+            _done(actions.close(repo(), ids[0], at=parse_when(at)), as_json)
+            return
+    elif ids:
+        raise UsageError("give ticket IDs or --resolved-before, not both")
+    r = repo()
+    when = parse_when(at)
+    if resolved_before is not None:
+        day = parse_day(resolved_before, "--resolved-before")
+        assert day is not None
+        plan = actions.resolved_before(r, day, customer)
+    else:
+        plan = actions.plan_close(r, ids)
+    _bulk(plan, "close", yes, lambda tid: actions.close(r, tid, at=when), as_json)
 
 
 @app.command()
 def reopen(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why it is open again.")],
     at: AtOpt = None,
     as_json: JsonOpt = False,
@@ -516,12 +754,20 @@ def reopen(
 
 @app.command()
 def link(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     duplicate_of: Annotated[
-        str | None, typer.Option("--duplicate-of", help="This ticket repeats OTHER.")
+        str | None,
+        typer.Option(
+            "--duplicate-of", help="This ticket repeats OTHER.", autocompletion=complete.ticket
+        ),
     ] = None,
-    related: Annotated[str | None, typer.Option("--related", help="Related ticket.")] = None,
-    parent: Annotated[str | None, typer.Option("--parent", help="Parent ticket.")] = None,
+    related: Annotated[
+        str | None,
+        typer.Option("--related", help="Related ticket.", autocompletion=complete.ticket),
+    ] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="Parent ticket.", autocompletion=complete.ticket)
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -544,7 +790,7 @@ def link(
 
 @app.command()
 def tag(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     tags: Annotated[list[str] | None, typer.Argument(help="Tags to add.")] = None,
     remove: Annotated[
         list[str] | None, typer.Option("--remove", help="Tag to remove (repeatable).")
@@ -566,7 +812,7 @@ def tag(
 
 @app.command()
 def edit(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     title: Annotated[str | None, typer.Option("--title", help="New one-line summary.")] = None,
     priority: Annotated[
         str | None, typer.Option("--priority", help="critical | high | normal | low")
@@ -578,7 +824,12 @@ def edit(
         ),
     ] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", help="Customer key from supportctl.yaml.")
+        str | None,
+        typer.Option(
+            "--customer",
+            help="Customer key from supportctl.yaml.",
+            autocompletion=complete.customer,
+        ),
     ] = None,
     cls: Annotated[str | None, typer.Option("--class", help="Request class or category.")] = None,
     at: AtOpt = None,

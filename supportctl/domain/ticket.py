@@ -120,6 +120,7 @@ MOVES: dict[str, Move] = {
     "close": Move("close", ("resolved",), "closed"),
     "reopen": Move("reopen", ("resolved", "closed"), "in_progress"),
     "escalate": Move("escalate", OPEN_STATUSES, None),
+    "deescalate": Move("deescalate", OPEN_STATUSES, None),
 }
 
 
@@ -151,6 +152,20 @@ def next_line(lines: tuple[str, ...], current: str, to: str | None, ticket_id: s
         raise UsageError(f"unknown line {to!r}: expected one of {', '.join(lines)}")
     if lines.index(target) <= idx:
         raise IllegalTransition(f"cannot escalate {ticket_id} from {current} to {target}")
+    return target
+
+
+def lower_line(lines: tuple[str, ...], current: str, to: str, ticket_id: str) -> str:
+    """The line `to`, which must come before `current` in the configured order."""
+    if current not in lines:
+        raise IllegalTransition(
+            f"cannot de-escalate {ticket_id}: its line {current!r} is not in config"
+        )
+    target = to.strip().upper()
+    if target not in lines:
+        raise UsageError(f"unknown line {to!r}: expected one of {', '.join(lines)}")
+    if lines.index(target) >= lines.index(current):
+        raise IllegalTransition(f"cannot de-escalate {ticket_id} from {current} to {target}")
     return target
 
 

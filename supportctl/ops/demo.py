@@ -191,6 +191,9 @@ def build_demo(
         for f in sorted((source / folder).rglob("*")) if (source / folder).is_dir() else []:
             if f.is_file():
                 files[f.relative_to(source).as_posix()] = f.read_bytes()
+    # the desk's canned replies (L1 scripts), committed where `comment --reply` finds them
+    for f in sorted((source / "demo" / "replies").glob("*.md")):
+        files[f"templates/replies/{f.name}"] = f.read_bytes()
     with transaction(repo) as tx:
         subject = "Set up the demo desk: configuration, KB and templates"
         tx.commit(Change(subject, [], files), check_dirty=False)

@@ -7,7 +7,7 @@ and git trailers carrying the machine-readable facts.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from supportctl.domain import yamlio
 from supportctl.domain.durations import format_duration
-from supportctl.domain.errors import DataError, GitError, IllegalTransition, NotFound, UsageError
+from supportctl.domain.errors import (
+    DataError,
+    GitError,
+    IllegalTransition,
+    NotFound,
+    SupportctlError,
+    UsageError,
+)
 from supportctl.domain.ids import ticket_path
 from supportctl.domain.text import is_slug
 from supportctl.domain.ticket import (
@@ -37,6 +44,7 @@ from supportctl.domain.ticket import (
     check_tag,
     check_text,
     clean_line,
+    lower_line,
     next_line,
     worklog_path,
 )
@@ -300,6 +308,37 @@ def escalate(
         return Change(f"escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
 
     return ticket_action(repo, ticket_id, "escalate", at, fn)
+
+
+def deescalate(
+    repo: Desk,
+    ticket_id: str,
+    *,
+    to: str,
+    reason: str,
+    at: datetime | None = None,
+) -> ActionResult:
+    """Move an open ticket back down to an earlier line (`Action: deescalate`): history,
+    the SLA and the report see a line move that is not an escalation."""
+    if not reason or not reason.strip():
+        raise UsageError("deescalate needs --reason")
+    if not to or not to.strip():
+        raise UsageError("deescalate needs --to")
+    text = check_text(reason, what="reason")
+
+    def fn(data: TicketFile, ident: Identity) -> Change:
+        ticket = data.ticket
+        tid = ticket.id
+        check_move("deescalate", tid, str(ticket.status))
+        old = str(ticket.line)
+        new = lower_line(repo.config.lines, old, to, tid)
+        ticket = replace(ticket, line=new)
+        data.update(
+            _with_comment(ticket, ident, repo, f"De-escalated {old} → {new}: {text}", "internal")
+        )
+        return Change(f"de-escalate {old} → {new} ({short(text, 40)})", [("Reason", text)])
+
+    return ticket_action(repo, ticket_id, "deescalate", at, fn)
 
 
 # -- conversation and time --------------------------------------------------------------
@@ -627,3 +666,107 @@ def _check_slug(slug: str) -> str:
     if not is_slug(s):
         raise UsageError(f"bad KB slug {slug!r}: lowercase letters, digits and - only")
     return s
+
+
+# -- several tickets at once ---------------------------------------------------------------
+@dataclass
+class Failure:
+    ticket_id: str
+    error: SupportctlError
+
+
+@dataclass
+class BulkResult:
+    """What an action on several tickets did: one commit per ticket that changed, and why
+    each of the others did not."""
+
+    done: list[ActionResult] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every ticket changed, else the exit code of the first failure."""
+        return self.failed[0].error.exit_code if self.failed else 0
+
+
+def for_each(
+    ticket_ids: Sequence[str],
+    one: Callable[[str], ActionResult],
+    done: Callable[[ActionResult | Failure], None] | None = None,
+) -> BulkResult:
+    """`one` on every ticket in turn, each its own commit: a ticket that fails is recorded
+    and the others still change (what is committed stays committed). `done` hears of each
+    ticket as it is finished."""
+    result = BulkResult()
+    for tid in dict.fromkeys(ticket_ids):
+        outcome: ActionResult | Failure
+        try:
+            outcome = one(tid)
+        except SupportctlError as exc:
+            outcome = Failure(tid, exc)
+            result.failed.append(outcome)
+        else:
+            result.done.append(outcome)
+        if done is not None:
+            done(outcome)
+    return result
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One ticket a bulk action is about to change, as the confirmation lists it."""
+
+    ticket_id: str
+    title: str
+    before: str
+    after: str
+
+
+def plan_assign(repo: Desk, ticket_ids: Sequence[str], assignee: str | None) -> list[Planned]:
+    """What `assign ID ID ... --to A` would change, checked before anything is committed:
+    an unknown agent or ticket stops it here (nothing changes)."""
+    handle = check_handle(assignee) if assignee else None
+    _check_agent(repo, handle)
+    plan = []
+    for raw in dict.fromkeys(ticket_ids):
+        tid = repo.ticket_id(raw)
+        t = repo.ticket(tid).ticket
+        plan.append(Planned(tid, str(t.title or ""), t.assignee or "nobody", handle or "nobody"))
+    return plan
+
+
+def plan_close(repo: Desk, ticket_ids: Sequence[str]) -> list[Planned]:
+    """What `close ID ID ...` would change; an unknown ticket stops it here."""
+    plan = []
+    for raw in dict.fromkeys(ticket_ids):
+        tid = repo.ticket_id(raw)
+        t = repo.ticket(tid).ticket
+        plan.append(Planned(tid, str(t.title or ""), str(t.status), "closed"))
+    return plan
+
+
+def resolved_before(repo: Desk, day: date, customer: str | None = None) -> list[Planned]:
+    """The resolved tickets (of `customer`) whose last resolve happened before `day`
+    began in the desk's time zone, oldest ID first: what `close --resolved-before` closes."""
+    from zoneinfo import ZoneInfo
+
+    from supportctl.storage.queries import Filters, list_tickets
+
+    if customer is not None:
+        repo.config.customer(customer)
+    limit = datetime.combine(day, datetime.min.time(), ZoneInfo(repo.config.timezone))
+    rows, _ = list_tickets(
+        repo, Filters(status=("resolved",), customer=(customer,) if customer else ())
+    )
+    wanted = {r.id: r for r in rows}
+    events = repo.events_by_ticket(keep=lambda t, _span: t in wanted)
+    plan = []
+    for tid, row in wanted.items():
+        resolved_at = [
+            e.at
+            for e in events.get(tid, ())
+            if e.changes.get("status", (None, None))[1] == "resolved"
+        ]
+        if resolved_at and resolved_at[-1] < limit:
+            plan.append(Planned(tid, str(row.title or ""), "resolved", "closed"))
+    return plan

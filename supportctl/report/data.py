@@ -157,7 +157,8 @@ def _breakdowns(events: dict[str, list[Event]], period: Period) -> dict[str, Any
                 lines_seen.append(str(attrs["line"]))
             if not _in(e.at, period):
                 continue
-            if "line" in e.changes and e.action != "new":
+            # a move back down a line (`deescalate`) is not an escalation
+            if "line" in e.changes and e.action not in ("new", "deescalate"):
                 old, new = e.changes["line"]
                 escalations[f"{old or '-'} → {new or '-'}"] += 1
                 if e.details.get("reason"):

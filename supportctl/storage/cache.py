@@ -27,8 +27,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from supportctl.storage.git import INDEX_COPY
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
@@ -68,6 +66,12 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     # the file: the parsed committed supportctl.yaml, keyed by its bytes and the shape of
     # the settings classes (its calendar specs pickled apart, see `Config.__getstate__`)
     "config": 2,
+    # rows by shard folder (its name and tree id): the tickets of its files that are a
+    # duplicate or a child of another (storage/links.py, what `show` lists)
+    "links": 1,
+    # the file: ticket IDs with their titles and statuses, open ones first, keyed by the
+    # tree of data/tickets (storage/completion.py: what a Tab offers)
+    "completion": 1,
     # rows by tip commit and period: the model of a report of a period that is over (and
     # the worklog problems met computing it); only the tip's rows are kept. Bump it too
     # when a figure of the report is computed differently.
@@ -81,6 +85,7 @@ _FILES: Final = {
     "kb": "marshal",
     "mail-records": "marshal",
     "config": "pickle",
+    "completion": "txt",
     "ticket-search": "marshal",
 }
 FOLDER = "cache"
@@ -208,6 +213,10 @@ def _prepare(folder: Path) -> Path | None:
     """The cache folder, made when missing; the caches of the old layout beside it are
     removed, and strangers in it (other versions, other programs, abandoned temporary
     files) are removed. None when it cannot be made: every cache is then skipped."""
+    # here, not at the top: shell completion reads the cache names of this module and
+    # must not pay for importing the git runner
+    from supportctl.storage.git import INDEX_COPY
+
     try:
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             folder.unlink()  # the caches would be written wherever it points

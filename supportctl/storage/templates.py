@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from supportctl.storage.git import Repo
 
 FOLDER = "templates"
+REPLIES = "replies"  # canned replies: templates/replies/<name>[.<language>].md
 LINK_MODE = "120000"  # a symbolic link in a git tree
 FILE_MODES = ("100644", "100755")
 
@@ -86,9 +87,9 @@ def is_html(name: str) -> bool:
 
 
 def is_plain_text(name: str) -> bool:
-    """A plain-text template (a mail body): values are printed as they are, since no
-    markup reads them; the sandbox and its limits are the same."""
-    return name.endswith(".txt.j2")
+    """A plain-text template (a mail body, a canned reply): values are printed as they
+    are, since no markup reads them; the sandbox and its limits are the same."""
+    return name.endswith(".txt.j2") or name.startswith(REPLIES + "/")
 
 
 class RepoTemplates:
@@ -127,6 +128,10 @@ class RepoTemplates:
             target = self.git.blob(entries[0][2]).decode("utf-8", "replace")
             folder = self._follow(FOLDER, folder, target)
         raise ConfigError(f"{FOLDER}: {_LINK_LOOP}")
+
+    def names(self, under: str) -> list[str]:
+        """The committed names of the files in `templates/<under>/` (and below it)."""
+        return sorted(n for n in self._folder if n.startswith(under + "/"))
 
     def source(self, name: str) -> str | None:
         """The committed text of `templates/<name>`, or None when there is no such file."""
@@ -343,6 +348,15 @@ def _time_limit(seconds: float) -> Iterator[None]:
         memory()
 
 
+def _template_line(exc: BaseException, filename: str) -> int | str:
+    """The template's line where `exc` happened: Jinja2 rewrites the traceback so that the
+    template's frames carry its file name and line."""
+    import traceback
+
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    return lines[-1] if lines and lines[-1] is not None else "?"
+
+
 RENDER_MEMORY = 2 << 30  # what rendering may add to the process; `~` can double a string
 
 
@@ -370,10 +384,13 @@ def render(
     name: str,
     filters: dict[str, Callable[..., Any]],
     translations: gettext.NullTranslations | None = None,
+    *,
+    with_line: bool = False,
     **context: Any,
 ) -> str:
     """Render template `name`; a broken or refused template (often a repo's own override)
-    is a one-line ConfigError naming the file and line, not a traceback."""
+    is a one-line ConfigError naming the file and line, not a traceback. `with_line`: an
+    error met while rendering (an unknown variable) names the line too."""
     from jinja2 import TemplateError, TemplateSyntaxError
     from jinja2.exceptions import SecurityError
 
@@ -389,7 +406,10 @@ def render(
             f"{FOLDER}/{name}: template refused: {exc} (templates run in a sandbox)"
         ) from None
     except TemplateError as exc:
-        raise ConfigError(f"{FOLDER}/{name}: template error: {exc.message or exc}") from None
+        where = f"{FOLDER}/{name}"
+        if with_line:
+            where += f":{_template_line(exc, where)}"
+        raise ConfigError(f"{where}: template error: {exc.message or exc}") from None
     except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
         # a template's own arithmetic or call going wrong (`1/0`, a range past the
         # sandbox's limit), not a bug of supportctl: one line naming the file

@@ -20,6 +20,11 @@ ROWS = (
     "search --customer acme warm",
     "search after a commit",
     "search cold",
+    "Tab: show SUP-1… warm",
+    "Tab: show (every ID) warm",
+    "Tab: resolve --kb warm",
+    "Tab: new --customer warm",
+    "Tab: show SUP-1… after a commit",
 )
 
 

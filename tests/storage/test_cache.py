@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from supportctl.cli import complete
 from supportctl.storage.cache import CACHE_FORMATS, FOLDER, BlobStore, Cache, file_name, versioned
 from supportctl.storage.desk import Desk
 from tests.conftest import git
@@ -29,7 +30,7 @@ customers: [acme]
 Reinstall the printer driver, then restart the till.
 """
 # The caches kept as files, and the commands whose answers each one serves.
-FILE_CACHES = ("blobs", "events", "ids", "kb", "config", "mail-records")
+FILE_CACHES = ("blobs", "events", "ids", "kb", "config", "mail-records", "completion")
 
 
 @pytest.fixture
@@ -74,6 +75,7 @@ def answers(root: Path, cli: Cli) -> list[Any]:
         out("report", "--month", "2026-10", "--format", "json", "--now", NOW),
         out("mail", "send", "--dry-run", "--json"),  # the sent records the daily limit counts
         out("report", "--month", "last", "--format", "json"),  # over: its model is kept
+        complete.ticket(["--repo", str(root)], "SUP-"),  # a Tab: the completion index
         Desk(root).ticket_numbers_used(),  # what `new` numbers from (SUP-3 stays used)
     ]
 
@@ -108,7 +110,7 @@ def test_a_version_bump_rebuilds_that_cache_and_nothing_changes(
     if old_file is not None:
         assert (folder / file_name(name)).is_file()  # written anew under its new version
         assert not (folder / old_file).exists()  # the old one is removed, never read
-    if name not in ("blobs", "events", "ids", "config", "mail-records"):  # rows in the blob store
+    if name not in ("blobs", "events", "ids", "config", "mail-records", "completion"):  # rows
         kinds = _kinds(folder)
         assert any(k.startswith(versioned(name)) for k in kinds)
         assert not any(k.partition(":")[0] == old_kind for k in kinds)
