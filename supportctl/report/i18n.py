@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.durations import format_duration
@@ -81,7 +82,10 @@ class Formats:
             return f"{float(value):.1f}%"
         from babel.numbers import format_decimal
 
-        return f"{format_decimal(float(value), '#,##0.0', locale=self.language)}{NBSP}%"
+        # rounded once, as the English text is: Babel would round the decimal text of the
+        # float again (93.55 to 93.6 where the figure is 93.548…)
+        rounded = Decimal(f"{float(value):.1f}")
+        return f"{format_decimal(rounded, '#,##0.0', locale=self.language)}{NBSP}%"
 
     def pct3(self, value: Any) -> str:
         """An availability: a percent to three decimals."""
@@ -91,7 +95,8 @@ class Formats:
             return f"{float(value):.3f}%"
         from babel.numbers import format_decimal
 
-        return f"{format_decimal(float(value), '#,##0.000', locale=self.language)}{NBSP}%"
+        rounded = Decimal(f"{float(value):.3f}")
+        return f"{format_decimal(rounded, '#,##0.000', locale=self.language)}{NBSP}%"
 
     @staticmethod
     def signed(value: int) -> str:
