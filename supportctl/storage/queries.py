@@ -288,7 +288,8 @@ def _code_stamp() -> str:
     import sys
 
     stamps: list[object] = [sys.version]
-    for folder in site.getsitepackages():
+    # (an embedded Python's `site` may have no such function)
+    for folder in getattr(site, "getsitepackages", list)():
         with contextlib.suppress(OSError):
             stamps.append(os.stat(folder).st_mtime_ns)
     for name, module in sorted(sys.modules.items()):
