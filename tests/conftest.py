@@ -70,6 +70,8 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 # cores). The mail tests that start an SMTP or IMAP server run with the slow set.
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
+    "cli/test_agent.py",
+    "cli/test_availability.py",
     "cli/test_common.py",
     "cli/test_entrypoint.py",
     "cli/test_hostile.py",
@@ -80,6 +82,7 @@ _SLOW_MODULES = {
     "cli/test_mail_send.py",
     "cli/test_progress.py",
     "cli/test_sla.py",
+    "cli/test_sla_lang.py",
     "cli/test_startup.py",
     "cli/test_tickets.py",
     "ops/mail/test_fetch.py",
@@ -96,8 +99,10 @@ _SLOW_MODULES = {
     "ops/test_sync_history.py",
     "ops/test_ticket_size.py",
     "ops/test_validate.py",
+    "report/test_audience.py",
     "report/test_browser.py",
     "report/test_collect.py",
+    "report/test_demo_reports.py",
     "report/test_escaping.py",
     "report/test_figures.py",
     "report/test_isolation.py",
@@ -114,6 +119,7 @@ _SLOW_MODULES = {
     "storage/test_queries.py",
     "storage/test_safepath.py",
     "storage/test_sla_periods.py",
+    "storage/test_ticket_search.py",
 }
 # The longest git scenarios of otherwise quick modules (every parameter of each); the event
 # parsing they exercise is covered in the fast set by storage/test_history_parsing.py.

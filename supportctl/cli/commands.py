@@ -16,7 +16,9 @@ from typer.main import get_command_name
 
 # the ticket verbs and the other top-level commands register on `app` as they are imported,
 # in the order `--help` lists them
+from supportctl.cli import agent as _agent  # noqa: F401  (queue, search)
 from supportctl.cli import backlog as _backlog  # noqa: F401  (similar, backlog, devtask)
+from supportctl.cli import outage as _outage  # noqa: F401
 from supportctl.cli import report as _report  # noqa: F401
 from supportctl.cli import sync as _sync  # noqa: F401
 from supportctl.cli import tickets as _tickets  # noqa: F401

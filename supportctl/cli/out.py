@@ -56,6 +56,14 @@ def emit(text: str = "") -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def emit_rich(renderable: Any) -> None:
+    """A rich renderable (a table) fitted to the terminal; for a terminal only, callers
+    print plain text to pipes. Its cells must already be `visible()` rich Text."""
+    from rich.console import Console
+
+    Console(highlight=False, soft_wrap=False).print(renderable)
+
+
 def emit_json(data: Any) -> None:
     emit_json_text(json_text(data))
 

@@ -25,6 +25,17 @@ def report(
         str | None, typer.Option("--customer", "-c", help="Only this customer's data.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json")] = "md",
+    audience: Annotated[
+        str | None,
+        typer.Option(
+            "--audience",
+            help="customer | internal (default: customer with --customer, else internal).",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="en | ru | uk (default: the customer's `language:`, else en)."),
+    ] = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
@@ -34,10 +45,13 @@ def report(
 ) -> None:
     """Monthly report: summary, SLA, breakdowns, hours and money, recurring problems, audit trail.
 
-    Example: supportctl report --month last --format html -o reports/2026-10.html
+    With --customer it is the customer's own report, in their language: no internal notes,
+    audit trail, per-agent hours or staff names (--audience internal shows everything).
+
+    Example: supportctl report --month last --customer acme --format html -o acme-2026-10.html
     """
     from supportctl.domain.periods import resolve_period
-    from supportctl.report.collect import report_model
+    from supportctl.report.collect import report_for
     from supportctl.report.render import FORMATS, render
     from supportctl.storage.templates import uncommitted_templates
 
@@ -49,7 +63,8 @@ def report(
     at = parse_now(now)
     period = resolve_period(month, since, until, at, r.config.timezone)
     problems: list[str] = []
-    text = render(report_model(r, period, customer, at, problems), fmt, r.git)
+    model = report_for(r, period, customer, at, problems, audience=audience, language=lang)
+    text = render(model, fmt, r.git)
     for path in uncommitted_templates(r):
         out.warn(f"{path} has uncommitted changes: the report uses the committed version")
     for problem in problems:

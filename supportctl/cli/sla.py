@@ -14,7 +14,14 @@ from supportctl.domain.errors import BelowTarget
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from supportctl.ops.sla import ComplianceCheck, Explanation, OpenClocks, TicketClocks
+    from supportctl.ops.sla import (
+        AvailabilityCheck,
+        ComplianceCheck,
+        Explanation,
+        OpenClocks,
+        TicketClocks,
+    )
+    from supportctl.report.i18n import Formats
     from supportctl.sla.engine import TimelineRow
 
 sla_app = typer.Typer(help="SLA clocks, compliance and explanations.", no_args_is_help=True)
@@ -26,6 +33,11 @@ NowOpt = Annotated[
         "--now", help="Evaluate as of this time (ISO 8601); default SUPPORTCTL_NOW or now."
     ),
 ]
+
+
+def _(message: str) -> str:
+    """Marks a customer-facing string for the catalogs (translated where it is printed)."""
+    return message
 
 
 def _iso(t: datetime | None, tz: Any = None) -> str | None:
@@ -56,7 +68,9 @@ def clock_json(c: Any, tz: Any = None) -> dict[str, Any]:
     }
 
 
-def _clock_line(c: Any, tz: Any) -> str:
+def _clock_line(c: Any, tz: Any, words: Formats | None = None) -> str:
+    if words is not None:
+        return _clock_words(c, tz, words)
     target = format_duration(c.target_seconds) if c.target_seconds is not None else "no target"
     state = c.state + (" (at risk)" if c.at_risk else "")
     due = f"due {_iso(c.due, tz)}" if c.due and c.state in ("running", "paused") else ""
@@ -84,7 +98,30 @@ def _show_json(s: TicketClocks) -> dict[str, Any]:
     }
 
 
-def _show_lines(s: TicketClocks) -> list[str]:
+def _clock_words(c: Any, tz: Any, f: Formats) -> str:
+    """`_clock_line` in the customer's language (`sla show --lang`)."""
+    t = f.t
+    target = f.dur(c.target_seconds) if c.target_seconds is not None else t(_("no target"))
+    state = f.clock_state(c.state) + (" " + t(_("(at risk)")) if c.at_risk else "")
+    due = ""
+    if c.due and c.state in ("running", "paused"):
+        due = t(_("due %(when)s")) % {"when": f.when(_iso(c.due, tz))}
+    if c.breached_at is not None:
+        due = t(_("breached %(when)s")) % {"when": f.when(_iso(c.breached_at, tz))}
+    stop = due
+    if c.stopped:
+        stop = t(_("stopped at %(when)s")) % {"when": f.when(_iso(c.stopped, tz))}
+        stop = f"{due}; {stop}" if c.breached_at is not None else stop
+    elapsed = t(_("%(elapsed)s of %(target)s")) % {
+        "elapsed": f.dur(c.elapsed_seconds),
+        "target": target,
+    }
+    return f"  {f.words(c.metric):<15} {state:<20} {elapsed:>20} {stop}".rstrip()
+
+
+def _show_lines(s: TicketClocks, words: Formats | None = None) -> list[str]:
+    if words is not None:
+        return _show_words(s, words)
     a = s.ticket.attrs
     lines = [
         f"{s.ticket.ticket} ({a.get('customer')}, {a.get('priority')}, "
@@ -98,24 +135,52 @@ def _show_lines(s: TicketClocks) -> list[str]:
     return lines
 
 
+def _show_words(s: TicketClocks, f: Formats) -> list[str]:
+    """`sla show` in the customer's words: what can be pasted into a reply."""
+    a = s.ticket.attrs
+    lines = [
+        f.t(_("%(ticket)s (%(priority)s, %(status)s) as of %(now)s"))
+        % {
+            "ticket": s.ticket.ticket,
+            "priority": f.words(a.get("priority")),
+            "status": f.words(a.get("status")),
+            "now": f.when(_iso(s.now, s.zone)),
+        }
+    ]
+    lines += [_clock_line(c, s.zone, f) for c in s.ticket.clocks.values()]
+    return lines
+
+
 @sla_app.command("show")
 def show(
     ticket_id: Annotated[str, typer.Argument(metavar="ID")],
     now: NowOpt = None,
     as_json: JsonOpt = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="en | ru | uk: the clocks in the customer's words, to paste into a reply.",
+        ),
+    ] = None,
 ) -> None:
     """Each SLA metric of a ticket: target, elapsed business time, due, state.
 
     Example: supportctl sla show SUP-42 --json
     """
+    from supportctl.config.settings import LANGUAGES
+    from supportctl.domain.errors import UsageError
     from supportctl.ops import sla
+    from supportctl.report.i18n import Formats
 
+    if lang is not None and lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}: expected {', '.join(LANGUAGES)}")
     r = repo()
     result = sla.show(r, ticket_id, parse_now(now))
     if as_json:
         out.emit_json(_show_json(result))
         return
-    for line in _show_lines(result):
+    for line in _show_lines(result, Formats(lang) if lang else None):
         out.emit(line)
 
 
@@ -334,4 +399,94 @@ def explain(
         out.emit_json(_explain_json(result))
         return
     for line in _explain_lines(result):
+        out.emit(line)
+
+
+def _availability_json(a: AvailabilityCheck) -> dict[str, Any]:
+    return {
+        "period": {
+            "label": a.period.label,
+            "since": a.period.since.isoformat(),
+            "until": a.period.until.isoformat(),
+        },
+        "customer": a.customer,
+        "measured_until": _iso(a.measured_until, a.zone),
+        "services": [r.as_dict(a.zone) for rows in a.customers.values() for r in rows],
+    }
+
+
+def _number(value: float) -> str:
+    """Minutes as they are: 43200, 42.5 (at most three decimals)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _availability_lines(a: AvailabilityCheck) -> list[str]:
+    from tabulate import tabulate
+
+    head = f"Availability {a.period.label}" + (f" for {a.customer}" if a.customer else "")
+    if a.measured_until < a.period.until:
+        head += f" (so far: to {_iso(a.measured_until, a.zone)})"
+    rows = [r.as_dict(a.zone) for found in a.customers.values() for r in found]
+    if not rows:
+        return [head, "no customer has an availability target"]
+    table = [
+        [
+            r["customer"],
+            r["service"],
+            f"{r['target']:g}%",
+            _number(r["minutes"]),
+            _number(r["downtime_minutes"]),
+            "n/a" if r["percent"] is None else f"{r['percent']:.3f}%",
+            "met" if r["met"] else "BREACHED",
+        ]
+        for r in rows
+    ]
+    lines = [
+        head,
+        tabulate(
+            table,
+            headers=["CUSTOMER", "SERVICE", "TARGET", "MINUTES", "DOWN", "AVAILABLE", "STATUS"],
+            tablefmt="plain",
+            disable_numparse=True,
+        ),
+    ]
+    for r in rows:
+        if r["intervals"]:
+            lines.append("")
+            lines.append(f"{r['customer']} {r['service']} downtime:")
+        for i in r["intervals"]:
+            lines.append(
+                f"  {i['start']} – {i['end']}  {_number(i['minutes'])} min  "
+                f"({', '.join(i['sources'])})"
+            )
+    return lines
+
+
+@sla_app.command("availability")
+def availability(
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM, or `last`.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+    ] = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Availability per customer and service: downtime, percent, target, met or breached.
+
+    Example: supportctl sla availability --month 2026-11 --customer acme
+    """
+    from supportctl.ops import sla
+
+    r = repo()
+    result = sla.availability(
+        r, parse_now(now), month=month, since=since, until=until, customer=customer
+    )
+    if as_json:
+        out.emit_json(_availability_json(result))
+        return
+    for line in _availability_lines(result):
         out.emit(line)

@@ -286,6 +286,7 @@ _SHOWN_FIELDS = tuple(
         "cc",
         "aliases",
         "message_ids",
+        "outage",
     )
 )
 
@@ -303,6 +304,8 @@ def _format_ticket(record: TicketRecord) -> str:
         lines.append(f"  {'tags:':<10} {', '.join(t.tags)}")
     if t.aliases:
         lines.append(f"  {'aliases:':<10} {', '.join(t.aliases)}")
+    if t.impact == "outage" and t.outage.start:
+        lines.append(f"  {'outage:':<10} {t.outage.start} – {t.outage.end or 'ongoing'}")
     for kind, other in (("duplicate_of", t.links.duplicate_of), ("parent", t.links.parent)):
         if other:
             lines.append(f"  {kind.replace('_', ' ') + ':':<10} {other}")

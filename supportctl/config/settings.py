@@ -18,7 +18,7 @@ from supportctl.domain.ids import is_prefix
 from supportctl.domain.ticket import vocabulary
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from supportctl.sla.calendar import Calendar
@@ -45,11 +45,32 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """An `availability:` section as written on a plan or a customer: services with their
+    target (a percent), and, when given, the calendar and the alert severities."""
+
+    services: tuple[tuple[str, float], ...] = ()
+    calendar: str | None = None
+    severities: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class AvailabilityTerms:
+    """What a customer is promised: its plan's `availability` with its own on top (the
+    customer's target wins per service, its calendar and severities when it names them)."""
+
+    services: dict[str, float]
+    calendar: str = "24x7"
+    severities: tuple[str, ...] = ("critical",)
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     calendar: str
     warn_at: float
     rules: tuple[Rule, ...]
+    availability: Availability = Availability()
 
     def rule_for(self, ticket: Mapping[str, Any]) -> tuple[int, Rule] | None:
         """The first rule `ticket` matches, with its number in the plan (from 1)."""
@@ -71,6 +92,11 @@ class Customer:
     contacts: tuple[Contact, ...] = ()
     domains: tuple[str, ...] = ()
     language: str = "en"  # of what the customer reads from the desk: mail now, reports later
+    availability: Availability = Availability()
+    # a fraction of the fee per service below its availability target, or instead steps
+    # (below this availability percent, this fraction): the worst step a service reaches
+    credit_per_availability_breach: float = 0.0
+    availability_steps: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,6 +267,23 @@ class Config:
             self._calendars.clear()
         return problems
 
+    def availability(self, customer: str) -> AvailabilityTerms | None:
+        """The availability `customer` is promised; None when no service has a target."""
+        found = self.customers.get(customer)
+        if found is None:
+            return None
+        plan = self.plans.get(found.plan)
+        base = plan.availability if plan is not None else Availability()
+        own = found.availability
+        services = {**dict(base.services), **dict(own.services)}
+        if not services:
+            return None
+        return AvailabilityTerms(
+            services,
+            own.calendar or base.calendar or "24x7",
+            own.severities if own.severities is not None else (base.severities or ("critical",)),
+        )
+
     def agent_for_email(self, email: str) -> Agent | None:
         return next((a for a in self.agents.values() if a.email.lower() == email.lower()), None)
 
@@ -284,7 +327,7 @@ TOP_KEYS = (
     "mail",
 )
 CALENDAR_KEYS = ("timezone", "hours", "country", "subdivision", "holidays", "workdays")
-PLAN_KEYS = ("calendar", "warn_at", "rules")
+PLAN_KEYS = ("calendar", "warn_at", "rules", "availability")
 RULE_KEYS = ("when", *METRICS, "calendar")
 CUSTOMER_KEYS = (
     "name",
@@ -297,6 +340,7 @@ CUSTOMER_KEYS = (
     "contacts",
     "domains",
     "language",
+    "availability",
 )
 LANGUAGES = ("en", "ru", "uk")
 CONTACT_KEYS = ("email", "name", "reports")
@@ -321,7 +365,9 @@ _DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.IGNORECASE)
 PACKAGE_KEYS = ("hours", "rollover")
-CREDITS_KEYS = ("per_breach", "cap")
+CREDITS_KEYS = ("per_breach", "cap", "per_availability_breach", "availability_steps")
+AVAILABILITY_KEYS = ("calendar", "severities", "services")
+STEP_KEYS = ("below", "percent")
 AGENT_KEYS = ("name", "email", "line")
 
 
@@ -475,6 +521,111 @@ def _parse_rule(
     return Rule(when, targets, str(calendar or plan_cal), yamlio.line_of(rules, idx))
 
 
+def _target(chk: _Checker, container: Any, key: Any, what: str) -> float | None:
+    """An availability percent in (0, 100]: `99.9`, or the text `99.9%`."""
+    raw = container[key]
+    value: float | None = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = float(raw)
+    elif isinstance(raw, str):
+        try:
+            value = float(raw.strip().removesuffix("%"))
+        except ValueError:
+            value = None
+    if value is None or not math.isfinite(value) or not 0 < value <= 100:
+        chk.fail(container, key, f"{what} must be a percent above 0 and at most 100, got {raw!r}")
+        return None
+    return value
+
+
+def _availability(
+    chk: _Checker, spec: Any, owner: str, calendar_name: Callable[[Any, str, str, str], str]
+) -> Availability:
+    """`availability: {shop: 99.9}`, or the long form with `services`, `calendar` and
+    `severities`. A mapping naming none of the long form's keys is the short form."""
+    section = chk.mapping(spec, "availability", f"{owner}: `availability`")
+    if not section:
+        return Availability()
+    long_form = any(k in AVAILABILITY_KEYS for k in section)
+    if long_form:
+        chk.keys(section, AVAILABILITY_KEYS, f"in the availability of {owner}")
+        services = chk.mapping(section, "services", f"{owner}: availability `services`")
+    else:
+        services = section
+    targets: list[tuple[str, float]] = []
+    for service, raw in services.items():
+        if not long_form and isinstance(raw, dict | list):
+            # most likely a long-form key mistyped (`service:` for `services:`)
+            chk.fail(services, service, _unknown_key(service, AVAILABILITY_KEYS, f"in {owner}"))
+            continue
+        if not isinstance(service, str) or not _KEY_RE.match(service):
+            chk.fail(
+                services,
+                service,
+                f"{owner}: service {service!r}: use lowercase letters, digits and . _ -",
+            )
+            continue
+        target = _target(chk, services, service, f"{owner}: availability target of {service}")
+        if target is not None:
+            targets.append((service, target))
+    if long_form and "services" not in section:
+        chk.fail(spec, "availability", f"{owner}: `availability` names no `services`")
+    calendar = None
+    if long_form and "calendar" in section:
+        calendar = calendar_name(section, "calendar", "24x7", f"{owner}: availability")
+    severities = None
+    raw_sev = section.get("severities") if long_form else None
+    if raw_sev is not None:
+        items = raw_sev if isinstance(raw_sev, list) else [raw_sev]
+        if not items or not all(isinstance(x, str) and x.strip() for x in items):
+            chk.fail(
+                section,
+                "severities",
+                f"{owner}: availability `severities` must be a list of alert severities, "
+                "e.g. [critical]",
+            )
+        else:
+            severities = tuple(str(x).strip().lower() for x in items)
+    return Availability(tuple(targets), calendar, severities)
+
+
+def _steps(chk: _Checker, credits: Any, key: str) -> tuple[tuple[float, float], ...]:
+    """`availability_steps: [{below: 99.9, percent: 5}, ...]` as (below, fraction)."""
+    raw = credits.get("availability_steps")
+    if raw is None:
+        return ()
+    who = f"customer {key}: "
+    if "per_availability_breach" in credits:
+        chk.fail(
+            credits,
+            "availability_steps",
+            f"{who}give `per_availability_breach` or `availability_steps`, not both",
+        )
+        return ()
+    if not isinstance(raw, list) or not raw:
+        chk.fail(
+            credits,
+            "availability_steps",
+            f"{who}`availability_steps` must be a list like [{{below: 99.9, percent: 5}}]",
+        )
+        return ()
+    steps: list[tuple[float, float]] = []
+    for i, step in enumerate(raw):
+        if not isinstance(step, dict):
+            chk.fail(raw, i, f"{who}each availability step must be a mapping with below, percent")
+            continue
+        chk.keys(step, STEP_KEYS, f"in an availability step of customer {key!r}")
+        missing = [k for k in STEP_KEYS if k not in step]
+        if missing:
+            chk.fail(raw, i, f"{who}availability step without `{missing[0]}`")
+            continue
+        below = _target(chk, step, "below", f"{who}availability step `below`")
+        share = chk.percent(step, "percent", -1.0, what=who)
+        if below is not None and share >= 0:
+            steps.append((below, share))
+    return tuple(sorted(steps))
+
+
 def _language(chk: Any, spec: dict[str, Any], key: str) -> str:
     language = chk.text(spec, "language", f"customer {key}: `language`")
     if language is None:
@@ -568,7 +719,13 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
                 calendar_name(rules_raw[i], "calendar", cal, f"plan {name}")
             if rule is not None:
                 rules.append(rule)
-        plans[str(name)] = Plan(str(name), cal, chk.percent(spec, "warn_at", 0.8), tuple(rules))
+        plans[str(name)] = Plan(
+            str(name),
+            cal,
+            chk.percent(spec, "warn_at", 0.8),
+            tuple(rules),
+            _availability(chk, spec, f"plan {name}", calendar_name),
+        )
 
     customers: dict[str, Customer] = {}
     raw_customers = chk.mapping(data, "customers", "`customers`")
@@ -606,6 +763,11 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
             contacts=_contacts(chk, spec, str(key)),
             domains=_domains(chk, spec, str(key)),
             language=_language(chk, spec, str(key)),
+            availability=_availability(chk, spec, f"customer {key}", calendar_name),
+            credit_per_availability_breach=chk.percent(
+                credits, "per_availability_breach", 0.0, what=who
+            ),
+            availability_steps=_steps(chk, credits, str(key)),
         )
     _claims(chk, raw_customers, customers)
 

@@ -406,6 +406,20 @@ class Links(_Record):
 
 
 @dataclass(frozen=True)
+class Outage(_Record):
+    """A ticket's `outage:`, when the service was down: aware ISO 8601 instants; no `end`
+    while it is still down."""
+
+    start: str | None = None
+    end: str | None = None
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+
+IMPACTS = ("outage",)
+
+
+@dataclass(frozen=True)
 class Ticket(_Record):
     """A ticket file's content. Field order is the key order of a new ticket file (a
     hand-added key stays where its author put it)."""
@@ -430,6 +444,10 @@ class Ticket(_Record):
     aliases: tuple[str, ...] = ()  # former IDs (an offline clone's number, renumbered on sync)
     kb: str | None = None
     resolution: str | None = None
+    # the customer's service it concerns; with `impact: outage`, `outage` says when it was down
+    service: str | None = None
+    impact: str | None = None
+    outage: Outage = field(default_factory=Outage)
     comments: tuple[Comment, ...] = ()
     message_ids: tuple[str, ...] = ()  # every mail that came in or went out for it
     keys: tuple[str, ...] = field(default=(), repr=False)
@@ -487,9 +505,10 @@ _TICKET_READERS = {
     "bool": _flag,
     "tuple[str, ...]": _texts,
     "Links": _mapping(Links),
+    "Outage": _mapping(Outage),
     "tuple[Comment, ...]": _mappings(Comment),
 }
-for _cls in (Comment, Links, Ticket):
+for _cls in (Comment, Links, Outage, Ticket):
     _record(_cls, _TICKET_READERS)
 _record(WorklogEntry, {"str": _id_text, "int": _int})
 
@@ -640,7 +659,15 @@ class TicketFile:
             elif isinstance(new, tuple):
                 self._set_texts(key, old, new)
             else:
-                self._set(key, self._value(key, new))
+                self._set(key, self._value(key, _plain_of(new)))
+        self._ticket = None
+
+    def remove(self, *keys: str) -> None:
+        """Take `keys` out of the file (a correction that withdraws a field, rather than
+        leaving it behind as null)."""
+        for key in keys:
+            if key in self._doc:
+                del self._doc[key]
         self._ticket = None
 
     def _set_texts(self, key: str, old: tuple[str, ...], new: tuple[str, ...]) -> None:
@@ -673,6 +700,8 @@ class TicketFile:
             out = CommentedMap()
             for k, v in value.items():
                 out[k] = TicketFile._value(k, v)
+            if key == "outage":
+                out.fa.set_flow_style()  # outage: {start: ..., end: ...} reads as one fact
             return out
         return value
 

@@ -17,10 +17,12 @@ from supportctl.domain.periods import resolve_period
 from supportctl.sla.compliance import compliance
 from supportctl.sla.engine import timeline
 from supportctl.sla.status import open_clocks
+from supportctl.storage.availability import desk_availability
 from supportctl.storage.clocks import desk_sla, make_policy, ticket_sla
 
 if TYPE_CHECKING:
     from supportctl.domain.periods import Period
+    from supportctl.sla.availability import ServiceAvailability
     from supportctl.sla.compliance import Compliance
     from supportctl.sla.engine import Clock, TicketSla, TimelineRow
     from supportctl.storage.desk import DeskReader
@@ -131,3 +133,32 @@ def explain(desk: DeskReader, ticket_id: str, now: datetime) -> Explanation:
     ticket, events = ticket_sla(desk, normalize_id(ticket_id, desk.config.id_prefix), now)
     rows = timeline(events, make_policy(desk.config), now)
     return Explanation(ticket, rows, now, _zone(desk), desk.config.backdate_tolerance)
+
+
+@dataclass(frozen=True)
+class AvailabilityCheck:
+    """`sla availability`: per customer, its services' availability in the period."""
+
+    period: Period
+    customer: str | None
+    customers: dict[str, list[ServiceAvailability]]
+    zone: ZoneInfo
+    measured_until: datetime  # the end of the period, or `now` while it runs
+
+
+def availability(
+    desk: DeskReader,
+    now: datetime,
+    *,
+    month: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    customer: str | None = None,
+) -> AvailabilityCheck:
+    _check_customer(desk, customer)
+    if customer and desk.config.availability(customer) is None:
+        raise UsageError(f"customer {customer} has no availability target (see README)")
+    period = resolve_period(month, since, until, now, desk.config.timezone)
+    found = desk_availability(desk, period, now, [customer] if customer else None)
+    measured = min(period.until, max(now, period.since))
+    return AvailabilityCheck(period, customer, found, _zone(desk), measured)

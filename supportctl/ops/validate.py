@@ -14,7 +14,7 @@ from supportctl.domain import yamlio
 from supportctl.domain.articles import parse_article
 from supportctl.domain.errors import ConfigError
 from supportctl.domain.ids import is_ticket_id, ticket_path
-from supportctl.domain.ticket import LINK_KINDS, Problem, parse_ticket, vocabulary
+from supportctl.domain.ticket import IMPACTS, LINK_KINDS, Problem, parse_ticket, vocabulary
 from supportctl.storage import safepath
 from supportctl.storage.config_file import load_config
 
@@ -129,7 +129,39 @@ def check_ticket(data: Any, rel: str, config: Config, known: set[str]) -> list[P
                 for other in value if isinstance(value, list) else [value]:
                     if other and str(other) not in known:
                         bad(kind, f"link to unknown ticket {other}", links)
+    _check_outage(data, config, bad)
     return out
+
+
+def _check_outage(data: Any, config: Config, bad: Callable[..., None]) -> None:
+    """`service`, `impact` and `outage`: what availability figures are computed from, so
+    a hand edit that they would skip is reported here."""
+    service = data.get("service")
+    if service is not None and (not isinstance(service, str) or not service.strip()):
+        bad("service", "`service` must be a service's name")
+    impact = data.get("impact")
+    if impact not in (None, "") and impact not in IMPACTS:
+        bad("impact", f"unknown impact {impact!r} (expected one of {', '.join(IMPACTS)})")
+    outage = data.get("outage")
+    if outage is not None:
+        if not isinstance(outage, dict):
+            bad("outage", "`outage` must be a mapping with `start` and `end`")
+            return
+        start, end = _instant(outage.get("start")), outage.get("end")
+        end_at = None if end in (None, "") else _instant(end)
+        if start is None:
+            bad("outage", "`outage` needs `start`, an ISO 8601 time with an offset")
+        elif end not in (None, "") and (end_at is None or end_at <= start):
+            bad("outage", "outage `end` must be an ISO 8601 time with an offset, after `start`")
+    if impact == "outage":
+        if outage is None:
+            bad("impact", "`impact: outage` needs `outage: {start: ..., end: ...}`")
+        if not service:
+            bad("impact", "`impact: outage` needs the `service` that was down")
+        else:
+            terms = config.availability(str(data.get("customer") or ""))
+            if terms is None or str(service) not in terms.services:
+                bad("service", f"service {service!r} has no availability target for this customer")
 
 
 def check_worklog(data: Any, rel: str, known: set[str]) -> list[Problem]:

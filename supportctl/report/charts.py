@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PALETTE = ("#2f6fb0", "#d9822b", "#3a9a5b", "#b53f5a")
 
@@ -29,8 +32,14 @@ def _svg(chart: Any, width: int, height: int, label: str) -> str:
     return svg.replace("Monaco", "sans-serif")
 
 
-def charts(model: dict[str, Any]) -> dict[str, str]:
+def charts(
+    model: dict[str, Any], *, gettext: Callable[[str], str] = lambda s: s, locale: str = "en"
+) -> dict[str, str]:
+    """Name -> inline SVG. Visible strings go through `gettext`; dates and numbers are
+    formatted for `locale`."""
     import leather
+
+    _ = gettext
 
     leather.theme.background_color = "#ffffff"
     leather.theme.default_series_colors = list(PALETTE)
@@ -38,15 +47,15 @@ def charts(model: dict[str, Any]) -> dict[str, str]:
 
     daily = model.get("daily") or []
     if daily:
-        chart = leather.Chart("Created vs resolved per day")
+        chart = leather.Chart(_("Created vs resolved per day"))
         created = [(i + 1, d["created"]) for i, d in enumerate(daily)]
         resolved = [(i + 1, d["resolved"]) for i, d in enumerate(daily)]
         chart.add_x_scale(1, max(2, len(daily)))
         top = max([1] + [v for _, v in created + resolved])
         chart.add_y_scale(0, top)
-        chart.add_line(created, name="created", stroke_color=PALETTE[0])
-        chart.add_line(resolved, name="resolved", stroke_color=PALETTE[2])
-        out["daily"] = _svg(chart, 720, 300, "Tickets created and resolved per day")
+        chart.add_line(created, name=_("created"), stroke_color=PALETTE[0])
+        chart.add_line(resolved, name=_("resolved"), stroke_color=PALETTE[2])
+        out["daily"] = _svg(chart, 720, 300, _("Tickets created and resolved per day"))
 
     comp = (model.get("sla") or {}).get("compliance") or {}
     rows = [
@@ -55,17 +64,17 @@ def charts(model: dict[str, Any]) -> dict[str, str]:
         if v.get("percent") is not None
     ]
     if rows:
-        chart = leather.Chart("SLA compliance, %")
+        chart = leather.Chart(_("SLA compliance, %"))
         chart.add_x_scale(0, 100)
         chart.add_bars(rows, fill_color=PALETTE[0])
-        out["compliance"] = _svg(chart, 720, 240, "SLA compliance per metric")
+        out["compliance"] = _svg(chart, 720, 240, _("SLA compliance per metric"))
 
     per_customer = [
         (float(c["hours_used"]), str(c["name"])[:30])
         for c in (model.get("time") or {}).get("customers", [])
     ]
     if per_customer and any(h for h, _ in per_customer):
-        chart = leather.Chart("Hours logged per customer")
+        chart = leather.Chart(_("Hours logged per customer"))
         chart.add_bars(per_customer, fill_color=PALETTE[1])
-        out["hours"] = _svg(chart, 720, 60 + 40 * len(per_customer), "Hours logged per customer")
+        out["hours"] = _svg(chart, 720, 60 + 40 * len(per_customer), _("Hours logged per customer"))
     return out

@@ -9,10 +9,13 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from supportctl import __version__
-from supportctl.domain.errors import DataError, SupportctlError
+from supportctl.config.settings import LANGUAGES
+from supportctl.domain.errors import DataError, SupportctlError, UsageError
 from supportctl.domain.ticket import Ticket, vocabulary
-from supportctl.report.data import OPEN, build_report
+from supportctl.report.data import OPEN, build_report, for_audience
+from supportctl.report.i18n import AUDIENCES
 from supportctl.sla.engine import evaluate
+from supportctl.storage.availability import desk_availability
 from supportctl.storage.clocks import make_policy
 from supportctl.storage.history import generation_of
 
@@ -24,6 +27,32 @@ if TYPE_CHECKING:
     from supportctl.domain.ticket import TicketView
     from supportctl.storage.desk import DeskReader, Worklog
     from supportctl.storage.history import TicketSpan
+
+
+def report_for(
+    repo: DeskReader,
+    period: Period,
+    customer: str | None,
+    now: datetime,
+    problems: list[str] | None = None,
+    *,
+    audience: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The report model for its reader: `audience` customer (the default with a customer)
+    or internal (the default for the whole desk), in `language` (default: the customer's
+    `language:`, else English). Every audience and language shares one computed model."""
+    audience = audience or ("customer" if customer else "internal")
+    if audience not in AUDIENCES:
+        raise UsageError(f"unknown audience {audience!r}: expected customer or internal")
+    if audience == "customer" and not customer:
+        raise UsageError("a customer report is for one customer: name it with --customer")
+    if language is None:
+        language = repo.config.customer(customer).language if customer else "en"
+    if language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}: expected {', '.join(LANGUAGES)}")
+    model = report_model(repo, period, customer, now, problems)
+    return for_audience(model, audience, language)
 
 
 def report_model(
@@ -132,6 +161,7 @@ def _computed(
         kb_articles(repo),
         {t: quiet[t].customer if t in quiet else None for t in left_out},
         prior,
+        availability=desk_availability(repo, period, now, [customer] if customer else None),
     )
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from supportctl.config.settings import Config, Customer
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
+    from supportctl.sla.availability import ServiceAvailability
     from supportctl.storage.desk import Worklog
 
 OPEN = ("new", "in_progress", "waiting")
@@ -225,8 +226,11 @@ def _package(
     mine = [w for w, _ in dated]
     since, until = period.since.date(), period.until.date()
     in_period = [w for w, day in dated if since <= day < until]
-    used = sum(w.minutes for w in in_period) / 60
-    carried = 0.0
+    # Whole minutes throughout: every hour figure is printed as h:mm and every cost is
+    # that h:mm times the rate, so the reader can recompute it.
+    package = round(customer.package_hours * 60)
+    used = sum(w.minutes for w in in_period)
+    carried = 0
     if customer.rollover and month and customer.package_hours:
         per_month: Counter[str] = Counter()
         for w in mine:
@@ -236,11 +240,11 @@ def _package(
             y, m = int(months[0][:4]), int(months[0][5:])
             while f"{y:04d}-{m:02d}" < month:
                 key = f"{y:04d}-{m:02d}"
-                carried = max(0.0, carried + customer.package_hours - per_month[key] / 60)
+                carried = max(0, carried + package - per_month[key])
                 y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    available = customer.package_hours + carried
-    overage = max(0.0, used - available)
-    balance = max(0.0, available - used)
+    available = package + carried
+    overage = max(0, used - available)
+    balance = max(0, available - used)
     credit = (
         min(customer.credit_per_breach * breaches, customer.credit_cap)
         if customer.credit_cap
@@ -250,22 +254,33 @@ def _package(
         "customer": customer.key,
         "name": customer.name,
         "plan": customer.plan,
-        "hours_used": round(used, 2),
+        "hours_used": round(used / 60, 2),
         "package_hours": customer.package_hours,
         "rollover": customer.rollover,
-        "carried_in_hours": round(carried, 2),
-        "available_hours": round(available, 2),
-        "balance_hours": round(balance, 2) if customer.rollover else 0.0,
-        "burned_hours": 0.0 if customer.rollover else round(balance, 2),
-        "overage_hours": round(overage, 2),
+        "carried_in_hours": round(carried / 60, 2),
+        "available_hours": round(available / 60, 2),
+        "balance_hours": round(balance / 60, 2) if customer.rollover else 0.0,
+        "burned_hours": 0.0 if customer.rollover else round(balance / 60, 2),
+        "overage_hours": round(overage / 60, 2),
         "rate": customer.rate,
         "currency": customer.currency,
-        "overage_cost": round(overage * customer.rate, 2),
+        "overage_cost": cost(overage, customer.rate),
         "breaches": breaches,
         "credit_percent": round(100 * credit, 2),
         "fee": customer.fee,
         "credit_amount": round(customer.fee * credit, 2),
+        "used_minutes": used,
+        "package_minutes": package,
+        "carried_in_minutes": carried,
+        "balance_minutes": balance if customer.rollover else 0,
+        "burned_minutes": 0 if customer.rollover else balance,
+        "overage_minutes": overage,
     }
+
+
+def cost(minutes: int, rate: float) -> float:
+    """What `minutes` cost at `rate` per hour, to the cent: the h:mm printed times the rate."""
+    return round(minutes * rate / 60, 2)
 
 
 def _time_section(
@@ -285,9 +300,11 @@ def _time_section(
     ]
     per_ticket: Counter[str] = Counter()
     per_agent: Counter[str] = Counter()
+    work: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for w in in_period:
         per_ticket[w.ticket] += w.minutes
         per_agent[agent_names.get(w.author, w.author)] += w.minutes
+        work[w.ticket].append({"on": w.on, "minutes": w.minutes, "note": w.note})
     return {
         "customers": [
             _package(config.customers[c], logs, ticket_customer, period, breaches[c], by_customer)
@@ -295,14 +312,21 @@ def _time_section(
             if c in config.customers
         ],
         "tickets": [
-            {"ticket": t, "hours": round(m / 60, 2)}
+            {
+                "ticket": t,
+                "hours": round(m / 60, 2),
+                "minutes": m,
+                # what was done, in the order it was done (the worklog's own order on a day)
+                "work": sorted(work[t], key=lambda e: str(e["on"])),
+            }
             for t, m in sorted(per_ticket.items(), key=lambda kv: (-kv[1], number_key(kv[0])))
         ],
         "agents": [
-            {"agent": a, "hours": round(m / 60, 2)}
+            {"agent": a, "hours": round(m / 60, 2), "minutes": m}
             for a, m in sorted(per_agent.items(), key=lambda kv: (-kv[1], text_key(kv[0])))
         ],
         "total_hours": round(sum(w.minutes for w in in_period) / 60, 2),
+        "total_minutes": sum(w.minutes for w in in_period),
     }
 
 
@@ -465,12 +489,47 @@ def _audit(
     return {"events": rows, "flagged": flagged}
 
 
+def _timeline(
+    evs: Sequence[Event], period: Period, tz: ZoneInfo, lines: Sequence[str]
+) -> list[dict[str, Any]]:
+    """What the team did on a ticket in the period, in the words a customer reads: received,
+    replied (public replies only), taken into work, escalated to line N, waiting for your
+    answer, resolved, closed, reopened. Nothing else of an event (who, why, internal
+    notes) is kept."""
+    out: list[dict[str, Any]] = []
+    for e in evs:
+        if not _in(e.at, period):
+            continue
+        status = e.changes.get("status", (None, None))
+        line = e.changes.get("line", (None, None))
+        steps: list[dict[str, Any]] = []
+        if e.action == "new":
+            steps.append({"action": "received"})
+        elif e.public_reply:
+            steps.append({"action": "replied"})
+        else:
+            old, new = line
+            if old in lines and new in lines and lines.index(new) > lines.index(old):
+                steps.append({"action": "escalated", "line": lines.index(new) + 1})
+            if _is_reopen(e):
+                steps.append({"action": "reopened"})
+            elif status[1] == "in_progress" and status[0] != "in_progress":
+                steps.append({"action": "taken_into_work"})
+            elif status[1] == "waiting" and status[0] != "waiting":
+                steps.append({"action": "waiting_for_you"})
+            elif status[1] in ("resolved", "closed") and status[0] != status[1]:
+                steps.append({"action": status[1]})
+        out.extend({"at": _iso(e.at, tz), **step} for step in steps)
+    return out
+
+
 def _requests(
     events: dict[str, list[Event]],
     slas: dict[str, TicketSla],
     tickets: dict[str, Ticket],
     period: Period,
     tz: ZoneInfo,
+    lines: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     out = []
     for tid, evs in events.items():
@@ -505,6 +564,7 @@ def _requests(
                     for m in METRICS
                 },
                 **{f"{m}_state": (clocks[m].state if m in clocks else None) for m in METRICS},
+                "timeline": _timeline(evs, period, tz, lines),
             }
         )
     out.sort(key=lambda r: (str(r["created"]), number_key(str(r["id"]))))
@@ -623,7 +683,7 @@ def build_section(
         ),
         "recurring": _recurring(my_tickets, evs, period, privacy.shared_kb),
         "daily": _daily(evs, period, tz),
-        "tickets": _requests(evs, my_slas, my_tickets, period, tz),
+        "tickets": _requests(evs, my_slas, my_tickets, period, tz, config.lines),
     }
     if audit:  # the desk's report has one audit trail, not one per customer
         section["audit"] = _audit(evs, period, tz, config.backdate_tolerance, agent_names, privacy)
@@ -644,6 +704,7 @@ def build_report(
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     others: Mapping[str, str | None] | None = None,
     prior: Mapping[str, list[Event]] | None = None,
+    availability: Mapping[str, Sequence[ServiceAvailability]] | None = None,
 ) -> dict[str, Any]:
     """The report model. `tickets` holds each ticket's file as it was at the end of the
     period; `kb_articles` the `tickets` and `customers` of every KB article; `others` the
@@ -719,4 +780,65 @@ def build_report(
             }
             for k in keys
         ]
+    _add_availability(model, config, availability or {}, tz)
     return model
+
+
+def _add_availability(
+    model: dict[str, Any],
+    config: Config,
+    found: Mapping[str, Sequence[ServiceAvailability]],
+    tz: ZoneInfo,
+) -> None:
+    """Each section of customers with availability targets gains `availability` (their
+    services) and, in its time section, the credit their breaches earn, added into the
+    capped `credit_percent`; `availability_credit_percent` is the part of it that came from
+    availability (what the cap leaves after the ticket SLA credit). Sections of customers
+    without targets stay as they were."""
+    from supportctl.sla.availability import availability_credit
+
+    report_customer = model["report"]["customer"]
+    sections = [([report_customer["key"]] if report_customer else list(found), model)]
+    sections += [([c["key"]], c) for c in model.get("customers", ())]
+    for keys, section in sections:
+        rows = [r for k in keys for r in found.get(k, ())]
+        if not rows:
+            continue
+        section["availability"] = {"services": [r.as_dict(tz) for r in rows]}
+        for package in section["time"]["customers"]:
+            customer = config.customers[package["customer"]]
+            mine = list(found.get(customer.key, ()))
+            if not mine:
+                continue
+            extra = availability_credit(
+                mine, customer.credit_per_availability_breach, customer.availability_steps
+            )
+            tickets = customer.credit_per_breach * package["breaches"]
+            capped = min(tickets, customer.credit_cap) if customer.credit_cap else tickets
+            total = (
+                min(tickets + extra, customer.credit_cap)
+                if customer.credit_cap
+                else (tickets + extra)
+            )
+            package["availability_breaches"] = sum(1 for r in mine if not r.met)
+            package["availability_credit_percent"] = round(100 * (total - capped), 2)
+            package["credit_percent"] = round(100 * total, 2)
+            package["credit_amount"] = round(customer.fee * total, 2)
+
+
+def for_audience(model: dict[str, Any], audience: str, language: str) -> dict[str, Any]:
+    """The report model for its reader, from the model every audience shares (the one that
+    is computed and cached). `internal` keeps every figure; `customer` (a one-customer
+    report) leaves out what is written for the team: the audit trail with its back-dating
+    flags, hours per agent, the reasons of escalations, and every staff name or address
+    (none of the remaining fields holds one)."""
+    report = {**model["report"], "audience": audience, "language": language}
+    view = {**model, "report": report}
+    if audience == "internal":
+        return view
+    view.pop("audit", None)
+    view.pop("customers", None)
+    view["time"] = {k: v for k, v in model["time"].items() if k != "agents"}
+    escalations = {k: v for k, v in model["breakdown"]["escalations"].items() if k != "by_reason"}
+    view["breakdown"] = {**model["breakdown"], "escalations": escalations}
+    return view

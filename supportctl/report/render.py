@@ -14,8 +14,8 @@ import re
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from supportctl.domain.durations import format_duration
 from supportctl.domain.errors import ConfigError
+from supportctl.report.i18n import Formats
 from supportctl.storage.templates import RepoTemplates
 from supportctl.storage.templates import render as render_template
 
@@ -25,34 +25,26 @@ if TYPE_CHECKING:
 FORMATS = ("md", "html", "json")
 
 
-def dur(seconds: Any) -> str:
-    if seconds is None:
-        return "—"
-    return format_duration(float(seconds))
+def language_of(model: dict[str, Any]) -> str:
+    return str(model["report"].get("language") or "en")
 
 
-def pct(value: Any) -> str:
-    return "n/a" if value is None else f"{float(value):.1f}%"
-
-
-def signed(value: int) -> str:
-    return f"+{value}" if value > 0 else ("±0" if value == 0 else str(value))
-
-
-def hours(value: Any) -> str:
-    return f"{float(value):.2f}"
-
-
-def money(value: Any, currency: str = "") -> str:
-    text = f"{float(value):,.2f}".replace(",", " ")
-    return f"{text} {currency}".strip()
-
-
-FILTERS = {"dur": dur, "pct": pct, "signed": signed, "hours": hours, "money": money}
+def template_name(model: dict[str, Any]) -> str:
+    """A customer reads `report.customer.md.j2`; the team reads `report.md.j2`."""
+    if model["report"].get("audience") == "customer":
+        return "report.customer.md.j2"
+    return "report.md.j2"
 
 
 def render_markdown(model: dict[str, Any], templates: RepoTemplates) -> str:
-    text = render_template(templates, "report.md.j2", FILTERS, r=model)
+    formats = Formats(language_of(model))
+    text = render_template(
+        templates,
+        template_name(model),
+        formats.filters(),
+        formats.translations,
+        r=model,
+    )
     return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
 
 
@@ -153,6 +145,7 @@ def render_html(model: dict[str, Any], templates: RepoTemplates) -> str:
 
     from supportctl.report.charts import charts
 
+    formats = Formats(language_of(model))
     body = markdown_to_safe_html(render_markdown(model, templates))
     # Charts go right after the title block, before the first section.
     cut = body.find("<h2")
@@ -160,11 +153,18 @@ def render_html(model: dict[str, Any], templates: RepoTemplates) -> str:
     text = render_template(
         templates,
         "report.html.j2",
-        FILTERS,
+        formats.filters(),
+        formats.translations,
         r=model,
+        lang=formats.language,
         body_head=Markup(head),
         body_rest=Markup(rest),
-        charts={name: Markup(svg) for name, svg in charts(model).items()},
+        charts={
+            name: Markup(svg)
+            for name, svg in charts(
+                model, gettext=formats.translations.gettext, locale=formats.language
+            ).items()
+        },
     )
     loads = external_loads(text)
     if loads:

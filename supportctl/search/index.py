@@ -824,11 +824,26 @@ class SearchIndex:
         return sorted({s for w in near for s in stems_of[w] if s in self._postings})
 
     def search(
-        self, query: str, limit: int = 10, highlight: tuple[str, str] = ("«", "»")
+        self,
+        query: str,
+        limit: int = 10,
+        highlight: tuple[str, str] = ("«", "»"),
+        *,
+        within: Iterable[str] | None = None,
     ) -> list[Hit]:
-        """Best `limit` documents for `query`, highest score first, ties by key."""
+        """Best `limit` documents for `query`, highest score first, ties by key.
+
+        `within`: only the documents with these keys take part, and the statistics a
+        ranking draws from the corpus come from them alone: how rare a word is (idf),
+        whether a query word is present at all, and which indexed words a typo may
+        stand for. A document outside them can therefore change neither which of them
+        are found nor their order, nor any snippet. The one corpus-wide figure left is
+        the average field length that long documents are normalised by.
+        """
         if limit < 0:
             raise ValueError("limit must not be negative")
+        if within is not None:
+            return self._search_within(query, limit, highlight, within)
         terms: list[_QueryTerm] = []
         seen: set[str] = set()
         for token in _tokens(_prepare(query)):
@@ -893,8 +908,83 @@ class SearchIndex:
             for doc_id in top
         ]
 
+    def _search_within(
+        self, query: str, limit: int, highlight: tuple[str, str], within: Iterable[str]
+    ) -> list[Hit]:
+        keys = self._keys
+        member = bytearray(len(keys))
+        for key in within:
+            i = bisect_left(keys, key)
+            if i < len(keys) and keys[i] == key:
+                member[i] = 1
+        n_docs = member.count(1)
+        terms = _query_terms(query)
+        if not terms or limit == 0 or not n_docs:
+            return []
 
-def _contains(ids: array[int], doc_id: int) -> bool:
+        def kept(stem: str) -> tuple[list[int], list[float]]:
+            ids, weights = self._postings[stem]
+            pairs = [(d, w) for d, w in zip(ids, weights, strict=False) if member[d]]
+            return [d for d, _ in pairs], [w for _, w in pairs]
+
+        def idf(df: int) -> float:
+            return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+        scores: dict[int, float] = {}
+        term_postings: list[list[list[int]]] = []
+        highlight_stems: set[str] = set()
+        for term in terms:
+            found = kept(term.stem) if term.stem in self._postings else ([], [])
+            if found[0]:
+                expansions, postings, penalty = [term.stem], [found], 1.0
+            else:
+                # typo candidates among the words of the kept documents only
+                near = [(stem, kept(stem)) for stem in self._near_stems(term)]
+                near = [(stem, p) for stem, p in near if p[0]]
+                expansions, postings = [s for s, _ in near], [p for _, p in near]
+                penalty = FUZZY_PENALTY
+            term_postings.append([ids for ids, _ in postings])
+            highlight_stems.update(expansions)
+            best: dict[int, float] = {}
+            for ids, weights in postings:
+                factor = idf(len(ids)) * penalty
+                for doc_id, weight in zip(ids, weights, strict=False):
+                    score = factor * weight
+                    if score > best.get(doc_id, 0.0):
+                        best[doc_id] = score
+            for doc_id, score in best.items():
+                scores[doc_id] = scores.get(doc_id, 0.0) + score
+
+        # ties: the lower id (the smaller key) first, as in `search`
+        top = heapq.nlargest(limit, sorted(scores), key=scores.__getitem__)
+        highlight_words = self._vocabulary.words_for(highlight_stems) if top else {}
+        return [
+            Hit(
+                key=keys[doc_id],
+                score=scores[doc_id],
+                snippet=_snippet(self._docs[doc_id], highlight_words, highlight),
+                matched_terms=tuple(
+                    term.word
+                    for term, postings in zip(terms, term_postings, strict=False)
+                    if any(_contains(ids, doc_id) for ids in postings)
+                ),
+            )
+            for doc_id in top
+        ]
+
+
+def _query_terms(query: str) -> list[_QueryTerm]:
+    """The distinct stems of a query, in order, at most MAX_QUERY_TERMS of them."""
+    terms: list[_QueryTerm] = []
+    seen: set[str] = set()
+    for token in _tokens(_prepare(query)):
+        if token.stem not in seen:
+            seen.add(token.stem)
+            terms.append(_QueryTerm(token.surface, token.stem))
+    return terms[:MAX_QUERY_TERMS]
+
+
+def _contains(ids: Sequence[int], doc_id: int) -> bool:
     # Posting lists are built in document id order, so they are sorted.
     i = bisect_left(ids, doc_id)
     return i < len(ids) and ids[i] == doc_id

@@ -50,6 +50,10 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "kb": 2,
     # rows by blob id: search analyses of tickets (recurring problems)
     "ticket-text": 1,
+    # rows by blob id: a ticket's searchable text, its analysis and the fields search
+    # filters on; the file: the built index of all tickets, keyed by the tree of
+    # data/tickets (storage/ticket_search.py)
+    "ticket-search": 1,
     # rows by shard folder (its name and tree id) and by the configured lines and
     # customers: the finished listing entries of its ticket files
     "listing": 1,
@@ -80,6 +84,7 @@ _FILES: Final = {
     "kb": "marshal",
     "mail-records": "marshal",
     "config": "pickle",
+    "ticket-search": "marshal",
 }
 FOLDER = "cache"
 # Where caches lived before they had a folder of their own (in `.git/supportctl/`).

@@ -31,6 +31,7 @@ from supportctl.domain.errors import ConfigError
 from supportctl.domain.text import escape_markdown, md_code, md_quote, md_text
 
 if TYPE_CHECKING:
+    import gettext
     from collections.abc import Callable, Iterator
 
     from supportctl.storage.desk import Desk
@@ -199,9 +200,43 @@ def _bounded(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
     return bounded
 
 
-def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable[..., Any]]) -> Any:
+def _install_translations(env: Any, translations: gettext.NullTranslations, safe: type) -> None:
+    """Jinja2's i18n extension (`{% trans %}`, `_()`, `ngettext()`) with the escaping policy of
+    the template: the translated text is the template's own (safe), the values put into it
+    are escaped like any other printed value (`safe` is MarkdownText or Markup)."""
+    from jinja2 import pass_context
+
+    def fill(context: Any, text: str, variables: dict[str, Any]) -> Any:
+        if context.eval_ctx.autoescape:
+            return safe(text) % variables
+        return text % variables
+
+    @pass_context
+    def gettext(context: Any, message: str, **variables: Any) -> Any:
+        return fill(context, translations.gettext(message), variables)
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, n: int, **variables: Any) -> Any:
+        variables.setdefault("num", n)
+        return fill(context, translations.ngettext(singular, plural, n), variables)
+
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # install_gettext_callables wraps the callables in its own, which escape values for
+    # HTML only; ours keep the Markdown policy in Markdown templates.
+    env.globals.update(gettext=gettext, _=gettext, ngettext=ngettext)
+
+
+def environment(
+    templates: RepoTemplates,
+    name: str,
+    filters: dict[str, Callable[..., Any]],
+    translations: gettext.NullTranslations | None = None,
+) -> Any:
     """A sandboxed environment for template `name`: Markdown escaping for Markdown
-    templates, HTML autoescape for HTML ones."""
+    templates, HTML autoescape for HTML ones; with `translations`, Jinja2's i18n extension
+    speaking that language."""
     from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, StrictUndefined, TemplateNotFound
     from jinja2.exceptions import SecurityError
     from jinja2.loaders import split_template_path
@@ -271,6 +306,8 @@ def environment(templates: RepoTemplates, name: str, filters: dict[str, Callable
         env.filters["join"] = lambda value, d="", attribute=None: _join(env, value, d, attribute)
         env.filters["safe"] = MarkdownText
     env.filters.update(filters)
+    if translations is not None:
+        _install_translations(env, translations, Markup if html else MarkdownText)
     return env
 
 
@@ -329,14 +366,18 @@ def _memory_limit(extra: int) -> Callable[[], None]:
 
 
 def render(
-    templates: RepoTemplates, name: str, filters: dict[str, Callable[..., Any]], **context: Any
+    templates: RepoTemplates,
+    name: str,
+    filters: dict[str, Callable[..., Any]],
+    translations: gettext.NullTranslations | None = None,
+    **context: Any,
 ) -> str:
     """Render template `name`; a broken or refused template (often a repo's own override)
     is a one-line ConfigError naming the file and line, not a traceback."""
     from jinja2 import TemplateError, TemplateSyntaxError
     from jinja2.exceptions import SecurityError
 
-    env = environment(templates, name, filters)
+    env = environment(templates, name, filters, translations)
     try:
         with _time_limit(RENDER_SECONDS):
             text = str(env.get_template(name).render(**context))

@@ -106,7 +106,8 @@ def test_every_mistake_is_reported_in_one_run(support_repo: Path, cli: Any) -> N
         ),
         (
             f"supportctl.yaml:{at('colour:')}: unknown key 'colour' in customer 'globex' "
-            "(expected one of name, plan, package, rate, currency, credits, fee, contacts, domains, language)"
+            "(expected one of name, plan, package, rate, currency, credits, fee, contacts, domains, language, "
+            "availability)"
         ),
         (
             f"supportctl.yaml:{at('lien:')}: unknown key 'lien' in agent 'boris' "

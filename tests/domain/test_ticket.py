@@ -101,6 +101,9 @@ def test_field_names_come_from_the_dataclasses() -> None:
         "aliases",
         "kb",
         "resolution",
+        "service",
+        "impact",
+        "outage",
         "comments",
         "message_ids",
     )

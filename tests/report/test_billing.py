@@ -154,16 +154,21 @@ def test_hours_per_ticket_and_agent_for_the_customers_asked() -> None:
     names = {"anna@support.example": "Anna Smirnova", "boris@support.example": "Boris Petrenko"}
     time = _time_section(config, logs, OWNER, OCTOBER, ["acme"], Counter(acme=2), names)
     # SUP-9 and SUP-10 tie at 1 h: by number, 9 before 10; SUP-1 30 + 15 = 45 min = 0.75 h
-    assert time["tickets"] == [
-        {"ticket": "SUP-9", "hours": 1.0},
-        {"ticket": "SUP-10", "hours": 1.0},
-        {"ticket": "SUP-1", "hours": 0.75},
+    assert [(t["ticket"], t["hours"], t["minutes"]) for t in time["tickets"]] == [
+        ("SUP-9", 1.0, 60),
+        ("SUP-10", 1.0, 60),
+        ("SUP-1", 0.75, 45),
+    ]
+    # what was done, entry by entry, in the order of the days
+    assert time["tickets"][2]["work"] == [
+        {"on": "2026-10-07", "minutes": 30, "note": ""},
+        {"on": "2026-10-08", "minutes": 15, "note": ""},
     ]
     # Boris 60 + 30 = 90 min = 1.5 h; Anna 1 h; an unknown author by e-mail: 15 min = 0.25 h
     assert time["agents"] == [
-        {"agent": "Boris Petrenko", "hours": 1.5},
-        {"agent": "Anna Smirnova", "hours": 1.0},
-        {"agent": "vera@support.example", "hours": 0.25},
+        {"agent": "Boris Petrenko", "hours": 1.5, "minutes": 90},
+        {"agent": "Anna Smirnova", "hours": 1.0, "minutes": 60},
+        {"agent": "vera@support.example", "hours": 0.25, "minutes": 15},
     ]
     assert time["total_hours"] == 2.75  # 60 + 60 + 30 + 15 = 165 min
     (acme,) = time["customers"]

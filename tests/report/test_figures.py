@@ -79,8 +79,9 @@ def test_packages_rollover_overage_and_capped_credits(october_desk: Path, cli) -
     # acme burns what it does not use: 10 h package, 1.5 h used, 3 breaches x 2% = 6%
     assert (acme["burned_hours"], acme["balance_hours"], acme["credit_percent"]) == (8.5, 0.0, 6.0)
     md = cli("report", "--month", "2026-10", "--now", NOW, "--customer", "globex").stdout
-    assert "25.00 EUR" in md
-    assert "150.00 EUR" in md
+    # overage 0:15 x €100.00 per hour = €25.00; credit 15% x €1,000.00 = €150.00
+    assert "| 0:15 | €100.00 | €25.00 |" in md
+    assert "15% × €1,000.00 = €150.00" in md
 
 
 def test_reopens_previous_month_and_shared_articles(october_desk: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,11 @@ NEW_TITLE = "Globex merger payroll export"
 
 
 def _report(cli, month: str, customer: str, fmt: str) -> str:  # type: ignore[no-untyped-def]
-    r = cli("report", "--month", month, "--customer", customer, "--format", fmt, "--now", NOW)
+    """The customer's report as the team reads it: the audit trail too, where a leak would be."""
+    r = cli(
+        "report", "--month", month, "--customer", customer, "--format", fmt, "--now", NOW,
+        "--audience", "internal",
+    )  # fmt: skip
     assert r.exit_code == 0, r.output
     return str(r.stdout)
 

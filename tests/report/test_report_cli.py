@@ -105,11 +105,11 @@ def test_links_across_customers_name_no_other_ticket(october_desk: Path, cli) ->
     run_at(cli, "2026-10-21T10:00:00+03:00", "link", "SUP-2", "--duplicate-of", "SUP-1")
     run_at(cli, "2026-10-21T10:05:00+03:00", "link", "SUP-3", "--related", "SUP-2")
     for fmt in ("md", "json", "html"):
-        globex = _report(cli, "--customer", "globex", "--format", fmt)
+        globex = _report(cli, "--customer", "globex", "--format", fmt, "--audience", "internal")
         assert "SUP-1" not in globex, fmt
         assert "SUP-3" not in globex, fmt
         assert "(a ticket not in this report)" in globex
-        acme = _report(cli, "--customer", "acme", "--format", fmt)
+        acme = _report(cli, "--customer", "acme", "--format", fmt, "--audience", "internal")
         assert "SUP-2" not in acme, fmt
     desk = json.loads(_report(cli, "--format", "json"))
     details = [e["detail"] for e in desk["audit"]["events"] if e["action"] == "link"]

@@ -590,3 +590,58 @@ def test_search_never_fails_and_respects_limit(query: str, limit: int) -> None:
     hits = index.search(query, limit=limit)
     assert len(hits) <= limit
     assert hits == sorted(hits, key=lambda h: (-h.score, h.key))
+
+
+# -- search(within=...) ---------------------------------------------------------------------
+WITHIN_DOCS = [
+    doc("a1", "Printer offline", "The printer in room 4 is offline since the update."),
+    doc("a2", "Printer paper jam", "Paper jams in tray 2."),
+    doc("a3", "Scanner slow", "Scanning takes minutes."),
+    doc("b1", "Hyperion printer", "Project Hyperion printer prints blank pages."),
+    doc("b2", "Hyperion access", "Grant access to the Hyperion share."),
+]
+A_KEYS = ["a1", "a2", "a3"]
+
+
+def test_within_keeps_only_the_given_documents() -> None:
+    index = SearchIndex(WITHIN_DOCS)
+    assert set(keys(index.search("printer"))) == {"a1", "a2", "b1"}
+    assert keys(index.search("printer", within=A_KEYS)) == ["a1", "a2"]
+    assert keys(index.search("printer", within=["b2", "zz"])) == []
+    assert index.search("printer", within=[]) == []
+
+
+def test_within_a_word_outside_is_neither_found_nor_a_typo_target() -> None:
+    index = SearchIndex(WITHIN_DOCS)
+    assert set(keys(index.search("hyperion"))) == {"b1", "b2"}
+    assert index.search("hyperion", within=A_KEYS) == []
+    assert index.search("hyperiom", within=A_KEYS) == []  # one typo away from b's word
+    # a query word present outside only counts as missing inside: the typo fallback then
+    # looks among the kept documents' words
+    more = SearchIndex([*WITHIN_DOCS, doc("a4", "Hyperiom console")])
+    assert keys(more.search("hyperion", within=[*A_KEYS, "a4"])) == ["a4"]
+    assert set(keys(more.search("hyperion"))) == {"b1", "b2"}
+
+
+def test_within_word_statistics_come_from_the_kept_documents() -> None:
+    # two corpora that differ only outside `within`, with the same field lengths there
+    common = [doc("a1", "printer jam", "paper tray"), doc("a2", "scanner jam", "glass dust")]
+    one = SearchIndex([*common, doc("b1", "printer printer", "printer printer")])
+    other = SearchIndex([*common, doc("b1", "modem reboot", "router cable")])
+    first = one.search("printer jam", within=["a1", "a2"])
+    second = other.search("printer jam", within=["a1", "a2"])
+    assert [(h.key, h.score, h.snippet, h.matched_terms) for h in first] == [
+        (h.key, h.score, h.snippet, h.matched_terms) for h in second
+    ]
+    assert keys(first) == ["a1", "a2"]
+
+
+def test_within_everything_ranks_as_without() -> None:
+    index = SearchIndex(WITHIN_DOCS)
+    everything = [d.key for d in WITHIN_DOCS]
+    for query in ("printer", "hyperion printer", "paper jams", "scannin"):
+        kept = index.search(query, within=everything)
+        plain = index.search(query)
+        assert keys(kept) == keys(plain)
+        assert [h.score for h in kept] == pytest.approx([h.score for h in plain])
+        assert [h.snippet for h in kept] == [h.snippet for h in plain]

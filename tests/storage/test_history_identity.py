@@ -130,6 +130,8 @@ def test_a_deleted_tickets_namesake_is_another_ticket(support_repo: Path, cli: C
                         NOW,
                         "--customer",
                         customer,
+                        "--audience",
+                        "internal",
                         "--format",
                         "json",
                     )
@@ -141,7 +143,9 @@ def test_a_deleted_tickets_namesake_is_another_ticket(support_repo: Path, cli: C
     assert [(r["ticket"], r["action"]) for r in acme["audit"]["events"]] == [("SUP-1", "new")]
     assert (acme["time"]["tickets"], acme["time"]["total_hours"]) == ([], 0)
     assert [r["ticket"] for r in globex["audit"]["events"]] == ["SUP-1~1"] * 4
-    assert globex["time"]["tickets"] == [{"ticket": "SUP-1~1", "hours": 0.5}]
+    assert [(t["ticket"], t["hours"], t["minutes"]) for t in globex["time"]["tickets"]] == [
+        ("SUP-1~1", 0.5, 30)
+    ]
     # a later sync or rebuild of the cache reads the same generations
     (support_repo / ".git/supportctl/cache" / file_name("events")).unlink()
     assert sla(cli, "SUP-1") == m
@@ -272,6 +276,8 @@ def test_a_rename_event_says_what_the_ticket_was_called(support_repo: Path, cli:
                 NOW,
                 "--customer",
                 "acme",
+                "--audience",
+                "internal",
                 "--format",
                 "json",
             )
