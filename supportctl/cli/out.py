@@ -65,7 +65,12 @@ def emit_rich(renderable: Any) -> None:
 
 
 def emit_json(data: Any) -> None:
-    emit_json_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    emit_json_text(json_text(data))
+
+
+def json_text(data: Any) -> str:
+    """The JSON document `emit_json` prints, before `emit_json_text` writes it."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
 def emit_json_text(text: str) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from supportctl.ops import tickets as actions
     from supportctl.storage.links import PointingHere
-    from supportctl.storage.queries import TicketRecord
+    from supportctl.storage.queries import Listed, TicketRecord
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AtOpt = Annotated[
@@ -200,7 +200,7 @@ def list_(
 
     Example: supportctl list --status new --status in_progress --customer acme --sort priority
     """
-    from supportctl.storage.queries import Filters, list_tickets
+    from supportctl.storage.queries import Filters, list_view
 
     filters = Filters(
         status or (),
@@ -212,14 +212,29 @@ def list_(
         tag or (),
         open_only,
     )
-    rows, problems = list_tickets(repo(), filters, sort, reverse)
-    for p in problems:
+
+    def render(rows: list[Listed]) -> str:
+        if as_json:
+            return out.json_text([r.to_dict() for r in rows])
+        return _list_table(rows)
+
+    view = list_view(repo(), filters, sort, reverse, limit, "json" if as_json else "table", render)
+    for p in view.problems:
         out.warn(f"skipped {p}")
-    if limit > 0:
-        rows = rows[:limit]
     if as_json:
-        out.emit_json([r.to_dict() for r in rows])
+        out.emit_json_text(view.text)
         return
+    out.emit(view.text)
+    if view.uncommitted:
+        out.warn(
+            "* the file has uncommitted changes; listed as last committed "
+            "(`git status data/tickets` shows them)"
+        )
+
+
+def _list_table(rows: list[Listed]) -> str:
+    if not rows:
+        return "no tickets"
     titles = [out.visible(str(t.title)) for t in rows]
     table = list(
         zip(
@@ -234,18 +249,9 @@ def list_(
             strict=True,
         )
     )
-    out.emit(
-        out.table(
-            table, ["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER", "ASSIGNEE", "TITLE"]
-        )
-        if table
-        else "no tickets"
+    return out.table(
+        table, ["ID", "STATUS", "LINE", "PRIORITY", "TYPE", "CUSTOMER", "ASSIGNEE", "TITLE"]
     )
-    if any(r.uncommitted for r in rows):
-        out.warn(
-            "* the file has uncommitted changes; listed as last committed "
-            "(`git status data/tickets` shows them)"
-        )
 
 
 def _clip(text: str, n: int) -> str:

@@ -55,6 +55,9 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     # rows by shard folder (its name and tree id) and by the configured lines and
     # customers: the finished listing entries of its ticket files
     "listing": 1,
+    # rows by the tree of data/tickets, the vocabulary as for `listing`, the options and
+    # the code (`queries.list_view`): a listing's finished text; only the tree's rows kept
+    "listing-text": 1,
     # the file: every ticket's events up to a tip commit; rows by commit id: the
     # events of a commit made by hand (they follow the same rules)
     "events": 7,

@@ -579,6 +579,14 @@ class Repo:
             i = nul + 1 + size
         return entries
 
+    def tree_id(self, name: str) -> str | None:
+        """The id of the tree `name` names (`rev:path`), read through the command's one
+        `cat-file`; None when it names no tree."""
+        if "\n" in name:
+            return None
+        found = self._object_with_id(name)
+        return None if found is None or found[1] != "tree" else found[0]
+
     def blob_at(self, rev: str, path: str) -> tuple[str, bytes] | None:
         """(blob id, content) of the file `path` at `rev`; None when there is none."""
         if "\n" in rev or "\n" in path:

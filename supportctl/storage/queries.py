@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import unicodedata
@@ -145,11 +146,25 @@ def list_tickets(
     differs), plus one problem line per unreadable or not yet committed file."""
     if sort not in SORT_KEYS:
         raise UsageError(f"unknown sort key {sort!r}: expected one of {', '.join(SORT_KEYS)}")
-    entries = listing(repo)
-    problems = [e[1] for e in entries if e[1]]
+    return _list(repo, filters, sort, reverse, None, _changed(repo))
+
+
+def _changed(repo: Desk) -> dict[str, str]:
     # The listing is the committed state (HEAD), as everything else supportctl computes;
     # a file with hand edits not yet committed is flagged, a new one not yet committed named.
-    changed = repo.git.uncommitted("data/tickets", repo.cache.folder)
+    return repo.git.uncommitted("data/tickets", repo.cache.folder)
+
+
+def _list(
+    repo: Desk,
+    filters: Filters,
+    sort: str,
+    reverse: bool,
+    tree: str | None,
+    changed: dict[str, str],
+) -> tuple[list[Listed], list[str]]:
+    entries = listing(repo, tree)
+    problems = [e[1] for e in entries if e[1]]
     if changed:
         listed = {e[0] for e in entries}
         problems += [
@@ -176,20 +191,18 @@ def list_tickets(
 Entry = list[Any]
 
 
-def listing(repo: Desk) -> list[Entry]:
-    """Every ticket file at HEAD as a listing entry, in the order `Desk.tickets` gives.
+def listing(repo: Desk, tree: str | None = None) -> list[Entry]:
+    """Every ticket file at HEAD (or in the `data/tickets` tree `tree`) as a listing entry,
+    in the order `Desk.tickets` gives.
 
     The entries are cached per shard folder, by the folder's tree id, and for the
     configured lines and customers (which decide what is invalid): a warm listing reads
     the tree of data/tickets, one cache row per shard, and parses nothing; a commit that
     changes one shard computes that shard's entries again, and only those."""
-    top = repo.git.tree("HEAD:data/tickets") or []
+    top = repo.git.tree(tree or "HEAD:data/tickets") or []
     # Only a shard folder holds ticket files (`id_of_path`); other entries are skipped.
     shards = [(name, oid) for mode, name, oid in top if mode == "040000"]
-    config = repo.config
-    # in their configured order: the message for a value outside them lists them so
-    vocab = json.dumps([config.lines, list(config.customers)], ensure_ascii=False)
-    kind = "listing:" + hashlib.sha256(vocab.encode()).hexdigest()[:16]
+    kind = "listing:" + _vocab_key(repo)
     keys = [f"{name} {oid}" for name, oid in shards]
     cached = repo.cache.get_many(kind, keys)
     missing = [(name, oid, key) for (name, oid), key in zip(shards, keys, strict=True)]
@@ -203,6 +216,91 @@ def listing(repo: Desk) -> list[Entry]:
     # may put a ticket elsewhere. A stable sort keeps ties in tree order, as `Desk.tickets`.
     entries.sort(key=itemgetter(2, 3))
     return entries
+
+
+def _vocab_key(repo: Desk) -> str:
+    config = repo.config
+    # in their configured order: the message for a value outside them lists them so
+    vocab = json.dumps([config.lines, list(config.customers)], ensure_ascii=False)
+    return hashlib.sha256(vocab.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ListView:
+    """A listing as printed: the text `render` made of its rows, the problem lines, and
+    whether a listed file has uncommitted changes."""
+
+    text: str
+    problems: list[str]
+    uncommitted: bool
+
+
+def list_view(
+    repo: Desk,
+    filters: Filters,
+    sort: str,
+    reverse: bool,
+    limit: int,
+    view: str,
+    render: Callable[[list[Listed]], str],
+) -> ListView:
+    """`render` of what `list_tickets` gives (the first `limit` rows, all for 0), kept in
+    the cache when it can be.
+
+    While no ticket file has uncommitted changes, the text is a function of the tree of
+    `data/tickets`, the configured vocabulary, the options, `view` (whatever else the
+    caller's `render` depends on, such as the format) and the code that
+    made it; it is kept under all of them, so a warm listing of tens of thousands of
+    tickets reads one cache row and neither decodes nor formats a row. Only the current
+    tree's texts are kept."""
+    if sort not in SORT_KEYS:
+        raise UsageError(f"unknown sort key {sort!r}: expected one of {', '.join(SORT_KEYS)}")
+    tree = repo.git.tree_id("HEAD:data/tickets")
+    changed = _changed(repo)
+    key = kind = None
+    if tree is not None and not changed:
+        kind = "listing-text:" + _vocab_key(repo)
+        # the formats of the rows it is made of, too: a bump of theirs must reach it
+        from supportctl.storage.cache import CACHE_FORMATS
+
+        formats = sorted(CACHE_FORMATS.items())
+        options = [repr(filters), sort, reverse, max(limit, 0), view, formats, _code_stamp()]
+        digest = hashlib.sha256(repr(options).encode()).hexdigest()[:24]
+        key = f"{tree} {digest}"
+        hit = repo.cache.get_many(kind, [key]).get(key)
+        if isinstance(hit, dict) and isinstance(hit.get("text"), str):
+            return ListView(hit["text"], list(hit.get("problems") or []), False)
+    rows, problems = _list(repo, filters, sort, reverse, tree, changed)
+    if limit > 0:
+        rows = rows[:limit]
+    text = render(rows)
+    if kind is not None and key is not None:
+        repo.cache.put_only(kind, f"{tree} ", {key: {"text": text, "problems": problems}})
+    return ListView(text, problems, any(r.uncommitted for r in rows))
+
+
+def _code_stamp() -> str:
+    """What identifies the code now loaded that may shape a listing's text: Python's
+    version (case folding, Unicode data), supportctl's modules as installed, and the
+    folder of the libraries beside them (an upgrade changes its entries)."""
+    import os
+    import site
+    import sys
+
+    stamps: list[object] = [sys.version]
+    # (an embedded Python's `site` may have no such function)
+    for folder in getattr(site, "getsitepackages", list)():
+        with contextlib.suppress(OSError):
+            stamps.append(os.stat(folder).st_mtime_ns)
+    for name, module in sorted(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and name.partition(".")[0] == "supportctl":
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            stamps.append((name, st.st_mtime_ns, st.st_size))
+    return repr(stamps)
 
 
 def _shard_entries(repo: Desk, shards: list[tuple[str, str, str]]) -> dict[str, list[Entry]]:

@@ -86,7 +86,7 @@ def test_an_unexpected_error_is_one_line_and_exit_1(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the index is\nbroken")
 
-    monkeypatch.setattr("supportctl.storage.queries.list_tickets", broken)
+    monkeypatch.setattr("supportctl.storage.queries.list_view", broken)
     r = cli("list")
     assert (r.exit_code, r.stdout, r.stderr) == (
         1,
@@ -103,7 +103,7 @@ def test_an_unexpected_error_without_a_message(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError
 
-    monkeypatch.setattr("supportctl.storage.queries.list_tickets", broken)
+    monkeypatch.setattr("supportctl.storage.queries.list_view", broken)
     r = cli("list")
     assert (r.exit_code, r.stderr) == (1, internal("KeyError"))
 
@@ -115,7 +115,7 @@ import supportctl.storage.queries as queries
 def broken(*args, **kwargs):
     raise ZeroDivisionError("division by zero")
 
-queries.list_tickets = broken
+queries.list_view = broken
 sys.argv[0] = "supportctl"
 from supportctl.cli import main
 main()

@@ -238,6 +238,16 @@ def _tamper(root: Path, key: str, old: str, new: str) -> None:
         db.execute("UPDATE blobs SET data=? WHERE key=?", (data.replace(old, new), key))
 
 
+def _forget_texts(root: Path) -> None:
+    """Drop the finished listing texts, so that the next listing is made from the rows
+    of each shard (what the tests of that layer look at)."""
+    import sqlite3
+
+    (path,) = (root / ".git/supportctl/cache").glob("blobs.v*.sqlite")
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM blobs WHERE kind LIKE 'listing-text.%'")
+
+
 def _two_shards(root: Path) -> None:
     from tests.helpers import commit_files
 
@@ -264,6 +274,7 @@ def test_a_warm_listing_is_read_from_the_cache_of_each_shard(support_repo: Path,
     assert sorted(key.split()[0] for key in rows) == ["0000", "0001"]
     (first,) = (key for key in rows if key.startswith("0000 "))
     _tamper(support_repo, first, '"VPN"', '"VPN from the cache"')
+    _forget_texts(support_repo)
     assert _titles(cli) == ["Printer", "VPN from the cache", "Mail"]
 
 
@@ -447,3 +458,128 @@ def test_the_cached_listing_follows_the_configured_customers(support_repo: Path,
     commit_file(support_repo, "supportctl.yaml", added)
     r = cli("list", "--json")
     assert (r.stderr, [row["id"] for row in json.loads(r.stdout)]) == ("", ["SUP-1", "SUP-2"])
+
+
+# -- the finished text of a listing, by the tree of data/tickets -------------------------------
+def _text_rows(root: Path) -> dict[str, str]:
+    import sqlite3
+
+    (path,) = (root / ".git/supportctl/cache").glob("blobs.v*.sqlite")
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT key, data FROM blobs WHERE kind LIKE 'listing-text.%'"))
+
+
+def _tamper_texts(root: Path, old: str, new: str) -> None:
+    import sqlite3
+
+    (path,) = (root / ".git/supportctl/cache").glob("blobs.v*.sqlite")
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT key, data FROM blobs WHERE kind LIKE 'listing-text.%'")
+        for key, data in list(rows):
+            db.execute("UPDATE blobs SET data=? WHERE key=?", (data.replace(old, new), key))
+
+
+def test_a_warm_listing_is_one_finished_text_per_tree_and_options(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import git
+
+    _two_shards(support_repo)
+    first = cli("list")
+    assert first.exit_code == 0, first.output
+    assert "VPN" in first.stdout
+    tree = git(support_repo, "rev-parse", "HEAD:data/tickets").strip()
+    (key,) = _text_rows(support_repo)
+    assert key.split()[0] == tree
+    _tamper_texts(support_repo, "VPN", "VPN from the text")
+    assert "VPN from the text" in cli("list").stdout
+    # other options are another text, computed for them
+    assert "VPN from the text" not in cli("list", "--sort", "title").stdout
+    assert "VPN from the text" not in cli("list", "--limit", "2").stdout
+    assert "VPN from the text" not in cli("list", "--customer", "acme").stdout
+    assert _titles(cli) == ["Printer", "VPN", "Mail"]
+    assert len(_text_rows(support_repo)) == 5
+
+
+def test_a_new_commit_makes_the_text_again_and_drops_the_old_trees(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import commit_file
+
+    _two_shards(support_repo)
+    cli("list")
+    cli("list", "--json")
+    _tamper_texts(support_repo, "VPN", "VPN from the text")
+    commit_file(
+        support_repo, "data/tickets/0001/SUP-500.yaml", _ticket("SUP-500", title="Mail down")
+    )
+    r = cli("list")
+    assert "VPN from the text" not in r.stdout
+    assert "Mail down" in r.stdout
+    assert len(_text_rows(support_repo)) == 1  # the old tree's two texts are gone
+
+
+def test_no_text_is_kept_or_read_while_a_ticket_file_has_changes(support_repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _two_shards(support_repo)
+    cli("list")
+    _tamper_texts(support_repo, "VPN", "VPN from the text")
+    p1 = support_repo / "data/tickets/0000/SUP-1.yaml"
+    p1.write_text(p1.read_text(encoding="utf-8").replace("Printer", "Printex"), encoding="utf-8")
+    r = cli("list")
+    assert _marks(cli) == ["SUP-1*", "SUP-2", "SUP-500"]
+    assert "VPN from the text" not in r.stdout
+    assert r.stderr == (
+        "supportctl: * the file has uncommitted changes; listed as last committed "
+        "(`git status data/tickets` shows them)\n"
+    )
+    (support_repo / "data/tickets/0000/SUP-77.yaml").write_text(_ticket("SUP-77"), encoding="utf-8")
+    r = cli("list", "--limit", "1")
+    assert r.stdout.splitlines()[1].split()[0] == "SUP-1*"
+    assert "data/tickets/0000/SUP-77.yaml: not committed yet" in r.stderr
+    assert len(_text_rows(support_repo)) == 1  # only the one kept before the edit
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("--json",),
+        ("--sort", "title", "--reverse"),
+        ("--limit", "3"),
+        ("--json", "--limit", "2", "--sort", "created"),
+        ("--status", "waiting"),
+        ("--customer", "nobody"),
+    ],
+)
+def test_a_listing_read_back_is_the_listing_made_afresh(  # type: ignore[no-untyped-def]
+    support_repo: Path, cli, args: tuple[str, ...]
+) -> None:
+    import shutil
+
+    from tests.helpers import commit_files
+
+    commit_files(support_repo, ODD_TICKETS)
+    cache = support_repo / ".git/supportctl/cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cold = cli("list", *args)
+    warm = cli("list", *args)
+    assert cold.exit_code == 0, cold.output
+    assert warm.exit_code == 0
+    assert len(_text_rows(support_repo)) == 1
+    assert warm.stdout == cold.stdout
+    assert warm.stderr == cold.stderr
+    assert "skipped SUP-8: invalid status 'opne'" in warm.stderr
+
+
+def test_the_texts_key_changes_with_the_code_loaded(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import sys
+    import types
+
+    from supportctl.storage.queries import _code_stamp
+
+    source = tmp_path / "probe.py"
+    source.write_text("X = 1\n", encoding="utf-8")
+    probe = types.ModuleType("supportctl._stamp_probe")
+    probe.__file__ = str(source)
+    monkeypatch.setitem(sys.modules, "supportctl._stamp_probe", probe)
+    before = _code_stamp()
+    assert _code_stamp() == before
+    os.utime(source, ns=(10**18, 10**18))
+    assert _code_stamp() != before
