@@ -71,6 +71,7 @@ def answers(root: Path, cli: Cli) -> list[Any]:
         out("sla", "status", "--json", "--now", NOW),
         out("sla", "check", "--month", "2026-10", "--json", "--now", NOW),
         out("kb", "search", "printer driver", "--json"),
+        out("search", "printer", "--json"),  # the ticket search index, per customer
         out("similar", "SUP-1", "--json", "--now", NOW),
         out("report", "--month", "2026-10", "--format", "json", "--now", NOW),
         out("mail", "send", "--dry-run", "--json"),  # the sent records the daily limit counts
