@@ -279,6 +279,7 @@ _SHOWN_FIELDS = tuple(
         "comments",
         "cc",
         "aliases",
+        "alert",
         "message_ids",
     )
 )
