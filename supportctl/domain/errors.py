@@ -29,6 +29,10 @@ class MailError(UsageError):
     """Bytes handed over as an e-mail message that are no message at all."""
 
 
+class AlertPayloadError(UsageError):
+    """A monitoring webhook payload that is not valid for its format."""
+
+
 class NotASupportRepo(SupportctlError):
     """No supportctl.yaml found walking up from the current directory."""
 
