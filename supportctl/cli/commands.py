@@ -20,6 +20,7 @@ from supportctl.cli import backlog as _backlog  # noqa: F401  (similar, backlog,
 from supportctl.cli import report as _report  # noqa: F401
 from supportctl.cli import sync as _sync  # noqa: F401
 from supportctl.cli import tickets as _tickets  # noqa: F401
+from supportctl.cli.alert import alert_app
 from supportctl.cli.kb import kb_app
 from supportctl.cli.mail import mail_app
 from supportctl.cli.root import app, state
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     import typer
     from typer.models import CommandInfo, TyperInfo
 
+app.add_typer(alert_app, name="alert")
 app.add_typer(kb_app, name="kb")
 app.add_typer(mail_app, name="mail")
 app.add_typer(sla_app, name="sla")
