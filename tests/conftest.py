@@ -70,6 +70,8 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 # cores). The mail tests that start an SMTP or IMAP server run with the slow set.
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
+    "cli/test_alert_ingest.py",
+    "cli/test_alert_serve.py",
     "cli/test_common.py",
     "cli/test_entrypoint.py",
     "cli/test_hostile.py",
