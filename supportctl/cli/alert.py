@@ -38,29 +38,34 @@ def check_format(fmt: str | None) -> str | None:
 
 @alert_app.command("ingest")
 def ingest_cmd(
-    path: Annotated[
-        str,
-        typer.Argument(metavar="FILE|-", help="A webhook payload (JSON), or - for stdin."),
-    ] = "-",
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[FILE...|-]",
+            help="Webhook payloads (JSON), one per file, or - (the default) for one on stdin.",
+        ),
+    ] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
             metavar="|".join(FORMAT_NAMES),
-            help="The payload's format (default: detected from the payload).",
+            help="The payloads' format (default: detected from each payload).",
         ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object per alert, one per line.")
     ] = False,
 ) -> None:
-    """Apply one webhook payload: one commit per alert that changes a ticket.
+    """Apply webhook payloads: one commit per alert that changes a ticket.
 
     Per alert: `new` (a ticket opened), `repeat` (an internal note with the count),
     `resolved` (the firing interval ends; with auto_resolve the ticket is resolved),
     `reopened`, `unchanged` (seen before), or `quarantined` (no route places it).
-    A payload that is not valid for its format is refused with one line and exit 2, and
-    nothing is written; 75 (try again later) when the desk's lock stayed held or git failed.
+    Every payload is read first: one that is not valid for its format is refused with
+    one line and exit 2, and nothing is written. 75 (try again later) when the desk's
+    lock stayed held or git failed; what was committed before stays, and is `unchanged`
+    when the payload is sent again.
 
     Example: supportctl alert ingest --format alertmanager payload.json --json
     """
@@ -68,14 +73,23 @@ def ingest_cmd(
     from supportctl.ops.alerts import ingest
 
     fmt = check_format(fmt)
-    if path == "-":
-        body = sys.stdin.buffer.read()
-    else:
+    paths = paths or ["-"]
+    if "-" in paths and len(paths) > 1:
+        raise UsageError("- (a payload on stdin) goes alone")
+    payloads = []
+    for path in paths:
+        if path == "-":
+            body = sys.stdin.buffer.read()
+        else:
+            try:
+                body = Path(path).read_bytes()
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
         try:
-            body = Path(path).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    payload = parse_payload(body, fmt)
+            payloads.append(parse_payload(body, fmt))
+        except UsageError as exc:
+            where = f"{path}: " if len(paths) > 1 else ""
+            raise type(exc)(where + exc.message) from None
 
     def say(result: AlertResult) -> None:
         if as_json:
@@ -84,12 +98,14 @@ def ingest_cmd(
             out.emit(result_line(result))
 
     desk = repo()
-    if payload.truncated:
-        out.warn(
-            f"the sender left out {payload.truncated} alert(s) of this group "
-            "(truncatedAlerts); they were not taken in"
-        )
-    ingest(desk, [payload], on_result=say)
+    for path, payload in zip(paths, payloads, strict=True):
+        if payload.truncated:
+            where = f"{path}: " if len(paths) > 1 else ""
+            out.warn(
+                f"{where}the sender left out {payload.truncated} alert(s) of this group "
+                "(truncatedAlerts); they were not taken in"
+            )
+    ingest(desk, payloads, on_result=say)
 
 
 @alert_app.command("quarantine")

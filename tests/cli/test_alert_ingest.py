@@ -135,3 +135,23 @@ def test_the_installed_command_reads_stdin(root: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, b"new         SUP-1     a1\n")
+
+
+def test_many_files_are_read_first_then_applied_in_order(
+    root: Path, cli: Cli, tmp_path: Path
+) -> None:
+    first, second, broken = (tmp_path / n for n in ("1.json", "2.json", "3.json"))
+    first.write_bytes(alertmanager_body(am_alert("m1")))
+    second.write_bytes(alertmanager_body(am_alert("m1", value="3s"), am_alert("m2")))
+    broken.write_bytes(b"[]")
+    sha = head(root)
+    r = cli("alert", "ingest", str(first), str(second), str(broken))
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"supportctl: error: {broken}: ")
+    assert head(root) == sha
+    r = cli("alert", "ingest", str(first), str(second))
+    assert r.exit_code == 0, r.output
+    assert r.stdout == (
+        "new         SUP-1     m1\nrepeat      SUP-1     m1\nnew         SUP-2     m2\n"
+    )
+    assert cli("alert", "ingest", str(first), "-").exit_code == 2
