@@ -30,7 +30,7 @@ import hashlib
 import json
 import time
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,9 @@ from supportctl.domain.ticket import (
     Links,
     Ticket,
     TicketFile,
+    UnreadableTicket,
     check_text,
+    read_ticket,
 )
 from supportctl.ops.commits import check_room, commit_action
 from supportctl.storage.transaction import Change, short, transaction
@@ -107,13 +109,14 @@ def ingest(
     of each as it is done, so a run stopped by a TemporaryFailure has told what it did."""
     results: list[AlertResult] = []
     numbers = _Numbers()
+    memo = _Files()
     alerts = ((p.format, a) for p in payloads for a in p.alerts)
     item = next(alerts, None)
     while item is not None:
         with temporary_failures(), transaction(desk, batch=True) as tx:
             until = time.monotonic() + hold_seconds
             while item is not None:
-                result = _Intake(desk, tx, item[0], item[1], numbers).apply()
+                result = _Intake(desk, tx, item[0], item[1], numbers, memo).apply()
                 results.append(result)
                 if on_result is not None:
                     on_result(result)
@@ -234,17 +237,47 @@ class _Numbers:
         return number
 
 
+@dataclass
+class _Files:
+    """Ticket files this run committed, open for editing, with the bytes committed: a
+    ticket that gets many notifications in a row is parsed (a round-trip YAML parse, the
+    largest cost of a notification) once, not once per notification. Used only while
+    HEAD still holds those very bytes."""
+
+    files: dict[str, tuple[bytes, TicketFile]] = field(default_factory=dict)
+
+    def get(self, tid: str, content: bytes | None) -> TicketFile | None:
+        kept = self.files.get(tid)
+        return kept[1] if kept is not None and kept[0] == content else None
+
+    def take(self, tid: str, content: bytes | None) -> TicketFile | None:
+        """Like `get`, but the file leaves the memo: it is about to be edited, and comes
+        back (`keep`) only once the edit is committed."""
+        kept = self.files.pop(tid, None)
+        return kept[1] if kept is not None and kept[0] == content else None
+
+    def keep(self, tid: str, content: bytes, file: TicketFile) -> None:
+        self.files[tid] = (content, file)
+
+
 class _Intake:
     """One alert applied under one transaction."""
 
     def __init__(
-        self, desk: Desk, tx: Transaction, source: str, alert: Alert, numbers: _Numbers
+        self,
+        desk: Desk,
+        tx: Transaction,
+        source: str,
+        alert: Alert,
+        numbers: _Numbers,
+        memo: _Files | None = None,
     ) -> None:
         self.desk = desk
         self.tx = tx
         self.source = source
         self.alert = alert
         self.numbers = numbers
+        self.memo = memo or _Files()
         self.settings = desk.config.alerts
         self.digest = digest(source, alert)
         self.index_path = identity_path(alert.identity)
@@ -286,21 +319,31 @@ class _Intake:
             return self._quarantine(exc.message)
 
     def _tickets(self) -> list[tuple[str, Ticket]]:
-        """The identity's tickets that still exist and can be read, oldest first."""
-        record = _read(self.desk, self.tx.head, self.index_path) or {}
-        found = []
+        """The identity's last two tickets that still exist and can be read, oldest first
+        (the digests of a notification applied to an older one are never looked for)."""
+        head = self.tx.head
+        record = _read(self.desk, head, self.index_path) or {}
         names = record.get("tickets")
-        for tid in names if isinstance(names, list) else []:
-            if not isinstance(tid, str) or self.tx.head is None:
+        found: list[tuple[str, Ticket]] = []
+        for tid in reversed(names if isinstance(names, list) else []):
+            if not isinstance(tid, str) or head is None or len(found) == 2:
                 continue
-            content = self.desk.git.file_at(self.tx.head, ticket_path(tid))
+            content = self.desk.git.file_at(head, ticket_path(tid))
             if content is None:
                 continue
+            kept = self.memo.get(tid, content)
             try:
-                found.append((tid, TicketFile.parse(content).ticket))
-            except Exception:  # an unreadable ticket is no place for the alert
+                found.append((tid, kept.ticket if kept is not None else read_ticket(content)))
+            except UnreadableTicket:  # no place for the alert: a person repairs it
                 continue
-        return found
+        return found[::-1]
+
+    def _load(self, tid: str) -> tuple[str, TicketFile]:
+        """The ticket file at HEAD, open for editing (see `_Files`)."""
+        path = ticket_path(tid)
+        head = self.tx.head
+        kept = self.memo.take(tid, self.desk.git.file_at(head, path) if head else None)
+        return (path, kept) if kept is not None else self.desk.load_ticket_file(tid)
 
     def _place(
         self, route: AlertRoute, customer: str, last: tuple[str, Ticket] | None
@@ -417,10 +460,12 @@ class _Intake:
             [*trailers, ("Alert", self.alert.identity), ("Alert-Status", self.alert.status)],
             {path: content},
         )
-        return commit_action(self.tx, tid, action, change, data.ticket, before).commit
+        sha = commit_action(self.tx, tid, action, change, data.ticket, before).commit
+        self.memo.keep(tid, content, data)
+        return sha
 
     def _repeat(self, tid: str) -> AlertResult:
-        path, data = self.desk.load_ticket_file(tid)
+        path, data = self._load(tid)
         ticket = data.ticket
         state = self._state(ticket.alert)
         what = "still firing"
@@ -453,7 +498,7 @@ class _Intake:
         return replace(state, firing=firing), text
 
     def _resolved(self, tid: str, route: AlertRoute) -> AlertResult:
-        path, data = self.desk.load_ticket_file(tid)
+        path, data = self._load(tid)
         ticket = data.ticket
         state, text = self._ended(self._state(ticket.alert))
         after = replace(ticket, alert=state, comments=(*ticket.comments, self._note(text)))
@@ -468,7 +513,7 @@ class _Intake:
         return self.result("resolved", tid, sha)
 
     def _reopen(self, tid: str) -> AlertResult:
-        path, data = self.desk.load_ticket_file(tid)
+        path, data = self._load(tid)
         ticket = data.ticket
         start = _iso(self.alert.starts_at) or self.now.isoformat()
         state = self._state(ticket.alert)
@@ -540,12 +585,14 @@ class _Intake:
         if related:
             trailers.append(("Link", f"related {related}"))
         after = f" (after {related})" if related else ""
+        content = file.dump()
         change = Change(
             f"new {NEW_TYPE} for {customer} by alert{after}: {short(ticket.title or '')}",
             trailers,
-            {path: file.dump(), self.index_path: _dump(index)},
+            {path: content, self.index_path: _dump(index)},
         )
         result = commit_action(tx, tid, "new", change, file.ticket, None)
+        self.memo.keep(tid, content, file)
         self.numbers.commit, self.numbers.number = result.commit, number
         return self.result("new", tid, result.commit)
 
