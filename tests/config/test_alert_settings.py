@@ -135,3 +135,11 @@ def test_validate_reports_a_route_mistake(support_repo: Path, cli: Any) -> None:
         f"supportctl.yaml:{line_of(text, 'globexx')}: alerts: route 2: unknown customer "
         "'globexx' (did you mean 'globex'?)\n"
     )
+
+
+def test_a_route_without_matchers_takes_every_alert() -> None:
+    text = ALERT_CONFIG + "    - customer: globex\n"
+    settings = parse_config(text.encode(), PATH).alerts
+    last = settings.route_for({"alertname": "Anything"})
+    assert last is not None
+    assert (last.number, last.customer, last.describe()) == (4, "globex", "any alert")
