@@ -258,3 +258,22 @@ def test_no_token_no_start(root: Path) -> None:
         assert (status, answer["results"][0]["outcome"]) == (200, "new")
     finally:
         assert s.stop() == 0
+
+
+def test_connections_beyond_the_limit_get_503_at_once(root: Path, server: Server) -> None:
+    from supportctl.cli.alertserver import MAX_CLIENTS
+
+    idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(MAX_CLIENTS)]
+    try:
+        time.sleep(0.5)  # each is accepted and waits for its request
+        extra = socket.create_connection(("127.0.0.1", server.port))
+        extra.settimeout(10)
+        reply = extra.recv(4096)
+        extra.close()
+        assert reply.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    finally:
+        for s in idle:
+            s.close()
+    time.sleep(0.5)  # the idle ones are let go: their slots are free again
+    status, _ = server.post(alertmanager_body(am_alert("after")))
+    assert status == 200
