@@ -35,7 +35,7 @@ def internal(text: str) -> str:
 
 
 def test_the_groups_are_known() -> None:
-    assert GROUPS == ["kb", "mail", "sla"]
+    assert GROUPS == ["alert", "kb", "mail", "sla"]
 
 
 def test_bare_supportctl_prints_its_help(cli: Cli) -> None:
