@@ -355,6 +355,10 @@ class _Intake:
         tid, ticket = last
         state = ticket.alert
         if ticket.status in OPEN_STATUSES:
+            if firing and not state.firing_now and self._same_interval(state):
+                return self.result(
+                    "unchanged", tid, None, "a late notification of an ended interval"
+                )
             if firing:
                 return self._repeat(tid)
             if state.firing_now:

@@ -132,6 +132,8 @@ def test_without_auto_resolve_the_ticket_stays_open(root: Path) -> None:
     [result] = take(root, alert("g", "resolved", labels=labels, ends_at=T0 + timedelta(hours=1)))
     assert result.outcome == "resolved"
     assert ticket(root, "SUP-1").status == "new"
+    [late] = take(root, alert("g", labels=labels, value="7"))  # of the interval that ended
+    assert (late.outcome, late.ticket) == ("unchanged", "SUP-1")
     later = T0 + timedelta(hours=2)
     [again] = take(root, alert("g", labels=labels, starts_at=later))
     assert (again.outcome, again.ticket) == ("repeat", "SUP-1")
