@@ -91,7 +91,9 @@ def parse_payload(body: bytes, fmt: str | None = None) -> Payload:
     """Read one webhook body. `fmt` None detects the format; an explicit `fmt` that the
     payload plainly is not (an Alertmanager body given as `zabbix`) is refused."""
     if fmt is not None and fmt not in FORMATS:
-        raise AlertPayloadError(f'unknown alert format "{fmt}" (one of: {", ".join(FORMATS)})')
+        raise AlertPayloadError(
+            f'unknown alert format "{_one_line(fmt)[:40]}" (one of: {", ".join(FORMATS)})'
+        )
     label = f"{fmt} payload" if fmt else "alert payload"
     data = _load_json(body, label)
     guess = _guess_format(data)
@@ -656,6 +658,8 @@ def _zabbix_tags(top: _Obj) -> dict[str, str]:
     raw = top.get("tags")
     if raw is None or isinstance(raw, dict):
         return top.mapping("tags")
+    if not isinstance(raw, list):
+        top.fail('"tags" must be an object or a list')
     tags: dict[str, str] = {}
     for entry in top.items("tags", required=False):
         name = entry.required_text("tag")

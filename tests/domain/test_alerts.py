@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -222,6 +223,12 @@ def test_explicit_format_that_matches_is_read() -> None:
     assert parse_payload(body(GENERIC), "generic").format == "generic"
 
 
+def test_unknown_format_name_is_one_line() -> None:
+    with pytest.raises(AlertPayloadError) as caught:
+        parse_payload(body(GENERIC), "x\ny")
+    assert caught.value.message.startswith('unknown alert format "x y" (one of: ')
+
+
 def test_unknown_format_name_is_refused() -> None:
     with pytest.raises(AlertPayloadError, match=r'^unknown alert format "nagios" \(one of: '):
         parse_payload(body(GENERIC), "nagios")
@@ -383,3 +390,43 @@ def test_time_past_the_calendar_is_refused() -> None:
     }
     with pytest.raises(AlertPayloadError, match=r'"starts_at" is not a valid time$'):
         parse_payload(body(data))
+
+
+# ---------------------------------------------------------------------------------------
+# The README's description stays true
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def _readme_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("\n## Alert payloads\n")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_readme_generic_example_parses() -> None:
+    section = _readme_section()
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    alert = parse_payload(example.encode()).alerts[0]
+    assert (alert.identity, alert.status, alert.severity) == ("disk-full/db1", "firing", "critical")
+    assert alert.values == {"used_percent": "97.5"}
+
+
+def test_readme_identity_example() -> None:
+    section = _readme_section()
+    assert '`sha256(\'["generic","Backup late",{"b":"2"}]\')`' in section
+    data = {"alerts": [{"status": "resolved", "title": "Backup late", "labels": {"b": "2"}}]}
+    expected = hashlib.sha256(b'["generic","Backup late",{"b":"2"}]').hexdigest()
+    assert parse_payload(body(data)).alerts[0].identity == expected
+
+
+def test_readme_limits_are_the_codes() -> None:
+    section = " ".join(_readme_section().split())
+    assert MAX_BODY_BYTES == 1024 * 1024
+    assert "more than 1 MiB" in section
+    assert f"more than {MAX_ALERTS:,} alerts" in section
+    assert f"more than {MAX_FIELDS} labels" in section
+    assert f"a label name over {MAX_NAME_CHARS} characters" in section
+    assert f"any string over {MAX_TEXT_CHARS:,} characters" in section
+    assert f"cut to {TITLE_MAX_CHARS} characters" in section
+    assert f"1 to {MAX_NAME_CHARS} printable ASCII characters" in section
