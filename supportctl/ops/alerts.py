@@ -13,9 +13,9 @@ For each alert of a payload (`domain.alerts.Payload`), in this order:
      whose last firing interval had ended gets a new one;
    - resolved, while its last interval is open: the interval ends, an internal note gives
      it, and with `auto_resolve` the ticket is resolved (`resolved`);
-   - firing, on a ticket resolved at most `alerts.reopen_minutes` ago: reopened, with a
-     new firing interval (`reopened`); resolved longer ago, or closed: a new ticket linked
-     `related` to it (`new`);
+   - firing, on a resolved ticket, at most `alerts.reopen_minutes` after its last firing
+     interval ended: reopened, with a new firing interval (`reopened`); later, or on a
+     closed ticket: a new ticket linked `related` to it (`new`);
    - no ticket yet: a new one (`new`; a resolved alert never seen firing gets one too,
      with its interval already ended, so its downtime is not lost).
 
@@ -371,7 +371,7 @@ class _Intake:
             return self.result("unchanged", tid, None, "resolved already")
         if self._same_interval(state):
             return self.result("unchanged", tid, None, "a late notification of an ended interval")
-        if ticket.status == "resolved" and self._resolved_within(tid):
+        if ticket.status == "resolved" and self._soon_again(tid, state):
             return self._reopen(tid)
         return self._new(route, customer, tid)
 
@@ -381,15 +381,22 @@ class _Intake:
             return False
         return _parse_iso(state.firing[-1].start) == start
 
-    def _resolved_within(self, tid: str) -> bool:
-        """Resolved at most `alerts.reopen_minutes` before now (its last move to resolved)."""
+    def _soon_again(self, tid: str, state: AlertState) -> bool:
+        """Firing again at most `alerts.reopen_minutes` after its last firing interval
+        ended: the alert's new start against that end, both the sender's own times (so a
+        sender that delivers late, or a payload replayed, decides as it would have on
+        time); the commit's time for a source that sends no times. A ticket resolved by
+        hand whose interval never ended counts from its resolve in history."""
+        limit = timedelta(minutes=self.settings.reopen_minutes)
+        end = _parse_iso(state.firing[-1].end) if state.firing else None
+        if end is not None:
+            return (self.alert.starts_at or self.now) - end <= limit
         head = self.tx.head
         if head is None:
             return False
         for c in self.desk.git.log(head, [ticket_path(tid)], newest_first=True):
             trailers = {k.lower(): v for k, v in c.trailers}
             if trailers.get("to-status") == "resolved" or trailers.get("action") == "resolve":
-                limit = timedelta(minutes=self.settings.reopen_minutes)
                 return self.now - c.author_time <= limit
         return False
 

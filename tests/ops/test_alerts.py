@@ -150,8 +150,8 @@ def test_firing_again_soon_after_the_resolve_reopens(
     take(root, alert())
     at(monkeypatch, "2026-10-05T10:30:00+03:00")
     take(root, alert(status="resolved", ends_at=T0 + timedelta(minutes=30)))
-    at(monkeypatch, "2026-10-05T11:20:00+03:00")  # 50 minutes after the resolve
-    [result] = take(root, alert(starts_at=T0 + timedelta(minutes=75)))
+    at(monkeypatch, "2026-12-05T11:20:00+03:00")  # delivered late: the alert's times decide
+    [result] = take(root, alert(starts_at=T0 + timedelta(minutes=75)))  # 45 minutes after
     assert (result.outcome, result.ticket) == ("reopened", "SUP-1")
     t = ticket(root, "SUP-1")
     assert t.status == "in_progress"
@@ -169,8 +169,9 @@ def test_firing_again_later_opens_a_new_related_ticket(
     take(root, first)
     at(monkeypatch, "2026-10-05T10:30:00+03:00")
     take(root, alert(status="resolved", ends_at=T0 + timedelta(minutes=30)))
-    at(monkeypatch, "2026-10-05T11:31:00+03:00")  # 61 minutes after the resolve
-    [result] = take(root, alert(starts_at=T0 + timedelta(minutes=90)))
+    at(monkeypatch, "2026-10-05T11:31:00+03:00")
+    # 61 minutes after the interval ended, by the alert's own times
+    [result] = take(root, alert(starts_at=T0 + timedelta(minutes=91)))
     assert (result.outcome, result.ticket) == ("new", "SUP-2")
     assert ticket(root, "SUP-2").links.related == ("SUP-1",)
     assert ticket(root, "SUP-1").status == "resolved"
@@ -268,3 +269,17 @@ def test_a_ticket_resolved_by_hand_gets_the_interval_end(root: Path) -> None:
     t = ticket(root, "SUP-1")
     assert t.alert.firing[-1].end == "2026-10-05T06:03:00+00:00"
     assert t.resolution == "restarted the shop"
+
+
+def test_a_ticket_resolved_by_hand_while_firing_counts_from_its_resolve(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    take(root, alert())
+    actions.resolve(Desk(root), "SUP-1", resolution="fixed, the alert lags")
+    at(monkeypatch, "2026-10-05T10:40:00+03:00")  # 40 minutes after the resolve
+    [soon] = take(root, alert(starts_at=T0 + timedelta(hours=3)))
+    assert (soon.outcome, soon.ticket) == ("reopened", "SUP-1")
+    actions.resolve(Desk(root), "SUP-1", resolution="fixed again")
+    at(monkeypatch, "2026-10-05T12:00:00+03:00")  # 80 minutes after
+    [later] = take(root, alert(starts_at=T0 + timedelta(hours=5)))
+    assert (later.outcome, later.ticket) == ("new", "SUP-2")
