@@ -71,6 +71,8 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
     "cli/test_agent.py",
+    "cli/test_alert_ingest.py",
+    "cli/test_alert_serve.py",
     "cli/test_at_terminal.py",
     "cli/test_availability.py",
     "cli/test_bulk.py",

@@ -22,6 +22,7 @@ from supportctl.cli import outage as _outage  # noqa: F401
 from supportctl.cli import replies as _replies  # noqa: F401
 from supportctl.cli import sync as _sync  # noqa: F401
 from supportctl.cli import tickets as _tickets  # noqa: F401
+from supportctl.cli.alert import alert_app
 from supportctl.cli.kb import kb_app
 from supportctl.cli.mail import mail_app
 from supportctl.cli.report import report_app
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     import typer
     from typer.models import CommandInfo, TyperInfo
 
+app.add_typer(alert_app, name="alert")
 app.add_typer(kb_app, name="kb")
 app.add_typer(mail_app, name="mail")
 app.add_typer(report_app, name="report")

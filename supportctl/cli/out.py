@@ -92,6 +92,12 @@ def warn(text: str) -> None:
     sys.stderr.write(f"supportctl: {visible(text)}\n")
 
 
+def log(text: str) -> None:
+    """One line of a long-running command's log (`alert serve`): stderr, as it is."""
+    sys.stderr.write(f"{visible(text)}\n")
+    sys.stderr.flush()
+
+
 def error(text: str) -> None:
     sys.stderr.write(f"supportctl: error: {visible(text)}\n")
 

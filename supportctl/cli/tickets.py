@@ -307,6 +307,7 @@ _SHOWN_FIELDS = tuple(
         "comments",
         "cc",
         "aliases",
+        "alert",
         "message_ids",
         "outage",
     )

@@ -15,6 +15,7 @@ from supportctl.domain import yamlio
 from supportctl.domain.durations import parse_duration
 from supportctl.domain.errors import ConfigError, GitError, NotFound, UsageError
 from supportctl.domain.ids import is_prefix
+from supportctl.domain.ticket import PRIORITIES as PRIORITY_NAMES
 from supportctl.domain.ticket import vocabulary
 
 if TYPE_CHECKING:
@@ -163,6 +164,7 @@ class Config:
     backdate_tolerance: int = 600
     timezone: str = "UTC"
     mail: MailSettings = field(default_factory=MailSettings)
+    alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
     # The work tree's supportctl.yaml when it differs from this (committed) one.
     uncommitted: bytes | None = field(default=None, repr=False)
     _calendars: dict[str, Calendar] = field(default_factory=dict, repr=False)
@@ -327,6 +329,7 @@ TOP_KEYS = (
     "customers",
     "agents",
     "mail",
+    "alerts",
 )
 CALENDAR_KEYS = ("timezone", "hours", "country", "subdivision", "holidays", "workdays")
 PLAN_KEYS = ("calendar", "warn_at", "rules", "availability", "compliance_target")
@@ -816,6 +819,7 @@ def parse_config(text: bytes, path: Path, *, deep: bool = False) -> Config:
         )
     mail = _mail(chk, data, customers)
     config = Config(path, prefix, lines, plans, customers, agents, calendars, tolerance, tz, mail)
+    config.alerts = _alerts(chk, data, customers)
     chk.problems += config._build_calendars(frozenset(broken_calendars), public_holidays=deep)
     if chk.problems:
         raise ConfigError("\n".join(sorted(chk.problems, key=_line_number)))
@@ -901,13 +905,13 @@ def _claims(chk: _Checker, raw_customers: Any, customers: dict[str, Customer]) -
                     )
 
 
-def _size(chk: _Checker, container: Any, key: str, default: int) -> int:
+def _size(chk: _Checker, container: Any, key: str, default: int, section: str = "mail") -> int:
     raw = container.get(key)
     if raw is None:
         return default
     match = None if isinstance(raw, bool) else _SIZE_RE.match(str(raw))
     if match is None:
-        chk.fail(container, key, f"mail: `{key}` must be a size like 10MiB, got {raw!r}")
+        chk.fail(container, key, f"{section}: `{key}` must be a size like 10MiB, got {raw!r}")
         return default
     unit = (match.group(2) or "").lower()[:1]
     return int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
@@ -1088,3 +1092,240 @@ def _line_number(problem: str) -> int:
 
 
 LINKED_CONFIG = "is a symbolic link; supportctl does not read it (replace it with the file itself)"
+
+
+# -- alerts: ----------------------------------------------------------------------------
+ALERT_KEYS = ("token_env", "reopen_minutes", "auto_resolve", "max_body_bytes", "routes")
+ROUTE_KEYS = (
+    "matchers",
+    "customer",
+    "customer_label",
+    "service",
+    "service_label",
+    "priority",
+    "auto_resolve",
+)
+# What a severity becomes when a route names no `priority:` map; `default` is for an alert
+# without a severity, or with one the map does not name.
+DEFAULT_ALERT_PRIORITIES: dict[str, str] = {
+    "critical": "critical",
+    "error": "high",
+    "high": "high",
+    "warning": "normal",
+    "info": "low",
+    "default": "normal",
+}
+_LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Alertmanager's matcher syntax: a label name, an operator, and the value, quoted or not.
+_MATCHER_RE = re.compile(
+    r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|(.*?))\s*$'
+)
+MATCH_OPS = ("=", "!=", "=~", "!~")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One label matcher, as Alertmanager writes them: `severity="critical"`,
+    `instance=~"shop-.*"` (the regex must match the whole value), `env!="test"`,
+    `team!~"ops|dev"`. A label the alert lacks has the empty value."""
+
+    label: str
+    op: str  # one of MATCH_OPS
+    value: str
+    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        have = labels.get(self.label, "")
+        if self.pattern is not None:
+            found = self.pattern.fullmatch(have) is not None
+            return found if self.op == "=~" else not found
+        return (have == self.value) == (self.op == "=")
+
+    def __str__(self) -> str:
+        return f"{self.label}{self.op}{self.value!r}"
+
+
+@dataclass(frozen=True)
+class AlertRoute:
+    """Where the alerts it matches go: the customer (or the label naming it), the service
+    (fixed, or the value of a label), the priority per severity, and whether a resolved
+    alert resolves its ticket (None: `alerts.auto_resolve`). `number` counts from 1."""
+
+    number: int
+    matchers: tuple[Matcher, ...] = ()
+    customer: str | None = None
+    customer_label: str | None = None
+    service: str | None = None
+    service_label: str = "service"
+    priority: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ALERT_PRIORITIES))
+    auto_resolve: bool | None = None
+    line: int = 0
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        return all(m.matches(labels) for m in self.matchers)
+
+    def priority_for(self, severity: str | None) -> str:
+        key = (severity or "").strip().lower()
+        return self.priority.get(key) or self.priority.get("default") or "normal"
+
+    def describe(self) -> str:
+        return ", ".join(map(str, self.matchers)) or "any alert"
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """The `alerts:` section: how `alert ingest` and `alert serve` place alerts. Routes are
+    tried in order, the first that matches wins; an alert no route matches is kept in the
+    alert quarantine, never dropped."""
+
+    token_env: str = "SUPPORTCTL_ALERT_TOKEN"
+    reopen_minutes: int = 60
+    auto_resolve: bool = True
+    max_body_bytes: int = 1024 * 1024
+    routes: tuple[AlertRoute, ...] = ()
+
+    def route_for(self, labels: Mapping[str, str]) -> AlertRoute | None:
+        return next((r for r in self.routes if r.matches(labels)), None)
+
+
+def parse_matcher(text: str) -> Matcher:
+    """A matcher from its Alertmanager spelling; ValueError saying what is wrong."""
+    found = _MATCHER_RE.match(text)
+    if found is None:
+        raise ValueError(
+            f'bad matcher {text!r}: expected label="value" (or !=, =~, !~ and a regex)'
+        )
+    label, op = found.group(1), found.group(2)
+    quoted = found.group(3)
+    value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else (found.group(4) or "")
+    pattern = None
+    if op in ("=~", "!~"):
+        try:
+            pattern = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"bad regex in matcher {text!r}: {exc}") from None
+    return Matcher(label, op, value, pattern)
+
+
+def _did_you_mean(value: str, known: Any, what: str) -> str:
+    import difflib
+
+    names = [str(k) for k in known]
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(names) or 'none'}"
+    return f"unknown {what} {value!r} ({hint})"
+
+
+def _alerts(chk: _Checker, data: Any, customers: dict[str, Customer]) -> AlertSettings:
+    spec = chk.mapping(data, "alerts", "`alerts`")
+    if not spec:
+        return AlertSettings()
+    chk.keys(spec, ALERT_KEYS, "in `alerts`")
+    env = chk.text(spec, "token_env", "alerts: `token_env`") or "SUPPORTCTL_ALERT_TOKEN"
+    if not _ENV_RE.match(env):
+        chk.fail(
+            spec,
+            "token_env",
+            "alerts: `token_env` names an environment variable (like SUPPORTCTL_ALERT_TOKEN), "
+            "not the token itself",
+        )
+    raw_reopen = spec.get("reopen_minutes")
+    reopen = 60
+    if raw_reopen is not None:
+        if isinstance(raw_reopen, bool) or not isinstance(raw_reopen, int) or raw_reopen < 0:
+            chk.fail(
+                spec,
+                "reopen_minutes",
+                f"alerts: `reopen_minutes` must be a whole number, 0 or more, got {raw_reopen!r}",
+            )
+        else:
+            reopen = raw_reopen
+    auto = chk.flag(spec, "auto_resolve", what="alerts: ") if "auto_resolve" in spec else True
+    size = _size(chk, spec, "max_body_bytes", 1024 * 1024, "alerts")
+    if size <= 0:
+        chk.fail(spec, "max_body_bytes", "alerts: `max_body_bytes` must be more than 0")
+        size = 1024 * 1024
+    raw_routes = spec.get("routes")
+    routes: list[AlertRoute] = []
+    if raw_routes is not None and not isinstance(raw_routes, list):
+        chk.fail(spec, "routes", f"alerts: `routes` must be a list, got {_kind(raw_routes)}")
+    elif raw_routes is not None:
+        for i in range(len(raw_routes)):
+            route = _alert_route(chk, raw_routes, i, customers)
+            if route is not None:
+                routes.append(route)
+    return AlertSettings(env, reopen, auto, size, tuple(routes))
+
+
+def _alert_route(
+    chk: _Checker, routes: Any, i: int, customers: dict[str, Customer]
+) -> AlertRoute | None:
+    spec = routes[i]
+    who = f"alerts: route {i + 1}: "
+    if not isinstance(spec, dict):
+        chk.fail(routes, i, f"{who}must be a mapping, got {_kind(spec)}")
+        return None
+    before = len(chk.problems)
+    chk.keys(spec, ROUTE_KEYS, f"in alerts route {i + 1}")
+    matchers: list[Matcher] = []
+    raw = spec.get("matchers")
+    if raw is not None and (not isinstance(raw, list) or not all(isinstance(m, str) for m in raw)):
+        chk.fail(spec, "matchers", f"{who}`matchers` must be a list like ['severity=\"critical\"']")
+    elif raw is not None:
+        for j, text in enumerate(raw):
+            try:
+                matchers.append(parse_matcher(text))
+            except ValueError as exc:
+                chk.fail(raw, j, who + str(exc))
+    customer = chk.text(spec, "customer", f"{who}`customer`")
+    customer_label = chk.text(spec, "customer_label", f"{who}`customer_label`")
+    if customer is None and customer_label is None:
+        if "customer" not in spec and "customer_label" not in spec:
+            chk.fail(
+                routes,
+                i,
+                f"{who}missing `customer` (a customer key, or `customer_label`: the label "
+                "whose value is the customer key)",
+            )
+    elif customer is not None and customer_label is not None:
+        chk.fail(spec, "customer_label", f"{who}give `customer` or `customer_label`, not both")
+    elif customer is not None and customer not in customers:
+        chk.fail(spec, "customer", who + _did_you_mean(customer, customers, "customer"))
+    for key in ("customer_label", "service_label"):
+        name = spec.get(key)
+        if isinstance(name, str) and not _LABEL_RE.match(name):
+            chk.fail(spec, key, f"{who}`{key}` must be a label name, got {name!r}")
+    service = chk.text(spec, "service", f"{who}`service`")
+    if service is not None and not _KEY_RE.match(service):
+        chk.fail(spec, "service", f"{who}service {service!r}: use lowercase letters, digits, . _ -")
+    service_label = chk.text(spec, "service_label", f"{who}`service_label`")
+    if service is not None and service_label is not None:
+        chk.fail(spec, "service_label", f"{who}give `service` or `service_label`, not both")
+    priority = dict(DEFAULT_ALERT_PRIORITIES)
+    raw_priority = chk.mapping(spec, "priority", f"{who}`priority`")
+    if raw_priority:
+        priority = {}
+        for severity, value in raw_priority.items():
+            if not isinstance(value, str) or value not in PRIORITY_NAMES:
+                chk.fail(
+                    raw_priority,
+                    severity,
+                    f"{who}severity {severity!r}: "
+                    + _did_you_mean(str(value), PRIORITY_NAMES, "priority"),
+                )
+                continue
+            priority[str(severity).strip().lower()] = value
+    auto = chk.flag(spec, "auto_resolve", what=who) if "auto_resolve" in spec else None
+    if len(chk.problems) > before:
+        return None
+    return AlertRoute(
+        number=i + 1,
+        matchers=tuple(matchers),
+        customer=customer,
+        customer_label=customer_label,
+        service=service,
+        service_label=service_label or "service",
+        priority=priority,
+        auto_resolve=auto,
+        line=yamlio.line_of(routes, i),
+    )

@@ -431,7 +431,38 @@ class Outage(_Record):
     kept: Mapping[str, object] = field(default_factory=dict, repr=False)
 
 
+@dataclass(frozen=True)
+class FiringInterval(_Record):
+    """One stretch of time an alert was firing: ISO times, `end` None while it still is."""
+
+    start: str | None = None
+    end: str | None = None
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+
 IMPACTS = ("outage",)
+
+
+@dataclass(frozen=True)
+class AlertState(_Record):
+    """A ticket's `alert:`, the monitoring alert it was opened for (see ops.alerts):
+    `count` notifications applied while it was open, `firing` intervals oldest first,
+    `seen` digests of the notifications already applied (newest last, bounded)."""
+
+    identity: str | None = None
+    source: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    severity: str | None = None
+    count: int = 0
+    firing: tuple[FiringInterval, ...] = ()
+    seen: tuple[str, ...] = ()
+    keys: tuple[str, ...] = field(default=(), repr=False)
+    kept: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def firing_now(self) -> bool:
+        return bool(self.firing) and self.firing[-1].end is None
 
 
 @dataclass(frozen=True)
@@ -465,6 +496,7 @@ class Ticket(_Record):
     outage: Outage = field(default_factory=Outage)
     comments: tuple[Comment, ...] = ()
     message_ids: tuple[str, ...] = ()  # every mail that came in or went out for it
+    alert: AlertState = field(default_factory=AlertState)  # the monitoring alert it is for
     keys: tuple[str, ...] = field(default=(), repr=False)
     kept: Mapping[str, object] = field(default_factory=dict, repr=False)
 
@@ -507,6 +539,13 @@ def _int(raw: object) -> Coerced:
         return 0, False
 
 
+def _labels(raw: object) -> Coerced:
+    if not isinstance(raw, dict):
+        return {}, raw is None
+    value = {str(k): v if type(v) is str else str(v) for k, v in raw.items()}
+    return value, all(type(k) is str and type(v) is str for k, v in raw.items())
+
+
 def _flag(raw: object) -> Coerced:
     if type(raw) is bool:
         return raw, True
@@ -522,8 +561,12 @@ _TICKET_READERS = {
     "Links": _mapping(Links),
     "Outage": _mapping(Outage),
     "tuple[Comment, ...]": _mappings(Comment),
+    "int": _int,
+    "Mapping[str, str]": _labels,
+    "tuple[FiringInterval, ...]": _mappings(FiringInterval),
+    "AlertState": _mapping(AlertState),
 }
-for _cls in (Comment, Links, Outage, Ticket):
+for _cls in (Comment, Links, Outage, FiringInterval, AlertState, Ticket):
     _record(_cls, _TICKET_READERS)
 _record(WorklogEntry, {"str": _id_text, "int": _int})
 
@@ -673,6 +716,8 @@ class TicketFile:
                 self._set_links(before.links, after.links, merged=merged)
             elif isinstance(new, tuple):
                 self._set_texts(key, old, new)
+            elif isinstance(new, _Record):
+                self._set(key, self._value(key, new.to_plain()))
             else:
                 self._set(key, self._value(key, _plain_of(new)))
         self._ticket = None
@@ -711,6 +756,12 @@ class TicketFile:
             return seq
         if key == "comments" and isinstance(value, list):
             return CommentedSeq(TicketFile._comment(c) for c in value)
+        if key in ("labels", "firing") and isinstance(value, dict):
+            flow = CommentedMap(value)  # short mappings read best on one line
+            flow.fa.set_flow_style()
+            return flow
+        if key == "firing" and isinstance(value, list):
+            return CommentedSeq(TicketFile._value(key, v) for v in value)
         if isinstance(value, dict):
             out = CommentedMap()
             for k, v in value.items():

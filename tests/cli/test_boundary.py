@@ -41,7 +41,7 @@ def internal(text: str) -> str:
 
 
 def test_the_groups_are_known() -> None:
-    assert GROUPS == ["kb", "mail", "sla"]
+    assert GROUPS == ["alert", "kb", "mail", "sla"]
     assert sorted(set(_ALL_GROUPS) - set(GROUPS)) == ["report"]
 
 

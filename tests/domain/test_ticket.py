@@ -106,6 +106,8 @@ def test_field_names_come_from_the_dataclasses() -> None:
         "outage",
         "comments",
         "message_ids",
+        "service",
+        "alert",
     )
     assert LINK_KINDS == ("duplicate_of", "related", "parent")
     assert COMMENT_KEYS == (
@@ -381,3 +383,48 @@ def test_merged_ticket_takes_values_the_typed_fields_cannot_hold() -> None:
     assert file.dump() == b"id: SUP-7\npriority: p0\ntitle: x\nzz: 2\n"
     file.merge_in(Ticket.from_plain({**file.ticket.to_plain(), "priority": "high"}))
     assert file.dump() == b"id: SUP-7\npriority: high\ntitle: x\nzz: 2\n"
+
+
+ALERT_TICKET = b"""\
+id: SUP-9
+title: HighLatency
+status: new
+service: shop
+alert:
+  identity: 6a1f   # the fingerprint
+  source: alertmanager
+  labels: {alertname: HighLatency, severity: critical}
+  severity: critical
+  count: 3
+  firing:
+    - {start: '2026-11-03T10:00:00+00:00', end: '2026-11-03T10:42:00+00:00'}
+    - {start: '2026-11-03T11:00:00+00:00'}
+  seen: [aa, bb]
+"""
+
+
+def test_an_alert_ticket_reads_and_writes_back_its_alert() -> None:
+    from supportctl.domain.ticket import FiringInterval
+
+    file = TicketFile.parse(ALERT_TICKET)
+    t = file.ticket
+    assert t.service == "shop"
+    assert (t.alert.identity, t.alert.count, t.alert.seen) == ("6a1f", 3, ("aa", "bb"))
+    assert dict(t.alert.labels) == {"alertname": "HighLatency", "severity": "critical"}
+    assert [(i.start, i.end) for i in t.alert.firing] == [
+        ("2026-11-03T10:00:00+00:00", "2026-11-03T10:42:00+00:00"),
+        ("2026-11-03T11:00:00+00:00", None),
+    ]
+    assert t.alert.firing_now
+    end = "2026-11-03T11:05:00+00:00"
+    ended = (*t.alert.firing[:-1], FiringInterval(t.alert.firing[-1].start, end))
+    file.update(replace(t, alert=replace(t.alert, firing=ended, count=4)))
+    text = file.dump().decode()
+    assert "  - {start: '2026-11-03T11:00:00+00:00', end: '2026-11-03T11:05:00+00:00'}\n" in text
+    assert "  count: 4\n" in text
+    assert not file.ticket.alert.firing_now
+    # a file without the keys has neither
+    plain = read_ticket(HAND_WRITTEN)
+    assert plain.service is None
+    assert plain.alert.identity is None
+    assert not plain.alert.firing_now
