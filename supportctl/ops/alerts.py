@@ -429,12 +429,14 @@ class _Intake:
         return self.result("quarantined", None, sha, reason)
 
     def _state(self, state: AlertState) -> AlertState:
-        """`state` having seen this notification."""
+        """`state` having seen this notification. A notification naming no severity (a
+        recovery of some sources) keeps the one it fired with: availability counts the
+        ticket's intervals by it."""
         seen = (*state.seen, self.digest)[-SEEN_LIMIT:]
         return replace(
             state,
             labels=dict(self.alert.labels),
-            severity=self.alert.severity,
+            severity=self.alert.severity or state.severity,
             count=state.count + 1,
             seen=seen,
         )

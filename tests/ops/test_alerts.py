@@ -18,6 +18,7 @@ from supportctl.ops.alerts import (
     list_quarantine,
     quarantine_path,
 )
+from supportctl.sla.availability import ticket_outages
 from supportctl.storage.desk import Desk
 from tests.alerttexts import T0, alert, payload, use_alert_config
 from tests.helpers import git, trailers
@@ -122,6 +123,17 @@ def test_resolved_ends_the_interval_and_resolves_the_ticket(root: Path) -> None:
     got = trailers(root)
     assert ("Action", "resolve") in got
     assert ("To-Status", "resolved") in got
+
+
+def test_a_resolve_without_a_severity_keeps_the_firing_one(root: Path) -> None:
+    # a generic or Zabbix recovery may name no severity; the interval it ends is still
+    # downtime of the severity it fired with
+    take(root, alert(severity="critical"))
+    ended = T0 + timedelta(minutes=42)
+    take(root, alert(status="resolved", ends_at=ended, severity=None))
+    t = ticket(root, "SUP-1")
+    assert t.alert.severity == "critical"
+    assert [(o.start, o.end) for o in ticket_outages(t, ["critical"])] == [(T0, ended)]
 
 
 def test_without_auto_resolve_the_ticket_stays_open(root: Path) -> None:
