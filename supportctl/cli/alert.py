@@ -108,15 +108,21 @@ def ingest_cmd(
     ingest(desk, payloads, on_result=say)
 
 
-@alert_app.command("quarantine")
-def quarantine_cmd(as_json: JsonOpt = False) -> None:
-    """List the alerts no route placed, with why each is there.
+quarantine_app = typer.Typer(invoke_without_command=True)
+alert_app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.callback()
+def quarantine_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the alerts no route placed, with why each is there; accept or drop one.
 
     Add or fix a route in supportctl.yaml (`alerts.routes`) and have the sender send them
     again; each is kept under data/alerts/quarantine/ by its notification digest.
 
     Example: supportctl alert quarantine
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from supportctl.ops.alerts import list_quarantine
 
     held = list_quarantine(repo())
@@ -132,6 +138,21 @@ def quarantine_cmd(as_json: JsonOpt = False) -> None:
 
 def _quarantined_line(q: QuarantinedAlert) -> str:
     return f"{q.id[:12]}  {q.received}  {q.status:<8} {q.identity}  {q.title} ({q.reason})"
+
+
+@quarantine_app.command("drop")
+def quarantine_drop(
+    alert: Annotated[str, typer.Argument(metavar="ID", help="Its id from the list (a prefix).")],
+) -> None:
+    """Remove a quarantined alert (git history keeps it); the same notification sent again
+    changes nothing.
+
+    Example: supportctl alert quarantine drop 3f2a9c1d
+    """
+    from supportctl.ops.alerts import drop_quarantined
+
+    sha = drop_quarantined(repo(), alert)
+    out.emit(f"dropped ({sha[:7]})")
 
 
 @alert_app.command("serve")

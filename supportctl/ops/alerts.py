@@ -73,6 +73,7 @@ NEW_TYPE = "incident"
 # a ticket that fires for weeks does not grow without end.
 SEEN_LIMIT = 50
 REOPEN_REASON = "the alert fired again"
+QUARANTINE_DROP = "alert-quarantine-drop"
 # A payload of many alerts (or a file of them) holds the desk's lock at most this long at
 # a time, as the mail intake does; alerts in one hold share its author date.
 BATCH_HOLD_SECONDS = 2.0
@@ -294,8 +295,9 @@ class _Intake:
     # -- the decision ---------------------------------------------------------------------
     def apply(self) -> AlertResult:
         head = self.tx.head
-        if head is not None and self.desk.git.file_at(head, quarantine_path(self.digest)):
-            return self.result("unchanged", None, None, "already in quarantine")
+        if head is not None and (held := _read(self.desk, head, quarantine_path(self.digest))):
+            why = "dropped from the quarantine" if held.get("dropped") else "already in quarantine"
+            return self.result("unchanged", None, None, why)
         tickets = self._tickets()
         for tid, ticket in tickets[-2:]:
             if self.digest in ticket.alert.seen:
@@ -697,6 +699,8 @@ def list_quarantine(desk: Desk, rev: str = "HEAD") -> list[QuarantinedAlert]:
         if not path.endswith(".yaml"):
             continue
         record = _read(desk, rev, path) or {}
+        if record.get("dropped"):
+            continue  # a dropped alert's tombstone: the same notification stays unchanged
 
         def text(key: str, record: dict[str, Any] = record) -> str:
             value = record.get(key)
@@ -714,3 +718,33 @@ def list_quarantine(desk: Desk, rev: str = "HEAD") -> list[QuarantinedAlert]:
             )
         )
     return sorted(found, key=lambda q: (q.received, q.id))
+
+
+def find_quarantined(desk: Desk, ref: str) -> QuarantinedAlert:
+    """The quarantined alert whose id (its notification digest) starts with `ref`."""
+    key = ref.strip().lower()
+    every = list_quarantine(desk)
+    matches = [q for q in every if q.id.startswith(key)] if len(key) >= 4 else []
+    if not matches:
+        raise NotFound(f"no quarantined alert {ref!r} (see `supportctl alert quarantine`)")
+    if len(matches) > 1:
+        raise UsageError(f"{ref!r} names {len(matches)} quarantined alerts; give more of its id")
+    return matches[0]
+
+
+def drop_quarantined(desk: Desk, ref: str) -> str:
+    """Remove a quarantined alert from the list (history keeps it); the commit. Its record
+    stays as a tombstone (`dropped`, `by`), so the same notification sent again changes
+    nothing rather than landing in the quarantine again."""
+    held = find_quarantined(desk, ref)
+    path = quarantine_path(held.id)
+    with transaction(desk) as tx:
+        record = _read(desk, tx.head, path) or {}
+        record["dropped"] = tx.author.when.isoformat()
+        record["by"] = tx.author.email or tx.author.name
+        change = Change(
+            f"drop quarantined alert: {short(held.title or held.identity, 60)}",
+            [("Action", QUARANTINE_DROP), ("Alert", held.identity)],
+            {path: _dump(record)},
+        )
+        return tx.commit(change)

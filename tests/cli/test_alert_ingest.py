@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from supportctl.domain.errors import NotFound
 from tests.alerttexts import alertmanager_body, am_alert, use_alert_config
-from tests.helpers import Cli, desk_lock_held, git, head
+from tests.helpers import Cli, desk_lock_held, git, head, trailers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -155,3 +156,25 @@ def test_many_files_are_read_first_then_applied_in_order(
         "new         SUP-1     m1\nrepeat      SUP-1     m1\nnew         SUP-2     m2\n"
     )
     assert cli("alert", "ingest", str(first), "-").exit_code == 2
+
+
+def test_quarantine_drop_keeps_a_tombstone(root: Path, cli: Cli) -> None:
+    body = alertmanager_body(am_alert("zz", customer="nobody"))
+    cli("alert", "ingest", input=body)
+    [held] = json.loads(cli("alert", "quarantine", "--json").stdout)
+    r = cli("alert", "quarantine", "drop", held["id"][:8])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == f"dropped ({head(root)[:7]})\n"
+    assert cli("alert", "quarantine").stdout == "the alert quarantine is empty\n"
+    assert ("Action", "alert-quarantine-drop") in trailers(root)
+    # the same notification again: no commit, not quarantined again
+    sha = head(root)
+    r = cli("alert", "ingest", "--json", input=body)
+    assert json.loads(r.stdout)["reason"] == "dropped from the quarantine"
+    assert head(root) == sha
+    r = cli("alert", "quarantine", "drop", held["id"][:8])
+    assert r.exit_code == NotFound.exit_code
+    assert r.stderr == (
+        f"supportctl: error: no quarantined alert {held['id'][:8]!r} "
+        "(see `supportctl alert quarantine`)\n"
+    )
