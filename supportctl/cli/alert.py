@@ -140,6 +140,30 @@ def _quarantined_line(q: QuarantinedAlert) -> str:
     return f"{q.id[:12]}  {q.received}  {q.status:<8} {q.identity}  {q.title} ({q.reason})"
 
 
+@quarantine_app.command("accept")
+def quarantine_accept(
+    alert: Annotated[str, typer.Argument(metavar="ID", help="Its id from the list (a prefix).")],
+    ticket: Annotated[str | None, typer.Option("--ticket", help="Put it on this ticket.")] = None,
+    new: Annotated[bool, typer.Option("--new", help="Open a new incident with it.")] = False,
+    customer: Annotated[
+        str | None,
+        typer.Option("--customer", help="With --new: the customer (default: the routes' one)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a quarantined alert into a ticket you name, or a new incident.
+
+    Example: supportctl alert quarantine accept 3f2a9c1d --new --customer acme
+    """
+    from supportctl.ops.alerts import accept_quarantined
+
+    result = accept_quarantined(repo(), alert, ticket=ticket, new=new, customer=customer)
+    if as_json:
+        out.emit_json(result.to_dict())
+    else:
+        out.emit(result_line(result))
+
+
 @quarantine_app.command("drop")
 def quarantine_drop(
     alert: Annotated[str, typer.Argument(metavar="ID", help="Its id from the list (a prefix).")],

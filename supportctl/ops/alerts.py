@@ -282,6 +282,8 @@ class _Intake:
         self.settings = desk.config.alerts
         self.digest = digest(source, alert)
         self.index_path = identity_path(alert.identity)
+        # files the commit also writes or removes (an accepted alert leaves the quarantine)
+        self.extra: dict[str, bytes | None] = {}
 
     @property
     def now(self) -> datetime:
@@ -376,6 +378,45 @@ class _Intake:
         if ticket.status == "resolved" and self._soon_again(tid, state):
             return self._reopen(tid)
         return self._new(route, customer, tid)
+
+    def _attach(self, tid: str, route: AlertRoute) -> AlertResult:
+        """The alert onto ticket `tid`, which follows no alert yet: its firing interval,
+        its service when the ticket names none, and a note; the ticket joins the
+        identity's tickets, so the alert's later notifications go to it."""
+        alert = self.alert
+        path, data = self._load(tid)
+        ticket = data.ticket
+        start = _iso(alert.starts_at) or self.now.isoformat()
+        interval = FiringInterval(start=start)
+        if alert.status != "firing":
+            interval = FiringInterval(start=start, end=_iso(alert.ends_at or self.now))
+        state = self._state(
+            AlertState(identity=alert.identity, source=self.source, firing=(interval,))
+        )
+        service = ticket.service or route.service or alert.labels.get(route.service_label)
+        text = f"Alert {alert.identity} taken in from the quarantine: {self._title()}"
+        after = replace(
+            ticket,
+            alert=state,
+            service=service or None,
+            comments=(*ticket.comments, self._note(text)),
+        )
+        data.update(after)
+        record = _read(self.desk, self.tx.head, self.index_path) or {}
+        known = record.get("tickets")
+        tickets = [t for t in known if isinstance(t, str)] if isinstance(known, list) else []
+        index = {"identity": alert.identity, "source": self.source, "tickets": [*tickets, tid]}
+        self.extra[self.index_path] = _dump(index)
+        sha = self._commit(
+            tid,
+            "comment",
+            path,
+            data,
+            ticket,
+            "internal note: alert taken in from the quarantine",
+            [("Visibility", "internal")],
+        )
+        return self.result("new", tid, sha)
 
     def _same_interval(self, state: AlertState) -> bool:
         start = self.alert.starts_at
@@ -473,7 +514,7 @@ class _Intake:
         change = Change(
             subject,
             [*trailers, ("Alert", self.alert.identity), ("Alert-Status", self.alert.status)],
-            {path: content},
+            {path: content, **self.extra},
         )
         sha = commit_action(self.tx, tid, action, change, data.ticket, before).commit
         self.memo.keep(tid, content, data)
@@ -604,7 +645,7 @@ class _Intake:
         change = Change(
             f"new {NEW_TYPE} for {customer} by alert{after}: {short(ticket.title or '')}",
             trailers,
-            {path: content, self.index_path: _dump(index)},
+            {path: content, self.index_path: _dump(index), **self.extra},
         )
         result = commit_action(tx, tid, "new", change, file.ticket, None)
         self.memo.keep(tid, content, file)
@@ -748,3 +789,88 @@ def drop_quarantined(desk: Desk, ref: str) -> str:
             {path: _dump(record)},
         )
         return tx.commit(change)
+
+
+def _quarantined_alert(record: dict[str, Any]) -> Alert:
+    """The alert a quarantine record holds."""
+    from supportctl.domain.alerts import Alert
+
+    def text(key: str) -> str:
+        value = record.get(key)
+        return "" if value is None else str(value)
+
+    def mapping(key: str) -> dict[str, str]:
+        value = record.get(key)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    return Alert(
+        identity=text("identity"),
+        status=text("status") or "firing",
+        labels=mapping("labels"),
+        annotations=mapping("annotations"),
+        starts_at=_parse_iso(text("starts_at")),
+        ends_at=_parse_iso(text("ends_at")),
+        title=text("title"),
+        description=text("description"),
+        url=text("url") or None,
+        values=mapping("values"),
+        severity=text("severity") or None,
+    )
+
+
+def accept_quarantined(
+    desk: Desk,
+    ref: str,
+    *,
+    ticket: str | None = None,
+    new: bool = False,
+    customer: str | None = None,
+) -> AlertResult:
+    """Take a quarantined alert in: onto `ticket` (one that follows no alert, or this
+    alert), or (`new`) as a new incident of `customer` (default: the customer the routes
+    name now). One commit, which also removes it from the quarantine."""
+    from supportctl.config.settings import AlertRoute
+
+    if (ticket is None) == (not new):
+        raise UsageError("accept needs --ticket ID or --new (one of the two)")
+    if customer and not new:
+        raise UsageError("--customer goes with --new")
+    tid = desk.ticket_id(ticket) if ticket else None
+    if customer:
+        desk.config.customer(customer)
+    held = find_quarantined(desk, ref)
+    path = quarantine_path(held.id)
+    with transaction(desk) as tx:
+        record = _read(desk, tx.head, path) or {}
+        alert = _quarantined_alert(record)
+        intake = _Intake(desk, tx, str(record.get("source") or "generic"), alert, _Numbers())
+        intake.digest = held.id  # the same notification sent again is seen before
+        intake.extra[path] = None
+        route = desk.config.alerts.route_for(alert.labels)
+        if tid is None:
+            customer = customer or (route.customer if route is not None else None)
+            if customer is None and route is not None and route.customer_label:
+                found = alert.labels.get(route.customer_label, "")
+                customer = found if found in desk.config.customers else None
+            if customer is None:
+                raise UsageError(
+                    f"no route names the customer of alert {held.id[:12]}: give --customer"
+                )
+            return intake._new(route or AlertRoute(number=0, customer=customer), customer, None)
+        _, data = desk.load_ticket_file(tid)  # NotFound for an unknown ticket
+        now = data.ticket
+        if now.alert.identity not in (None, alert.identity):
+            raise UsageError(f"{tid} follows another alert ({now.alert.identity})")
+        route = route or AlertRoute(number=0, customer=now.customer)
+        if now.alert.identity is None:
+            return intake._attach(tid, route)
+        result = intake._place(route, str(now.customer), (tid, now))
+        if result.commit is not None:
+            return result
+        # nothing new for the ticket: the alert still leaves the quarantine
+        change = Change(
+            f"accept quarantined alert onto {tid}: {result.reason or 'nothing new'}",
+            [("Action", "alert-quarantine-accept"), ("Alert", alert.identity)],
+            {path: None},
+        )
+        return replace(result, commit=tx.commit(change))

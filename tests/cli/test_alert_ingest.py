@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from supportctl.domain.errors import NotFound
+from supportctl.domain.ids import ticket_path
+from supportctl.domain.ticket import read_ticket
 from tests.alerttexts import alertmanager_body, am_alert, use_alert_config
-from tests.helpers import Cli, desk_lock_held, git, head, trailers
+from tests.helpers import Cli, desk_lock_held, git, head, ok, trailers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -178,3 +180,52 @@ def test_quarantine_drop_keeps_a_tombstone(root: Path, cli: Cli) -> None:
         f"supportctl: error: no quarantined alert {held['id'][:8]!r} "
         "(see `supportctl alert quarantine`)\n"
     )
+
+
+def test_quarantine_accept_new_opens_an_incident(root: Path, cli: Cli) -> None:
+    body = alertmanager_body(am_alert("zz", customer="nobody"))
+    cli("alert", "ingest", input=body)
+    [held] = json.loads(cli("alert", "quarantine", "--json").stdout)
+    sha = head(root)
+    r = cli("alert", "quarantine", "accept", held["id"][:8], "--new")
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"supportctl: error: no route names the customer of alert {held['id'][:12]}: "
+        "give --customer\n"
+    )
+    assert head(root) == sha
+    r = cli("alert", "quarantine", "accept", held["id"][:8], "--new", "--customer", "acme")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "new         SUP-1     zz\n"
+    assert cli("alert", "quarantine").stdout == "the alert quarantine is empty\n"
+    assert int(git(root, "rev-list", "--count", f"{sha}..HEAD")) == 1
+    shown = read_ticket((root / ticket_path("SUP-1")).read_bytes())
+    assert (shown.customer, shown.service, shown.priority) == ("acme", "shop", "critical")
+    assert (shown.alert.identity, shown.alert.severity) == ("zz", "critical")
+    assert held["id"] in shown.alert.seen
+
+
+def test_quarantine_accept_onto_a_ticket(root: Path, cli: Cli) -> None:
+    ok(cli("new", "Shop is slow", "-c", "acme", "--type", "incident", "-p", "high"))
+    body = alertmanager_body(am_alert("zz", customer="nobody"))
+    cli("alert", "ingest", input=body)
+    [held] = json.loads(cli("alert", "quarantine", "--json").stdout)
+    r = cli("alert", "quarantine", "accept", held["id"][:8], "--ticket", "SUP-1", "--json")
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.stdout)
+    assert (row["outcome"], row["ticket"], row["commit"]) == ("new", "SUP-1", head(root))
+    shown = read_ticket((root / ticket_path("SUP-1")).read_bytes())
+    assert shown.service == "shop"
+    assert [i.start for i in shown.alert.firing] == ["2026-10-05T06:00:00+00:00"]
+    assert (shown.comments[-1].text or "").startswith("Alert zz taken in from the quarantine")
+    assert cli("alert", "quarantine").stdout == "the alert quarantine is empty\n"
+    # the same notification again is seen on the ticket; nothing new is written
+    sha = head(root)
+    r = cli("alert", "ingest", "--json", input=body)
+    assert (json.loads(r.stdout)["ticket"], json.loads(r.stdout)["reason"]) == (
+        "SUP-1",
+        "seen before",
+    )
+    assert head(root) == sha
+    r = cli("alert", "quarantine", "accept", "0000", "--ticket", "SUP-1")
+    assert r.exit_code == NotFound.exit_code
