@@ -364,7 +364,7 @@ class _Intake:
                     "unchanged", tid, None, "a late notification of an ended interval"
                 )
             if firing:
-                return self._repeat(tid)
+                return self._repeat(tid, route)
             if state.firing_now:
                 return self._resolved(tid, route)
             return self.result("unchanged", tid, None, "resolved already")
@@ -520,7 +520,7 @@ class _Intake:
         self.memo.keep(tid, content, data)
         return sha
 
-    def _repeat(self, tid: str) -> AlertResult:
+    def _repeat(self, tid: str, route: AlertRoute) -> AlertResult:
         path, data = self._load(tid)
         ticket = data.ticket
         state = self._state(ticket.alert)
@@ -531,16 +531,24 @@ class _Intake:
             what = f"firing again since {start}"
         summary = self._summary()
         text = f"Alert {what} (notification {state.count})" + (f": {summary}" if summary else "")
-        after = replace(ticket, alert=state, comments=(*ticket.comments, self._note(text)))
+        subject = f"internal note: alert {what} ({state.count})"
+        priority = ticket.priority
+        was, now = ticket.alert.severity, self.alert.severity
+        # only a change of severity moves the priority: one a person set by hand stays
+        # while the alert keeps its severity
+        if was and now and was != now:
+            text += f"\nSeverity {was} → {now}"
+            wanted = route.priority_for(now)
+            if wanted != ticket.priority:
+                priority = wanted
+                text += f"; priority {ticket.priority or '-'} → {wanted}"
+                subject += f", priority {ticket.priority or '-'} → {wanted}"
+        after = replace(
+            ticket, alert=state, priority=priority, comments=(*ticket.comments, self._note(text))
+        )
         data.update(after)
         sha = self._commit(
-            tid,
-            "comment",
-            path,
-            data,
-            ticket,
-            f"internal note: alert {what} ({state.count})",
-            [("Visibility", "internal")],
+            tid, "comment", path, data, ticket, subject, [("Visibility", "internal")]
         )
         return self.result("repeat", tid, sha)
 

@@ -242,6 +242,29 @@ def test_each_alert_of_a_payload_is_one_commit(root: Path) -> None:
     assert commits(root) == before + 3
 
 
+def test_a_repeat_with_another_severity_moves_the_priority(root: Path) -> None:
+    take(root, alert(severity="warning"))
+    assert ticket(root, "SUP-1").priority == "normal"
+    before = commits(root)
+    [result] = take(root, alert(severity="critical", value="9s"))
+    assert result.outcome == "repeat"
+    assert commits(root) == before + 1
+    t = ticket(root, "SUP-1")
+    assert (t.priority, t.alert.severity) == ("critical", "critical")
+    assert (
+        (t.comments[-1].text or "")
+        .rstrip()
+        .endswith("\nSeverity warning → critical; priority normal → critical")
+    )
+    got = trailers(root)
+    assert ("From-Priority", "normal") in got
+    assert ("To-Priority", "critical") in got
+    # the same severity again leaves a priority a person changed alone
+    actions.edit(Desk(root), "SUP-1", {"priority": "low"})
+    take(root, alert(severity="critical", value="10s"))
+    assert ticket(root, "SUP-1").priority == "low"
+
+
 def test_an_alert_no_route_places_is_quarantined(root: Path) -> None:
     stray = alert("s", labels={"alertname": "Disk"})
     [result] = take(root, stray)
