@@ -106,8 +106,9 @@ class AlertServer(ThreadingHTTPServer):
         finally:
             self.slots.release()
 
-    def apply(self, body: bytes, fmt: str | None) -> list[AlertResult]:
-        """Parse and apply one payload (AlertPayloadError when it is not valid)."""
+    def apply(self, body: bytes, fmt: str | None) -> tuple[list[AlertResult], int]:
+        """Parse and apply one payload (AlertPayloadError when it is not valid); its
+        results and how many alerts the sender left out of it (`truncatedAlerts`)."""
         from supportctl.domain.alerts import parse_payload
         from supportctl.ops.alerts import ingest
         from supportctl.storage.desk import Desk
@@ -118,7 +119,7 @@ class AlertServer(ThreadingHTTPServer):
             # from a timer may have brought a new one) and its git processes end with it
             desk = Desk(self.root)
             desk.config  # noqa: B018  (a broken configuration is this request's 503)
-            return ingest(desk, [payload])
+            return ingest(desk, [payload]), payload.truncated
 
 
 def _now() -> str:
@@ -267,7 +268,7 @@ class AlertHandler(BaseHTTPRequestHandler):
         from supportctl.domain.errors import AlertPayloadError
 
         try:
-            results = self.server.apply(body, fmt)
+            results, truncated = self.server.apply(body, fmt)
         except AlertPayloadError as exc:
             self._summary = exc.message
             self._answer(400, {"error": exc.message})
@@ -285,6 +286,9 @@ class AlertHandler(BaseHTTPRequestHandler):
             counts[r.outcome] = counts.get(r.outcome, 0) + 1
         told = " ".join(f"{k}={v}" for k, v in counts.items())
         self._summary = f"alerts={len(results)}" + (f" {told}" if told else "")
+        if truncated:
+            # alerts the sender never sent: no retry brings them, so the log must say so
+            self._summary += f" truncated={truncated} (left out by the sender, not taken in)"
         self._answer(200, {"alerts": len(results), "results": [r.to_dict() for r in results]})
 
 

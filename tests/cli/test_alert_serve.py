@@ -277,3 +277,18 @@ def test_connections_beyond_the_limit_get_503_at_once(root: Path, server: Server
     time.sleep(0.5)  # the idle ones are let go: their slots are free again
     status, _ = server.post(alertmanager_body(am_alert("after")))
     assert status == 200
+
+
+def test_alerts_the_sender_left_out_are_logged(root: Path, server: Server) -> None:
+    body = json.loads(alertmanager_body(am_alert("t1")))
+    body["truncatedAlerts"] = 3
+    status, answer = server.post(json.dumps(body).encode())
+    assert (status, answer["alerts"]) == (200, 1)
+    server.stop()
+    assert (
+        server.lines[-2]
+        .split(" ", 2)[2]
+        .startswith(
+            "POST /alerts 200 alerts=1 new=1 truncated=3 (left out by the sender, not taken in) "
+        )
+    )
