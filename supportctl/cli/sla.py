@@ -470,7 +470,10 @@ def availability(
         str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
     ] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+        str | None,
+        typer.Option(
+            "--customer", "-c", help="Only this customer.", autocompletion=complete.customer
+        ),
     ] = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,

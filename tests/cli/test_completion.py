@@ -118,6 +118,12 @@ def test_other_candidates(desk: Path) -> None:
     assert bash_words(desk, "supportctl comment SUP-2 ") == []
 
 
+def test_the_commands_merged_beside_them_complete_too(desk: Path) -> None:
+    assert bash_words(desk, "supportctl outage SUP-1") == ["SUP-10", "SUP-1"]
+    assert bash_words(desk, "supportctl sla availability -c ") == ["acme", "globex"]
+    assert bash_words(desk, "supportctl report send --customer g") == ["globex"]
+
+
 def test_zsh_shows_titles_and_fish_tabs_them(desk: Path) -> None:
     r = protocol(
         desk,
@@ -218,6 +224,8 @@ def test_the_fast_table_matches_the_app() -> None:
         "supportctl list --assignee ",
         "supportctl queue --agent ",
         "supportctl search printer -c ",
+        "supportctl outage SUP-",
+        "supportctl report send -c ",
     ],
 )
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
