@@ -225,6 +225,15 @@ def test_assign_bulk_checks_agent_and_tickets_before_committing(
     assert head(support_repo) == before
 
 
+def test_assign_one_ticket_with_to_is_the_one_ticket_form(support_repo: Path, cli: Any) -> None:
+    tid = _new(cli, "Request")
+    before = _count(support_repo)
+    r = ok(cli("assign", tid, "--to", "boris"))
+    assert r.stdout == f"{tid}: assign to boris\n"
+    assert r.stderr == ""
+    assert _count(support_repo) == before + 1
+
+
 def test_assign_several_without_to_is_refused(support_repo: Path, cli: Any) -> None:
     r = cli("assign", "SUP-1", "SUP-2", "boris")
     assert r.exit_code == 2
