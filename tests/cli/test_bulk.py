@@ -168,6 +168,17 @@ def test_close_several_ids_keeps_going_past_a_failure(
     assert _count(support_repo) == before + 2
 
 
+def test_one_ticket_named_twice_is_closed_and_counted_once(
+    support_repo: Path, cli: Any, resolved_desk: dict[str, str]
+) -> None:
+    tid = resolved_desk["oct30"]
+    before = _count(support_repo)
+    r = ok(cli("close", tid, tid.lower(), resolved_desk["nov1"], "--yes"))
+    assert r.stdout.splitlines() == [f"{tid}: close", f"{resolved_desk['nov1']}: close"]
+    assert r.stderr == "supportctl: close: 2 of 2 ticket(s) changed\n"
+    assert _count(support_repo) == before + 2
+
+
 def test_close_single_id_form_is_unchanged(cli: Any, resolved_desk: dict[str, str]) -> None:
     r = ok(cli("close", resolved_desk["oct30"]))
     assert r.stdout == f"{resolved_desk['oct30']}: close\n"
