@@ -212,6 +212,8 @@ for _cmd, _pos, _opts in (
     ("devtask", "ticket", "--output/-o --now"),
     ("sla show", "ticket", "--now --lang"),
     ("sla explain", "ticket", "--now"),
+    ("sla status", "", "--customer/-c=customer --now"),
+    ("sla check", "", "--month --since --until --customer/-c=customer --min --now"),
     ("sla availability", "", "--month --since --until --customer/-c=customer --now"),
     ("report send", "", "--month --customer/-c=customer --now"),
     ("kb show", "kb_slug", ""),

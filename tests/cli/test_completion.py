@@ -118,9 +118,11 @@ def test_other_candidates(desk: Path) -> None:
     assert bash_words(desk, "supportctl comment SUP-2 ") == []
 
 
-def test_the_commands_merged_beside_them_complete_too(desk: Path) -> None:
+def test_outage_sla_and_report_send_complete_ids_and_customers(desk: Path) -> None:
     assert bash_words(desk, "supportctl outage SUP-1") == ["SUP-10", "SUP-1"]
     assert bash_words(desk, "supportctl sla availability -c ") == ["acme", "globex"]
+    assert bash_words(desk, "supportctl sla status --customer a") == ["acme"]
+    assert bash_words(desk, "supportctl sla check --month last -c ") == ["acme", "globex"]
     assert bash_words(desk, "supportctl report send --customer g") == ["globex"]
 
 
