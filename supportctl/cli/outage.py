@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_when, repo
 from supportctl.cli.root import app
 from supportctl.domain.errors import UsageError
@@ -20,7 +20,7 @@ AtOpt = Annotated[
 
 @app.command()
 def outage(
-    ticket_id: Annotated[str, typer.Argument(metavar="ID")],
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.ticket)],
     service: Annotated[
         str | None,
         typer.Option("--service", help="The customer's service that was down (has a target)."),

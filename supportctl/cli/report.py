@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supportctl.cli import out
+from supportctl.cli import complete, out
 from supportctl.cli.common import parse_now, repo
 from supportctl.domain.errors import UsageError
 
@@ -121,7 +121,13 @@ def send(
         str, typer.Option("--month", help="YYYY-MM, or `last` for the previous month.")
     ] = "last",
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Only this customer's report.")
+        str | None,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Only this customer's report.",
+            autocompletion=complete.customer,
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be sent; send and write nothing.")

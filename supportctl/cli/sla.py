@@ -236,7 +236,10 @@ def status(
         typer.Option("--breached", help="Only breached clocks (with --at-risk: both kinds)."),
     ] = False,
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+        str | None,
+        typer.Option(
+            "--customer", "-c", help="Only this customer.", autocompletion=complete.customer
+        ),
     ] = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,
@@ -290,7 +293,10 @@ def check(
         str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
     ] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+        str | None,
+        typer.Option(
+            "--customer", "-c", help="Only this customer.", autocompletion=complete.customer
+        ),
     ] = None,
     minimum: Annotated[
         float | None, typer.Option("--min", help="Fail (exit 1) below this percentage.")
@@ -470,7 +476,10 @@ def availability(
         str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
     ] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Only this customer.")
+        str | None,
+        typer.Option(
+            "--customer", "-c", help="Only this customer.", autocompletion=complete.customer
+        ),
     ] = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,

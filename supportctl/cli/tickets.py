@@ -385,6 +385,10 @@ def assign(
     """
     from supportctl.ops import tickets as actions
 
+    if to is not None and not rest:
+        # one ticket --to an agent is the one-ticket form: nothing to confirm
+        _done(actions.assign(repo(), ticket_id, to, at=parse_when(at)), as_json)
+        return
     if to is None:
         if len(rest or []) > 1:
             raise UsageError("to assign several tickets give --to AGENT")

@@ -727,22 +727,25 @@ def plan_assign(repo: Desk, ticket_ids: Sequence[str], assignee: str | None) -> 
     an unknown agent or ticket stops it here (nothing changes)."""
     handle = check_handle(assignee) if assignee else None
     _check_agent(repo, handle)
-    plan = []
+    plan: dict[str, Planned] = {}
     for raw in dict.fromkeys(ticket_ids):
         tid = repo.ticket_id(raw)
         t = repo.ticket(tid).ticket
-        plan.append(Planned(tid, str(t.title or ""), t.assignee or "nobody", handle or "nobody"))
-    return plan
+        # `sup-5 SUP-5` name one ticket: it is planned, counted and confirmed once
+        plan.setdefault(
+            tid, Planned(tid, str(t.title or ""), t.assignee or "nobody", handle or "nobody")
+        )
+    return list(plan.values())
 
 
 def plan_close(repo: Desk, ticket_ids: Sequence[str]) -> list[Planned]:
     """What `close ID ID ...` would change; an unknown ticket stops it here."""
-    plan = []
+    plan: dict[str, Planned] = {}
     for raw in dict.fromkeys(ticket_ids):
         tid = repo.ticket_id(raw)
         t = repo.ticket(tid).ticket
-        plan.append(Planned(tid, str(t.title or ""), str(t.status), "closed"))
-    return plan
+        plan.setdefault(tid, Planned(tid, str(t.title or ""), str(t.status), "closed"))
+    return list(plan.values())
 
 
 def resolved_before(repo: Desk, day: date, customer: str | None = None) -> list[Planned]:

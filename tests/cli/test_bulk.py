@@ -88,7 +88,13 @@ def test_a_deescalation_is_not_counted_as_an_escalation_in_the_report(
     tid = _new(cli, "VPN drops")
     run_at(cli, "2026-10-05T11:00:00+03:00", "escalate", tid, "-r", "needs L2")
     run_at(cli, "2026-10-05T12:00:00+03:00", "deescalate", tid, "--to", "L1", "-r", "back")
-    r = ok(cli("report", "--month", "2026-10", "--customer", "acme", "--format", "json"))
+    # the reasons are internal: a customer's own report leaves them out
+    r = ok(
+        cli(
+            "report", "--month", "2026-10", "--customer", "acme", "--format", "json",
+            "--audience", "internal",
+        )
+    )  # fmt: skip
     escalations = json.loads(r.stdout)["breakdown"]["escalations"]
     assert escalations["by_line"] == {"L1 → L2": 1}
     assert escalations["by_reason"] == [{"reason": "needs L2", "count": 1}]
@@ -162,6 +168,17 @@ def test_close_several_ids_keeps_going_past_a_failure(
     assert _count(support_repo) == before + 2
 
 
+def test_one_ticket_named_twice_is_closed_and_counted_once(
+    support_repo: Path, cli: Any, resolved_desk: dict[str, str]
+) -> None:
+    tid = resolved_desk["oct30"]
+    before = _count(support_repo)
+    r = ok(cli("close", tid, tid.lower(), resolved_desk["nov1"], "--yes"))
+    assert r.stdout.splitlines() == [f"{tid}: close", f"{resolved_desk['nov1']}: close"]
+    assert r.stderr == "supportctl: close: 2 of 2 ticket(s) changed\n"
+    assert _count(support_repo) == before + 2
+
+
 def test_close_single_id_form_is_unchanged(cli: Any, resolved_desk: dict[str, str]) -> None:
     r = ok(cli("close", resolved_desk["oct30"]))
     assert r.stdout == f"{resolved_desk['oct30']}: close\n"
@@ -217,6 +234,15 @@ def test_assign_bulk_checks_agent_and_tickets_before_committing(
     assert r.exit_code == 5
     assert r.stderr == "supportctl: error: unknown ticket SUP-99\n"
     assert head(support_repo) == before
+
+
+def test_assign_one_ticket_with_to_is_the_one_ticket_form(support_repo: Path, cli: Any) -> None:
+    tid = _new(cli, "Request")
+    before = _count(support_repo)
+    r = ok(cli("assign", tid, "--to", "boris"))
+    assert r.stdout == f"{tid}: assign to boris\n"
+    assert r.stderr == ""
+    assert _count(support_repo) == before + 1
 
 
 def test_assign_several_without_to_is_refused(support_repo: Path, cli: Any) -> None:

@@ -118,6 +118,14 @@ def test_other_candidates(desk: Path) -> None:
     assert bash_words(desk, "supportctl comment SUP-2 ") == []
 
 
+def test_outage_sla_and_report_send_complete_ids_and_customers(desk: Path) -> None:
+    assert bash_words(desk, "supportctl outage SUP-1") == ["SUP-10", "SUP-1"]
+    assert bash_words(desk, "supportctl sla availability -c ") == ["acme", "globex"]
+    assert bash_words(desk, "supportctl sla status --customer a") == ["acme"]
+    assert bash_words(desk, "supportctl sla check --month last -c ") == ["acme", "globex"]
+    assert bash_words(desk, "supportctl report send --customer g") == ["globex"]
+
+
 def test_zsh_shows_titles_and_fish_tabs_them(desk: Path) -> None:
     r = protocol(
         desk,
@@ -218,6 +226,8 @@ def test_the_fast_table_matches_the_app() -> None:
         "supportctl list --assignee ",
         "supportctl queue --agent ",
         "supportctl search printer -c ",
+        "supportctl outage SUP-",
+        "supportctl report send -c ",
     ],
 )
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
