@@ -269,7 +269,7 @@ def _package(
         "breaches": breaches,
         "credit_percent": round(100 * credit, 2),
         "fee": customer.fee,
-        "credit_amount": round(customer.fee * credit, 2),
+        "credit_amount": credit_amount(customer.fee, round(100 * credit, 2)),
         "used_minutes": used,
         "package_minutes": package,
         "carried_in_minutes": carried,
@@ -277,6 +277,12 @@ def _package(
         "burned_minutes": 0 if customer.rollover else balance,
         "overage_minutes": overage,
     }
+
+
+def credit_amount(fee: float, percent: float) -> float:
+    """The credit of `percent` (as printed, to two decimals) of `fee`, to the cent: a
+    credit of 0.125% prints as 0.12%, and the reader recomputes the amount from that."""
+    return round(fee * percent / 100, 2)
 
 
 def cost(minutes: int, rate: float) -> float:
@@ -824,7 +830,7 @@ def _add_availability(
             package["availability_breaches"] = sum(1 for r in mine if not r.met)
             package["availability_credit_percent"] = round(100 * (total - capped), 2)
             package["credit_percent"] = round(100 * total, 2)
-            package["credit_amount"] = round(customer.fee * total, 2)
+            package["credit_amount"] = credit_amount(customer.fee, package["credit_percent"])
 
 
 def for_audience(model: dict[str, Any], audience: str, language: str) -> dict[str, Any]:

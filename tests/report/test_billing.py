@@ -140,6 +140,21 @@ def test_credits_without_a_fee_are_a_percentage_only() -> None:
     assert (m["credit_percent"], m["credit_amount"]) == (4.0, 0.0)  # 2 * 2%; 4% of 0
 
 
+@pytest.mark.parametrize(
+    ("per_breach", "breaches", "percent", "amount"),
+    [
+        (0.00125, 1, 0.12, 180.0),  # 0.125% prints as 0.12%; 0.12% of 150000 = 180, not 187.50
+        (0.00333, 3, 1.0, 1500.0),  # 3 * 0.333% = 0.999%, printed 1%; 1% of 150000 = 1500
+    ],
+)
+def test_a_credit_is_the_printed_percentage_of_the_fee(
+    per_breach: float, breaches: int, percent: float, amount: float
+) -> None:
+    m = money(customer(credit_per_breach=per_breach, fee=150000), [], breaches)
+    assert (m["credit_percent"], m["credit_amount"]) == (percent, amount)
+    assert m["credit_amount"] == round(m["credit_percent"] * m["fee"] / 100, 2)
+
+
 # -- the time section: per customer, ticket and agent ------------------------------------------
 def test_hours_per_ticket_and_agent_for_the_customers_asked() -> None:
     config = parse_config(CONFIG.encode(), Path("supportctl.yaml"))

@@ -45,3 +45,27 @@ def test_values_in_a_translated_sentence_are_escaped_like_any_other() -> None:
     env = environment(RepoTemplates(None, None), "x.md.j2", {}, translations("uk"))
     page = env.from_string('{{ ngettext("%(num)s ticket", "%(num)s tickets", n) }}')
     assert page.render(n=5) == "5 заявок"
+
+
+def test_the_reopen_rate_agrees_with_its_number_of_resolved_requests() -> None:
+    import json
+    from pathlib import Path
+
+    from supportctl.report.render import render_markdown
+    from supportctl.storage.templates import RepoTemplates
+
+    golden = Path(__file__).parent / "golden" / "demo"
+    expected = {
+        "ru": ("решённую заявку", "решённые заявки", "решённых заявок"),
+        "uk": ("вирішену заявку", "вирішені заявки", "вирішених заявок"),
+        "en": ("resolved", "resolved", "resolved"),
+    }
+    for language, words in expected.items():
+        for audience in ("customer", "internal"):
+            model = json.loads((golden / f"{audience}.{language}.json").read_text("utf-8"))
+            for resolved, word in zip((1, 3, 5), words, strict=True):
+                model["breakdown"]["reopen_rate"].update(
+                    reopened=1, resolved=resolved, percent=round(100 / resolved, 2)
+                )
+                text = render_markdown(model, RepoTemplates(None, None))
+                assert f" {resolved} {word} (" in text, (language, audience, resolved)
