@@ -304,6 +304,22 @@ def _hours(time: dict[str, Any], f: _Formats) -> str | None:
     return svg.render()
 
 
+def _trend_heading(title: str, months: Sequence[dict[str, Any]], f: _Formats) -> str:
+    """The trend's title with its months, in the first form that fits the drawing: both
+    months whole, else the locale's shorter month range (`май — окт. 2026 г.`), else digits."""
+    first, last = (date.fromisoformat(f"{months[i]['month']}-01") for i in (0, -1))
+    whole = f"{title}: {f.month_year(str(months[0]['month']))} – {f.month_year(str(months[-1]['month']))}"
+    if text_width(whole) <= WIDTH - 2.0:
+        return whole
+    from babel.dates import format_interval
+
+    for skeleton in ("yMMM", "yM"):
+        short = f"{title}: {format_interval(first, last, skeleton, locale=f.locale)}"
+        if text_width(short) <= WIDTH - 2.0:
+            return short
+    return short
+
+
 def _trend(months: Sequence[dict[str, Any]], target: Any, package: float, f: _Formats) -> str:
     _ = f.gettext
     title = _("Last six months")
@@ -319,7 +335,7 @@ def _trend(months: Sequence[dict[str, Any]], target: Any, package: float, f: _Fo
         for m in months
     )  # fmt: skip
     svg = _Svg(0, title, label)
-    svg.text(0, 14, fit(f"{title}: {first} – {last}"), weight="bold")
+    svg.text(0, 14, fit(_trend_heading(title, months, f)), weight="bold")
     panels: list[tuple[str, list[float | None], Callable[[float], str], float | None, str]] = [
         (_("Requests"), [float(m["requests"]) for m in months], lambda v: f.number(v), None, BLUE),
         (

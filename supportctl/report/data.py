@@ -423,43 +423,71 @@ class Privacy:
 
 def _event_detail(e: Event, privacy: Privacy | None = None) -> str:
     """What an audit row says of an event, with what the section may not name masked."""
-    text = _event_text(e, privacy)
-    text = privacy.text(text) if privacy is not None else text
-    if e.action == "rename" and e.details.get("from"):  # the same ticket's old ID: never hidden
-        text = "; ".join(p for p in (f"renamed from {e.details['from']}", text) if p)
-    return text
+    return detail_text(_event_parts(e, privacy))
 
 
-def _event_text(e: Event, privacy: Privacy | None = None) -> str:
+def _event_parts(e: Event, privacy: Privacy | None = None) -> list[dict[str, Any]]:
+    """The facts an audit row states of an event, language-neutral: the report prints them
+    in its reader's words, `detail` in English."""
+
     def value(key: str, v: str | None) -> str | None:
-        return privacy.customer(v) if privacy is not None and key == "customer" else v
+        v = privacy.customer(v) if privacy is not None and key == "customer" else v
+        return privacy.text(v) if privacy is not None and v else v
 
-    parts = [
-        f"{k} {value(k, old) or '-'} → {value(k, new) or '-'}"
-        for k, (old, new) in e.changes.items()
-        if e.action != "new" and k != "title"
-    ]
+    parts: list[dict[str, Any]] = []
+    if e.action == "rename" and e.details.get("from"):  # the same ticket's old ID: never hidden
+        parts.append({"kind": "renamed", "from": e.details["from"]})
+    if e.action != "new":
+        parts.extend(
+            {"kind": "change", "field": k, "old": value(k, old), "new": value(k, new)}
+            for k, (old, new) in e.changes.items()
+            if k != "title"
+        )
     if "title" in e.changes and e.action != "new":
-        parts.append("title changed")
+        parts.append({"kind": "title_changed"})
     for key in ("reason", "visibility", "link", "kb", "tags-added", "tags-removed"):
         if e.details.get(key):
             shown: str | None = e.details[key]
             if key == "kb" and privacy is not None:
                 shown = privacy.kb(e.details[key]) or SHARED_KB
-            parts.append(f"{key}: {shown}")
+            parts.append({"kind": "detail", "field": key, "value": value(key, shown)})
     if e.details.get("minutes"):
-        parts.append(f"{e.details['minutes']} min on {e.details.get('worked-on', '')}".strip())
-    if e.details.get("overridden"):
-        parts.append("overridden by a later action on another clone (kept in history)")
-    if e.action == "new":
         parts.append(
-            ", ".join(
-                f"{k} {v[1]}"
-                for k, v in e.changes.items()
-                if v[1] and k in ("priority", "type", "line")
-            )
+            {"kind": "worked", "minutes": e.details["minutes"], "on": e.details.get("worked-on")}
         )
-    return "; ".join(p for p in parts if p)
+    if e.details.get("overridden"):
+        parts.append({"kind": "overridden"})
+    if e.action == "new":
+        fields = [
+            {"field": k, "value": v[1]}
+            for k, v in e.changes.items()
+            if v[1] and k in ("priority", "type", "line")
+        ]
+        if fields:
+            parts.append({"kind": "created", "fields": fields})
+    return parts
+
+
+def detail_text(parts: Sequence[dict[str, Any]]) -> str:
+    """An audit row's facts in English, as the report's `detail` has always read."""
+    texts = []
+    for p in parts:
+        kind = p["kind"]
+        if kind == "renamed":
+            texts.append(f"renamed from {p['from']}")
+        elif kind == "change":
+            texts.append(f"{p['field']} {p['old'] or '-'} → {p['new'] or '-'}")
+        elif kind == "title_changed":
+            texts.append("title changed")
+        elif kind == "detail":
+            texts.append(f"{p['field']}: {p['value']}")
+        elif kind == "worked":
+            texts.append(f"{p['minutes']} min on {p['on'] or ''}".strip())
+        elif kind == "overridden":
+            texts.append("overridden by a later action on another clone (kept in history)")
+        elif kind == "created":
+            texts.append(", ".join(f"{f['field']} {f['value']}" for f in p["fields"]))
+    return "; ".join(t for t in texts if t)
 
 
 def _audit(
@@ -483,6 +511,7 @@ def _audit(
                     "ticket": e.ticket,
                     "action": e.action,
                     "detail": _event_detail(e, privacy),
+                    "parts": _event_parts(e, privacy),
                     "commit": e.sha,
                     "backdated_seconds": back if back > tolerance else 0,
                     "manual": e.manual,

@@ -211,6 +211,65 @@ class Formats:
         text = str(value)
         return self.translations.pgettext(*ACTIONS[text]) if text in ACTIONS else text
 
+    def event(self, value: Any) -> str:
+        """An audit row's action (`escalate`): as the history names it in English, else in
+        the reader's words."""
+        text = str(value)
+        if self.english or text not in EVENTS:
+            return text
+        return self.translations.pgettext(*EVENTS[text])
+
+    def event_detail(self, row: Any) -> str:
+        """An audit row's facts in the reader's words; English reads the row's `detail`."""
+        parts = row.get("parts")
+        if self.english or parts is None:  # a model stored before the facts were kept
+            return str(row["detail"])
+        texts = [self._fact(p) for p in parts]
+        return "; ".join(t for t in texts if t)
+
+    def _fact(self, part: dict[str, Any]) -> str:
+        kind = part["kind"]
+        if kind == "renamed":
+            return self.t(_("renamed from %(id)s")) % {"id": part["from"]}
+        if kind == "change":
+            old, new = (self._value(part["field"], part[k]) for k in ("old", "new"))
+            return f"{self._field(part['field'])} {old} → {new}"
+        if kind == "title_changed":
+            return self.t(_("title changed"))
+        if kind == "detail":
+            return f"{self._field(part['field'])}: {self._value(part['field'], part['value'])}"
+        if kind == "worked":
+            minutes = self.t(_("%(n)s min")) % {"n": self.count(part["minutes"])}
+            if not part.get("on"):
+                return minutes
+            return self.t(_("%(time)s on %(day)s")) % {"time": minutes, "day": self.day(part["on"])}
+        if kind == "overridden":
+            return self.t(_("overridden by a later action on another clone (kept in history)"))
+        if kind == "created":
+            return ", ".join(
+                f"{self._field(f['field'])} {self._value(f['field'], f['value'])}"
+                for f in part["fields"]
+            )
+        return ""
+
+    def _field(self, name: str) -> str:
+        return self.translations.pgettext(*FIELDS[name]) if name in FIELDS else name
+
+    def _value(self, field: str, value: Any) -> str:
+        if not value:
+            return "-"
+        text = str(value)
+        for mask, message in MASKS.items():  # also inside a reason that named another ticket
+            text = text.replace(mask, self.t(message))
+        if field == "visibility" and text in VISIBILITY:
+            return self.translations.pgettext(*VISIBILITY[text])
+        if field in ("status", "priority", "type", "channel"):
+            return self.words(text)
+        kind, _space, other = text.partition(" ")
+        if field == "link" and kind in LINKS:  # `duplicate_of SUP-21`
+            return f"{self.translations.pgettext(*LINKS[kind])} {other}".rstrip()
+        return text
+
     def clock_state(self, value: str) -> str:
         """An SLA clock's state (`running`, `met`, …) in the reader's words."""
         return self.translations.pgettext(*CLOCK_STATES[value]) if value in CLOCK_STATES else value
@@ -231,6 +290,8 @@ class Formats:
             "month": self.month,
             "words": self.words,
             "action": self.action,
+            "event": self.event,
+            "event_detail": self.event_detail,
             "stamp": self.stamp,
             "second": self.second,
             "last_day": self.last_day,
@@ -281,4 +342,54 @@ VOCABULARY = {
     "first_response": _("first response"),
     "start_work": _("start work"),
     "resolution": _("resolution"),
+}
+# What the history calls an action, a field and a visibility, for the team's audit trail;
+# masks are the words that stand for what a customer's section may not name.
+EVENTS = {
+    "new": _p("event", "new"),
+    "comment": _p("event", "comment"),
+    "assign": _p("event", "assign"),
+    "start": _p("event", "start"),
+    "wait": _p("event", "wait"),
+    "escalate": _p("event", "escalate"),
+    "deescalate": _p("event", "deescalate"),
+    "resolve": _p("event", "resolve"),
+    "close": _p("event", "close"),
+    "reopen": _p("event", "reopen"),
+    "log": _p("event", "log"),
+    "edit": _p("event", "edit"),
+    "link": _p("event", "link"),
+    "tag": _p("event", "tag"),
+    "rename": _p("event", "rename"),
+    "delete": _p("event", "delete"),
+}
+FIELDS = {
+    "status": _p("field", "status"),
+    "assignee": _p("field", "assignee"),
+    "line": _p("field", "line"),
+    "priority": _p("field", "priority"),
+    "type": _p("field", "type"),
+    "customer": _p("field", "customer"),
+    "channel": _p("field", "channel"),
+    "class": _p("field", "class"),
+    "reason": _p("field", "reason"),
+    "visibility": _p("field", "visibility"),
+    "link": _p("field", "link"),
+    "kb": _p("field", "KB article"),
+    "tags-added": _p("field", "tags added"),
+    "tags-removed": _p("field", "tags removed"),
+}
+VISIBILITY = {
+    "public": _p("visibility", "public"),
+    "internal": _p("visibility", "internal"),
+}
+LINKS = {
+    "duplicate_of": _p("link", "duplicate of"),
+    "related": _p("link", "related to"),
+    "parent": _p("link", "part of"),
+}
+MASKS = {
+    "(a ticket not in this report)": _("(a ticket not in this report)"),
+    "(another customer)": _("(another customer)"),
+    "(a KB article shared with other customers)": _("(a KB article shared with other customers)"),
 }

@@ -113,6 +113,24 @@ def test_text_is_translated_and_formatted_for_the_language() -> None:
     assert "окт." in _texts(drawn["trend"])
 
 
+def test_the_trend_title_names_both_months_uncut_in_a_longer_language() -> None:
+    from supportctl.storage.locale import translations
+
+    for language, months in (("ru", ("май", "окт.")), ("uk", ("трав.", "жовт."))):
+        gettext = translations(language).gettext
+        heading = _texts(charts(_model(), gettext=gettext, locale=language)["trend"])[0]
+        assert heading.startswith(gettext("Last six months")), heading
+        assert "…" not in heading
+        for month in months:
+            assert month in heading
+    # the months of two years: the shorter form would not fit, the digits do
+    model = _model()
+    for i, m in enumerate(model["trend"]):
+        m["month"] = ("2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04")[i]
+    heading = _texts(charts(model, gettext=translations("ru").gettext, locale="ru")["trend"])[0]
+    assert heading.endswith("11.2025—04.2026"), heading
+
+
 def test_names_are_escaped_and_stay_out_of_attributes() -> None:
     model = _model()
     model["time"]["customers"][0]["name"] = '<img src=x onerror="alert(1)"> & co'

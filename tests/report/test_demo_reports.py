@@ -203,3 +203,49 @@ def test_the_issues_example_adds_up() -> None:
     assert money_rows(text, "en") == 1
     with pytest.raises(AssertionError):
         money_rows(text.replace("7,100.00", "7,104.00"), "en")
+
+
+# Words of the desk's own data: what tickets, reasons, names and the configuration say is
+# printed as it was written, in whatever language it was written.
+_DATA_KEYS = frozenset(
+    (
+        *("id", "ticket", "tickets", "title", "root", "customer", "name", "agent", "line"),
+        *("reason", "slug", "tag", "service", "sources", "generator", "timezone", "currency"),
+    )
+)
+# Values of these fields are the ticket vocabulary, which the report translates.
+_VOCABULARY_FIELDS = frozenset(("status", "priority", "type", "channel", "visibility"))
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _data_words(node: Any, key: str = "") -> Iterator[str]:
+    if isinstance(node, str):
+        if key in _DATA_KEYS:
+            yield from _WORD.findall(node)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _data_words(item, key)
+    elif isinstance(node, dict):
+        if node.get("kind") in ("change", "detail") or "field" in node:  # an audit row's fact
+            if node["field"] not in _VOCABULARY_FIELDS:
+                for k in ("old", "new", "value"):
+                    yield from _WORD.findall(str(node.get(k) or ""))
+            return
+        if node.get("kind") == "renamed":
+            yield from _WORD.findall(node["from"])
+        for k, v in node.items():
+            if (key == "by" and k in ("class", "line")) or k == "by_line":  # config values
+                yield from (w for name in v for w in _WORD.findall(name))
+            yield from _data_words(v, k)
+
+
+@pytest.mark.parametrize("language", ["ru", "uk"])
+def test_the_teams_report_in_russian_or_ukrainian_has_no_english_of_its_own(
+    demo: Desk, language: str
+) -> None:
+    model = json.loads(_report(demo, None, language, "json"))
+    allowed = set(_data_words(model)) | {"SLA"}  # the term the teams use in both languages
+    text = _report(demo, None, language, "md")
+    text = re.sub(r"`[^`]*`", "", text).replace("\\", "")  # code spans: commits, KB slugs
+    english = sorted({w for w in _WORD.findall(text) if w not in allowed})
+    assert english == []

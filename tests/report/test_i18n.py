@@ -69,3 +69,28 @@ def test_the_reopen_rate_agrees_with_its_number_of_resolved_requests() -> None:
                 )
                 text = render_markdown(model, RepoTemplates(None, None))
                 assert f" {resolved} {word} (" in text, (language, audience, resolved)
+
+
+def test_an_audit_rows_facts_in_the_readers_words_and_as_they_were_in_english() -> None:
+    row = {
+        "action": "link",
+        "detail": "link: related (a ticket not in this report); customer acme → (another customer)",
+        "parts": [
+            {"kind": "detail", "field": "link", "value": "related (a ticket not in this report)"},
+            {"kind": "change", "field": "customer", "old": "acme", "new": "(another customer)"},
+            {"kind": "change", "field": "status", "old": "new", "new": "in_progress"},
+            {"kind": "worked", "minutes": "25", "on": "2026-10-01"},
+        ],
+    }
+    assert Formats("en").event_detail(row) == row["detail"]
+    assert Formats("en").event("link") == "link"
+    assert Formats("ru").event("link") == "связь"
+    assert Formats("ru").event_detail(row) == (
+        "связь: связана с (заявка вне этого отчёта); клиент acme → (другой клиент); "
+        "статус новая → в работе; 25 мин за 01.10.2026"
+    )
+    assert Formats("uk").event_detail({**row, "parts": row["parts"][2:3]}) == (
+        "статус нова → в роботі"
+    )
+    # a report model stored before the facts were kept prints its English detail
+    assert Formats("ru").event_detail({"detail": "title changed"}) == "title changed"
