@@ -106,7 +106,6 @@ def test_field_names_come_from_the_dataclasses() -> None:
         "outage",
         "comments",
         "message_ids",
-        "service",
         "alert",
     )
     assert LINK_KINDS == ("duplicate_of", "related", "parent")
