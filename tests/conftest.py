@@ -66,11 +66,12 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
 
 
 # Modules that drive many processes, clones, generated inputs or whole-desk CLI scenarios;
-# `make test-fast` leaves them out (the rest, ~1,050 tests, runs in about 25 s on two quiet
+# `make test-fast` leaves them out, unimported (the rest, ~1,300 tests, runs in about 25 s on two quiet
 # cores). The mail tests that start an SMTP or IMAP server run with the slow set.
 _TESTS = Path(__file__).parent
 _SLOW_MODULES = {
     "cli/test_agent.py",
+    "cli/test_alert_availability.py",
     "cli/test_alert_ingest.py",
     "cli/test_alert_serve.py",
     "cli/test_at_terminal.py",
@@ -88,6 +89,7 @@ _SLOW_MODULES = {
     "cli/test_progress.py",
     "cli/test_replies.py",
     "cli/test_report_send.py",
+    "cli/test_show_links.py",
     "cli/test_sla.py",
     "cli/test_sla_lang.py",
     "cli/test_startup.py",
@@ -99,13 +101,16 @@ _SLOW_MODULES = {
     "ops/mail/test_outbound.py",
     "ops/mail/test_round_trip.py",
     "ops/mail/test_smtp.py",
+    "ops/test_alerts.py",
     "ops/test_backlog.py",
     "ops/test_customer_message.py",
     "ops/test_demo.py",
     "ops/test_demo_replies.py",
+    "ops/test_queue.py",
     "ops/test_sync.py",
     "ops/test_sync_history.py",
     "ops/test_ticket_size.py",
+    "ops/test_tickets.py",
     "ops/test_validate.py",
     "report/test_audience.py",
     "report/test_browser.py",
@@ -113,6 +118,7 @@ _SLOW_MODULES = {
     "report/test_demo_reports.py",
     "report/test_escaping.py",
     "report/test_figures.py",
+    "report/test_i18n.py",
     "report/test_isolation.py",
     "report/test_layout.py",
     "report/test_pdf.py",
@@ -126,11 +132,14 @@ _SLOW_MODULES = {
     "storage/test_concurrency.py",
     "storage/test_history_identity.py",
     "storage/test_history_scan.py",
+    "storage/test_memory.py",
     "storage/test_objects.py",
     "storage/test_queries.py",
     "storage/test_safepath.py",
     "storage/test_sla_periods.py",
     "storage/test_ticket_search.py",
+    "storage/test_transaction_batch.py",
+    "test_architecture.py",
 }
 # The longest git scenarios of otherwise quick modules (every parameter of each); the event
 # parsing they exercise is covered in the fast set by storage/test_history_parsing.py.
@@ -142,6 +151,18 @@ _SLOW_TESTS = {
     "storage/test_history.py::test_rewritten_history_gives_fresh_results",
     "storage/test_history.py::test_skewed_commit_dates_keep_events_in_commit_order",
 }
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`-m "not slow"` (make test-fast) does not even import the slow modules: importing
+    them (browsers, servers, Hypothesis strategies) is a good part of a fast run."""
+    if config.getoption("markexpr", "") != "not slow" or collection_path.suffix != ".py":
+        return None
+    try:
+        module = collection_path.relative_to(_TESTS).as_posix()
+    except ValueError:
+        return None
+    return True if module in _SLOW_MODULES else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
