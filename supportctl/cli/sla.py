@@ -285,19 +285,22 @@ def _check_lines(c: ComplianceCheck) -> list[str]:
     return lines
 
 
+# the period and customer of `check` and `availability`
+MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM, or `last`.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")]
+CustomerOpt = Annotated[
+    str | None,
+    typer.Option("--customer", "-c", help="Only this customer.", autocompletion=complete.customer),
+]
+
+
 @sla_app.command("check")
 def check(
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM, or `last`.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
-    ] = None,
-    customer: Annotated[
-        str | None,
-        typer.Option(
-            "--customer", "-c", help="Only this customer.", autocompletion=complete.customer
-        ),
-    ] = None,
+    month: MonthOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    customer: CustomerOpt = None,
     minimum: Annotated[
         float | None, typer.Option("--min", help="Fail (exit 1) below this percentage.")
     ] = None,
@@ -470,17 +473,10 @@ def _availability_lines(a: AvailabilityCheck) -> list[str]:
 
 @sla_app.command("availability")
 def availability(
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM, or `last`.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD).")] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", help="Last day, inclusive (YYYY-MM-DD).")
-    ] = None,
-    customer: Annotated[
-        str | None,
-        typer.Option(
-            "--customer", "-c", help="Only this customer.", autocompletion=complete.customer
-        ),
-    ] = None,
+    month: MonthOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    customer: CustomerOpt = None,
     now: NowOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
