@@ -76,6 +76,10 @@ def find_root(start: Path | None = None, override: str | None = None) -> Path:
     )
 
 
+# files read, parsed and cached at a time when many are not in the cache yet
+_SLICE = 1000
+
+
 @dataclass
 class Worklog:
     ticket: str
@@ -203,11 +207,16 @@ class Desk(DeskReader):
     # -- tickets ----------------------------------------------------------------
     def _parsed(self, kind: str, entries: list[tuple[str, str]], parse: Any) -> dict[str, Any]:
         cached = self.cache.get_many(kind, (b for _, b in entries))
-        missing = {b for _, b in entries if b not in cached}
-        contents = self.git.blobs(missing) if len(missing) > 1 else {}
-        fresh = {b: parse(contents.get(b) or self.git.blob(b)) for b in missing}
-        self.cache.put_many(kind, fresh)
-        cached.update(fresh)
+        missing = list(dict.fromkeys(b for _, b in entries if b not in cached))
+        # in slices: the contents, parses and rows of a whole desk's files are never held
+        # at once (a first listing of 20,000 tickets would otherwise take 150 MB more)
+        for i in range(0, len(missing), _SLICE):
+            some = missing[i : i + _SLICE]
+            contents = self.git.blobs(some) if len(some) > 1 else {}
+            fresh = {b: parse(contents.get(b) or self.git.blob(b)) for b in some}
+            del contents
+            self.cache.put_many(kind, fresh)
+            cached.update(fresh)
         return cached
 
     def _rows(self, entries: list[tuple[str, str]], fields: tuple[str, ...]) -> dict[str, Any]:
@@ -216,9 +225,11 @@ class Desk(DeskReader):
         kind = "ticket:" + ",".join(fields)
         cached = self.cache.get_many(kind, (b for _, b in entries))
         missing = [(p, b) for p, b in entries if b not in cached]
-        if missing:
-            full = self._parsed("ticket", missing, parse_ticket)
-            fresh = {b: project(full[b], fields) for _, b in missing}
+        for i in range(0, len(missing), _SLICE):
+            # the whole files of a slice only: what is kept of each is its few fields
+            full = self._parsed("ticket", missing[i : i + _SLICE], parse_ticket)
+            fresh = {b: project(full[b], fields) for _, b in missing[i : i + _SLICE]}
+            del full
             self.cache.put_many(kind, fresh)
             cached.update(fresh)
         return cached

@@ -34,9 +34,14 @@ EVENTS = "events"  # the cache of this module (see CACHE_FORMATS)
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of a tree with nothing in it
+_DATA_SLICE = 20_000  # commits whose `data` entries one `git cat-file` is asked for
+# a scan of more events than this keeps none of them decoded for the caller (`History._built`)
+_KEEP_BUILT = 50_000
 T = TypeVar("T")
-# An event found by a scan, with its cache encoding when the scan made that too (else None)
-Fresh = tuple[Event, tuple[Any, ...] | None]
+# An event found by a scan: the event, its cache encoding, or both (never neither). The
+# scan of trailers makes only the encoding: a history's 200,000 events are never all held
+# as objects at once (see `_merge`).
+Fresh = tuple[Event | None, tuple[Any, ...] | None]
 
 
 def _none(value: str | None) -> str | None:
@@ -225,8 +230,7 @@ def _read_log(
     cache encoding is made here from git's own numbers."""
     known: dict[str, _Facts] = {}
     same: dict[str, str] = {}
-    zones: dict[str, tuple[timezone, int]] = {}
-    stamp = datetime.fromtimestamp
+    zones: dict[str, int] = {}
     n = 0
     for fields in records:
         n += 1
@@ -259,23 +263,21 @@ def _read_log(
         if not tickets:
             by_hand.append((fields, parent, found))
             continue
-        _, action, changes, details, coded = facts
+        _, action, _, details, coded = facts
         times = []
         for raw in (fields[5], fields[6]):
             seconds, _, offset = raw.partition(" ")
             zone = zones.get(offset)
             if zone is None:
                 zone = zones[offset] = _zone(offset)
-            s = int(seconds)
-            times.append((stamp(s, zone[0]), (s, zone[1])))
-        (at, at_code), (committed, committed_code) = times
+            times.append((int(seconds), zone))
+        at_code, committed_code = times
         # one string object per distinct value: marshal then writes a repeat as a
         # reference, which keeps the cache small and quick to load
         name = same.setdefault(fields[3], fields[3])
         email = same.setdefault(fields[4], fields[4])
         for ticket in tickets:
             ticket = same.setdefault(ticket, ticket)
-            e = Event(sha, ticket, action, at, committed, name, email, dict(changes), dict(details))
             code = (
                 sha,
                 ticket,
@@ -288,7 +290,7 @@ def _read_log(
                 details,
                 False,
             )
-            found.append((e, code))
+            found.append((None, code))
         checks.append((sha, tree, parent, found))
 
 
@@ -300,13 +302,18 @@ def _tree_id(found: tuple[str, str] | None) -> str | None:
     return found[1]
 
 
-def _zone(offset: str) -> tuple[timezone, int]:
-    """A raw date's offset (`+0300`) as `parse_git_time` reads it, and in minutes as
-    `_enc_time` encodes it."""
-    when = parse_git_time("0", offset)
-    tz = when.tzinfo
-    assert isinstance(tz, timezone)
-    return tz, _enc_time(when)[1]
+def _overridden(e: Event | None, code: tuple[Any, ...] | None) -> Fresh:
+    """An event of a commit that changed nothing, marked `overridden`."""
+    if code is not None:
+        return None, (*code[:8], {**code[8], "overridden": "yes"}, *code[9:])
+    assert e is not None
+    return dataclasses.replace(e, details={**e.details, "overridden": "yes"}), None
+
+
+def _zone(offset: str) -> int:
+    """A raw date's offset (`+0300`) as `parse_git_time` reads it, in minutes as `_enc_time`
+    encodes it."""
+    return _enc_time(parse_git_time("0", offset))[1]
 
 
 # -- cache encoding (marshal: fast, and unlike pickle it cannot run code) -------------
@@ -500,11 +507,17 @@ class History:
                 fresh = self._scan(f"{cached_tip}..{tip}")
             else:
                 seq, index, fresh = 0, {}, self._scan(tip)
+            # the events of a short stretch of history stay decoded for the caller; those of
+            # a long one are decoded again only for the tickets a question needs (memory)
+            built = self._built if len(fresh) <= _KEEP_BUILT else None
             try:
-                seq = _merge(index, fresh, seq, self._built)
+                seq = _merge(index, fresh, seq, built)
             except CacheCorrupt:  # an entry the new events belong to is damaged
                 index, self._built = {}, {}
-                seq = _merge(index, self._scan(tip), 0, self._built)
+                fresh = self._scan(tip)
+                built = self._built if len(fresh) <= _KEEP_BUILT else None
+                seq = _merge(index, fresh, 0, built)
+            del fresh
             self._save(tip, seq, index)
         return index
 
@@ -551,37 +564,34 @@ class History:
 
         A commit changed nothing when its tree is its parent's, and nothing under data/
         when the `data` entries of both trees are the same. The trees of parents outside
-        the scanned range are asked for too (in the same `git cat-file`), and kept in
-        `tree_of`."""
+        the scanned range are asked for too, and kept in `tree_of`. The `data` entries are
+        asked for a slice of commits at a time (one `git cat-file` each), so that the
+        names and answers of a whole long history are never held at once."""
         outside = list(
             dict.fromkeys(p for _, _, p, _ in checks if p is not None and p not in tree_of)
         )
-        wanted: dict[str, None] = {}  # trees whose `data` entry tells
-        for _, tree, parent, _ in checks:
-            before = EMPTY_TREE if parent is None else tree_of.get(parent)
-            if before != tree:
-                wanted[tree] = None
-                if before is not None:
+        if outside:
+            found = iter(self.repo.git.object_ids([f"{p}^{{tree}}" for p in outside]))
+            for p in outside:
+                tree_of[p] = _tree_id(next(found)) or EMPTY_TREE
+        for i in range(0, len(checks), _DATA_SLICE):
+            some = checks[i : i + _DATA_SLICE]
+            wanted: dict[str, None] = {}  # trees whose `data` entry tells
+            for _, tree, parent, _ in some:
+                before = EMPTY_TREE if parent is None else tree_of[parent]
+                if before != tree:
+                    wanted[tree] = None
                     wanted[before] = None
-        names = [f"{t}:data" for t in wanted]
-        names += [f"{p}^{{tree}}" for p in outside]
-        names += [f"{p}:data" for p in outside]
-        found = iter(self.repo.git.object_ids(names))
-        data_of: dict[str, str | None] = {t: _tree_id(next(found)) for t in wanted}
-        for p in outside:
-            tree_of[p] = _tree_id(next(found)) or EMPTY_TREE
-        for p in outside:
-            data_of[tree_of[p]] = _tree_id(next(found))
-        data_of[EMPTY_TREE] = None
-        for _, tree, parent, events in checks:
-            before = EMPTY_TREE if parent is None else tree_of[parent]
-            if tree == before:
-                events[:] = [
-                    (dataclasses.replace(e, details={**e.details, "overridden": "yes"}), None)
-                    for e, _ in events
-                ]
-            elif data_of[tree] == data_of[before]:
-                events.clear()
+            wanted.pop(EMPTY_TREE, None)
+            answers = self.repo.git.object_ids([f"{t}:data" for t in wanted])
+            data_of = {t: _tree_id(a) for t, a in zip(wanted, answers, strict=True)}
+            data_of[EMPTY_TREE] = None
+            for _, tree, parent, events in some:
+                before = EMPTY_TREE if parent is None else tree_of[parent]
+                if tree == before:
+                    events[:] = [_overridden(e, code) for e, code in events]
+                elif data_of[tree] == data_of[before]:
+                    events.clear()
 
     def _hand_made(
         self, commits: list[tuple[list[str], str | None, list[Fresh]]], tree_of: dict[str, str]
@@ -713,12 +723,14 @@ def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None =
     keeps its events under `ID~1`, `ID~2`, ... so they never count for the new one. A
     `rename` event moves the old ID's events to the new ID: the ticket keeps its history.
     An event that comes with its encoding is stored with it; any other is encoded here.
+    One that comes only as its encoding (a scan's) becomes an event only while its
+    ticket's entry is made (to find when its clocks settled), one ticket at a time.
     """
-    # ticket -> (commit sequence, event, its encoding or None)
-    work: dict[str, list[tuple[int, Event, tuple[Any, ...] | None]]] = {}
+    # ticket -> (commit sequence, event or None, its encoding or None)
+    work: dict[str, list[tuple[int, Event | None, tuple[Any, ...] | None]]] = {}
     last: dict[str, str] = {}  # ticket -> action of its latest event in commit order
 
-    def events_of(ticket: str) -> list[tuple[int, Event, tuple[Any, ...] | None]]:
+    def events_of(ticket: str) -> list[tuple[int, Event | None, tuple[Any, ...] | None]]:
         if ticket not in work:
             pairs = _decode_ticket(index[ticket][3]) if ticket in index else []
             work[ticket] = [(k, e, None) for k, e in pairs]
@@ -732,16 +744,27 @@ def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None =
         while f"{ticket}~{n}" in index or work.get(f"{ticket}~{n}"):
             n += 1
         key = f"{ticket}~{n}"
-        work[key] = [(k, dataclasses.replace(e, ticket=key), None) for k, e, _ in events_of(ticket)]
+        work[key] = [
+            (k, dataclasses.replace(_event(e, code), ticket=key), None)
+            for k, e, code in events_of(ticket)
+        ]
         work[ticket] = []
         last.pop(ticket, None)
 
     for e, code in fresh:
-        pairs = work.get(e.ticket)
+        if e is None:
+            assert code is not None
+            ticket, action = code[1], code[2]
+            if action == "rename":  # rare: the rules below read and rewrite the event
+                e = _decode(code)
+        else:
+            ticket, action = e.ticket, e.action
+        pairs = work.get(ticket)
         if pairs is None:
-            pairs = events_of(e.ticket)
+            pairs = events_of(ticket)
         was = ""
-        if e.action == "rename":
+        if action == "rename":
+            assert e is not None
             code = None
             was = e.details.get("from", "")
             named = e.details.get("file")
@@ -758,43 +781,61 @@ def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None =
                 # old ticket's, and the other keeps its history; validate reports the file
                 e = dataclasses.replace(e, ticket=was, action="edit", details={})
                 pairs = events_of(was)
-        if e.action == "rename":
+            ticket, action = e.ticket, e.action
+        if action == "rename":
+            assert e is not None
             moved = events_of(was)
             if pairs:
-                retire(e.ticket)
+                retire(ticket)
             if not moved:  # nothing known of the old ID: the ticket starts here
                 e = dataclasses.replace(e, action="new")
-            work[e.ticket] = [
-                (k, dataclasses.replace(x, ticket=e.ticket), None) for k, x, _ in moved
+                action = "new"
+            work[ticket] = [
+                (k, dataclasses.replace(_event(x, c), ticket=ticket), None) for k, x, c in moved
             ]
             if moved:
                 work[was] = []
                 last.pop(was, None)
-        elif pairs and e.action != "delete" and last.get(e.ticket) == "delete":
-            retire(e.ticket)
-        work[e.ticket].append((seq, e, code))
-        last[e.ticket] = e.action
+        elif pairs and action != "delete" and last.get(ticket) == "delete":
+            retire(ticket)
+        work[ticket].append((seq, e, code))
+        last[ticket] = action
         seq += 1
-    for ticket, entries in work.items():
+    for ticket in list(work):
+        entries = work.pop(ticket)  # each ticket's events freed once it is stored
         if not entries:
             index.pop(ticket, None)
             continue
         # in time order (author time, then commit sequence, then as they came: a damaged
         # cache may repeat a sequence); an encoding's whole seconds are the event's instant
         timed = sorted(
-            (float(code[3][0]) if code is not None else e.at.timestamp(), n, i, e, code)
+            (float(code[3][0]) if code is not None else e.at.timestamp(), n, i, e, code)  # type: ignore[union-attr]
             for i, (n, e, code) in enumerate(entries)
         )
-        settled = settled_at([x[3] for x in timed])
+        events = [_event(e, code) for _, _, _, e, code in timed]
+        settled = settled_at(events)
         index[ticket] = (
             timed[0][0],
             timed[-1][0],
             settled.timestamp() if settled is not None else None,
-            marshal.dumps([(*(code or _encode(e)), n) for _, n, _, e, code in timed]),
+            marshal.dumps(
+                [
+                    (*(code or _encode(x)), n)
+                    for (_, n, _, _, code), x in zip(timed, events, strict=True)
+                ]
+            ),
         )
         if built is not None:
-            built[ticket] = [(n, e) for _, n, _, e, _ in timed]
+            built[ticket] = [(n, x) for (_, n, _, _, _), x in zip(timed, events, strict=True)]
     return seq
+
+
+def _event(e: Event | None, code: tuple[Any, ...] | None) -> Event:
+    """The event of a `Fresh` pair, decoded from its encoding when it came without one."""
+    if e is not None:
+        return e
+    assert code is not None
+    return _decode(code)
 
 
 def parents_first(

@@ -19,6 +19,7 @@ from supportctl.storage.history import (
     DATA_PREFIX,
     TICKET_PREFIX,
     History,
+    _decode,
     _decode_rows,
     _encode,
     events_from_diff,
@@ -58,9 +59,10 @@ def reference_scan(desk: Desk, rev: str) -> list[Event]:
 def new_scan(desk: Desk, rev: str) -> list[Event]:
     fresh = History(desk, progress=False)._scan(rev)
     for e, code in fresh:
-        if code is not None:  # made by the scan itself: must be what the cache would store
+        assert e is not None or code is not None
+        if e is not None and code is not None:  # both: the encoding is what the cache stores
             assert code == _encode(e)
-    return [e for e, _ in fresh]
+    return [e if e is not None else _decode(code) for e, code in fresh]
 
 
 def write(root: Path, path: str, text: str) -> None:
