@@ -8,7 +8,7 @@ temporary file renamed over the old one), so a killed writer leaves the old file
 the new one, never half of one.
 
 `CACHE_FORMATS` is the one place that says what format each cache is in. A file's
-name carries its version (`events.v7.marshal`), so a bump makes the old file a stranger
+name carries its version (`events.v8.marshal`), so a bump makes the old file a stranger
 that is removed; rows of the blob store carry the version of their kind, so a bump
 invalidates that kind only. Beside them, git keeps a copy of the index here whose stat
 data it may refresh (`Repo.uncommitted`). The lock, the journal and the private indexes
@@ -60,7 +60,7 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "listing-text": 1,
     # the file: every ticket's events up to a tip commit; rows by commit id: the
     # events of a commit made by hand (they follow the same rules)
-    "events": 7,
+    "events": 8,
     # the file: per mail record's blob id, what the daily limit of automatic mail reads
     # of it (storage/outbox.py)
     "mail-records": 1,
@@ -161,7 +161,7 @@ class Cache:
         except OSError:
             return None
 
-    def write(self, name: str, chunks: Iterable[bytes]) -> None:
+    def write(self, name: str, chunks: Iterable[bytes | memoryview]) -> None:
         """Replace the cache file atomically; failing to write only costs speed."""
         path = self.path(name)
         if path is None:

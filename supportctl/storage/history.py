@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import gc
 import marshal
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -38,10 +39,10 @@ _DATA_SLICE = 20_000  # commits whose `data` entries one `git cat-file` is asked
 # a scan of more events than this keeps none of them decoded for the caller (`History._built`)
 _KEEP_BUILT = 50_000
 T = TypeVar("T")
-# An event found by a scan: the event, its cache encoding, or both (never neither). The
-# scan of trailers makes only the encoding: a history's 200,000 events are never all held
-# as objects at once (see `_merge`).
-Fresh = tuple[Event | None, tuple[Any, ...] | None]
+# An event found by a scan: the event, or only its cache encoding (a tuple, see `_encode`).
+# The scan of trailers makes only the encoding: a history's 200,000 events are never all
+# held as objects at once (see `_merge`).
+Fresh = Event | tuple[Any, ...]
 
 
 def _none(value: str | None) -> str | None:
@@ -218,8 +219,7 @@ _NO_FACTS: _Facts = ([], "edit", {}, {}, {})
 def _read_log(
     records: Iterable[list[str]],
     newest_first: list[tuple[str, tuple[str, ...], list[Fresh]]],
-    tree_of: dict[str, str],
-    checks: list[tuple[str, str, str | None, list[Fresh]]],
+    checks: _DataCheck,
     by_hand: list[tuple[list[str], str | None, list[Fresh]]],
     report: Callable[[int | None], None] | None,
 ) -> None:
@@ -230,15 +230,17 @@ def _read_log(
     cache encoding is made here from git's own numbers."""
     known: dict[str, _Facts] = {}
     same: dict[str, str] = {}
+    intern = sys.intern
     zones: dict[str, int] = {}
     n = 0
     for fields in records:
         n += 1
         if report is not None and n % 500 == 0:
             report(n)
-        sha, tree = fields[0].strip(), fields[1]
-        parents = tuple(fields[2].split())
-        tree_of[sha] = tree
+        # a parent's id is the same string object as the id of its own record, read later
+        sha, tree = intern(fields[0].strip()), fields[1]
+        parents = tuple(map(intern, fields[2].split()))
+        checks.seen(sha, tree)
         found: list[Fresh] = []
         newest_first.append((sha, parents, found))
         if len(parents) > 1:
@@ -262,6 +264,8 @@ def _read_log(
             facts, tickets = _NO_FACTS, []
         if not tickets:
             by_hand.append((fields, parent, found))
+            if parent is not None:
+                checks.trees[parent] = None
             continue
         _, action, _, details, coded = facts
         times = []
@@ -271,6 +275,9 @@ def _read_log(
             if zone is None:
                 zone = zones[offset] = _zone(offset)
             times.append((int(seconds), zone))
+            if fields[6] == fields[5]:  # committed when authored: one tuple for both
+                times.append(times[0])
+                break
         at_code, committed_code = times
         # one string object per distinct value: marshal then writes a repeat as a
         # reference, which keeps the cache small and quick to load
@@ -290,8 +297,80 @@ def _read_log(
                 details,
                 False,
             )
-            found.append((None, code))
-        checks.append((sha, tree, parent, found))
+            found.append(code)
+        checks.add(tree, parent, found)
+
+
+class _DataCheck:
+    """Keeps the trailer events of the commits that changed something under data/, marks
+    those of commits that changed nothing `overridden`, and drops the rest, as the log is
+    read.
+
+    A commit changed nothing when its tree is its parent's, and nothing under data/ when
+    the `data` entries of both trees are the same. A parent's record follows its child's
+    in the log, so each commit waits only until its parent is read; the `data` entries
+    are asked for a slice of commits at a time (one `git cat-file` each). No tree of the
+    history is held beyond that: memory is the slice's, not the history's. Parents read
+    before their child (skewed dates) or outside the range read are asked for at the end.
+    """
+
+    def __init__(self, object_ids: Callable[[list[str]], list[tuple[str, str] | None]]) -> None:
+        self.object_ids = object_ids
+        self.waiting: dict[str, list[tuple[str, list[Fresh]]]] = {}  # parent -> children
+        self.ready: list[tuple[str, str, list[Fresh]]] = []  # (tree, parent's tree, events)
+        # parents whose trees other readers of the log asked for (hand-made commits)
+        self.trees: dict[str, str | None] = {}
+
+    def seen(self, sha: str, tree: str) -> None:
+        """A commit read from the log."""
+        children = self.waiting.pop(sha, None)
+        if children is not None:
+            for child, events in children:
+                self._compare(child, tree, events)
+        if sha in self.trees:
+            self.trees[sha] = tree
+
+    def add(self, tree: str, parent: str | None, events: list[Fresh]) -> None:
+        """The events of a commit with this tree and parent, to be kept or dropped."""
+        if parent is None:
+            self._compare(tree, EMPTY_TREE, events)
+        else:
+            self.waiting.setdefault(parent, []).append((tree, events))
+
+    def finish(self) -> None:
+        """Decide what is left, once the whole log is read."""
+        unknown = [*self.waiting, *(p for p, t in self.trees.items() if t is None)]
+        outside = list(dict.fromkeys(unknown))
+        if outside:
+            answers = self.object_ids([f"{p}^{{tree}}" for p in outside])
+            tree_of = {p: _tree_id(a) or EMPTY_TREE for p, a in zip(outside, answers, strict=True)}
+            waiting, self.waiting = self.waiting, {}
+            for parent, children in waiting.items():
+                for child, events in children:
+                    self._compare(child, tree_of[parent], events)
+            for p, t in self.trees.items():
+                if t is None:
+                    self.trees[p] = tree_of[p]
+        self._decide()
+
+    def _compare(self, tree: str, before: str, events: list[Fresh]) -> None:
+        if tree == before:
+            events[:] = [_overridden(x) for x in events]
+            return
+        self.ready.append((tree, before, events))
+        if len(self.ready) >= _DATA_SLICE:
+            self._decide()
+
+    def _decide(self) -> None:
+        wanted = dict.fromkeys(t for tree, before, _ in self.ready for t in (tree, before))
+        wanted.pop(EMPTY_TREE, None)
+        answers = self.object_ids([f"{t}:data" for t in wanted])
+        data_of = {t: _tree_id(a) for t, a in zip(wanted, answers, strict=True)}
+        data_of[EMPTY_TREE] = None
+        for tree, before, events in self.ready:
+            if data_of[tree] == data_of[before]:
+                events.clear()
+        self.ready = []
 
 
 def _tree_id(found: tuple[str, str] | None) -> str | None:
@@ -302,12 +381,11 @@ def _tree_id(found: tuple[str, str] | None) -> str | None:
     return found[1]
 
 
-def _overridden(e: Event | None, code: tuple[Any, ...] | None) -> Fresh:
+def _overridden(x: Fresh) -> Fresh:
     """An event of a commit that changed nothing, marked `overridden`."""
-    if code is not None:
-        return None, (*code[:8], {**code[8], "overridden": "yes"}, *code[9:])
-    assert e is not None
-    return dataclasses.replace(e, details={**e.details, "overridden": "yes"}), None
+    if isinstance(x, Event):
+        return dataclasses.replace(x, details={**x.details, "overridden": "yes"})
+    return (*x[:8], {**x[8], "overridden": "yes"}, *x[9:])
 
 
 def _zone(offset: str) -> int:
@@ -393,7 +471,7 @@ class TicketSpan:
     last: float  # its latest event
     settled: float | None  # when every SLA clock had stopped for good; None: one can still run
     # its encoded events, read only when a question needs them
-    payload: bytes = dataclasses.field(default=b"", repr=False, compare=False)
+    payload: bytes | memoryview = dataclasses.field(default=b"", repr=False, compare=False)
 
     def reordered(self, field: str) -> bool:
         """Whether the events changing `field` are in another order by time than by commit:
@@ -415,8 +493,9 @@ class TicketSpan:
 
 
 Keep = Callable[[str, TicketSpan], bool]
-# ticket -> (first, last, settled, marshal of its encoded events with their commit sequence)
-Index = dict[str, tuple[float, float, float | None, bytes]]
+# ticket -> (first, last, settled, marshal of its encoded events with their commit sequence;
+# a view into the cache file as it was read, for the tickets a scan did not change)
+Index = dict[str, tuple[float, float, float | None, bytes | memoryview]]
 # ticket -> its events with their commit sequence, as its index entry holds them
 Built = dict[str, list[tuple[int, Event]]]
 
@@ -468,7 +547,7 @@ class History:
                 found = {
                     t: [e for _, e in self._built.get(t) or _decode_ticket(payload)]
                     for t, (_, _, _, payload) in index.items()
-                    if needle in payload
+                    if needle in bytes(payload)
                 }
             except CacheCorrupt:
                 continue
@@ -532,69 +611,31 @@ class History:
 
         One `git log` without a diff reads every commit's trailers and root tree; which
         trailer commits changed data/ at all is told by the `data` entry of their root
-        trees and their parents' (one `git cat-file`), and only commits made by hand are
+        trees and their parents' (`_DataCheck`: a `git cat-file` per 20,000 commits, while
+        the log is still being read), and only commits made by hand are
         diffed (one `git diff-tree`). Newest first and without a pathspec: git starts
         printing at once (no walk of the whole history first, no history simplification
         that could hide a side branch), and parsing here overlaps git's work.
         """
         newest_first: list[tuple[str, tuple[str, ...], list[Fresh]]] = []
-        tree_of: dict[str, str] = {}
-        # commits with trailer events, still to be told apart by what they changed
-        checks: list[tuple[str, str, str | None, list[Fresh]]] = []
+        checks = _DataCheck(self.repo.git.object_ids)
         by_hand: list[tuple[list[str], str | None, list[Fresh]]] = []
         report = self.progress
         if report is not None:
             report(0)
         try:
-            _read_log(
-                self.repo.git.commit_fields(rev), newest_first, tree_of, checks, by_hand, report
-            )
+            _read_log(self.repo.git.commit_fields(rev), newest_first, checks, by_hand, report)
         finally:
             if report is not None:
                 report(None)
-        self._changed_data(checks, tree_of)
-        self._hand_made(by_hand, tree_of)
+        checks.finish()
+        self._hand_made(by_hand, checks.trees)
         return [x for _, _, found in parents_first(newest_first) for x in found]
 
-    def _changed_data(
-        self, checks: list[tuple[str, str, str | None, list[Fresh]]], tree_of: dict[str, str]
-    ) -> None:
-        """Keep the trailer events of the commits that changed something under data/; mark
-        those of commits that changed nothing `overridden`; drop the rest.
-
-        A commit changed nothing when its tree is its parent's, and nothing under data/
-        when the `data` entries of both trees are the same. The trees of parents outside
-        the scanned range are asked for too, and kept in `tree_of`. The `data` entries are
-        asked for a slice of commits at a time (one `git cat-file` each), so that the
-        names and answers of a whole long history are never held at once."""
-        outside = list(
-            dict.fromkeys(p for _, _, p, _ in checks if p is not None and p not in tree_of)
-        )
-        if outside:
-            found = iter(self.repo.git.object_ids([f"{p}^{{tree}}" for p in outside]))
-            for p in outside:
-                tree_of[p] = _tree_id(next(found)) or EMPTY_TREE
-        for i in range(0, len(checks), _DATA_SLICE):
-            some = checks[i : i + _DATA_SLICE]
-            wanted: dict[str, None] = {}  # trees whose `data` entry tells
-            for _, tree, parent, _ in some:
-                before = EMPTY_TREE if parent is None else tree_of[parent]
-                if before != tree:
-                    wanted[tree] = None
-                    wanted[before] = None
-            wanted.pop(EMPTY_TREE, None)
-            answers = self.repo.git.object_ids([f"{t}:data" for t in wanted])
-            data_of = {t: _tree_id(a) for t, a in zip(wanted, answers, strict=True)}
-            data_of[EMPTY_TREE] = None
-            for _, tree, parent, events in some:
-                before = EMPTY_TREE if parent is None else tree_of[parent]
-                if tree == before:
-                    events[:] = [_overridden(e, code) for e, code in events]
-                elif data_of[tree] == data_of[before]:
-                    events.clear()
-
     def _hand_made(
-        self, commits: list[tuple[list[str], str | None, list[Fresh]]], tree_of: dict[str, str]
+        self,
+        commits: list[tuple[list[str], str | None, list[Fresh]]],
+        tree_of: Mapping[str, str | None],
     ) -> None:
         """Fill in the events of commits made by hand: from the cache, else by comparing
         their ticket files (all the blobs in one pipelined `git cat-file --batch`)."""
@@ -610,7 +651,7 @@ class History:
             if cached is None:
                 missing.append((fields, found))
             else:
-                found.extend((e, None) for e in cached)
+                found.extend(cached)
         if not missing:
             return
         changed = self.repo.git.tree_changes((f[0].strip() for f, _ in missing), TICKET_PREFIX)
@@ -629,7 +670,7 @@ class History:
         fresh: dict[str, Any] = {}
         for c, found in raw:
             events = events_from_diff(c, lambda b: blobs.get(b) or self.repo.git.blob(b))
-            found.extend((e, None) for e in events)
+            found.extend(events)
             fresh[c.sha] = [_encode(e) for e in events]
         cache.put_many(EVENTS, fresh)
 
@@ -638,34 +679,48 @@ class History:
         if data is None:
             return None, 0, {}
         try:
-            tip, version, seq, crc, body = marshal.loads(data)
+            size = int.from_bytes(data[:4], "little")
+            tip, version, seq, crc, length = marshal.loads(data[4 : 4 + size])
+            # each ticket's events are read where they lie in the file: not copied
+            body = memoryview(data)[4 + size :]
             if (
                 version != CACHE_FORMATS[EVENTS]
                 or not isinstance(tip, str)
-                or not isinstance(body, bytes)
+                or not isinstance(seq, int)
+                or not isinstance(length, int)
                 or zlib.crc32(body) != crc
             ):
                 return None, 0, {}
             with gc_paused():
-                index = marshal.loads(body)
-            if (
-                not isinstance(index, dict)
-                or not isinstance(seq, int)
-                or not all(
-                    isinstance(v, tuple) and len(v) == 4 and isinstance(v[3], bytes)
-                    for v in index.values()
-                )
-            ):
+                table = marshal.loads(body[:length])
+            if not isinstance(table, dict):
+                return None, 0, {}
+            index: Index = {}
+            at = length
+            for ticket, (first, last, settled, n) in table.items():
+                if not isinstance(n, int) or at + n > len(body):
+                    return None, 0, {}
+                index[ticket] = (first, last, settled, body[at : at + n])
+                at += n
+            if at != len(body):
                 return None, 0, {}
             return tip, seq, index
         except (EOFError, ValueError, TypeError):
             return None, 0, {}  # corrupt or foreign: rebuild, never trust
 
     def _save(self, tip: str, seq: int, index: Index) -> None:
-        body = marshal.dumps(index)
-        self.repo.cache.write(
-            EVENTS, [marshal.dumps((tip, CACHE_FORMATS[EVENTS], seq, zlib.crc32(body), body))]
-        )
+        """The file: the length of the header, the header (tip, format, next commit
+        sequence, checksum of the rest, length of the table), the table (per ticket its
+        first and last event, when its clocks settled, and the length of its events),
+        then each ticket's encoded events in the table's order, written one by one:
+        the whole is never made into one string."""
+        table = marshal.dumps({t: (f, last, s, len(p)) for t, (f, last, s, p) in index.items()})
+        crc = zlib.crc32(table)
+        for _, _, _, payload in index.values():
+            crc = zlib.crc32(payload, crc)
+        header = marshal.dumps((tip, CACHE_FORMATS[EVENTS], seq, crc, len(table)))
+        chunks = [len(header).to_bytes(4, "little"), header, table]
+        self.repo.cache.write(EVENTS, [*chunks, *(p for _, _, _, p in index.values())])
 
 
 def grouped_events(events: Iterable[Event], keep: Keep | None = None) -> dict[str, list[Event]]:
@@ -674,7 +729,7 @@ def grouped_events(events: Iterable[Event], keep: Keep | None = None) -> dict[st
     new ID; with `keep`, only the tickets it accepts."""
     index: Index = {}
     built: Built = {}
-    _merge(index, [(e, None) for e in events], 0, built)
+    _merge(index, events, 0, built)
     return _kept(index, keep, built)
 
 
@@ -751,14 +806,17 @@ def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None =
         work[ticket] = []
         last.pop(ticket, None)
 
-    for e, code in fresh:
-        if e is None:
-            assert code is not None
+    e: Event | None
+    code: tuple[Any, ...] | None
+    for x in fresh:
+        if isinstance(x, Event):
+            e, code = x, None
+            ticket, action = e.ticket, e.action
+        else:
+            e, code = None, x
             ticket, action = code[1], code[2]
             if action == "rename":  # rare: the rules below read and rewrite the event
                 e = _decode(code)
-        else:
-            ticket, action = e.ticket, e.action
         pairs = work.get(ticket)
         if pairs is None:
             pairs = events_of(ticket)

@@ -10,6 +10,7 @@ import json
 import marshal
 import re
 import subprocess
+import zlib
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -351,6 +352,36 @@ def test_corrupt_cache_is_rebuilt(support_repo: Path, cli: Cli, garbage: bytes) 
     assert metrics(cli) == first
     assert cache.read_bytes() != garbage  # rewritten
     assert history(support_repo)._load()[0] == git(support_repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "table too long", "extra bytes"])
+def test_a_damaged_events_file_is_rebuilt(support_repo: Path, cli: Cli, damage: str) -> None:
+    """The file is read in place (header, table, each ticket's events): a cut, a changed
+    byte, a table that claims more than there is, or bytes after the last ticket are all
+    found, and the file is rebuilt, never trusted."""
+    _scenario(cli)
+    first = metrics(cli)
+    cache = history(support_repo).path
+    assert cache is not None
+    good = cache.read_bytes()
+    size = int.from_bytes(good[:4], "little")
+    tip, version, seq, crc, length = marshal.loads(good[4 : 4 + size])
+    if damage == "truncated":
+        bad = good[:-10]
+    elif damage == "flipped":
+        middle = (4 + size + len(good)) // 2
+        bad = good[:middle] + bytes([good[middle] ^ 0xFF]) + good[middle + 1 :]
+    elif damage == "table too long":
+        header = marshal.dumps((tip, version, seq, crc, length + 5))
+        bad = len(header).to_bytes(4, "little") + header + good[4 + size :]
+    else:
+        body = good[4 + size :] + b"junk"
+        header = marshal.dumps((tip, version, seq, zlib.crc32(body), length))
+        bad = len(header).to_bytes(4, "little") + header + body
+    cache.write_bytes(bad)
+    assert history(support_repo)._load() == (None, 0, {})
+    assert metrics(cli) == first
+    assert cache.read_bytes() == good  # rebuilt, as it was
 
 
 def test_corrupt_sqlite_cache_of_hand_edits_is_rebuilt(support_repo: Path, cli: Cli) -> None:

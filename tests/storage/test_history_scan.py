@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from supportctl.domain.events import Event
+from supportctl.storage import history
 from supportctl.storage.desk import open_repo
 from supportctl.storage.git import ZERO
 from supportctl.storage.history import (
@@ -30,7 +32,6 @@ from supportctl.storage.history import (
 from tests.helpers import at, git
 
 if TYPE_CHECKING:
-    from supportctl.domain.events import Event
     from supportctl.storage.desk import Desk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +59,11 @@ def reference_scan(desk: Desk, rev: str) -> list[Event]:
 
 def new_scan(desk: Desk, rev: str) -> list[Event]:
     fresh = History(desk, progress=False)._scan(rev)
-    for e, code in fresh:
-        assert e is not None or code is not None
-        if e is not None and code is not None:  # both: the encoding is what the cache stores
-            assert code == _encode(e)
-    return [e if e is not None else _decode(code) for e, code in fresh]
+    # an event, or what the cache stores of it: exactly what encoding the event gives
+    for x in fresh:
+        if not isinstance(x, Event):
+            assert _encode(_decode(x)) == x
+    return [x if isinstance(x, Event) else _decode(x) for x in fresh]
 
 
 def write(root: Path, path: str, text: str) -> None:
@@ -195,6 +196,51 @@ def test_whole_history_gives_the_events_of_the_plain_reading(desk_repo: tuple[Pa
     assert any(e.manual for e in expected)
     assert any(e.details.get("overridden") for e in expected)
     assert found == expected
+
+
+@pytest.mark.parametrize("per_slice", [1, 7])
+def test_data_entries_asked_for_in_slices_give_the_same_events(
+    desk_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, per_slice: int
+) -> None:
+    """A long history asks git for the `data` entries of a slice of commits at a time:
+    where the slices end changes nothing."""
+    root, start = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    expected = reference_scan(desk, tip)
+    asked: list[int] = []
+    ids = desk.git.object_ids
+
+    def counted(names: list[str]) -> list[tuple[str, str] | None]:
+        asked.append(len(names))
+        return ids(names)
+
+    monkeypatch.setattr(history, "_DATA_SLICE", per_slice)
+    monkeypatch.setattr(desk.git, "object_ids", counted)
+    assert new_scan(desk, tip) == expected
+    assert len(asked) > 10  # many slices indeed
+    for base in (start, "side~1"):
+        base_sha = git(root, "rev-parse", base).strip()
+        assert new_scan(desk, f"{base_sha}..{tip}") == reference_scan(desk, f"{base_sha}..{tip}")
+
+
+def test_a_long_scan_keeps_no_events_decoded_and_gives_the_same_answers(
+    desk_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `_KEEP_BUILT` events a scan keeps none of them as objects for its caller: they
+    are decoded from the entries it stored, with the same result."""
+    root, _ = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    expected = grouped_events(reference_scan(desk, tip))
+    monkeypatch.setattr(history, "_KEEP_BUILT", 3)
+    cache = History(desk).path
+    assert cache is not None
+    cache.unlink(missing_ok=True)
+    cold = History(desk, progress=False)
+    assert cold.by_ticket(tip) == expected
+    assert cold._built == {}
+    assert repr(History(desk, progress=False).by_ticket(tip)) == repr(cold.by_ticket(tip))
 
 
 def test_a_range_gives_the_events_of_the_plain_reading(desk_repo: tuple[Path, str]) -> None:
