@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from supportctl.domain.articles import Article
     from supportctl.domain.events import Event
     from supportctl.storage.catalog import KnowledgeBase
-    from supportctl.storage.history import Keep
+    from supportctl.storage.history import History, Keep
 
 
 REPORT = "report"  # the cache kind of report models
@@ -372,21 +372,24 @@ class Desk(DeskReader):
     ) -> dict[str, list[Event]]:
         """Events per ticket (a deleted namesake under `ID~n`), each list in time order;
         with `keep`, only the tickets it accepts are decoded."""
-        from supportctl.storage.history import History
-
-        return History(self).by_ticket(rev, keep)
+        return self._history.by_ticket(rev, keep)
 
     def events_with_action(self, action: str, rev: str = "HEAD") -> dict[str, list[Event]]:
         """Events of the tickets that have an event of `action` (e.g. `rename`)."""
-        from supportctl.storage.history import History
-
-        return History(self).with_action(action, rev)
+        return self._history.with_action(action, rev)
 
     def events(self, rev: str = "HEAD") -> list[Event]:
         """Every event, oldest commit first."""
+        return self._history.events(rev)
+
+    @cached_property
+    def _history(self) -> History:
+        """One reader of the events cache per desk: asking twice about the same commit
+        (a report asks first which tickets exist, then for the ones it needs) loads the
+        cache once."""
         from supportctl.storage.history import History
 
-        return History(self).events(rev)
+        return History(self)
 
     def ticket_numbers_used(self, rev: str = "HEAD") -> dict[str, int]:
         """Per ID prefix, the highest ticket number the history of `rev` ever used."""

@@ -518,6 +518,7 @@ class History:
         self.repo = repo
         self.progress = repo.progress if progress else None
         self._built: Built = {}
+        self._last: tuple[str, Index] | None = None  # the index of the tip asked for last
 
     @property
     def path(self) -> Path | None:
@@ -573,12 +574,15 @@ class History:
     def _index(self, rev: str, rebuild: bool = False) -> Index:
         """The index of the events up to `rev`: the cache, brought up to date. The events of
         the tickets a scan just merged are kept at hand (`_built`), not decoded again."""
-        self._built = {}
         tip = self.repo.git.rev(rev)
         if tip is None:
             return {}
+        if not rebuild and self._last is not None and self._last[0] == tip:
+            return self._last[1]
+        self._built, self._last = {}, None
         cached_tip, seq, index = (None, 0, {}) if rebuild else self._load()
         if cached_tip == tip:
+            self._last = (tip, index)
             return index
         # a scan makes millions of objects and no cycles (see gc_paused)
         with gc_paused():
@@ -598,6 +602,7 @@ class History:
                 seq = _merge(index, fresh, 0, built)
             del fresh
             self._save(tip, seq, index)
+        self._last = (tip, index)
         return index
 
     def _scan(self, rev: str) -> list[Fresh]:
