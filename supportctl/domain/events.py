@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime, timedelta
 
 
@@ -24,8 +25,13 @@ class Event:
 
     @property
     def public_reply(self) -> bool:
-        return self.action == "comment" and self.details.get("visibility", "public") == "public"
+        return is_public_reply(self.action, self.details)
 
     @property
     def backdated(self) -> timedelta:
         return self.committed - self.at
+
+
+def is_public_reply(action: str, details: Mapping[str, str]) -> bool:
+    """A comment the customer sees (what stops the first-response clock)."""
+    return action == "comment" and details.get("visibility", "public") == "public"

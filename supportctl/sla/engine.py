@@ -20,10 +20,11 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from supportctl.domain.events import Event
 
@@ -86,7 +87,26 @@ class TicketSla:
     spans: list[Span] = field(default_factory=list)
 
 
-def replay(events: Sequence[Event]) -> list[tuple[Event, dict[str, str | None]]]:
+class Moment(Protocol):
+    """What the clocks read of an event: an `Event`, or a light view of an event's cached
+    encoding whose `at` is in unix seconds (see `settled_second`)."""
+
+    @property
+    def at(self) -> Any: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def changes(self) -> Mapping[str, Sequence[str | None]]: ...
+    @property
+    def details(self) -> Mapping[str, str]: ...
+    @property
+    def public_reply(self) -> bool: ...
+
+
+M = TypeVar("M", bound=Moment)
+
+
+def replay(events: Sequence[M]) -> list[tuple[M, dict[str, str | None]]]:
     """Each event with the ticket's attributes right after it."""
     attrs: dict[str, str | None] = dict.fromkeys(ATTRS)
     out = []
@@ -183,21 +203,22 @@ Stop = tuple[datetime, Event]
 
 
 def _stops(
-    states: list[tuple[Event, dict[str, str | None]]], created: datetime, now: datetime
-) -> dict[str, Stop | None]:
-    """The event that stopped each clock as of `now`, None for a clock still able to run."""
+    states: list[tuple[M, dict[str, str | None]]], created: Any, now: Any
+) -> dict[str, tuple[Any, M] | None]:
+    """The event that stopped each clock as of `now`, None for a clock still able to run.
+    Times are datetimes, or unix seconds (`settled_second`): only compared here."""
 
-    def first(pred: Callable[[Event, dict[str, str | None]], bool]) -> Stop | None:
+    def first(pred: Callable[[M, dict[str, str | None]], bool]) -> tuple[Any, M] | None:
         return next(
             ((e.at, e) for e, a in states if e.at <= now and e.at >= created and pred(e, a)), None
         )
 
-    def resolved(e: Event, a: dict[str, str | None]) -> bool:
+    def resolved(e: M, a: dict[str, str | None]) -> bool:
         return "status" in e.changes and a["status"] in ("resolved", "closed")
 
     # The resolution clock stops at the move that ended the last open stretch; a later
     # close does not move the stop, a reopen clears it.
-    res_stop: Stop | None = None
+    res_stop: tuple[Any, M] | None = None
     was_open = True
     for e, a in states:
         if e.at > now:
@@ -219,7 +240,7 @@ def _stops(
     }
 
 
-def _created(states: list[tuple[Event, dict[str, str | None]]]) -> datetime | None:
+def _created(states: list[tuple[M, dict[str, str | None]]]) -> Any:
     return next((e.at for e, _ in states if e.action == "new"), states[0][0].at if states else None)
 
 
@@ -237,7 +258,21 @@ def settled_at(events: Sequence[Event]) -> datetime | None:
     stops = _stops(states, created, datetime.max.replace(tzinfo=created.tzinfo))
     if any(stop is None for stop in stops.values()):
         return None
-    return max(stop[0] for stop in stops.values() if stop is not None)
+    return max(stop[0] for stop in stops.values() if stop is not None)  # type: ignore[no-any-return]
+
+
+def settled_second(moments: Sequence[Moment]) -> float | None:
+    """`settled_at` of events whose `at` is in unix seconds (whole seconds, as git keeps
+    them): the same instant, found without making a datetime of each event. The events
+    cache finds it for every ticket of a history this way."""
+    states = replay(moments)
+    created = _created(states)
+    if created is None:
+        return None
+    stops = _stops(states, created, math.inf)
+    if any(stop is None for stop in stops.values()):
+        return None
+    return float(max(stop[0] for stop in stops.values() if stop is not None))
 
 
 def evaluate(ticket: str, events: Sequence[Event], policy: Policy, now: datetime) -> TicketSla:

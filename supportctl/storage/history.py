@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from supportctl.domain.events import Event
+from supportctl.domain.events import Event, is_public_reply
 from supportctl.domain.ticket import TRACKED_FIELDS, parse_ticket
-from supportctl.sla.engine import settled_at
+from supportctl.sla.engine import settled_second
 from supportctl.storage.cache import CACHE_FORMATS
 from supportctl.storage.git import ZERO, RawCommit, parse_git_time
 
@@ -875,22 +875,40 @@ def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None =
             (float(code[3][0]) if code is not None else e.at.timestamp(), n, i, e, code)  # type: ignore[union-attr]
             for i, (n, e, code) in enumerate(entries)
         )
-        events = [_event(e, code) for _, _, _, e, code in timed]
-        settled = settled_at(events)
+        # when the clocks settled, read from the encodings: no event is made for it
+        settled = settled_second([_moment(t, e, code) for t, _, _, e, code in timed])
         index[ticket] = (
             timed[0][0],
             timed[-1][0],
-            settled.timestamp() if settled is not None else None,
-            marshal.dumps(
-                [
-                    (*(code or _encode(x)), n)
-                    for (_, n, _, _, code), x in zip(timed, events, strict=True)
-                ]
-            ),
+            settled,
+            marshal.dumps([(*(code or _encode(e)), n) for _, n, _, e, code in timed]),  # type: ignore[arg-type]
         )
         if built is not None:
-            built[ticket] = [(n, x) for (_, n, _, _, _), x in zip(timed, events, strict=True)]
+            built[ticket] = [(n, _event(e, code)) for _, n, _, e, code in timed]
     return seq
+
+
+class _Moment:
+    """An event as `sla.engine.settled_second` reads it: its time in unix seconds, its
+    action, changes and details, straight from its encoding."""
+
+    __slots__ = ("action", "at", "changes", "details")
+
+    def __init__(
+        self, at: float, action: str, changes: Mapping[str, Any], details: Mapping[str, str]
+    ) -> None:
+        self.at, self.action, self.changes, self.details = at, action, changes, details
+
+    @property
+    def public_reply(self) -> bool:
+        return is_public_reply(self.action, self.details)
+
+
+def _moment(at: float, e: Event | None, code: tuple[Any, ...] | None) -> _Moment:
+    if code is not None:
+        return _Moment(at, code[2], code[7], code[8])
+    assert e is not None
+    return _Moment(at, e.action, e.changes, e.details)
 
 
 def _event(e: Event | None, code: tuple[Any, ...] | None) -> Event:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from supportctl.domain.events import Event
+from supportctl.sla.engine import settled_at
 from supportctl.storage import history
 from supportctl.storage.desk import open_repo
 from supportctl.storage.git import ZERO
@@ -21,6 +22,7 @@ from supportctl.storage.history import (
     DATA_PREFIX,
     TICKET_PREFIX,
     History,
+    TicketSpan,
     _decode,
     _decode_rows,
     _encode,
@@ -241,6 +243,29 @@ def test_a_long_scan_keeps_no_events_decoded_and_gives_the_same_answers(
     assert cold.by_ticket(tip) == expected
     assert cold._built == {}
     assert repr(History(desk, progress=False).by_ticket(tip)) == repr(cold.by_ticket(tip))
+
+
+def test_when_clocks_settled_is_found_from_the_encodings_as_from_the_events(
+    desk_repo: tuple[Path, str],
+) -> None:
+    """The events cache finds when each ticket's clocks settled without making events
+    (`settled_second`); the SLA engine's own `settled_at` of the events says the same."""
+    root, _ = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    spans: dict[str, TicketSpan] = {}
+
+    def seen(ticket: str, span: TicketSpan) -> bool:
+        spans[ticket] = span
+        return True
+
+    events = History(desk, progress=False).by_ticket(tip, seen)
+    assert events.keys() == spans.keys()
+    settled = {t: settled_at(evs) for t, evs in events.items()}
+    assert any(v is None for v in settled.values())
+    assert sum(v is not None for v in settled.values()) > 10
+    for ticket, when in settled.items():
+        assert spans[ticket].settled == (None if when is None else when.timestamp()), ticket
 
 
 def test_a_range_gives_the_events_of_the_plain_reading(desk_repo: tuple[Path, str]) -> None:
