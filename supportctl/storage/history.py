@@ -37,7 +37,7 @@ DATA_PREFIX = "data/"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of a tree with nothing in it
 _DATA_SLICE = 20_000  # commits whose `data` entries one `git cat-file` is asked for
 # a scan of more events than this keeps none of them decoded for the caller (`History._built`)
-_KEEP_BUILT = 50_000
+_KEEP_BUILT = 5_000
 T = TypeVar("T")
 # An event found by a scan: the event, or only its cache encoding (a tuple, see `_encode`).
 # The scan of trailers makes only the encoding: a history's 200,000 events are never all
