@@ -16,9 +16,9 @@ from supportctl.domain.ticket import Ticket, vocabulary
 from supportctl.report.data import OPEN, build_report, for_audience
 from supportctl.report.i18n import AUDIENCES
 from supportctl.report.trend import (
+    TrendTickets,
     compliance_target,
     counts_in,
-    customer_as_of,
     trend,
     trend_months,
 )
@@ -147,8 +147,16 @@ def _computed(
             return True
         return False
 
-    decoded = repo.events_by_ticket("HEAD", keep)
-    trend_events = {t: decoded.pop(t) for t in trend_only if t in decoded}
+    policy = make_policy(config)
+    # a ticket read only for the trend is reduced to what the trend counts of it as soon
+    # as it is decoded: the events of six months of tickets are never held at once
+    read = TrendTickets()
+    decoded: dict[str, list[Event]] = {}
+    for t, evs in repo.iter_events_by_ticket("HEAD", keep):
+        if t in trend_only:
+            read.add(t, evs, policy, evaluated_at, customer)
+        else:
+            decoded[t] = evs
     # tickets only the previous period's summary needs: counted there, not evaluated
     prior = {t: evs for t, evs in decoded.items() if scope.only_before(t)}
     events = {t: evs for t, evs in decoded.items() if t not in prior}
@@ -165,7 +173,6 @@ def _computed(
         tickets.update(tickets_as_of(repo, _files_of(repo, files, found), found, period.until))
     events = {t: events[t] for t in scope.spans if t in events}  # the history's order
     tickets = {t: tickets[t] for t in events if t in tickets}
-    policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
     left_out = [t for t in scope.spans if t not in events]
     until = period.until.timestamp()
@@ -195,18 +202,13 @@ def _computed(
         section["sla"]["compliance_target"] = compliance_target(config, [section["key"]])
     if not with_trend:
         return model
-    read = {**trend_events, **prior, **events}
-    # a customer's report evaluates only the tickets that were the customer's
-    owner = {t: customer_as_of(evs, evaluated_at) for t, evs in read.items() if t not in slas}
-    in_trend = {t: e for t, e in read.items() if t in slas or not customer or owner[t] == customer}
-    trend_slas = {
-        t: slas[t] if t in slas else evaluate(t, evs, policy, evaluated_at)
-        for t, evs in in_trend.items()
-    }
+    for t, evs in prior.items():
+        read.add(t, evs, policy, evaluated_at, customer)
+    for t, evs in events.items():
+        read.add_evaluated(t, evs, slas[t])
     ticket_customer: dict[str, str | None] = {t: c.customer for t, c in current.items()}
-    ticket_customer.update(owner)
-    ticket_customer.update({t: s.attrs.get("customer") for t, s in trend_slas.items()})
-    model["trend"] = trend(months, in_trend, trend_slas, logs, ticket_customer, mine)
+    ticket_customer.update(read.customer)
+    model["trend"] = trend(months, read.created, read.slas, logs, ticket_customer, mine)
     return model
 
 

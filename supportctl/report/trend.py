@@ -10,20 +10,21 @@ the events cache alone (first event, when the clocks settled), as for the report
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.periods import Period, month_period
 from supportctl.sla.compliance import compliance
+from supportctl.sla.engine import Policy, TicketSla, evaluate
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from supportctl.config.settings import Config
     from supportctl.domain.events import Event
-    from supportctl.sla.engine import TicketSla
     from supportctl.storage.desk import Worklog
     from supportctl.storage.history import TicketSpan
 
@@ -60,9 +61,45 @@ def customer_as_of(events: Sequence[Event], when: datetime) -> str | None:
     return customer
 
 
+@dataclass
+class TrendTickets:
+    """What the trend counts of the tickets it reads, kept without their events: when
+    each was created (the times of its `new` events), its clocks as of the evaluation and
+    its customer then. A customer's report evaluates only the tickets that were the
+    customer's; `customer` holds every ticket's."""
+
+    created: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
+    slas: dict[str, TicketSla] = field(default_factory=dict)
+    customer: dict[str, str | None] = field(default_factory=dict)
+
+    def add(
+        self,
+        ticket: str,
+        events: Sequence[Event],
+        policy: Policy,
+        when: datetime,
+        customer: str | None,
+    ) -> None:
+        """A ticket the report itself does not evaluate, evaluated as of `when` for a report
+        of `customer` (None: the whole desk)."""
+        owner = customer_as_of(events, when)
+        self.customer[ticket] = owner
+        if customer and owner != customer:
+            return
+        # `compliance` reads a ticket's clocks and attributes, never its spans
+        sla = dataclasses.replace(evaluate(ticket, events, policy, when), spans=[])
+        self.add_evaluated(ticket, events, sla)
+
+    def add_evaluated(self, ticket: str, events: Sequence[Event], sla: TicketSla) -> None:
+        """A ticket the report evaluated itself."""
+        self.created[ticket] = tuple(e.at for e in events if e.action == "new")
+        self.slas[ticket] = sla
+        self.customer[ticket] = sla.attrs.get("customer")
+
+
 def trend(
     months: Sequence[Period],
-    events: Mapping[str, Sequence[Event]],
+    created: Mapping[str, Sequence[datetime]],
     slas: Mapping[str, TicketSla],
     logs: Sequence[Worklog],
     ticket_customer: Mapping[str, str | None],
@@ -70,14 +107,14 @@ def trend(
 ) -> list[dict[str, Any]]:
     """`{"month", "requests", "compliance_percent", "hours"}` per month, oldest first.
 
-    `events` and `slas`: every ticket that can count in the months (`counts_in`);
-    `ticket_customer`: each ticket's customer as the report has it; `customers`: those the
-    report is for (None: the whole desk)."""
+    `created` (the times of each ticket's `new` events) and `slas`: every ticket that can
+    count in the months (`counts_in`); `ticket_customer`: each ticket's customer as the
+    report has it; `customers`: those the report is for (None: the whole desk)."""
 
     def mine(ticket: str) -> bool:
         return customers is None or ticket_customer.get(ticket) in customers
 
-    my_events = [evs for t, evs in events.items() if mine(t)]
+    my_created = [times for t, times in created.items() if mine(t)]
     my_slas = [s for t, s in slas.items() if mine(t)]
     minutes: dict[str, int] = {}
     for w in logs:
@@ -85,9 +122,7 @@ def trend(
             minutes[w.on[:7]] = minutes.get(w.on[:7], 0) + w.minutes
     out = []
     for m in months:
-        requests = sum(
-            1 for evs in my_events for e in evs if e.action == "new" and m.since <= e.at < m.until
-        )
+        requests = sum(1 for times in my_created for at in times if m.since <= at < m.until)
         logged = _minutes_in(logs, minutes, m, mine)
         out.append(
             {

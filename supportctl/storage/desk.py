@@ -41,7 +41,7 @@ from supportctl.storage.git import Repo
 from supportctl.storage.transaction import lock, needs_recovery
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
     from datetime import datetime
 
     # Told how many commits a long history scan has read: 0 when it starts, then every few
@@ -121,6 +121,10 @@ class DeskReader(Protocol):
     def events_by_ticket(
         self, rev: str = "HEAD", keep: Keep | None = None
     ) -> dict[str, list[Event]]: ...
+
+    def iter_events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]: ...
 
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]: ...
 
@@ -375,6 +379,16 @@ class Desk(DeskReader):
         from supportctl.storage.history import History
 
         return History(self).by_ticket(rev, keep)
+
+    def iter_events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]:
+        """`events_by_ticket`, one ticket at a time: each ticket's events are decoded when
+        the loop comes to it, so a caller that keeps only some figures of each ticket never
+        holds the events of them all."""
+        from supportctl.storage.history import History
+
+        return History(self).each_ticket(rev, keep)
 
     def events_with_action(self, action: str, rev: str = "HEAD") -> dict[str, list[Event]]:
         """Events of the tickets that have an event of `action` (e.g. `rename`)."""

@@ -20,6 +20,8 @@ from supportctl.report.trend import counts_in, trend_months
 from supportctl.storage.desk import Desk
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
     from supportctl.storage.history import Keep
@@ -103,6 +105,13 @@ class _Counting:
         self.decoded += len(found)
         return found
 
+    def iter_events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]:
+        for found in self.desk.iter_events_by_ticket(rev, keep):
+            self.decoded += 1
+            yield found
+
 
 @pytest.mark.parametrize("month", MONTHS)
 def test_a_months_report_is_the_report_of_every_ticket(year: Desk, month: str) -> None:
@@ -166,6 +175,13 @@ def test_a_customer_move_back_dated_before_an_earlier_one_keeps_the_ticket(
             found = self.desk.events_by_ticket(rev, keep)
             decoded.extend(found)
             return found
+
+        def iter_events_by_ticket(
+            self, rev: str = "HEAD", keep: Keep | None = None
+        ) -> Iterator[tuple[str, list[Event]]]:
+            for found in self.desk.iter_events_by_ticket(rev, keep):
+                decoded.append(found[0])
+                yield found
 
     for customer in ("acme", "globex", None):
         # what the report itself reads (its trend reads every ticket of its six months)
