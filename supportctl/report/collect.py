@@ -237,10 +237,16 @@ class _Scope:
         self.since = min(period.since, evaluated_at).timestamp()
         self.previous_since = min(period.previous().since, evaluated_at).timestamp()
         self.targets = {t.links.duplicate_of for t in current.values() if t.links.duplicate_of}
+        # tickets whose customer changes are in another order by time than by commit
+        self.reordered: set[str] = set()
 
     def keep(self, ticket_id: str, span: TicketSpan) -> bool:
         """Whether the ticket's events are read."""
-        self.spans[ticket_id] = span
+        # what its encoded events say is asked now: kept in `spans`, the encoded events of
+        # every ticket of the desk would stay in memory for the whole report
+        if self._may_be_quiet(ticket_id, span, self.since) and span.reordered("customer"):
+            self.reordered.add(ticket_id)
+        self.spans[ticket_id] = dataclasses.replace(span, payload=b"")
         if self.every or span.first >= self.until:
             return self.every
         return not self._quiet(ticket_id, span, self.previous_since)
@@ -250,6 +256,13 @@ class _Scope:
         return not self.every and self._quiet(ticket_id, self.spans[ticket_id], self.since)
 
     def _quiet(self, ticket_id: str, span: TicketSpan, since: float) -> bool:
+        return (
+            self._may_be_quiet(ticket_id, span, since)
+            # its customer at HEAD is the one its events end with
+            and ticket_id not in self.reordered
+        )
+
+    def _may_be_quiet(self, ticket_id: str, span: TicketSpan, since: float) -> bool:
         t = self.current.get(ticket_id)  # None: deleted, or a deleted namesake
         return (
             t is not None
@@ -258,8 +271,6 @@ class _Scope:
             and span.settled < since
             and t.status not in OPEN
             and ticket_id not in self.targets
-            # its customer at HEAD is the one its events end with
-            and not span.reordered("customer")
         )
 
     def missing_targets(

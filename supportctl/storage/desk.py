@@ -420,12 +420,12 @@ class Desk(DeskReader):
     def stored_report(self, head: str, key: str) -> Any:
         if not self.config_committed:  # computed with the work tree's: not in the key
             return None
-        return self.cache.get_many(REPORT, [f"{head} {key}"]).get(f"{head} {key}")
+        return self.cache.get_packed(REPORT, f"{head} {key}")
 
     def store_report(self, head: str, key: str, value: Any) -> None:
         if self.config_committed:
             # a new tip makes every older row a stranger: dropped, so they never pile up
-            self.cache.put_only(REPORT, f"{head} ", {f"{head} {key}": value})
+            self.cache.put_packed(REPORT, f"{head} ", f"{head} {key}", value)
 
     def article(self, slug: str, rev: str = "HEAD") -> Article:
         """One article; NotFound for an unknown slug, DataError for a broken file."""
