@@ -286,11 +286,29 @@ class _Scope:
         }
 
 
+# what a report reads of a ticket's file (`build_report`): its title and the links, tags
+# and KB article that make its recurring problems; the rest of each file is never held
+REPORT_FIELDS = ("id", "title", "customer", "status", "kb", "tags", "links")
+
+
 def _files_of(
     repo: DeskReader, files: Mapping[str, str], ticket_ids: Iterable[str]
 ) -> list[TicketView]:
-    """The whole files at HEAD of these tickets."""
-    return repo.tickets(among={files[t] for t in ticket_ids if t in files})
+    """The files at HEAD of these tickets, as much of each as a report reads."""
+    return repo.tickets(fields=REPORT_FIELDS, among={files[t] for t in ticket_ids if t in files})
+
+
+def _report_fields(ticket: Ticket) -> Ticket:
+    """A ticket's file with only what a report reads of it (`REPORT_FIELDS`)."""
+    return Ticket(
+        id=ticket.id,
+        title=ticket.title,
+        customer=ticket.customer,
+        status=ticket.status,
+        kb=ticket.kb,
+        tags=ticket.tags,
+        links=ticket.links,
+    )
 
 
 def _among(wanted: set[str], ticket_id: str, span: TicketSpan) -> bool:
@@ -318,9 +336,9 @@ def _by_generation(logs: list[Worklog], spans: Mapping[str, TicketSpan]) -> list
 def tickets_as_of(
     repo: DeskReader, views: list[TicketView], events: dict[str, list[Event]], until: datetime
 ) -> dict[str, Ticket]:
-    """Each ticket's file as it was at `until` (events come ordered by time), so a ticket
-    moved to another customer and retitled later shows its title of the period, never the
-    new customer's."""
+    """Each ticket's file (what a report reads of it, `REPORT_FIELDS`) as it was at `until`
+    (events come ordered by time), so a ticket moved to another customer and retitled later
+    shows its title of the period, never the new customer's."""
     current = {v.id: v.ticket for v in views if not v.error}
     result: dict[str, Ticket] = {}
     for tid, evs in events.items():
@@ -332,7 +350,8 @@ def tickets_as_of(
             continue
         try:
             # A deleted generation (`SUP-7~1`) was the file `SUP-7` in its time.
-            result[tid] = repo.ticket(tid.partition("~")[0], rev=evs[last].sha, past=True).ticket
+            past = repo.ticket(tid.partition("~")[0], rev=evs[last].sha, past=True).ticket
+            result[tid] = _report_fields(past)
         except SupportctlError:  # deleted or broken then: no text to show
             result[tid] = Ticket()
     return result

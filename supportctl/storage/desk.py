@@ -78,6 +78,8 @@ def find_root(start: Path | None = None, override: str | None = None) -> Path:
 
 # files read, parsed and cached at a time when many are not in the cache yet
 _SLICE = 1000
+# worklog files read at a time (each holds a month of one agent's entries)
+_WORKLOG_SLICE = 16
 
 
 @dataclass
@@ -339,8 +341,16 @@ class Desk(DeskReader):
         """Every worklog entry at `rev`; an unreadable file adds `path:line: message` to
         `problems` (its time is missing from the result, so callers must say so)."""
         entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
-        parsed = self._parsed("worklog", entries, parse_worklog_file)
-        return worklog_entries(((path, parsed[blob]) for path, blob in entries), problems)
+        found: list[Worklog] = []
+        # a few files at a time: the parsed files of every month are never held at once
+        # beside the entries made of them
+        for i in range(0, len(entries), _WORKLOG_SLICE):
+            some = entries[i : i + _WORKLOG_SLICE]
+            parsed = self._parsed("worklog", some, parse_worklog_file)
+            found.extend(worklog_entries(((path, parsed[blob]) for path, blob in some), problems))
+            del parsed
+        found.sort(key=_worklog_order)  # as one sort of them all (a sort keeps ties in order)
+        return found
 
     def ticket_worklogs(
         self, ticket_id: str, rev: str = "HEAD", problems: list[str] | None = None
@@ -541,8 +551,12 @@ def worklog_entries(
                     path=path,
                 )
             )
-    result.sort(key=lambda w: (w.at, w.ticket))
+    result.sort(key=_worklog_order)
     return result
+
+
+def _worklog_order(w: Worklog) -> tuple[str, str]:
+    return (w.at, w.ticket)
 
 
 def open_repo(override: str | None = None, notify: Callable[[str], None] | None = None) -> Desk:
