@@ -150,7 +150,7 @@ def _computed(
     policy = make_policy(config)
     # a ticket read only for the trend is reduced to what the trend counts of it as soon
     # as it is decoded: the events of six months of tickets are never held at once
-    read = TrendTickets()
+    read = TrendTickets(months)
     decoded: dict[str, list[Event]] = {}
     for t, evs in repo.iter_events_by_ticket("HEAD", keep):
         if t in trend_only:
@@ -208,7 +208,7 @@ def _computed(
         read.add_evaluated(t, evs, slas[t])
     ticket_customer: dict[str, str | None] = {t: c.customer for t, c in current.items()}
     ticket_customer.update(read.customer)
-    model["trend"] = trend(months, read.created, read.slas, logs, ticket_customer, mine)
+    model["trend"] = trend(months, read.created, read.counted, logs, ticket_customer, mine)
     return model
 
 

@@ -10,14 +10,13 @@ the events cache alone (first event, when the clocks settled), as for the report
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.periods import Period, month_period
-from supportctl.sla.compliance import compliance
-from supportctl.sla.engine import Policy, TicketSla, evaluate
+from supportctl.sla.compliance import MetricCompliance
+from supportctl.sla.compliance import counts_in as clock_counts_in
+from supportctl.sla.engine import evaluate
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
 
     from supportctl.config.settings import Config
     from supportctl.domain.events import Event
+    from supportctl.sla.engine import Policy, TicketSla
     from supportctl.storage.desk import Worklog
     from supportctl.storage.history import TicketSpan
 
@@ -61,16 +61,19 @@ def customer_as_of(events: Sequence[Event], when: datetime) -> str | None:
     return customer
 
 
-@dataclass
 class TrendTickets:
-    """What the trend counts of the tickets it reads, kept without their events: when
-    each was created (the times of its `new` events), its clocks as of the evaluation and
-    its customer then. A customer's report evaluates only the tickets that were the
-    customer's; `customer` holds every ticket's."""
+    """What the trend counts of the tickets it reads, kept without their events or clocks:
+    when each was created (`created`: the times of its `new` events), how many of its
+    clocks count met and breached in each month (`counted`, as `sla.compliance` counts
+    them) and its customer as of the evaluation (`customer`). A customer's report
+    evaluates only the tickets that were the customer's; `customer` holds every ticket's."""
 
-    created: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
-    slas: dict[str, TicketSla] = field(default_factory=dict)
-    customer: dict[str, str | None] = field(default_factory=dict)
+    def __init__(self, months: Sequence[Period]) -> None:
+        self.months = months
+        self.created: dict[str, tuple[datetime, ...]] = {}
+        self.counted: dict[str, tuple[tuple[int, int], ...]] = {}
+        self.customer: dict[str, str | None] = {}
+        self._same: dict[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] = {}
 
     def add(
         self,
@@ -86,49 +89,61 @@ class TrendTickets:
         self.customer[ticket] = owner
         if customer and owner != customer:
             return
-        # `compliance` reads a ticket's clocks and attributes, never its spans
-        sla = dataclasses.replace(evaluate(ticket, events, policy, when), spans=[])
-        self.add_evaluated(ticket, events, sla)
+        self.add_evaluated(ticket, events, evaluate(ticket, events, policy, when))
 
     def add_evaluated(self, ticket: str, events: Sequence[Event], sla: TicketSla) -> None:
         """A ticket the report evaluated itself."""
         self.created[ticket] = tuple(e.at for e in events if e.action == "new")
-        self.slas[ticket] = sla
+        counted = _counted(sla, self.months)
+        # most tickets count alike (once, or never): one tuple serves them all
+        self.counted[ticket] = self._same.setdefault(counted, counted)
         self.customer[ticket] = sla.attrs.get("customer")
+
+
+def _counted(sla: TicketSla, months: Sequence[Period]) -> tuple[tuple[int, int], ...]:
+    """Per month, how many of the ticket's clocks count met and breached in it."""
+    out = []
+    for m in months:
+        verdicts = [clock_counts_in(c, m.since, m.until) for c in sla.clocks.values()]
+        out.append((verdicts.count("met"), verdicts.count("breached")))
+    return tuple(out)
 
 
 def trend(
     months: Sequence[Period],
     created: Mapping[str, Sequence[datetime]],
-    slas: Mapping[str, TicketSla],
+    counted: Mapping[str, Sequence[tuple[int, int]]],
     logs: Sequence[Worklog],
     ticket_customer: Mapping[str, str | None],
     customers: Collection[str] | None,
 ) -> list[dict[str, Any]]:
     """`{"month", "requests", "compliance_percent", "hours"}` per month, oldest first.
 
-    `created` (the times of each ticket's `new` events) and `slas`: every ticket that can
-    count in the months (`counts_in`); `ticket_customer`: each ticket's customer as the
-    report has it; `customers`: those the report is for (None: the whole desk)."""
+    `created` and `counted` (see `TrendTickets`): every ticket that can count in the months
+    (`counts_in`); `ticket_customer`: each ticket's customer as the report has it;
+    `customers`: those the report is for (None: the whole desk)."""
 
     def mine(ticket: str) -> bool:
         return customers is None or ticket_customer.get(ticket) in customers
 
     my_created = [times for t, times in created.items() if mine(t)]
-    my_slas = [s for t, s in slas.items() if mine(t)]
+    my_counted = [c for t, c in counted.items() if mine(t)]
     minutes: dict[str, int] = {}
     for w in logs:
         if mine(w.ticket):
             minutes[w.on[:7]] = minutes.get(w.on[:7], 0) + w.minutes
     out = []
-    for m in months:
+    for i, m in enumerate(months):
         requests = sum(1 for times in my_created for at in times if m.since <= at < m.until)
         logged = _minutes_in(logs, minutes, m, mine)
+        clocks = MetricCompliance(
+            "overall", sum(c[i][0] for c in my_counted), sum(c[i][1] for c in my_counted)
+        )
         out.append(
             {
                 "month": m.label,
                 "requests": requests,
-                "compliance_percent": compliance(my_slas, m.since, m.until).overall.percent,
+                "compliance_percent": clocks.percent,
                 "hours": round(logged / 60, 2),
             }
         )
