@@ -16,9 +16,9 @@ from supportctl.domain.ticket import Ticket, vocabulary
 from supportctl.report.data import OPEN, build_report, for_audience
 from supportctl.report.i18n import AUDIENCES
 from supportctl.report.trend import (
+    TrendTickets,
     compliance_target,
     counts_in,
-    customer_as_of,
     trend,
     trend_months,
 )
@@ -147,8 +147,16 @@ def _computed(
             return True
         return False
 
-    decoded = repo.events_by_ticket("HEAD", keep)
-    trend_events = {t: decoded.pop(t) for t in trend_only if t in decoded}
+    policy = make_policy(config)
+    # a ticket read only for the trend is reduced to what the trend counts of it as soon
+    # as it is decoded: the events of six months of tickets are never held at once
+    read = TrendTickets(months)
+    decoded: dict[str, list[Event]] = {}
+    for t, evs in repo.iter_events_by_ticket("HEAD", keep):
+        if t in trend_only:
+            read.add(t, evs, policy, evaluated_at, customer)
+        else:
+            decoded[t] = evs
     # tickets only the previous period's summary needs: counted there, not evaluated
     prior = {t: evs for t, evs in decoded.items() if scope.only_before(t)}
     events = {t: evs for t, evs in decoded.items() if t not in prior}
@@ -165,7 +173,6 @@ def _computed(
         tickets.update(tickets_as_of(repo, _files_of(repo, files, found), found, period.until))
     events = {t: events[t] for t in scope.spans if t in events}  # the history's order
     tickets = {t: tickets[t] for t in events if t in tickets}
-    policy = make_policy(config)
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
     left_out = [t for t in scope.spans if t not in events]
     until = period.until.timestamp()
@@ -195,18 +202,13 @@ def _computed(
         section["sla"]["compliance_target"] = compliance_target(config, [section["key"]])
     if not with_trend:
         return model
-    read = {**trend_events, **prior, **events}
-    # a customer's report evaluates only the tickets that were the customer's
-    owner = {t: customer_as_of(evs, evaluated_at) for t, evs in read.items() if t not in slas}
-    in_trend = {t: e for t, e in read.items() if t in slas or not customer or owner[t] == customer}
-    trend_slas = {
-        t: slas[t] if t in slas else evaluate(t, evs, policy, evaluated_at)
-        for t, evs in in_trend.items()
-    }
+    for t, evs in prior.items():
+        read.add(t, evs, policy, evaluated_at, customer)
+    for t, evs in events.items():
+        read.add_evaluated(t, evs, slas[t])
     ticket_customer: dict[str, str | None] = {t: c.customer for t, c in current.items()}
-    ticket_customer.update(owner)
-    ticket_customer.update({t: s.attrs.get("customer") for t, s in trend_slas.items()})
-    model["trend"] = trend(months, in_trend, trend_slas, logs, ticket_customer, mine)
+    ticket_customer.update(read.customer)
+    model["trend"] = trend(months, read.created, read.counted, logs, ticket_customer, mine)
     return model
 
 
@@ -235,10 +237,16 @@ class _Scope:
         self.since = min(period.since, evaluated_at).timestamp()
         self.previous_since = min(period.previous().since, evaluated_at).timestamp()
         self.targets = {t.links.duplicate_of for t in current.values() if t.links.duplicate_of}
+        # tickets whose customer changes are in another order by time than by commit
+        self.reordered: set[str] = set()
 
     def keep(self, ticket_id: str, span: TicketSpan) -> bool:
         """Whether the ticket's events are read."""
-        self.spans[ticket_id] = span
+        # what its encoded events say is asked now: kept in `spans`, the encoded events of
+        # every ticket of the desk would stay in memory for the whole report
+        if self._may_be_quiet(ticket_id, span, self.since) and span.reordered("customer"):
+            self.reordered.add(ticket_id)
+        self.spans[ticket_id] = dataclasses.replace(span, payload=b"")
         if self.every or span.first >= self.until:
             return self.every
         return not self._quiet(ticket_id, span, self.previous_since)
@@ -248,6 +256,13 @@ class _Scope:
         return not self.every and self._quiet(ticket_id, self.spans[ticket_id], self.since)
 
     def _quiet(self, ticket_id: str, span: TicketSpan, since: float) -> bool:
+        return (
+            self._may_be_quiet(ticket_id, span, since)
+            # its customer at HEAD is the one its events end with
+            and ticket_id not in self.reordered
+        )
+
+    def _may_be_quiet(self, ticket_id: str, span: TicketSpan, since: float) -> bool:
         t = self.current.get(ticket_id)  # None: deleted, or a deleted namesake
         return (
             t is not None
@@ -256,8 +271,6 @@ class _Scope:
             and span.settled < since
             and t.status not in OPEN
             and ticket_id not in self.targets
-            # its customer at HEAD is the one its events end with
-            and not span.reordered("customer")
         )
 
     def missing_targets(
@@ -273,11 +286,29 @@ class _Scope:
         }
 
 
+# what a report reads of a ticket's file (`build_report`): its title and the links, tags
+# and KB article that make its recurring problems; the rest of each file is never held
+REPORT_FIELDS = ("id", "title", "customer", "status", "kb", "tags", "links")
+
+
 def _files_of(
     repo: DeskReader, files: Mapping[str, str], ticket_ids: Iterable[str]
 ) -> list[TicketView]:
-    """The whole files at HEAD of these tickets."""
-    return repo.tickets(among={files[t] for t in ticket_ids if t in files})
+    """The files at HEAD of these tickets, as much of each as a report reads."""
+    return repo.tickets(fields=REPORT_FIELDS, among={files[t] for t in ticket_ids if t in files})
+
+
+def _report_fields(ticket: Ticket) -> Ticket:
+    """A ticket's file with only what a report reads of it (`REPORT_FIELDS`)."""
+    return Ticket(
+        id=ticket.id,
+        title=ticket.title,
+        customer=ticket.customer,
+        status=ticket.status,
+        kb=ticket.kb,
+        tags=ticket.tags,
+        links=ticket.links,
+    )
 
 
 def _among(wanted: set[str], ticket_id: str, span: TicketSpan) -> bool:
@@ -305,9 +336,9 @@ def _by_generation(logs: list[Worklog], spans: Mapping[str, TicketSpan]) -> list
 def tickets_as_of(
     repo: DeskReader, views: list[TicketView], events: dict[str, list[Event]], until: datetime
 ) -> dict[str, Ticket]:
-    """Each ticket's file as it was at `until` (events come ordered by time), so a ticket
-    moved to another customer and retitled later shows its title of the period, never the
-    new customer's."""
+    """Each ticket's file (what a report reads of it, `REPORT_FIELDS`) as it was at `until`
+    (events come ordered by time), so a ticket moved to another customer and retitled later
+    shows its title of the period, never the new customer's."""
     current = {v.id: v.ticket for v in views if not v.error}
     result: dict[str, Ticket] = {}
     for tid, evs in events.items():
@@ -319,7 +350,8 @@ def tickets_as_of(
             continue
         try:
             # A deleted generation (`SUP-7~1`) was the file `SUP-7` in its time.
-            result[tid] = repo.ticket(tid.partition("~")[0], rev=evs[last].sha, past=True).ticket
+            past = repo.ticket(tid.partition("~")[0], rev=evs[last].sha, past=True).ticket
+            result[tid] = _report_fields(past)
         except SupportctlError:  # deleted or broken then: no text to show
             result[tid] = Ticket()
     return result

@@ -10,20 +10,21 @@ the events cache alone (first event, when the clocks settled), as for the report
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.periods import Period, month_period
-from supportctl.sla.compliance import compliance
+from supportctl.sla.compliance import MetricCompliance
+from supportctl.sla.compliance import counts_in as clock_counts_in
+from supportctl.sla.engine import evaluate
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from supportctl.config.settings import Config
     from supportctl.domain.events import Event
-    from supportctl.sla.engine import TicketSla
+    from supportctl.sla.engine import Policy, TicketSla
     from supportctl.storage.desk import Worklog
     from supportctl.storage.history import TicketSpan
 
@@ -60,40 +61,89 @@ def customer_as_of(events: Sequence[Event], when: datetime) -> str | None:
     return customer
 
 
+class TrendTickets:
+    """What the trend counts of the tickets it reads, kept without their events or clocks:
+    when each was created (`created`: the times of its `new` events), how many of its
+    clocks count met and breached in each month (`counted`, as `sla.compliance` counts
+    them) and its customer as of the evaluation (`customer`). A customer's report
+    evaluates only the tickets that were the customer's; `customer` holds every ticket's."""
+
+    def __init__(self, months: Sequence[Period]) -> None:
+        self.months = months
+        self.created: dict[str, tuple[datetime, ...]] = {}
+        self.counted: dict[str, tuple[tuple[int, int], ...]] = {}
+        self.customer: dict[str, str | None] = {}
+        self._same: dict[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] = {}
+
+    def add(
+        self,
+        ticket: str,
+        events: Sequence[Event],
+        policy: Policy,
+        when: datetime,
+        customer: str | None,
+    ) -> None:
+        """A ticket the report itself does not evaluate, evaluated as of `when` for a report
+        of `customer` (None: the whole desk)."""
+        owner = customer_as_of(events, when)
+        self.customer[ticket] = owner
+        if customer and owner != customer:
+            return
+        self.add_evaluated(ticket, events, evaluate(ticket, events, policy, when))
+
+    def add_evaluated(self, ticket: str, events: Sequence[Event], sla: TicketSla) -> None:
+        """A ticket the report evaluated itself."""
+        self.created[ticket] = tuple(e.at for e in events if e.action == "new")
+        counted = _counted(sla, self.months)
+        # most tickets count alike (once, or never): one tuple serves them all
+        self.counted[ticket] = self._same.setdefault(counted, counted)
+        self.customer[ticket] = sla.attrs.get("customer")
+
+
+def _counted(sla: TicketSla, months: Sequence[Period]) -> tuple[tuple[int, int], ...]:
+    """Per month, how many of the ticket's clocks count met and breached in it."""
+    out = []
+    for m in months:
+        verdicts = [clock_counts_in(c, m.since, m.until) for c in sla.clocks.values()]
+        out.append((verdicts.count("met"), verdicts.count("breached")))
+    return tuple(out)
+
+
 def trend(
     months: Sequence[Period],
-    events: Mapping[str, Sequence[Event]],
-    slas: Mapping[str, TicketSla],
+    created: Mapping[str, Sequence[datetime]],
+    counted: Mapping[str, Sequence[tuple[int, int]]],
     logs: Sequence[Worklog],
     ticket_customer: Mapping[str, str | None],
     customers: Collection[str] | None,
 ) -> list[dict[str, Any]]:
     """`{"month", "requests", "compliance_percent", "hours"}` per month, oldest first.
 
-    `events` and `slas`: every ticket that can count in the months (`counts_in`);
-    `ticket_customer`: each ticket's customer as the report has it; `customers`: those the
-    report is for (None: the whole desk)."""
+    `created` and `counted` (see `TrendTickets`): every ticket that can count in the months
+    (`counts_in`); `ticket_customer`: each ticket's customer as the report has it;
+    `customers`: those the report is for (None: the whole desk)."""
 
     def mine(ticket: str) -> bool:
         return customers is None or ticket_customer.get(ticket) in customers
 
-    my_events = [evs for t, evs in events.items() if mine(t)]
-    my_slas = [s for t, s in slas.items() if mine(t)]
+    my_created = [times for t, times in created.items() if mine(t)]
+    my_counted = [c for t, c in counted.items() if mine(t)]
     minutes: dict[str, int] = {}
     for w in logs:
         if mine(w.ticket):
             minutes[w.on[:7]] = minutes.get(w.on[:7], 0) + w.minutes
     out = []
-    for m in months:
-        requests = sum(
-            1 for evs in my_events for e in evs if e.action == "new" and m.since <= e.at < m.until
-        )
+    for i, m in enumerate(months):
+        requests = sum(1 for times in my_created for at in times if m.since <= at < m.until)
         logged = _minutes_in(logs, minutes, m, mine)
+        clocks = MetricCompliance(
+            "overall", sum(c[i][0] for c in my_counted), sum(c[i][1] for c in my_counted)
+        )
         out.append(
             {
                 "month": m.label,
                 "requests": requests,
-                "compliance_percent": compliance(my_slas, m.since, m.until).overall.percent,
+                "compliance_percent": clocks.percent,
                 "hours": round(logged / 60, 2),
             }
         )

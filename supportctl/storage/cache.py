@@ -24,11 +24,12 @@ import os
 import sqlite3
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from supportctl.storage.git import Repo
 
@@ -77,8 +78,8 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "completion": 1,
     # rows by tip commit and period: the model of a report of a period that is over (and
     # the worklog problems met computing it); only the tip's rows are kept. Bump it too
-    # when a figure of the report is computed differently.
-    "report": 1,
+    # when a figure of the report is computed differently. Its rows are compressed JSON.
+    "report": 2,
 }
 # The caches kept as files of their own, and the suffix of each file's name.
 _FILES: Final = {
@@ -107,6 +108,9 @@ _SQLITE_SIDES = ("-wal", "-shm", "-journal")
 # A temporary file older than this was left by a killed writer; a younger one may be
 # being written right now.
 _ABANDONED_AFTER = 3600.0
+# the levels of a value `put_packed` encodes part by part (a report row: its model, the
+# model's sections, their lists of tickets and events)
+_PACKED_DEPTH = 4
 _CHUNK = 900  # SQLite's limit on bound parameters is 999 in old builds
 
 
@@ -210,6 +214,45 @@ class Cache:
     def put_only(self, kind: str, prefix: str, items: Mapping[str, Any]) -> None:
         """Add rows of `kind`, dropping those whose key does not start with `prefix`."""
         self.blobs.put_many(kind, items, only=prefix)
+
+    def get_packed(self, kind: str, key: str) -> Any:
+        """What `put_packed` kept for `key`; None when nothing (readable) is."""
+        data = self.blobs.get_raw(kind, key)
+        if data is None:
+            return None
+        try:
+            return json.loads(zlib.decompress(data))
+        except (ValueError, zlib.error):
+            return None
+
+    def put_packed(self, kind: str, prefix: str, key: str, value: Any) -> None:
+        """Keep `value` (JSON data) for `key`, compressed, dropping the rows of `kind` whose
+        key does not start with `prefix`. A big value (a report's model: tens of megabytes
+        of JSON) is encoded and compressed a part at a time, never held as one text."""
+        packer = zlib.compressobj(1)
+        parts = [packer.compress(part.encode()) for part in _json_parts(value, _PACKED_DEPTH)]
+        parts.append(packer.flush())
+        self.blobs.put_raw(kind, key, b"".join(parts), only=prefix)
+
+
+def _json_parts(value: Any, depth: int) -> Iterator[str]:
+    """The JSON text of `value` in parts: lists and objects (with text keys) down to
+    `depth` levels piece by piece, anything deeper whole."""
+    if depth and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        yield "{"
+        for i, (k, v) in enumerate(value.items()):
+            yield (", " if i else "") + json.dumps(k, ensure_ascii=False) + ": "
+            yield from _json_parts(v, depth - 1)
+        yield "}"
+    elif depth and isinstance(value, list):
+        yield "["
+        for i, v in enumerate(value):
+            if i:
+                yield ", "
+            yield from _json_parts(v, depth - 1)
+        yield "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False)
 
 
 def _prepare(folder: Path) -> Path | None:
@@ -337,6 +380,33 @@ class BlobStore:
                 "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
                 [(stored, k, json.dumps(d, ensure_ascii=False)) for k, d in items.items()],
             )
+            self.db.commit()
+        except sqlite3.OperationalError:
+            pass  # a read-only or busy cache only costs speed
+        except sqlite3.DatabaseError:
+            self.db = self._reset()
+
+    def get_raw(self, kind: str, key: str) -> bytes | None:
+        """The bytes `put_raw` kept for `key` of `kind`; None when there are none."""
+        try:
+            row = self.db.execute(
+                "SELECT data FROM blobs WHERE kind=? AND key=?", (versioned(kind), key)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            self.db = self._reset()  # damaged pages found only now
+            return None
+        return row[0] if row is not None and isinstance(row[0], bytes) else None
+
+    def put_raw(self, kind: str, key: str, data: bytes, only: str | None = None) -> None:
+        """Keep `data` as the row `key` of `kind`; with `only`, as `put_many`."""
+        stored = versioned(kind)
+        try:
+            if only is not None:
+                self.db.execute(
+                    "DELETE FROM blobs WHERE kind=? AND substr(key, 1, ?) != ?",
+                    (stored, len(only), only),
+                )
+            self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", (stored, key, data))
             self.db.commit()
         except sqlite3.OperationalError:
             pass  # a read-only or busy cache only costs speed

@@ -41,7 +41,7 @@ from supportctl.storage.git import Repo
 from supportctl.storage.transaction import lock, needs_recovery
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
     from datetime import datetime
 
     # Told how many commits a long history scan has read: 0 when it starts, then every few
@@ -78,6 +78,8 @@ def find_root(start: Path | None = None, override: str | None = None) -> Path:
 
 # files read, parsed and cached at a time when many are not in the cache yet
 _SLICE = 1000
+# worklog files read at a time (each holds a month of one agent's entries)
+_WORKLOG_SLICE = 16
 
 
 @dataclass
@@ -121,6 +123,10 @@ class DeskReader(Protocol):
     def events_by_ticket(
         self, rev: str = "HEAD", keep: Keep | None = None
     ) -> dict[str, list[Event]]: ...
+
+    def iter_events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]: ...
 
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]: ...
 
@@ -335,8 +341,16 @@ class Desk(DeskReader):
         """Every worklog entry at `rev`; an unreadable file adds `path:line: message` to
         `problems` (its time is missing from the result, so callers must say so)."""
         entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
-        parsed = self._parsed("worklog", entries, parse_worklog_file)
-        return worklog_entries(((path, parsed[blob]) for path, blob in entries), problems)
+        found: list[Worklog] = []
+        # a few files at a time: the parsed files of every month are never held at once
+        # beside the entries made of them
+        for i in range(0, len(entries), _WORKLOG_SLICE):
+            some = entries[i : i + _WORKLOG_SLICE]
+            parsed = self._parsed("worklog", some, parse_worklog_file)
+            found.extend(worklog_entries(((path, parsed[blob]) for path, blob in some), problems))
+            del parsed
+        found.sort(key=_worklog_order)  # as one sort of them all (a sort keeps ties in order)
+        return found
 
     def ticket_worklogs(
         self, ticket_id: str, rev: str = "HEAD", problems: list[str] | None = None
@@ -374,6 +388,16 @@ class Desk(DeskReader):
         with `keep`, only the tickets it accepts are decoded."""
         return self._history.by_ticket(rev, keep)
 
+    def iter_events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]:
+        """`events_by_ticket`, one ticket at a time: each ticket's events are decoded when
+        the loop comes to it, so a caller that keeps only some figures of each ticket never
+        holds the events of them all."""
+        from supportctl.storage.history import History
+
+        return History(self).each_ticket(rev, keep)
+
     def events_with_action(self, action: str, rev: str = "HEAD") -> dict[str, list[Event]]:
         """Events of the tickets that have an event of `action` (e.g. `rename`)."""
         return self._history.with_action(action, rev)
@@ -409,12 +433,12 @@ class Desk(DeskReader):
     def stored_report(self, head: str, key: str) -> Any:
         if not self.config_committed:  # computed with the work tree's: not in the key
             return None
-        return self.cache.get_many(REPORT, [f"{head} {key}"]).get(f"{head} {key}")
+        return self.cache.get_packed(REPORT, f"{head} {key}")
 
     def store_report(self, head: str, key: str, value: Any) -> None:
         if self.config_committed:
             # a new tip makes every older row a stranger: dropped, so they never pile up
-            self.cache.put_only(REPORT, f"{head} ", {f"{head} {key}": value})
+            self.cache.put_packed(REPORT, f"{head} ", f"{head} {key}", value)
 
     def article(self, slug: str, rev: str = "HEAD") -> Article:
         """One article; NotFound for an unknown slug, DataError for a broken file."""
@@ -530,8 +554,12 @@ def worklog_entries(
                     path=path,
                 )
             )
-    result.sort(key=lambda w: (w.at, w.ticket))
+    result.sort(key=_worklog_order)
     return result
+
+
+def _worklog_order(w: Worklog) -> tuple[str, str]:
+    return (w.at, w.ticket)
 
 
 def open_repo(override: str | None = None, notify: Callable[[str], None] | None = None) -> Desk:

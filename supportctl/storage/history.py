@@ -535,6 +535,28 @@ class History:
                 continue  # a damaged entry: read the history again, never trust it
         return {}
 
+    def each_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]:
+        """The tickets of `by_ticket`, in its order, one at a time: a ticket's events are
+        decoded only when the caller comes to it, so a caller that keeps a few figures of
+        each holds the events of one ticket at a time, not of them all."""
+        given: set[str] = set()
+        for attempt in (1, 2):
+            index = self._index(rev, rebuild=attempt == 2)
+            try:
+                for t, (first, last, settled, payload) in index.items():
+                    if keep is not None and not keep(t, TicketSpan(first, last, settled, payload)):
+                        continue
+                    if t in given:  # given before a damaged entry was found: not twice
+                        continue
+                    evs = [e for _, e in self._built.get(t) or _decode_ticket(payload)]
+                    given.add(t)
+                    yield t, evs
+                return
+            except CacheCorrupt:
+                continue  # a damaged entry: read the history again, never trust it
+
     def with_action(self, action: str, rev: str = "HEAD") -> dict[str, list[Event]]:
         """Events of the tickets that have an event of `action` (e.g. `rename`), in time order.
 

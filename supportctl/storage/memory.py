@@ -34,7 +34,7 @@ from supportctl.storage.desk import (
 from supportctl.storage.history import grouped_events
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Collection, Iterator, Mapping, Sequence
 
     from supportctl.domain.events import Event
     from supportctl.domain.ticket import TicketView
@@ -129,6 +129,11 @@ class MemoryDesk(DeskReader):
         self, rev: str = "HEAD", keep: Keep | None = None
     ) -> dict[str, list[Event]]:
         return grouped_events(self._events, keep) if self.commit_id(rev) else {}
+
+    def iter_events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]:
+        return iter(self.events_by_ticket(rev, keep).items())
 
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]:
         found: dict[str, Article] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from typing import TYPE_CHECKING
 
 from supportctl.storage.cache import FOLDER, file_name, versioned
@@ -24,8 +25,8 @@ def _report(cli: Cli, *args: str) -> str:
     return str(result.stdout)
 
 
-def _rows(root: Path) -> dict[str, str]:
-    """The kept reports: key -> stored JSON."""
+def _rows(root: Path) -> dict[str, bytes]:
+    """The kept reports: key -> stored (compressed) JSON."""
     path = root / ".git/supportctl" / FOLDER / file_name("blobs")
     with sqlite3.connect(path) as db:
         return dict(db.execute("SELECT key, data FROM blobs WHERE kind=?", (versioned("report"),)))
@@ -38,11 +39,10 @@ def _set_created(root: Path, key: str, value: int) -> None:
         (data,) = db.execute(
             "SELECT data FROM blobs WHERE kind=? AND key=?", (kind, key)
         ).fetchone()
-        stored = json.loads(data)
+        stored = json.loads(zlib.decompress(data))
         stored["model"]["summary"]["created"] = value
-        db.execute(
-            "UPDATE blobs SET data=? WHERE kind=? AND key=?", (json.dumps(stored), kind, key)
-        )
+        packed = zlib.compress(json.dumps(stored).encode())
+        db.execute("UPDATE blobs SET data=? WHERE kind=? AND key=?", (packed, kind, key))
 
 
 def test_a_finished_months_report_is_read_back_until_the_tip_moves(

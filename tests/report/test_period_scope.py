@@ -17,9 +17,14 @@ from supportctl.domain.periods import resolve_period
 from supportctl.ops import tickets as ops
 from supportctl.report.collect import report_model
 from supportctl.report.trend import counts_in, trend_months
+from supportctl.sla.compliance import compliance
+from supportctl.sla.engine import evaluate
+from supportctl.storage.clocks import make_policy
 from supportctl.storage.desk import Desk
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from supportctl.domain.events import Event
     from supportctl.domain.periods import Period
     from supportctl.storage.history import Keep
@@ -103,6 +108,13 @@ class _Counting:
         self.decoded += len(found)
         return found
 
+    def iter_events_by_ticket(
+        self, rev: str = "HEAD", keep: Keep | None = None
+    ) -> Iterator[tuple[str, list[Event]]]:
+        for found in self.desk.iter_events_by_ticket(rev, keep):
+            self.decoded += 1
+            yield found
+
 
 @pytest.mark.parametrize("month", MONTHS)
 def test_a_months_report_is_the_report_of_every_ticket(year: Desk, month: str) -> None:
@@ -167,6 +179,13 @@ def test_a_customer_move_back_dated_before_an_earlier_one_keeps_the_ticket(
             decoded.extend(found)
             return found
 
+        def iter_events_by_ticket(
+            self, rev: str = "HEAD", keep: Keep | None = None
+        ) -> Iterator[tuple[str, list[Event]]]:
+            for found in self.desk.iter_events_by_ticket(rev, keep):
+                decoded.append(found[0])
+                yield found
+
     for customer in ("acme", "globex", None):
         # what the report itself reads (its trend reads every ticket of its six months)
         scoped = report_model(Recording(desk), period, customer, NOW, trend=False)  # type: ignore[arg-type]
@@ -197,3 +216,29 @@ def test_each_month_of_the_trend_has_that_months_own_figures(year: Desk) -> None
         assert sum(r["requests"] for r in rows) > 0
         assert any(r["compliance_percent"] not in (None, 100.0) for r in rows)
         assert any(r["hours"] > 0 for r in rows)
+
+
+def test_the_trend_read_a_ticket_at_a_time_is_the_trend_of_every_tickets_events(
+    year: Desk,
+) -> None:
+    period = resolve_period("2026-03", None, None, NOW, year.config.timezone)
+    months = trend_months(period, ZoneInfo(year.config.timezone))
+    policy = make_policy(year.config)
+    whole = year.events_by_ticket()
+    slas = {t: evaluate(t, evs, policy, period.until) for t, evs in whole.items()}
+    for customer in ("acme", "globex", None):
+        mine = [t for t, s in slas.items() if customer in (None, s.attrs.get("customer"))]
+        expected = [
+            (
+                sum(1 for t in mine for e in whole[t] if e.action == "new" and _in(e.at, m)),
+                compliance([slas[t] for t in mine], m.since, m.until).overall.percent,
+            )
+            for m in months
+        ]
+        rows = report_model(year, period, customer, NOW)["trend"]
+        assert [(r["requests"], r["compliance_percent"]) for r in rows] == expected
+        assert any(p not in (None, 100.0) for _, p in expected)
+
+
+def _in(t: datetime, period: Period) -> bool:
+    return period.since <= t < period.until

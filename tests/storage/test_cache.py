@@ -264,6 +264,36 @@ def test_blob_store_keeps_rows_per_kind(tmp_path: Path) -> None:
     assert BlobStore(tmp_path / "b.sqlite").get_many("kb", many) == many
 
 
+def test_a_packed_row_gives_back_the_value_it_kept(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / FOLDER)
+    model = {
+        "report": {"period": {"label": "2026-03"}, "customer": None, "commit": "c1"},
+        "audit": {
+            "events": [{"detail": "status new → in_progress", "manual": False, "seconds": 1.5}],
+            "flagged": [],
+        },
+        "customers": [{"key": "ромашка", "tickets": [{"id": "SUP-1", "work": [[1, None]]}]}],
+        "by_number": {1: "one", 2.5: "two and a half", None: "none", False: "no"},
+        "empty": {},
+        "deep": [[[[[{"a": [1, {"b": "ß"}]}]]]]],
+    }
+    value = {"model": model, "problems": ["data/worklogs/2026-03/anna.yaml:3: bad"]}
+    cache.put_packed("report", "tip1 ", "tip1 2026-03", value)
+    cache.put_packed("report", "tip1 ", "tip1 2026-02", {"model": {}, "problems": []})
+    assert cache.get_packed("report", "tip1 2026-03") == json.loads(json.dumps(value))
+    assert cache.get_packed("report", "tip1 2026-02") == {"model": {}, "problems": []}
+    assert cache.get_packed("report", "tip1 2026-01") is None
+    # a new tip: the older tip's rows go
+    cache.put_packed("report", "tip2 ", "tip2 2026-03", [])
+    assert cache.get_packed("report", "tip1 2026-03") is None
+    assert cache.get_packed("report", "tip2 2026-03") == []
+    # damaged or foreign: nothing, never a wrong value
+    cache.blobs.put_raw("report", "tip2 2026-03", b"not compressed")
+    assert cache.get_packed("report", "tip2 2026-03") is None
+    cache.blobs.put_many("report", {"tip2 2026-03": {"model": {}, "problems": []}})
+    assert cache.get_packed("report", "tip2 2026-03") is None
+
+
 def test_blob_store_drops_rows_of_a_bumped_kind_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

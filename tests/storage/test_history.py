@@ -398,6 +398,39 @@ def test_corrupt_sqlite_cache_of_hand_edits_is_rebuilt(support_repo: Path, cli: 
     assert metrics(cli) == first
 
 
+def test_tickets_one_at_a_time_are_those_of_by_ticket_each_once(
+    support_repo: Path, cli: Cli
+) -> None:
+    ok(cli("new", "Mail bounces", "-c", "acme", "-t", "incident", "-p", "normal"))
+    ok(cli("new", "VPN down", "-c", "globex", "-t", "incident", "-p", "high"))
+    ok(cli("comment", "SUP-1", "Looking", env=at("2026-10-05T10:30:00+03:00")))
+    ok(cli("new", "Invoice", "-c", "acme", "-t", "information_request", "-p", "low"))
+    whole = history(support_repo).by_ticket()
+    assert list(whole) == ["SUP-1", "SUP-2", "SUP-3"]
+    assert list(history(support_repo).each_ticket()) == list(whole.items())
+    asked: list[str] = []
+
+    def acme(ticket: str, span: object) -> bool:
+        asked.append(ticket)
+        return ticket != "SUP-2"
+
+    one_by_one = history(support_repo).each_ticket(keep=acme)
+    assert next(one_by_one) == ("SUP-1", whole["SUP-1"])
+    assert asked == ["SUP-1"]  # a ticket is looked at when the loop comes to it
+    assert list(one_by_one) == [("SUP-3", whole["SUP-3"])]
+
+    # an entry found damaged after a ticket was given: the history is read again, and
+    # the tickets not given yet are given from it, none twice
+    events = history(support_repo)
+    tip, seq, index = events._load()
+    assert tip is not None
+    first, last, settled, _ = index["SUP-2"]
+    index["SUP-2"] = (first, last, settled, b"\x00damaged")
+    events._save(tip, seq, index)
+    assert list(history(support_repo).each_ticket()) == list(whole.items())
+    assert events._load()[2]["SUP-2"][3] != b"\x00damaged"  # rebuilt
+
+
 def test_rewritten_history_gives_fresh_results(support_repo: Path, cli: Cli) -> None:
     _scenario(cli)
     fr = metrics(cli)["first_response"]
