@@ -9,6 +9,7 @@ page is checked to load nothing from outside itself.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -182,7 +183,13 @@ def render_html(model: dict[str, Any], templates: RepoTemplates) -> str:
 
 
 def render_json(model: dict[str, Any]) -> str:
-    return json.dumps(model, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    # `json.dumps` with an indent joins a list of every piece of the text: millions of
+    # small strings for a desk's report; written one by one, only the text is held
+    text = io.StringIO()
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(model):
+        text.write(piece)
+    text.write("\n")
+    return text.getvalue()
 
 
 def render(model: dict[str, Any], fmt: str, git: Repo | None) -> str:
