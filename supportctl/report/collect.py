@@ -125,6 +125,9 @@ def _computed(
     with_trend: bool = True,
 ) -> dict[str, Any]:
     config = repo.config
+    # the history first: the first scan of a long one (no events cache yet) then has the
+    # memory to itself, not beside every ticket's fields listed below
+    repo.events_by_ticket("HEAD", _none)
     # every ticket's vocabulary (a bad value anywhere is refused), and what deciding which
     # tickets count takes; the whole file only of those that count (below)
     fields = ("id", "customer", "status", "links", "kb", *vocabulary(config.lines))
@@ -309,6 +312,10 @@ def _report_fields(ticket: Ticket) -> Ticket:
         tags=ticket.tags,
         links=ticket.links,
     )
+
+
+def _none(ticket_id: str, span: TicketSpan) -> bool:
+    return False
 
 
 def _among(wanted: set[str], ticket_id: str, span: TicketSpan) -> bool:

@@ -394,9 +394,7 @@ class Desk(DeskReader):
         """`events_by_ticket`, one ticket at a time: each ticket's events are decoded when
         the loop comes to it, so a caller that keeps only some figures of each ticket never
         holds the events of them all."""
-        from supportctl.storage.history import History
-
-        return History(self).each_ticket(rev, keep)
+        return self._history.each_ticket(rev, keep)
 
     def events_with_action(self, action: str, rev: str = "HEAD") -> dict[str, list[Event]]:
         """Events of the tickets that have an event of `action` (e.g. `rename`)."""
