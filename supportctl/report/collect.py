@@ -174,6 +174,9 @@ def _computed(
             break
         events.update(found)
         tickets.update(tickets_as_of(repo, _files_of(repo, files, found), found, period.until))
+    # every question to the history is asked: the index of the whole desk's events is not
+    # held through the rest of the report
+    repo.forget_events()
     events = {t: events[t] for t in scope.spans if t in events}  # the history's order
     tickets = {t: tickets[t] for t in events if t in tickets}
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}

@@ -128,6 +128,10 @@ class DeskReader(Protocol):
         self, rev: str = "HEAD", keep: Keep | None = None
     ) -> Iterator[tuple[str, list[Event]]]: ...
 
+    def forget_events(self) -> None:
+        """Let go of the events cache read so far (its memory); a later question reads it
+        again."""
+
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]: ...
 
     def stored_report(self, head: str, key: str) -> Any:
@@ -395,6 +399,9 @@ class Desk(DeskReader):
         the loop comes to it, so a caller that keeps only some figures of each ticket never
         holds the events of them all."""
         return self._history.each_ticket(rev, keep)
+
+    def forget_events(self) -> None:
+        self.__dict__.pop("_history", None)  # the cached_property below
 
     def events_with_action(self, action: str, rev: str = "HEAD") -> dict[str, list[Event]]:
         """Events of the tickets that have an event of `action` (e.g. `rename`)."""

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import gc
 import marshal
+import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -470,7 +471,8 @@ class TicketSpan:
     first: float  # its earliest event
     last: float  # its latest event
     settled: float | None  # when every SLA clock had stopped for good; None: one can still run
-    # its encoded events, read only when a question needs them
+    # its encoded events, read only when a question needs them; a memoryview into the cache
+    # file as read: marshal reads it, but `in` does not search it (use a compiled pattern)
     payload: bytes | memoryview = dataclasses.field(default=b"", repr=False, compare=False)
 
     def reordered(self, field: str) -> bool:
@@ -516,7 +518,7 @@ class History:
         """`progress`: tell the desk's progress reporter (if the caller gave it one) about
         a long scan."""
         self.repo = repo
-        self.progress = repo.progress if progress else None
+        self._progress = progress
         self._built: Built = {}
         self._last: tuple[str, Index] | None = None  # the index of the tip asked for last
 
@@ -544,13 +546,15 @@ class History:
         given: set[str] = set()
         for attempt in (1, 2):
             index = self._index(rev, rebuild=attempt == 2)
+            # this revision's decoded events, whatever the caller asks in between
+            built = self._built
             try:
                 for t, (first, last, settled, payload) in index.items():
                     if keep is not None and not keep(t, TicketSpan(first, last, settled, payload)):
                         continue
                     if t in given:  # given before a damaged entry was found: not twice
                         continue
-                    evs = [e for _, e in self._built.get(t) or _decode_ticket(payload)]
+                    evs = [e for _, e in built.get(t) or _decode_ticket(payload)]
                     given.add(t)
                     yield t, evs
                 return
@@ -563,14 +567,15 @@ class History:
         Only the entries whose encoded events contain the action's name are decoded, so a
         rare action is found on a 200,000-commit history at about the cost of loading it.
         """
-        needle = action.encode()
+        # searched in the payloads where they lie (a memoryview is no substring container)
+        needle = re.compile(re.escape(action.encode()))
         for attempt in (1, 2):
             index = self._index(rev, rebuild=attempt == 2)
             try:
                 found = {
                     t: [e for _, e in self._built.get(t) or _decode_ticket(payload)]
                     for t, (_, _, _, payload) in index.items()
-                    if needle in bytes(payload)
+                    if needle.search(payload)
                 }
             except CacheCorrupt:
                 continue
@@ -647,7 +652,8 @@ class History:
         newest_first: list[tuple[str, tuple[str, ...], list[Fresh]]] = []
         checks = _DataCheck(self.repo.git.object_ids)
         by_hand: list[tuple[list[str], str | None, list[Fresh]]] = []
-        report = self.progress
+        # asked at the scan, not when this reader was made: the desk keeps one reader
+        report = self.repo.progress if self._progress else None
         if report is not None:
             report(0)
         try:

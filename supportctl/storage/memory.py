@@ -135,6 +135,9 @@ class MemoryDesk(DeskReader):
     ) -> Iterator[tuple[str, list[Event]]]:
         return iter(self.events_by_ticket(rev, keep).items())
 
+    def forget_events(self) -> None:
+        pass  # nothing is kept between questions
+
     def kb_articles(self, rev: str = "HEAD") -> Mapping[str, Article]:
         found: dict[str, Article] = {}
         for slug, content in sorted(self._articles.items(), key=lambda i: article_path(i[0])):
