@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from supportctl.storage.git import Repo
 
@@ -366,25 +366,9 @@ class BlobStore:
 
     def put_many(self, kind: str, items: Mapping[str, Any], only: str | None = None) -> None:
         """Add rows of `kind`; with `only`, the rows whose key does not start with it go."""
-        if not items:
-            return
-        stored = versioned(kind)
-        try:
-            if only is not None:
-                self.db.execute(
-                    "DELETE FROM blobs WHERE kind=? AND substr(key, 1, ?) != ?",
-                    (stored, len(only), only),
-                )
-            # One transaction for all rows: a commit per row costs an fsync each.
-            self.db.executemany(
-                "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
-                [(stored, k, json.dumps(d, ensure_ascii=False)) for k, d in items.items()],
-            )
-            self.db.commit()
-        except sqlite3.OperationalError:
-            pass  # a read-only or busy cache only costs speed
-        except sqlite3.DatabaseError:
-            self.db = self._reset()
+        if items:
+            rows = [(k, json.dumps(d, ensure_ascii=False)) for k, d in items.items()]
+            self._put(kind, rows, only)
 
     def get_raw(self, kind: str, key: str) -> bytes | None:
         """The bytes `put_raw` kept for `key` of `kind`; None when there are none."""
@@ -399,6 +383,9 @@ class BlobStore:
 
     def put_raw(self, kind: str, key: str, data: bytes, only: str | None = None) -> None:
         """Keep `data` as the row `key` of `kind`; with `only`, as `put_many`."""
+        self._put(kind, [(key, data)], only)
+
+    def _put(self, kind: str, rows: Sequence[tuple[str, str | bytes]], only: str | None) -> None:
         stored = versioned(kind)
         try:
             if only is not None:
@@ -406,7 +393,10 @@ class BlobStore:
                     "DELETE FROM blobs WHERE kind=? AND substr(key, 1, ?) != ?",
                     (stored, len(only), only),
                 )
-            self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", (stored, key, data))
+            # One transaction for all rows: a commit per row costs an fsync each.
+            self.db.executemany(
+                "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", [(stored, k, d) for k, d in rows]
+            )
             self.db.commit()
         except sqlite3.OperationalError:
             pass  # a read-only or busy cache only costs speed
