@@ -554,7 +554,7 @@ class History:
                         continue
                     if t in given:  # given before a damaged entry was found: not twice
                         continue
-                    evs = [e for _, e in built.get(t) or _decode_ticket(payload)]
+                    evs = [e for _, e in _pairs(built, t, payload)]
                     given.add(t)
                     yield t, evs
                 return
@@ -573,7 +573,7 @@ class History:
             index = self._index(rev, rebuild=attempt == 2)
             try:
                 found = {
-                    t: [e for _, e in self._built.get(t) or _decode_ticket(payload)]
+                    t: [e for _, e in _pairs(self._built, t, payload)]
                     for t, (_, _, _, payload) in index.items()
                     if needle.search(payload)
                 }
@@ -590,7 +590,7 @@ class History:
                 pairs = [
                     p
                     for t, (_, _, _, payload) in index.items()
-                    for p in self._built.get(t) or _decode_ticket(payload)
+                    for p in _pairs(self._built, t, payload)
                 ]
             except CacheCorrupt:
                 continue
@@ -768,10 +768,16 @@ def grouped_events(events: Iterable[Event], keep: Keep | None = None) -> dict[st
 
 def _kept(index: Index, keep: Keep | None, built: Built) -> dict[str, list[Event]]:
     return {
-        t: [e for _, e in built.get(t) or _decode_ticket(payload)]
+        t: [e for _, e in _pairs(built, t, payload)]
         for t, (first, last, settled, payload) in index.items()
         if keep is None or keep(t, TicketSpan(first, last, settled, payload))
     }
+
+
+def _pairs(built: Built, ticket: str, payload: bytes | memoryview) -> list[tuple[int, Event]]:
+    """A ticket's events with their commit sequence: as a scan just made them, else
+    decoded from its index entry."""
+    return built.get(ticket) or _decode_ticket(payload)
 
 
 def _decode_rows(rows: Any) -> list[Event] | None:
