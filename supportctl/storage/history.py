@@ -16,7 +16,7 @@ import marshal
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,11 +39,16 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of a tree wi
 _DATA_SLICE = 20_000  # commits whose `data` entries one `git cat-file` is asked for
 # a scan of more events than this keeps none of them decoded for the caller (`History._built`)
 _KEEP_BUILT = 5_000
-T = TypeVar("T")
+S = TypeVar("S", bound=Sequence[Any])
 # An event found by a scan: the event, or only its cache encoding (a tuple, see `_encode`).
 # The scan of trailers makes only the encoding: a history's 200,000 events are never all
 # held as objects at once (see `_merge`).
 Fresh = Event | tuple[Any, ...]
+# A commit as a scan keeps it until its events are put in commit order: one list
+# `[sha, parents, *events]`, where `parents` is the one parent's id (most commits), else a
+# tuple of them (a root commit, a merge). One small list per commit of a 200,000-commit
+# history, not a tuple, a tuple of parents and a list of events (40 MB less at 20k tickets).
+_Commit = list[Any]
 
 
 def _none(value: str | None) -> str | None:
@@ -219,9 +224,9 @@ _NO_FACTS: _Facts = ([], "edit", {}, {}, {})
 
 def _read_log(
     records: Iterable[list[str]],
-    newest_first: list[tuple[str, tuple[str, ...], list[Fresh]]],
+    newest_first: list[_Commit],
     checks: _DataCheck,
-    by_hand: list[tuple[list[str], str | None, list[Fresh]]],
+    by_hand: list[tuple[list[str], str | None, _Commit]],
     report: Callable[[int | None], None] | None,
 ) -> None:
     """Sort the commits of `Repo.commit_fields` out, and make the events of their trailers.
@@ -240,13 +245,13 @@ def _read_log(
             report(n)
         # a parent's id is the same string object as the id of its own record, read later
         sha, tree = intern(fields[0].strip()), fields[1]
-        parents = tuple(map(intern, fields[2].split()))
+        ids = fields[2].split()
         checks.seen(sha, tree)
-        found: list[Fresh] = []
-        newest_first.append((sha, parents, found))
-        if len(parents) > 1:
-            continue  # a merge brings its parents' events, which are in the log themselves
-        parent = parents[0] if parents else None
+        if len(ids) > 1:
+            # a merge brings its parents' events, which are in the log themselves
+            newest_first.append([sha, tuple(map(intern, ids))])
+            continue
+        parent = intern(ids[0]) if ids else None
         text = fields[8] if len(fields) > 8 else ""
         first, _, rest = text.partition("\n")
         if first.startswith("Ticket:") and first.isprintable():
@@ -264,7 +269,9 @@ def _read_log(
         else:
             facts, tickets = _NO_FACTS, []
         if not tickets:
-            by_hand.append((fields, parent, found))
+            entry: _Commit = [sha, parent or ()]
+            newest_first.append(entry)
+            by_hand.append((fields, parent, entry))
             if parent is not None:
                 checks.trees[parent] = None
             continue
@@ -284,22 +291,14 @@ def _read_log(
         # reference, which keeps the cache small and quick to load
         name = same.setdefault(fields[3], fields[3])
         email = same.setdefault(fields[4], fields[4])
+        entry = [sha, parent or ()]
         for ticket in tickets:
             ticket = same.setdefault(ticket, ticket)
-            code = (
-                sha,
-                ticket,
-                action,
-                at_code,
-                committed_code,
-                name,
-                email,
-                coded,
-                details,
-                False,
+            entry.append(
+                (sha, ticket, action, at_code, committed_code, name, email, coded, details, False)
             )
-            found.append(code)
-        checks.add(tree, parent, found)
+        newest_first.append(entry[:])  # a copy of its own length: no room kept for growth
+        checks.add(tree, parent, newest_first[-1])
 
 
 class _DataCheck:
@@ -317,8 +316,8 @@ class _DataCheck:
 
     def __init__(self, object_ids: Callable[[list[str]], list[tuple[str, str] | None]]) -> None:
         self.object_ids = object_ids
-        self.waiting: dict[str, list[tuple[str, list[Fresh]]]] = {}  # parent -> children
-        self.ready: list[tuple[str, str, list[Fresh]]] = []  # (tree, parent's tree, events)
+        self.waiting: dict[str, list[tuple[str, _Commit]]] = {}  # parent -> children
+        self.ready: list[tuple[str, str, _Commit]] = []  # (tree, parent's tree, commit)
         # parents whose trees other readers of the log asked for (hand-made commits)
         self.trees: dict[str, str | None] = {}
 
@@ -326,17 +325,17 @@ class _DataCheck:
         """A commit read from the log."""
         children = self.waiting.pop(sha, None)
         if children is not None:
-            for child, events in children:
-                self._compare(child, tree, events)
+            for child, commit in children:
+                self._compare(child, tree, commit)
         if sha in self.trees:
             self.trees[sha] = tree
 
-    def add(self, tree: str, parent: str | None, events: list[Fresh]) -> None:
+    def add(self, tree: str, parent: str | None, commit: _Commit) -> None:
         """The events of a commit with this tree and parent, to be kept or dropped."""
         if parent is None:
-            self._compare(tree, EMPTY_TREE, events)
+            self._compare(tree, EMPTY_TREE, commit)
         else:
-            self.waiting.setdefault(parent, []).append((tree, events))
+            self.waiting.setdefault(parent, []).append((tree, commit))
 
     def finish(self) -> None:
         """Decide what is left, once the whole log is read."""
@@ -347,18 +346,18 @@ class _DataCheck:
             tree_of = {p: _tree_id(a) or EMPTY_TREE for p, a in zip(outside, answers, strict=True)}
             waiting, self.waiting = self.waiting, {}
             for parent, children in waiting.items():
-                for child, events in children:
-                    self._compare(child, tree_of[parent], events)
+                for child, commit in children:
+                    self._compare(child, tree_of[parent], commit)
             for p, t in self.trees.items():
                 if t is None:
                     self.trees[p] = tree_of[p]
         self._decide()
 
-    def _compare(self, tree: str, before: str, events: list[Fresh]) -> None:
+    def _compare(self, tree: str, before: str, commit: _Commit) -> None:
         if tree == before:
-            events[:] = [_overridden(x) for x in events]
+            commit[2:] = [_overridden(x) for x in commit[2:]]
             return
-        self.ready.append((tree, before, events))
+        self.ready.append((tree, before, commit))
         if len(self.ready) >= _DATA_SLICE:
             self._decide()
 
@@ -368,9 +367,9 @@ class _DataCheck:
         answers = self.object_ids([f"{t}:data" for t in wanted])
         data_of = {t: _tree_id(a) for t, a in zip(wanted, answers, strict=True)}
         data_of[EMPTY_TREE] = None
-        for tree, before, events in self.ready:
+        for tree, before, commit in self.ready:
             if data_of[tree] == data_of[before]:
-                events.clear()
+                del commit[2:]
         self.ready = []
 
 
@@ -649,9 +648,9 @@ class History:
         printing at once (no walk of the whole history first, no history simplification
         that could hide a side branch), and parsing here overlaps git's work.
         """
-        newest_first: list[tuple[str, tuple[str, ...], list[Fresh]]] = []
+        newest_first: list[_Commit] = []
         checks = _DataCheck(self.repo.git.object_ids)
-        by_hand: list[tuple[list[str], str | None, list[Fresh]]] = []
+        by_hand: list[tuple[list[str], str | None, _Commit]] = []
         # asked at the scan, not when this reader was made: the desk keeps one reader
         report = self.repo.progress if self._progress else None
         if report is not None:
@@ -663,11 +662,11 @@ class History:
                 report(None)
         checks.finish()
         self._hand_made(by_hand, checks.trees)
-        return [x for _, _, found in parents_first(newest_first) for x in found]
+        return [x for commit in parents_first(newest_first) for x in commit[2:]]
 
     def _hand_made(
         self,
-        commits: list[tuple[list[str], str | None, list[Fresh]]],
+        commits: list[tuple[list[str], str | None, _Commit]],
         tree_of: Mapping[str, str | None],
     ) -> None:
         """Fill in the events of commits made by hand: from the cache, else by comparing
@@ -678,7 +677,7 @@ class History:
             return
         cache = self.repo.cache
         known = cache.get_many(EVENTS, (fields[0].strip() for fields, _, _ in commits))
-        missing: list[tuple[list[str], list[Fresh]]] = []
+        missing: list[tuple[list[str], _Commit]] = []
         for fields, _, found in commits:
             cached = _decode_rows(known.get(fields[0].strip()))
             if cached is None:
@@ -688,7 +687,7 @@ class History:
         if not missing:
             return
         changed = self.repo.git.tree_changes((f[0].strip() for f, _ in missing), TICKET_PREFIX)
-        raw: list[tuple[RawCommit, list[Fresh]]] = []
+        raw: list[tuple[RawCommit, _Commit]] = []
         for fields, found in missing:
             sha = fields[0].strip()
             if sha in changed:
@@ -953,45 +952,49 @@ def _event(e: Event | None, code: tuple[Any, ...] | None) -> Event:
     return _decode(code)
 
 
-def parents_first(
-    newest_first: list[tuple[str, tuple[str, ...], T]],
-) -> list[tuple[str, tuple[str, ...], T]]:
+def parents_first(newest_first: list[S]) -> list[S]:
     """Commits listed newest first (git's default order) put oldest first, parents first.
+    Each commit is a sequence whose first item is its id and second its parents (a tuple
+    of ids, or one id: see `_Commit`).
 
     Reversing is enough unless commit dates are skewed across a merge; then a
     depth-first walk places every listed parent before its children.
     """
-    order = newest_first[::-1]
-    by_sha = {item[0]: item for item in order}
-    seen: set[str] = set()
+    later: set[str] = set()  # the commits listed so far: a parent among them is misplaced
     skewed = False
-    for sha, parents, _ in order:
-        for p in parents:
-            if p in by_sha and p not in seen:
-                skewed = True
-                break
-        if skewed:
+    for item in newest_first:
+        if any(p in later for p in _ids(item[1])):
+            skewed = True
             break
-        seen.add(sha)
+        later.add(item[0])
+    del later
+    order = newest_first[::-1]
     if not skewed:
         return order
+    by_sha = {item[0]: item for item in order}
     placed: set[str] = set()
     result = []
     for item in order:
         stack = [(item, False)]
         while stack:
-            (sha, parents, found), expanded = stack.pop()
+            commit, expanded = stack.pop()
+            sha = commit[0]
             if sha in placed:
                 continue
             if expanded:
                 placed.add(sha)
-                result.append((sha, parents, found))
+                result.append(commit)
                 continue
-            stack.append(((sha, parents, found), True))
-            for p in reversed(parents):
+            stack.append((commit, True))
+            for p in reversed(_ids(commit[1])):
                 if p in by_sha and p not in placed:
                     stack.append((by_sha[p], False))
     return result
+
+
+def _ids(parents: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A commit's parents, kept as one id or a tuple of them (see `_Commit`)."""
+    return (parents,) if isinstance(parents, str) else parents
 
 
 def generation_at(grouped: dict[str, list[Event]], ticket: str, when: datetime) -> str:
