@@ -13,7 +13,7 @@ from supportctl import __version__
 from supportctl.config.settings import LANGUAGES
 from supportctl.domain.errors import DataError, SupportctlError, UsageError
 from supportctl.domain.ticket import Ticket, vocabulary
-from supportctl.report.data import OPEN, build_report, for_audience
+from supportctl.report.data import OPEN, build_report, for_audience, ticket_summary
 from supportctl.report.i18n import AUDIENCES
 from supportctl.report.trend import (
     TrendTickets,
@@ -28,6 +28,7 @@ from supportctl.storage.clocks import make_policy
 from supportctl.storage.history import generation_of
 
 if TYPE_CHECKING:
+    from collections import Counter
     from collections.abc import Iterable, Mapping, Sequence
 
     from supportctl.domain.events import Event
@@ -163,6 +164,7 @@ def _computed(
     # tickets only the previous period's summary needs: counted there, not evaluated
     prior = {t: evs for t, evs in decoded.items() if scope.only_before(t)}
     events = {t: evs for t, evs in decoded.items() if t not in prior}
+    del decoded  # the events are let go of below, as soon as each ticket's are used up
     files = {v.id: PurePosixPath(v.path).stem for v in views}  # an `id` edited by hand
     tickets = tickets_as_of(repo, _files_of(repo, files, events), events, period.until)
     while missing := scope.missing_targets(tickets, events):
@@ -177,6 +179,15 @@ def _computed(
     # every question to the history is asked: the index of the whole desk's events is not
     # held through the rest of the report
     repo.forget_events()
+    # a ticket that counts only in the previous period's summary is reduced to what it
+    # adds there (and, for the trend, to what the trend counts of it): its events go
+    previous = period.previous()
+    before: dict[str, Counter[str]] = {}
+    for t in list(prior):
+        evs = prior.pop(t)
+        before[t] = ticket_summary(evs, previous)
+        if with_trend:
+            read.add(t, evs, policy, evaluated_at, customer)
     events = {t: events[t] for t in scope.spans if t in events}  # the history's order
     tickets = {t: tickets[t] for t in events if t in tickets}
     slas = {tid: evaluate(tid, evs, policy, evaluated_at) for tid, evs in events.items()}
@@ -199,7 +210,7 @@ def _computed(
         evaluated_at,
         kb_articles(repo),
         {t: quiet[t].customer if t in quiet else None for t in left_out},
-        prior,
+        before,
         availability=desk_availability(repo, period, now, [customer] if customer else None),
     )
     mine = [customer] if customer else None
@@ -208,11 +219,13 @@ def _computed(
         section["sla"]["compliance_target"] = compliance_target(config, [section["key"]])
     if not with_trend:
         return model
-    for t, evs in prior.items():
-        read.add(t, evs, policy, evaluated_at, customer)
-    for t, evs in events.items():
-        read.add_evaluated(t, evs, slas[t])
     ticket_customer: dict[str, str | None] = {t: c.customer for t, c in current.items()}
+    # the trend needs none of the ticket files, and each ticket's events only until they
+    # are counted: the memory of a report is at its highest here
+    del views, current, tickets, quiet, files
+    scope.current = {}  # every ticket is placed: the scope's files of them go too
+    for t in list(events):
+        read.add_evaluated(t, events.pop(t), slas.pop(t))
     ticket_customer.update(read.customer)
     model["trend"] = trend(months, read.created, read.counted, logs, ticket_customer, mine)
     return model

@@ -73,33 +73,44 @@ def _is_reopen(e: Event) -> bool:
     return e.action == "reopen" or (e.manual and new in OPEN and old in ("resolved", "closed"))
 
 
-def summary(events: dict[str, list[Event]], period: Period) -> dict[str, int]:
+SUMMARY = ("created", "resolved", "closed", "reopened", "backlog")
+
+
+def summary(
+    events: Mapping[str, Sequence[Event]],
+    period: Period,
+    counted: Iterable[Counter[str]] = (),
+) -> dict[str, int]:
+    """Tickets created, resolved, closed and reopened in `period`, and those open at its
+    end, of the tickets of `events`, plus those `counted` already (`ticket_summary`)."""
     counts: Counter[str] = Counter()
     for evs in events.values():
-        for e in evs:
-            if not _in(e.at, period):
-                continue
-            status = e.changes.get("status", (None, None))[1]
-            if e.action == "new":
-                counts["created"] += 1
-            elif status == "resolved":
-                counts["resolved"] += 1
-            elif status == "closed":
-                counts["closed"] += 1
-            if _is_reopen(e):
-                counts["reopened"] += 1
-    backlog = 0
-    for evs in events.values():
-        state = _status_at(evs, period.until)
-        if state and state.get("status") in OPEN:
-            backlog += 1
-    return {
-        "created": counts["created"],
-        "resolved": counts["resolved"],
-        "closed": counts["closed"],
-        "reopened": counts["reopened"],
-        "backlog": backlog,
-    }
+        counts.update(ticket_summary(evs, period))
+    for c in counted:
+        counts.update(c)
+    return {k: counts[k] for k in SUMMARY}
+
+
+def ticket_summary(events: Sequence[Event], period: Period) -> Counter[str]:
+    """One ticket's part of `summary`: its events of the period, and 1 `backlog` when it
+    was open at the end of it. A ticket's part is the same whatever others are counted."""
+    counts: Counter[str] = Counter()
+    for e in events:
+        if not _in(e.at, period):
+            continue
+        status = e.changes.get("status", (None, None))[1]
+        if e.action == "new":
+            counts["created"] += 1
+        elif status == "resolved":
+            counts["resolved"] += 1
+        elif status == "closed":
+            counts["closed"] += 1
+        if _is_reopen(e):
+            counts["reopened"] += 1
+    state = _status_at(events, period.until)
+    if state and state.get("status") in OPEN:
+        counts["backlog"] += 1
+    return counts
 
 
 def _sla_section(slas: Iterable[TicketSla], period: Period, tz: ZoneInfo) -> dict[str, Any]:
@@ -676,7 +687,7 @@ def build_section(
     agent_names: dict[str, str],
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     others: Mapping[str, str | None] | None = None,
-    prior: Mapping[str, list[Event]] | None = None,
+    prior: Mapping[str, Counter[str]] | None = None,
     audit: bool = True,
     by_customer: LogsByCustomer | None = None,
 ) -> dict[str, Any]:
@@ -684,8 +695,9 @@ def build_section(
     period: a ticket belongs to the customer it had then, and nothing of another
     customer (a ticket, a customer key, a KB article also serving them) is named.
     `others`: the customer, as of the evaluation, of each ticket left out of `events`
-    because it cannot change a figure of the period (its hours still count); `prior`: the
-    events of those of them that count in the previous period's summary; `by_customer`:
+    because it cannot change a figure of the period (its hours still count); `prior`: what
+    those of them that count in the previous period's summary add to it (each one's
+    `ticket_summary` of the previous period); `by_customer`:
     the worklogs, grouped once for all the sections of a report."""
     ticket_customer = _customer_of(slas, others)
     mine = {tid for tid, c in ticket_customer.items() if c in customers}
@@ -702,8 +714,8 @@ def build_section(
     )
 
     current = summary(evs, period)
-    before = {tid: v for tid, v in (prior or {}).items() if tid in mine}
-    previous = summary({**evs, **before}, period.previous())
+    before = [c for tid, c in (prior or {}).items() if tid in mine and tid not in evs]
+    previous = summary(evs, period.previous(), before)
     sla = _sla_section(list(my_slas.values()), period, tz)
     breaches = Counter(str(b["customer"]) for b in sla["breaches"])
     section = {
@@ -739,13 +751,13 @@ def build_report(
     evaluated_at: datetime,
     kb_articles: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     others: Mapping[str, str | None] | None = None,
-    prior: Mapping[str, list[Event]] | None = None,
+    prior: Mapping[str, Counter[str]] | None = None,
     availability: Mapping[str, Sequence[ServiceAvailability]] | None = None,
 ) -> dict[str, Any]:
     """The report model. `tickets` holds each ticket's file as it was at the end of the
     period; `kb_articles` the `tickets` and `customers` of every KB article; `others` the
-    customer of each ticket left out of `events` and `prior` the events of those counting in
-    the previous period (see `build_section`)."""
+    customer of each ticket left out of `events` and `prior` what those counting in the
+    previous period's summary add to it (see `build_section`)."""
     tz = ZoneInfo(config.timezone)
     agent_names = {a.email.lower(): a.name for a in config.agents.values() if a.email}
     agent_names.update({a.handle: a.name for a in config.agents.values()})

@@ -82,7 +82,7 @@ _SLICE = 1000
 _WORKLOG_SLICE = 16
 
 
-@dataclass
+@dataclass(slots=True)
 class Worklog:
     ticket: str
     minutes: int
@@ -346,12 +346,14 @@ class Desk(DeskReader):
         `problems` (its time is missing from the result, so callers must say so)."""
         entries = [(p, b) for p, b in self.git.ls_tree("data/worklogs", rev) if p.endswith(".yaml")]
         found: list[Worklog] = []
+        same: dict[str, str] = {}
         # a few files at a time: the parsed files of every month are never held at once
         # beside the entries made of them
         for i in range(0, len(entries), _WORKLOG_SLICE):
             some = entries[i : i + _WORKLOG_SLICE]
             parsed = self._parsed("worklog", some, parse_worklog_file)
-            found.extend(worklog_entries(((path, parsed[blob]) for path, blob in some), problems))
+            files = ((path, parsed[blob]) for path, blob in some)
+            found.extend(worklog_entries(files, problems, same))
             del parsed
         found.sort(key=_worklog_order)  # as one sort of them all (a sort keeps ties in order)
         return found
@@ -539,22 +541,30 @@ def worklog_index_row(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def worklog_entries(
-    files: Iterable[tuple[str, dict[str, Any]]], problems: list[str] | None = None
+    files: Iterable[tuple[str, dict[str, Any]]],
+    problems: list[str] | None = None,
+    same: dict[str, str] | None = None,
 ) -> list[Worklog]:
     """Entries of parsed worklog files (path, data), by time; an unreadable file adds
-    `path:line: message` to `problems`."""
+    `path:line: message` to `problems`. `same`: the strings of earlier calls' entries,
+    shared by the entries made here (see below)."""
     result = []
+    # one string object per distinct ticket, day, note and author: a report holds every
+    # entry of the desk (tens of thousands), and these repeat
+    same = {} if same is None else same
     for path, data in files:
         if "__error__" in data and problems is not None:
             problems.append(f"{path}:{data.get('__line__') or 0}: {data['__error__']}")
         for item in data.get("entries", []):
+            ticket, on = str(item.get("ticket", "")), str(item.get("on", ""))
+            note, author = str(item.get("note") or ""), str(item.get("author") or "")
             result.append(
                 Worklog(
-                    ticket=str(item.get("ticket", "")),
+                    ticket=same.setdefault(ticket, ticket),
                     minutes=int(item.get("minutes") or 0),
-                    on=str(item.get("on", "")),
-                    note=str(item.get("note") or ""),
-                    author=str(item.get("author") or ""),
+                    on=same.setdefault(on, on),
+                    note=same.setdefault(note, note),
+                    author=same.setdefault(author, author),
                     at=str(item.get("at") or ""),
                     path=path,
                 )
