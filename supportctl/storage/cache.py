@@ -165,11 +165,11 @@ class Cache:
         except OSError:
             return None
 
-    def write(self, name: str, chunks: Iterable[bytes | memoryview]) -> None:
-        """Replace the cache file atomically; failing to write only costs speed."""
+    def write(self, name: str, chunks: Iterable[bytes | memoryview]) -> bool:
+        """Replace the cache file atomically; failing to write (False) only costs speed."""
         path = self.path(name)
         if path is None:
-            return
+            return False
         _remove_abandoned(path)
         tmp = None
         try:
@@ -183,6 +183,8 @@ class Cache:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
+            return False
+        return True
 
     def read_json(self, name: str) -> Any:
         """The JSON of a cache file, or None when it is missing or not JSON."""

@@ -373,6 +373,21 @@ class _DataCheck:
         self.ready = []
 
 
+def _release_free_memory() -> None:
+    """Hand the memory a long scan freed back to the system. Python's own allocator does so
+    for each arena left empty; the C library keeps what it freed (the events of a ticket,
+    its encoding: tens of megabytes at 20,000 tickets) for later, unless told otherwise
+    (glibc's `malloc_trim`). Elsewhere, nothing to do."""
+    import ctypes
+
+    try:
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the C library in use
+    except (OSError, TypeError):
+        return
+    if trim is not None:
+        trim(0)
+
+
 def _tree_id(found: tuple[str, str] | None) -> str | None:
     """The id of a tree that `Repo.object_ids` found; None for anything else, and for the
     empty tree, in which `git log --raw` sees no file either."""
@@ -597,9 +612,11 @@ class History:
             return [e for _, e in pairs]
         return []
 
-    def _index(self, rev: str, rebuild: bool = False) -> Index:
+    def _index(self, rev: str, rebuild: bool = False, read_back: bool = True) -> Index:
         """The index of the events up to `rev`: the cache, brought up to date. The events of
-        the tickets a scan just merged are kept at hand (`_built`), not decoded again."""
+        the tickets a scan just merged are kept at hand (`_built`), not decoded again.
+        After a long scan the index is read back from the file just written (`read_back`),
+        which lets the memory of the scan go."""
         tip = self.repo.git.rev(rev)
         if tip is None:
             return {}
@@ -626,8 +643,18 @@ class History:
                 fresh = self._scan(tip)
                 built = self._built if len(fresh) <= _KEEP_BUILT else None
                 seq = _merge(index, fresh, 0, built)
+            long = len(fresh) > _KEEP_BUILT
             del fresh
-            self._save(tip, seq, index)
+            saved = self._save(tip, seq, index)
+        if long and saved and read_back:
+            # the index as the file holds it, read back: what a long scan made is spread
+            # over the memory its millions of objects took, and kept there by the little
+            # that outlives it (each ticket's entry); let go of, all of that memory is free
+            del index
+            _release_free_memory()
+            reread, _, index = self._load()
+            if reread != tip:  # the file changed in between (another process): again,
+                return self._index(tip, read_back=False)  # keeping what that scan makes
         self._last = (tip, index)
         return index
 
@@ -740,7 +767,7 @@ class History:
         except (EOFError, ValueError, TypeError):
             return None, 0, {}  # corrupt or foreign: rebuild, never trust
 
-    def _save(self, tip: str, seq: int, index: Index) -> None:
+    def _save(self, tip: str, seq: int, index: Index) -> bool:
         """The file: the length of the header, the header (tip, format, next commit
         sequence, checksum of the rest, length of the table), the table (per ticket its
         first and last event, when its clocks settled, and the length of its events),
@@ -752,7 +779,7 @@ class History:
             crc = zlib.crc32(payload, crc)
         header = marshal.dumps((tip, CACHE_FORMATS[EVENTS], seq, crc, len(table)))
         chunks = [len(header).to_bytes(4, "little"), header, table]
-        self.repo.cache.write(EVENTS, [*chunks, *(p for _, _, _, p in index.values())])
+        return self.repo.cache.write(EVENTS, [*chunks, *(p for _, _, _, p in index.values())])
 
 
 def grouped_events(events: Iterable[Event], keep: Keep | None = None) -> dict[str, list[Event]]:

@@ -19,6 +19,7 @@ template (`.txt.j2`, a mail body) prints values as they are: nothing reads marku
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 from contextlib import contextmanager
@@ -397,7 +398,13 @@ def render(
     env = environment(templates, name, filters, translations)
     try:
         with _time_limit(RENDER_SECONDS):
-            text = str(env.get_template(name).render(**context))
+            # piece by piece into one buffer: `render` would first hold every piece of a
+            # long report (hundreds of thousands of small strings) to join them
+            out = io.StringIO()
+            for piece in env.get_template(name).generate(**context):
+                out.write(piece)
+            text = out.getvalue()
+            del out
     except TemplateSyntaxError as exc:
         where = f"{FOLDER}/{exc.name or name}:{exc.lineno}"
         raise ConfigError(f"{where}: template error: {exc.message}") from None
