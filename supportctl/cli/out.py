@@ -52,8 +52,23 @@ def visible(text: str) -> str:
 
 
 def emit(text: str = "") -> None:
+    """Print `text` and a line end, unless it ends with one already."""
     text = visible(text)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    _write(text)
+    if not text.endswith("\n"):
+        sys.stdout.write("\n")
+
+
+_PART = 1 << 16  # characters written at a time
+
+
+def _write(text: str) -> None:
+    """Write `text` a part at a time: a long report's text is never encoded whole."""
+    if len(text) <= _PART:
+        sys.stdout.write(text)
+        return
+    for i in range(0, len(text), _PART):
+        sys.stdout.write(text[i : i + _PART])
 
 
 def emit_rich(renderable: Any) -> None:
@@ -75,7 +90,7 @@ def json_text(data: Any) -> str:
 
 def emit_json_text(text: str) -> None:
     """Print a JSON document as it is, but DEL and C1 characters as \\u escapes (same value)."""
-    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    _write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def emit_binary(data: bytes) -> None:

@@ -108,7 +108,7 @@ def report(
     elif fmt == "json":
         out.emit_json_text(data)
     else:
-        out.emit(data.rstrip("\n"))
+        out.emit(data if data.endswith("\n") and not data.endswith("\n\n") else data.rstrip("\n"))
 
 
 # what the callback's options are when not given, to tell `report -f pdf send` apart

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.errors import ConfigError
 from supportctl.report.i18n import Formats
-from supportctl.storage.templates import RepoTemplates
+from supportctl.storage.templates import RepoTemplates, render_parts
 from supportctl.storage.templates import render as render_template
 
 if TYPE_CHECKING:
@@ -39,14 +39,43 @@ def template_name(model: dict[str, Any]) -> str:
 
 def render_markdown(model: dict[str, Any], templates: RepoTemplates) -> str:
     formats = Formats(language_of(model))
-    text = render_template(
+    parts = render_parts(
         templates,
         template_name(model),
         formats.filters(),
         formats.translations,
         r=model,
     )
-    return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
+    return tidied(parts)
+
+
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def tidied(parts: list[str]) -> str:
+    """The text of `parts` with no more than one blank line in a row, and no white space
+    at its end but one line end: `re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"` of
+    their text, made a part at a time. `parts` is emptied as they are done: a report's
+    text (megabytes) is then held about twice at most, not four times."""
+    out: list[str] = []
+    pending = 0  # the line ends at the end of what is done, not written yet
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        body = part.lstrip("\n")
+        pending += len(part) - len(body)
+        if not body:
+            continue
+        core = body.rstrip("\n")
+        out.append("\n\n" if pending >= 3 else "\n" * pending)
+        out.append(_BLANK_RUN.sub("\n\n", core))
+        pending = len(body) - len(core)
+    while out and not out[-1].strip():
+        out.pop()
+    if out:
+        out[-1] = out[-1].rstrip()
+    out.append("\n")
+    return "".join(out)
 
 
 def markdown_to_safe_html(text: str) -> str:

@@ -61,7 +61,7 @@ CACHE_FORMATS: Final[dict[str, int]] = {
     "listing-text": 1,
     # the file: every ticket's events up to a tip commit; rows by commit id: the
     # events of a commit made by hand (they follow the same rules)
-    "events": 8,
+    "events": 9,
     # the file: per mail record's blob id, what the daily limit of automatic mail reads
     # of it (storage/outbox.py)
     "mail-records": 1,

@@ -19,7 +19,6 @@ template (`.txt.j2`, a mail body) prints values as they are: nothing reads marku
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ from supportctl.domain.text import escape_markdown, md_code, md_quote, md_text
 
 if TYPE_CHECKING:
     import gettext
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from supportctl.storage.desk import Desk
     from supportctl.storage.git import Repo
@@ -380,6 +379,21 @@ def _memory_limit(extra: int) -> Callable[[], None]:
     return lambda: resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+def _joined(pieces: Iterable[str]) -> list[str]:
+    """The pieces of a rendered template joined a few thousand at a time: a long report
+    has hundreds of thousands of them (every value, every bit of markup), which are then
+    never all held at once."""
+    parts: list[str] = []
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) == 4096:
+            parts.append("".join(batch))
+            batch.clear()
+    parts.append("".join(batch))
+    return parts
+
+
 def render(
     templates: RepoTemplates,
     name: str,
@@ -392,19 +406,28 @@ def render(
     """Render template `name`; a broken or refused template (often a repo's own override)
     is a one-line ConfigError naming the file and line, not a traceback. `with_line`: an
     error met while rendering (an unknown variable) names the line too."""
+    parts = render_parts(templates, name, filters, translations, with_line=with_line, **context)
+    return "".join(parts)
+
+
+def render_parts(
+    templates: RepoTemplates,
+    name: str,
+    filters: dict[str, Callable[..., Any]],
+    translations: gettext.NullTranslations | None = None,
+    *,
+    with_line: bool = False,
+    **context: Any,
+) -> list[str]:
+    """`render`'s text in consecutive parts, for a caller that reworks a long text a part
+    at a time."""
     from jinja2 import TemplateError, TemplateSyntaxError
     from jinja2.exceptions import SecurityError
 
     env = environment(templates, name, filters, translations)
     try:
         with _time_limit(RENDER_SECONDS):
-            # piece by piece into one buffer: `render` would first hold every piece of a
-            # long report (hundreds of thousands of small strings) to join them
-            out = io.StringIO()
-            for piece in env.get_template(name).generate(**context):
-                out.write(piece)
-            text = out.getvalue()
-            del out
+            parts = _joined(env.get_template(name).generate(**context))
     except TemplateSyntaxError as exc:
         where = f"{FOLDER}/{exc.name or name}:{exc.lineno}"
         raise ConfigError(f"{where}: template error: {exc.message}") from None
@@ -421,4 +444,4 @@ def render(
         # a template's own arithmetic or call going wrong (`1/0`, a range past the
         # sandbox's limit), not a bug of supportctl: one line naming the file
         raise ConfigError(f"{FOLDER}/{name}: template error: {type(exc).__name__}: {exc}") from None
-    return text
+    return parts

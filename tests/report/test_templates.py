@@ -4,10 +4,13 @@ of the repo, and an HTML page that loads nothing from outside itself."""
 from __future__ import annotations
 
 import os
+import re
 import resource
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import commit_file, git
 
@@ -302,3 +305,18 @@ def test_a_template_that_takes_the_memory_is_stopped(
         "more than 256 MiB (templates run in a sandbox)\n"
     )
     assert resource.getrlimit(resource.RLIMIT_AS) == limit  # lifted again
+
+
+# -- a long text reworked a part at a time -------------------------------------------------
+_TEXT = st.text(alphabet=st.sampled_from(["\n", "\n", "\n", " ", "\t", "a", "é", "\u2014"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_TEXT, cuts=st.lists(st.integers(min_value=0, max_value=40), max_size=6))
+def test_tidied_parts_give_the_text_tidied_whole(text: str, cuts: list[int]) -> None:
+    from supportctl.report.render import tidied
+
+    points = sorted({min(c, len(text)) for c in cuts})
+    parts = [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
+    assert tidied(parts) == re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
+    assert parts == []  # each part let go of once it is done
