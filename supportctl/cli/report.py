@@ -108,7 +108,10 @@ def report(
     elif fmt == "json":
         out.emit_json_text(data)
     else:
-        out.emit(data if data.endswith("\n") and not data.endswith("\n\n") else data.rstrip("\n"))
+        # one line end at the end; the text is passed on as it is when it has just that
+        # (a report's: megabytes), not copied
+        whole = data.endswith("\n") and not data.endswith(("\n\n", "\r\n"))
+        out.emit(data if whole else data.rstrip("\n"))
 
 
 # what the callback's options are when not given, to tell `report -f pdf send` apart

@@ -8,7 +8,7 @@ temporary file renamed over the old one), so a killed writer leaves the old file
 the new one, never half of one.
 
 `CACHE_FORMATS` is the one place that says what format each cache is in. A file's
-name carries its version (`events.v8.marshal`), so a bump makes the old file a stranger
+name carries its version (`events.v9.marshal`), so a bump makes the old file a stranger
 that is removed; rows of the blob store carry the version of their kind, so a bump
 invalidates that kind only. Beside them, git keeps a copy of the index here whose stat
 data it may refresh (`Repo.uncommitted`). The lock, the journal and the private indexes

@@ -381,11 +381,11 @@ def _release_free_memory() -> None:
     for each arena left empty; the C library keeps what it freed (the events of a ticket,
     its encoding: tens of megabytes at 20,000 tickets) for later, unless told otherwise
     (glibc's `malloc_trim`). Elsewhere, nothing to do."""
-    import ctypes
-
     try:
+        import ctypes
+
         trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the C library in use
-    except (OSError, TypeError):
+    except (ImportError, OSError, TypeError):  # a Python without ctypes; no C library
         return
     if trim is not None:
         trim(0)
@@ -671,7 +671,7 @@ class History:
             _release_free_memory()
             reread, _, index = self._load()
             if reread != tip:  # the file changed in between (another process): again,
-                return self._index(tip, read_back=False)  # keeping what that scan makes
+                return self._index(tip, rebuild, read_back=False)  # keeping what it makes
         self._last = (tip, index)
         return index
 

@@ -243,7 +243,41 @@ def test_a_long_scan_keeps_no_events_decoded_and_gives_the_same_answers(
     # printed, so that the zones of the times count too (== on datetimes compares instants)
     assert repr(cold.by_ticket(tip)) == repr(expected)
     assert cold._built == {}
+    # what the scan made is let go of: its index is the one read back from the file
+    assert cold._last is not None
+    assert all(isinstance(entry[3], memoryview) for entry in cold._last[1].values())
     assert repr(History(desk, progress=False).by_ticket(tip)) == repr(expected)
+
+
+def test_a_long_scan_with_a_cache_it_cannot_write_keeps_what_it_made(
+    desk_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the events file cannot be written, a long scan's own index serves (no second
+    scan, nothing read back)."""
+    root, _ = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    expected = grouped_events(reference_scan(desk, tip))
+    monkeypatch.setattr(history, "_KEEP_BUILT", 3)
+    cache = History(desk).path
+    assert cache is not None
+    cache.unlink(missing_ok=True)
+    scans = 0
+    scan = History._scan
+
+    def counted(self: History, rev: str) -> list[history.Fresh]:
+        nonlocal scans
+        scans += 1
+        return scan(self, rev)
+
+    monkeypatch.setattr(History, "_scan", counted)
+    monkeypatch.setattr(type(desk.cache), "write", lambda self, name, chunks: False)
+    cold = History(desk, progress=False)
+    assert repr(cold.by_ticket(tip)) == repr(expected)
+    assert scans == 1
+    assert not cache.exists()
+    assert cold._last is not None
+    assert all(isinstance(entry[3], bytes) for entry in cold._last[1].values())
 
 
 def test_when_clocks_settled_is_found_from_the_encodings_as_from_the_events(
