@@ -263,6 +263,9 @@ def test_ctrl_c_exits_130_without_a_traceback(support_repo: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: a suite started in the background of a script inherits
+        # Ctrl-C ignored, and Python then never turns it into KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 30
     while not _blocked_on_stdin(proc.pid) and time.monotonic() < deadline:
