@@ -263,7 +263,9 @@ def test_shell_completion_offers_the_commands(support_repo: Path) -> None:
     )
     assert r.returncode == 0
     assert set(r.stdout.split()) == {"list", "link"}
-    shown = run(console_script(), "--show-completion", "bash")
+    # the script is for the shell it is run from (found among its parent processes): run
+    # from bash, as a user does, not from whatever started the test run
+    shown = run("bash", "-c", '"$0" --show-completion; exit $?', console_script())
     assert "_SUPPORTCTL_COMPLETE=complete_bash" in shown.stdout, (shown.returncode, shown.stderr)
 
 
