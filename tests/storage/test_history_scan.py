@@ -226,11 +226,11 @@ def test_data_entries_asked_for_in_slices_give_the_same_events(
         assert new_scan(desk, f"{base_sha}..{tip}") == reference_scan(desk, f"{base_sha}..{tip}")
 
 
-def test_a_long_scan_keeps_no_events_decoded_and_gives_the_same_answers(
+def _before_a_long_scan(
     desk_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past `_KEEP_BUILT` events a scan keeps none of them as objects for its caller: they
-    are decoded from the entries it stored, with the same result."""
+) -> tuple[Desk, str, dict[str, list[Event]], Path]:
+    """The desk, its tip, the events a reference scan groups by ticket, and the events
+    file, removed; any scan of more than 3 events counts as long."""
     root, _ = desk_repo
     desk = open_repo(str(root))
     tip = git(root, "rev-parse", "HEAD").strip()
@@ -239,6 +239,15 @@ def test_a_long_scan_keeps_no_events_decoded_and_gives_the_same_answers(
     cache = History(desk).path
     assert cache is not None
     cache.unlink(missing_ok=True)
+    return desk, tip, expected, cache
+
+
+def test_a_long_scan_keeps_no_events_decoded_and_gives_the_same_answers(
+    desk_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `_KEEP_BUILT` events a scan keeps none of them as objects for its caller: they
+    are decoded from the entries it stored, with the same result."""
+    desk, tip, expected, _ = _before_a_long_scan(desk_repo, monkeypatch)
     cold = History(desk, progress=False)
     # printed, so that the zones of the times count too (== on datetimes compares instants)
     assert repr(cold.by_ticket(tip)) == repr(expected)
@@ -254,14 +263,7 @@ def test_a_long_scan_with_a_cache_it_cannot_write_keeps_what_it_made(
 ) -> None:
     """When the events file cannot be written, a long scan's own index serves (no second
     scan, nothing read back)."""
-    root, _ = desk_repo
-    desk = open_repo(str(root))
-    tip = git(root, "rev-parse", "HEAD").strip()
-    expected = grouped_events(reference_scan(desk, tip))
-    monkeypatch.setattr(history, "_KEEP_BUILT", 3)
-    cache = History(desk).path
-    assert cache is not None
-    cache.unlink(missing_ok=True)
+    desk, tip, expected, cache = _before_a_long_scan(desk_repo, monkeypatch)
     scans = 0
     scan = History._scan
 
