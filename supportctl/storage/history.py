@@ -649,18 +649,11 @@ class History:
                 fresh = self._scan(f"{cached_tip}..{tip}")
             else:
                 seq, index, fresh = 0, {}, self._scan(tip)
-            # the events of a short stretch of history stay decoded for the caller; those of
-            # a long one are decoded again only for the tickets a question needs (memory)
-            long = len(fresh) > _KEEP_BUILT
-            built = None if long else self._built
             try:
-                seq = _merge(index, _drained(fresh), seq, built)
+                seq, long = self._merged(index, fresh, seq)
             except CacheCorrupt:  # an entry the new events belong to is damaged
                 index, self._built = {}, {}
-                fresh = self._scan(tip)
-                long = len(fresh) > _KEEP_BUILT
-                built = None if long else self._built
-                seq = _merge(index, _drained(fresh), 0, built)
+                seq, long = self._merged(index, self._scan(tip), 0)
             del fresh
             saved = self._save(tip, seq, index)
         if long and saved and read_back:
@@ -674,6 +667,14 @@ class History:
                 return self._index(tip, rebuild, read_back=False)  # keeping what it makes
         self._last = (tip, index)
         return index
+
+    def _merged(self, index: Index, fresh: list[Fresh], seq: int) -> tuple[int, bool]:
+        """`_merge` of a scan's events (emptying `fresh`): the next commit sequence, and
+        whether the scan was long. The events of a short stretch of history stay decoded
+        for the caller (`_built`); those of a long one are decoded again only for the
+        tickets a question needs (memory)."""
+        long = len(fresh) > _KEEP_BUILT
+        return _merge(index, _drained(fresh), seq, None if long else self._built), long
 
     def _scan(self, rev: str) -> list[Fresh]:
         """Events of the commits of `rev` (a commit or a range), oldest commit first.
