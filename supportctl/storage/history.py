@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 EVENTS = "events"  # the cache of this module (see CACHE_FORMATS)
 TICKET_PREFIX = "data/tickets/"
 DATA_PREFIX = "data/"
+DATA = DATA_PREFIX.rstrip("/")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of a tree with nothing in it
 _DATA_SLICE = 20_000  # commits whose `data` entries one `git cat-file` is asked for
 # a scan of more events than this keeps none of them decoded for the caller (`History._built`)
@@ -255,7 +256,7 @@ def _read_log(
             newest_first.append([sha, tuple(intern(p, p) for p in ids)])
             continue
         parent = intern(ids[0], ids[0]) if ids else None
-        text = fields[8] if len(fields) > 8 else ""
+        text = fields[8] if len(fields) > 9 else ""
         first, _, rest = text.partition("\n")
         if first.startswith("Ticket:") and first.isprintable():
             # the line `_trailer_pairs` would read first: the rest decides everything else
@@ -301,7 +302,7 @@ def _read_log(
                 (sha, ticket, action, at_code, committed_code, name, email, coded, details, False)
             )
         newest_first.append(entry[:])  # a copy of its own length: no room kept for growth
-        checks.add(tree, parent, newest_first[-1])
+        checks.add(tree, parent, newest_first[-1], fields[-1] == "1")
 
 
 class _DataCheck:
@@ -309,17 +310,19 @@ class _DataCheck:
     those of commits that changed nothing `overridden`, and drops the rest, as the log is
     read.
 
-    A commit changed nothing when its tree is its parent's, and nothing under data/ when
-    the `data` entries of both trees are the same. A parent's record follows its child's
-    in the log, so each commit waits only until its parent is read; the `data` entries
-    are asked for a slice of commits at a time (one `git cat-file` each). No tree of the
-    history is held beyond that: memory is the slice's, not the history's. Parents read
-    before their child (skewed dates) or outside the range read are asked for at the end.
+    A commit changed nothing when its tree is its parent's. One that changed something,
+    and nothing outside data/ (the log says which did), changed something under data/.
+    For the few that changed something outside it, the `data` entries of both trees tell
+    (asked for a slice of commits at a time, one `git cat-file` each). A parent's record
+    follows its child's in the log, so each commit waits only until its parent is read.
+    No tree of the history is held beyond that. Parents read before their child (skewed
+    dates) or outside the range read are asked for at the end.
     """
 
     def __init__(self, object_ids: Callable[[list[str]], list[tuple[str, str] | None]]) -> None:
         self.object_ids = object_ids
-        self.waiting: dict[str, list[tuple[str, _Commit]]] = {}  # parent -> children
+        # parent -> its children: (tree, commit, whether it changed anything outside data/)
+        self.waiting: dict[str, list[tuple[str, _Commit, bool]]] = {}
         self.ready: list[tuple[str, str, _Commit]] = []  # (tree, parent's tree, commit)
         # parents whose trees other readers of the log asked for (hand-made commits)
         self.trees: dict[str, str | None] = {}
@@ -328,17 +331,18 @@ class _DataCheck:
         """A commit read from the log."""
         children = self.waiting.pop(sha, None)
         if children is not None:
-            for child, commit in children:
-                self._compare(child, tree, commit)
+            for child, commit, outside in children:
+                self._compare(child, tree, commit, outside)
         if sha in self.trees:
             self.trees[sha] = tree
 
-    def add(self, tree: str, parent: str | None, commit: _Commit) -> None:
-        """The events of a commit with this tree and parent, to be kept or dropped."""
+    def add(self, tree: str, parent: str | None, commit: _Commit, outside: bool) -> None:
+        """The events of a commit with this tree and parent, to be kept or dropped;
+        `outside`: it changed something outside data/."""
         if parent is None:
-            self._compare(tree, EMPTY_TREE, commit)
+            self._compare(tree, EMPTY_TREE, commit, outside)
         else:
-            self.waiting.setdefault(parent, []).append((tree, commit))
+            self.waiting.setdefault(parent, []).append((tree, commit, outside))
 
     def finish(self) -> None:
         """Decide what is left, once the whole log is read."""
@@ -349,17 +353,19 @@ class _DataCheck:
             tree_of = {p: _tree_id(a) or EMPTY_TREE for p, a in zip(outside, answers, strict=True)}
             waiting, self.waiting = self.waiting, {}
             for parent, children in waiting.items():
-                for child, commit in children:
-                    self._compare(child, tree_of[parent], commit)
+                for child, commit, outside in children:
+                    self._compare(child, tree_of[parent], commit, outside)
             for p, t in self.trees.items():
                 if t is None:
                     self.trees[p] = tree_of[p]
         self._decide()
 
-    def _compare(self, tree: str, before: str, commit: _Commit) -> None:
+    def _compare(self, tree: str, before: str, commit: _Commit, outside: bool) -> None:
         if tree == before:
             commit[2:] = [_overridden(x) for x in commit[2:]]
             return
+        if not outside:
+            return  # what changed is under data/
         self.ready.append((tree, before, commit))
         if len(self.ready) >= _DATA_SLICE:
             self._decide()
@@ -685,13 +691,14 @@ class History:
         parents' events are in the history themselves). A commit without `Ticket:`
         trailers that changed ticket files was made by hand: its files are compared.
 
-        One `git log` without a diff reads every commit's trailers and root tree; which
-        trailer commits changed data/ at all is told by the `data` entry of their root
-        trees and their parents' (`_DataCheck`: a `git cat-file` per 20,000 commits, while
-        the log is still being read), and only commits made by hand are
-        diffed (one `git diff-tree`). Newest first and without a pathspec: git starts
-        printing at once (no walk of the whole history first, no history simplification
-        that could hide a side branch), and parsing here overlaps git's work.
+        One `git log` reads every commit's trailers and root tree, and whether it changed
+        anything outside data/ (a diff of root trees only, not of the folders of ticket
+        files); which trailer commits changed data/ at all follows from that and their
+        parents' trees (`_DataCheck`, which asks git for the `data` entries of the few
+        commits that changed something outside data/), and only commits made by hand are
+        diffed (one `git diff-tree`). Newest first: git starts printing at once (no walk
+        of the whole history first, no history simplification that could hide a side
+        branch), and parsing here overlaps git's work.
         """
         newest_first: list[_Commit] = []
         checks = _DataCheck(self.repo.git.object_ids)
@@ -701,7 +708,7 @@ class History:
         if report is not None:
             report(0)
         try:
-            _read_log(self.repo.git.commit_fields(rev), newest_first, checks, by_hand, report)
+            _read_log(self.repo.git.commit_fields(rev, DATA), newest_first, checks, by_hand, report)
         finally:
             if report is not None:
                 report(None)
