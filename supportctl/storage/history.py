@@ -347,10 +347,10 @@ class _DataCheck:
     def finish(self) -> None:
         """Decide what is left, once the whole log is read."""
         unknown = [*self.waiting, *(p for p, t in self.trees.items() if t is None)]
-        outside = list(dict.fromkeys(unknown))
-        if outside:
-            answers = self.object_ids([f"{p}^{{tree}}" for p in outside])
-            tree_of = {p: _tree_id(a) or EMPTY_TREE for p, a in zip(outside, answers, strict=True)}
+        unseen = list(dict.fromkeys(unknown))
+        if unseen:
+            answers = self.object_ids([f"{p}^{{tree}}" for p in unseen])
+            tree_of = {p: _tree_id(a) or EMPTY_TREE for p, a in zip(unseen, answers, strict=True)}
             waiting, self.waiting = self.waiting, {}
             for parent, children in waiting.items():
                 for child, commit, outside in children:
