@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supportctl.domain import yamlio
+from supportctl.domain.yamlio import blocks
 
 
 def slow(data: bytes):
@@ -142,6 +143,237 @@ docs = st.lists(
 def test_fast_equals_slow_on_random_text(text):
     data = text.encode("utf-8")
     assert fast(data) == slow(data)
+
+
+# -- the line reader: files as supportctl writes them, read without libyaml's events --------------
+def by_lines(text: str):
+    """What the line reader makes of `text`; None where it leaves the file to libyaml."""
+    try:
+        return (
+            "ok",
+            blocks.read(
+                text, yamlio._plain_scalar, yamlio._TYPED, yamlio.MAX_NODES, yamlio.MAX_DEPTH
+            ),
+        )
+    except blocks.Unsure:
+        return None
+
+
+A_TICKET = """\
+id: SUP-42
+title: 'Принтер не печатает: ошибка 0x1F'
+customer: дніпробанк
+type: incident
+priority: high
+status: in_progress
+line: L2
+assignee:
+tags: [vip, сеть]
+estimate: 90
+billable: true
+created: '2026-10-01T09:00:00+03:00'
+description: |
+  Все пользователи в офисе на Ленина.
+
+  Проблема появилась после обновления: "it's" broken #2.
+    indented line
+resolution: ''
+links: []
+custom: {}
+comments:
+  - at: '2026-10-01T09:10:00+03:00'
+    author: Мария Кузнецова
+    visibility: public
+    text: We are on it, next update in 1 hour.
+  - at: '2026-10-01T12:00:00+03:00'
+    author: anna
+    from_customer: true
+    text: |-
+      Спасибо!
+      Ждём.
+  - plain item
+  - 'it''s quoted'
+"""
+
+
+def test_the_line_reader_reads_a_ticket_file_as_the_other_readers_do() -> None:
+    data = A_TICKET.encode()
+    expected = slow(data)
+    assert expected[0] == "ok"
+    assert by_lines(A_TICKET) == expected == fast(data)
+    assert expected[1]["description"].endswith("broken #2.\n  indented line\n")
+    assert expected[1]["comments"][1]["text"] == "Спасибо!\nЖдём."
+    # what supportctl writes (texts of more than one line as literal blocks), read back
+    again = yamlio.dump(written(expected[1]))
+    assert b"description: |\n" in again
+    assert by_lines(again.decode()) == slow(again)
+    assert slow(again)[0] == "ok"
+
+
+def written(ticket: dict) -> dict:
+    """A ticket's data as supportctl lays it out: texts of more than one line as
+    literal blocks."""
+    out = {k: yamlio.text_value(v) if isinstance(v, str) else v for k, v in ticket.items()}
+    out["comments"] = [
+        {k: yamlio.text_value(v) if isinstance(v, str) else v for k, v in c.items()}
+        if isinstance(c, dict)
+        else c
+        for c in ticket.get("comments", [])
+    ]
+    return out
+
+
+LINE_TRICKY = [
+    "d: |\n  a\n       \n  b\n",  # spaces past the indentation: text
+    "d: |\n  a\n       \n",
+    "d: |-\n  a\n     \nx: 1\n",
+    "d: |\n  a\n\n\n",  # clipped: one line break kept
+    "d: |-\n  a\n\n\nx: 1\n",
+    "d: |\n\n  a\n",  # a leading blank line
+    "d: |\n    a\n  b\n",  # less indented than the first line
+    "d: |\nx: 1\n",  # empty
+    "d: |\n a\nx: 1\n",
+    "d: >\n  a\n  b\n",
+    "d: |+\n  a\n\n",
+    "d: |2\n   a\n",
+    "a: b\n  c\n",  # a plain scalar over two lines
+    "a: 'b\n  c'\n",
+    'a: "b\n  c"\n',
+    "a:\n- 1\n- 2\n",  # a sequence at its key's column
+    "a:\n  - 1\n  -\n    - 2\n",
+    "a:\n  - - 1\n",
+    "a:\n  - b: 1\n    c: 2\n  - b: 3\n   c: 4\n",
+    "a:\n  - b: 1\n     c: 2\n",
+    "a:\n  b: 1\n   c: 2\n",
+    "a:\n  b: 1\n c: 2\n",
+    "a: [b, c]\nd: [e,f , g]\nh: [1, true, null, x.y-z]\n",
+    "a: [b, c,]\n",
+    "a: [b c]\n",
+    "a: [1.5]\n",
+    "a: [-1]\n",
+    "a: b # c\n",
+    "a: b#c\n",
+    "a: b:c\n",
+    "a: b:\n",
+    "a: 'b''c'\n",
+    "a: 'b'c'\n",
+    "a: 'b' \n",
+    'a: "b\'c"\n',
+    'a: "b\\"c"\n',
+    "a:    b   \n",
+    "a: -b\n",
+    "a: .5\n",
+    "a: 0o7\n",
+    "a: +1\n",
+    "a: -0\n",
+    "a: 007\n",
+    "a: nULL\n",
+    "a: yes\n",
+    "true: 1\n",
+    "null: 1\n",
+    "a-b_c: 1\n",
+    "a: 1\na: 2\n",
+    "a: 1\n\n\nb: 2\n",
+    "a: 1\n...\n",
+    "---\na: 1\n",
+    " a: 1\n",
+    "a: 1\n b: 2\n",
+    "a: 1\n# c\n",
+    "a: 1\n  # c\n",
+    "a: \u00a0b\n",
+    "a: b\u00a0\n",
+    "a: \ufeffb\n",
+    "a: b\x7f\n",
+    "\ufeffa: 1\n",
+    "a:\n",
+    "a:\nb:\n",
+    "a:\n  \nb: 1\n",
+    "a: []\nb: {}\nc: [ ]\n",
+]
+
+
+@pytest.mark.parametrize("text", LINE_TRICKY)
+def test_the_line_reader_answers_only_as_the_other_readers_do_on_tricky_yaml(text: str) -> None:
+    found = by_lines(text)
+    assert found is None or found == slow(text.encode()), found
+    assert fast(text.encode()) == slow(text.encode())
+
+
+words = st.sampled_from(
+    [
+        "Принтер", "не", "печатает", "VPN", "it's", "Bug #43", "a: b", "x:y", "- item",
+        "'q'", '"dq"', "#tag", "100", "true", "null", "~", "2026-10-01", "Ёлка", "[x]",
+        "{y}", "key:", " ", "%", "@home", "`t`", "|", ">", "*", "&", "!", "?", ",", "é",
+        "日本", "-5", "0x1F", "1.5", "\\", "\t", "ü\u00a0x",
+    ]
+)  # fmt: skip
+texts = st.lists(words, max_size=5).map(" ".join)
+paragraphs = st.lists(texts, min_size=1, max_size=4).map("\n".join)
+tickets = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["SUP-1", "SUP-42"]),
+        "title": texts,
+        "status": st.sampled_from(["new", "in_progress", "closed"]),
+        "assignee": st.one_of(st.none(), texts),
+        "tags": st.lists(st.sampled_from(["vip", "сеть", "1", "true", "a b", "x,y"]), max_size=3),
+        "estimate": st.one_of(st.none(), st.integers(-5, 10**6), st.booleans()),
+        "description": st.one_of(texts, paragraphs),
+        "comments": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "author": texts,
+                    "visibility": st.sampled_from(["public", "internal"]),
+                    "text": st.one_of(texts, paragraphs),
+                }
+            ),
+            max_size=3,
+        ),
+    }
+)
+EDITS = [
+    lambda line: " " + line,
+    lambda line: line[1:],
+    lambda line: line[:-1],
+    lambda line: line + " # note",
+    lambda line: line + "  ",
+    lambda line: line + ":",
+    lambda line: line.replace(": ", ":", 1),
+    lambda line: line.replace(": ", ": &a ", 1),
+    lambda line: line.replace(": ", ": !!str ", 1),
+    lambda line: line.replace("- ", "-", 1),
+    lambda line: line.replace("- ", "-   ", 1),
+    lambda line: line.replace("  ", "", 1),
+    lambda line: line.replace("'", '"'),
+    lambda line: line.replace("|", "|+"),
+    lambda line: line.replace("|", ">"),
+    lambda line: "- " + line,
+    lambda line: line + "\n" + line,
+    lambda line: line + "\n",
+    lambda line: line + "\n  ",
+    lambda line: line + "\n       ",
+    lambda line: "\t" + line,
+    lambda line: "# " + line,
+    lambda line: "---\n" + line,
+    lambda line: line + "\n...",
+    lambda line: "",
+    lambda line: line.upper(),
+    lambda line: line.replace("[", "[ "),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(tickets, st.lists(st.tuples(st.integers(0, 400), st.sampled_from(EDITS)), max_size=3))
+def test_the_line_reader_answers_only_as_the_other_readers_do(ticket, edits) -> None:
+    """Files as supportctl writes them, then edited as by hand: wherever the line reader
+    answers, its answer is the round-trip reader's (which also says whether it is YAML
+    at all)."""
+    lines = yamlio.dump(written(ticket)).decode().split("\n")
+    for where, edit in edits:
+        lines[where % len(lines)] = edit(lines[where % len(lines)])
+    text = "\n".join(lines)
+    found = by_lines(text)
+    if found is not None:
+        assert found == slow(text.encode())
 
 
 # -- hostile files are refused while they are composed ----------------------------------------------

@@ -18,6 +18,8 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from supportctl.domain.yamlio import blocks
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -262,6 +264,8 @@ def _implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
 
 
 _RESOLVERS = _implicit_resolvers()
+# the first characters of plain scalars that may be anything but strings
+_TYPED = frozenset(c for c in _RESOLVERS if c)
 # Answers are remembered: statuses, names and numbers repeat across files.
 _RESOLVED: dict[str, str] = {}
 
@@ -443,6 +447,11 @@ def _load_fast(data: bytes) -> tuple[bool, Any]:
     # events first and stop at the same one, so the error is load()'s, found once.
     lib = _libyaml()
     text = _fast_candidate(data)
+    if text is not None:
+        try:
+            return True, blocks.read(text, _plain_scalar, _TYPED, MAX_NODES, MAX_DEPTH)
+        except blocks.Unsure:
+            pass  # libyaml's events next
     if text is not None and lib is not None:
         parser = lib.parser(text)
         try:
@@ -452,6 +461,20 @@ def _load_fast(data: bytes) -> tuple[bool, Any]:
         finally:
             parser.dispose()
     return False, None
+
+
+def _plain_scalar(value: str) -> Any:
+    """A plain scalar's value as `_plain_events` makes it, for `blocks.read`."""
+    tag = _resolve_plain(value)
+    if tag == _STR:
+        return value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return value.lower() == "true"
+    if tag == _INT and _DECIMAL.fullmatch(value):
+        return int(value)
+    raise blocks.Unsure
 
 
 def _fast_candidate(data: bytes) -> str | None:
