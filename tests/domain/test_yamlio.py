@@ -1,5 +1,6 @@
 """The fast reader (libyaml) gives exactly what the round-trip reader gives, or defers to it."""
 
+import re
 import time
 
 import pytest
@@ -143,6 +144,18 @@ docs = st.lists(
 def test_fast_equals_slow_on_random_text(text):
     data = text.encode("utf-8")
     assert fast(data) == slow(data)
+
+
+# the one pattern `_slow_text` was, kept as the reference for its parts
+SLOW_TEXT = re.compile(
+    "[\t\r\x85\u2028\u2029]|^%|(?:^|[ \\[{,:?-])&[^ \n]|[|>][-+0-9]*#", re.MULTILINE
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="\t\r\x85\u2028\u2029%&#|>-+09 \n[{,:?ab日", max_size=30))
+def test_slow_text_is_found_as_by_one_pattern(text: str) -> None:
+    assert yamlio._slow_text(text) == bool(SLOW_TEXT.search(text))
 
 
 # -- the line reader: files as supportctl writes them, read without libyaml's events --------------
