@@ -74,7 +74,15 @@ def take_notices() -> list[str]:
 # -- the process runner -----------------------------------------------------------------
 # Pinned in every git run. git's messages are parsed (a held lock, a refused push) and
 # passed on in errors, so they must not come translated; GitPython pinned the same.
-_ENV = {"LC_ALL": "C", "LANGUAGE": "C"}
+# Pathspecs are ours, with their magic (`:(exclude,top)data`) and case as written: set in
+# the user's environment, GIT_LITERAL_PATHSPECS would make that one a path that does not
+# exist, and GIT_ICASE_PATHSPECS would take `Data/` for `data/`.
+_ENV = {
+    "LC_ALL": "C",
+    "LANGUAGE": "C",
+    "GIT_LITERAL_PATHSPECS": "0",
+    "GIT_ICASE_PATHSPECS": "0",
+}
 # Pinned against the user's own git config, each for output this module parses:
 # `log.showSignature` prints gpg lines into `git log`; `log.showRoot=false` hides the
 # files of a root commit (a ticket created there would have no history); `color.ui=always`
@@ -759,10 +767,13 @@ class Repo:
         """
         fmt = "%x1e%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cd%x1f%s%x1f%(trailers:only,unfold)"
         # every commit, as without a pathspec (`--full-history --sparse`), with the raw
-        # diff of what lies outside `apart`: git compares root trees, never descending
-        # into `apart` (no rename detection: any line at all is the answer)
+        # diff of what lies outside the folder `apart`: git compares root trees, never
+        # descending into it (a file or submodule of that name is outside it). No rename
+        # detection: any line at all is the answer; and no submodule change hidden by the
+        # user's or the repository's settings.
         args = ["log", "--date=raw", "--no-abbrev", f"--format={fmt}", "--raw", "--no-renames"]
-        args += ["--full-history", "--sparse", rev, "--", f":(exclude,top){apart}"]
+        args += ["--ignore-submodules=none", "--full-history", "--sparse", rev]
+        args += ["--", f":(exclude,top){apart}/"]
         with _reading(self.root, args) as proc:
             assert proc.stdout is not None
             for record in _records(proc.stdout, 1 << 18):

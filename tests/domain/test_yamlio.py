@@ -302,6 +302,18 @@ LINE_TRICKY = [
     "a:\nb:\n",
     "a:\n  \nb: 1\n",
     "a: []\nb: {}\nc: [ ]\n",
+    "d: |\n  a",  # the end of a file without a final line break
+    "d: |\n  a\nb: |\n  c",
+    "d: |\n  a\n  ",
+    "d: |-\n  a",
+    "c:\n  - text: |\n      x\n      y",
+    "a" * 1025 + ": 1\n",  # a key longer than YAML allows
+    "l:\n  - " + "a" * 1030 + ": 1\n",
+    "a: " + "7" * 5000 + "\n",  # more digits than Python reads
+    "a: [" + "7" * 5000 + "]\n",
+    "".join("  " * k + "k:\n" for k in range(31)) + "  " * 31 + "x: [a]\n",  # too deep
+    "".join("  " * k + "k:\n" for k in range(31)) + "  " * 31 + "x: []\n",
+    "a: [١, ², Ⅻ, 一, 𝟎]\n",
 ]
 
 

@@ -237,6 +237,41 @@ def test_data_entries_are_asked_for_only_where_something_outside_data_changed(
         assert new_scan(desk, f"{base_sha}..{tip}") == reference_scan(desk, f"{base_sha}..{tip}")
 
 
+def test_the_users_pathspec_settings_change_nothing(
+    desk_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan excludes data/ by a pathspec with magic: set in the environment,
+    GIT_LITERAL_PATHSPECS would make it a path that does not exist (every commit would
+    then seem to have changed data/), GIT_ICASE_PATHSPECS another folder's name."""
+    root, _ = desk_repo
+    desk = open_repo(str(root))
+    tip = git(root, "rev-parse", "HEAD").strip()
+    expected = reference_scan(desk, tip)
+    monkeypatch.setenv("GIT_LITERAL_PATHSPECS", "1")
+    monkeypatch.setenv("GIT_ICASE_PATHSPECS", "1")
+    assert new_scan(desk, tip) == expected
+
+
+def test_a_submodule_change_hidden_by_settings_is_not_a_change_of_data(
+    support_repo: Path,
+) -> None:
+    """A commit with trailers that only moves a submodule the repository says to ignore
+    (`ignore = all`) changed nothing under data/: its events are dropped, as those of
+    any commit that changed something else only."""
+    root = support_repo
+    write(root, "data/tickets/0000/SUP-1.yaml", "id: SUP-1\nstatus: new\n")
+    write(root, ".gitmodules", '[submodule "mod"]\n\tpath = mod\n\turl = ./mod\n\tignore = all\n')
+    first = commit(root, "SUP-1: new\n\nTicket: SUP-1\nAction: new", "2026-10-01T09:00:00+03:00")
+    git(root, "update-index", "--add", "--cacheinfo", f"160000,{first},mod")
+    git(root, "commit", "-q", "-m", "add mod", env=at("2026-10-01T09:10:00+03:00"))
+    git(root, "update-index", "--cacheinfo", f"160000,{ZERO[:-1]}1,mod")
+    message = "SUP-1: comment\n\nTicket: SUP-1\nAction: comment"
+    git(root, "commit", "-q", "-m", message, env=at("2026-10-01T09:20:00+03:00"))
+    git(root, "config", "diff.ignoreSubmodules", "all")
+    desk = open_repo(str(root))
+    assert [e.action for e in new_scan(desk, "HEAD")] == ["new"]
+
+
 def _before_a_long_scan(
     desk_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Desk, str, dict[str, list[Event]], Path]:

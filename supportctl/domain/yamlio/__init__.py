@@ -145,6 +145,9 @@ _INT = "tag:yaml.org,2002:int"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
+# Longer numbers are left to the round-trip reader, which says what is wrong with them
+# (Python refuses to read integers of more than 4,300 digits from text).
+_DIGITS = 4000
 # Where libyaml (YAML 1.1) and ruamel (1.2) are known to disagree on what is valid: tabs,
 # the 1.1-only line breaks, CR, directives, anchors, and block scalar headers run into a
 # comment. Such files are left to ruamel.
@@ -392,7 +395,7 @@ def _plain_events(parser: Any, lib: _LibYaml) -> Any:
                 value = None
             elif tag == _BOOL:
                 value = event.value.lower() == "true"
-            elif tag == _INT and _DECIMAL.fullmatch(event.value):
+            elif tag == _INT and _DECIMAL.fullmatch(event.value) and len(event.value) < _DIGITS:
                 value = int(event.value)
             else:
                 raise _Slow
@@ -485,7 +488,7 @@ def _plain_scalar(value: str) -> Any:
         return None
     if tag == _BOOL:
         return value.lower() == "true"
-    if tag == _INT and _DECIMAL.fullmatch(value):
+    if tag == _INT and _DECIMAL.fullmatch(value) and len(value) < _DIGITS:
         return int(value)
     raise blocks.Unsure
 

@@ -33,6 +33,8 @@ class Unsure(Exception):
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?\Z")
 _SINGLE = re.compile(r"'((?:[^']|'')*)' *\Z")
 _DOUBLE = re.compile(r'"([^"\\]*)" *\Z')
+# libyaml allows a key of up to 1,024 characters on one line (YAML, 7.4.2); kept well within
+_LONGEST_KEY = 1000
 # a flow sequence of words (`tags: [vip, network]`): the one flow collection files hold
 _WORDS = re.compile(r"\[ *(\w[\w.-]*(?: *, *\w[\w.-]*)*) *\] *\Z")
 # Characters that end or change a plain scalar, or start something else, where they
@@ -113,7 +115,7 @@ class _Reader:
             if m is None:
                 raise Unsure
             key, rest = m.groups()
-            if key in found:
+            if key in found or len(key) > _LONGEST_KEY:
                 raise Unsure
             if key not in _KEYS:
                 if self.plain(key) != key:
@@ -190,6 +192,8 @@ class _Reader:
             if rest == "|-":
                 return self.literal(i, n, keep_last=False)
             raise Unsure
+        if first in "[{" and depth >= self.depth:
+            raise Unsure  # a collection one level deeper, past the readers' limit
         if rest == "[]":
             return [], i + 1
         if first == "[":
@@ -233,6 +237,8 @@ class _Reader:
             parts.append(line[m:])
             parts.append("\n")
             j += 1
-        if not keep_last:
+        # `|-` keeps no line break at the end; `|` keeps the one the text has (none at the
+        # end of a file without a final line break)
+        if not keep_last or (j == len(lines) and not blank):
             parts.pop()
         return "".join(parts), j
