@@ -242,6 +242,9 @@ def _read_log(
     one_id: dict[str, str] = {}
     intern = one_id.setdefault
     zones: dict[str, int] = {}
+    # `_DataCheck.seen` and `.add` written out here for the usual case (a commit whose
+    # child changed something, all of it under data/): this loop runs 200,000 times
+    waiting, wanted = checks.waiting, checks.trees
     n = 0
     for fields in records:
         n += 1
@@ -249,8 +252,14 @@ def _read_log(
             report(n)
         sha, tree = fields[0].strip(), fields[1]
         sha = intern(sha, sha)  # its children's parent entry, read before it, if any
+        children = waiting.pop(sha, None)
+        if children is not None:
+            for child, commit, outside in children:
+                if outside or child == tree:
+                    checks.compare(child, tree, commit, outside)
+        if sha in wanted:
+            wanted[sha] = tree
         ids = fields[2].split()
-        checks.seen(sha, tree)
         if len(ids) > 1:
             # a merge brings its parents' events, which are in the log themselves
             newest_first.append([sha, tuple(intern(p, p) for p in ids)])
@@ -277,32 +286,69 @@ def _read_log(
             newest_first.append(entry)
             by_hand.append((fields, parent, entry))
             if parent is not None:
-                checks.trees[parent] = None
+                wanted[parent] = None
             continue
         _, action, _, details, coded = facts
-        times = []
-        for raw in (fields[5], fields[6]):
-            seconds, _, offset = raw.partition(" ")
+        authored, committed = fields[5], fields[6]
+        seconds, _, offset = authored.partition(" ")
+        zone = zones.get(offset)
+        if zone is None:
+            zone = zones[offset] = _zone(offset)
+        at_code = committed_code = int(seconds) * _ZONE_SPAN + zone
+        if committed != authored:  # else one number for both
+            seconds, _, offset = committed.partition(" ")
             zone = zones.get(offset)
             if zone is None:
                 zone = zones[offset] = _zone(offset)
-            times.append(int(seconds) * _ZONE_SPAN + zone)
-            if fields[6] == fields[5]:  # committed when authored: one number for both
-                times.append(times[0])
-                break
-        at_code, committed_code = times
+            committed_code = int(seconds) * _ZONE_SPAN + zone
         # one string object per distinct value: marshal then writes a repeat as a
         # reference, which keeps the cache small and quick to load
         name = same.setdefault(fields[3], fields[3])
         email = same.setdefault(fields[4], fields[4])
-        entry = [sha, parent or ()]
-        for ticket in tickets:
-            ticket = same.setdefault(ticket, ticket)
-            entry.append(
-                (sha, ticket, action, at_code, committed_code, name, email, coded, details, False)
+        if len(tickets) == 1:
+            ticket = same.setdefault(tickets[0], tickets[0])
+            event = (
+                sha,
+                ticket,
+                action,
+                at_code,
+                committed_code,
+                name,
+                email,
+                coded,
+                details,
+                False,
             )
-        newest_first.append(entry[:])  # a copy of its own length: no room kept for growth
-        checks.add(tree, parent, newest_first[-1], fields[-1] == "1")
+            entry = [sha, parent or (), event]
+        else:
+            entry = [sha, parent or ()]
+            for ticket in tickets:
+                ticket = same.setdefault(ticket, ticket)
+                entry.append(
+                    (
+                        sha,
+                        ticket,
+                        action,
+                        at_code,
+                        committed_code,
+                        name,
+                        email,
+                        coded,
+                        details,
+                        False,
+                    )
+                )
+            entry = entry[:]  # a copy of its own length: no room kept for growth
+        newest_first.append(entry)
+        outside = fields[-1] == "1"
+        if parent is None:
+            checks.compare(tree, EMPTY_TREE, entry, outside)
+        else:
+            later = waiting.get(parent)
+            if later is None:
+                waiting[parent] = [(tree, entry, outside)]
+            else:
+                later.append((tree, entry, outside))
 
 
 class _DataCheck:
@@ -316,7 +362,9 @@ class _DataCheck:
     (asked for a slice of commits at a time, one `git cat-file` each). A parent's record
     follows its child's in the log, so each commit waits only until its parent is read.
     No tree of the history is held beyond that. Parents read before their child (skewed
-    dates) or outside the range read are asked for at the end.
+    dates) or outside the range read are asked for at the end. `_read_log` puts each
+    commit with trailers in `waiting` under its parent, and compares the children of
+    each commit it reads (`compare`).
     """
 
     def __init__(self, object_ids: Callable[[list[str]], list[tuple[str, str] | None]]) -> None:
@@ -326,23 +374,6 @@ class _DataCheck:
         self.ready: list[tuple[str, str, _Commit]] = []  # (tree, parent's tree, commit)
         # parents whose trees other readers of the log asked for (hand-made commits)
         self.trees: dict[str, str | None] = {}
-
-    def seen(self, sha: str, tree: str) -> None:
-        """A commit read from the log."""
-        children = self.waiting.pop(sha, None)
-        if children is not None:
-            for child, commit, outside in children:
-                self._compare(child, tree, commit, outside)
-        if sha in self.trees:
-            self.trees[sha] = tree
-
-    def add(self, tree: str, parent: str | None, commit: _Commit, outside: bool) -> None:
-        """The events of a commit with this tree and parent, to be kept or dropped;
-        `outside`: it changed something outside data/."""
-        if parent is None:
-            self._compare(tree, EMPTY_TREE, commit, outside)
-        else:
-            self.waiting.setdefault(parent, []).append((tree, commit, outside))
 
     def finish(self) -> None:
         """Decide what is left, once the whole log is read."""
@@ -354,13 +385,15 @@ class _DataCheck:
             waiting, self.waiting = self.waiting, {}
             for parent, children in waiting.items():
                 for child, commit, outside in children:
-                    self._compare(child, tree_of[parent], commit, outside)
+                    self.compare(child, tree_of[parent], commit, outside)
             for p, t in self.trees.items():
                 if t is None:
                     self.trees[p] = tree_of[p]
         self._decide()
 
-    def _compare(self, tree: str, before: str, commit: _Commit, outside: bool) -> None:
+    def compare(self, tree: str, before: str, commit: _Commit, outside: bool) -> None:
+        """The events of a commit with this tree, whose parent's tree is `before`, to be
+        kept or dropped; `outside`: it changed something outside data/."""
         if tree == before:
             commit[2:] = [_overridden(x) for x in commit[2:]]
             return
@@ -429,11 +462,6 @@ _ZONE_BIAS = 2048
 def _enc_time(t: datetime) -> int:
     off = t.utcoffset() or timedelta(0)
     return int(t.timestamp()) * _ZONE_SPAN + int(off.total_seconds() // 60) + _ZONE_BIAS
-
-
-def _seconds(v: int) -> int:
-    """The unix seconds of an encoded time."""
-    return v // _ZONE_SPAN
 
 
 _ZONES: dict[int, timezone] = {}
@@ -963,13 +991,19 @@ def _merge(index: Index, fresh: Iterable[Fresh], seq: int, built: Built | None =
             index.pop(ticket, None)
             continue
         # in time order (author time, then commit sequence, then as they came: a damaged
-        # cache may repeat a sequence); an encoding's whole seconds are the event's instant
+        # cache may repeat a sequence); an encoding's whole seconds (the time over
+        # _ZONE_SPAN) are the event's instant
         timed = sorted(
-            (float(_seconds(code[3])) if code is not None else e.at.timestamp(), n, i, e, code)  # type: ignore[union-attr]
+            (float(code[3] // _ZONE_SPAN) if code is not None else e.at.timestamp(), n, i, e, code)  # type: ignore[union-attr]
             for i, (n, e, code) in enumerate(entries)
         )
         # when the clocks settled, read from the encodings: no event is made for it
-        settled = settled_second([_moment(t, e, code) for t, _, _, e, code in timed])
+        settled = settled_second(
+            [
+                _Moment(t, code[2], code[7], code[8]) if code is not None else _moment(t, e, code)
+                for t, _, _, e, code in timed
+            ]
+        )
         index[ticket] = (
             timed[0][0],
             timed[-1][0],
