@@ -16,8 +16,9 @@ give (tests/domain/test_yamlio.py compares them on generated and mutated files).
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,22 +30,35 @@ class Unsure(Exception):
     """The text is not of the shape this reader knows: another reader must read it."""
 
 
-# `key:` and what follows it; a key that is a plain word (its tag checked by the caller)
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?\Z")
-_SINGLE = re.compile(r"'((?:[^']|'')*)' *\Z")
-_DOUBLE = re.compile(r'"([^"\\]*)" *\Z')
 # libyaml allows a key of up to 1,024 characters on one line (YAML, 7.4.2); kept well within
 _LONGEST_KEY = 1000
-# a flow sequence of words (`tags: [vip, network]`): the one flow collection files hold
-_WORDS = re.compile(r"\[ *(\w[\w.-]*(?: *, *\w[\w.-]*)*) *\] *\Z")
 # Characters that end or change a plain scalar, or start something else, where they
 # stand; `: `, ` #` and a final `:` are checked apart.
 _NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
-# What YAML does not allow in a stream at all, and the byte order mark: the other readers
-# say what is wrong with such a file.
-_UNPRINTABLE = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+
+
+class _Patterns(NamedTuple):
+    key: re.Pattern[str]  # `key:` and what follows it; a key that is a plain word
+    single: re.Pattern[str]
+    double: re.Pattern[str]
+    # a flow sequence of words (`tags: [vip, network]`): the one flow collection files hold
+    words: re.Pattern[str]
+    # what YAML does not allow in a stream at all, and the byte order mark: the other
+    # readers say what is wrong with such a file
+    unprintable: re.Pattern[str]
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    """Compiled when the first file is read, not when the module is imported (a few
+    milliseconds that commands reading no YAML need not pay)."""
+    return _Patterns(
+        re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?\Z"),
+        re.compile(r"'((?:[^']|'')*)' *\Z"),
+        re.compile(r'"([^"\\]*)" *\Z'),
+        re.compile(r"\[ *(\w[\w.-]*(?: *, *\w[\w.-]*)*) *\] *\Z"),
+        re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"),
+    )
 
 
 def read(
@@ -58,10 +72,11 @@ def read(
     (raising `Unsure` where it cannot tell); only a plain scalar whose first character
     is in `typed` can be anything but the string it is. Unsure past `max_nodes` nodes or
     `max_depth` levels: the other readers report those limits."""
-    if _UNPRINTABLE.search(text):
+    patterns = _patterns()
+    if patterns.unprintable.search(text):
         raise Unsure
     lines = text.split("\n")
-    reader = _Reader(lines, plain, typed, max_depth)
+    reader = _Reader(lines, plain, typed, max_depth, patterns)
     first = reader.skip_blank(0)
     if first == len(lines) or lines[first][:1] == " ":
         raise Unsure
@@ -76,11 +91,18 @@ _KEYS: set[str] = set()
 
 
 class _Reader:
-    __slots__ = ("depth", "lines", "nodes", "plain", "typed")
+    __slots__ = ("depth", "key", "lines", "nodes", "patterns", "plain", "typed")
 
     def __init__(
-        self, lines: list[str], plain: Callable[[str], Any], typed: frozenset[str], depth: int
+        self,
+        lines: list[str],
+        plain: Callable[[str], Any],
+        typed: frozenset[str],
+        depth: int,
+        patterns: _Patterns,
     ) -> None:
+        self.patterns = patterns
+        self.key = patterns.key.match
         self.lines = lines
         self.plain = plain
         self.typed = typed
@@ -111,7 +133,7 @@ class _Reader:
                 break
             if at > n:
                 raise Unsure  # a continuation line, or a key out of line
-            m = _KEY.match(content)
+            m = self.key(content)
             if m is None:
                 raise Unsure
             key, rest = m.groups()
@@ -148,7 +170,7 @@ class _Reader:
             rest = rest.rstrip(" ")
             if not rest or rest[0] == "-":
                 raise Unsure  # an item on the lines below, or a sequence in a sequence
-            if _KEY.match(rest):
+            if self.key(rest):
                 lines[i] = " " * column + rest  # its first key, where its others stand
                 item, i = self.mapping(i, column, depth + 1)
             else:
@@ -177,12 +199,12 @@ class _Reader:
         self.nodes += 1
         first = rest[0]
         if first == "'":
-            m = _SINGLE.match(rest)
+            m = self.patterns.single.match(rest)
             if m is None:
                 raise Unsure
             return m.group(1).replace("''", "'"), i + 1
         if first == '"':
-            m = _DOUBLE.match(rest)
+            m = self.patterns.double.match(rest)
             if m is None:
                 raise Unsure
             return m.group(1), i + 1
@@ -197,7 +219,7 @@ class _Reader:
         if rest == "[]":
             return [], i + 1
         if first == "[":
-            m = _WORDS.match(rest)
+            m = self.patterns.words.match(rest)
             if m is None:
                 raise Unsure
             words = [self.plain(word.strip(" ")) for word in m.group(1).split(",")]
