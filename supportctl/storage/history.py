@@ -305,40 +305,12 @@ def _read_log(
         # reference, which keeps the cache small and quick to load
         name = same.setdefault(fields[3], fields[3])
         email = same.setdefault(fields[4], fields[4])
-        if len(tickets) == 1:
-            ticket = same.setdefault(tickets[0], tickets[0])
-            event = (
-                sha,
-                ticket,
-                action,
-                at_code,
-                committed_code,
-                name,
-                email,
-                coded,
-                details,
-                False,
-            )
-            entry = [sha, parent or (), event]
-        else:
-            entry = [sha, parent or ()]
-            for ticket in tickets:
-                ticket = same.setdefault(ticket, ticket)
-                entry.append(
-                    (
-                        sha,
-                        ticket,
-                        action,
-                        at_code,
-                        committed_code,
-                        name,
-                        email,
-                        coded,
-                        details,
-                        False,
-                    )
-                )
-            entry = entry[:]  # a copy of its own length: no room kept for growth
+        facts_of = (action, at_code, committed_code, name, email, coded, details, False)
+        events = [(sha, same.setdefault(t, t), *facts_of) for t in tickets]
+        # a list of its own length, no room kept for growth: 200,000 of them
+        entry = (
+            [sha, parent or (), events[0]] if len(events) == 1 else [sha, parent or (), *events][:]
+        )
         newest_first.append(entry)
         outside = fields[-1] == "1"
         if parent is None:
