@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import hashlib
 import json
 import os
 import shutil
@@ -126,7 +127,9 @@ def py(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def rows_for(sc: str, month: str, show_path: str, edit_path: str) -> list[Row]:
+def rows_for(
+    sc: str, month: str, show_path: str, edit_path: str, git_issue: Path | None = None
+) -> list[Row]:
     def drop_cache(desk: Path) -> None:
         shutil.rmtree(desk / ".git" / "supportctl", ignore_errors=True)
 
@@ -142,6 +145,13 @@ def rows_for(sc: str, month: str, show_path: str, edit_path: str) -> list[Row]:
     def either(sup_args: tuple[str, ...], base_argv: list[str]) -> Any:
         return lambda desk, variant: [sc, *sup_args] if variant else base_argv
 
+    beside_git_issue = []
+    if git_issue is not None:
+        # git-issue's `new` in the `.issues` repository `git_issue_repo` put in the copy
+        issue = [str(git_issue), "new", "-s", NEW_ARGS[1]]
+        beside_git_issue.append(
+            Row("new (beside git-issue)", "git-issue new -s", either(NEW_ARGS, issue))
+        )
     return [
         Row("--version", "python -c pass", either(("--version",), py("pass"))),
         Row(
@@ -161,6 +171,7 @@ def rows_for(sc: str, month: str, show_path: str, edit_path: str) -> list[Row]:
             "python + git commit of one file",
             either(NEW_ARGS, [*py(commit_one), edit_path]),
         ),
+        *beside_git_issue,
         Row(
             f"sla check --month {month} cold",
             "git log --raw",
@@ -180,6 +191,30 @@ def rows_for(sc: str, month: str, show_path: str, edit_path: str) -> list[Row]:
             prepare=drop_cache,
         ),
     ]
+
+
+def git_issue_repo(desk: Path, issues: int) -> None:
+    """git-issue's repository (`.issues` in the desk's copy, found from there as git-issue
+    finds it) holding `issues` issues of a description and a tag each, in one commit made
+    with `git fast-import`: the cost of its `new` depends on the size of its index."""
+    root = desk / ".issues"
+    root.mkdir()
+    git(root, "init", "-q")
+    files = []
+    for i in range(issues):
+        sha = hashlib.sha1(str(i).encode()).hexdigest()
+        text = f"Issue {i}: the printer is on fire\n".encode()
+        path = f"issues/{sha[:2]}/{sha[2:]}"
+        files.append(
+            b"M 100644 inline %s/description\ndata %d\n%s" % (path.encode(), len(text), text)
+        )
+        files.append(b"M 100644 inline %s/tags\ndata 5\nopen\n" % path.encode())
+    stream = b"commit refs/heads/main\ncommitter Bench <bench@example.org> 1700000000 +0000\n"
+    stream += b"data 12\ngi: Initial\n" + b"\n".join(files) + b"\n"
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=stream, check=True)
+    git(root, "checkout", "-q", "-f", "main")
+    git(root, "config", "user.name", "Bench")
+    git(root, "config", "user.email", "bench@example.org")
 
 
 def default_month(repo: Path) -> str:
@@ -238,7 +273,9 @@ def bench_size(
         envs = {"baseline": env_for(probe, None)}
         envs |= {n: env_for(probe, p) for n, p in variants.items()}
         out = tmp / "stdout"
-        rows = rows_for(supportctl_exe(), month, show_path, edit_path)
+        if args.git_issue:
+            git_issue_repo(copies["baseline"], tickets)
+        rows = rows_for(supportctl_exe(), month, show_path, edit_path, args.git_issue)
         if args.only:
             rows = [r for r in rows if any(w in r.command for w in args.only.split(","))]
         for row in rows:
@@ -354,6 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         "--month", help="month for sla check and report (default: 5 months before the end)"
     )
     ap.add_argument("--only", help="only the rows whose command contains one of these words")
+    ap.add_argument(
+        "--git-issue",
+        type=Path,
+        help="git-issue's script (git-issue.sh of dspinellis/git-issue): adds a row of `new` "
+        "beside its `new -s`, in a repository of as many issues as the desk has tickets",
+    )
     ap.add_argument("--json", type=Path, help="also write every sample to this JSON file")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
