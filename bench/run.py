@@ -404,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--runs must be at least 1")
     args.work.mkdir(parents=True, exist_ok=True)
     args.work = args.work.resolve()
+    if args.git_issue:  # run from inside the desk's copy
+        args.git_issue = args.git_issue.resolve()
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     variants = {"new": args.code.resolve()}
     if args.against:
